@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what cotrack needs from Debian (only what is missing) and builds it
+# into build/ (or $COTRACK_BUILD_DIR). Sourced by examples/demo.sh,
+# tests/run.sh and .ci/run, so the README's commands and CI do the same thing.
+set -euo pipefail
+
+packages=(cmake ninja-build g++ pkg-config librocksdb-dev libflatbuffers-dev flatbuffers-compiler
+          libabsl-dev libgtest-dev libgmock-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build="${COTRACK_BUILD_DIR:-$root/build}"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${COTRACK_BUILD_TYPE:-RelWithDebInfo}" \
+  ${COTRACK_CMAKE_ARGS:-} >&2
+cmake --build "$build" -j "$(nproc)" ${COTRACK_BUILD_TARGETS:+--target $COTRACK_BUILD_TARGETS} >&2

@@ -1,0 +1,177 @@
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "cotrack/analytics.h"
+#include "cotrack/database.h"
+
+namespace cotrack {
+namespace {
+
+constexpr char kNoGroup[] = "(none)";
+
+std::string GroupOf(const Patient& p, const std::string& group_by) {
+  if (group_by.empty()) return "all";
+  if (group_by == "arm") return p.arm.empty() ? kNoGroup : p.arm;
+  auto it = p.attributes.find(group_by);
+  if (it == p.attributes.end() || it->second.empty()) return kNoGroup;
+  return it->second;
+}
+
+// The number a value contributes under `rule`, or nullopt when excluded.
+std::optional<double> UsableValue(const Observation& obs, CensoredRule rule) {
+  switch (obs.comparator) {
+    case Comparator::kNone:
+      return obs.value;
+    case Comparator::kLess:
+    case Comparator::kLessEqual:
+      if (rule == CensoredRule::kExclude) return std::nullopt;
+      return rule == CensoredRule::kHalfLimit ? obs.value / 2 : obs.value;
+    case Comparator::kGreater:
+    case Comparator::kGreaterEqual:
+      if (rule == CensoredRule::kExclude) return std::nullopt;
+      return obs.value;
+  }
+  return std::nullopt;
+}
+
+std::optional<double> Percent(int64_t part, int64_t whole) {
+  if (whole == 0) return std::nullopt;
+  return 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+}
+
+}  // namespace
+
+const char* CensoredRuleName(CensoredRule r) {
+  switch (r) {
+    case CensoredRule::kExclude:
+      return "exclude";
+    case CensoredRule::kHalfLimit:
+      return "half-limit";
+    case CensoredRule::kLimit:
+      return "limit";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<CensoredRule> ParseCensoredRule(absl::string_view text) {
+  const std::string t = absl::AsciiStrToLower(text);
+  if (t == "exclude") return CensoredRule::kExclude;
+  if (t == "half-limit" || t == "half") return CensoredRule::kHalfLimit;
+  if (t == "limit") return CensoredRule::kLimit;
+  return absl::InvalidArgumentError(absl::StrCat("censored-value rule \"", text,
+                                                 "\" is unknown (expected exclude, half-limit "
+                                                 "or limit)"));
+}
+
+CohortSummaryBuilder::CohortSummaryBuilder(MeasureDefinition measure, SummaryOptions options)
+    : measure_(std::move(measure)), options_(std::move(options)) {}
+
+void CohortSummaryBuilder::Add(const Patient& patient, const std::vector<Observation>& trajectory) {
+  ++patients_;
+  std::vector<Cell>& cells = groups_[GroupOf(patient, options_.group_by)];
+  cells.resize(options_.timepoints.size());
+  for (Cell& cell : cells) ++cell.patients;
+
+  if (!patient.index_date.has_value()) {
+    no_index_date_.push_back(patient.id);
+    for (Cell& cell : cells) ++cell.missing;
+    return;
+  }
+  const BaselineResult bl = FindBaseline(patient, trajectory, options_.timepoint.baseline);
+  std::optional<double> bl_value;
+  if (bl.status == BaselineStatus::kFound) {
+    bl_value = UsableValue(*bl.observation, options_.censored);
+  } else {
+    no_baseline_.push_back(patient.id);
+  }
+
+  for (size_t i = 0; i < options_.timepoints.size(); ++i) {
+    Cell& cell = cells[i];
+    const TimepointValue tv =
+        ValueAtTimepoint(patient, trajectory, options_.timepoints[i], options_.timepoint);
+    if (tv.status != TimepointStatus::kFound) {
+      ++cell.missing;
+      continue;
+    }
+    if (tv.observation->comparator != Comparator::kNone) ++cell.censored;
+    const std::optional<double> v = UsableValue(*tv.observation, options_.censored);
+    if (!v.has_value()) continue;
+    cell.values.push_back(*v);
+    if (!bl_value.has_value()) continue;
+    const Change c = ComputeChange(measure_, *bl_value, *v, options_.change);
+    cell.changes.push_back(c.absolute);
+    switch (c.classification) {
+      case ChangeClass::kImproved:
+        ++cell.improved;
+        break;
+      case ChangeClass::kStable:
+        ++cell.stable;
+        break;
+      case ChangeClass::kWorsened:
+        ++cell.worsened;
+        break;
+      case ChangeClass::kUnclassified:
+        break;
+    }
+  }
+}
+
+CohortSummary CohortSummaryBuilder::Finish() const {
+  CohortSummary out;
+  out.measure = measure_.code;
+  out.unit = measure_.unit;
+  out.options = options_;
+  out.patients = patients_;
+  out.no_index_date = no_index_date_;
+  out.no_baseline = no_baseline_;
+  for (size_t i = 0; i < options_.timepoints.size(); ++i) {
+    for (const auto& [group, cells] : groups_) {  // std::map: by group name
+      const Cell& cell = cells[i];
+      SummaryRow row;
+      row.measure = measure_.code;
+      row.group = group;
+      row.timepoint = options_.timepoints[i].label;
+      row.patients = cell.patients;
+      row.missing = cell.missing;
+      row.censored = cell.censored;
+      row.stats = Describe(cell.values);
+      const Descriptive ch = Describe(cell.changes);
+      row.change_n = ch.n;
+      row.change_median = ch.median;
+      row.change_mean = ch.mean;
+      row.improved = cell.improved;
+      row.stable = cell.stable;
+      row.worsened = cell.worsened;
+      const int64_t classified = cell.improved + cell.stable + cell.worsened;
+      row.improved_pct = Percent(cell.improved, classified);
+      row.stable_pct = Percent(cell.stable, classified);
+      row.worsened_pct = Percent(cell.worsened, classified);
+      out.rows.push_back(std::move(row));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<CohortSummary> SummarizeCohort(Database& db, absl::string_view measure,
+                                              const SummaryOptions& options) {
+  if (options.timepoints.empty()) {
+    return absl::InvalidArgumentError("no timepoints given (expected e.g. --at 0,3m,6m,12m)");
+  }
+  if (options.timepoint.window_days < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("window: bad value ", options.timepoint.window_days, " (expected >= 0 days)"));
+  }
+  absl::StatusOr<MeasureDefinition> def = db.GetMeasure(measure);
+  if (!def.ok()) return def.status();
+  CohortSummaryBuilder builder(*std::move(def), options);
+  absl::Status s = db.ForEachSeries(
+      measure, [&builder](const Patient& p, const std::vector<Observation>& trajectory) {
+        builder.Add(p, trajectory);
+        return absl::OkStatus();
+      });
+  if (!s.ok()) return s;
+  return builder.Finish();
+}
+
+}  // namespace cotrack

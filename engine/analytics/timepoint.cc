@@ -1,0 +1,198 @@
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cotrack/analytics.h"
+
+namespace cotrack {
+namespace {
+
+bool IsLeapYear(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned DaysInMonth(int64_t y, unsigned m) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return (m == 2 && IsLeapYear(y)) ? 29 : kDays[m - 1];
+}
+
+int64_t AddCalendarMonths(int64_t day, int64_t months) {
+  int64_t y;
+  unsigned m, d;
+  CivilDayToDate(day, &y, &m, &d);
+  const int64_t total = y * 12 + (m - 1) + months;
+  const int64_t ny = total / 12;
+  const unsigned nm = static_cast<unsigned>(total % 12) + 1;
+  // A protocol "month 1" after Jan 31 is the end of February, not March 2/3.
+  const unsigned nd = std::min(d, DaysInMonth(ny, nm));
+  return DaysFromCivil(ny, nm, nd);
+}
+
+absl::Status BadTimepoint(absl::string_view text, absl::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("timepoint \"", text, "\": ", why,
+                   " (expected 0 for baseline, or N followed by d, w, m or y, e.g. 6m)"));
+}
+
+}  // namespace
+
+void CivilDayToDate(int64_t z, int64_t* year, unsigned* month, unsigned* dayofmonth) {
+  // Howard Hinnant's civil_from_days.
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  *year = y + (m <= 2);
+  *month = m;
+  *dayofmonth = d;
+}
+
+const char* TimepointStatusName(TimepointStatus s) {
+  switch (s) {
+    case TimepointStatus::kFound:
+      return "found";
+    case TimepointStatus::kNoIndexDate:
+      return "no-index-date";
+    case TimepointStatus::kNoValue:
+      return "no-value";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<Timepoint> ParseTimepoint(absl::string_view text) {
+  const absl::string_view t = absl::StripAsciiWhitespace(text);
+  Timepoint tp;
+  tp.label = std::string(t);
+  if (t.empty()) return BadTimepoint(text, "empty");
+  if (t == "0") {
+    tp.unit = TimepointUnit::kBaseline;
+    return tp;
+  }
+  const char unit = absl::ascii_tolower(static_cast<unsigned char>(t.back()));
+  const absl::string_view digits = t.substr(0, t.size() - 1);
+  if (digits.empty()) return BadTimepoint(text, "missing the number");
+  if (digits.size() > 5) return BadTimepoint(text, "number too large (at most 5 digits)");
+  int64_t n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return BadTimepoint(text, "not a whole number");
+    n = n * 10 + (c - '0');
+  }
+  tp.amount = n;
+  switch (unit) {
+    case 'd':
+      tp.unit = TimepointUnit::kDays;
+      break;
+    case 'w':
+      tp.unit = TimepointUnit::kWeeks;
+      break;
+    case 'm':
+      tp.unit = TimepointUnit::kMonths;
+      break;
+    case 'y':
+      tp.unit = TimepointUnit::kYears;
+      break;
+    default:
+      return BadTimepoint(text, absl::StrCat("unknown unit '", std::string(1, t.back()), "'"));
+  }
+  return tp;
+}
+
+absl::StatusOr<std::vector<Timepoint>> ParseTimepointList(absl::string_view text) {
+  std::vector<Timepoint> out;
+  std::set<std::pair<int, int64_t>> seen;
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    absl::StatusOr<Timepoint> tp = ParseTimepoint(item);
+    if (!tp.ok()) return tp.status();
+    // "3m" and "3M" are the same timepoint; "12m" and "1y" also reach the
+    // same target, so both count as duplicates.
+    int64_t key = tp->amount;
+    int unit = static_cast<int>(tp->unit);
+    if (tp->unit == TimepointUnit::kWeeks) {
+      key *= 7;
+      unit = static_cast<int>(TimepointUnit::kDays);
+    } else if (tp->unit == TimepointUnit::kYears) {
+      key *= 12;
+      unit = static_cast<int>(TimepointUnit::kMonths);
+    }
+    if (!seen.insert({unit, key}).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("timepoint \"", tp->label, "\" given twice in \"", text, "\""));
+    }
+    out.push_back(*std::move(tp));
+  }
+  return out;
+}
+
+int64_t TimepointTargetDay(const Timepoint& tp, int64_t index_day) {
+  switch (tp.unit) {
+    case TimepointUnit::kBaseline:
+      return index_day;
+    case TimepointUnit::kDays:
+      return index_day + tp.amount;
+    case TimepointUnit::kWeeks:
+      return index_day + 7 * tp.amount;
+    case TimepointUnit::kMonths:
+      return AddCalendarMonths(index_day, tp.amount);
+    case TimepointUnit::kYears:
+      return AddCalendarMonths(index_day, 12 * tp.amount);
+  }
+  return index_day;
+}
+
+int64_t StudyDay(int64_t index_day, int64_t day) {
+  const int64_t delta = day - index_day;
+  return delta >= 0 ? delta + 1 : delta;
+}
+
+TimepointValue ValueAtTimepoint(const Patient& patient, const std::vector<Observation>& trajectory,
+                                const Timepoint& tp, const TimepointOptions& options) {
+  TimepointValue result;
+  result.timepoint = tp;
+  result.options = options;
+  if (!patient.index_date.has_value()) {
+    result.status = TimepointStatus::kNoIndexDate;
+    return result;
+  }
+  const int64_t index_day = patient.index_date->day();
+  result.target_day = TimepointTargetDay(tp, index_day);
+  if (tp.unit == TimepointUnit::kBaseline) {
+    BaselineResult bl = FindBaseline(patient, trajectory, options.baseline);
+    if (bl.status != BaselineStatus::kFound) {
+      result.status = TimepointStatus::kNoValue;
+      return result;
+    }
+    result.status = TimepointStatus::kFound;
+    result.offset_days = bl.observation->time.day() - result.target_day;
+    result.observation = std::move(bl.observation);
+    return result;
+  }
+  const Observation* best = nullptr;
+  int64_t best_distance = 0;
+  for (const Observation& obs : trajectory) {
+    if (obs.status == ObservationStatus::kEnteredInError) continue;
+    const int64_t distance = std::llabs(obs.time.day() - result.target_day);
+    if (distance > options.window_days) continue;
+    // Tie rule: the earlier observation wins (see the header).
+    if (best == nullptr || distance < best_distance ||
+        (distance == best_distance && obs.time.seconds < best->time.seconds)) {
+      best = &obs;
+      best_distance = distance;
+    }
+  }
+  if (best == nullptr) {
+    result.status = TimepointStatus::kNoValue;
+    return result;
+  }
+  result.status = TimepointStatus::kFound;
+  result.offset_days = best->time.day() - result.target_day;
+  result.observation = *best;
+  return result;
+}
+
+}  // namespace cotrack

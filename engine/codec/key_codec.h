@@ -1,0 +1,57 @@
+// Key layout. Every key is fixed-width big-endian so that byte order is
+// numeric order; signed values have their sign bit flipped so that negative
+// numbers (dates before 1970) sort before positive ones.
+//
+//   column family  key                               value
+//   default        "format_version"                  u32 BE
+//                  "next_patient_num", "next_measure_id" u32 BE
+//                  "next_audit_seq"                  u64 BE
+//   patient_ids    patient id bytes (UTF-8)          u32 BE patient number
+//   patients       u32 BE patient number             record log of PatientVersion
+//   measures       u32 BE measure id                 record log of MeasureDef (user measures)
+//   series         u32 BE measure id | u32 BE patient  record log of ObservationVersion
+//   audit          u64 BE sequence                   record log of one AuditEntry
+//
+// A (measure, patient) series is one key: a trajectory is one point lookup,
+// and a cohort scan of one measure is one contiguous range, in patient order
+// (the same order as the patients family, so the two merge-join in a pass).
+// Within a series value, versions are ordered by (time, version); see
+// value_codec.h.
+#ifndef COTRACK_CODEC_KEY_CODEC_H_
+#define COTRACK_CODEC_KEY_CODEC_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace cotrack::keys {
+
+constexpr size_t kSeriesKeySize = 8;
+
+void AppendU32(std::string* out, uint32_t v);
+void AppendU64(std::string* out, uint64_t v);
+// Sign bit flipped: INT64_MIN encodes as all zero bytes, -1 < 0 < 1.
+void AppendI64(std::string* out, int64_t v);
+
+// The caller guarantees `in` holds at least 4 / 8 bytes.
+uint32_t DecodeU32(absl::string_view in);
+uint64_t DecodeU64(absl::string_view in);
+int64_t DecodeI64(absl::string_view in);
+
+std::string SeriesKey(uint32_t measure_id, uint32_t patient_num);
+// The 4-byte prefix shared by every series of one measure.
+std::string MeasurePrefix(uint32_t measure_id);
+// false when `key` is not a well-formed series key.
+bool ParseSeriesKey(absl::string_view key, uint32_t* measure_id, uint32_t* patient_num);
+
+std::string PatientKey(uint32_t patient_num);
+std::string MeasureKey(uint32_t measure_id);
+std::string AuditKey(uint64_t sequence);
+
+// Sort key of one stored version inside a series value: (time, version).
+std::string VersionSortKey(int64_t time, uint32_t version);
+
+}  // namespace cotrack::keys
+
+#endif  // COTRACK_CODEC_KEY_CODEC_H_

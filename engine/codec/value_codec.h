@@ -1,0 +1,66 @@
+// Value encoding. Every stored value is a *record log*: a sequence of
+// records, each
+//
+//   u32 LE length N | N bytes: a FlatBuffer (schema/*.fbs) | u32 LE masked CRC-32C of those N bytes
+//
+// A series, a patient or a user measure is one key whose value is the log of
+// all its versions; a new version is appended (RocksDB merge), never written
+// over an old one. Every record is CRC-checked and FlatBuffers-verified when
+// read; damage is DataLoss, never data.
+//
+// This is the only place that includes the generated FlatBuffers headers.
+#ifndef COTRACK_CODEC_VALUE_CODEC_H_
+#define COTRACK_CODEC_VALUE_CODEC_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "catalog/catalog.h"
+#include "cotrack/database.h"
+#include "cotrack/types.h"
+
+namespace cotrack::codec {
+
+// Splits a record log into its records' FlatBuffer bytes, checking lengths and
+// CRCs. DataLoss names `what` (e.g. the key) and the byte offset of damage.
+absl::Status SplitRecords(absl::string_view log, absl::string_view what,
+                          std::vector<absl::string_view>* records);
+
+// Frames one FlatBuffer as a record and appends it to `log`.
+void AppendRecord(std::string* log, absl::string_view flatbuffer);
+
+// ---- Observations (series logs). ----
+
+// Encodes one version. patient, measure and unit are not stored: the key
+// and the catalog hold them.
+std::string EncodeObservation(const Observation& obs);
+// Verifies and decodes one record's FlatBuffer into `obs` (patient, measure
+// and unit are left as they were).
+absl::Status DecodeObservation(absl::string_view record, Observation* obs);
+// Just (time, version) of a verified record: the order of versions in a log.
+absl::Status PeekObservationOrder(absl::string_view record, int64_t* time, uint32_t* version);
+// True when two versions say the same thing (value, comparator, items,
+// original value and unit, visit, status, precision): re-recording it is a
+// no-op. Version, recorded time and provenance do not count.
+bool SameContent(const Observation& a, const Observation& b);
+
+// ---- Patients, measures, audit. ----
+
+std::string EncodePatient(const Patient& p);
+absl::Status DecodePatient(absl::string_view record, Patient* p);
+
+std::string EncodeMeasure(uint32_t id, const MeasureDefinition& m);
+absl::Status DecodeMeasure(absl::string_view record, CatalogEntry* entry);
+// The compiled-in catalog: a MeasureCatalog FlatBuffer (not a record log).
+absl::StatusOr<std::vector<CatalogEntry>> DecodeCatalog(const uint8_t* data, size_t size);
+
+std::string EncodeAudit(const AuditRecord& a);
+absl::Status DecodeAudit(absl::string_view record, AuditRecord* a);
+
+}  // namespace cotrack::codec
+
+#endif  // COTRACK_CODEC_VALUE_CODEC_H_

@@ -1,0 +1,270 @@
+// Reads. Every call takes one snapshot (ReadView) so that a multi-key answer
+// (a visit, the latest of every measure) never mixes two writes.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "codec/key_codec.h"
+#include "codec/value_codec.h"
+#include "cotrack/status_macros.h"
+#include "db/database_impl.h"
+#include "query/series.h"
+
+namespace cotrack {
+namespace {
+
+absl::Status UnknownPatient(absl::string_view id) {
+  return absl::NotFoundError(absl::StrCat("unknown patient \"", id, "\""));
+}
+
+}  // namespace
+
+absl::Status DatabaseImpl::ReadSeries(const ReadView* view, uint32_t patient_num,
+                                      const std::string& patient, const CatalogEntry& measure,
+                                      std::vector<Observation>* versions) {
+  versions->clear();
+  std::string log;
+  COTRACK_ASSIGN_OR_RETURN(bool found,
+                           store_->Get(view, Family::kSeries,
+                                       keys::SeriesKey(measure.id, patient_num), &log));
+  if (!found) return absl::OkStatus();
+  return DecodeSeries(log, absl::StrCat("series ", measure.def.code, " of patient \"", patient, "\""),
+                      patient, measure.def.code, measure.def.unit, versions);
+}
+
+absl::Status DatabaseImpl::ReadPatientVersions(const ReadView* view, uint32_t num,
+                                               std::vector<Patient>* versions) {
+  versions->clear();
+  std::string log;
+  COTRACK_ASSIGN_OR_RETURN(bool found,
+                           store_->Get(view, Family::kPatients, keys::PatientKey(num), &log));
+  if (!found) return absl::OkStatus();
+  std::vector<absl::string_view> records;
+  const std::string what = absl::StrCat("patient record ", num);
+  COTRACK_RETURN_IF_ERROR(codec::SplitRecords(log, what, &records));
+  versions->resize(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    absl::Status s = codec::DecodePatient(records[i], &(*versions)[i]);
+    if (!s.ok()) return absl::DataLossError(absl::StrCat(what, ": ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Observation>> DatabaseImpl::CurrentSeries(const ReadView* view,
+                                                                     absl::string_view patient,
+                                                                     absl::string_view measure) {
+  COTRACK_ASSIGN_OR_RETURN(CatalogEntry m, FindMeasure(measure));
+  const uint32_t num = PatientNum(patient);
+  if (num == 0) return UnknownPatient(patient);
+  std::vector<Observation> versions;
+  COTRACK_RETURN_IF_ERROR(ReadSeries(view, num, std::string(patient), m, &versions));
+  return CurrentValues(std::move(versions));
+}
+
+absl::StatusOr<std::vector<Observation>> DatabaseImpl::Trajectory(absl::string_view patient,
+                                                                  absl::string_view measure,
+                                                                  const TimeRange& range) {
+  // A single point read is already atomic: no snapshot needed.
+  COTRACK_ASSIGN_OR_RETURN(std::vector<Observation> current,
+                           CurrentSeries(nullptr, patient, measure));
+  const int64_t from = RangeStart(range), to = RangeEnd(range);
+  current.erase(std::remove_if(current.begin(), current.end(),
+                               [&](const Observation& o) {
+                                 return o.time.seconds < from || o.time.seconds > to;
+                               }),
+                current.end());
+  return current;
+}
+
+absl::StatusOr<std::vector<Observation>> DatabaseImpl::Latest(absl::string_view patient,
+                                                              absl::string_view measure,
+                                                              std::optional<CivilTime> as_of,
+                                                              int n) {
+  if (n < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("n must be at least 1, got ", n));
+  }
+  COTRACK_ASSIGN_OR_RETURN(std::vector<Observation> current,
+                           CurrentSeries(nullptr, patient, measure));
+  const int64_t end = as_of ? EndOf(*as_of) : std::numeric_limits<int64_t>::max();
+  std::vector<Observation> out;
+  for (auto it = current.rbegin(); it != current.rend() && static_cast<int>(out.size()) < n; ++it) {
+    if (it->time.seconds <= end) out.push_back(std::move(*it));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Observation>> DatabaseImpl::LatestAll(absl::string_view patient,
+                                                                 std::optional<CivilTime> as_of) {
+  const uint32_t num = PatientNum(patient);
+  if (num == 0) return UnknownPatient(patient);
+  std::vector<CatalogEntry> measures;
+  {
+    std::shared_lock lock(mu_);
+    for (const CatalogEntry* e : catalog_.All()) measures.push_back(*e);
+  }
+  std::sort(measures.begin(), measures.end(),
+            [](const CatalogEntry& a, const CatalogEntry& b) { return a.def.code < b.def.code; });
+  auto view = store_->NewReadView();
+  const int64_t end = as_of ? EndOf(*as_of) : std::numeric_limits<int64_t>::max();
+  std::vector<Observation> out;
+  std::vector<Observation> versions;
+  for (const CatalogEntry& m : measures) {
+    COTRACK_RETURN_IF_ERROR(ReadSeries(view.get(), num, std::string(patient), m, &versions));
+    std::vector<Observation> current = CurrentValues(std::move(versions));
+    for (auto it = current.rbegin(); it != current.rend(); ++it) {
+      if (it->time.seconds <= end) {
+        out.push_back(std::move(*it));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Observation>> DatabaseImpl::Visit(absl::string_view patient,
+                                                             CivilTime date) {
+  const uint32_t num = PatientNum(patient);
+  if (num == 0) return UnknownPatient(patient);
+  std::vector<CatalogEntry> measures;
+  {
+    std::shared_lock lock(mu_);
+    for (const CatalogEntry* e : catalog_.All()) measures.push_back(*e);
+  }
+  std::sort(measures.begin(), measures.end(),
+            [](const CatalogEntry& a, const CatalogEntry& b) { return a.def.code < b.def.code; });
+  const int64_t start = date.day() * kSecondsPerDay, end = start + kSecondsPerDay - 1;
+  // One snapshot for all measures: a visit is written in one batch, and a
+  // reader must see all of it or none of it.
+  auto view = store_->NewReadView();
+  std::vector<Observation> out;
+  std::vector<Observation> versions;
+  for (const CatalogEntry& m : measures) {
+    COTRACK_RETURN_IF_ERROR(ReadSeries(view.get(), num, std::string(patient), m, &versions));
+    for (Observation& o : CurrentValues(std::move(versions))) {
+      if (o.time.seconds >= start && o.time.seconds <= end) out.push_back(std::move(o));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Observation>> DatabaseImpl::History(absl::string_view patient,
+                                                               absl::string_view measure,
+                                                               CivilTime time) {
+  COTRACK_ASSIGN_OR_RETURN(CatalogEntry m, FindMeasure(measure));
+  const uint32_t num = PatientNum(patient);
+  if (num == 0) return UnknownPatient(patient);
+  std::vector<Observation> versions;
+  COTRACK_RETURN_IF_ERROR(ReadSeries(nullptr, num, std::string(patient), m, &versions));
+  std::vector<Observation> out;
+  for (Observation& o : versions) {
+    if (o.time.seconds == time.seconds) out.push_back(std::move(o));
+  }
+  if (out.empty()) {
+    return absl::NotFoundError(absl::StrCat("no ", measure, " value of patient \"", patient,
+                                            "\" was ever recorded at ", FormatCivilTime(time)));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Patient>> DatabaseImpl::PatientHistory(absl::string_view id) {
+  const uint32_t num = PatientNum(id);
+  if (num == 0) return UnknownPatient(id);
+  std::vector<Patient> versions;
+  COTRACK_RETURN_IF_ERROR(ReadPatientVersions(nullptr, num, &versions));
+  if (versions.empty()) return UnknownPatient(id);
+  return versions;
+}
+
+absl::StatusOr<Patient> DatabaseImpl::GetPatient(absl::string_view id) {
+  COTRACK_ASSIGN_OR_RETURN(std::vector<Patient> versions, PatientHistory(id));
+  return std::move(versions.back());
+}
+
+absl::StatusOr<std::vector<Patient>> DatabaseImpl::ListPatients() {
+  std::vector<Patient> out;
+  absl::Status decode_status;
+  std::vector<absl::string_view> records;
+  COTRACK_RETURN_IF_ERROR(store_->Scan(
+      nullptr, Family::kPatients, "", "", [&](absl::string_view key, absl::string_view log) {
+        const std::string what = absl::StrCat("patient record ", keys::DecodeU32(key));
+        decode_status = codec::SplitRecords(log, what, &records);
+        if (!decode_status.ok()) return false;
+        if (records.empty()) return true;
+        Patient p;
+        decode_status = codec::DecodePatient(records.back(), &p);
+        if (!decode_status.ok()) return false;
+        out.push_back(std::move(p));
+        return true;
+      }));
+  COTRACK_RETURN_IF_ERROR(decode_status);
+  std::sort(out.begin(), out.end(), [](const Patient& a, const Patient& b) { return a.id < b.id; });
+  return out;
+}
+
+absl::StatusOr<MeasureDefinition> DatabaseImpl::GetMeasure(absl::string_view code) {
+  COTRACK_ASSIGN_OR_RETURN(CatalogEntry e, FindMeasure(code));
+  return e.def;
+}
+
+absl::StatusOr<std::vector<MeasureDefinition>> DatabaseImpl::ListMeasures() {
+  std::shared_lock lock(mu_);
+  std::vector<MeasureDefinition> out;
+  for (const CatalogEntry* e : catalog_.All()) out.push_back(e->def);
+  return out;
+}
+
+absl::Status DatabaseImpl::ForEachSeries(absl::string_view measure, const SeriesVisitor& fn) {
+  COTRACK_ASSIGN_OR_RETURN(CatalogEntry m, FindMeasure(measure));
+  auto view = store_->NewReadView();
+  const std::string start = keys::MeasurePrefix(m.id);
+  const std::string end = keys::MeasurePrefix(m.id + 1);
+  absl::Status inner;
+  std::vector<Observation> versions;
+  std::vector<Patient> patient_versions;
+  COTRACK_RETURN_IF_ERROR(store_->Scan(
+      view.get(), Family::kSeries, start, end, [&](absl::string_view key, absl::string_view log) {
+        uint32_t mid, num;
+        if (!keys::ParseSeriesKey(key, &mid, &num)) {
+          inner = absl::DataLossError("malformed series key (damaged data)");
+          return false;
+        }
+        inner = ReadPatientVersions(view.get(), num, &patient_versions);
+        if (!inner.ok()) return false;
+        if (patient_versions.empty()) {
+          inner = absl::DataLossError(
+              absl::StrCat("series ", m.def.code, " refers to patient record ", num,
+                           " which does not exist (damaged data)"));
+          return false;
+        }
+        const Patient& patient = patient_versions.back();
+        inner = DecodeSeries(log, absl::StrCat("series ", m.def.code, " of patient \"", patient.id, "\""),
+                             patient.id, m.def.code, m.def.unit, &versions);
+        if (!inner.ok()) return false;
+        inner = fn(patient, CurrentValues(std::move(versions)));
+        return inner.ok();
+      }));
+  return inner;
+}
+
+absl::StatusOr<std::vector<AuditRecord>> DatabaseImpl::AuditLog(std::optional<std::string> patient) {
+  std::vector<AuditRecord> out;
+  absl::Status inner;
+  std::vector<absl::string_view> records;
+  COTRACK_RETURN_IF_ERROR(store_->Scan(
+      nullptr, Family::kAudit, "", "", [&](absl::string_view key, absl::string_view log) {
+        const uint64_t seq = keys::DecodeU64(key);
+        inner = codec::SplitRecords(log, absl::StrCat("audit entry ", seq), &records);
+        if (!inner.ok()) return false;
+        for (absl::string_view r : records) {
+          AuditRecord a;
+          inner = codec::DecodeAudit(r, &a);
+          if (!inner.ok()) return false;
+          a.sequence = seq;
+          if (!patient || a.patient == *patient) out.push_back(std::move(a));
+        }
+        return true;
+      }));
+  COTRACK_RETURN_IF_ERROR(inner);
+  return out;
+}
+
+}  // namespace cotrack

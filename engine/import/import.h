@@ -1,0 +1,76 @@
+// Importing files into a database. Every file is parsed and validated whole,
+// then applied as one atomic batch: after a bad row or a crash, either all of
+// the file is visible or none of it.
+#ifndef COTRACK_IMPORT_IMPORT_H_
+#define COTRACK_IMPORT_IMPORT_H_
+
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "cotrack/database.h"
+
+namespace cotrack {
+
+enum class ImportFormat {
+  kAuto,             // told apart by the header
+  kObservationsCsv,  // patient,measure,date,value[,unit][,visit][,items]
+  kPatientsCsv,      // patient[,arm][,index_date][,treatment_dates][,attr...]
+};
+
+const char* ImportFormatName(ImportFormat f);
+
+struct ImportOptions {
+  ImportFormat format = ImportFormat::kAuto;
+  WriteOptions write;  // write.dry_run validates and counts without writing
+  std::string user;    // provenance; empty = OS user
+};
+
+struct ImportReport {
+  std::string path;
+  ImportFormat format = ImportFormat::kAuto;  // the format used
+  int64_t rows = 0;                           // data rows read
+  WriteSummary summary;
+};
+
+// Imports one file. A file with any bad row is rejected whole: the error is an
+// InvalidArgument listing each bad row as `FILE:LINE: field "x": bad value
+// "v" (expected ...)` (at most the first 20, then a count of the rest).
+absl::StatusOr<ImportReport> ImportFile(Database& db, const std::string& path,
+                                        const ImportOptions& options);
+
+// Like ImportFile, reading `in`; `source` names it in messages and provenance
+// (e.g. "-" or "<stdin>").
+absl::StatusOr<ImportReport> ImportStream(Database& db, std::istream& in, const std::string& source,
+                                          const ImportOptions& options);
+
+// The inverse of ImportFormatName ("auto", "observations", "patients"; a
+// "-csv" suffix is accepted too); InvalidArgument listing the names otherwise.
+absl::StatusOr<ImportFormat> ParseImportFormat(absl::string_view name);
+
+// The format a CSV header announces: observations when it has measure and
+// value columns, patients when its first column is patient; kAuto when
+// neither. Names are compared trimmed and case-insensitively.
+ImportFormat DetectCsvFormat(const std::vector<std::string>& header_names);
+
+// A file parsed into one batch (audit "import", detail = source), not yet
+// applied: what ImportFile hands to Database::Apply.
+struct ParsedImport {
+  ImportFormat format = ImportFormat::kAuto;
+  int64_t rows = 0;  // data rows read
+  Batch batch;
+};
+
+// Parses `in` without touching a database. Syntax errors (header, columns,
+// numbers, dates) of all rows come back as one InvalidArgument; validation
+// against the catalog is left to Database::Apply.
+absl::StatusOr<ParsedImport> ParseImport(std::istream& in, const std::string& source,
+                                         const ImportOptions& options);
+absl::StatusOr<ParsedImport> ParseImportFile(const std::string& path, const ImportOptions& options);
+
+}  // namespace cotrack
+
+#endif  // COTRACK_IMPORT_IMPORT_H_

@@ -1,0 +1,195 @@
+#include "import/observations_csv.h"
+
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cotrack/civil_time.h"
+#include "import/value_text.h"
+
+namespace cotrack {
+
+namespace {
+
+constexpr char kObservationsColumns[] =
+    "an observations CSV has the columns patient,measure,date,value and optionally "
+    "unit,visit,items";
+
+bool Contains(const char* const* begin, const char* const* end, absl::string_view name) {
+  for (const char* const* p = begin; p != end; ++p) {
+    if (name == *p) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<CivilTime> ParseDateCell(absl::string_view text) {
+  const absl::string_view trimmed = absl::StripAsciiWhitespace(text);
+  absl::StatusOr<CivilTime> t = ParseCivilTime(trimmed);
+  if (t.ok()) return t;
+  // ParseCivilTime says `bad date "TEXT": WHY (expected ...)`; our messages
+  // name the value and what is expected themselves, so keep only WHY.
+  absl::string_view why = t.status().message();
+  const std::string prefix = absl::StrCat("bad date \"", trimmed, "\": ");
+  if (absl::StartsWith(why, prefix)) {
+    why.remove_prefix(prefix.size());
+    const size_t expected = why.rfind(" (expected");
+    if (expected != absl::string_view::npos) why = why.substr(0, expected);
+  }
+  return absl::InvalidArgumentError(why.empty() ? std::string(kExpectedDate)
+                                                : absl::StrCat(kExpectedDate, "; ", why));
+}
+
+bool CheckFieldCount(const CsvRecord& row, const std::vector<std::string>& names,
+                     ImportErrors& errors) {
+  if (row.size() == names.size()) return true;
+  if (row.size() > names.size()) {
+    const size_t first_extra = names.size();
+    errors.Add(row.line(first_extra), row.column(first_extra),
+               absl::StrCat("row has ", row.size(), " fields but the header has ", names.size(),
+                            " (a value containing a comma must be quoted)"));
+  } else {
+    std::vector<absl::string_view> missing;
+    for (size_t i = row.size(); i < names.size(); ++i) missing.push_back(names[i]);
+    const size_t last = row.size() - 1;  // a record has at least one field
+    errors.Add(row.line(last), row.column(last),
+               absl::StrCat("row has ", row.size(), " fields but the header has ", names.size(),
+                            " (nothing for ", absl::StrJoin(missing, ","), ")"));
+  }
+  return false;
+}
+
+absl::Status ObservationsCsvParser::ParseHeader(const CsvRecord& header, const CsvReader& reader) {
+  absl::StatusOr<CsvHeader> h = CsvHeader::Make(header, reader);
+  if (!h.ok()) return h.status();
+  ImportErrors errors(reader.source());
+  names_.clear();
+  for (size_t i = 0; i < h->size(); ++i) {
+    const std::string& key = h->key(i);
+    names_.push_back(key);
+    if (!Contains(std::begin(kRequired), std::end(kRequired), key) &&
+        !Contains(std::begin(kOptional), std::end(kOptional), key)) {
+      errors.Add(header.line(i), header.column(i),
+                 absl::StrCat("header: unknown column ", QuoteForMessage(h->name(i)), " (",
+                              kObservationsColumns, ")"));
+    }
+  }
+  std::vector<std::string> missing;
+  for (const char* name : kRequired) {
+    if (!h->Find(name).has_value()) missing.push_back(name);
+  }
+  if (!missing.empty()) {
+    errors.Add(header.first_line(), 0,
+               absl::StrCat("header \"", JoinHeader(header), "\": missing column",
+                            missing.size() > 1 ? "s " : " ", absl::StrJoin(missing, ","), " (",
+                            kObservationsColumns, ")"));
+  }
+  if (!errors.empty()) return errors.ToStatus();
+  patient_ = *h->Find("patient");
+  measure_ = *h->Find("measure");
+  date_ = *h->Find("date");
+  value_ = *h->Find("value");
+  unit_ = h->Find("unit");
+  visit_ = h->Find("visit");
+  items_ = h->Find("items");
+  return absl::OkStatus();
+}
+
+void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+  if (!CheckFieldCount(row, names_, errors)) return;
+  ObservationInput obs;
+
+  obs.patient = std::string(absl::StripAsciiWhitespace(row[patient_]));
+  if (obs.patient.empty()) errors.Empty(row, patient_, "patient", "expected a patient id");
+
+  // Catalog codes are lower case, so case cannot select a different measure.
+  obs.measure = absl::AsciiStrToLower(absl::StripAsciiWhitespace(row[measure_]));
+  if (obs.measure.empty()) {
+    errors.Empty(row, measure_, "measure", "expected a measure code such as edss or hba1c");
+  }
+
+  bool have_time = false;
+  if (absl::StripAsciiWhitespace(row[date_]).empty()) {
+    errors.Empty(row, date_, "date", kExpectedDate);
+  } else {
+    absl::StatusOr<CivilTime> t = ParseDateCell(row[date_]);
+    if (t.ok()) {
+      obs.time = *t;
+      have_time = true;
+    } else {
+      errors.BadValue(row, date_, "date", t.status().message());
+    }
+  }
+
+  if (items_.has_value()) {
+    const absl::string_view cell = absl::StripAsciiWhitespace(row[*items_]);
+    if (!cell.empty()) {
+      std::vector<absl::string_view> parts = SplitCell(cell, ';');
+      for (size_t k = 0; k < parts.size(); ++k) {
+        if (parts[k].empty()) {
+          obs.items.push_back(std::numeric_limits<double>::quiet_NaN());  // unanswered
+          continue;
+        }
+        absl::StatusOr<double> item = ParseNumber(parts[k]);
+        if (item.ok()) {
+          obs.items.push_back(*item);
+        } else {
+          errors.BadValue(row, *items_, "items",
+                          absl::StrCat("item ", k + 1, " is ", QuoteForMessage(parts[k]), ": ",
+                                       item.status().message(),
+                                       "; items are separated by ';', an empty item is "
+                                       "unanswered"));
+          break;
+        }
+      }
+    }
+  }
+
+  const absl::string_view value_cell = absl::StripAsciiWhitespace(row[value_]);
+  if (value_cell.empty()) {
+    if (!obs.items.empty()) {
+      obs.value_from_items = true;
+    } else {
+      errors.Empty(row, value_, "value",
+                   absl::StrCat(kExpectedValue, ", or items to compute the total from"));
+    }
+  } else {
+    absl::StatusOr<ValueText> v = ParseValueText(value_cell);
+    if (v.ok()) {
+      obs.value = v->value;
+      obs.comparator = v->comparator;
+      obs.original_value = std::string(value_cell);
+    } else {
+      errors.BadValue(row, value_, "value", v.status().message());
+    }
+  }
+
+  if (unit_.has_value()) obs.unit = std::string(absl::StripAsciiWhitespace(row[*unit_]));
+  if (visit_.has_value()) obs.visit = std::string(absl::StripAsciiWhitespace(row[*visit_]));
+
+  if (have_time && !obs.patient.empty() && !obs.measure.empty()) {
+    std::string identity = absl::StrCat(obs.patient, std::string(1, '\0'), obs.measure,
+                                        std::string(1, '\0'), obs.time.seconds);
+    auto [it, inserted] = seen_.emplace(std::move(identity), row.first_line());
+    if (!inserted) {
+      errors.Add(row.line(date_), row.column(date_),
+                 absl::StrCat("same patient, measure and date as line ", it->second,
+                              " (each observation may appear only once in a file)"));
+    }
+  }
+
+  // Once the file has an error nothing will be applied, so stop growing the
+  // batch.
+  if (!errors.empty()) return;
+  obs.provenance.source = source_;
+  obs.provenance.line = row.first_line();
+  obs.provenance.user = user_;
+  batch.Record(std::move(obs));
+}
+
+}  // namespace cotrack

@@ -1,0 +1,59 @@
+// The long observations CSV: one observation per row.
+//   patient,measure,date,value[,unit][,visit][,items]   (any column order)
+// Header names are trimmed and compared case-insensitively; unknown columns
+// are an error. `items` holds ';'-separated item scores (an empty item is an
+// unanswered one); an empty value with items given means "compute the total".
+#ifndef COTRACK_IMPORT_OBSERVATIONS_CSV_H_
+#define COTRACK_IMPORT_OBSERVATIONS_CSV_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "cotrack/database.h"
+#include "import/csv_reader.h"
+
+namespace cotrack {
+
+// What a date cell must look like; used in "(expected ...)" messages.
+inline constexpr char kExpectedDate[] = "expected a date YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss]";
+
+// Parses a date cell with ParseCivilTime; on failure the InvalidArgument
+// message is "expected ...; reason", ready for "(...)".
+absl::StatusOr<CivilTime> ParseDateCell(absl::string_view text);
+
+class ObservationsCsvParser : public CsvRowParser {
+ public:
+  static constexpr const char* kRequired[] = {"patient", "measure", "date", "value"};
+  static constexpr const char* kOptional[] = {"unit", "visit", "items"};
+
+  // `source` (the path as given) and `user` go into every observation's
+  // provenance.
+  ObservationsCsvParser(std::string source, std::string user)
+      : source_(std::move(source)), user_(std::move(user)) {}
+
+  absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) override;
+
+ private:
+  std::string source_;
+  std::string user_;
+  std::vector<std::string> names_;  // normalized header names
+  size_t patient_ = 0, measure_ = 0, date_ = 0, value_ = 0;
+  std::optional<size_t> unit_, visit_, items_;
+  // (patient, measure, time) -> line, to reject an identity given twice.
+  absl::flat_hash_map<std::string, int64_t> seen_;
+};
+
+// Checks that a row has exactly `names.size()` fields; else adds an error
+// naming the missing or extra fields and returns false.
+bool CheckFieldCount(const CsvRecord& row, const std::vector<std::string>& names,
+                     ImportErrors& errors);
+
+}  // namespace cotrack
+
+#endif  // COTRACK_IMPORT_OBSERVATIONS_CSV_H_

@@ -1,0 +1,42 @@
+// The patients CSV: one patient registration per row.
+//   patient[,arm][,index_date][,treatment_dates][,ATTRIBUTE...]
+// Other columns are free attributes keyed by their normalized header name
+// (trimmed, lower case); an empty cell leaves that attribute unset.
+// treatment_dates holds ';'-separated dates.
+#ifndef COTRACK_IMPORT_PATIENTS_CSV_H_
+#define COTRACK_IMPORT_PATIENTS_CSV_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "cotrack/database.h"
+#include "import/csv_reader.h"
+
+namespace cotrack {
+
+class PatientsCsvParser : public CsvRowParser {
+ public:
+  // `source` (the path as given) and `user` go into each registration's
+  // provenance.
+  PatientsCsvParser(std::string source, std::string user)
+      : source_(std::move(source)), user_(std::move(user)) {}
+
+  absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) override;
+
+ private:
+  std::string source_;
+  std::string user_;
+  std::vector<std::string> names_;  // normalized header names
+  size_t patient_ = 0;
+  std::optional<size_t> arm_, index_date_, treatment_dates_;
+  std::vector<size_t> attributes_;                  // columns holding free attributes
+  absl::flat_hash_map<std::string, int64_t> seen_;  // patient -> line
+};
+
+}  // namespace cotrack
+
+#endif  // COTRACK_IMPORT_PATIENTS_CSV_H_

@@ -1,0 +1,39 @@
+// Parsing of numeric cells as people type them in spreadsheets and lab feeds:
+// "6.5", ".34", "-1", "1e3" and censored values such as "<0.5". Locale
+// independent (std::from_chars), and strict: anything that is not plainly one
+// number is rejected with the reason, never guessed at.
+#ifndef COTRACK_IMPORT_VALUE_TEXT_H_
+#define COTRACK_IMPORT_VALUE_TEXT_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "cotrack/types.h"
+
+namespace cotrack {
+
+struct ValueText {
+  double value = 0;  // for censored values, the limit
+  Comparator comparator = Comparator::kNone;
+};
+
+// What a value cell must look like; used in "(expected ...)" messages.
+inline constexpr char kExpectedValue[] =
+    "expected a number such as 6.5, .34, -1 or 1e3, optionally after <, <=, >= or >";
+inline constexpr char kExpectedNumber[] = "expected a number such as 6.5, .34, -1 or 1e3";
+
+// Parses a plain decimal number: optional sign, digits with at most one dot,
+// optional exponent; spaces around it are ignored. On failure the
+// InvalidArgument message is the complete "expected ...; why" text (without
+// the value), ready to go inside "(...)". NaN, infinities, hex, thousands
+// separators and decimal commas are rejected with a reason; -0 becomes 0.
+absl::StatusOr<double> ParseNumber(absl::string_view text);
+
+// Like ParseNumber, but also accepts a comparator prefix "<", "<=", ">=" or
+// ">" (spaces allowed after it) marking a censored value.
+absl::StatusOr<ValueText> ParseValueText(absl::string_view text);
+
+}  // namespace cotrack
+
+#endif  // COTRACK_IMPORT_VALUE_TEXT_H_

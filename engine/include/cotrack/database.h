@@ -1,0 +1,209 @@
+// The cotrack embedded database: per-patient, per-measure, time-indexed
+// clinical observations with full version history.
+//
+// Thread safety: a Database may be shared by any number of threads. Reads run
+// concurrently and each sees one consistent snapshot (never half a visit).
+// Writes are serialised inside the process; only one process may open a
+// database for writing (a second gets an Unavailable "locked" error).
+#ifndef COTRACK_DATABASE_H_
+#define COTRACK_DATABASE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "cotrack/options.h"
+#include "cotrack/types.h"
+
+namespace cotrack {
+
+// A set of changes applied all-or-nothing by Database::Apply: an imported
+// file, or one visit. Building a batch validates nothing; Apply does.
+class Batch {
+ public:
+  // Registers a new patient or updates one (a new version when it differs).
+  void PutPatient(Patient patient) { patients_.push_back(std::move(patient)); }
+  // Adds one observation; see Database::Record.
+  void Record(ObservationInput obs) { observations_.push_back(std::move(obs)); }
+  // Marks the current version of (patient, measure, time) entered-in-error.
+  void Retract(std::string patient, std::string measure, CivilTime time,
+               Provenance provenance) {
+    retractions_.push_back(Retraction{std::move(patient), std::move(measure),
+                                      time, std::move(provenance)});
+  }
+  // The audit entry of this batch: action ("import", "record", ...) and a
+  // free-text detail (e.g. the file name).
+  void SetAudit(std::string action, std::string detail) {
+    audit_action_ = std::move(action);
+    audit_detail_ = std::move(detail);
+  }
+
+  size_t size() const {
+    return patients_.size() + observations_.size() + retractions_.size();
+  }
+  bool empty() const { return size() == 0; }
+
+  struct Retraction {
+    std::string patient;
+    std::string measure;
+    CivilTime time;
+    Provenance provenance;
+  };
+  const std::vector<Patient>& patients() const { return patients_; }
+  const std::vector<ObservationInput>& observations() const {
+    return observations_;
+  }
+  const std::vector<Retraction>& retractions() const { return retractions_; }
+  const std::string& audit_action() const { return audit_action_; }
+  const std::string& audit_detail() const { return audit_detail_; }
+
+ private:
+  std::vector<Patient> patients_;
+  std::vector<ObservationInput> observations_;
+  std::vector<Retraction> retractions_;
+  std::string audit_action_ = "record";
+  std::string audit_detail_;
+};
+
+// One entry of the append-only audit log.
+struct AuditRecord {
+  uint64_t sequence = 0;
+  int64_t at_us = 0;
+  std::string action;
+  std::string patient;  // set when the change concerns one patient
+  std::string detail;
+  Provenance provenance;
+  WriteSummary summary;
+};
+
+class Database {
+ public:
+  // Opens (or, with create_if_missing, creates) the database in directory
+  // `path`. Fails with Unavailable when another process holds it for writing,
+  // FailedPrecondition when its format is newer than this build understands,
+  // DataLoss when its files are damaged.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(
+      const std::string& path, const Options& options = Options());
+
+  virtual ~Database();
+
+  // ---- Writes. Each is atomic: all of it is visible, or none of it. ----
+
+  // Validates every change in `batch` and applies them together. On any
+  // invalid change nothing is written and the error lists each bad change as
+  // `SOURCE:LINE: field "x": bad value "v" (expected ...)`. Recording the same
+  // content again for an identity (patient, measure, time) is a no-op; other
+  // content adds a version and keeps the earlier ones. Observations of
+  // patients not yet registered register them (no arm, no index date).
+  virtual absl::StatusOr<WriteSummary> Apply(const Batch& batch,
+                                             const WriteOptions& options = {}) = 0;
+
+  // One observation; equivalent to a Batch holding just it.
+  absl::StatusOr<WriteSummary> Record(const ObservationInput& obs,
+                                      const WriteOptions& options = {});
+
+  // Several measures of one patient at one visit, written together.
+  absl::StatusOr<WriteSummary> RecordVisit(
+      const std::vector<ObservationInput>& visit,
+      const WriteOptions& options = {});
+
+  // Marks the current version of an observation entered-in-error; it leaves
+  // trajectories but stays in History. NotFound when there is none.
+  absl::StatusOr<WriteSummary> Retract(const std::string& patient,
+                                       const std::string& measure,
+                                       CivilTime time,
+                                       const Provenance& provenance,
+                                       const WriteOptions& options = {});
+
+  // Registers or updates a patient.
+  absl::StatusOr<WriteSummary> PutPatient(const Patient& patient,
+                                          const WriteOptions& options = {});
+
+  // Adds a user-defined measure. AlreadyExists when the code is taken by a
+  // different definition; registering an identical definition is a no-op.
+  virtual absl::Status RegisterMeasure(const MeasureDefinition& measure,
+                                       const Provenance& provenance,
+                                       const WriteOptions& options = {}) = 0;
+
+  // ---- Reads. Each sees one consistent snapshot. ----
+
+  // Current values of one measure for one patient in `range`, oldest first;
+  // retracted values left out. Empty when there are none; NotFound for an
+  // unknown measure.
+  virtual absl::StatusOr<std::vector<Observation>> Trajectory(
+      absl::string_view patient, absl::string_view measure,
+      const TimeRange& range = {}) = 0;
+
+  // The last `n` current values on or before `as_of` (unset: any time),
+  // newest first.
+  virtual absl::StatusOr<std::vector<Observation>> Latest(
+      absl::string_view patient, absl::string_view measure,
+      std::optional<CivilTime> as_of = std::nullopt, int n = 1) = 0;
+
+  // The latest current value of every measure the patient has, by measure
+  // code.
+  virtual absl::StatusOr<std::vector<Observation>> LatestAll(
+      absl::string_view patient, std::optional<CivilTime> as_of = std::nullopt) = 0;
+
+  // Every current value recorded on civil day `date` (any time of that day),
+  // ordered by measure code then time.
+  virtual absl::StatusOr<std::vector<Observation>> Visit(
+      absl::string_view patient, CivilTime date) = 0;
+
+  // Every version of one observation, oldest first, retractions included.
+  // NotFound when the identity was never recorded.
+  virtual absl::StatusOr<std::vector<Observation>> History(
+      absl::string_view patient, absl::string_view measure, CivilTime time) = 0;
+
+  // The current registration of a patient. NotFound when unknown.
+  virtual absl::StatusOr<Patient> GetPatient(absl::string_view id) = 0;
+  // Every version of a patient's registration, oldest first.
+  virtual absl::StatusOr<std::vector<Patient>> PatientHistory(
+      absl::string_view id) = 0;
+  // All patients, ordered by id.
+  virtual absl::StatusOr<std::vector<Patient>> ListPatients() = 0;
+
+  // A measure by code (built-in or registered). NotFound when unknown.
+  virtual absl::StatusOr<MeasureDefinition> GetMeasure(
+      absl::string_view code) = 0;
+  // Built-ins then user measures, each ordered by code.
+  virtual absl::StatusOr<std::vector<MeasureDefinition>> ListMeasures() = 0;
+
+  // Calls `fn` once per patient holding values of `measure` with that
+  // patient's registration and current trajectory, all from one snapshot.
+  // Stops early and returns fn's error when fn fails. This is the one-pass
+  // scan behind cohort analytics.
+  using SeriesVisitor = std::function<absl::Status(
+      const Patient& patient, const std::vector<Observation>& trajectory)>;
+  virtual absl::Status ForEachSeries(absl::string_view measure,
+                                     const SeriesVisitor& fn) = 0;
+
+  // Audit entries, oldest first; only those about `patient` when given.
+  virtual absl::StatusOr<std::vector<AuditRecord>> AuditLog(
+      std::optional<std::string> patient = std::nullopt) = 0;
+
+  // Flushes memory to table files and compacts all of them: smallest files,
+  // fastest reads. For maintenance and benchmarks; never needed for safety.
+  virtual absl::Status Compact() = 0;
+
+  // The directory this database lives in.
+  virtual const std::string& path() const = 0;
+
+ protected:
+  Database() = default;
+};
+
+// The on-disk format this build writes and the newest it can open.
+constexpr uint32_t kFormatVersion = 1;
+
+// The cotrack release, e.g. "0.1.0".
+const char* Version();
+
+}  // namespace cotrack
+
+#endif  // COTRACK_DATABASE_H_

@@ -1,0 +1,32 @@
+#ifndef COTRACK_OPTIONS_H_
+#define COTRACK_OPTIONS_H_
+
+#include <cstddef>
+#include <string>
+
+namespace cotrack {
+
+struct Options {
+  // Create the database when the directory holds none.
+  bool create_if_missing = true;
+  // Open for reading only. Several read-only openers may coexist with one
+  // writer process; they see the data as of their open.
+  bool read_only = false;
+  // Block cache for hot series, in bytes.
+  size_t block_cache_bytes = 64 << 20;
+  // Who is writing, for provenance and the audit log; empty = the OS user.
+  std::string user;
+};
+
+struct WriteOptions {
+  // fsync the write-ahead log before acknowledging: the write survives power
+  // loss. Without it a write survives a process crash (kill -9) but may be
+  // lost if the machine loses power.
+  bool sync = true;
+  // Validate and count but write nothing.
+  bool dry_run = false;
+};
+
+}  // namespace cotrack
+
+#endif  // COTRACK_OPTIONS_H_

@@ -1,0 +1,218 @@
+// RocksDB implementation of Store.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cotrack/status_macros.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+#include "storage/record_log_merge.h"
+#include "storage/store.h"
+
+namespace cotrack {
+namespace {
+
+// Column family names are part of the on-disk format.
+constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
+    "default",  // kMeta: RocksDB's default family
+    "patient_ids", "patients", "measures", "series", "audit"};
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = absl::StrCat(context, ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(msg, " (damaged data)"));
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
+  if (s.IsIOError() && (absl::StrContains(s.ToString(), "lock") ||
+                        absl::StrContains(s.ToString(), "LOCK"))) {
+    return absl::UnavailableError(
+        absl::StrCat(context, ": the database is locked: another process has it open for writing "
+                              "(only one writer at a time; open read-only to query it) [",
+                     s.ToString(), "]"));
+  }
+  if (s.IsIOError()) return absl::UnavailableError(msg);
+  return absl::InternalError(msg);
+}
+
+class RocksReadView : public ReadView {
+ public:
+  RocksReadView(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
+  ~RocksReadView() override { db_->ReleaseSnapshot(snapshot_); }
+  const rocksdb::Snapshot* snapshot() const { return snapshot_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+class RocksBatch : public Store::Batch {
+ public:
+  explicit RocksBatch(const std::vector<rocksdb::ColumnFamilyHandle*>* handles)
+      : handles_(handles) {}
+  void Put(Family f, absl::string_view key, absl::string_view value) override {
+    batch_.Put((*handles_)[static_cast<int>(f)], Slice(key), Slice(value));
+  }
+  void Append(Family f, absl::string_view key, absl::string_view records) override {
+    batch_.Merge((*handles_)[static_cast<int>(f)], Slice(key), Slice(records));
+  }
+  size_t ApproximateBytes() const override { return batch_.GetDataSize(); }
+  rocksdb::WriteBatch* rep() { return &batch_; }
+
+ private:
+  static rocksdb::Slice Slice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+  const std::vector<rocksdb::ColumnFamilyHandle*>* handles_;
+  rocksdb::WriteBatch batch_;
+};
+
+rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions o;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = cache;
+  t.format_version = 5;
+  // Series and patients are read by exact key: a whole-key bloom filter turns
+  // a lookup of an absent series into a memory-only check.
+  if (f == Family::kSeries || f == Family::kPatients || f == Family::kPatientIds) {
+    t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    t.whole_key_filtering = true;
+  }
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  o.compression = rocksdb::kLZ4Compression;
+  o.bottommost_compression = rocksdb::kZSTD;
+  if (f == Family::kPatients || f == Family::kMeasures || f == Family::kSeries) {
+    o.merge_operator = NewRecordLogMergeOperator();
+  }
+  return o;
+}
+
+class RocksStore : public Store {
+ public:
+  RocksStore(std::string path, std::unique_ptr<rocksdb::DB> db,
+             std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : path_(std::move(path)), db_(std::move(db)), handles_(std::move(handles)) {}
+
+  ~RocksStore() override {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close().PermitUncheckedError();
+  }
+
+  std::unique_ptr<ReadView> NewReadView() override {
+    return std::make_unique<RocksReadView>(db_.get());
+  }
+
+  std::unique_ptr<Batch> NewBatch() override { return std::make_unique<RocksBatch>(&handles_); }
+
+  absl::Status Write(Batch& batch, bool sync) override {
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    return FromRocks(db_->Write(wo, static_cast<RocksBatch&>(batch).rep()), "write");
+  }
+
+  absl::StatusOr<bool> Get(const ReadView* view, Family f, absl::string_view key,
+                           std::string* value) override {
+    rocksdb::ReadOptions ro = ReadOptionsFor(view);
+    rocksdb::Status s = db_->Get(ro, handles_[static_cast<int>(f)],
+                                 rocksdb::Slice(key.data(), key.size()), value);
+    if (s.IsNotFound()) return false;
+    if (!s.ok()) return FromRocks(s, absl::StrCat("read ", kFamilyNames[static_cast<int>(f)]));
+    return true;
+  }
+
+  absl::Status Scan(const ReadView* view, Family f, absl::string_view start,
+                    absl::string_view end, const ScanFn& fn) override {
+    rocksdb::ReadOptions ro = ReadOptionsFor(view);
+    rocksdb::Slice upper(end.data(), end.size());
+    if (!end.empty()) ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[static_cast<int>(f)]));
+    for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key(), v = it->value();
+      if (!fn(absl::string_view(k.data(), k.size()), absl::string_view(v.data(), v.size()))) {
+        break;
+      }
+    }
+    return FromRocks(it->status(), absl::StrCat("scan ", kFamilyNames[static_cast<int>(f)]));
+  }
+
+  absl::Status CompactAll() override {
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    for (auto* h : handles_) {
+      COTRACK_RETURN_IF_ERROR(FromRocks(db_->Flush(fo, h), "flush"));
+      rocksdb::CompactRangeOptions co;
+      co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+      COTRACK_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, h, nullptr, nullptr), "compact"));
+    }
+    return absl::OkStatus();
+  }
+
+  const std::string& path() const override { return path_; }
+
+ private:
+  static rocksdb::ReadOptions ReadOptionsFor(const ReadView* view) {
+    rocksdb::ReadOptions ro;
+    ro.verify_checksums = true;
+    if (view != nullptr) ro.snapshot = static_cast<const RocksReadView*>(view)->snapshot();
+    return ro;
+  }
+
+  std::string path_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
+                                                   const StoreOptions& options) {
+  if (options.create_if_missing && !options.read_only) {
+    // Clinical data: the directory is private to its owner from the start.
+    if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot create database directory ", path, ": ", strerror(errno)));
+    }
+  }
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = options.create_if_missing;
+  db_options.paranoid_checks = true;
+  db_options.max_background_jobs = 2;
+  db_options.info_log_level = rocksdb::WARN_LEVEL;
+  db_options.keep_log_file_num = 2;
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (int i = 0; i < kFamilyCount; ++i) {
+    families.emplace_back(i == 0 ? rocksdb::kDefaultColumnFamilyName : kFamilyNames[i],
+                          FamilyOptions(static_cast<Family>(i), cache));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw)
+          : rocksdb::DB::Open(db_options, path, families, &handles, &raw);
+  if (!s.ok()) {
+    if (!options.create_if_missing && s.IsInvalidArgument() &&
+        absl::StrContains(s.ToString(), "does not exist")) {
+      return absl::NotFoundError(absl::StrCat("no cotrack database at ", path));
+    }
+    if (options.read_only && s.IsIOError() && absl::StrContains(s.ToString(), "No such file")) {
+      return absl::NotFoundError(absl::StrCat("no cotrack database at ", path));
+    }
+    return FromRocks(s, absl::StrCat("open ", path));
+  }
+  return std::unique_ptr<Store>(
+      new RocksStore(path, std::unique_ptr<rocksdb::DB>(raw), std::move(handles)));
+}
+
+}  // namespace cotrack

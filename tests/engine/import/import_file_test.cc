@@ -1,0 +1,205 @@
+// ImportFile against a real database: one atomic batch per file.
+#include <memory>
+#include <string>
+
+#include "cotrack/database.h"
+#include "import/import.h"
+#include "support/test_support.h"
+
+namespace cotrack {
+namespace {
+
+using ::cotrack::testing::StatusIs;
+using ::cotrack::testing::TempDir;
+using ::cotrack::testing::WriteFile;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::StartsWith;
+
+constexpr char kGoodObservations[] =
+    "patient,measure,date,value,unit,visit,items\n"
+    "P1,edss,2020-01-15,3.5,,M0,\n"
+    "P1,edss,2020-07-15,3.0,,M6,\n"
+    "P1,hba1c,2020-01-15,48,mmol/mol,M0,\n"
+    "P1,il4,2020-01-15,<0.5,pg/mL,M0,\n"
+    "P2,ais,2020-02-01,,,M0,1;1;1;1;1;1;1;0\n";
+
+class ImportFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir_.File("db"));
+    ASSERT_OK(db);
+    db_ = *std::move(db);
+  }
+
+  std::string Write(const std::string& name, const std::string& contents) {
+    const std::string path = dir_.File(name);
+    WriteFile(path, contents);
+    return path;
+  }
+
+  // Every patient and every current value, as text.
+  std::vector<std::string> Everything() {
+    std::vector<std::string> out;
+    absl::StatusOr<std::vector<Patient>> patients = db_->ListPatients();
+    EXPECT_OK(patients);
+    absl::StatusOr<std::vector<MeasureDefinition>> measures = db_->ListMeasures();
+    EXPECT_OK(measures);
+    if (!patients.ok() || !measures.ok()) return out;
+    for (const Patient& p : *patients) {
+      out.push_back(p.id + " arm=" + p.arm + " v" + std::to_string(p.version));
+      for (const MeasureDefinition& m : *measures) {
+        absl::StatusOr<std::vector<Observation>> t = db_->Trajectory(p.id, m.code);
+        EXPECT_OK(t);
+        if (!t.ok()) continue;
+        for (const Observation& o : *t) {
+          out.push_back(p.id + "/" + m.code + "/" + FormatCivilTime(o.time) + "=" +
+                        std::to_string(o.value) + " v" + std::to_string(o.version));
+        }
+      }
+    }
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(ImportFileTest, GoodFileImportsWithProvenance) {
+  const std::string path = Write("good.csv", kGoodObservations);
+  ASSERT_OK_AND_ASSIGN(ImportReport r, ImportFile(*db_, path, ImportOptions()));
+  EXPECT_EQ(r.path, path);
+  EXPECT_EQ(r.format, ImportFormat::kObservationsCsv);
+  EXPECT_EQ(r.rows, 5);
+  EXPECT_EQ(r.summary.written, 5);
+  EXPECT_EQ(r.summary.unchanged, 0);
+
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> edss, db_->Trajectory("P1", "edss"));
+  ASSERT_EQ(edss.size(), 2u);
+  EXPECT_EQ(edss[0].value, 3.5);
+  EXPECT_EQ(edss[0].visit, "M0");
+  EXPECT_EQ(edss[0].provenance.source, path);
+  EXPECT_EQ(edss[0].provenance.line, 2);
+  EXPECT_EQ(edss[1].provenance.line, 3);
+
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> il4, db_->Trajectory("P1", "il4"));
+  ASSERT_EQ(il4.size(), 1u);
+  EXPECT_EQ(il4[0].comparator, Comparator::kLess);
+  EXPECT_EQ(il4[0].value, 0.5);
+  EXPECT_EQ(il4[0].original_value, "<0.5");
+
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> ais, db_->Trajectory("P2", "ais"));
+  ASSERT_EQ(ais.size(), 1u);
+  EXPECT_EQ(ais[0].value, 7);  // computed from the items
+  EXPECT_EQ(ais[0].provenance.line, 6);
+}
+
+TEST_F(ImportFileTest, ReimportChangesNothing) {
+  const std::string path = Write("good.csv", kGoodObservations);
+  ASSERT_OK(ImportFile(*db_, path, ImportOptions()));
+  const std::vector<std::string> before = Everything();
+  ASSERT_OK_AND_ASSIGN(ImportReport again, ImportFile(*db_, path, ImportOptions()));
+  EXPECT_EQ(again.rows, 5);
+  EXPECT_EQ(again.summary.written, 0);
+  EXPECT_EQ(again.summary.corrected, 0);
+  EXPECT_EQ(again.summary.unchanged, 5);
+  EXPECT_EQ(Everything(), before);
+}
+
+TEST_F(ImportFileTest, ChangedValueBecomesANewVersion) {
+  ASSERT_OK(ImportFile(*db_, Write("a.csv", kGoodObservations), ImportOptions()));
+  ASSERT_OK_AND_ASSIGN(ImportReport r, ImportFile(*db_,
+                                                  Write("b.csv",
+                                                        "patient,measure,date,value\n"
+                                                        "P1,edss,2020-07-15,4.0\n"),
+                                                  ImportOptions()));
+  EXPECT_EQ(r.summary.corrected, 1);
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> h,
+                       db_->History("P1", "edss", *ParseCivilTime("2020-07-15")));
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0].value, 3.0);
+  EXPECT_EQ(h[1].value, 4.0);
+}
+
+TEST_F(ImportFileTest, OneSyntaxErrorAnywhereLeavesTheDatabaseUnchanged) {
+  ASSERT_OK(ImportFile(*db_, Write("base.csv", kGoodObservations), ImportOptions()));
+  const std::vector<std::string> before = Everything();
+  const std::string path = Write("bad.csv",
+                                 "patient,measure,date,value\n"
+                                 "P3,edss,2021-01-01,2.0\n"
+                                 "P3,edss,2021-06-01,2.5\n"
+                                 "P1,edss,2020-07-15,6.0\n"
+                                 "P3,edss,2021-13-01,3.0\n");
+  EXPECT_THAT(ImportFile(*db_, path, ImportOptions()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       StartsWith(path + ":5:9: field \"date\": bad value \"2021-13-01\"")));
+  EXPECT_EQ(Everything(), before);
+}
+
+TEST_F(ImportFileTest, OneInvalidValueAnywhereLeavesTheDatabaseUnchanged) {
+  ASSERT_OK(ImportFile(*db_, Write("base.csv", kGoodObservations), ImportOptions()));
+  const std::vector<std::string> before = Everything();
+  // Syntactically fine; EDSS 0.5 does not exist (the catalog says so).
+  const std::string path = Write("bad.csv",
+                                 "patient,measure,date,value\n"
+                                 "P3,edss,2021-01-01,2.0\n"
+                                 "P1,edss,2020-07-15,6.0\n"
+                                 "P3,edss,2021-06-01,0.5\n"
+                                 "P3,hba1c,2021-06-01,7.1\n");
+  EXPECT_THAT(ImportFile(*db_, path, ImportOptions()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(path + ":4")));
+  EXPECT_EQ(Everything(), before);
+}
+
+TEST_F(ImportFileTest, DryRunWritesNothing) {
+  ImportOptions options;
+  options.write.dry_run = true;
+  ASSERT_OK_AND_ASSIGN(ImportReport r,
+                       ImportFile(*db_, Write("good.csv", kGoodObservations), options));
+  EXPECT_EQ(r.rows, 5);
+  EXPECT_EQ(r.summary.written, 5);
+  EXPECT_THAT(Everything(), IsEmpty());
+}
+
+TEST_F(ImportFileTest, HeaderOnlyImportsZeroRows) {
+  ASSERT_OK_AND_ASSIGN(
+      ImportReport r,
+      ImportFile(*db_, Write("empty.csv", "patient,measure,date,value\n"), ImportOptions()));
+  EXPECT_EQ(r.rows, 0);
+  EXPECT_EQ(r.summary.written, 0);
+}
+
+TEST_F(ImportFileTest, PatientsFileRegistersPatients) {
+  const std::string path = Write("patients.csv",
+                                 "patient,arm,index_date,treatment_dates,sex\n"
+                                 "P1,AHSCT,2019-12-01,2020-06-01,F\n"
+                                 "P2,control,,,\n");
+  ASSERT_OK_AND_ASSIGN(ImportReport r, ImportFile(*db_, path, ImportOptions()));
+  EXPECT_EQ(r.format, ImportFormat::kPatientsCsv);
+  EXPECT_EQ(r.rows, 2);
+  EXPECT_EQ(r.summary.patients, 2);
+  ASSERT_OK_AND_ASSIGN(Patient p1, db_->GetPatient("P1"));
+  EXPECT_EQ(p1.arm, "AHSCT");
+  ASSERT_TRUE(p1.index_date.has_value());
+  EXPECT_EQ(FormatCivilTime(*p1.index_date), "2019-12-01");
+  EXPECT_THAT(p1.treatment_dates, ElementsAre(*ParseCivilTime("2020-06-01")));
+  EXPECT_EQ(p1.attributes["sex"], "F");
+  EXPECT_EQ(p1.provenance.source, path);
+  EXPECT_EQ(p1.provenance.line, 2);
+
+  ASSERT_OK_AND_ASSIGN(ImportReport again, ImportFile(*db_, path, ImportOptions()));
+  EXPECT_EQ(again.summary.patients, 0);
+}
+
+TEST_F(ImportFileTest, UnrecognisedSharedFileLeavesTheDatabaseEmpty) {
+  const std::string path = testing::SharedData("msprog_toydata/MSprog_toydata_visits.csv");
+  EXPECT_THAT(ImportFile(*db_, path, ImportOptions()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unrecognised header")));
+  ASSERT_OK_AND_ASSIGN(std::vector<Patient> patients, db_->ListPatients());
+  EXPECT_THAT(patients, IsEmpty());
+}
+
+}  // namespace
+}  // namespace cotrack

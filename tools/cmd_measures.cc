@@ -1,0 +1,265 @@
+// `cotrack measures`, `cotrack measure show CODE`, `cotrack measure add ...`
+#include <cstdio>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "command.h"
+#include "flags.h"
+#include "output.h"
+
+namespace cotrack::tools {
+namespace {
+
+std::string JoinNumbers(const std::vector<double>& values) {
+  return absl::StrJoin(values, ";",
+                       [](std::string* out, double v) { out->append(FormatNumber(v)); });
+}
+
+// Accepted input units besides the canonical one, e.g. "mmol/mol".
+std::string OtherUnits(const MeasureDefinition& m) {
+  return absl::StrJoin(m.units, ";",
+                       [](std::string* out, const UnitConversion& u) { out->append(u.unit); });
+}
+
+// Zero means "not set" for step and threshold.
+Cell NumberOrNull(double v) { return v == 0 ? Cell() : Cell::Number(v); }
+
+const std::vector<std::string>& SummaryColumns() {
+  static const auto* columns = new std::vector<std::string>{
+      "code",      "name",      "unit",        "min",   "max",        "step",   "integer",
+      "direction", "threshold", "other_units", "items", "censorable", "builtin"};
+  return *columns;
+}
+
+std::vector<Cell> SummaryRow(const MeasureDefinition& m) {
+  return {
+      Cell::String(m.code),
+      Cell::String(m.name),
+      Cell::StringOrNull(m.unit),
+      Cell::Number(m.min),
+      Cell::Number(m.max),
+      NumberOrNull(m.step),
+      Cell::Bool(m.integer),
+      Cell::String(DirectionName(m.direction)),
+      NumberOrNull(m.change_threshold),
+      Cell::StringOrNull(OtherUnits(m)),
+      m.item_count == 0 ? Cell() : Cell::Integer(m.item_count),
+      Cell::Bool(m.censorable),
+      Cell::Bool(m.builtin),
+  };
+}
+
+// ---- measures ----
+
+int RunList(const GlobalContext& ctx, const std::vector<std::string>& args) {
+  constexpr char kName[] = "measures";
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}});
+  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
+  if (!parsed->positionals().empty()) {
+    return UsageError(kName, "unexpected argument \"" + parsed->positionals()[0] +
+                                 "\" (for one measure: cotrack measure show CODE)");
+  }
+  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
+  if (!format.ok()) return UsageError(kName, format.status().message());
+
+  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
+  if (!db.ok()) return RuntimeError(db.status());
+  absl::StatusOr<std::vector<MeasureDefinition>> measures = (*db)->ListMeasures();
+  if (!measures.ok()) return RuntimeError(measures.status());
+  Table table{SummaryColumns(), {}};
+  for (const MeasureDefinition& m : *measures) table.rows.push_back(SummaryRow(m));
+  WriteTable(table, *format, std::cout);
+  return 0;
+}
+
+const Command kMeasuresCommand = {
+    "measures",
+    "List the measures: built-in and registered",
+    R"(Usage: cotrack measures [--format FMT]
+
+Prints the measure catalog: the built-in measures, then those registered with
+`cotrack measure add`, each ordered by code. `cotrack measure show CODE` gives
+every detail of one measure.
+
+Options:
+  --format FMT    table (default), csv or json (one object per line)
+)",
+    RunList,
+};
+COTRACK_REGISTER_COMMAND(kMeasuresCommand);
+
+// ---- measure show ----
+
+int RunShow(const GlobalContext& ctx, const std::vector<std::string>& args) {
+  constexpr char kName[] = "measure show";
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}});
+  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
+  if (parsed->positionals().size() != 1) return UsageError(kName, "expected CODE");
+  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
+  if (!format.ok()) return UsageError(kName, format.status().message());
+
+  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
+  if (!db.ok()) return RuntimeError(db.status());
+  absl::StatusOr<MeasureDefinition> found = (*db)->GetMeasure(parsed->positionals()[0]);
+  if (!found.ok()) return RuntimeError(found.status());
+  const MeasureDefinition& m = *found;
+
+  std::vector<std::string> columns = SummaryColumns();
+  std::vector<Cell> cells = SummaryRow(m);
+  auto add = [&](const char* name, Cell cell) {
+    columns.push_back(name);
+    cells.push_back(std::move(cell));
+  };
+  add("allowed_values", Cell::StringOrNull(JoinNumbers(m.allowed_values)));
+  std::vector<std::string> conversions;
+  for (const UnitConversion& u : m.units) {
+    std::string text = absl::StrCat(u.unit, ": x", FormatNumber(u.factor));
+    if (u.offset != 0) {
+      absl::StrAppend(&text, u.offset > 0 ? " + " : " - ",
+                      FormatNumber(u.offset > 0 ? u.offset : -u.offset));
+    }
+    conversions.push_back(text);
+  }
+  add("conversions", Cell::StringOrNull(absl::StrJoin(conversions, "; ")));
+  add("item_min", m.item_count == 0 ? Cell() : Cell::Number(m.item_min));
+  add("item_max", m.item_count == 0 ? Cell() : Cell::Number(m.item_max));
+  add("items_sum_to_total", Cell::Bool(m.items_sum_to_total));
+  std::vector<std::string> named;
+  for (const ItemDefinition& item : m.named_items) {
+    named.push_back(
+        absl::StrCat(item.name, " ", FormatNumber(item.min), "-", FormatNumber(item.max)));
+  }
+  add("named_items", Cell::StringOrNull(absl::StrJoin(named, "; ")));
+  std::vector<std::string> subscales;
+  for (const Subscale& s : m.subscales) {
+    subscales.push_back(absl::StrCat(s.name, " (items ", absl::StrJoin(s.items, ","), ")"));
+  }
+  add("subscales", Cell::StringOrNull(absl::StrJoin(subscales, "; ")));
+  add("loinc", Cell::StringOrNull(absl::StrJoin(m.loinc, ";")));
+  add("description", Cell::StringOrNull(m.description));
+  WriteRecord(columns, cells, *format, std::cout);
+  return 0;
+}
+
+const Command kMeasureShowCommand = {
+    "measure show",
+    "Every detail of one measure",
+    R"(Usage: cotrack measure show CODE [--format FMT]
+
+Prints the definition of measure CODE: unit and accepted input units with
+their conversions, valid range, step or allowed values, items and subscales,
+direction, the change that counts as meaningful, LOINC codes and where the
+rules come from.
+
+Options:
+  --format FMT    table (default; one field per line), csv or json
+)",
+    RunShow,
+};
+COTRACK_REGISTER_COMMAND(kMeasureShowCommand);
+
+// ---- measure add ----
+
+int RunAdd(const GlobalContext& ctx, const std::vector<std::string>& args) {
+  constexpr char kName[] = "measure add";
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"code"},
+                                                       {"name"},
+                                                       {"unit"},
+                                                       {"min"},
+                                                       {"max"},
+                                                       {"step"},
+                                                       {"direction"},
+                                                       {"threshold"},
+                                                       {"description"},
+                                                       {"integer", FlagSpec::kBool},
+                                                       {"no-sync", FlagSpec::kBool}});
+  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
+  if (!parsed->positionals().empty()) {
+    return UsageError(kName, "unexpected argument \"" + parsed->positionals()[0] +
+                                 "\" (every field is a flag, e.g. --code CODE)");
+  }
+  MeasureDefinition m;
+  for (const char* required : {"code", "name", "unit", "min", "max"}) {
+    if (!parsed->Has(required)) {
+      return UsageError(kName, absl::StrCat("--", required, " is required"));
+    }
+  }
+  m.code = *parsed->Get("code");
+  m.name = *parsed->Get("name");
+  m.unit = *parsed->Get("unit");
+  m.description = parsed->Get("description").value_or("");
+  m.integer = parsed->Has("integer");
+  struct NumberFlag {
+    const char* name;
+    double* target;
+  };
+  for (NumberFlag flag :
+       {NumberFlag{"min", &m.min}, NumberFlag{"max", &m.max}, NumberFlag{"step", &m.step},
+        NumberFlag{"threshold", &m.change_threshold}}) {
+    std::optional<std::string> text = parsed->Get(flag.name);
+    if (!text) continue;
+    absl::StatusOr<double> v = ParseNumberArg(absl::StrCat("--", flag.name), *text);
+    if (!v.ok()) return UsageError(kName, v.status().message());
+    *flag.target = *v;
+  }
+  if (m.min > m.max) {
+    return UsageError(kName, absl::StrCat("--min ", FormatNumber(m.min), " is above --max ",
+                                          FormatNumber(m.max)));
+  }
+  if (m.step < 0) return UsageError(kName, "--step: must not be negative");
+  if (m.change_threshold < 0) return UsageError(kName, "--threshold: must not be negative");
+  std::string direction = parsed->Get("direction").value_or("none");
+  if (direction == "higher-is-worse") {
+    m.direction = Direction::kHigherIsWorse;
+  } else if (direction == "higher-is-better") {
+    m.direction = Direction::kHigherIsBetter;
+  } else if (direction == "none") {
+    m.direction = Direction::kNone;
+  } else {
+    return UsageError(kName, absl::StrCat("--direction: bad value \"", direction,
+                                          "\" (expected higher-is-worse, higher-is-better or "
+                                          "none)"));
+  }
+
+  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kCreate);
+  if (!db.ok()) return RuntimeError(db.status());
+  WriteOptions options;
+  options.sync = !parsed->Has("no-sync");
+  if (absl::Status s = (*db)->RegisterMeasure(m, CliProvenance(ctx), options); !s.ok()) {
+    return RuntimeError(s);
+  }
+  std::fprintf(stderr, "registered measure %s (%s, %s)\n", m.code.c_str(), m.name.c_str(),
+               m.unit.c_str());
+  return 0;
+}
+
+const Command kMeasureAddCommand = {
+    "measure add",
+    "Register a measure of your own",
+    R"(Usage: cotrack measure add --code CODE --name NAME --unit UNIT --min X --max Y
+                           [--step S] [--integer] [--direction DIR]
+                           [--threshold T] [--description TEXT]
+
+Registers a user-defined measure in the database; it persists and is then
+accepted by import like the built-ins. Registering the identical definition
+again does nothing; a different definition under a taken code is an error.
+
+Options:
+  --code CODE         lower-case identifier: [a-z][a-z0-9_]{0,31}, e.g. sdmt
+  --name NAME         human-readable name
+  --unit UNIT         canonical unit, e.g. score, mg/dL
+  --min X, --max Y    the valid range (inclusive)
+  --step S            values must be multiples of S above --min (default: any)
+  --integer           only whole numbers
+  --direction DIR     higher-is-worse, higher-is-better or none (default)
+  --threshold T       the smallest change that counts as meaningful
+  --description TEXT  where the rules come from
+  --no-sync           do not wait for the write to reach the disk
+)",
+    RunAdd,
+};
+COTRACK_REGISTER_COMMAND(kMeasureAddCommand);
+
+}  // namespace
+}  // namespace cotrack::tools

@@ -1,0 +1,360 @@
+#include "output.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+
+namespace cotrack::tools {
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when the bytes there are
+// not one (overlong forms, surrogates and code points past U+10FFFF included).
+size_t Utf8SequenceLength(absl::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  uint32_t cp;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMinForLength[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+// A cell's text made safe for one line of an aligned table.
+std::string TableSafe(absl::string_view s) {
+  std::string out;
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (u < 0x20 || u == 0x7F) {
+      absl::StrAppendFormat(&out, "\\x%02x", u);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Display width: one column per code point (no wide-character tables here).
+size_t DisplayWidth(absl::string_view s) {
+  size_t width = 0;
+  for (char c : s) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++width;
+  }
+  return width;
+}
+
+void WriteCsvRow(const std::vector<std::string>& fields, std::ostream& out) {
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out << ',';
+    out << CsvField(fields[i]);
+  }
+  out << '\n';
+}
+
+void WriteJsonObject(const std::vector<std::string>& columns, const std::vector<Cell>& cells,
+                     std::ostream& out) {
+  out << '{';
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i > 0) out << ',';
+    out << JsonString(columns[i]) << ':' << cells[i].Json();
+  }
+  out << "}\n";
+}
+
+void WriteAligned(const Table& table, std::ostream& out) {
+  const size_t n = table.columns.size();
+  std::vector<std::vector<std::string>> texts;
+  texts.reserve(table.rows.size());
+  std::vector<size_t> widths(n);
+  // Columns holding only numbers are right-aligned so that digits line up.
+  std::vector<bool> numeric(n, false);
+  for (size_t c = 0; c < n; ++c) {
+    widths[c] = DisplayWidth(table.columns[c]);
+    bool any = false;
+    bool all = true;
+    for (const auto& row : table.rows) {
+      Cell::Kind k = row[c].kind();
+      if (k == Cell::Kind::kNull) continue;
+      any = true;
+      all = all && (k == Cell::Kind::kNumber || k == Cell::Kind::kInteger);
+    }
+    numeric[c] = any && all;
+  }
+  for (const auto& row : table.rows) {
+    std::vector<std::string> line;
+    line.reserve(n);
+    for (size_t c = 0; c < n; ++c) {
+      line.push_back(TableSafe(row[c].TableText()));
+      widths[c] = std::max(widths[c], DisplayWidth(line.back()));
+    }
+    texts.push_back(std::move(line));
+  }
+  auto write_line = [&](const std::vector<std::string>& line) {
+    std::string text;
+    for (size_t c = 0; c < n; ++c) {
+      if (c > 0) text += "  ";
+      std::string pad(widths[c] - DisplayWidth(line[c]), ' ');
+      text += numeric[c] ? pad + line[c] : line[c] + pad;
+    }
+    text.erase(text.find_last_not_of(' ') + 1);
+    out << text << '\n';
+  };
+  std::vector<std::string> header;
+  for (const std::string& column : table.columns) header.push_back(TableSafe(column));
+  write_line(header);
+  for (const auto& line : texts) write_line(line);
+}
+
+}  // namespace
+
+absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view text) {
+  if (text == "table") return OutputFormat::kTable;
+  if (text == "csv") return OutputFormat::kCsv;
+  if (text == "json") return OutputFormat::kJson;
+  return absl::InvalidArgumentError(
+      absl::StrFormat("--format: bad value \"%s\" (expected table, csv or json)", text));
+}
+
+Cell Cell::String(std::string s) {
+  Cell c;
+  c.kind_ = Kind::kString;
+  c.string_ = std::move(s);
+  return c;
+}
+
+Cell Cell::StringOrNull(std::string s) { return s.empty() ? Cell() : String(std::move(s)); }
+
+Cell Cell::Number(double v) {
+  Cell c;
+  if (!std::isfinite(v)) return c;
+  c.kind_ = Kind::kNumber;
+  c.number_ = v;
+  return c;
+}
+
+Cell Cell::Integer(int64_t v) {
+  Cell c;
+  c.kind_ = Kind::kInteger;
+  c.integer_ = v;
+  return c;
+}
+
+Cell Cell::Bool(bool v) {
+  Cell c;
+  c.kind_ = Kind::kBool;
+  c.bool_ = v;
+  return c;
+}
+
+std::string Cell::Text() const {
+  switch (kind_) {
+    case Kind::kNull:
+      return "";
+    case Kind::kString:
+      return string_;
+    case Kind::kNumber:
+      return FormatNumber(number_);
+    case Kind::kInteger:
+      return absl::StrCat(integer_);
+    case Kind::kBool:
+      return bool_ ? "true" : "false";
+  }
+  return "";
+}
+
+std::string Cell::Json() const {
+  switch (kind_) {
+    case Kind::kNull:
+      return "null";
+    case Kind::kString:
+      return JsonString(string_);
+    case Kind::kNumber:
+    case Kind::kInteger:
+    case Kind::kBool:
+      return Text();
+  }
+  return "null";
+}
+
+std::string FormatNumber(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  if (ec != std::errc()) return absl::StrFormat("%.17g", v);
+  return std::string(buf, end);
+}
+
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t n = Utf8SequenceLength(s, i);
+      if (n == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(s.data() + i, n);
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+  out += '"';
+  return out;
+}
+
+std::string CsvField(absl::string_view s) {
+  if (s.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string FormatTimestampUs(int64_t us) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::FromUnixMicros(us), absl::UTCTimeZone());
+}
+
+void WriteTable(const Table& table, OutputFormat format, std::ostream& out) {
+  switch (format) {
+    case OutputFormat::kTable:
+      WriteAligned(table, out);
+      break;
+    case OutputFormat::kCsv: {
+      WriteCsvRow(table.columns, out);
+      for (const auto& row : table.rows) {
+        std::vector<std::string> fields;
+        fields.reserve(row.size());
+        for (const Cell& cell : row) fields.push_back(cell.Text());
+        WriteCsvRow(fields, out);
+      }
+      break;
+    }
+    case OutputFormat::kJson:
+      for (const auto& row : table.rows) WriteJsonObject(table.columns, row, out);
+      break;
+  }
+}
+
+void WriteRecord(const std::vector<std::string>& columns, const std::vector<Cell>& cells,
+                 OutputFormat format, std::ostream& out) {
+  if (format != OutputFormat::kTable) {
+    WriteTable(Table{columns, {cells}}, format, out);
+    return;
+  }
+  Table vertical{{"field", "value"}, {}};
+  for (size_t i = 0; i < columns.size(); ++i) {
+    vertical.rows.push_back({Cell::String(columns[i]), Cell::String(cells[i].TableText())});
+  }
+  WriteAligned(vertical, out);
+}
+
+Table ObservationTable(const std::vector<Observation>& observations, ObservationColumns columns) {
+  Table table;
+  table.columns = {"patient",    "measure", "date",   "value",   "unit",
+                   "comparator", "visit",   "status", "version", "recorded_at"};
+  const bool history = columns == ObservationColumns::kHistory;
+  if (history) {
+    for (const char* c : {"original_value", "original_unit", "items", "source", "user", "reason"}) {
+      table.columns.push_back(c);
+    }
+  }
+  for (const Observation& o : observations) {
+    Cell value = Cell::Number(o.value);
+    if (o.comparator != Comparator::kNone) {
+      value.WithTableText(absl::StrCat(ComparatorSymbol(o.comparator), FormatNumber(o.value)));
+    }
+    std::vector<Cell> row = {
+        Cell::String(o.patient),
+        Cell::String(o.measure),
+        Cell::String(FormatCivilTime(o.time)),
+        value,
+        Cell::StringOrNull(o.unit),
+        Cell::StringOrNull(ComparatorSymbol(o.comparator)),
+        Cell::StringOrNull(o.visit),
+        Cell::String(StatusName(o.status)),
+        Cell::Integer(o.version),
+        o.recorded_at_us == 0 ? Cell() : Cell::String(FormatTimestampUs(o.recorded_at_us)),
+    };
+    if (history) {
+      std::string source = o.provenance.source;
+      if (o.provenance.line > 0) absl::StrAppend(&source, ":", o.provenance.line);
+      row.push_back(Cell::StringOrNull(o.original_value));
+      row.push_back(Cell::StringOrNull(o.original_unit));
+      // ;-separated as import takes them; an unanswered item stays empty.
+      std::string items;
+      for (size_t i = 0; i < o.items.size(); ++i) {
+        if (i > 0) items += ';';
+        if (!std::isnan(o.items[i])) items += FormatNumber(o.items[i]);
+      }
+      row.push_back(Cell::StringOrNull(items));
+      row.push_back(Cell::StringOrNull(source));
+      row.push_back(Cell::StringOrNull(o.provenance.user));
+      row.push_back(Cell::StringOrNull(o.provenance.reason));
+    }
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+}  // namespace cotrack::tools
