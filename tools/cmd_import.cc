@@ -128,6 +128,8 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
     if (!path.ok()) return RuntimeError(path.status());
     db_ctx.db_path = *path;
   }
+  // A first import that fails should not leave an empty database behind.
+  const bool created_here = !DirectoryExists(db_ctx.db_path);
   absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(db_ctx, OpenMode::kCreate);
   if (!db.ok()) return RuntimeError(db.status());
 
@@ -147,6 +149,11 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
         std::vector<std::string> rest(files.begin() + static_cast<std::ptrdiff_t>(i) + 1,
                                       files.end());
         std::fprintf(stderr, "cotrack: not attempted: %s\n", absl::StrJoin(rest, ", ").c_str());
+      }
+      if (done.empty() && created_here && db_ctx.db_path == ctx.db_path) {
+        db->reset();  // closes it, releasing the lock, before removal
+        std::error_code ignored;
+        std::filesystem::remove_all(db_ctx.db_path, ignored);
       }
       return 1;
     }

@@ -44,7 +44,7 @@ std::string Suggestion(const std::vector<FlagSpec>& specs, absl::string_view nam
   size_t best_distance = 3;
   for (const FlagSpec& spec : specs) {
     size_t d = EditDistance(name, spec.name);
-    if (d < best_distance && d < std::max<size_t>(spec.name.size(), 2)) {
+    if (d < best_distance && d < spec.name.size()) {
       best = &spec;
       best_distance = d;
     }
@@ -106,8 +106,16 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
     std::string name;
     if (absl::StartsWith(given, "--") && given.size() > 3) {
       name = std::string(given.substr(2));
-    } else if (!absl::StartsWith(given, "--") && given.size() == 2) {
-      name = std::string(given.substr(1));
+    } else if (!absl::StartsWith(given, "--")) {
+      // "-n 5", or "-n5" for a one-letter value flag.
+      const FlagSpec* letter = FindSpec(specs, given.substr(1, 1));
+      if (given.size() == 2) {
+        name = std::string(given.substr(1));
+      } else if (letter != nullptr && letter->kind == FlagSpec::kValue) {
+        name = letter->name;
+        inline_value = std::string(given.substr(2));
+        given = given.substr(0, 2);
+      }
     }
     const FlagSpec* spec = name.empty() ? nullptr : FindSpec(specs, name);
     if (spec == nullptr) {

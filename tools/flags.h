@@ -3,7 +3,7 @@
 // opening the database. Only tools/ uses this.
 //
 // Accepted forms: `--name value`, `--name=value`, boolean `--name`, one-letter
-// `-n value`, positionals anywhere, and `--` after which every word is a
+// `-n value` or `-nvalue`, positionals anywhere, and `--` after which every word is a
 // positional. A value flag followed by a word starting with "--" is a missing
 // value (write `--reason=--x` to pass such a value on purpose).
 #ifndef COTRACK_TOOLS_FLAGS_H_

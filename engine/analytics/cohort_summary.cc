@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cotrack/analytics.h"
 #include "cotrack/database.h"
 
@@ -62,6 +63,19 @@ absl::StatusOr<CensoredRule> ParseCensoredRule(absl::string_view text) {
   return absl::InvalidArgumentError(absl::StrCat("censored-value rule \"", text,
                                                  "\" is unknown (expected exclude, half-limit "
                                                  "or limit)"));
+}
+
+std::string DescribeSummaryOptions(const SummaryOptions& o) {
+  std::vector<std::string> labels;
+  for (const Timepoint& tp : o.timepoints) labels.push_back(tp.label);
+  return absl::StrCat("at=", absl::StrJoin(labels, ","), " window=", o.timepoint.window_days,
+                      "d lookback=",
+                      o.timepoint.baseline.lookback_days.has_value()
+                          ? absl::StrCat(*o.timepoint.baseline.lookback_days, "d")
+                          : std::string("any"),
+                      " by=", o.group_by.empty() ? std::string("none") : o.group_by,
+                      " censored=", CensoredRuleName(o.censored),
+                      " edss-rule=", EdssRuleName(o.change.edss_rule), " quartiles=type7");
 }
 
 CohortSummaryBuilder::CohortSummaryBuilder(MeasureDefinition measure, SummaryOptions options)

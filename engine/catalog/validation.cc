@@ -454,6 +454,18 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
     return Invalid("value", entered_with_unit, expected);
   }
 
+  // "<0" on a measure that starts at 0 (or ">" its maximum) leaves no
+  // possible value.
+  if ((in.comparator == Comparator::kLess && value <= def.min) ||
+      (in.comparator == Comparator::kGreater && value >= def.max)) {
+    const bool less = in.comparator == Comparator::kLess;
+    return Invalid(
+        "value", entered_with_unit,
+        absl::StrCat("a detection limit ", less ? "above " : "below ",
+                     FormatNumber(less ? def.min : def.max), " ", def.unit, ": ",
+                     Symbol(in.comparator), FormatNumber(value), " excludes every possible value"));
+  }
+
   if (have_items && def.items_sum_to_total) {
     const double answered = item_sum;
     if (unanswered == 0) {

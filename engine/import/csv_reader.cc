@@ -451,7 +451,14 @@ absl::StatusOr<int64_t> ParseCsvRows(CsvReader& reader, const CsvRecord& header,
     if (!*next) break;
     if (row.AllFieldsBlank()) continue;  // e.g. ",,," left by a spreadsheet
     ++rows;
-    parser.ParseRow(row, errors, batch);
+    if (errors.empty()) {
+      parser.ParseRow(row, errors, batch);
+    } else {
+      // The file will not be applied: check the row but let its changes go,
+      // so a huge bad file does not grow a batch nobody will use.
+      Batch discarded;
+      parser.ParseRow(row, errors, discarded);
+    }
   }
   COTRACK_RETURN_IF_ERROR(errors.ToStatus());
   return rows;

@@ -198,7 +198,9 @@ class CsvRowParser {
   // Called once with the header; an error rejects the file.
   virtual absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) = 0;
   // Called once per data row (rows whose cells are all blank are skipped).
-  // Problems go to `errors`; the row may then add nothing to `batch`.
+  // Problems go to `errors`; a row with any problem adds nothing to `batch`,
+  // a good row adds its changes (so a caller may skip bad rows and keep the
+  // good ones).
   virtual void ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) = 0;
 };
 

@@ -102,6 +102,7 @@ absl::Status ObservationsCsvParser::ParseHeader(const CsvRecord& header, const C
 
 void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
   if (!CheckFieldCount(row, names_, errors)) return;
+  const size_t errors_before = errors.count();
   ObservationInput obs;
 
   obs.patient = std::string(absl::StripAsciiWhitespace(row[patient_]));
@@ -183,9 +184,7 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
     }
   }
 
-  // Once the file has an error nothing will be applied, so stop growing the
-  // batch.
-  if (!errors.empty()) return;
+  if (errors.count() != errors_before) return;
   obs.provenance.source = source_;
   obs.provenance.line = row.first_line();
   obs.provenance.user = user_;

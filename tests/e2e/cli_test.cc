@@ -224,8 +224,9 @@ class CliTest : public ::testing::Test {
   }
 
   std::string Csv(const std::vector<std::string>& query) {
+    // Right after the (one-word) command, so that it stays before any "--".
     std::vector<std::string> args = query;
-    args.push_back("--format=csv");
+    args.insert(args.begin() + 1, "--format=csv");
     CommandResult r = Run(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
@@ -245,6 +246,15 @@ TEST_F(CliTest, VersionAndHelp) {
   EXPECT_THAT(help.out,
               AllOf(HasSubstr("Usage: cotrack"), HasSubstr("trajectory"), HasSubstr("--db DIR")));
   EXPECT_THAT(help.err, IsEmpty());
+
+  // `cotrack help COMMAND` is `cotrack COMMAND --help`.
+  CommandResult command_help = RunCotrack({"trajectory", "--help"});
+  EXPECT_EQ(command_help.exit_code, 0);
+  EXPECT_THAT(command_help.out, AllOf(StartsWith("Usage: cotrack trajectory PATIENT MEASURE"),
+                                      HasSubstr("--from DATE"), HasSubstr("--format")));
+  CommandResult help_command = RunCotrack({"help", "trajectory"});
+  EXPECT_EQ(help_command.exit_code, 0);
+  EXPECT_EQ(help_command.out, command_help.out);
 
   // No command at all is a usage error, with the help on stderr.
   CommandResult none = RunCotrack({});
@@ -279,7 +289,7 @@ TEST_F(CliTest, EveryRegisteredCommandHasHelp) {
     args.push_back("--help");
     CommandResult r = RunCotrack(args);
     EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
-    EXPECT_THAT(r.out, StartsWith("Usage: cotrack " + name)) << name;
+    EXPECT_THAT(r.out, HasSubstr("cotrack " + name)) << name;
     EXPECT_THAT(r.err, IsEmpty()) << name;
   }
   // The group word alone lists its subcommands.
@@ -518,6 +528,13 @@ TEST_F(CliTest, BadRowRejectsTheWholeFile) {
   EXPECT_THAT(r.err, HasSubstr("imported before the failure: " + dir_.File("first.csv")));
   EXPECT_THAT(r.err, HasSubstr("not attempted: " + dir_.File("later.csv")));
 
+  // A failed first import does not leave an empty database behind.
+  const std::string fresh = dir_.File("fresh-db");
+  CommandResult first_ever = RunCotrack({"--db", fresh, "import", dir_.File("bad.csv")});
+  EXPECT_EQ(first_ever.exit_code, 1);
+  struct stat st;
+  EXPECT_NE(::stat(fresh.c_str(), &st), 0) << "failed import created " << fresh;
+
   // Not even the good row of bad.csv, nor anything of later.csv, was written.
   EXPECT_EQ(Csv({"trajectory", "P1", "edss"}), before);
   // The file before the failure stays imported.
@@ -628,6 +645,22 @@ TEST_F(CliTest, PatientsAndQuotingInCsvAndJson) {
   std::optional<JsonObject> p8 = FlatJsonParser(lines[1]).Parse();
   ASSERT_TRUE(p8.has_value()) << lines[1];
   EXPECT_EQ((*p8)["index_date"].kind, JsonValue::kNull);
+}
+
+TEST_F(CliTest, DoubleDashEndsTheFlags) {
+  WriteFile(dir_.File("odd.csv"),
+            "patient,measure,date,value\n"
+            "-x7,edss,2024-01-10,4.5\n"
+            "-x7,edss,2024-06-10,5.0\n");
+  CommandResult import = Run({"import", dir_.File("odd.csv")});
+  ASSERT_EQ(import.exit_code, 0) << import.err;
+  CommandResult as_flag = Run({"trajectory", "-x7", "edss"});
+  EXPECT_EQ(as_flag.exit_code, 2);
+  EXPECT_THAT(as_flag.err, HasSubstr("unknown flag \"-x7\""));
+  EXPECT_EQ(WithoutRecordedAt(Csv({"latest", "-n2", "--", "-x7", "edss"})),
+            "patient,measure,date,value,unit,comparator,visit,status,version\n"
+            "-x7,edss,2024-06-10,5,score,,,final,1\n"
+            "-x7,edss,2024-01-10,4.5,score,,,final,1\n");
 }
 
 TEST_F(CliTest, UserMeasuresPersistAndImport) {

@@ -54,6 +54,11 @@ struct CohortCell {
 struct CohortQuery {
   int measure = kEdss;
   std::vector<int64_t> offsets;
+  // The same timepoints in cotrack's notation ("0,12m,24m,60m"): calendar
+  // months and "0" = baseline differ from fixed day offsets in general, but
+  // with visits six months apart and a 45-day window they pick the same
+  // visits (the driver checks that every engine agrees).
+  std::string cotrack_timepoints;
   int64_t window = 45;
 };
 

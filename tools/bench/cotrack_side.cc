@@ -8,12 +8,14 @@
 
 #ifdef COTRACK_BENCH_HAVE_ENGINE
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "bench_util.h"
+#include "cotrack/analytics.h"
 #include "cotrack/database.h"
 #include "import/import.h"
 #include "rocksdb/convenience.h"
@@ -91,23 +93,35 @@ class CotrackEngine : public BenchEngine {
   }
 
   absl::StatusOr<std::vector<CohortCell>> Cohort(const CohortQuery& q) override {
-    // Until the analytics summary API exists, the timepoint rule and medians
-    // are computed here from the one-pass series scan.
-    CohortAccumulator acc(q);
-    std::vector<SeriesPoint> series;
-    absl::Status s = db_->ForEachSeries(
-        MeasureCode(q.measure),
-        [&](const Patient& p, const std::vector<Observation>& trajectory) -> absl::Status {
-          if (p.arm.empty() || !p.index_date.has_value()) return absl::OkStatus();
-          series.clear();
-          for (const Observation& o : trajectory) {
-            series.push_back({o.time.day(), o.value, o.comparator != Comparator::kNone});
-          }
-          acc.Add(p.arm, p.index_date->day(), series);
-          return absl::OkStatus();
-        });
-    if (!s.ok()) return s;
-    return acc.Finish();
+    // The analytics API a study coordinator uses. It computes more than the
+    // baselines do (mean, SD, quartiles, change from baseline and its
+    // classification) from the same one-pass series scan.
+    absl::StatusOr<std::vector<Timepoint>> tps = ParseTimepointList(q.cotrack_timepoints);
+    if (!tps.ok()) return tps.status();
+    SummaryOptions options;
+    options.timepoints = *tps;
+    options.timepoint.window_days = q.window;
+    options.group_by = "arm";
+    options.censored = CensoredRule::kExclude;
+    absl::StatusOr<CohortSummary> summary = SummarizeCohort(*db_, MeasureCode(q.measure), options);
+    if (!summary.ok()) return summary.status();
+    std::vector<CohortCell> cells;
+    for (const SummaryRow& row : summary->rows) {
+      if (row.stats.n == 0 || !row.stats.median.has_value()) continue;
+      CohortCell c;
+      c.arm = row.group;
+      for (size_t k = 0; k < tps->size(); ++k) {
+        if ((*tps)[k].label == row.timepoint) c.timepoint = static_cast<int>(k);
+      }
+      c.n = row.stats.n;
+      c.median = *row.stats.median;
+      cells.push_back(std::move(c));
+    }
+    // Baselines order cells by (arm, timepoint); the summary by timepoint.
+    std::sort(cells.begin(), cells.end(), [](const CohortCell& a, const CohortCell& b) {
+      return a.arm != b.arm ? a.arm < b.arm : a.timepoint < b.timepoint;
+    });
+    return cells;
   }
 
   absl::StatusOr<ExportResult> Export() override {

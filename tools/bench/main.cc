@@ -51,6 +51,9 @@ prints a Markdown table to stdout.
   --dir DIR          work directory (default /tmp/cotrack-bench-PID); must
                      not exist
   --keep             keep the work directory (generated CSV and stores)
+  --workloads LIST   comma-separated subset of ingest,trajectory,latest,
+                     visit,cohort,export to time (default all; the import
+                     always runs and is always reported)
 )";
 
 struct Flags {
@@ -63,7 +66,17 @@ struct Flags {
   std::vector<std::string> engines;
   std::string dir;
   bool keep = false;
+  std::vector<std::string> workloads;  // empty = all
+
+  // Whether workload `name` is to be timed (import always runs).
+  bool Want(const std::string& name) const {
+    return workloads.empty() ||
+           std::find(workloads.begin(), workloads.end(), name) != workloads.end();
+  }
 };
+
+constexpr const char* kWorkloads[] = {"ingest", "trajectory", "latest",
+                                      "visit",  "cohort",     "export"};
 
 // One timed workload's figures.
 struct Figures {
@@ -199,7 +212,7 @@ absl::Status RunEngine(BenchEngine& engine, const Flags& flags, const GeneratedF
 
   // API ingest: one atomic write per visit.
   int64_t ingested_obs = 0;
-  {
+  if (flags.Want("ingest")) {
     std::fprintf(stderr, "%sAPI ingest of %lld visits\n", tag.c_str(),
                  static_cast<long long>(flags.ingest));
     std::vector<IngestVisit> visits;
@@ -239,48 +252,54 @@ absl::Status RunEngine(BenchEngine& engine, const Flags& flags, const GeneratedF
   size_t n = static_cast<size_t>(flags.queries);
   size_t wn = warm.trajectory.size();
   QueryResult check;
-  absl::StatusOr<Figures> f = TimePointQueries(
-      n, wn, flags.reps,
-      [&](size_t i) {
-        return engine.Trajectory(keys.trajectory[i].patient, keys.trajectory[i].measure);
-      },
-      [&](size_t i) {
-        return engine.Trajectory(warm.trajectory[i].patient, warm.trajectory[i].measure);
-      },
-      &check);
-  if (!f.ok()) return f.status();
-  emit.Figures("trajectory", *f);
-  emit.Check("trajectory", CheckText(check));
-
-  f = TimePointQueries(
-      n, wn, flags.reps,
-      [&](size_t i) {
-        const PointKey& k = keys.latest[i];
-        return engine.LatestAsOf(k.patient, k.measure, k.day);
-      },
-      [&](size_t i) {
-        const PointKey& k = warm.latest[i];
-        return engine.LatestAsOf(k.patient, k.measure, k.day);
-      },
-      &check);
-  if (!f.ok()) return f.status();
-  emit.Figures("latest", *f);
-  emit.Check("latest", CheckText(check));
-
-  f = TimePointQueries(
-      n, wn, flags.reps,
-      [&](size_t i) { return engine.Visit(keys.visit[i].patient, keys.visit[i].day); },
-      [&](size_t i) { return engine.Visit(warm.visit[i].patient, warm.visit[i].day); }, &check);
-  if (!f.ok()) return f.status();
-  emit.Figures("visit", *f);
-  emit.Check("visit", CheckText(check));
+  absl::StatusOr<Figures> f;
+  if (flags.Want("trajectory")) {
+    f = TimePointQueries(
+        n, wn, flags.reps,
+        [&](size_t i) {
+          return engine.Trajectory(keys.trajectory[i].patient, keys.trajectory[i].measure);
+        },
+        [&](size_t i) {
+          return engine.Trajectory(warm.trajectory[i].patient, warm.trajectory[i].measure);
+        },
+        &check);
+    if (!f.ok()) return f.status();
+    emit.Figures("trajectory", *f);
+    emit.Check("trajectory", CheckText(check));
+  }
+  if (flags.Want("latest")) {
+    f = TimePointQueries(
+        n, wn, flags.reps,
+        [&](size_t i) {
+          const PointKey& k = keys.latest[i];
+          return engine.LatestAsOf(k.patient, k.measure, k.day);
+        },
+        [&](size_t i) {
+          const PointKey& k = warm.latest[i];
+          return engine.LatestAsOf(k.patient, k.measure, k.day);
+        },
+        &check);
+    if (!f.ok()) return f.status();
+    emit.Figures("latest", *f);
+    emit.Check("latest", CheckText(check));
+  }
+  if (flags.Want("visit")) {
+    f = TimePointQueries(
+        n, wn, flags.reps,
+        [&](size_t i) { return engine.Visit(keys.visit[i].patient, keys.visit[i].day); },
+        [&](size_t i) { return engine.Visit(warm.visit[i].patient, warm.visit[i].day); }, &check);
+    if (!f.ok()) return f.status();
+    emit.Figures("visit", *f);
+    emit.Check("visit", CheckText(check));
+  }
 
   // Cohort summary: EDSS at baseline, months 12, 24 and 60, by arm.
-  {
+  if (flags.Want("cohort")) {
     std::fprintf(stderr, "%scohort summary\n", tag.c_str());
     CohortQuery q;
     q.measure = kEdss;
     q.offsets = {0, 365, 731, 1826};
+    q.cotrack_timepoints = "0,12m,24m,60m";
     q.window = 45;
     absl::StatusOr<std::vector<CohortCell>> cells = engine.Cohort(q);  // warm-up
     if (!cells.ok()) return cells.status();
@@ -304,7 +323,7 @@ absl::Status RunEngine(BenchEngine& engine, const Flags& flags, const GeneratedF
   }
 
   // Full export: every observation with all its fields.
-  {
+  if (flags.Want("export")) {
     std::fprintf(stderr, "%sfull export\n", tag.c_str());
     std::vector<int64_t> lat;
     absl::StatusOr<ExportResult> r;
@@ -491,6 +510,10 @@ void PrintReport(const Flags& flags, const GeneratedFiles& files,
       {"rss", "peak RSS", "peak_bytes", ""},
   };
   for (const Row& row : rows) {
+    std::string workload = row.workload;
+    if (workload != "import" && workload != "disk" && workload != "rss" && !flags.Want(workload)) {
+      continue;
+    }
     std::string field = row.field;
     std::string metric;
     if (field == "throughput") metric = row.unit;
@@ -600,6 +623,18 @@ int Main(int argc, char** argv) {
       flags.engines = absl::StrSplit(argv[++i], ',', absl::SkipEmpty());
     } else if (a == "--dir" && i + 1 < argc) {
       flags.dir = argv[++i];
+    } else if (a == "--workloads" && i + 1 < argc) {
+      flags.workloads = absl::StrSplit(argv[++i], ',', absl::SkipEmpty());
+      for (const std::string& w : flags.workloads) {
+        if (std::find_if(std::begin(kWorkloads), std::end(kWorkloads),
+                         [&](const char* k) { return w == k; }) == std::end(kWorkloads)) {
+          std::fprintf(stderr,
+                       "cotrack_bench: unknown workload \"%s\" (expected one of ingest, "
+                       "trajectory, latest, visit, cohort, export)\n",
+                       w.c_str());
+          return 2;
+        }
+      }
     } else if (a == "--keep") {
       flags.keep = true;
     } else {

@@ -381,6 +381,10 @@ class CohortSummaryBuilder {
   std::vector<std::string> no_baseline_;
 };
 
+// One line listing every option, e.g. "at=0,6m window=30d lookback=any
+// by=arm censored=exclude edss-rule=threetier quartiles=type7".
+std::string DescribeSummaryOptions(const SummaryOptions& options);
+
 // Summarises `measure` over every patient in one pass
 // (Database::ForEachSeries). NotFound for an unknown measure; InvalidArgument
 // when no timepoint is given.

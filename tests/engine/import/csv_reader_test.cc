@@ -233,6 +233,22 @@ TEST(CsvReaderTest, ChunkBoundariesDoNotChangeTheResult) {
   }
 }
 
+TEST(CsvReaderTest, ReadsTheStreamInChunksNotWhole) {
+  std::string input = "patient,measure,date,value\n";
+  while (input.size() < (size_t{4} << 20)) input += "P1,edss,2024-01-01,2.5\n";
+  std::istringstream in(input);
+  CsvReaderOptions options;
+  options.chunk_bytes = 64 << 10;
+  CsvReader reader(in, "big.csv", options);
+  CsvRecord r;
+  ASSERT_OK(reader.ReadHeader(r));
+  ASSERT_TRUE(*reader.Next(r));
+  EXPECT_LE(static_cast<size_t>(in.tellg()), options.chunk_bytes);
+  int64_t rows = 1;
+  while (*reader.Next(r)) ++rows;
+  EXPECT_EQ(rows, static_cast<int64_t>((input.size() - 27) / 23));
+}
+
 TEST(CsvReaderTest, ErrorIsSticky) {
   std::istringstream in("a\"b\nc\n");
   CsvReader reader(in, "in.csv");

@@ -1,0 +1,124 @@
+// The analytics against a real database: SummarizeCohort's one pass over
+// ForEachSeries, retracted values, and relapse dates stored as a measure.
+#include <memory>
+
+#include "analytics_test_util.h"
+#include "cotrack/analytics.h"
+#include "cotrack/database.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "support/test_support.h"
+
+namespace cotrack {
+namespace {
+
+using ::cotrack::testing::Day;
+using ::cotrack::testing::StatusIs;
+using ::cotrack::testing::TempDir;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+ObservationInput In(const std::string& patient, const std::string& measure, CivilTime t,
+                    double value) {
+  ObservationInput o;
+  o.patient = patient;
+  o.measure = measure;
+  o.time = t;
+  o.value = value;
+  return o;
+}
+
+class SummarizeDbTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir_.path());
+    ASSERT_OK(db);
+    db_ = *std::move(db);
+    WriteOptions fast;
+    fast.sync = false;
+    Batch b;
+    // Arm A: month-6 EDSS 2, 3, 4 from baseline 2.0; arm B: 5 from 4.0 and
+    // one patient without an index date.
+    const std::vector<std::tuple<std::string, std::string, double, double>> rows = {
+        {"a1", "A", 2.0, 2.0}, {"a2", "A", 2.0, 3.0}, {"a3", "A", 2.0, 4.0}, {"b1", "B", 4.0, 5.0}};
+    for (const auto& [id, arm, bl, m6] : rows) {
+      Patient p;
+      p.id = id;
+      p.arm = arm;
+      p.index_date = Day(100);
+      b.PutPatient(p);
+      b.Record(In(id, "edss", Day(95), bl));
+      b.Record(In(id, "edss", Day(282), m6));
+    }
+    b.Record(In("orphan", "edss", Day(95), 1.0));
+    ASSERT_OK(db_->Apply(b, fast));
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Database> db_;
+};
+
+SummaryOptions At(const std::string& list, const std::string& by) {
+  SummaryOptions o;
+  o.timepoints = *ParseTimepointList(list);
+  o.group_by = by;
+  return o;
+}
+
+TEST_F(SummarizeDbTest, SummaryByArm) {
+  ASSERT_OK_AND_ASSIGN(CohortSummary s, SummarizeCohort(*db_, "edss", At("0,6m", "arm")));
+  EXPECT_EQ(s.patients, 5);
+  EXPECT_THAT(s.no_index_date, ElementsAre("orphan"));
+  // Groups: (none) [the orphan], A, B; per timepoint.
+  ASSERT_EQ(s.rows.size(), 6u);
+  const SummaryRow& a6 = s.rows[4];
+  ASSERT_EQ(a6.group, "A");
+  ASSERT_EQ(a6.timepoint, "6m");
+  EXPECT_EQ(a6.stats.n, 3);
+  EXPECT_DOUBLE_EQ(*a6.stats.median, 3.0);
+  EXPECT_EQ(a6.stable, 1);    // 2 -> 2
+  EXPECT_EQ(a6.worsened, 2);  // +1.0 and +2.0 from 2.0
+  const SummaryRow& b6 = s.rows[5];
+  EXPECT_EQ(b6.worsened, 1);  // 4.0 -> 5.0: +1.0 is the step from 1.0-5.5
+  EXPECT_EQ(b6.stable, 0);
+}
+
+TEST_F(SummarizeDbTest, RetractedValueLeavesTheSummary) {
+  Provenance why;
+  why.reason = "typo";
+  ASSERT_OK(db_->Retract("a3", "edss", Day(282), why));
+  ASSERT_OK_AND_ASSIGN(CohortSummary s, SummarizeCohort(*db_, "edss", At("6m", "arm")));
+  const SummaryRow& a6 = s.rows[1];
+  ASSERT_EQ(a6.group, "A");
+  EXPECT_EQ(a6.stats.n, 2);
+  EXPECT_EQ(a6.missing, 1);
+  EXPECT_DOUBLE_EQ(*a6.stats.max, 3.0);
+}
+
+TEST_F(SummarizeDbTest, Errors) {
+  EXPECT_THAT(SummarizeCohort(*db_, "nosuchmeasure", At("6m", "")),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(SummarizeCohort(*db_, "edss", SummaryOptions()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no timepoints")));
+}
+
+TEST_F(SummarizeDbTest, RelapseDatesFromAMeasure) {
+  MeasureDefinition relapse;
+  relapse.code = "relapse";
+  relapse.name = "Relapse onset";
+  relapse.unit = "event";
+  relapse.min = 1;
+  relapse.max = 1;
+  relapse.integer = true;
+  ASSERT_OK(db_->RegisterMeasure(relapse, Provenance()));
+  WriteOptions fast;
+  fast.sync = false;
+  ASSERT_OK(db_->Record(In("a1", "relapse", Day(150), 1), fast));
+  ASSERT_OK(db_->Record(In("a1", "relapse", Day(300), 1), fast));
+  ASSERT_OK_AND_ASSIGN(RelapseDates r, RelapseDatesFromMeasure(*db_, "relapse"));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_THAT(r["a1"], ElementsAre(Day(150), Day(300)));
+}
+
+}  // namespace
+}  // namespace cotrack

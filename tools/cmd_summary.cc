@@ -1,0 +1,140 @@
+// `cotrack summary MEASURE --at 0,3m,6m,12m [--window DAYS] [--by arm]
+//  [--censored exclude|half-limit|limit] [--lookback DAYS] [--rule R]`
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "command.h"
+#include "cotrack/analytics.h"
+#include "flags.h"
+#include "output.h"
+
+namespace cotrack::tools {
+namespace {
+
+constexpr char kName[] = "summary";
+
+Cell Num(const std::optional<double>& v) {
+  if (!v.has_value()) return Cell();
+  Cell c = Cell::Number(*v);
+  // Tables are for reading: two decimals; csv and json keep full precision.
+  c.WithTableText(absl::StrFormat("%.2f", *v));
+  return c;
+}
+
+int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(
+      args, {{"at"}, {"window"}, {"by"}, {"censored"}, {"lookback"}, {"rule"}, {"format"}});
+  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
+  if (parsed->positionals().size() != 1) return UsageError(kName, "expected MEASURE");
+  const std::string& measure = parsed->positionals()[0];
+  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
+  if (!format.ok()) return UsageError(kName, format.status().message());
+
+  SummaryOptions o;
+  absl::StatusOr<std::vector<Timepoint>> tps =
+      ParseTimepointList(parsed->Get("at").value_or("0,3m,6m,12m"));
+  if (!tps.ok()) return UsageError(kName, absl::StrCat("--at: ", tps.status().message()));
+  o.timepoints = *std::move(tps);
+  if (auto v = parsed->Get("window")) {
+    absl::StatusOr<int64_t> days = ParseIntArg("--window", *v, 0, 3650);
+    if (!days.ok()) return UsageError(kName, days.status().message());
+    o.timepoint.window_days = *days;
+  }
+  if (auto v = parsed->Get("lookback")) {
+    absl::StatusOr<int64_t> days = ParseIntArg("--lookback", *v, 0, 36500);
+    if (!days.ok()) return UsageError(kName, days.status().message());
+    o.timepoint.baseline.lookback_days = *days;
+  }
+  o.group_by = parsed->Get("by").value_or("");
+  if (auto v = parsed->Get("censored")) {
+    absl::StatusOr<CensoredRule> r = ParseCensoredRule(*v);
+    if (!r.ok()) return UsageError(kName, absl::StrCat("--censored: ", r.status().message()));
+    o.censored = *r;
+  }
+  if (auto v = parsed->Get("rule")) {
+    absl::StatusOr<EdssRule> r = ParseEdssRule(*v);
+    if (!r.ok()) return UsageError(kName, absl::StrCat("--rule: ", r.status().message()));
+    o.change.edss_rule = *r;
+  }
+
+  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
+  if (!db.ok()) return RuntimeError(db.status());
+  absl::StatusOr<CohortSummary> s = SummarizeCohort(**db, measure, o);
+  if (!s.ok()) return RuntimeError(s.status());
+
+  const std::string parameters = absl::StrCat("measure=", measure, " ", DescribeSummaryOptions(o));
+  Table table;
+  table.columns = {
+      "measure",  "group",    "timepoint",    "patients",      "n",           "missing",
+      "censored", "mean",     "sd",           "median",        "q1",          "q3",
+      "min",      "max",      "change_n",     "change_median", "change_mean", "improved",
+      "stable",   "worsened", "improved_pct", "stable_pct",    "worsened_pct"};
+  if (*format != OutputFormat::kTable) table.columns.push_back("parameters");
+  for (const SummaryRow& r : s->rows) {
+    std::vector<Cell> row = {
+        Cell::String(r.measure),   Cell::String(r.group),     Cell::String(r.timepoint),
+        Cell::Integer(r.patients), Cell::Integer(r.stats.n),  Cell::Integer(r.missing),
+        Cell::Integer(r.censored), Num(r.stats.mean),         Num(r.stats.sd),
+        Num(r.stats.median),       Num(r.stats.q1),           Num(r.stats.q3),
+        Num(r.stats.min),          Num(r.stats.max),          Cell::Integer(r.change_n),
+        Num(r.change_median),      Num(r.change_mean),        Cell::Integer(r.improved),
+        Cell::Integer(r.stable),   Cell::Integer(r.worsened), Num(r.improved_pct),
+        Num(r.stable_pct),         Num(r.worsened_pct)};
+    if (*format != OutputFormat::kTable) row.push_back(Cell::String(parameters));
+    table.rows.push_back(std::move(row));
+  }
+  if (*format == OutputFormat::kTable)
+    std::cout << "# " << parameters << " unit=" << s->unit << "\n";
+  WriteTable(table, *format, std::cout);
+  std::cerr << "cotrack: " << s->patients << " patient(s) with " << measure << " values\n";
+  if (!s->no_index_date.empty()) {
+    std::cerr << "cotrack: no index date (counted as missing at every timepoint): "
+              << absl::StrJoin(s->no_index_date, ", ") << "\n";
+  }
+  if (!s->no_baseline.empty()) {
+    std::cerr << "cotrack: no baseline on or before the index date (no change computed): "
+              << absl::StrJoin(s->no_baseline, ", ") << "\n";
+  }
+  return 0;
+}
+
+const Command kSummaryCommand = {
+    kName,
+    "Cohort table of one measure at protocol timepoints, by arm or attribute",
+    R"(Usage: cotrack summary MEASURE [--at 0,3m,6m,12m] [--window DAYS] [--by KEY]
+         [--censored exclude|half-limit|limit] [--lookback DAYS] [--rule RULE]
+         [--format FMT]
+
+Per timepoint and group: patients, n (values used), missing, censored, mean,
+sd (sample), median, q1, q3 (type 7, linear interpolation), min, max, change
+from baseline (n, median, mean) and improved / stable / worsened counts with
+percentages of those classified. One pass over the data.
+
+Options:
+  --at LIST         timepoints after each patient's index date (default
+                    0,3m,6m,12m): 0 = baseline (the last value on or before
+                    the index date); Nd days, Nw weeks, Nm calendar months
+                    (clamped to month end), Ny years
+  --window DAYS     a value counts for a timepoint within +-DAYS of its target
+                    (default 30); of two equally near, the earlier is used
+  --lookback DAYS   the baseline must be at most DAYS before the index date
+  --by KEY          group by arm, or by any patient attribute (route, ...);
+                    patients without it form the group (none)
+  --censored RULE   censored lab values (<0.5): exclude (default; counted
+                    only), half-limit (<L counts as L/2, >L as L) or limit
+  --rule RULE       EDSS step rule for improved/worsened: threetier (default),
+                    twotier, msoutcomes, msprog (see cotrack progression --help)
+  --format FMT      table (default), csv or json (one object per line)
+
+Classification uses the measure's direction and change threshold (see
+cotrack measure show MEASURE); EDSS uses the step rule by baseline. Patients
+without an index date are listed on stderr, never guessed.
+)",
+    Run,
+};
+COTRACK_REGISTER_COMMAND(kSummaryCommand);
+
+}  // namespace
+}  // namespace cotrack::tools
