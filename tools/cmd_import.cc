@@ -17,7 +17,7 @@
 #include "flags.h"
 // import.h is not among the public headers and tools/CMakeLists.txt does not
 // add engine/ to the include path, so it is reached relative to this file.
-#include "../engine/import/import.h"
+#include "import/import.h"
 #include "output.h"
 
 namespace cotrack::tools {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "analytics_flags.h"
 #include "command.h"
 #include "cotrack/analytics.h"
 #include "flags.h"
@@ -24,39 +25,17 @@ Cell Num(const std::optional<double>& v) {
 }
 
 int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(
-      args, {{"at"}, {"window"}, {"by"}, {"censored"}, {"lookback"}, {"rule"}, {"format"}});
+  std::vector<FlagSpec> specs = SummaryFlagSpecs();
+  specs.push_back({"format"});
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, specs);
   if (!parsed.ok()) return UsageError(kName, parsed.status().message());
   if (parsed->positionals().size() != 1) return UsageError(kName, "expected MEASURE");
   const std::string& measure = parsed->positionals()[0];
   absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
   if (!format.ok()) return UsageError(kName, format.status().message());
-
   SummaryOptions o;
-  absl::StatusOr<std::vector<Timepoint>> tps =
-      ParseTimepointList(parsed->Get("at").value_or("0,3m,6m,12m"));
-  if (!tps.ok()) return UsageError(kName, absl::StrCat("--at: ", tps.status().message()));
-  o.timepoints = *std::move(tps);
-  if (auto v = parsed->Get("window")) {
-    absl::StatusOr<int64_t> days = ParseIntArg("--window", *v, 0, 3650);
-    if (!days.ok()) return UsageError(kName, days.status().message());
-    o.timepoint.window_days = *days;
-  }
-  if (auto v = parsed->Get("lookback")) {
-    absl::StatusOr<int64_t> days = ParseIntArg("--lookback", *v, 0, 36500);
-    if (!days.ok()) return UsageError(kName, days.status().message());
-    o.timepoint.baseline.lookback_days = *days;
-  }
-  o.group_by = parsed->Get("by").value_or("");
-  if (auto v = parsed->Get("censored")) {
-    absl::StatusOr<CensoredRule> r = ParseCensoredRule(*v);
-    if (!r.ok()) return UsageError(kName, absl::StrCat("--censored: ", r.status().message()));
-    o.censored = *r;
-  }
-  if (auto v = parsed->Get("rule")) {
-    absl::StatusOr<EdssRule> r = ParseEdssRule(*v);
-    if (!r.ok()) return UsageError(kName, absl::StrCat("--rule: ", r.status().message()));
-    o.change.edss_rule = *r;
+  if (absl::Status s = ParseSummaryFlags(*parsed, "", &o); !s.ok()) {
+    return UsageError(kName, s.message());
   }
 
   absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
@@ -113,20 +92,8 @@ from baseline (n, median, mean) and improved / stable / worsened counts with
 percentages of those classified. One pass over the data.
 
 Options:
-  --at LIST         timepoints after each patient's index date (default
-                    0,3m,6m,12m): 0 = baseline (the last value on or before
-                    the index date); Nd days, Nw weeks, Nm calendar months
-                    (clamped to month end), Ny years
-  --window DAYS     a value counts for a timepoint within +-DAYS of its target
-                    (default 30); of two equally near, the earlier is used
-  --lookback DAYS   the baseline must be at most DAYS before the index date
-  --by KEY          group by arm, or by any patient attribute (route, ...);
-                    patients without it form the group (none)
-  --censored RULE   censored lab values (<0.5): exclude (default; counted
-                    only), half-limit (<L counts as L/2, >L as L) or limit
-  --rule RULE       EDSS step rule for improved/worsened: threetier (default),
-                    twotier, msoutcomes, msprog (see cotrack progression --help)
-  --format FMT      table (default), csv or json (one object per line)
+)" COTRACK_SUMMARY_FLAGS_HELP
+    R"(  --format FMT      table (default), csv or json (one object per line)
 
 Classification uses the measure's direction and change threshold (see
 cotrack measure show MEASURE); EDSS uses the step rule by baseline. Patients

@@ -11,14 +11,6 @@ namespace {
 
 constexpr char kNoGroup[] = "(none)";
 
-std::string GroupOf(const Patient& p, const std::string& group_by) {
-  if (group_by.empty()) return "all";
-  if (group_by == "arm") return p.arm.empty() ? kNoGroup : p.arm;
-  auto it = p.attributes.find(group_by);
-  if (it == p.attributes.end() || it->second.empty()) return kNoGroup;
-  return it->second;
-}
-
 // The number a value contributes under `rule`, or nullopt when excluded.
 std::optional<double> UsableValue(const Observation& obs, CensoredRule rule) {
   switch (obs.comparator) {
@@ -42,6 +34,14 @@ std::optional<double> Percent(int64_t part, int64_t whole) {
 }
 
 }  // namespace
+
+std::string PatientGroup(const Patient& p, const std::string& group_by) {
+  if (group_by.empty()) return "all";
+  if (group_by == "arm") return p.arm.empty() ? kNoGroup : p.arm;
+  auto it = p.attributes.find(group_by);
+  if (it == p.attributes.end() || it->second.empty()) return kNoGroup;
+  return it->second;
+}
 
 const char* CensoredRuleName(CensoredRule r) {
   switch (r) {
@@ -83,7 +83,7 @@ CohortSummaryBuilder::CohortSummaryBuilder(MeasureDefinition measure, SummaryOpt
 
 void CohortSummaryBuilder::Add(const Patient& patient, const std::vector<Observation>& trajectory) {
   ++patients_;
-  std::vector<Cell>& cells = groups_[GroupOf(patient, options_.group_by)];
+  std::vector<Cell>& cells = groups_[PatientGroup(patient, options_.group_by)];
   cells.resize(options_.timepoints.size());
   for (Cell& cell : cells) ++cell.patients;
 

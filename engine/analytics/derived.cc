@@ -121,4 +121,13 @@ absl::StatusOr<std::vector<DerivedValue>> DeriveValues(const MeasureDefinition& 
   return out;
 }
 
+std::string FormatDerivedValues(const std::vector<DerivedValue>& values) {
+  std::string out;
+  for (const DerivedValue& d : values) {
+    absl::StrAppend(&out, out.empty() ? "" : "; ", d.name, "=", d.text,
+                    d.unit.empty() || !d.value.has_value() ? "" : " ", d.value ? d.unit : "");
+  }
+  return out;
+}
+
 }  // namespace cotrack

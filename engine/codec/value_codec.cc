@@ -1,5 +1,6 @@
 #include "codec/value_codec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -128,63 +129,238 @@ void AppendRecord(std::string* log, absl::string_view flatbuffer) {
   log->append(Padded(flatbuffer.size()) - flatbuffer.size(), '\0');
 }
 
-std::string EncodeObservation(const Observation& o) {
-  flatbuffers::FlatBufferBuilder b(256);
-  auto prov = BuildProvenance(b, o.provenance);
-  auto items = o.items.empty() ? 0 : b.CreateVector(o.items);
-  auto original_value = b.CreateString(o.original_value);
-  auto original_unit = o.original_unit.empty() ? 0 : b.CreateString(o.original_unit);
-  auto visit = o.visit.empty() ? 0 : b.CreateString(o.visit);
-  fb::ObservationVersionBuilder ob(b);
-  ob.add_time(o.time.seconds);
-  ob.add_precision(o.time.precision == TimePrecision::kDate ? fb::TimePrecision::Date
-                                                            : fb::TimePrecision::DateTime);
-  ob.add_version(o.version);
-  ob.add_status(static_cast<fb::ObservationStatus>(o.status));
-  ob.add_value(o.value);
-  ob.add_comparator(static_cast<fb::Comparator>(o.comparator));
-  ob.add_original_value(original_value);
-  if (!o.original_unit.empty()) ob.add_original_unit(original_unit);
-  if (!o.items.empty()) ob.add_items(items);
-  if (!o.visit.empty()) ob.add_visit(visit);
-  ob.add_recorded_at(o.recorded_at_us);
-  ob.add_provenance(prov);
-  b.Finish(ob.Finish());
+namespace {
+
+constexpr uint8_t kStatusMask = 0x03;
+constexpr int kComparatorShift = 2;
+constexpr uint8_t kComparatorMask = 0x07;
+constexpr uint8_t kDateTimeBit = 0x20;
+
+uint8_t Flags(const Observation& o) {
+  return static_cast<uint8_t>(static_cast<uint8_t>(o.status) |
+                              (static_cast<uint8_t>(o.comparator) << kComparatorShift) |
+                              (o.time.precision == TimePrecision::kDateTime ? kDateTimeBit : 0));
+}
+
+bool SameChunk(const Observation& a, const Observation& b) {
+  return a.recorded_at_us == b.recorded_at_us && a.provenance.source == b.provenance.source &&
+         a.provenance.user == b.provenance.user && a.provenance.reason == b.provenance.reason;
+}
+
+// Encodes versions[begin, end), which share recorded time and provenance.
+std::string EncodeChunk(absl::Span<const Observation> v, size_t begin, size_t end) {
+  const size_t n = end - begin;
+  std::vector<int64_t> time, line;
+  std::vector<uint32_t> version, original_end, visit_end, item_end;
+  std::vector<double> value, items;
+  std::vector<uint8_t> flags, unit_index;
+  std::vector<std::string> units;
+  std::string original_text, visit_text;
+  bool any_line = false, any_visit = false, any_unit = false, any_items = false;
+  time.reserve(n);
+  version.reserve(n);
+  value.reserve(n);
+  flags.reserve(n);
+  for (size_t i = begin; i < end; ++i) {
+    const Observation& o = v[i];
+    time.push_back(o.time.seconds);
+    version.push_back(o.version);
+    value.push_back(o.value);
+    flags.push_back(Flags(o));
+    line.push_back(o.provenance.line);
+    any_line |= o.provenance.line != 0;
+    original_text += o.original_value;
+    original_end.push_back(static_cast<uint32_t>(original_text.size()));
+    visit_text += o.visit;
+    visit_end.push_back(static_cast<uint32_t>(visit_text.size()));
+    any_visit |= !o.visit.empty();
+    uint8_t u = 0;
+    if (!o.original_unit.empty()) {
+      auto it = std::find(units.begin(), units.end(), o.original_unit);
+      if (it == units.end()) it = units.insert(units.end(), o.original_unit);
+      u = static_cast<uint8_t>(1 + (it - units.begin()));
+      any_unit = true;
+    }
+    unit_index.push_back(u);
+    items.insert(items.end(), o.items.begin(), o.items.end());
+    item_end.push_back(static_cast<uint32_t>(items.size()));
+    any_items |= !o.items.empty();
+  }
+  const Observation& first = v[begin];
+  flatbuffers::FlatBufferBuilder b(64 + 40 * n + original_text.size() + visit_text.size());
+  auto source = b.CreateString(first.provenance.source);
+  auto user = b.CreateString(first.provenance.user);
+  auto reason = first.provenance.reason.empty() ? 0 : b.CreateString(first.provenance.reason);
+  auto time_v = b.CreateVector(time);
+  auto version_v = b.CreateVector(version);
+  auto value_v = b.CreateVector(value);
+  auto flags_v = b.CreateVector(flags);
+  auto line_v = any_line ? b.CreateVector(line) : 0;
+  auto original_text_s = b.CreateString(original_text);
+  auto original_end_v = b.CreateVector(original_end);
+  auto visit_text_s = any_visit ? b.CreateString(visit_text) : 0;
+  auto visit_end_v = any_visit ? b.CreateVector(visit_end) : 0;
+  auto unit_index_v = any_unit ? b.CreateVector(unit_index) : 0;
+  auto units_v = any_unit ? b.CreateVectorOfStrings(units) : 0;
+  auto items_v = any_items ? b.CreateVector(items) : 0;
+  auto item_end_v = any_items ? b.CreateVector(item_end) : 0;
+  fb::ObservationChunkBuilder cb(b);
+  cb.add_recorded_at(first.recorded_at_us);
+  cb.add_source(source);
+  cb.add_user(user);
+  if (!first.provenance.reason.empty()) cb.add_reason(reason);
+  cb.add_time(time_v);
+  cb.add_version(version_v);
+  cb.add_value(value_v);
+  cb.add_flags(flags_v);
+  if (any_line) cb.add_line(line_v);
+  cb.add_original_text(original_text_s);
+  cb.add_original_end(original_end_v);
+  if (any_visit) {
+    cb.add_visit_text(visit_text_s);
+    cb.add_visit_end(visit_end_v);
+  }
+  if (any_unit) {
+    cb.add_unit_index(unit_index_v);
+    cb.add_units(units_v);
+  }
+  if (any_items) {
+    cb.add_items(items_v);
+    cb.add_item_end(item_end_v);
+  }
+  b.Finish(cb.Finish());
   return Finish(b);
 }
 
-absl::Status DecodeObservation(absl::string_view record, Observation* o) {
-  Aligned a(record);
-  const auto* r = Verified<fb::ObservationVersion>(a);
-  if (r == nullptr) return Damaged("observation");
-  const auto status = static_cast<int>(r->status());
-  const auto comparator = static_cast<int>(r->comparator());
-  if (status < 0 || status > 2 || comparator < 0 || comparator > 4) return Damaged("observation");
-  o->time.seconds = r->time();
-  o->time.precision = r->precision() == fb::TimePrecision::Date ? TimePrecision::kDate
-                                                                : TimePrecision::kDateTime;
-  o->version = r->version();
-  o->status = static_cast<ObservationStatus>(status);
-  o->value = r->value();
-  o->comparator = static_cast<Comparator>(comparator);
-  o->original_value = Str(r->original_value());
-  o->original_unit = Str(r->original_unit());
-  o->items.clear();
-  if (r->items() != nullptr) o->items.assign(r->items()->begin(), r->items()->end());
-  o->visit = Str(r->visit());
-  o->recorded_at_us = r->recorded_at();
-  o->provenance = Provenance();
-  ReadProvenance(r->provenance(), &o->provenance);
+// Offsets into a concatenated text must rise and stay inside it.
+template <typename V>
+bool ValidEnds(const V* ends, size_t n, size_t limit) {
+  if (ends == nullptr) return true;
+  if (ends->size() != n) return false;
+  uint32_t prev = 0;
+  for (uint32_t e : *ends) {
+    if (e < prev || e > limit) return false;
+    prev = e;
+  }
+  return true;
+}
+
+// The chunk's vectors agree in length and every index points inside.
+bool ConsistentChunk(const fb::ObservationChunk* c) {
+  if (c->time() == nullptr || c->version() == nullptr || c->value() == nullptr ||
+      c->flags() == nullptr || c->original_end() == nullptr) {
+    return false;
+  }
+  const size_t n = c->time()->size();
+  if (c->version()->size() != n || c->value()->size() != n || c->flags()->size() != n) return false;
+  if (c->line() != nullptr && c->line()->size() != n) return false;
+  const size_t text = c->original_text() ? c->original_text()->size() : 0;
+  if (!ValidEnds(c->original_end(), n, text)) return false;
+  if ((c->visit_end() == nullptr) != (c->visit_text() == nullptr)) return false;
+  if (c->visit_text() && !ValidEnds(c->visit_end(), n, c->visit_text()->size())) return false;
+  if ((c->item_end() == nullptr) != (c->items() == nullptr)) return false;
+  if (c->items() && !ValidEnds(c->item_end(), n, c->items()->size())) return false;
+  if ((c->unit_index() == nullptr) != (c->units() == nullptr)) return false;
+  if (c->unit_index() != nullptr) {
+    if (c->unit_index()->size() != n) return false;
+    for (uint8_t u : *c->unit_index()) {
+      if (u > c->units()->size()) return false;
+    }
+  }
+  for (uint8_t f : *c->flags()) {
+    if ((f & kStatusMask) > 2 || ((f >> kComparatorShift) & kComparatorMask) > 4 || (f & 0xc0)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::string_view Slice(const flatbuffers::String* text, const flatbuffers::Vector<uint32_t>* ends,
+                        uint32_t i) {
+  if (text == nullptr || ends == nullptr) return {};
+  const uint32_t begin = i == 0 ? 0 : ends->Get(i - 1);
+  return absl::string_view(text->data() + begin, ends->Get(i) - begin);
+}
+
+}  // namespace
+
+void AppendObservations(std::string* log, absl::Span<const Observation> versions) {
+  size_t begin = 0;
+  for (size_t i = 1; i <= versions.size(); ++i) {
+    if (i == versions.size() || !SameChunk(versions[begin], versions[i])) {
+      AppendRecord(log, EncodeChunk(versions, begin, i));
+      begin = i;
+    }
+  }
+}
+
+absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view what) {
+  chunks_.clear();
+  entries_.clear();
+  aligned_copies_.clear();
+  std::vector<absl::string_view> records;
+  absl::Status s = SplitRecords(log, what, &records);
+  if (!s.ok()) return s;
+  for (absl::string_view record : records) {
+    const uint8_t* data = reinterpret_cast<const uint8_t*>(record.data());
+    if (reinterpret_cast<uintptr_t>(data) % 8 != 0) {
+      aligned_copies_.emplace_back((record.size() + 7) / 8);
+      std::memcpy(aligned_copies_.back().data(), record.data(), record.size());
+      data = reinterpret_cast<const uint8_t*>(aligned_copies_.back().data());
+    }
+    flatbuffers::Verifier v(data, record.size(), /*max_depth=*/8, /*max_tables=*/64);
+    if (!v.VerifyBuffer<fb::ObservationChunk>(nullptr)) {
+      return absl::DataLossError(absl::StrCat(
+          what, ": stored observation record failed FlatBuffers verification (damaged data)"));
+    }
+    const auto* c = flatbuffers::GetRoot<fb::ObservationChunk>(data);
+    if (!ConsistentChunk(c)) {
+      return absl::DataLossError(
+          absl::StrCat(what, ": stored observation record is inconsistent (damaged data)"));
+    }
+    const uint32_t chunk = static_cast<uint32_t>(chunks_.size());
+    chunks_.push_back(c);
+    const uint32_t n = c->time()->size();
+    for (uint32_t i = 0; i < n; ++i) {
+      entries_.push_back(Entry{c->time()->Get(i), c->version()->Get(i),
+                               static_cast<ObservationStatus>(c->flags()->Get(i) & kStatusMask),
+                               chunk, i});
+    }
+  }
   return absl::OkStatus();
 }
 
-absl::Status PeekObservationOrder(absl::string_view record, int64_t* time, uint32_t* version) {
-  Aligned a(record);
-  const auto* r = Verified<fb::ObservationVersion>(a);
-  if (r == nullptr) return Damaged("observation");
-  *time = r->time();
-  *version = r->version();
-  return absl::OkStatus();
+void ObservationLogView::Materialize(const Entry& e, Observation* o) const {
+  const auto* c = static_cast<const fb::ObservationChunk*>(chunks_[e.chunk]);
+  const uint32_t i = e.index;
+  const uint8_t f = c->flags()->Get(i);
+  o->time.seconds = e.time;
+  o->time.precision = (f & kDateTimeBit) ? TimePrecision::kDateTime : TimePrecision::kDate;
+  o->version = e.version;
+  o->status = e.status;
+  o->value = c->value()->Get(i);
+  o->comparator = static_cast<Comparator>((f >> kComparatorShift) & kComparatorMask);
+  absl::string_view text = Slice(c->original_text(), c->original_end(), i);
+  o->original_value.assign(text.data(), text.size());
+  absl::string_view visit = Slice(c->visit_text(), c->visit_end(), i);
+  o->visit.assign(visit.data(), visit.size());
+  const uint8_t u = c->unit_index() ? c->unit_index()->Get(i) : 0;
+  if (u == 0) {
+    o->original_unit.clear();
+  } else {
+    o->original_unit = c->units()->Get(u - 1)->str();
+  }
+  o->items.clear();
+  if (c->items() != nullptr) {
+    const uint32_t begin = i == 0 ? 0 : c->item_end()->Get(i - 1);
+    const uint32_t end = c->item_end()->Get(i);
+    o->items.assign(c->items()->begin() + begin, c->items()->begin() + end);
+  }
+  o->recorded_at_us = c->recorded_at();
+  o->provenance.source = Str(c->source());
+  o->provenance.user = Str(c->user());
+  o->provenance.reason = Str(c->reason());
+  o->provenance.line = c->line() ? c->line()->Get(i) : 0;
 }
 
 bool SameContent(const Observation& a, const Observation& b) {
@@ -346,10 +522,13 @@ absl::StatusOr<std::vector<CatalogEntry>> DecodeCatalog(const uint8_t* data, siz
 std::string EncodeAudit(const AuditRecord& a) {
   flatbuffers::FlatBufferBuilder b(256);
   auto prov = BuildProvenance(b, a.provenance);
+  std::vector<flatbuffers::Offset<flatbuffers::String>> patients;
+  for (const std::string& p : a.patients) patients.push_back(b.CreateString(p));
   auto off = fb::CreateAuditEntryDirect(
       b, a.at_us, a.action.c_str(), a.patient.empty() ? nullptr : a.patient.c_str(), prov,
       a.summary.written, a.summary.corrected, a.summary.unchanged,
-      a.detail.empty() ? nullptr : a.detail.c_str());
+      a.detail.empty() ? nullptr : a.detail.c_str(), patients.empty() ? nullptr : &patients,
+      a.summary.retracted, a.summary.patients);
   b.Finish(off);
   return Finish(b);
 }
@@ -368,6 +547,12 @@ absl::Status DecodeAudit(absl::string_view record, AuditRecord* a) {
   a->summary.written = r->written();
   a->summary.corrected = r->corrected();
   a->summary.unchanged = r->unchanged();
+  a->summary.retracted = r->retracted();
+  a->summary.patients = r->patients_changed();
+  a->patients.clear();
+  if (r->patients() != nullptr) {
+    for (const flatbuffers::String* p : *r->patients()) a->patients.push_back(Str(p));
+  }
   return absl::OkStatus();
 }
 

@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "catalog/catalog.h"
 #include "cotrack/database.h"
 #include "cotrack/types.h"
@@ -35,14 +36,39 @@ void AppendRecord(std::string* log, absl::string_view flatbuffer);
 
 // ---- Observations (series logs). ----
 
-// Encodes one version. patient, measure and unit are not stored: the key
+// Appends `versions` (of one series) to `log` as framed ObservationChunk
+// records, one per run of versions sharing recorded time and provenance
+// (source, user, reason). patient, measure and unit are not stored: the key
 // and the catalog hold them.
-std::string EncodeObservation(const Observation& obs);
-// Verifies and decodes one record's FlatBuffer into `obs` (patient, measure
-// and unit are left as they were).
-absl::Status DecodeObservation(absl::string_view record, Observation* obs);
-// Just (time, version) of a verified record: the order of versions in a log.
-absl::Status PeekObservationOrder(absl::string_view record, int64_t* time, uint32_t* version);
+void AppendObservations(std::string* log, absl::Span<const Observation> versions);
+
+// A verified series log whose entries are read in place: parsing checks every
+// frame, CRC and FlatBuffer and indexes the entries; only the entries a query
+// returns are copied out.
+class ObservationLogView {
+ public:
+  struct Entry {
+    int64_t time;
+    uint32_t version;
+    ObservationStatus status;
+    uint32_t chunk;  // which record
+    uint32_t index;  // which entry in it
+  };
+
+  // DataLoss (naming `what`) on any damage. `log` must outlive the view.
+  absl::Status Parse(absl::string_view log, absl::string_view what);
+  // In log order (write order), not necessarily by time.
+  const std::vector<Entry>& entries() const { return entries_; }
+  // Copies every stored field of `e` into `out`; patient, measure and unit
+  // are left as they were.
+  void Materialize(const Entry& e, Observation* out) const;
+
+ private:
+  std::vector<const void*> chunks_;  // verified fb::ObservationChunk roots
+  std::vector<Entry> entries_;
+  std::vector<std::vector<uint64_t>> aligned_copies_;
+};
+
 // True when two versions say the same thing (value, comparator, items,
 // original value and unit, visit, status, precision): re-recording it is a
 // no-op. Version, recorded time and provenance do not count.

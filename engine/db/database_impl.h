@@ -67,10 +67,20 @@ class DatabaseImpl : public Database {
   absl::Status ReadPatientVersions(const ReadView* view, uint32_t num,
                                    std::vector<Patient>* versions);
 
-  // Current values of one (patient, measure), after resolving both names.
-  absl::StatusOr<std::vector<Observation>> CurrentSeries(const ReadView* view,
-                                                         absl::string_view patient,
-                                                         absl::string_view measure);
+  // Current values of one series within [from, to] (inclusive seconds) as of
+  // `view`, appended to `out`.
+  absl::Status ReadCurrent(const ReadView* view, uint32_t patient_num, const std::string& patient,
+                           const CatalogEntry& measure, int64_t from, int64_t to,
+                           std::vector<Observation>* out);
+
+  // Current values of one (patient, measure) within [from, to], after
+  // resolving both names.
+  absl::StatusOr<std::vector<Observation>> CurrentSeries(absl::string_view patient,
+                                                         absl::string_view measure, int64_t from,
+                                                         int64_t to);
+
+  // A copy of every catalog entry, ordered by code.
+  std::vector<CatalogEntry> MeasuresByCode() const;
 
   absl::Status CheckWritable() const;
   Provenance DefaultProvenance(Provenance p) const;

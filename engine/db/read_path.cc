@@ -1,6 +1,7 @@
 // Reads. Every call takes one snapshot (ReadView) so that a multi-key answer
 // (a visit, the latest of every measure) never mixes two writes.
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "codec/key_codec.h"
@@ -11,6 +12,11 @@
 
 namespace cotrack {
 namespace {
+
+// Names a series in damage reports.
+std::string SeriesWhat(const CatalogEntry& measure, absl::string_view patient) {
+  return absl::StrCat("series ", measure.def.code, " of patient \"", patient, "\"");
+}
 
 absl::Status UnknownPatient(absl::string_view id) {
   return absl::NotFoundError(absl::StrCat("unknown patient \"", id, "\""));
@@ -27,8 +33,21 @@ absl::Status DatabaseImpl::ReadSeries(const ReadView* view, uint32_t patient_num
                            store_->Get(view, Family::kSeries,
                                        keys::SeriesKey(measure.id, patient_num), &log));
   if (!found) return absl::OkStatus();
-  return DecodeSeries(log, absl::StrCat("series ", measure.def.code, " of patient \"", patient, "\""),
-                      patient, measure.def.code, measure.def.unit, versions);
+  return DecodeSeries(log, SeriesWhat(measure, patient),
+                      SeriesNames{patient, measure.def.code, measure.def.unit}, versions);
+}
+
+absl::Status DatabaseImpl::ReadCurrent(const ReadView* view, uint32_t patient_num,
+                                       const std::string& patient, const CatalogEntry& measure,
+                                       int64_t from, int64_t to, std::vector<Observation>* out) {
+  std::string log;
+  COTRACK_ASSIGN_OR_RETURN(bool found,
+                           store_->Get(view, Family::kSeries,
+                                       keys::SeriesKey(measure.id, patient_num), &log));
+  if (!found) return absl::OkStatus();
+  return ReadCurrentValues(log, SeriesWhat(measure, patient),
+                           SeriesNames{patient, measure.def.code, measure.def.unit}, from, to,
+                           /*include_retracted=*/false, out);
 }
 
 absl::Status DatabaseImpl::ReadPatientVersions(const ReadView* view, uint32_t num,
@@ -49,30 +68,33 @@ absl::Status DatabaseImpl::ReadPatientVersions(const ReadView* view, uint32_t nu
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<Observation>> DatabaseImpl::CurrentSeries(const ReadView* view,
-                                                                     absl::string_view patient,
-                                                                     absl::string_view measure) {
+std::vector<CatalogEntry> DatabaseImpl::MeasuresByCode() const {
+  std::vector<CatalogEntry> measures;
+  {
+    std::shared_lock lock(mu_);
+    for (const CatalogEntry* e : catalog_.All()) measures.push_back(*e);
+  }
+  std::sort(measures.begin(), measures.end(),
+            [](const CatalogEntry& a, const CatalogEntry& b) { return a.def.code < b.def.code; });
+  return measures;
+}
+
+absl::StatusOr<std::vector<Observation>> DatabaseImpl::CurrentSeries(absl::string_view patient,
+                                                                     absl::string_view measure,
+                                                                     int64_t from, int64_t to) {
   COTRACK_ASSIGN_OR_RETURN(CatalogEntry m, FindMeasure(measure));
   const uint32_t num = PatientNum(patient);
   if (num == 0) return UnknownPatient(patient);
-  std::vector<Observation> versions;
-  COTRACK_RETURN_IF_ERROR(ReadSeries(view, num, std::string(patient), m, &versions));
-  return CurrentValues(std::move(versions));
+  std::vector<Observation> out;
+  // A single point read is atomic by itself: no snapshot needed.
+  COTRACK_RETURN_IF_ERROR(ReadCurrent(nullptr, num, std::string(patient), m, from, to, &out));
+  return out;
 }
 
 absl::StatusOr<std::vector<Observation>> DatabaseImpl::Trajectory(absl::string_view patient,
                                                                   absl::string_view measure,
                                                                   const TimeRange& range) {
-  // A single point read is already atomic: no snapshot needed.
-  COTRACK_ASSIGN_OR_RETURN(std::vector<Observation> current,
-                           CurrentSeries(nullptr, patient, measure));
-  const int64_t from = RangeStart(range), to = RangeEnd(range);
-  current.erase(std::remove_if(current.begin(), current.end(),
-                               [&](const Observation& o) {
-                                 return o.time.seconds < from || o.time.seconds > to;
-                               }),
-                current.end());
-  return current;
+  return CurrentSeries(patient, measure, RangeStart(range), RangeEnd(range));
 }
 
 absl::StatusOr<std::vector<Observation>> DatabaseImpl::Latest(absl::string_view patient,
@@ -82,13 +104,14 @@ absl::StatusOr<std::vector<Observation>> DatabaseImpl::Latest(absl::string_view 
   if (n < 1) {
     return absl::InvalidArgumentError(absl::StrCat("n must be at least 1, got ", n));
   }
-  COTRACK_ASSIGN_OR_RETURN(std::vector<Observation> current,
-                           CurrentSeries(nullptr, patient, measure));
   const int64_t end = as_of ? EndOf(*as_of) : std::numeric_limits<int64_t>::max();
+  COTRACK_ASSIGN_OR_RETURN(
+      std::vector<Observation> current,
+      CurrentSeries(patient, measure, std::numeric_limits<int64_t>::min(), end));
+  const size_t keep = std::min(current.size(), static_cast<size_t>(n));
   std::vector<Observation> out;
-  for (auto it = current.rbegin(); it != current.rend() && static_cast<int>(out.size()) < n; ++it) {
-    if (it->time.seconds <= end) out.push_back(std::move(*it));
-  }
+  out.reserve(keep);
+  for (size_t i = 0; i < keep; ++i) out.push_back(std::move(current[current.size() - 1 - i]));
   return out;
 }
 
@@ -96,26 +119,15 @@ absl::StatusOr<std::vector<Observation>> DatabaseImpl::LatestAll(absl::string_vi
                                                                  std::optional<CivilTime> as_of) {
   const uint32_t num = PatientNum(patient);
   if (num == 0) return UnknownPatient(patient);
-  std::vector<CatalogEntry> measures;
-  {
-    std::shared_lock lock(mu_);
-    for (const CatalogEntry* e : catalog_.All()) measures.push_back(*e);
-  }
-  std::sort(measures.begin(), measures.end(),
-            [](const CatalogEntry& a, const CatalogEntry& b) { return a.def.code < b.def.code; });
-  auto view = store_->NewReadView();
   const int64_t end = as_of ? EndOf(*as_of) : std::numeric_limits<int64_t>::max();
-  std::vector<Observation> out;
-  std::vector<Observation> versions;
-  for (const CatalogEntry& m : measures) {
-    COTRACK_RETURN_IF_ERROR(ReadSeries(view.get(), num, std::string(patient), m, &versions));
-    std::vector<Observation> current = CurrentValues(std::move(versions));
-    for (auto it = current.rbegin(); it != current.rend(); ++it) {
-      if (it->time.seconds <= end) {
-        out.push_back(std::move(*it));
-        break;
-      }
-    }
+  const std::string id(patient);
+  auto view = store_->NewReadView();
+  std::vector<Observation> out, current;
+  for (const CatalogEntry& m : MeasuresByCode()) {
+    current.clear();
+    COTRACK_RETURN_IF_ERROR(
+        ReadCurrent(view.get(), num, id, m, std::numeric_limits<int64_t>::min(), end, &current));
+    if (!current.empty()) out.push_back(std::move(current.back()));
   }
   return out;
 }
@@ -124,24 +136,14 @@ absl::StatusOr<std::vector<Observation>> DatabaseImpl::Visit(absl::string_view p
                                                              CivilTime date) {
   const uint32_t num = PatientNum(patient);
   if (num == 0) return UnknownPatient(patient);
-  std::vector<CatalogEntry> measures;
-  {
-    std::shared_lock lock(mu_);
-    for (const CatalogEntry* e : catalog_.All()) measures.push_back(*e);
-  }
-  std::sort(measures.begin(), measures.end(),
-            [](const CatalogEntry& a, const CatalogEntry& b) { return a.def.code < b.def.code; });
   const int64_t start = date.day() * kSecondsPerDay, end = start + kSecondsPerDay - 1;
+  const std::string id(patient);
   // One snapshot for all measures: a visit is written in one batch, and a
   // reader must see all of it or none of it.
   auto view = store_->NewReadView();
   std::vector<Observation> out;
-  std::vector<Observation> versions;
-  for (const CatalogEntry& m : measures) {
-    COTRACK_RETURN_IF_ERROR(ReadSeries(view.get(), num, std::string(patient), m, &versions));
-    for (Observation& o : CurrentValues(std::move(versions))) {
-      if (o.time.seconds >= start && o.time.seconds <= end) out.push_back(std::move(o));
-    }
+  for (const CatalogEntry& m : MeasuresByCode()) {
+    COTRACK_RETURN_IF_ERROR(ReadCurrent(view.get(), num, id, m, start, end, &out));
   }
   return out;
 }
@@ -218,7 +220,7 @@ absl::Status DatabaseImpl::ForEachSeries(absl::string_view measure, const Series
   const std::string start = keys::MeasurePrefix(m.id);
   const std::string end = keys::MeasurePrefix(m.id + 1);
   absl::Status inner;
-  std::vector<Observation> versions;
+  std::vector<Observation> current;
   std::vector<Patient> patient_versions;
   COTRACK_RETURN_IF_ERROR(store_->Scan(
       view.get(), Family::kSeries, start, end, [&](absl::string_view key, absl::string_view log) {
@@ -236,10 +238,13 @@ absl::Status DatabaseImpl::ForEachSeries(absl::string_view measure, const Series
           return false;
         }
         const Patient& patient = patient_versions.back();
-        inner = DecodeSeries(log, absl::StrCat("series ", m.def.code, " of patient \"", patient.id, "\""),
-                             patient.id, m.def.code, m.def.unit, &versions);
+        current.clear();
+        inner = ReadCurrentValues(log, SeriesWhat(m, patient.id),
+                                  SeriesNames{patient.id, m.def.code, m.def.unit},
+                                  std::numeric_limits<int64_t>::min(),
+                                  std::numeric_limits<int64_t>::max(), false, &current);
         if (!inner.ok()) return false;
-        inner = fn(patient, CurrentValues(std::move(versions)));
+        inner = fn(patient, current);
         return inner.ok();
       }));
   return inner;
@@ -259,7 +264,10 @@ absl::StatusOr<std::vector<AuditRecord>> DatabaseImpl::AuditLog(std::optional<st
           inner = codec::DecodeAudit(r, &a);
           if (!inner.ok()) return false;
           a.sequence = seq;
-          if (!patient || a.patient == *patient) out.push_back(std::move(a));
+          if (!patient || a.patient == *patient ||
+              std::binary_search(a.patients.begin(), a.patients.end(), *patient)) {
+            out.push_back(std::move(a));
+          }
         }
         return true;
       }));

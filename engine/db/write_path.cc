@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/types/span.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -51,15 +54,27 @@ class ErrorList {
 // The state of one series while a batch is built: its stored versions plus
 // those this batch adds.
 struct PendingSeries {
-  std::vector<Observation> versions;  // sorted by (time, version)
-  std::string appended;               // framed records to append
-  // The latest version at `seconds`, or nullptr.
-  Observation* LatestAt(int64_t seconds) {
-    Observation* found = nullptr;
-    for (auto& v : versions) {
-      if (v.time.seconds == seconds && (found == nullptr || v.version > found->version)) found = &v;
+  std::vector<Observation> versions;            // stored, then added by this batch
+  absl::flat_hash_map<int64_t, size_t> latest;  // time -> index of its highest version
+  size_t first_added = 0;                       // versions[first_added..] are new
+
+  void IndexStored() {
+    for (size_t i = 0; i < versions.size(); ++i) {
+      auto [it, inserted] = latest.try_emplace(versions[i].time.seconds, i);
+      if (!inserted && versions[it->second].version < versions[i].version) it->second = i;
     }
-    return found;
+  }
+  // The latest version at `seconds`, or nullptr. Valid until the next Add.
+  const Observation* LatestAt(int64_t seconds) const {
+    auto it = latest.find(seconds);
+    return it == latest.end() ? nullptr : &versions[it->second];
+  }
+  void Add(Observation o) {
+    latest[o.time.seconds] = versions.size();
+    versions.push_back(std::move(o));
+  }
+  absl::Span<const Observation> added() const {
+    return absl::MakeConstSpan(versions).subspan(first_added);
   }
 };
 
@@ -107,8 +122,15 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
   ErrorList errors;
   struct Prepared {
     const ObservationInput* in;
-    CatalogEntry measure;
+    const CatalogEntry* measure;
     ValidatedValue value;
+  };
+  // Each distinct measure is looked up once; rows point at the copy here.
+  std::map<std::string, absl::StatusOr<CatalogEntry>, std::less<>> measures;
+  auto measure_of = [&](const std::string& code) -> const absl::StatusOr<CatalogEntry>& {
+    auto it = measures.find(code);
+    if (it == measures.end()) it = measures.emplace(code, FindMeasure(code)).first;
+    return it->second;
   };
   std::vector<Prepared> prepared;
   prepared.reserve(batch.observations().size());
@@ -118,7 +140,7 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
       errors.Add(in.provenance, s.message());
       ok = false;
     }
-    auto measure = FindMeasure(in.measure);
+    const absl::StatusOr<CatalogEntry>& measure = measure_of(in.measure);
     if (!measure.ok()) {
       errors.Add(in.provenance, FieldError("measure", in.measure, measure.status().message()));
       continue;
@@ -128,7 +150,7 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
       errors.Add(in.provenance, value.status().message());
       continue;
     }
-    if (ok) prepared.push_back({&in, *std::move(measure), *std::move(value)});
+    if (ok) prepared.push_back({&in, &*measure, *std::move(value)});
   }
   for (const Patient& p : batch.patients()) {
     if (absl::Status s = ValidatePatientId(p.id); !s.ok()) errors.Add(p.provenance, s.message());
@@ -137,7 +159,7 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
     if (r.provenance.reason.empty()) {
       errors.Add(r.provenance, FieldError("reason", "", "why the value is retracted"));
     }
-    auto measure = FindMeasure(r.measure);
+    const absl::StatusOr<CatalogEntry>& measure = measure_of(r.measure);
     if (!measure.ok()) errors.Add(r.provenance, measure.status().message());
   }
   if (!errors.empty()) return errors.ToStatus();
@@ -190,6 +212,8 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
     PendingSeries& ps = series[key];
     if (!pp.is_new) {
       COTRACK_RETURN_IF_ERROR(ReadSeries(view.get(), pp.num, patient, m, &ps.versions));
+      ps.IndexStored();
+      ps.first_added = ps.versions.size();
     }
     return &ps;
   };
@@ -202,7 +226,7 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
       fresh.id = in.patient;
       put_patient_version(*pp, std::move(fresh), in.provenance);
     }
-    COTRACK_ASSIGN_OR_RETURN(PendingSeries * ps, series_state(*pp, in.patient, p.measure));
+    COTRACK_ASSIGN_OR_RETURN(PendingSeries * ps, series_state(*pp, in.patient, *p.measure));
     Observation obs;
     obs.time = in.time;
     obs.value = p.value.value;
@@ -214,7 +238,7 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
     obs.recorded_at_us = now_us;
     obs.provenance = DefaultProvenance(in.provenance);
 
-    Observation* latest = ps->LatestAt(in.time.seconds);
+    const Observation* latest = ps->LatestAt(in.time.seconds);
     if (latest != nullptr) {
       // Re-importing the value a retraction withdrew must not bring it back:
       // compare content with the status of the latest version.
@@ -231,8 +255,7 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
       obs.version = 1;
       ++summary.written;
     }
-    codec::AppendRecord(&ps->appended, codec::EncodeObservation(obs));
-    ps->versions.push_back(std::move(obs));
+    ps->Add(std::move(obs));
   }
 
   for (const Batch::Retraction& r : batch.retractions()) {
@@ -242,9 +265,8 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
                                               r.patient, "\"; nothing was written"));
     }
     COTRACK_ASSIGN_OR_RETURN(PendingPatient * pp, patient_state(r.patient));
-    COTRACK_ASSIGN_OR_RETURN(CatalogEntry m, FindMeasure(r.measure));
-    COTRACK_ASSIGN_OR_RETURN(PendingSeries * ps, series_state(*pp, r.patient, m));
-    Observation* latest = ps->LatestAt(r.time.seconds);
+    COTRACK_ASSIGN_OR_RETURN(PendingSeries * ps, series_state(*pp, r.patient, *measure_of(r.measure)));
+    const Observation* latest = ps->LatestAt(r.time.seconds);
     if (latest == nullptr) {
       return absl::NotFoundError(absl::StrCat(Where(r.provenance), ": no ", r.measure,
                                               " value of patient \"", r.patient, "\" at ",
@@ -259,8 +281,7 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
     obs.version = latest->version + 1;
     obs.recorded_at_us = now_us;
     obs.provenance = DefaultProvenance(r.provenance);
-    codec::AppendRecord(&ps->appended, codec::EncodeObservation(obs));
-    ps->versions.push_back(std::move(obs));
+    ps->Add(std::move(obs));
     ++summary.retracted;
   }
 
@@ -273,8 +294,12 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
     }
     if (!pp.appended.empty()) out->Append(Family::kPatients, keys::PatientKey(pp.num), pp.appended);
   }
+  std::string log;
   for (auto& [key, ps] : series) {
-    if (!ps.appended.empty()) out->Append(Family::kSeries, key, ps.appended);
+    if (ps.added().empty()) continue;
+    log.clear();
+    codec::AppendObservations(&log, ps.added());
+    out->Append(Family::kSeries, key, log);
   }
   if (next_patient != next_patient_num_) AddCount(*out, "next_patient_num", next_patient, 4);
 
@@ -285,6 +310,7 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
   audit.detail = batch.audit_detail();
   audit.summary = summary;
   if (patients.size() == 1) audit.patient = patients.begin()->first;
+  for (const auto& entry : patients) audit.patients.push_back(entry.first);  // sorted: a std::map
   Provenance first;
   if (!batch.observations().empty()) {
     first = batch.observations().front().provenance;

@@ -113,7 +113,9 @@ absl::StatusOr<bool> CsvReader::Next(CsvRecord& record) {
     record.first_line_ = line_;
     record_bytes_ = 0;
     absl::Status status = ParseRecord(record);
-    if (status.ok() && !error_.ok()) status = error_;  // a read error mid-record
+    // A read error looks like the end of the input to ParseRecord; report it
+    // rather than what the truncated record seemed to be.
+    if (!error_.ok()) status = error_;
     if (!status.ok()) {
       error_ = status;
       record.Clear();
@@ -388,9 +390,9 @@ void ImportErrors::Add(int64_t line, int64_t column, absl::string_view message) 
   ++count_;
   if (listed_.size() >= max_listed_) return;
   if (column > 0) {
-    listed_.push_back(absl::StrCat(source_, ":", line, ":", column, ": ", message));
+    listed_.push_back({line, column, absl::StrCat(source_, ":", line, ":", column, ": ", message)});
   } else {
-    listed_.push_back(absl::StrCat(source_, ":", line, ": ", message));
+    listed_.push_back({line, column, absl::StrCat(source_, ":", line, ": ", message)});
   }
 }
 
@@ -409,14 +411,24 @@ void ImportErrors::Empty(const CsvRecord& row, size_t i, absl::string_view field
 void ImportErrors::AddStatus(const absl::Status& status) {
   // Always listed: it is why reading stopped.
   ++count_;
-  listed_.push_back(std::string(status.message()));
+  fatal_.push_back(std::string(status.message()));
 }
 
 absl::Status ImportErrors::ToStatus() const {
   if (count_ == 0) return absl::OkStatus();
-  std::string message = absl::StrJoin(listed_, "\n");
-  if (count_ > listed_.size()) {
-    const size_t more = count_ - listed_.size();
+  // Rows arrive in order, but the fields of one row are checked in the order
+  // their values depend on each other; list them as they appear in the file.
+  std::vector<const Listed*> sorted;
+  for (const Listed& l : listed_) sorted.push_back(&l);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Listed* a, const Listed* b) {
+    return a->line != b->line ? a->line < b->line : a->column < b->column;
+  });
+  std::vector<absl::string_view> lines;
+  for (const Listed* l : sorted) lines.push_back(l->text);
+  for (const std::string& f : fatal_) lines.push_back(f);
+  std::string message = absl::StrJoin(lines, "\n");
+  if (count_ > lines.size()) {
+    const size_t more = count_ - lines.size();
     absl::StrAppend(&message, "\n... and ", more, more == 1 ? " more error" : " more errors");
   }
   return absl::InvalidArgumentError(message);

@@ -176,15 +176,21 @@ class ImportErrors {
 
   size_t count() const { return count_; }
   bool empty() const { return count_ == 0; }
-  // OK when there were none; else one InvalidArgument listing them, one per
-  // line.
+  // OK when there were none; else one InvalidArgument listing them one per
+  // line, ordered by position (then the errors that stopped reading).
   absl::Status ToStatus() const;
 
  private:
   std::string source_;
   size_t max_listed_;
   size_t count_ = 0;
-  std::vector<std::string> listed_;
+  struct Listed {
+    int64_t line;
+    int64_t column;
+    std::string text;
+  };
+  std::vector<Listed> listed_;
+  std::vector<std::string> fatal_;  // from AddStatus, listed last
 };
 
 // A cell value quoted for a message: C-escaped, long values shortened.

@@ -86,7 +86,10 @@ ImportFormat DetectCsvFormat(const std::vector<std::string>& header_names) {
   }
   if (has_measure && has_value) return ImportFormat::kObservationsCsv;
   if (!header_names.empty() && NormalizeHeaderName(header_names[0]) == "patient") {
-    return ImportFormat::kPatientsCsv;
+    // "patient,measure,date" is an observations file missing its value
+    // column, not patients with a "measure" attribute: let the observations
+    // parser say what is missing.
+    return has_measure || has_value ? ImportFormat::kObservationsCsv : ImportFormat::kPatientsCsv;
   }
   return ImportFormat::kAuto;
 }

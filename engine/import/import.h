@@ -52,8 +52,9 @@ absl::StatusOr<ImportReport> ImportStream(Database& db, std::istream& in, const 
 absl::StatusOr<ImportFormat> ParseImportFormat(absl::string_view name);
 
 // The format a CSV header announces: observations when it has measure and
-// value columns, patients when its first column is patient; kAuto when
-// neither. Names are compared trimmed and case-insensitively.
+// value columns (or its first column is patient and it has one of them),
+// patients when its first column is patient and it has neither; kAuto
+// otherwise. Names are compared trimmed and case-insensitively.
 ImportFormat DetectCsvFormat(const std::vector<std::string>& header_names);
 
 // A file parsed into one batch (audit "import", detail = source), not yet

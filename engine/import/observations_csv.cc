@@ -28,6 +28,15 @@ bool Contains(const char* const* begin, const char* const* end, absl::string_vie
 
 }  // namespace
 
+uint32_t ObservationsCsvParser::Intern(absl::flat_hash_map<std::string, uint32_t>& ids,
+                                       absl::string_view text) {
+  auto it = ids.find(text);
+  if (it != ids.end()) return it->second;
+  const uint32_t id = static_cast<uint32_t>(ids.size());
+  ids.emplace(std::string(text), id);
+  return id;
+}
+
 absl::StatusOr<CivilTime> ParseDateCell(absl::string_view text) {
   const absl::string_view trimmed = absl::StripAsciiWhitespace(text);
   absl::StatusOr<CivilTime> t = ParseCivilTime(trimmed);
@@ -174,9 +183,9 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
   if (visit_.has_value()) obs.visit = std::string(absl::StripAsciiWhitespace(row[*visit_]));
 
   if (have_time && !obs.patient.empty() && !obs.measure.empty()) {
-    std::string identity = absl::StrCat(obs.patient, std::string(1, '\0'), obs.measure,
-                                        std::string(1, '\0'), obs.time.seconds);
-    auto [it, inserted] = seen_.emplace(std::move(identity), row.first_line());
+    const Identity identity{Intern(patient_ids_, obs.patient), Intern(measure_ids_, obs.measure),
+                            obs.time.seconds};
+    auto [it, inserted] = seen_.emplace(identity, row.first_line());
     if (!inserted) {
       errors.Add(row.line(date_), row.column(date_),
                  absl::StrCat("same patient, measure and date as line ", it->second,

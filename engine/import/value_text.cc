@@ -60,12 +60,13 @@ bool ParseNumberReason(absl::string_view t, double* out, std::string* why) {
   }
   size_t i = 0;
   if (t[0] == '+' || t[0] == '-') i = 1;
-  const std::string lower = absl::AsciiStrToLower(t.substr(i));
-  if (absl::StartsWith(lower, "nan") || absl::StartsWith(lower, "inf") || lower == "∞") {
+  const absl::string_view rest = t.substr(i);
+  if (absl::StartsWithIgnoreCase(rest, "nan") || absl::StartsWithIgnoreCase(rest, "inf") ||
+      rest == "\xE2\x88\x9E" /* ∞ */) {
     *why = "NaN and infinity are not values; leave the cell empty when nothing was measured";
     return false;
   }
-  if (absl::StartsWith(lower, "0x")) {
+  if (absl::StartsWithIgnoreCase(rest, "0x")) {
     *why = "hexadecimal numbers are not accepted";
     return false;
   }

@@ -6,46 +6,64 @@
 #include "codec/value_codec.h"
 
 namespace cotrack {
+namespace {
 
-absl::Status DecodeSeries(absl::string_view log, absl::string_view what,
-                          const std::string& patient, const std::string& measure,
-                          const std::string& unit, std::vector<Observation>* versions) {
-  std::vector<absl::string_view> records;
-  absl::Status s = codec::SplitRecords(log, what, &records);
-  if (!s.ok()) return s;
-  versions->clear();
-  versions->resize(records.size());
-  for (size_t i = 0; i < records.size(); ++i) {
-    Observation& o = (*versions)[i];
-    s = codec::DecodeObservation(records[i], &o);
-    if (!s.ok()) return absl::DataLossError(std::string(what) + ": " + std::string(s.message()));
-    o.patient = patient;
-    o.measure = measure;
-    o.unit = unit;
+using Entry = codec::ObservationLogView::Entry;
+
+bool ByTimeThenVersion(const Entry& a, const Entry& b) {
+  return a.time != b.time ? a.time < b.time : a.version < b.version;
+}
+
+// Versions are appended in write order; a back-filled visit lands after later
+// ones, so order by time here (usually already sorted: a cheap check).
+std::vector<Entry> Ordered(const codec::ObservationLogView& view) {
+  std::vector<Entry> entries = view.entries();
+  if (!std::is_sorted(entries.begin(), entries.end(), ByTimeThenVersion)) {
+    std::stable_sort(entries.begin(), entries.end(), ByTimeThenVersion);
   }
-  // Versions are appended in write order; a back-filled visit lands after
-  // later ones, so order by time here (usually already sorted: a cheap check).
-  auto by_time_version = [](const Observation& a, const Observation& b) {
-    return a.time.seconds != b.time.seconds ? a.time.seconds < b.time.seconds
-                                            : a.version < b.version;
-  };
-  if (!std::is_sorted(versions->begin(), versions->end(), by_time_version)) {
-    std::stable_sort(versions->begin(), versions->end(), by_time_version);
+  return entries;
+}
+
+void Stamp(const SeriesNames& names, Observation* o) {
+  o->patient = names.patient;
+  o->measure = names.measure;
+  o->unit = names.unit;
+}
+
+}  // namespace
+
+absl::Status DecodeSeries(absl::string_view log, absl::string_view what, const SeriesNames& names,
+                          std::vector<Observation>* versions) {
+  codec::ObservationLogView view;
+  absl::Status s = view.Parse(log, what);
+  if (!s.ok()) return s;
+  const std::vector<Entry> entries = Ordered(view);
+  versions->clear();
+  versions->resize(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    view.Materialize(entries[i], &(*versions)[i]);
+    Stamp(names, &(*versions)[i]);
   }
   return absl::OkStatus();
 }
 
-std::vector<Observation> CurrentValues(std::vector<Observation> versions, bool include_retracted) {
-  std::vector<Observation> out;
-  out.reserve(versions.size());
-  for (size_t i = 0; i < versions.size(); ++i) {
-    const bool last_of_time =
-        i + 1 == versions.size() || versions[i + 1].time.seconds != versions[i].time.seconds;
-    if (!last_of_time) continue;
-    if (!include_retracted && versions[i].status == ObservationStatus::kEnteredInError) continue;
-    out.push_back(std::move(versions[i]));
+absl::Status ReadCurrentValues(absl::string_view log, absl::string_view what,
+                               const SeriesNames& names, int64_t from, int64_t to,
+                               bool include_retracted, std::vector<Observation>* out) {
+  codec::ObservationLogView view;
+  absl::Status s = view.Parse(log, what);
+  if (!s.ok()) return s;
+  const std::vector<Entry> entries = Ordered(view);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    const bool current = i + 1 == entries.size() || entries[i + 1].time != e.time;
+    if (!current || e.time < from || e.time > to) continue;
+    if (!include_retracted && e.status == ObservationStatus::kEnteredInError) continue;
+    out->emplace_back();
+    view.Materialize(e, &out->back());
+    Stamp(names, &out->back());
   }
-  return out;
+  return absl::OkStatus();
 }
 
 int64_t EndOf(const CivilTime& t) {

@@ -1,9 +1,10 @@
 // Reading a stored series (the record log of one patient's one measure):
-// every version, ordered, and the current value of each observation.
+// every version in order, or just the current value of each observation.
 #ifndef COTRACK_QUERY_SERIES_H_
 #define COTRACK_QUERY_SERIES_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -12,17 +13,25 @@
 
 namespace cotrack {
 
-// Decodes every version in `log`, ordered by (time, version). Each gets
-// `patient`, `measure` and `unit` filled in. DataLoss on any damaged record
-// (`what` names the series in the message).
-absl::Status DecodeSeries(absl::string_view log, absl::string_view what,
-                          const std::string& patient, const std::string& measure,
-                          const std::string& unit, std::vector<Observation>* versions);
+// Names that queries stamp on every observation they return.
+struct SeriesNames {
+  const std::string& patient;
+  const std::string& measure;
+  const std::string& unit;
+};
 
-// The current (highest) version of each observation time, oldest first.
-// Versions marked entered-in-error are left out unless `include_retracted`.
-std::vector<Observation> CurrentValues(std::vector<Observation> versions,
-                                       bool include_retracted = false);
+// Every version in `log`, ordered by (time, version). DataLoss on any damaged
+// record (`what` names the series in the message).
+absl::Status DecodeSeries(absl::string_view log, absl::string_view what, const SeriesNames& names,
+                          std::vector<Observation>* versions);
+
+// The current (highest) version of each observation time within [from, to]
+// (inclusive seconds), oldest first, appended to `out`. Versions marked
+// entered-in-error are left out unless `include_retracted`. Only the returned
+// versions are copied out of the log.
+absl::Status ReadCurrentValues(absl::string_view log, absl::string_view what,
+                               const SeriesNames& names, int64_t from, int64_t to,
+                               bool include_retracted, std::vector<Observation>* out);
 
 // Inclusive seconds bounds of a range; a date-only `to` covers its whole day.
 int64_t RangeStart(const TimeRange& range);

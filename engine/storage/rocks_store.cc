@@ -18,6 +18,8 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "storage/record_log_merge.h"
+#include "storage/encryption.h"
+#include "storage/rocks_maintenance.h"
 #include "storage/store.h"
 
 namespace cotrack {
@@ -157,6 +159,16 @@ class RocksStore : public Store {
 
   const std::string& path() const override { return path_; }
 
+  absl::Status VerifyTableFiles(std::vector<TableFileDamage>* damaged,
+                                size_t* files_checked) override {
+    return VerifyRocksTableFiles(db_.get(), handles_, damaged, files_checked);
+  }
+
+  absl::StatusOr<BackupSummary> CreateBackup(const std::string& backup_dir,
+                                             const std::string& key_file) override {
+    return CreateRocksBackup(db_.get(), backup_dir, key_file);
+  }
+
  private:
   static rocksdb::ReadOptions ReadOptionsFor(const ReadView* view) {
     rocksdb::ReadOptions ro;
@@ -188,6 +200,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   db_options.max_background_jobs = 2;
   db_options.info_log_level = rocksdb::WARN_LEVEL;
   db_options.keep_log_file_num = 2;
+  // Files 0600, directories 0700; encrypted with a key file.
+  COTRACK_ASSIGN_OR_RETURN(db_options.env,
+                           FileEnvForDirectory(path, options.encryption_key_file,
+                                               options.create_if_missing && !options.read_only));
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -24,6 +25,24 @@ struct StoreOptions {
   bool create_if_missing = true;
   bool read_only = false;
   size_t block_cache_bytes = 64 << 20;
+  // Key file for encryption at rest (storage/encryption.h); empty: none.
+  std::string encryption_key_file;
+};
+
+// A table file whose checksums do not verify (Store::VerifyTableFiles).
+struct TableFileDamage {
+  std::string file;    // path of the .sst file
+  std::string family;  // column family name
+  std::string error;   // what RocksDB reported
+};
+
+// One backup in a backup directory.
+struct BackupSummary {
+  uint32_t id = 0;
+  int64_t timestamp = 0;  // seconds since the Unix epoch
+  uint64_t size_bytes = 0;
+  uint32_t file_count = 0;
+  std::string error;  // VerifyBackups: why this backup is bad; empty when good
 };
 
 // A consistent point-in-time view; reads through it never see a later write.
@@ -71,7 +90,50 @@ class Store {
   virtual absl::Status CompactAll() = 0;
 
   virtual const std::string& path() const = 0;
+
+  // ---- Maintenance (engine/maintenance uses these). ----
+
+  // Verifies the block checksums of every live table file, each on its own,
+  // so that every damaged file is reported, not just the first. Adds one
+  // entry per damaged file to `damaged`; `files_checked` counts all files.
+  // A non-OK return means the check itself could not run.
+  virtual absl::Status VerifyTableFiles(std::vector<TableFileDamage>* damaged,
+                                        size_t* files_checked) = 0;
+
+  // Adds an incremental backup of this database to `backup_dir` (created 0700
+  // when missing) with RocksDB's BackupEngine. From a writer, files are
+  // pinned while they are copied; from a read-only store (another process
+  // writes) a file that the writer deletes mid-copy makes the attempt fail
+  // with Aborted, and the caller may retry.
+  // `key_file` must be the database's own key file when it is encrypted (the
+  // backup is then encrypted with the same key); empty otherwise.
+  virtual absl::StatusOr<BackupSummary> CreateBackup(const std::string& backup_dir,
+                                                     const std::string& key_file) = 0;
 };
+
+// Verifies the checksums of every table file (*.sst) in database directory
+// `db_dir` without opening the database: for when damage keeps it from
+// opening. Same reporting as Store::VerifyTableFiles.
+absl::Status VerifyTableFilesInDirectory(const std::string& db_dir, const std::string& key_file,
+                                         std::vector<TableFileDamage>* damaged,
+                                         size_t* files_checked);
+
+// Checks every backup in `backup_dir`: file sizes and checksums against those
+// recorded when each backup was made. NotFound when there is no backup there.
+absl::StatusOr<std::vector<BackupSummary>> VerifyStoreBackups(const std::string& backup_dir,
+                                                              const std::string& key_file);
+
+// Deletes backup `id` from `backup_dir` (and the files only it used).
+absl::Status DeleteStoreBackup(const std::string& backup_dir, uint32_t id,
+                               const std::string& key_file);
+
+// Restores the latest good backup of `backup_dir` into `db_dir`, which must
+// not exist or be an empty directory (it is created 0700). With `key_file`
+// the restored database is encrypted with it (an unencrypted backup is
+// encrypted on the way; an encrypted one needs that key).
+absl::StatusOr<BackupSummary> RestoreStoreBackup(const std::string& backup_dir,
+                                                 const std::string& db_dir,
+                                                 const std::string& key_file);
 
 }  // namespace cotrack
 

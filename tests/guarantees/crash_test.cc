@@ -71,7 +71,12 @@ int RowsOfFile(Database& db, int f) {
   int rows = 0;
   for (int p = 0; p < kPatientsPerFile; ++p) {
     auto t = db.Trajectory(PatientOf(f, p), "edss");
-    if (t.ok()) rows += static_cast<int>(t->size());
+    if (t.ok()) {
+      rows += static_cast<int>(t->size());
+    } else if (t.status().code() != absl::StatusCode::kNotFound) {
+      ADD_FAILURE() << "reading " << PatientOf(f, p) << ": " << t.status();
+      return -1;
+    }
   }
   return rows;
 }

@@ -110,11 +110,10 @@ class BenchEngine {
   virtual absl::Status Close() = 0;
 };
 
-// The engines compiled into this binary, by lowercase key ("cotrack",
-// "sqlite", "rocksdb"); nullptr for an unknown or unavailable key.
+// Factories of the three engines.
 std::unique_ptr<BenchEngine> MakeSqliteEngine();
 std::unique_ptr<BenchEngine> MakeRocksDbEngine();
-// nullptr when this binary was built without the cotrack engine.
+// nullptr when this binary was built without the cotrack engine library.
 std::unique_ptr<BenchEngine> MakeCotrackEngine();
 
 // Picks the closest value to each timepoint for one patient's series and

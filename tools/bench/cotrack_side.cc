@@ -18,10 +18,6 @@
 #include "cotrack/analytics.h"
 #include "cotrack/database.h"
 #include "import/import.h"
-#include "rocksdb/convenience.h"
-#include "rocksdb/db.h"
-#include "rocksdb/utilities/options_util.h"
-#include "storage/record_log_merge.h"
 
 namespace cotrack::bench {
 namespace {
@@ -71,9 +67,9 @@ class CotrackEngine : public BenchEngine {
   }
 
   absl::Status CompactAndReopen() override {
-    db_.reset();
-    absl::Status s = CompactClosedStore();
+    absl::Status s = db_->Compact();
     if (!s.ok()) return s;
+    db_.reset();
     return OpenDb();
   }
 
@@ -163,38 +159,6 @@ class CotrackEngine : public BenchEngine {
     q.rows = static_cast<int64_t>(rows->size());
     for (const Observation& o : *rows) q.value_sum += o.value;
     return q;
-  }
-
-  // The public API has no compaction call, so the closed store is opened
-  // with RocksDB directly, with the options it recorded in its OPTIONS file
-  // plus the engine's merge operator (a concatenation, which compaction needs
-  // to fold appended versions), fully compacted and closed again.
-  absl::Status CompactClosedStore() {
-    rocksdb::ConfigOptions config;
-    config.ignore_unknown_options = true;
-    config.ignore_unsupported_options = true;
-    rocksdb::DBOptions db_options;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    rocksdb::Status st = rocksdb::LoadLatestOptions(config, dir_, &db_options, &families);
-    if (!st.ok()) return absl::InternalError("compaction: load options: " + st.ToString());
-    for (rocksdb::ColumnFamilyDescriptor& f : families) {
-      f.options.merge_operator = NewRecordLogMergeOperator();
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    st = rocksdb::DB::Open(db_options, dir_, families, &handles, &raw);
-    if (!st.ok()) return absl::InternalError("compaction: open: " + st.ToString());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    rocksdb::CompactRangeOptions cro;
-    cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
-    for (rocksdb::ColumnFamilyHandle* h : handles) {
-      if (st.ok()) st = db->CompactRange(cro, h, nullptr, nullptr);
-    }
-    for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
-    rocksdb::Status close = db->Close();
-    if (!st.ok()) return absl::InternalError("compaction: " + st.ToString());
-    if (!close.ok()) return absl::InternalError("compaction: close: " + close.ToString());
-    return absl::OkStatus();
   }
 
   absl::Status OpenDb() {

@@ -333,6 +333,10 @@ struct SummaryOptions {
   ChangeOptions change;
 };
 
+// The group a patient falls in for SummaryOptions::group_by: "all" when
+// empty, the arm for "arm", else that attribute; "(none)" when unset.
+std::string PatientGroup(const Patient& patient, const std::string& group_by);
+
 struct SummaryRow {
   std::string measure;
   std::string group;
@@ -392,6 +396,68 @@ absl::StatusOr<CohortSummary> SummarizeCohort(Database& db, absl::string_view me
                                               const SummaryOptions& options);
 
 // ---------------------------------------------------------------------------
+// Charts and the HTML report (engine/analytics/svg_chart.cc, report.cc)
+// ---------------------------------------------------------------------------
+
+struct ChartSeries {
+  std::string label;    // legend text; empty = not listed
+  std::string tooltip;  // shown on hover (e.g. the patient id); default: label
+  std::vector<std::pair<double, double>> points;  // (x, y), joined in this order
+  int color = 0;            // index into a colour-blind-safe palette (Okabe-Ito)
+  bool emphasized = false;  // thick line with markers (medians); else thin, light
+};
+
+struct ChartSpec {
+  std::string title;
+  std::string x_label;
+  std::string y_label;
+  std::vector<ChartSeries> series;
+  std::optional<double> y_min, y_max;  // unset: the data's range (padded)
+  int width = 760;
+  int height = 420;
+  std::string note;  // small print under the plot, e.g. who was left out
+};
+
+// A standalone SVG document (<svg xmlns=...>) of `spec`: white background,
+// axes with round-number ticks, grid, legend; black text that prints well.
+// Text is XML-escaped. An empty chart still renders (with "no data").
+std::string RenderSvgChart(const ChartSpec& spec);
+
+// Months since the index date on the x axis: days / 30.4375.
+constexpr double kDaysPerMonth = 30.4375;
+
+// The cohort chart: every patient's trajectory against months since the
+// index date (thin, coloured by group) and the median per group at the
+// summary's timepoints (thick). Patients without an index date are left out
+// and named in the note.
+ChartSpec BuildCohortChart(const MeasureDefinition& measure,
+                           const std::vector<std::pair<Patient, std::vector<Observation>>>& series,
+                           const CohortSummary& summary);
+
+// BuildCohortChart over the database in one pass; `patients` restricts the
+// trajectories drawn (empty = all; the medians stay the cohort's).
+absl::StatusOr<ChartSpec> CohortChart(Database& db, absl::string_view measure,
+                                      const SummaryOptions& options,
+                                      const std::vector<std::string>& patients = {});
+
+struct ReportOptions {
+  std::vector<std::string> measures;  // empty = every measure that has values
+  SummaryOptions summary;             // timepoints, window, grouping, rules
+  bool per_patient = false;           // also one small chart per patient
+  std::string title = "Follow-up report";
+  // For EDSS: confirmed worsening / improvement per group with these options
+  // (relapse onsets from the measure "relapse" when it is registered).
+  ProgressionOptions progression;
+};
+
+// One self-contained HTML page (inline CSS and SVG, no scripts or external
+// resources): per measure the cohort table and the cohort chart (for EDSS
+// also confirmed worsening/improvement per group, for AIS the severity
+// bands per timepoint), the
+// parameters used, and who was left out. NotFound for an unknown measure.
+absl::StatusOr<std::string> BuildHtmlReport(Database& db, const ReportOptions& options);
+
+// ---------------------------------------------------------------------------
 // Derived values (engine/analytics/derived.cc)
 // ---------------------------------------------------------------------------
 
@@ -438,6 +504,10 @@ struct DerivedValue {
 // censored derived values with the same comparator (monotone conversions).
 absl::StatusOr<std::vector<DerivedValue>> DeriveValues(const MeasureDefinition& measure,
                                                        const Observation& obs);
+
+// "ifcc=<53 mmol/mol; eag_mgdl=<154 mg/dL" -- one text cell for query
+// output (empty when there are none).
+std::string FormatDerivedValues(const std::vector<DerivedValue>& values);
 
 }  // namespace cotrack
 

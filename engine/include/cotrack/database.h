@@ -76,6 +76,7 @@ struct AuditRecord {
   int64_t at_us = 0;
   std::string action;
   std::string patient;  // set when the change concerns one patient
+  std::vector<std::string> patients;  // every patient the change concerned, sorted
   std::string detail;
   Provenance provenance;
   WriteSummary summary;

@@ -16,6 +16,11 @@ struct Options {
   size_t block_cache_bytes = 64 << 20;
   // Who is writing, for provenance and the audit log; empty = the OS user.
   std::string user;
+  // Encryption at rest (AES-256-CTR, see docs/OPERATIONS.md): the file
+  // holding the key (32 random bytes or 64 hex digits, mode 0600). A new
+  // database is created encrypted with it; an encrypted one cannot be opened
+  // without it. Empty: no encryption.
+  std::string encryption_key_file;
 };
 
 struct WriteOptions {

@@ -106,6 +106,7 @@ TEST(DeriveValuesTest, PerMeasure) {
   EXPECT_EQ(h[0].name, "ifcc");
   EXPECT_EQ(h[0].text, "53");
   EXPECT_EQ(h[1].text, "154");
+  EXPECT_EQ(FormatDerivedValues(h), "ifcc=53 mmol/mol; eag_mgdl=154 mg/dL; eag_mmoll=8.5 mmol/L");
 
   MeasureDefinition cpep;
   cpep.code = "cpeptide";

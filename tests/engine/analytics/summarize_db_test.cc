@@ -17,6 +17,7 @@ using ::cotrack::testing::StatusIs;
 using ::cotrack::testing::TempDir;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 ObservationInput In(const std::string& patient, const std::string& measure, CivilTime t,
                     double value) {
@@ -118,6 +119,42 @@ TEST_F(SummarizeDbTest, RelapseDatesFromAMeasure) {
   ASSERT_OK_AND_ASSIGN(RelapseDates r, RelapseDatesFromMeasure(*db_, "relapse"));
   ASSERT_EQ(r.size(), 1u);
   EXPECT_THAT(r["a1"], ElementsAre(Day(150), Day(300)));
+}
+
+TEST_F(SummarizeDbTest, HtmlReportIsSelfContained) {
+  ReportOptions o;
+  o.summary = At("0,6m", "arm");
+  o.title = "Trial <X> & co";
+  o.per_patient = true;
+  ASSERT_OK_AND_ASSIGN(std::string html, BuildHtmlReport(*db_, o));
+  EXPECT_THAT(html, ::testing::StartsWith("<!DOCTYPE html>"));
+  EXPECT_THAT(html, HasSubstr("<title>Trial &lt;X&gt; &amp; co</title>"));
+  // Only edss has values: one section, its table and its cohort chart plus
+  // one chart per patient with an index date (4).
+  EXPECT_THAT(html, HasSubstr("(edss, score)"));
+  EXPECT_THAT(html, Not(HasSubstr("(hba1c")));
+  int svgs = 0;
+  for (size_t pos = html.find("<svg"); pos != std::string::npos; pos = html.find("<svg", pos + 1)) {
+    ++svgs;
+  }
+  EXPECT_EQ(svgs, 5);
+  EXPECT_THAT(html, HasSubstr("No index date (not analysed): orphan"));
+  EXPECT_THAT(html, HasSubstr("at=0,6m window=30d"));
+  // Self-contained: nothing fetched from elsewhere.
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  EXPECT_THAT(html, Not(HasSubstr("http://www.w3.org/2000/svg\" href")));
+  EXPECT_THAT(html, Not(HasSubstr("<link")));
+  EXPECT_THAT(html, Not(HasSubstr("src=")));
+}
+
+TEST_F(SummarizeDbTest, CohortChartForOnePatient) {
+  ASSERT_OK_AND_ASSIGN(ChartSpec chart, CohortChart(*db_, "edss", At("0,6m", "arm"), {"a2"}));
+  int thin = 0;
+  for (const ChartSeries& s : chart.series) thin += s.emphasized ? 0 : 1;
+  EXPECT_EQ(thin, 1);
+  EXPECT_THAT(chart.title, HasSubstr("patient a2"));
+  EXPECT_THAT(CohortChart(*db_, "edss", At("0,6m", "arm"), {"zz"}),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("zz")));
 }
 
 }  // namespace

@@ -28,25 +28,71 @@ Observation Sample() {
   return o;
 }
 
+// Decodes every entry of a log in log order.
+std::vector<Observation> DecodeAll(absl::string_view log) {
+  ObservationLogView view;
+  EXPECT_OK(view.Parse(log, "test"));
+  std::vector<Observation> out(view.entries().size());
+  for (size_t i = 0; i < out.size(); ++i) view.Materialize(view.entries()[i], &out[i]);
+  return out;
+}
+
 TEST(ValueCodecTest, ObservationRoundTripsEveryField) {
   std::string log;
-  AppendRecord(&log, EncodeObservation(Sample()));
-  std::vector<absl::string_view> records;
-  ASSERT_OK(SplitRecords(log, "test", &records));
-  ASSERT_EQ(records.size(), 1u);
-  Observation got;
-  ASSERT_OK(DecodeObservation(records[0], &got));
+  AppendObservations(&log, {Sample()});
+  std::vector<Observation> got = DecodeAll(log);
+  ASSERT_EQ(got.size(), 1u);
   const Observation want = Sample();
-  EXPECT_TRUE(SameContent(got, want));
-  EXPECT_EQ(got.time, want.time);
-  EXPECT_EQ(got.version, 3u);
-  EXPECT_EQ(got.recorded_at_us, want.recorded_at_us);
-  EXPECT_EQ(got.provenance.source, "visits.csv");
-  EXPECT_EQ(got.provenance.line, 42);
-  EXPECT_EQ(got.provenance.user, "alice");
-  EXPECT_EQ(got.provenance.reason, "typo");
-  ASSERT_EQ(got.items.size(), 3u);
-  EXPECT_TRUE(std::isnan(got.items[1]));
+  EXPECT_TRUE(SameContent(got[0], want));
+  EXPECT_EQ(got[0].time, want.time);
+  EXPECT_EQ(got[0].version, 3u);
+  EXPECT_EQ(got[0].comparator, Comparator::kLess);
+  EXPECT_EQ(got[0].original_value, "<0.5");
+  EXPECT_EQ(got[0].original_unit, "ng/L");
+  EXPECT_EQ(got[0].visit, "M6");
+  EXPECT_EQ(got[0].recorded_at_us, want.recorded_at_us);
+  EXPECT_EQ(got[0].provenance.source, "visits.csv");
+  EXPECT_EQ(got[0].provenance.line, 42);
+  EXPECT_EQ(got[0].provenance.user, "alice");
+  EXPECT_EQ(got[0].provenance.reason, "typo");
+  ASSERT_EQ(got[0].items.size(), 3u);
+  EXPECT_TRUE(std::isnan(got[0].items[1]));
+}
+
+TEST(ValueCodecTest, OneWriteOfManyVersionsIsOneChunkAndKeepsEachEntrysOwnFields) {
+  std::vector<Observation> versions;
+  for (int i = 0; i < 5; ++i) {
+    Observation o = Sample();
+    o.time.seconds = 86400 * i;
+    o.time.precision = i % 2 ? TimePrecision::kDateTime : TimePrecision::kDate;
+    o.value = i;
+    o.comparator = i == 3 ? Comparator::kGreaterEqual : Comparator::kNone;
+    o.original_value = std::to_string(i * 10);
+    o.original_unit = i % 2 ? "mmol/mol" : "";
+    o.visit = i == 2 ? "" : "V" + std::to_string(i);
+    o.items = i == 4 ? std::vector<double>{} : std::vector<double>(i, 1.0);
+    o.provenance.line = 100 + i;
+    o.version = 1;
+    o.status = ObservationStatus::kFinal;
+    versions.push_back(o);
+  }
+  std::string one_chunk;
+  AppendObservations(&one_chunk, versions);
+  versions[4].provenance.source = "other.csv";  // new provenance: a second chunk
+  std::string two_chunks;
+  AppendObservations(&two_chunks, versions);
+  ObservationLogView view;
+  ASSERT_OK(view.Parse(two_chunks, "x"));
+  EXPECT_EQ(view.entries().back().chunk, 1u);
+  EXPECT_LT(one_chunk.size(), two_chunks.size());
+
+  std::vector<Observation> got = DecodeAll(two_chunks);
+  ASSERT_EQ(got.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(SameContent(got[i], versions[i])) << i;
+    EXPECT_EQ(got[i].provenance.line, 100 + i);
+    EXPECT_EQ(got[i].provenance.source, versions[i].provenance.source);
+  }
 }
 
 TEST(ValueCodecTest, SameContentIgnoresVersionTimeOfRecordingAndProvenance) {
@@ -59,26 +105,27 @@ TEST(ValueCodecTest, SameContentIgnoresVersionTimeOfRecordingAndProvenance) {
   EXPECT_FALSE(SameContent(a, b));
 }
 
-TEST(ValueCodecTest, AFlippedBitInsideAValueIsDataLossNotData) {
+TEST(ValueCodecTest, AFlippedBitAnywhereInALogIsDataLossNotData) {
   std::string log;
-  AppendRecord(&log, EncodeObservation(Sample()));
-  AppendRecord(&log, EncodeObservation(Sample()));
-  std::vector<absl::string_view> records;
+  AppendObservations(&log, {Sample()});
+  Observation later = Sample();
+  later.provenance.source = "later.csv";
+  AppendObservations(&log, {later});
   for (size_t i = 0; i < log.size(); ++i) {
-    std::string damaged = log;
-    damaged[i] ^= 0x10;
-    absl::Status s = SplitRecords(damaged, "series edss of patient \"P1\"", &records);
-    if (s.ok()) {
-      // A flip the CRC could not see must at least not decode silently.
-      FAIL() << "flip at byte " << i << " went unnoticed";
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string damaged = log;
+      damaged[i] ^= static_cast<char>(1 << bit);
+      ObservationLogView view;
+      EXPECT_THAT(view.Parse(damaged, "series edss of patient \"P1\""),
+                  StatusIs(absl::StatusCode::kDataLoss, HasSubstr("P1")))
+          << "flip of bit " << bit << " at byte " << i << " went unnoticed";
     }
-    EXPECT_THAT(s, StatusIs(absl::StatusCode::kDataLoss, HasSubstr("P1")));
   }
 }
 
 TEST(ValueCodecTest, TruncatedLogIsDataLoss) {
   std::string log;
-  AppendRecord(&log, EncodeObservation(Sample()));
+  AppendObservations(&log, {Sample()});
   std::vector<absl::string_view> records;
   for (size_t n = 1; n < log.size(); ++n) {
     EXPECT_THAT(SplitRecords(log.substr(0, n), "x", &records),
@@ -89,10 +136,9 @@ TEST(ValueCodecTest, TruncatedLogIsDataLoss) {
 TEST(ValueCodecTest, GarbageWithAValidFrameFailsVerification) {
   std::string log;
   AppendRecord(&log, std::string(24, '\x7f'));
-  std::vector<absl::string_view> records;
-  ASSERT_OK(SplitRecords(log, "x", &records));
-  Observation o;
-  EXPECT_THAT(DecodeObservation(records[0], &o), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("verification")));
+  ObservationLogView view;
+  EXPECT_THAT(view.Parse(log, "x"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("verification")));
 }
 
 TEST(ValueCodecTest, PatientRoundTrips) {

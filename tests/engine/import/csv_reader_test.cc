@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "support/test_support.h"
 
@@ -247,6 +248,55 @@ TEST(CsvReaderTest, ReadsTheStreamInChunksNotWhole) {
   int64_t rows = 1;
   while (*reader.Next(r)) ++rows;
   EXPECT_EQ(rows, static_cast<int64_t>((input.size() - 27) / 23));
+}
+
+// Renders everything a reader produces (records, positions, the error) so two
+// runs can be compared.
+std::string Transcript(const std::string& input, size_t chunk) {
+  CsvReaderOptions options;
+  options.chunk_bytes = chunk;
+  options.max_field_bytes = 40;
+  options.max_record_bytes = 100;
+  options.max_fields = 20;
+  absl::Status error;
+  std::string out;
+  for (const Row& row : ReadAll(input, &error, options)) {
+    for (const Field& f : row) absl::StrAppend(&out, f.line, ":", f.column, "[", f.text, "]");
+    out += "\n";
+  }
+  return out + error.ToString();
+}
+
+TEST(CsvReaderTest, RandomInputNeverCrashesAndIgnoresChunking) {
+  // Deterministic pseudo-random inputs over the bytes that matter.
+  const std::vector<std::string> alphabet = {"a",
+                                             "b",
+                                             ",",
+                                             ",",
+                                             "\"",
+                                             "\"\"",
+                                             "\r",
+                                             "\n",
+                                             "\r\n",
+                                             "\xC3\xA9",
+                                             "\xE2\x82\xAC",
+                                             "\xFF",
+                                             std::string(1, '\0'),
+                                             "\xEF\xBB\xBF",
+                                             " "};
+  uint64_t state = 42;
+  auto next = [&state]() {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    return static_cast<size_t>(state >> 33);
+  };
+  for (int i = 0; i < 3000; ++i) {
+    std::string input;
+    const size_t pieces = next() % 40;
+    for (size_t k = 0; k < pieces; ++k) input += alphabet[next() % alphabet.size()];
+    const std::string whole = Transcript(input, 1 << 16);
+    ASSERT_EQ(Transcript(input, 4), whole) << absl::CEscape(input);
+    ASSERT_EQ(Transcript(input, 7), whole) << absl::CEscape(input);
+  }
 }
 
 TEST(CsvReaderTest, ErrorIsSticky) {

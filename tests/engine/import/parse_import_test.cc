@@ -157,6 +157,14 @@ TEST(ParseObservationsTest, BadCellsAreAllReportedWithLineAndColumn) {
                 HasSubstr("obs.csv:7:23: row has 6 fields but the header has 5"))));
 }
 
+TEST(ParseObservationsTest, ErrorsOfARowAreListedInColumnOrder) {
+  EXPECT_THAT(Parse("patient,measure,date,value,items\n"
+                    "P2,ais,2024-03-03,x,1;y\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(StartsWith("obs.csv:2:19: field \"value\": bad value \"x\""),
+                             HasSubstr("\nobs.csv:2:21: field \"items\": bad value \"1;y\""))));
+}
+
 TEST(ParseObservationsTest, ErrorsPastTwentyAreCounted) {
   std::string text = "patient,measure,date,value\n";
   for (int i = 0; i < 30; ++i) absl::StrAppend(&text, "P1,edss,2024-01-", 10 + i % 20, ",x\n");
@@ -247,7 +255,12 @@ TEST(DetectFormatTest, ByHeader) {
   EXPECT_EQ(DetectCsvFormat({"patient", "arm"}), ImportFormat::kPatientsCsv);
   EXPECT_EQ(DetectCsvFormat({" Patient "}), ImportFormat::kPatientsCsv);
   EXPECT_EQ(DetectCsvFormat({"arm", "patient"}), ImportFormat::kAuto);
-  EXPECT_EQ(DetectCsvFormat({"patient", "measure", "date"}), ImportFormat::kPatientsCsv);
+  // Our observations format with a column missing, not a patients file.
+  EXPECT_EQ(DetectCsvFormat({"patient", "measure", "date"}), ImportFormat::kObservationsCsv);
+  EXPECT_EQ(DetectCsvFormat({"patient", "date", "value"}), ImportFormat::kObservationsCsv);
+  // Synthea's observations.csv has VALUE but is neither.
+  EXPECT_EQ(DetectCsvFormat({"DATE", "PATIENT", "ENCOUNTER", "CODE", "VALUE"}),
+            ImportFormat::kAuto);
   EXPECT_EQ(DetectCsvFormat({}), ImportFormat::kAuto);
 }
 
@@ -268,6 +281,13 @@ TEST(DetectFormatTest, ForcedFormatChecksItsColumns) {
   EXPECT_THAT(Parse("id,arm\n", "x.csv", ImportFormat::kPatientsCsv),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("x.csv:1: header \"id,arm\": missing column patient")));
+}
+
+TEST(DetectFormatTest, ObservationsFileMissingAColumnSaysWhich) {
+  EXPECT_THAT(
+      Parse("patient,measure,date\nP1,edss,2024-01-01\n", "x.csv"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("x.csv:1: header \"patient,measure,date\": missing column value")));
 }
 
 TEST(DetectFormatTest, EmptyFile) {

@@ -1,0 +1,704 @@
+// The C ABI (include/cotrack/c.h) over the C++ API. Every entry point catches
+// everything at the boundary: a C caller cannot unwind a C++ exception, so an
+// exception becomes a status code and a message instead of std::terminate.
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "cotrack/analytics.h"
+#include "cotrack/c.h"
+#include "cotrack/civil_time.h"
+#include "cotrack/database.h"
+#include "cotrack/options.h"
+#include "cotrack/types.h"
+
+struct cotrack_options_t {
+  cotrack::Options options;
+  cotrack::WriteOptions write;
+};
+
+struct cotrack_db_t {
+  std::unique_ptr<cotrack::Database> db;
+  cotrack::WriteOptions write;
+};
+
+struct cotrack_visit_t {
+  std::string patient;
+  cotrack::CivilTime time;
+  std::string label;
+  std::vector<cotrack::ObservationInput> measures;
+};
+
+struct cotrack_observations_t {
+  std::vector<cotrack::Observation> rows;
+  std::vector<std::string> times;  // formatted once, owned here
+};
+
+struct cotrack_summary_t {
+  cotrack::CohortSummary summary;
+  std::string options;
+};
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Copies `message` into malloc'ed memory the caller frees with cotrack_free.
+char* CopyMessage(const std::string& message) {
+  char* copy = static_cast<char*>(std::malloc(message.size() + 1));
+  if (copy != nullptr) std::memcpy(copy, message.c_str(), message.size() + 1);
+  return copy;
+}
+
+int Fail(char** err, int code, const std::string& message) {
+  if (err != nullptr) *err = CopyMessage(message);
+  return code;
+}
+
+int Report(char** err, const absl::Status& status) {
+  if (status.ok()) {
+    if (err != nullptr) *err = nullptr;
+    return COTRACK_OK;
+  }
+  // absl::StatusCode uses the same numbers as cotrack_code.
+  return Fail(err, static_cast<int>(status.code()), std::string(status.message()));
+}
+
+int Ok(char** err) {
+  if (err != nullptr) *err = nullptr;
+  return COTRACK_OK;
+}
+
+// Runs `fn` (returning an int code) and turns any exception into a code.
+template <typename Fn>
+int Guard(char** err, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::bad_alloc&) {
+    return Fail(err, COTRACK_RESOURCE_EXHAUSTED, "cotrack: out of memory");
+  } catch (const std::exception& e) {
+    return Fail(err, COTRACK_INTERNAL, absl::StrCat("cotrack: internal error: ", e.what()));
+  } catch (...) {
+    return Fail(err, COTRACK_INTERNAL, "cotrack: internal error: unknown exception");
+  }
+}
+
+// A required string argument; InvalidArgument naming it when NULL.
+absl::Status Required(const char* value, const char* name) {
+  if (value == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("argument \"", name, "\" must not be NULL"));
+  }
+  return absl::OkStatus();
+}
+
+std::string OrEmpty(const char* s) { return s == nullptr ? std::string() : std::string(s); }
+
+absl::StatusOr<cotrack::CivilTime> ParseTime(const char* text, const char* name) {
+  absl::Status s = Required(text, name);
+  if (!s.ok()) return s;
+  auto t = cotrack::ParseCivilTime(text);
+  if (!t.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument \"", name, "\": ", t.status().message()));
+  }
+  return *t;
+}
+
+absl::StatusOr<std::optional<cotrack::CivilTime>> ParseOptionalTime(const char* text,
+                                                                    const char* name) {
+  if (text == nullptr || *text == '\0') return std::optional<cotrack::CivilTime>();
+  auto t = ParseTime(text, name);
+  if (!t.ok()) return t.status();
+  return std::optional<cotrack::CivilTime>(*t);
+}
+
+void FillSummary(const cotrack::WriteSummary& from, cotrack_write_summary* to) {
+  if (to == nullptr) return;
+  to->written = from.written;
+  to->corrected = from.corrected;
+  to->unchanged = from.unchanged;
+  to->retracted = from.retracted;
+  to->patients = from.patients;
+}
+
+int WriteResult(const absl::StatusOr<cotrack::WriteSummary>& result, cotrack_write_summary* summary,
+                char** err) {
+  if (!result.ok()) return Report(err, result.status());
+  FillSummary(*result, summary);
+  return Ok(err);
+}
+
+int CheckDb(const cotrack_db_t* db, char** err) {
+  if (db == nullptr || db->db == nullptr) {
+    return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"db\" must not be NULL");
+  }
+  return COTRACK_OK;
+}
+
+// Hands a query result to the caller as a cotrack_observations_t.
+int Deliver(absl::StatusOr<std::vector<cotrack::Observation>> rows, cotrack_observations_t** out,
+            char** err) {
+  if (!rows.ok()) return Report(err, rows.status());
+  auto result = std::make_unique<cotrack_observations_t>();
+  result->rows = std::move(*rows);
+  result->times.reserve(result->rows.size());
+  for (const auto& o : result->rows) result->times.push_back(cotrack::FormatCivilTime(o.time));
+  *out = result.release();
+  return Ok(err);
+}
+
+const cotrack::Observation* Row(const cotrack_observations_t* r, size_t i) {
+  if (r == nullptr || i >= r->rows.size()) return nullptr;
+  return &r->rows[i];
+}
+
+const cotrack::SummaryRow* SummaryRowAt(const cotrack_summary_t* s, size_t i) {
+  if (s == nullptr || i >= s->summary.rows.size()) return nullptr;
+  return &s->summary.rows[i];
+}
+
+double OrNaN(const std::optional<double>& v) { return v.has_value() ? *v : kNaN; }
+
+absl::StatusOr<cotrack::Comparator> ParseComparator(const char* text) {
+  std::string c = OrEmpty(text);
+  if (c.empty()) return cotrack::Comparator::kNone;
+  if (c == "<") return cotrack::Comparator::kLess;
+  if (c == "<=") return cotrack::Comparator::kLessEqual;
+  if (c == ">=") return cotrack::Comparator::kGreaterEqual;
+  if (c == ">") return cotrack::Comparator::kGreater;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "comparator: bad value \"", c, "\" (expected \"<\", \"<=\", \">=\", \">\" or \"\")"));
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* cotrack_version(void) { return cotrack::Version(); }
+
+const char* cotrack_code_name(int code) {
+  switch (code) {
+    case COTRACK_OK:
+      return "OK";
+    case COTRACK_CANCELLED:
+      return "CANCELLED";
+    case COTRACK_UNKNOWN:
+      return "UNKNOWN";
+    case COTRACK_INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case COTRACK_DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case COTRACK_NOT_FOUND:
+      return "NOT_FOUND";
+    case COTRACK_ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case COTRACK_PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case COTRACK_RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case COTRACK_FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case COTRACK_ABORTED:
+      return "ABORTED";
+    case COTRACK_OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case COTRACK_UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case COTRACK_INTERNAL:
+      return "INTERNAL";
+    case COTRACK_UNAVAILABLE:
+      return "UNAVAILABLE";
+    case COTRACK_DATA_LOSS:
+      return "DATA_LOSS";
+    case COTRACK_UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+  }
+  return "UNKNOWN_CODE";
+}
+
+void cotrack_free(void* ptr) { std::free(ptr); }
+
+// ---- Options ----
+
+cotrack_options_t* cotrack_options_create(void) { return new (std::nothrow) cotrack_options_t(); }
+void cotrack_options_destroy(cotrack_options_t* options) { delete options; }
+void cotrack_options_set_create_if_missing(cotrack_options_t* options, int value) {
+  if (options != nullptr) options->options.create_if_missing = value != 0;
+}
+void cotrack_options_set_read_only(cotrack_options_t* options, int value) {
+  if (options != nullptr) options->options.read_only = value != 0;
+}
+void cotrack_options_set_sync(cotrack_options_t* options, int value) {
+  if (options != nullptr) options->write.sync = value != 0;
+}
+void cotrack_options_set_user(cotrack_options_t* options, const char* user) {
+  if (options == nullptr) return;
+  try {
+    options->options.user = OrEmpty(user);
+  } catch (...) {
+    // Out of memory: keep the previous user rather than unwind into C.
+  }
+}
+
+// ---- Database ----
+
+int cotrack_open(const char* path, const cotrack_options_t* options, cotrack_db_t** db,
+                 char** err) {
+  return Guard(err, [&]() -> int {
+    if (db == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"db\" is NULL");
+    absl::Status s = Required(path, "path");
+    if (!s.ok()) return Report(err, s);
+    cotrack_options_t defaults;
+    const cotrack_options_t& o = options != nullptr ? *options : defaults;
+    auto opened = cotrack::Database::Open(path, o.options);
+    if (!opened.ok()) return Report(err, opened.status());
+    auto handle = std::make_unique<cotrack_db_t>();
+    handle->db = std::move(*opened);
+    handle->write = o.write;
+    *db = handle.release();
+    return Ok(err);
+  });
+}
+
+void cotrack_close(cotrack_db_t* db) {
+  try {
+    delete db;
+  } catch (...) {
+    // A destructor failing cannot be reported; never unwind into C.
+  }
+}
+
+// ---- Writes ----
+
+int cotrack_register_patient(cotrack_db_t* db, const char* id, const char* arm,
+                             const char* index_date, const char* const* attribute_keys,
+                             const char* const* attribute_values, size_t attribute_count,
+                             cotrack_write_summary* summary, char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckDb(db, err)) return c;
+    absl::Status s = Required(id, "id");
+    if (!s.ok()) return Report(err, s);
+    cotrack::Patient p;
+    p.id = id;
+    p.arm = OrEmpty(arm);
+    auto index = ParseOptionalTime(index_date, "index_date");
+    if (!index.ok()) return Report(err, index.status());
+    p.index_date = *index;
+    if (attribute_count > 0 && (attribute_keys == nullptr || attribute_values == nullptr)) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT,
+                  "attribute_keys and attribute_values must not be NULL when "
+                  "attribute_count > 0");
+    }
+    for (size_t i = 0; i < attribute_count; ++i) {
+      if (attribute_keys[i] == nullptr || attribute_values[i] == nullptr) {
+        return Fail(err, COTRACK_INVALID_ARGUMENT,
+                    absl::StrCat("attribute ", i, ": key and value must not be NULL"));
+      }
+      p.attributes[attribute_keys[i]] = attribute_values[i];
+    }
+    return WriteResult(db->db->PutPatient(p, db->write), summary, err);
+  });
+}
+
+int cotrack_record(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
+                   double value, const char* unit, cotrack_write_summary* summary, char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckDb(db, err)) return c;
+    for (auto [arg, name] : {std::pair{patient, "patient"}, std::pair{measure, "measure"}}) {
+      absl::Status s = Required(arg, name);
+      if (!s.ok()) return Report(err, s);
+    }
+    auto t = ParseTime(time, "time");
+    if (!t.ok()) return Report(err, t.status());
+    cotrack::ObservationInput obs;
+    obs.patient = patient;
+    obs.measure = measure;
+    obs.time = *t;
+    obs.value = value;
+    obs.unit = OrEmpty(unit);
+    return WriteResult(db->db->Record(obs, db->write), summary, err);
+  });
+}
+
+int cotrack_retract(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
+                    const char* reason, cotrack_write_summary* summary, char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckDb(db, err)) return c;
+    for (auto [arg, name] : {std::pair{patient, "patient"}, std::pair{measure, "measure"},
+                             std::pair{reason, "reason"}}) {
+      absl::Status s = Required(arg, name);
+      if (!s.ok()) return Report(err, s);
+    }
+    auto t = ParseTime(time, "time");
+    if (!t.ok()) return Report(err, t.status());
+    cotrack::Provenance provenance;
+    provenance.reason = reason;
+    return WriteResult(db->db->Retract(patient, measure, *t, provenance, db->write), summary, err);
+  });
+}
+
+// ---- Visit builder ----
+
+int cotrack_visit_create(const char* patient, const char* time, const char* label,
+                         cotrack_visit_t** visit, char** err) {
+  return Guard(err, [&]() -> int {
+    if (visit == nullptr) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"visit\" is NULL");
+    }
+    absl::Status s = Required(patient, "patient");
+    if (!s.ok()) return Report(err, s);
+    auto t = ParseTime(time, "time");
+    if (!t.ok()) return Report(err, t.status());
+    auto v = std::make_unique<cotrack_visit_t>();
+    v->patient = patient;
+    v->time = *t;
+    v->label = OrEmpty(label);
+    *visit = v.release();
+    return Ok(err);
+  });
+}
+
+void cotrack_visit_destroy(cotrack_visit_t* visit) { delete visit; }
+
+int cotrack_visit_add(cotrack_visit_t* visit, const char* measure, double value, const char* unit,
+                      char** err) {
+  return Guard(err, [&]() -> int {
+    if (visit == nullptr) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"visit\" is NULL");
+    }
+    absl::Status s = Required(measure, "measure");
+    if (!s.ok()) return Report(err, s);
+    cotrack::ObservationInput obs;
+    obs.patient = visit->patient;
+    obs.measure = measure;
+    obs.time = visit->time;
+    obs.visit = visit->label;
+    obs.value = value;
+    obs.unit = OrEmpty(unit);
+    visit->measures.push_back(std::move(obs));
+    return Ok(err);
+  });
+}
+
+int cotrack_visit_add_items(cotrack_visit_t* visit, const char* measure, const double* items,
+                            size_t item_count, char** err) {
+  return Guard(err, [&]() -> int {
+    if (item_count > 0 && items == nullptr) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"items\" is NULL");
+    }
+    if (int c = cotrack_visit_add(visit, measure, 0, nullptr, err)) return c;
+    cotrack::ObservationInput& obs = visit->measures.back();
+    obs.value_from_items = true;
+    obs.items.assign(items, items + item_count);
+    return Ok(err);
+  });
+}
+
+int cotrack_visit_set_comparator(cotrack_visit_t* visit, const char* comparator, char** err) {
+  return Guard(err, [&]() -> int {
+    if (visit == nullptr) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"visit\" is NULL");
+    }
+    if (visit->measures.empty()) {
+      return Fail(err, COTRACK_FAILED_PRECONDITION,
+                  "cotrack_visit_set_comparator: no measure added yet");
+    }
+    auto c = ParseComparator(comparator);
+    if (!c.ok()) return Report(err, c.status());
+    visit->measures.back().comparator = *c;
+    return Ok(err);
+  });
+}
+
+int cotrack_visit_set_items(cotrack_visit_t* visit, const double* items, size_t item_count,
+                            char** err) {
+  return Guard(err, [&]() -> int {
+    if (visit == nullptr) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"visit\" is NULL");
+    }
+    if (visit->measures.empty()) {
+      return Fail(err, COTRACK_FAILED_PRECONDITION,
+                  "cotrack_visit_set_items: no measure added yet");
+    }
+    if (item_count > 0 && items == nullptr) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"items\" is NULL");
+    }
+    visit->measures.back().items.assign(items, items + item_count);
+    return Ok(err);
+  });
+}
+
+size_t cotrack_visit_size(const cotrack_visit_t* visit) {
+  return visit == nullptr ? 0 : visit->measures.size();
+}
+
+int cotrack_visit_commit(cotrack_db_t* db, const cotrack_visit_t* visit,
+                         cotrack_write_summary* summary, char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckDb(db, err)) return c;
+    if (visit == nullptr) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"visit\" is NULL");
+    }
+    if (visit->measures.empty()) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT,
+                  absl::StrCat("visit of patient \"", visit->patient, "\" at ",
+                               cotrack::FormatCivilTime(visit->time),
+                               " has no measures (add some with cotrack_visit_add)"));
+    }
+    return WriteResult(db->db->RecordVisit(visit->measures, db->write), summary, err);
+  });
+}
+
+// ---- Reads ----
+
+int cotrack_trajectory(cotrack_db_t* db, const char* patient, const char* measure, const char* from,
+                       const char* to, cotrack_observations_t** out, char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckDb(db, err)) return c;
+    if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
+    for (auto [arg, name] : {std::pair{patient, "patient"}, std::pair{measure, "measure"}}) {
+      absl::Status s = Required(arg, name);
+      if (!s.ok()) return Report(err, s);
+    }
+    cotrack::TimeRange range;
+    auto f = ParseOptionalTime(from, "from");
+    if (!f.ok()) return Report(err, f.status());
+    auto t = ParseOptionalTime(to, "to");
+    if (!t.ok()) return Report(err, t.status());
+    range.from = *f;
+    range.to = *t;
+    return Deliver(db->db->Trajectory(patient, measure, range), out, err);
+  });
+}
+
+int cotrack_latest(cotrack_db_t* db, const char* patient, const char* measure, const char* as_of,
+                   int n, cotrack_observations_t** out, char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckDb(db, err)) return c;
+    if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
+    for (auto [arg, name] : {std::pair{patient, "patient"}, std::pair{measure, "measure"}}) {
+      absl::Status s = Required(arg, name);
+      if (!s.ok()) return Report(err, s);
+    }
+    if (n < 1) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT,
+                  absl::StrCat("argument \"n\": bad value ", n, " (expected >= 1)"));
+    }
+    auto at = ParseOptionalTime(as_of, "as_of");
+    if (!at.ok()) return Report(err, at.status());
+    return Deliver(db->db->Latest(patient, measure, *at, n), out, err);
+  });
+}
+
+int cotrack_latest_all(cotrack_db_t* db, const char* patient, const char* as_of,
+                       cotrack_observations_t** out, char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckDb(db, err)) return c;
+    if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
+    absl::Status s = Required(patient, "patient");
+    if (!s.ok()) return Report(err, s);
+    auto at = ParseOptionalTime(as_of, "as_of");
+    if (!at.ok()) return Report(err, at.status());
+    return Deliver(db->db->LatestAll(patient, *at), out, err);
+  });
+}
+
+int cotrack_history(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
+                    cotrack_observations_t** out, char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckDb(db, err)) return c;
+    if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
+    for (auto [arg, name] : {std::pair{patient, "patient"}, std::pair{measure, "measure"}}) {
+      absl::Status s = Required(arg, name);
+      if (!s.ok()) return Report(err, s);
+    }
+    auto t = ParseTime(time, "time");
+    if (!t.ok()) return Report(err, t.status());
+    return Deliver(db->db->History(patient, measure, *t), out, err);
+  });
+}
+
+// ---- Observation results ----
+
+void cotrack_observations_destroy(cotrack_observations_t* result) { delete result; }
+
+size_t cotrack_observations_count(const cotrack_observations_t* result) {
+  return result == nullptr ? 0 : result->rows.size();
+}
+
+const char* cotrack_observations_patient(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? nullptr : o->patient.c_str();
+}
+const char* cotrack_observations_measure(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? nullptr : o->measure.c_str();
+}
+const char* cotrack_observations_time(const cotrack_observations_t* r, size_t i) {
+  return Row(r, i) == nullptr ? nullptr : r->times[i].c_str();
+}
+int cotrack_observations_is_date(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o != nullptr && o->time.precision == cotrack::TimePrecision::kDate ? 1 : 0;
+}
+double cotrack_observations_value(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? kNaN : o->value;
+}
+const char* cotrack_observations_unit(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? nullptr : o->unit.c_str();
+}
+const char* cotrack_observations_comparator(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? nullptr : cotrack::ComparatorSymbol(o->comparator);
+}
+const char* cotrack_observations_original_value(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? nullptr : o->original_value.c_str();
+}
+const char* cotrack_observations_original_unit(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? nullptr : o->original_unit.c_str();
+}
+const char* cotrack_observations_visit(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? nullptr : o->visit.c_str();
+}
+const char* cotrack_observations_status(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? nullptr : cotrack::StatusName(o->status);
+}
+uint32_t cotrack_observations_version(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? 0 : o->version;
+}
+int64_t cotrack_observations_recorded_at_us(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? 0 : o->recorded_at_us;
+}
+size_t cotrack_observations_item_count(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? 0 : o->items.size();
+}
+double cotrack_observations_item(const cotrack_observations_t* r, size_t i, size_t k) {
+  const auto* o = Row(r, i);
+  return o == nullptr || k >= o->items.size() ? kNaN : o->items[k];
+}
+
+// ---- Cohort summary ----
+
+int cotrack_summarize(cotrack_db_t* db, const char* measure, const char* timepoints,
+                      const char* group_by, cotrack_summary_t** out, char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckDb(db, err)) return c;
+    if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
+    for (auto [arg, name] : {std::pair{measure, "measure"}, std::pair{timepoints, "timepoints"}}) {
+      absl::Status s = Required(arg, name);
+      if (!s.ok()) return Report(err, s);
+    }
+    cotrack::SummaryOptions options;
+    auto tps = cotrack::ParseTimepointList(timepoints);
+    if (!tps.ok()) return Report(err, tps.status());
+    options.timepoints = std::move(*tps);
+    options.group_by = OrEmpty(group_by);
+    auto summary = cotrack::SummarizeCohort(*db->db, measure, options);
+    if (!summary.ok()) return Report(err, summary.status());
+    auto result = std::make_unique<cotrack_summary_t>();
+    result->summary = std::move(*summary);
+    result->options = cotrack::DescribeSummaryOptions(result->summary.options);
+    *out = result.release();
+    return Ok(err);
+  });
+}
+
+void cotrack_summary_destroy(cotrack_summary_t* summary) { delete summary; }
+
+const char* cotrack_summary_unit(const cotrack_summary_t* s) {
+  return s == nullptr ? nullptr : s->summary.unit.c_str();
+}
+const char* cotrack_summary_options(const cotrack_summary_t* s) {
+  return s == nullptr ? nullptr : s->options.c_str();
+}
+int64_t cotrack_summary_patients(const cotrack_summary_t* s) {
+  return s == nullptr ? 0 : s->summary.patients;
+}
+size_t cotrack_summary_row_count(const cotrack_summary_t* s) {
+  return s == nullptr ? 0 : s->summary.rows.size();
+}
+const char* cotrack_summary_row_group(const cotrack_summary_t* s, size_t i) {
+  const auto* row = SummaryRowAt(s, i);
+  return row == nullptr ? nullptr : row->group.c_str();
+}
+const char* cotrack_summary_row_timepoint(const cotrack_summary_t* s, size_t i) {
+  const auto* row = SummaryRowAt(s, i);
+  return row == nullptr ? nullptr : row->timepoint.c_str();
+}
+
+int64_t cotrack_summary_row_count_of(const cotrack_summary_t* s, size_t i, int which) {
+  const auto* row = SummaryRowAt(s, i);
+  if (row == nullptr) return 0;
+  switch (which) {
+    case COTRACK_COUNT_PATIENTS:
+      return row->patients;
+    case COTRACK_COUNT_MISSING:
+      return row->missing;
+    case COTRACK_COUNT_CENSORED:
+      return row->censored;
+    case COTRACK_COUNT_N:
+      return row->stats.n;
+    case COTRACK_COUNT_CHANGE_N:
+      return row->change_n;
+    case COTRACK_COUNT_IMPROVED:
+      return row->improved;
+    case COTRACK_COUNT_STABLE:
+      return row->stable;
+    case COTRACK_COUNT_WORSENED:
+      return row->worsened;
+  }
+  return 0;
+}
+
+double cotrack_summary_row_stat(const cotrack_summary_t* s, size_t i, int which) {
+  const auto* row = SummaryRowAt(s, i);
+  if (row == nullptr) return kNaN;
+  switch (which) {
+    case COTRACK_STAT_MEAN:
+      return OrNaN(row->stats.mean);
+    case COTRACK_STAT_SD:
+      return OrNaN(row->stats.sd);
+    case COTRACK_STAT_MEDIAN:
+      return OrNaN(row->stats.median);
+    case COTRACK_STAT_Q1:
+      return OrNaN(row->stats.q1);
+    case COTRACK_STAT_Q3:
+      return OrNaN(row->stats.q3);
+    case COTRACK_STAT_MIN:
+      return OrNaN(row->stats.min);
+    case COTRACK_STAT_MAX:
+      return OrNaN(row->stats.max);
+    case COTRACK_STAT_CHANGE_MEDIAN:
+      return OrNaN(row->change_median);
+    case COTRACK_STAT_CHANGE_MEAN:
+      return OrNaN(row->change_mean);
+    case COTRACK_STAT_IMPROVED_PCT:
+      return OrNaN(row->improved_pct);
+    case COTRACK_STAT_STABLE_PCT:
+      return OrNaN(row->stable_pct);
+    case COTRACK_STAT_WORSENED_PCT:
+      return OrNaN(row->worsened_pct);
+  }
+  return kNaN;
+}
+
+}  // extern "C"

@@ -1,0 +1,19 @@
+// The integrity check behind cotrack::CheckDatabase (cotrack/maintenance.h),
+// on an open Store so that tests and restore can run it directly.
+#ifndef COTRACK_MAINTENANCE_CHECK_H_
+#define COTRACK_MAINTENANCE_CHECK_H_
+
+#include "absl/status/status.h"
+#include "cotrack/maintenance.h"
+#include "storage/store.h"
+
+namespace cotrack {
+
+// Checks everything `store` holds and adds counts and problems to `report`
+// (see CheckDatabase). Returns an error only when a read fails for a reason
+// other than damage (e.g. a table file removed by a concurrent writer).
+absl::Status CheckStore(Store& store, CheckReport* report);
+
+}  // namespace cotrack
+
+#endif  // COTRACK_MAINTENANCE_CHECK_H_

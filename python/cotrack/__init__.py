@@ -1,0 +1,629 @@
+"""cotrack for Python: a thin ctypes layer over the C ABI (cotrack/c.h).
+
+    import cotrack
+    with cotrack.open("clinic.cotrack") as db:
+        db.register_patient("P01", arm="HSCT", index_date="2024-01-10")
+        db.record_visit("P01", "2024-07-09",
+                        {"edss": 3.5, "hba1c": (48, "mmol/mol")}, visit="M6")
+        db.trajectory("P01", "edss")   # [(datetime.date(2024, 7, 9), 3.5)]
+
+Finding the library (first match wins):
+  1. $COTRACK_LIBRARY: the full path of libcotrack.so.0 (or libcotrack.so);
+  2. the library this package was installed with (`cmake --install` records
+     its path in cotrack/_libpath.py);
+  3. a build tree of the source checkout this package sits in:
+     <checkout>/build*/engine/libcotrack.so.0, most recently built first;
+  4. the system's dynamic loader (LD_LIBRARY_PATH, ldconfig).
+
+Values: numbers are floats in the measure's canonical unit (hba1c in %, even
+when entered in mmol/mol). A censored lab value such as IL-4 "<0.5" comes
+back as a Censored("<", 0.5), never as a bare number, so that it cannot be
+averaged by accident. Dates are datetime.date, or datetime.datetime when a
+time of day was recorded.
+
+Errors raise cotrack.Error subclasses (InvalidArgument, NotFound, Locked,
+DataLoss, ...) carrying .code (the C status code) and .message.
+
+Thread safety and durability are those of the C ABI: a Database may be used
+from several threads; every write is atomic and, with sync=True (the
+default), durable on disk before the call returns.
+"""
+
+import ctypes
+import ctypes.util
+import datetime
+import glob
+import math
+import os
+from collections import namedtuple
+
+__all__ = [
+    "open", "Database", "Observation", "Censored", "Error", "InvalidArgument",
+    "NotFound", "AlreadyExists", "FailedPrecondition", "Locked", "DataLoss",
+    "Internal", "library_path", "version",
+]
+
+# ---------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------
+
+
+class Error(Exception):
+    """A failed cotrack call: .code is the cotrack_code, .message the text."""
+
+    code = 2
+    name = "UNKNOWN"
+
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self):
+        return f"{self.name}: {self.message}"
+
+
+class InvalidArgument(Error, ValueError):
+    code, name = 3, "INVALID_ARGUMENT"
+
+
+class NotFound(Error, LookupError):
+    code, name = 5, "NOT_FOUND"
+
+
+class AlreadyExists(Error):
+    code, name = 6, "ALREADY_EXISTS"
+
+
+class ResourceExhausted(Error):
+    code, name = 8, "RESOURCE_EXHAUSTED"
+
+
+class FailedPrecondition(Error):
+    code, name = 9, "FAILED_PRECONDITION"
+
+
+class Internal(Error):
+    code, name = 13, "INTERNAL"
+
+
+class Locked(Error):
+    """UNAVAILABLE: another writer holds the database (or the disk failed)."""
+
+    code, name = 14, "UNAVAILABLE"
+
+
+class DataLoss(Error):
+    code, name = 15, "DATA_LOSS"
+
+
+_ERRORS = {cls.code: cls for cls in (InvalidArgument, NotFound, AlreadyExists,
+                                     ResourceExhausted, FailedPrecondition,
+                                     Internal, Locked, DataLoss)}
+
+
+def _error(code, message):
+    cls = _ERRORS.get(code)
+    if cls is None:
+        err = Error(message, code)
+        err.name = _lib().cotrack_code_name(code).decode()
+        return err
+    return cls(message)
+
+
+# ---------------------------------------------------------------------------
+# The library
+# ---------------------------------------------------------------------------
+
+_LIBRARY = None
+_LIBRARY_PATH = None
+
+
+def _candidates():
+    env = os.environ.get("COTRACK_LIBRARY")
+    if env:
+        return [env]  # explicit: no fallback that could hide a wrong path
+    found = []
+    try:
+        from . import _libpath  # written by cmake --install
+        found.append(_libpath.LIBRARY)
+    except ImportError:
+        pass
+    here = os.path.dirname(os.path.abspath(__file__))
+    checkout = os.path.dirname(os.path.dirname(here))
+    builds = glob.glob(os.path.join(checkout, "build*", "engine", "libcotrack.so.0"))
+    builds.sort(key=os.path.getmtime, reverse=True)
+    found.extend(builds)
+    found.append(ctypes.util.find_library("cotrack") or "libcotrack.so.0")
+    return found
+
+
+def _lib():
+    global _LIBRARY, _LIBRARY_PATH
+    if _LIBRARY is not None:
+        return _LIBRARY
+    tried = []
+    for path in _candidates():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError as e:
+            tried.append(f"{path}: {e}")
+            continue
+        _declare(lib)
+        _LIBRARY, _LIBRARY_PATH = lib, path
+        return lib
+    raise ImportError(
+        "cotrack: cannot load libcotrack.so.0; set COTRACK_LIBRARY to its path "
+        "(e.g. build/engine/libcotrack.so.0). Tried: " + "; ".join(tried))
+
+
+def library_path():
+    """The path of the loaded libcotrack (loads it when needed)."""
+    _lib()
+    return _LIBRARY_PATH
+
+
+def version():
+    """The library version, e.g. "0.1.0"."""
+    return _lib().cotrack_version().decode()
+
+
+class _WriteSummary(ctypes.Structure):
+    _fields_ = [("written", ctypes.c_int64), ("corrected", ctypes.c_int64),
+                ("unchanged", ctypes.c_int64), ("retracted", ctypes.c_int64),
+                ("patients", ctypes.c_int64)]
+
+
+_c_char_p_p = ctypes.POINTER(ctypes.c_char_p)
+_err_p = ctypes.POINTER(ctypes.c_void_p)  # char** err, freed with cotrack_free
+_void_pp = ctypes.POINTER(ctypes.c_void_p)
+_summary_p = ctypes.POINTER(_WriteSummary)
+_double_p = ctypes.POINTER(ctypes.c_double)
+
+
+def _declare(lib):
+    c_int, c_char_p, c_void_p, c_size_t, c_double = (
+        ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t,
+        ctypes.c_double)
+    signatures = {
+        "cotrack_version": (c_char_p, []),
+        "cotrack_code_name": (c_char_p, [c_int]),
+        "cotrack_free": (None, [c_void_p]),
+        "cotrack_options_create": (c_void_p, []),
+        "cotrack_options_destroy": (None, [c_void_p]),
+        "cotrack_options_set_create_if_missing": (None, [c_void_p, c_int]),
+        "cotrack_options_set_read_only": (None, [c_void_p, c_int]),
+        "cotrack_options_set_sync": (None, [c_void_p, c_int]),
+        "cotrack_options_set_user": (None, [c_void_p, c_char_p]),
+        "cotrack_open": (c_int, [c_char_p, c_void_p, _void_pp, _err_p]),
+        "cotrack_close": (None, [c_void_p]),
+        "cotrack_register_patient": (c_int, [
+            c_void_p, c_char_p, c_char_p, c_char_p, _c_char_p_p, _c_char_p_p,
+            c_size_t, _summary_p, _err_p]),
+        "cotrack_record": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p,
+                                   c_double, c_char_p, _summary_p, _err_p]),
+        "cotrack_retract": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p,
+                                    c_char_p, _summary_p, _err_p]),
+        "cotrack_visit_create": (c_int, [c_char_p, c_char_p, c_char_p,
+                                         _void_pp, _err_p]),
+        "cotrack_visit_destroy": (None, [c_void_p]),
+        "cotrack_visit_add": (c_int, [c_void_p, c_char_p, c_double, c_char_p,
+                                      _err_p]),
+        "cotrack_visit_add_items": (c_int, [c_void_p, c_char_p, _double_p,
+                                            c_size_t, _err_p]),
+        "cotrack_visit_set_comparator": (c_int, [c_void_p, c_char_p, _err_p]),
+        "cotrack_visit_set_items": (c_int, [c_void_p, _double_p, c_size_t,
+                                            _err_p]),
+        "cotrack_visit_commit": (c_int, [c_void_p, c_void_p, _summary_p,
+                                         _err_p]),
+        "cotrack_trajectory": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p,
+                                       c_char_p, _void_pp, _err_p]),
+        "cotrack_latest": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p,
+                                   c_int, _void_pp, _err_p]),
+        "cotrack_latest_all": (c_int, [c_void_p, c_char_p, c_char_p, _void_pp,
+                                       _err_p]),
+        "cotrack_history": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p,
+                                    _void_pp, _err_p]),
+        "cotrack_observations_destroy": (None, [c_void_p]),
+        "cotrack_observations_count": (c_size_t, [c_void_p]),
+        "cotrack_observations_is_date": (c_int, [c_void_p, c_size_t]),
+        "cotrack_observations_value": (c_double, [c_void_p, c_size_t]),
+        "cotrack_observations_version": (ctypes.c_uint32, [c_void_p, c_size_t]),
+        "cotrack_observations_recorded_at_us": (ctypes.c_int64,
+                                                [c_void_p, c_size_t]),
+        "cotrack_observations_item_count": (c_size_t, [c_void_p, c_size_t]),
+        "cotrack_observations_item": (c_double, [c_void_p, c_size_t, c_size_t]),
+        "cotrack_summarize": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p,
+                                      _void_pp, _err_p]),
+        "cotrack_summary_destroy": (None, [c_void_p]),
+        "cotrack_summary_unit": (c_char_p, [c_void_p]),
+        "cotrack_summary_options": (c_char_p, [c_void_p]),
+        "cotrack_summary_patients": (ctypes.c_int64, [c_void_p]),
+        "cotrack_summary_row_count": (c_size_t, [c_void_p]),
+        "cotrack_summary_row_group": (c_char_p, [c_void_p, c_size_t]),
+        "cotrack_summary_row_timepoint": (c_char_p, [c_void_p, c_size_t]),
+        "cotrack_summary_row_count_of": (ctypes.c_int64,
+                                         [c_void_p, c_size_t, c_int]),
+        "cotrack_summary_row_stat": (c_double, [c_void_p, c_size_t, c_int]),
+    }
+    for field in _TEXT_FIELDS:
+        signatures["cotrack_observations_" + field] = (c_char_p,
+                                                       [c_void_p, c_size_t])
+    for name, (restype, argtypes) in signatures.items():
+        fn = getattr(lib, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
+
+
+_TEXT_FIELDS = ("patient", "measure", "time", "unit", "comparator",
+                "original_value", "original_unit", "visit", "status")
+
+
+def _call(fn, *args):
+    """Calls a C function whose last argument is char** err; raises on error."""
+    err = ctypes.c_void_p()
+    code = fn(*args, ctypes.byref(err))
+    if code != 0:
+        lib = _lib()
+        message = ctypes.string_at(err.value).decode("utf-8", "replace") \
+            if err.value else lib.cotrack_code_name(code).decode()
+        lib.cotrack_free(err)
+        raise _error(code, message)
+
+
+def _text(value, name, optional=False):
+    if value is None:
+        if optional:
+            return None
+        raise InvalidArgument(f'argument "{name}" must not be None')
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S").encode()
+    if isinstance(value, datetime.date):
+        return value.isoformat().encode()
+    if not isinstance(value, str):
+        raise InvalidArgument(
+            f'argument "{name}": bad value {value!r} (expected a string)')
+    return value.encode("utf-8")
+
+
+def _parse_time(text, is_date):
+    if is_date:
+        return datetime.date.fromisoformat(text)
+    return datetime.datetime.fromisoformat(text)
+
+
+# ---------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------
+
+
+class Censored(namedtuple("Censored", "comparator limit")):
+    """A censored lab value: "<0.5" is Censored("<", 0.5). Not a number."""
+
+    __slots__ = ()
+
+    def __str__(self):
+        return f"{self.comparator}{self.limit:g}"
+
+
+Observation = namedtuple("Observation", [
+    "patient", "measure", "date", "value", "unit", "original_value",
+    "original_unit", "visit", "status", "version", "recorded_at", "items",
+])
+Observation.__doc__ = """One stored version of an observation.
+
+date: datetime.date (or datetime.datetime with a time of day); value: float
+in `unit` (the measure's canonical unit) or Censored; original_value and
+original_unit: as entered; status: "final", "amended" or "entered-in-error";
+version: 1, 2, ...; recorded_at: datetime (UTC); items: tuple of item
+responses (None = not answered), empty when none were stored."""
+
+_COMPARATORS = ("<=", ">=", "<", ">")
+
+
+def _split_value(measure, spec):
+    """Turns a record_visit value into (value, unit, comparator, items)."""
+    unit, comparator, items = None, "", None
+    if isinstance(spec, Censored):  # a tuple too: test it first
+        pass
+    elif isinstance(spec, dict):
+        spec = dict(spec)
+        unknown = set(spec) - {"value", "unit", "items"}
+        if unknown:
+            raise InvalidArgument(
+                f'measure "{measure}": unknown keys {sorted(unknown)} '
+                '(expected "value", "unit", "items")')
+        items = spec.get("items")
+        unit = spec.get("unit")
+        spec = spec.get("value")
+    elif isinstance(spec, tuple):
+        if len(spec) != 2:
+            raise InvalidArgument(
+                f'measure "{measure}": bad value {spec!r} '
+                '(expected (value, unit))')
+        spec, unit = spec
+    if isinstance(spec, Censored):
+        comparator, spec = spec.comparator, spec.limit
+    elif isinstance(spec, str):
+        text = spec.strip()
+        for c in _COMPARATORS:
+            if text.startswith(c):
+                comparator, text = c, text[len(c):].strip()
+                break
+        try:
+            spec = float(text)
+        except ValueError:
+            raise InvalidArgument(
+                f'measure "{measure}": bad value {spec!r} (expected a number, '
+                'optionally after <, <=, >= or >)') from None
+    if spec is not None and (isinstance(spec, bool)
+                             or not isinstance(spec, (int, float))):
+        raise InvalidArgument(
+            f'measure "{measure}": bad value {spec!r} (expected a number)')
+    if spec is None and items is None:
+        raise InvalidArgument(f'measure "{measure}": no value and no items')
+    return spec, unit, comparator, items
+
+
+def _double_array(items):
+    values = [math.nan if v is None else float(v) for v in items]
+    return (ctypes.c_double * len(values))(*values), len(values)
+
+
+# ---------------------------------------------------------------------------
+# Database
+# ---------------------------------------------------------------------------
+
+
+class Database:
+    """An open cotrack database; use cotrack.open(). Thread-safe."""
+
+    def __init__(self, path, create_if_missing=True, read_only=False,
+                 sync=True, user=None):
+        lib = _lib()
+        self._lib = lib
+        self._db = None
+        self.path = path
+        options = lib.cotrack_options_create()
+        if not options:
+            raise MemoryError("cotrack_options_create")
+        try:
+            lib.cotrack_options_set_create_if_missing(options,
+                                                      int(create_if_missing))
+            lib.cotrack_options_set_read_only(options, int(read_only))
+            lib.cotrack_options_set_sync(options, int(sync))
+            if user:
+                lib.cotrack_options_set_user(options, _text(user, "user"))
+            handle = ctypes.c_void_p()
+            _call(lib.cotrack_open, _text(os.fspath(path), "path"), options,
+                  ctypes.byref(handle))
+            self._db = handle
+        finally:
+            lib.cotrack_options_destroy(options)
+
+    # -- lifetime ----------------------------------------------------------
+
+    def close(self):
+        """Closes the database (idempotent). Writes are already durable."""
+        if self._db is not None:
+            self._lib.cotrack_close(self._db)
+            self._db = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _handle(self):
+        if self._db is None:
+            raise FailedPrecondition(f"database {self.path!r} is closed")
+        return self._db
+
+    # -- writes (atomic; durable before returning when sync=True) ----------
+
+    def register_patient(self, patient, arm=None, index_date=None,
+                         attributes=None, **more_attributes):
+        """Registers `patient` or replaces its registration with exactly
+        these attributes (earlier versions are kept). Returns the write
+        summary as a dict."""
+        attrs = dict(attributes or {})
+        attrs.update(more_attributes)
+        keys = (ctypes.c_char_p * len(attrs))(
+            *[_text(k, "attribute name") for k in attrs])
+        values = (ctypes.c_char_p * len(attrs))(
+            *[_text(str(v), k) for k, v in attrs.items()])
+        summary = _WriteSummary()
+        _call(self._lib.cotrack_register_patient, self._handle(),
+              _text(patient, "patient"), _text(arm, "arm", optional=True),
+              _text(index_date, "index_date", optional=True), keys, values,
+              len(attrs), ctypes.byref(summary))
+        return _summary_dict(summary)
+
+    def record(self, patient, measure, date, value, unit=None):
+        """Records one exact value (in `unit`, default canonical)."""
+        if isinstance(value, (str, tuple, dict, Censored)):
+            return self.record_visit(patient, date, {measure: value})
+        summary = _WriteSummary()
+        _call(self._lib.cotrack_record, self._handle(),
+              _text(patient, "patient"), _text(measure, "measure"),
+              _text(date, "date"), float(value),
+              _text(unit, "unit", optional=True), ctypes.byref(summary))
+        return _summary_dict(summary)
+
+    def record_visit(self, patient, date, measures, visit=None):
+        """Records several measures of one visit, all or nothing.
+
+        `measures` maps a measure code to a number (canonical unit), a
+        (value, unit) tuple, a censored string such as "<0.5" (or
+        ("<0.5", "ng/L")), a Censored, or a dict with "value", "unit" and
+        "items" (item responses; the total is computed when "value" is
+        missing). Returns the write summary as a dict."""
+        lib = self._lib
+        handle = ctypes.c_void_p()
+        _call(lib.cotrack_visit_create, _text(patient, "patient"),
+              _text(date, "date"), _text(visit, "visit", optional=True),
+              ctypes.byref(handle))
+        try:
+            for measure, spec in measures.items():
+                value, unit, comparator, items = _split_value(measure, spec)
+                code = _text(measure, "measure")
+                if value is None:
+                    array, n = _double_array(items)
+                    _call(lib.cotrack_visit_add_items, handle, code, array, n)
+                    continue
+                _call(lib.cotrack_visit_add, handle, code, float(value),
+                      _text(unit, "unit", optional=True))
+                if comparator:
+                    _call(lib.cotrack_visit_set_comparator, handle,
+                          comparator.encode())
+                if items is not None:
+                    array, n = _double_array(items)
+                    _call(lib.cotrack_visit_set_items, handle, array, n)
+            summary = _WriteSummary()
+            _call(lib.cotrack_visit_commit, self._handle(), handle,
+                  ctypes.byref(summary))
+            return _summary_dict(summary)
+        finally:
+            lib.cotrack_visit_destroy(handle)
+
+    def retract(self, patient, measure, date, reason):
+        """Marks the current value entered-in-error (kept in the history)."""
+        summary = _WriteSummary()
+        _call(self._lib.cotrack_retract, self._handle(),
+              _text(patient, "patient"), _text(measure, "measure"),
+              _text(date, "date"), _text(reason, "reason"),
+              ctypes.byref(summary))
+        return _summary_dict(summary)
+
+    # -- reads (each one consistent snapshot) ------------------------------
+
+    def trajectory(self, patient, measure, start=None, end=None):
+        """[(date, value), ...] of current values, oldest first ([] when
+        none). Raises NotFound for an unknown patient or measure."""
+        return [(o.date, o.value)
+                for o in self.observations(patient, measure, start, end)]
+
+    def observations(self, patient, measure, start=None, end=None):
+        """Like trajectory() but full Observation records."""
+        return self._query(self._lib.cotrack_trajectory, self._handle(),
+                           _text(patient, "patient"),
+                           _text(measure, "measure"),
+                           _text(start, "start", optional=True),
+                           _text(end, "end", optional=True))
+
+    def latest(self, patient, measure, as_of=None):
+        """The latest current Observation on or before `as_of`, or None."""
+        rows = self.latest_n(patient, measure, 1, as_of)
+        return rows[0] if rows else None
+
+    def latest_n(self, patient, measure, n, as_of=None):
+        """The last `n` current Observations, newest first."""
+        return self._query(self._lib.cotrack_latest, self._handle(),
+                           _text(patient, "patient"),
+                           _text(measure, "measure"),
+                           _text(as_of, "as_of", optional=True), int(n))
+
+    def latest_all(self, patient, as_of=None):
+        """{measure: Observation} of the latest value of every measure."""
+        rows = self._query(self._lib.cotrack_latest_all, self._handle(),
+                           _text(patient, "patient"),
+                           _text(as_of, "as_of", optional=True))
+        return {o.measure: o for o in rows}
+
+    def history(self, patient, measure, date):
+        """Every version of one observation, oldest first."""
+        return self._query(self._lib.cotrack_history, self._handle(),
+                           _text(patient, "patient"),
+                           _text(measure, "measure"), _text(date, "date"))
+
+    def summary(self, measure, timepoints="0,6m,12m", group_by=None):
+        """Cohort summary rows (dicts) per timepoint and group; NaN-free:
+        undefined statistics are None."""
+        if isinstance(timepoints, (list, tuple)):
+            timepoints = ",".join(timepoints)
+        lib = self._lib
+        handle = ctypes.c_void_p()
+        _call(lib.cotrack_summarize, self._handle(), _text(measure, "measure"),
+              _text(timepoints, "timepoints"),
+              _text(group_by, "group_by", optional=True), ctypes.byref(handle))
+        try:
+            rows = []
+            for i in range(lib.cotrack_summary_row_count(handle)):
+                row = {
+                    "timepoint": lib.cotrack_summary_row_timepoint(handle, i)
+                    .decode(),
+                    "group": lib.cotrack_summary_row_group(handle, i).decode(),
+                }
+                for k, name in enumerate(_COUNTS):
+                    row[name] = lib.cotrack_summary_row_count_of(handle, i, k)
+                for k, name in enumerate(_STATS):
+                    v = lib.cotrack_summary_row_stat(handle, i, k)
+                    row[name] = None if math.isnan(v) else v
+                rows.append(row)
+            return rows
+        finally:
+            lib.cotrack_summary_destroy(handle)
+
+    def _query(self, fn, *args):
+        lib = self._lib
+        result = ctypes.c_void_p()
+        _call(fn, *args, ctypes.byref(result))
+        try:
+            return [_row(lib, result, i)
+                    for i in range(lib.cotrack_observations_count(result))]
+        finally:
+            lib.cotrack_observations_destroy(result)
+
+
+_COUNTS = ("patients", "missing", "censored", "n", "change_n", "improved",
+           "stable", "worsened")
+_STATS = ("mean", "sd", "median", "q1", "q3", "min", "max", "change_median",
+          "change_mean", "improved_pct", "stable_pct", "worsened_pct")
+
+
+def _row(lib, result, i):
+    text = {f: getattr(lib, "cotrack_observations_" + f)(result, i)
+            .decode("utf-8") for f in _TEXT_FIELDS}
+    value = lib.cotrack_observations_value(result, i)
+    if text["comparator"]:
+        value = Censored(text["comparator"], value)
+    items = tuple(
+        None if math.isnan(v) else v
+        for v in (lib.cotrack_observations_item(result, i, k)
+                  for k in range(lib.cotrack_observations_item_count(result,
+                                                                     i))))
+    recorded = datetime.datetime.fromtimestamp(
+        lib.cotrack_observations_recorded_at_us(result, i) / 1e6,
+        tz=datetime.timezone.utc)
+    return Observation(
+        patient=text["patient"], measure=text["measure"],
+        date=_parse_time(text["time"],
+                         lib.cotrack_observations_is_date(result, i)),
+        value=value, unit=text["unit"], original_value=text["original_value"],
+        original_unit=text["original_unit"], visit=text["visit"],
+        status=text["status"],
+        version=lib.cotrack_observations_version(result, i),
+        recorded_at=recorded, items=items)
+
+
+def _summary_dict(summary):
+    return {name: getattr(summary, name) for name, _ in summary._fields_}
+
+
+def open(path, create_if_missing=True, read_only=False, sync=True, user=None):
+    """Opens (or creates) the database in directory `path`.
+
+    sync=False trades power-loss durability for speed (a process crash still
+    loses nothing acknowledged). Raises Locked when another process has it
+    open for writing."""
+    return Database(path, create_if_missing=create_if_missing,
+                    read_only=read_only, sync=sync, user=user)

@@ -1,0 +1,203 @@
+"""Tests of the Python module (python/cotrack) over the C ABI.
+
+Run by ctest as Embed.Python with COTRACK_LIBRARY pointing at the built
+libcotrack.so and PYTHONPATH at python/; by hand:
+  COTRACK_LIBRARY=build/engine/libcotrack.so.0 PYTHONPATH=python \
+      python3 tests/embed/test_python.py
+"""
+import datetime
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import cotrack
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXAMPLE = os.path.join(HERE, "..", "..", "examples", "embed", "example.py")
+
+
+class TempDbTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="cotrack-py-")
+        self.path = os.path.join(self.dir, "db")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def open(self, **kwargs):
+        # sync=False only skips the fsync per write (a process crash still
+        # loses nothing); it keeps the suite fast.
+        kwargs.setdefault("sync", False)
+        return cotrack.open(self.path, **kwargs)
+
+
+class DatabaseTest(TempDbTest):
+    def test_record_visit_and_trajectory(self):
+        with self.open() as db:
+            db.register_patient("P01", arm="HSCT", index_date="2024-01-10")
+            summary = db.record_visit("P01", "2024-01-05", {"edss": 4.0},
+                                      visit="BL")
+            self.assertEqual(summary["written"], 1)
+            db.record_visit("P01", datetime.date(2024, 7, 9),
+                            {"edss": 3.5, "hba1c": (48, "mmol/mol")},
+                            visit="M6")
+            self.assertEqual(db.trajectory("P01", "edss"),
+                             [(datetime.date(2024, 1, 5), 4.0),
+                              (datetime.date(2024, 7, 9), 3.5)])
+            self.assertEqual(
+                db.trajectory("P01", "edss", start="2024-02-01"),
+                [(datetime.date(2024, 7, 9), 3.5)])
+
+            hba1c = db.latest("P01", "hba1c")
+            self.assertAlmostEqual(hba1c.value, 0.09148 * 48 + 2.152)
+            self.assertEqual(hba1c.unit, "%")
+            self.assertEqual((hba1c.original_value, hba1c.original_unit),
+                             ("48", "mmol/mol"))
+            self.assertEqual(hba1c.visit, "M6")
+            self.assertEqual(hba1c.date, datetime.date(2024, 7, 9))
+            self.assertIsNone(db.latest("P01", "il4"))
+            self.assertEqual(
+                db.latest("P01", "edss", as_of="2024-03-01").value, 4.0)
+            self.assertEqual(sorted(db.latest_all("P01")), ["edss", "hba1c"])
+
+    def test_time_of_day_is_kept(self):
+        with self.open() as db:
+            db.record("P01", "edss", datetime.datetime(2024, 3, 5, 14, 30), 2)
+            ((when, value),) = db.trajectory("P01", "edss")
+            self.assertEqual(when, datetime.datetime(2024, 3, 5, 14, 30))
+            self.assertEqual(value, 2.0)
+
+    def test_censored_values_are_not_numbers(self):
+        with self.open() as db:
+            db.record_visit("P01", "2024-07-09", {"il4": "<0.5"})
+            db.record_visit("P01", "2024-08-09",
+                            {"il4": cotrack.Censored("<=", 0.7)})
+            values = [v for _, v in db.trajectory("P01", "il4")]
+            self.assertEqual(values, [cotrack.Censored("<", 0.5),
+                                      cotrack.Censored("<=", 0.7)])
+            db.record_visit("P01", "2024-09-09",
+                            {"il4": (cotrack.Censored(">", 2.0), "ng/L")})
+            self.assertEqual(db.latest("P01", "il4").value,
+                             cotrack.Censored(">", 2.0))
+            self.assertEqual(str(values[0]), "<0.5")
+            with self.assertRaises(TypeError):
+                values[0] + 1.0  # never silently used as a number
+
+    def test_items(self):
+        items = [1, 2, 1, 0, 3, 2, 1, 1]
+        with self.open() as db:
+            db.record_visit("P01", "2024-07-09", {"ais": {"items": items}})
+            obs = db.latest("P01", "ais")
+            self.assertEqual(obs.value, 11.0)
+            self.assertEqual(obs.items, tuple(float(i) for i in items))
+
+    def test_corrections_and_retraction_keep_history(self):
+        with self.open() as db:
+            db.record("P01", "edss", "2024-01-05", 4.0)
+            self.assertEqual(db.record("P01", "edss", "2024-01-05", 4.0)
+                             ["unchanged"], 1)
+            self.assertEqual(db.record("P01", "edss", "2024-01-05", 4.5)
+                             ["corrected"], 1)
+            db.retract("P01", "edss", "2024-01-05", reason="wrong patient")
+            self.assertEqual(db.trajectory("P01", "edss"), [])
+            history = db.history("P01", "edss", "2024-01-05")
+            self.assertEqual([(h.version, h.status, h.value) for h in history],
+                             [(1, "final", 4.0), (2, "amended", 4.5),
+                              (3, "entered-in-error", 4.5)])
+
+    def test_summary(self):
+        with self.open() as db:
+            for pid, arm, bl, m6 in (("P01", "HSCT", 4.0, 3.0),
+                                     ("P02", "HSCT", 2.0, 2.0)):
+                db.register_patient(pid, arm=arm, index_date="2024-01-10")
+                db.record(pid, "edss", "2024-01-05", bl)
+                db.record(pid, "edss", "2024-07-10", m6)
+            rows = db.summary("edss", ["0", "6m"], group_by="arm")
+            self.assertEqual([(r["timepoint"], r["group"], r["n"])
+                              for r in rows],
+                             [("0", "HSCT", 2), ("6m", "HSCT", 2)])
+            self.assertEqual(rows[1]["median"], 2.5)
+            self.assertEqual(rows[1]["change_mean"], -0.5)
+            with self.assertRaises(cotrack.InvalidArgument):
+                db.summary("edss", "0,6x")
+
+
+class ErrorTest(TempDbTest):
+    def test_invalid_value_raises_with_code_and_message(self):
+        with self.open() as db:
+            with self.assertRaises(cotrack.InvalidArgument) as cm:
+                db.record("P01", "edss", "2024-01-05", 0.5)
+            self.assertEqual(cm.exception.code, 3)
+            self.assertIn("0.5", cm.exception.message)
+            self.assertIsInstance(cm.exception, cotrack.Error)
+            self.assertIsInstance(cm.exception, ValueError)
+
+    def test_visit_is_all_or_nothing(self):
+        with self.open() as db:
+            db.register_patient("P01")
+            with self.assertRaises(cotrack.InvalidArgument):
+                db.record_visit("P01", "2024-01-05",
+                                {"hypo": 2, "edss": 0.5})
+            self.assertEqual(db.trajectory("P01", "hypo"), [])
+
+    def test_bad_inputs(self):
+        with self.open() as db:
+            with self.assertRaises(cotrack.InvalidArgument):
+                db.record_visit("P01", "2024-02-30", {"edss": 1.0})
+            with self.assertRaises(cotrack.InvalidArgument):
+                db.record_visit("P01", "2024-02-01", {"edss": "about 3"})
+            with self.assertRaises(cotrack.InvalidArgument):
+                db.record_visit("P01", "2024-02-01", {"edss": (1.0,)})
+            with self.assertRaises(cotrack.NotFound) as cm:
+                db.trajectory("P01", "nosuch")
+            self.assertEqual(cm.exception.code, 5)
+            with self.assertRaises(cotrack.NotFound):
+                db.trajectory("P99", "edss")  # unknown patient
+            with self.assertRaises(cotrack.NotFound):
+                db.retract("P01", "edss", "2020-01-01", reason="typo")
+
+    def test_second_writer_is_locked_out(self):
+        with self.open():
+            with self.assertRaises(cotrack.Locked) as cm:
+                self.open()
+            self.assertIn("locked", cm.exception.message)
+
+    def test_closed_database(self):
+        db = self.open()
+        db.close()
+        db.close()  # idempotent
+        with self.assertRaises(cotrack.Error):
+            db.trajectory("P01", "edss")
+
+    def test_read_only_and_missing(self):
+        with self.assertRaises(cotrack.Error):
+            self.open(create_if_missing=False)
+        with self.open() as db:
+            db.record("P01", "edss", "2024-01-05", 4.0)
+        with self.open(read_only=True) as db:
+            self.assertEqual(len(db.trajectory("P01", "edss")), 1)
+            with self.assertRaises(cotrack.Error):
+                db.record("P01", "edss", "2024-02-05", 4.0)
+
+
+class ExampleTest(TempDbTest):
+    def test_example_prints_the_documented_output(self):
+        out = subprocess.run([sys.executable, EXAMPLE, self.path],
+                             check=True, capture_output=True, text=True).stdout
+        self.assertEqual(out, "P01 edss 2024-01-05 4\n"
+                              "P01 edss 2024-07-09 3.5\n"
+                              "P01 hba1c latest 2024-07-09 6.54 % "
+                              "(entered 48 mmol/mol)\n")
+
+    def test_library_and_version(self):
+        self.assertEqual(cotrack.version(), "0.1.0")
+        if os.environ.get("COTRACK_LIBRARY"):
+            self.assertEqual(cotrack.library_path(),
+                             os.environ["COTRACK_LIBRARY"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)

@@ -1,0 +1,148 @@
+// The analytics commands run as a user would: import msprog's toy data, then
+// `cotrack progression` and `cotrack summary`.
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "support/test_support.h"
+
+namespace cotrack {
+namespace {
+
+using ::cotrack::testing::CommandResult;
+using ::cotrack::testing::RunCotrack;
+using ::cotrack::testing::SharedData;
+using ::cotrack::testing::TempDir;
+using ::cotrack::testing::WriteFile;
+using ::testing::HasSubstr;
+
+std::string Unquote(absl::string_view s) {
+  absl::ConsumePrefix(&s, "\"");
+  absl::ConsumeSuffix(&s, "\"");
+  return std::string(s);
+}
+
+class AnalyticsCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // msprog's visits as an observations file (id,date,visit_day,EDSS,SDMT
+    // -> patient,measure,date,value).
+    std::ifstream in(SharedData("msprog_toydata/MSprog_toydata_visits.csv"));
+    ASSERT_TRUE(in);
+    std::string line;
+    std::getline(in, line);
+    std::ostringstream obs;
+    obs << "patient,measure,date,value\n";
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      std::vector<std::string> f = absl::StrSplit(line, ',');
+      obs << Unquote(f[0]) << ",edss," << f[1] << "," << f[3] << "\n";
+    }
+    WriteFile(dir_.File("visits.csv"), obs.str());
+    WriteFile(dir_.File("patients.csv"),
+              "patient,arm,index_date\n1,A,2021-10-01\n2,B,2020-12-01\n3,A,2021-10-20\n"
+              "4,B,2021-09-20\n5,A,2021-06-15\n6,B,2021-10-19\n");
+    CommandResult r = Cotrack({"import", dir_.File("visits.csv"), dir_.File("patients.csv")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  CommandResult Cotrack(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--db", dir_.File("db")});
+    return RunCotrack(args);
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(AnalyticsCliTest, ProgressionJsonMatchesMsprog) {
+  CommandResult r = Cotrack(
+      {"progression", "--measure", "edss", "--rule", "msprog", "--baseline", "roving", "--relapses",
+       SharedData("msprog_toydata/MSprog_toydata_relapses.csv"), "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 8u) << r.out;
+  // Patient 2: RAW worsening on the relapse day, then worsening at
+  // 2022-05-19 from the roving reference 5.0 of 2021-09-04.
+  EXPECT_THAT(lines[1], HasSubstr(R"("patient":"2","event":"worsening","date":"2021-06-12")"));
+  EXPECT_THAT(lines[1], HasSubstr(R"("relapse_associated":true)"));
+  EXPECT_THAT(lines[2],
+              HasSubstr(R"("date":"2022-05-19","value":6,"baseline_date":"2021-09-04",)"
+                        R"("baseline_value":5,"confirmed_date":"2022-08-28","confirmed_value":6)"));
+  EXPECT_THAT(lines[2], HasSubstr("rule=msprog confirm=84d tolerance=-7d/+730.5d baseline=roving"));
+}
+
+TEST_F(AnalyticsCliTest, ProgressionOnePatientWorseningOnly) {
+  CommandResult r = Cotrack({"progression", "4", "--rule", "msprog", "--baseline", "roving",
+                             "--event", "worsening", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  EXPECT_THAT(lines[0], HasSubstr("patient,event,date,value,baseline_date,baseline_value,"
+                                  "confirmed_date,confirmed_value"));
+  EXPECT_THAT(lines[1], HasSubstr("4,worsening,2022-07-19,5,2022-03-12,3.5,2022-10-05,5"));
+}
+
+TEST_F(AnalyticsCliTest, ProgressionUsageErrors) {
+  EXPECT_EQ(Cotrack({"progression", "--confirm", "3m"}).exit_code, 2);
+  EXPECT_EQ(Cotrack({"progression", "--rule", "lublin"}).exit_code, 2);
+  EXPECT_EQ(Cotrack({"progression", "--tolerance", "7"}).exit_code, 2);
+  EXPECT_EQ(Cotrack({"progression", "--measure", "hba1c"}).exit_code, 2);
+  CommandResult r = Cotrack({"progression", "--baseline", "moving"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("expected fixed or roving"));
+}
+
+TEST_F(AnalyticsCliTest, SummaryJsonByArm) {
+  CommandResult r =
+      Cotrack({"summary", "edss", "--at", "0,12m", "--by", "arm", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+  // Groups (none) [patient 7 has no index date], A, B at two timepoints.
+  ASSERT_EQ(lines.size(), 6u) << r.out;
+  // Arm A baselines: 5.5 (1), 3.5 (3), 4.0 (5) -> median 4.0.
+  EXPECT_THAT(lines[1], HasSubstr(R"("measure":"edss","group":"A","timepoint":"0","patients":3,)"
+                                  R"("n":3,"missing":0,"censored":0)"));
+  EXPECT_THAT(lines[1], HasSubstr(R"("median":4,)"));
+  EXPECT_THAT(lines[0], HasSubstr("\"group\":\"(none)\""));
+  EXPECT_THAT(r.err, HasSubstr("no index date"));
+  EXPECT_THAT(r.err, HasSubstr(": 7"));
+}
+
+TEST_F(AnalyticsCliTest, SummaryUsageErrors) {
+  EXPECT_EQ(Cotrack({"summary", "edss", "--at", "6x"}).exit_code, 2);
+  EXPECT_EQ(Cotrack({"summary", "edss", "--censored", "zero"}).exit_code, 2);
+  EXPECT_EQ(Cotrack({"summary"}).exit_code, 2);
+  CommandResult r = Cotrack({"summary", "nosuch", "--at", "0"});
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_F(AnalyticsCliTest, PlotAndReportWriteFiles) {
+  CommandResult plot = Cotrack(
+      {"plot", "edss", "--at", "0,6m,12m", "--window", "45", "--out", dir_.File("edss.svg")});
+  ASSERT_EQ(plot.exit_code, 0) << plot.err;
+  const std::string svg = testing::ReadFile(dir_.File("edss.svg"));
+  EXPECT_THAT(svg, ::testing::StartsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+  EXPECT_THAT(svg, HasSubstr("median A"));
+  EXPECT_THAT(svg, HasSubstr("median B"));
+
+  CommandResult one = Cotrack({"plot", "edss", "--patient", "2"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_THAT(one.out, HasSubstr("(patient 2)"));
+  EXPECT_EQ(Cotrack({"plot", "edss", "--patient", "nobody"}).exit_code, 1);
+
+  CommandResult report =
+      Cotrack({"report", "--out", dir_.File("r.html"), "--per-patient", "--title", "Toy study"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const std::string html = testing::ReadFile(dir_.File("r.html"));
+  EXPECT_THAT(html, ::testing::StartsWith("<!DOCTYPE html>"));
+  EXPECT_THAT(html, HasSubstr("<h1>Toy study</h1>"));
+  EXPECT_THAT(html, HasSubstr("Expanded Disability Status Scale"));
+  EXPECT_EQ(Cotrack({"report", "--measure", "nosuch", "--out", dir_.File("x.html")}).exit_code, 1);
+  EXPECT_EQ(Cotrack({"report", "--at", "7q"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace cotrack

@@ -1,0 +1,83 @@
+// `cotrack audit [--patient P]`
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "command.h"
+#include "flags.h"
+#include "output.h"
+
+namespace cotrack::tools {
+namespace {
+
+constexpr char kName[] = "audit";
+
+int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"patient"}, {"format"}});
+  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
+  if (!parsed->positionals().empty()) return UsageError(kName, "expected no arguments");
+  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
+  if (!format.ok()) return UsageError(kName, format.status().message());
+  std::optional<std::string> patient = parsed->Get("patient");
+
+  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
+  if (!db.ok()) return RuntimeError(db.status());
+  absl::StatusOr<std::vector<AuditRecord>> log = (*db)->AuditLog(patient);
+  if (!log.ok()) return RuntimeError(log.status());
+  if (patient && log->empty()) {
+    if (absl::Status known = CheckPatientExists(**db, *patient); !known.ok()) {
+      return RuntimeError(known);
+    }
+  }
+
+  Table table;
+  table.columns = {"seq",     "at",       "action",    "user",      "source",
+                   "patient", "patients", "written",   "corrected", "unchanged",
+                   "retracted", "detail", "reason"};
+  for (const AuditRecord& a : *log) {
+    table.rows.push_back({
+        Cell::Integer(static_cast<int64_t>(a.sequence)),
+        Cell::String(FormatTimestampUs(a.at_us)),
+        Cell::String(a.action),
+        Cell::StringOrNull(a.provenance.user),
+        Cell::StringOrNull(a.provenance.source),
+        Cell::StringOrNull(a.patient),
+        Cell::Integer(static_cast<int64_t>(a.patients.size())),
+        Cell::Integer(a.summary.written),
+        Cell::Integer(a.summary.corrected),
+        Cell::Integer(a.summary.unchanged),
+        Cell::Integer(a.summary.retracted),
+        Cell::StringOrNull(a.detail),
+        Cell::StringOrNull(a.provenance.reason),
+    });
+  }
+  WriteTable(table, *format, std::cout);
+  return 0;
+}
+
+const Command kAuditCommand = {
+    kName,
+    "List the audit log: every change, who made it, when and from where",
+    R"(Usage: cotrack audit [--patient P] [--format FMT]
+
+Lists the append-only audit log, oldest first: one entry per change to the
+database (import, record, correction, retraction, patient registration,
+measure definition). Entries cannot be edited or deleted, by this tool or
+the API.
+
+Options:
+  --patient P     only the changes that touched patient P (an import that
+                  touched many patients is listed for each of them)
+  --format FMT    table (default), csv or json (one object per line)
+
+Columns: seq (1, 2, ... without gaps), at (UTC), action, user (--user, else
+the OS user), source (file, cli or api), patient (when the change concerns
+one patient), patients (how many patients it concerned), written /
+corrected / unchanged / retracted (observation counts), detail (e.g. the
+imported file) and reason.
+)",
+    Run,
+};
+COTRACK_REGISTER_COMMAND(kAuditCommand);
+
+}  // namespace
+}  // namespace cotrack::tools

@@ -1,0 +1,159 @@
+// `cotrack backup DIR`, `cotrack backup verify DIR`, `cotrack restore DIR --to NEWDB`
+#include <cstdio>
+#include <iostream>
+
+#include "command.h"
+#include "cotrack/maintenance.h"
+#include "flags.h"
+#include "output.h"
+
+namespace cotrack::tools {
+namespace {
+
+Table BackupTable(const std::vector<BackupInfo>& backups, bool with_status) {
+  Table table;
+  table.columns = {"backup", "created", "files", "bytes"};
+  if (with_status) table.columns.push_back("status");
+  for (const BackupInfo& b : backups) {
+    std::vector<Cell> row = {
+        Cell::Integer(b.id),
+        b.created_unix_seconds == 0 ? Cell()
+                                    : Cell::String(FormatTimestampUs(b.created_unix_seconds *
+                                                                     1000000)),
+        Cell::Integer(b.file_count), Cell::Integer(static_cast<int64_t>(b.size_bytes))};
+    if (with_status) row.push_back(Cell::String(b.error.empty() ? "ok" : "BAD: " + b.error));
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+Options MaintenanceOptions(const GlobalContext& ctx) {
+  Options options;
+  options.user = ctx.user;
+  return options;
+}
+
+constexpr char kBackupName[] = "backup";
+
+int RunBackup(const GlobalContext& ctx, const std::vector<std::string>& args) {
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}});
+  if (!parsed.ok()) return UsageError(kBackupName, parsed.status().message());
+  if (parsed->positionals().size() != 1) return UsageError(kBackupName, "expected DIR");
+  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
+  if (!format.ok()) return UsageError(kBackupName, format.status().message());
+  const std::string& dir = parsed->positionals()[0];
+  absl::StatusOr<BackupInfo> made = BackupDatabase(ctx.db_path, dir, MaintenanceOptions(ctx));
+  if (!made.ok()) return RuntimeError(made.status());
+  WriteTable(BackupTable({*made}, false), *format, std::cout);
+  std::fprintf(stderr, "cotrack: backup %u of %s written to %s\n", made->id, ctx.db_path.c_str(),
+               dir.c_str());
+  return 0;
+}
+
+const Command kBackupCommand = {
+    kBackupName,
+    "Add an incremental backup of the database to a directory",
+    R"(Usage: cotrack backup DIR [--format FMT]
+
+Adds a backup of the database to DIR (created private, 0700, when missing).
+Backups are incremental: table files DIR already holds from an earlier
+backup are not copied again. Each backup is a consistent state of the whole
+database, write-ahead log included.
+
+Works while a writer (another process, or the application) has the database
+open: the backup opens it read-only and captures the state as of that
+moment. If the writer's compaction deletes a file while it is being copied,
+the backup is retried a few times.
+
+Options:
+  --format FMT    table (default), csv or json
+
+See also: cotrack backup verify DIR, cotrack restore DIR --to NEWDB.
+)",
+    RunBackup,
+};
+COTRACK_REGISTER_COMMAND(kBackupCommand);
+
+constexpr char kVerifyName[] = "backup verify";
+
+int RunVerify(const GlobalContext& ctx, const std::vector<std::string>& args) {
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}});
+  if (!parsed.ok()) return UsageError(kVerifyName, parsed.status().message());
+  if (parsed->positionals().size() != 1) return UsageError(kVerifyName, "expected DIR");
+  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
+  if (!format.ok()) return UsageError(kVerifyName, format.status().message());
+  const std::string& dir = parsed->positionals()[0];
+  absl::StatusOr<std::vector<BackupInfo>> backups = VerifyBackups(dir, MaintenanceOptions(ctx));
+  if (!backups.ok()) return RuntimeError(backups.status());
+  WriteTable(BackupTable(*backups, true), *format, std::cout);
+  size_t bad = 0;
+  for (const BackupInfo& b : *backups) bad += b.error.empty() ? 0 : 1;
+  if (bad > 0) {
+    std::fprintf(stderr, "cotrack: %zu of %zu backups in %s are DAMAGED\n", bad, backups->size(),
+                 dir.c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "cotrack: all %zu backups in %s verified\n", backups->size(), dir.c_str());
+  return 0;
+}
+
+const Command kVerifyCommand = {
+    kVerifyName,
+    "Verify every backup in a directory against its checksums",
+    R"(Usage: cotrack backup verify DIR [--format FMT]
+
+Reads every file of every backup in DIR and compares its size and checksum
+with those recorded when the backup was made. Lists the backups with their
+status. Does not need (or touch) the database.
+
+Options:
+  --format FMT    table (default), csv or json
+
+Exit status: 0 all good, 1 a backup is damaged or DIR holds none.
+)",
+    RunVerify,
+};
+COTRACK_REGISTER_COMMAND(kVerifyCommand);
+
+constexpr char kRestoreName[] = "restore";
+
+int RunRestore(const GlobalContext& ctx, const std::vector<std::string>& args) {
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"to"}, {"format"}});
+  if (!parsed.ok()) return UsageError(kRestoreName, parsed.status().message());
+  if (parsed->positionals().size() != 1) return UsageError(kRestoreName, "expected DIR");
+  std::optional<std::string> to = parsed->Get("to");
+  if (!to || to->empty()) {
+    return UsageError(kRestoreName, "--to NEWDB is required (a new or empty directory)");
+  }
+  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
+  if (!format.ok()) return UsageError(kRestoreName, format.status().message());
+  const std::string& dir = parsed->positionals()[0];
+  absl::StatusOr<BackupInfo> restored = RestoreBackup(dir, *to, MaintenanceOptions(ctx));
+  if (!restored.ok()) return RuntimeError(restored.status());
+  WriteTable(BackupTable({*restored}, false), *format, std::cout);
+  std::fprintf(stderr, "cotrack: backup %u restored into %s and checked\n", restored->id,
+               to->c_str());
+  return 0;
+}
+
+const Command kRestoreCommand = {
+    kRestoreName,
+    "Restore the latest backup into a new database directory",
+    R"(Usage: cotrack restore DIR --to NEWDB [--format FMT]
+
+Restores the latest good backup in DIR into NEWDB, which must not exist or
+be an empty directory: restore never overwrites a database. The restored
+database is then checked as `cotrack check` does; damage is an error.
+To replace a database, restore next to it, check it, then swap directories
+while no program has either open.
+
+Options:
+  --to NEWDB      where to restore (required)
+  --format FMT    table (default), csv or json
+)",
+    RunRestore,
+};
+COTRACK_REGISTER_COMMAND(kRestoreCommand);
+
+}  // namespace
+}  // namespace cotrack::tools
