@@ -12,7 +12,7 @@ namespace {
 constexpr char kName[] = "audit";
 
 int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"patient"}, {"format"}});
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"patient"}, {"format"}, {"key-file"}});
   if (!parsed.ok()) return UsageError(kName, parsed.status().message());
   if (!parsed->positionals().empty()) return UsageError(kName, "expected no arguments");
   absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
@@ -30,9 +30,9 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   }
 
   Table table;
-  table.columns = {"seq",     "at",       "action",    "user",      "source",
-                   "patient", "patients", "written",   "corrected", "unchanged",
-                   "retracted", "detail", "reason"};
+  table.columns = {"seq",       "at",       "action",  "user",      "source",
+                   "patient",   "patients", "written", "corrected", "unchanged",
+                   "retracted", "detail",   "reason"};
   for (const AuditRecord& a : *log) {
     table.rows.push_back({
         Cell::Integer(static_cast<int64_t>(a.sequence)),
@@ -68,6 +68,7 @@ Options:
   --patient P     only the changes that touched patient P (an import that
                   touched many patients is listed for each of them)
   --format FMT    table (default), csv or json (one object per line)
+  --key-file F    the key of an encrypted database
 
 Columns: seq (1, 2, ... without gaps), at (UTC), action, user (--user, else
 the OS user), source (file, cli or api), patient (when the change concerns

@@ -17,9 +17,9 @@ Table BackupTable(const std::vector<BackupInfo>& backups, bool with_status) {
   for (const BackupInfo& b : backups) {
     std::vector<Cell> row = {
         Cell::Integer(b.id),
-        b.created_unix_seconds == 0 ? Cell()
-                                    : Cell::String(FormatTimestampUs(b.created_unix_seconds *
-                                                                     1000000)),
+        b.created_unix_seconds == 0
+            ? Cell()
+            : Cell::String(FormatTimestampUs(b.created_unix_seconds * 1000000)),
         Cell::Integer(b.file_count), Cell::Integer(static_cast<int64_t>(b.size_bytes))};
     if (with_status) row.push_back(Cell::String(b.error.empty() ? "ok" : "BAD: " + b.error));
     table.rows.push_back(std::move(row));
@@ -27,22 +27,24 @@ Table BackupTable(const std::vector<BackupInfo>& backups, bool with_status) {
   return table;
 }
 
-Options MaintenanceOptions(const GlobalContext& ctx) {
+Options MaintenanceOptions(const GlobalContext& ctx, const ParsedArgs& parsed) {
   Options options;
   options.user = ctx.user;
+  options.encryption_key_file = parsed.Get("key-file").value_or(ctx.key_file);
   return options;
 }
 
 constexpr char kBackupName[] = "backup";
 
 int RunBackup(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}});
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}, {"key-file"}});
   if (!parsed.ok()) return UsageError(kBackupName, parsed.status().message());
   if (parsed->positionals().size() != 1) return UsageError(kBackupName, "expected DIR");
   absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
   if (!format.ok()) return UsageError(kBackupName, format.status().message());
   const std::string& dir = parsed->positionals()[0];
-  absl::StatusOr<BackupInfo> made = BackupDatabase(ctx.db_path, dir, MaintenanceOptions(ctx));
+  absl::StatusOr<BackupInfo> made =
+      BackupDatabase(ctx.db_path, dir, MaintenanceOptions(ctx, *parsed));
   if (!made.ok()) return RuntimeError(made.status());
   WriteTable(BackupTable({*made}, false), *format, std::cout);
   std::fprintf(stderr, "cotrack: backup %u of %s written to %s\n", made->id, ctx.db_path.c_str(),
@@ -67,6 +69,8 @@ the backup is retried a few times.
 
 Options:
   --format FMT    table (default), csv or json
+  --key-file F    the key of an encrypted database; the backup is encrypted
+                  with it too
 
 See also: cotrack backup verify DIR, cotrack restore DIR --to NEWDB.
 )",
@@ -77,13 +81,14 @@ COTRACK_REGISTER_COMMAND(kBackupCommand);
 constexpr char kVerifyName[] = "backup verify";
 
 int RunVerify(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}});
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}, {"key-file"}});
   if (!parsed.ok()) return UsageError(kVerifyName, parsed.status().message());
   if (parsed->positionals().size() != 1) return UsageError(kVerifyName, "expected DIR");
   absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
   if (!format.ok()) return UsageError(kVerifyName, format.status().message());
   const std::string& dir = parsed->positionals()[0];
-  absl::StatusOr<std::vector<BackupInfo>> backups = VerifyBackups(dir, MaintenanceOptions(ctx));
+  absl::StatusOr<std::vector<BackupInfo>> backups =
+      VerifyBackups(dir, MaintenanceOptions(ctx, *parsed));
   if (!backups.ok()) return RuntimeError(backups.status());
   WriteTable(BackupTable(*backups, true), *format, std::cout);
   size_t bad = 0;
@@ -108,6 +113,7 @@ status. Does not need (or touch) the database.
 
 Options:
   --format FMT    table (default), csv or json
+  --key-file F    the key of encrypted backups
 
 Exit status: 0 all good, 1 a backup is damaged or DIR holds none.
 )",
@@ -118,7 +124,7 @@ COTRACK_REGISTER_COMMAND(kVerifyCommand);
 constexpr char kRestoreName[] = "restore";
 
 int RunRestore(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"to"}, {"format"}});
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"to"}, {"format"}, {"key-file"}});
   if (!parsed.ok()) return UsageError(kRestoreName, parsed.status().message());
   if (parsed->positionals().size() != 1) return UsageError(kRestoreName, "expected DIR");
   std::optional<std::string> to = parsed->Get("to");
@@ -128,7 +134,7 @@ int RunRestore(const GlobalContext& ctx, const std::vector<std::string>& args) {
   absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
   if (!format.ok()) return UsageError(kRestoreName, format.status().message());
   const std::string& dir = parsed->positionals()[0];
-  absl::StatusOr<BackupInfo> restored = RestoreBackup(dir, *to, MaintenanceOptions(ctx));
+  absl::StatusOr<BackupInfo> restored = RestoreBackup(dir, *to, MaintenanceOptions(ctx, *parsed));
   if (!restored.ok()) return RuntimeError(restored.status());
   WriteTable(BackupTable({*restored}, false), *format, std::cout);
   std::fprintf(stderr, "cotrack: backup %u restored into %s and checked\n", restored->id,
@@ -150,6 +156,9 @@ while no program has either open.
 Options:
   --to NEWDB      where to restore (required)
   --format FMT    table (default), csv or json
+  --key-file F    the key of encrypted backups; the restored database is
+                  encrypted with it (a plain backup restored with a key file
+                  becomes an encrypted database)
 )",
     RunRestore,
 };

@@ -14,7 +14,7 @@ namespace {
 constexpr char kName[] = "check";
 
 int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}});
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}, {"key-file"}});
   if (!parsed.ok()) return UsageError(kName, parsed.status().message());
   if (!parsed->positionals().empty()) return UsageError(kName, "expected no arguments");
   absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
@@ -22,6 +22,7 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
 
   Options options;
   options.user = ctx.user;
+  options.encryption_key_file = parsed->Get("key-file").value_or(ctx.key_file);
   absl::StatusOr<CheckReport> report = CheckDatabase(ctx.db_path, options);
   if (!report.ok()) return RuntimeError(report.status());
 
@@ -87,6 +88,7 @@ what is wrong.
 Options:
   --format FMT    table (default: counts, then problems), csv or json (the
                   problems only, one per row; counts go to stderr)
+  --key-file F    the key of an encrypted database
 
 Exit status: 0 intact, 1 damaged (or the check could not run), 2 bad usage.
 )",

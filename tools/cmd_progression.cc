@@ -2,6 +2,7 @@
 //  [--tolerance B,A] [--baseline fixed|roving] [--no-intermediate]
 //  [--event worsening|improvement|all] [--format FMT]`
 #include <iostream>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -39,7 +40,10 @@ absl::Status ParseTolerance(absl::string_view text, ProgressionOptions& o) {
   }
   absl::StatusOr<double> before = ParseNumberArg("--tolerance BEFORE", parts[0]);
   if (!before.ok()) return before.status();
-  absl::StatusOr<double> after = ParseNumberArg("--tolerance AFTER", parts[1]);
+  // msprog allows an open-ended window ("confirmed over 12 or more weeks").
+  absl::StatusOr<double> after =
+      parts[1] == "inf" ? absl::StatusOr<double>(std::numeric_limits<double>::infinity())
+                        : ParseNumberArg("--tolerance AFTER", parts[1]);
   if (!after.ok()) return after.status();
   o.tolerance_before_days = *before;
   o.tolerance_after_days = *after;
@@ -179,7 +183,7 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   int64_t events = 0;
   std::vector<std::string> no_baseline;
   for (const ProgressionResult& r : results) {
-    if (r.start == "no baseline on or before the index date") no_baseline.push_back(r.patient);
+    if (!r.analysed) no_baseline.push_back(r.patient);
     for (const ProgressionEvent& e : r.events) {
       if (only && e.kind != *only) continue;
       std::vector<Cell> row = {Cell::String(e.patient),
@@ -235,7 +239,7 @@ Options:
                      -1.5 from <=1.5, -1.0 from <=6.0, -0.5 above (MSoutcomes)
   --confirm T        confirmation interval: 12w (default), 24w, or days (84d)
   --tolerance B,A    confirmation visit from CONFIRM-B to CONFIRM+A days
-                     (default 7,730.5 as in msprog)
+                     (default 7,730.5 as in msprog; A may be inf)
   --baseline S       fixed (default): the reference stays the first visit;
                      roving: after each confirmed event it moves to the
                      confirmation visit

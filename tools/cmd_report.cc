@@ -37,6 +37,7 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   }
   if (auto t = parsed->Get("title")) o.title = *t;
   o.per_patient = parsed->Has("per-patient");
+  o.progression.rule = o.summary.change.edss_rule;
   const std::string out = parsed->Get("out").value_or("report.html");
 
   absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);

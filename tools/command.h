@@ -12,6 +12,7 @@ namespace cotrack::tools {
 struct GlobalContext {
   std::string db_path;  // --db, else $COTRACK_DB, else ./cotrack-data
   std::string user;     // --user, else the OS user
+  std::string key_file; // --key-file: key of an encrypted database, else empty
 };
 
 struct Command {

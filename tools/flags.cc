@@ -213,6 +213,7 @@ absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(const GlobalContext& ctx,
   options.create_if_missing = mode == OpenMode::kCreate;
   options.read_only = mode == OpenMode::kRead;
   options.user = ctx.user;
+  options.encryption_key_file = ctx.key_file;
   return Database::Open(ctx.db_path, options);
 }
 

@@ -28,7 +28,8 @@ constexpr char kGlobalOptions[] =
     "Global options (before or after the command):\n"
     "  --db DIR      the database directory (default: $COTRACK_DB, else ./cotrack-data)\n"
     "  --user NAME   who makes the changes, for provenance and the audit log\n"
-    "                (default: the OS user)\n";
+    "                (default: the OS user)\n"
+    "  --key-file F  the key file of an encrypted database (docs/OPERATIONS.md)\n";
 
 void PrintCommandList(const std::vector<Command>& commands, FILE* out) {
   size_t width = 0;
@@ -78,6 +79,7 @@ std::string OsUser() {
 struct Globals {
   std::optional<std::string> db;
   std::optional<std::string> user;
+  std::optional<std::string> key_file;
 };
 
 // Takes `--db`/`--user` (either form) out of `words`, leaving the rest in
@@ -94,10 +96,12 @@ std::string ExtractGlobals(std::vector<std::string>& words, Globals& globals) {
     }
     std::optional<std::string>* target = nullptr;
     std::string name;
-    for (const char* flag : {"db", "user"}) {
+    for (const char* flag : {"db", "user", "key-file"}) {
       std::string dashed = absl::StrCat("--", flag);
       if (w == dashed || absl::StartsWith(w, dashed + "=")) {
-        target = std::strcmp(flag, "db") == 0 ? &globals.db : &globals.user;
+        target = std::strcmp(flag, "db") == 0     ? &globals.db
+                 : std::strcmp(flag, "user") == 0 ? &globals.user
+                                                  : &globals.key_file;
         name = dashed;
       }
     }
@@ -144,10 +148,11 @@ int Main(int argc, char** argv) {
     if (w == "--help" || w == "-h") {
       help = true;
       ++first;
-    } else if (w == "--db" || w == "--user" || absl::StartsWith(w, "--db=") ||
-               absl::StartsWith(w, "--user=")) {
+    } else if (w == "--db" || w == "--user" || w == "--key-file" ||
+               absl::StartsWith(w, "--db=") || absl::StartsWith(w, "--user=") ||
+               absl::StartsWith(w, "--key-file=")) {
       // Handled below with the rest; skip the flag and its separate value.
-      bool separate = w == "--db" || w == "--user";
+      bool separate = w == "--db" || w == "--user" || w == "--key-file";
       first += separate ? 2 : 1;
     } else {
       std::fprintf(stderr, "cotrack: unknown flag \"%s\"\nTry 'cotrack --help'.\n", w.c_str());
@@ -236,6 +241,7 @@ int Main(int argc, char** argv) {
     ctx.db_path = "./cotrack-data";
   }
   ctx.user = globals.user.has_value() ? *globals.user : OsUser();
+  ctx.key_file = globals.key_file.value_or("");
 
   int status = command->run(ctx, args);
   // Data that never reached stdout (a full disk, a closed pipe) is an error.

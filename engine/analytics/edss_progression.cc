@@ -39,7 +39,9 @@ std::vector<Visit> CollapseVisits(const std::vector<Observation>& trajectory) {
   return visits;
 }
 
-std::string FormatDays(double d) { return absl::StrFormat("%g", d); }
+std::string FormatDays(double d) {
+  return std::isinf(d) ? std::string("inf") : absl::StrFormat("%gd", d);
+}
 
 }  // namespace
 
@@ -67,7 +69,7 @@ absl::Status ValidateProgressionOptions(const ProgressionOptions& o) {
   if (o.tolerance_before_days >= static_cast<double>(o.confirm_days)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "tolerance before (", FormatDays(o.tolerance_before_days),
-        " days) must be shorter than the confirmation interval (", o.confirm_days, " days)"));
+        ") must be shorter than the confirmation interval (", o.confirm_days, " days)"));
   }
   if (o.relapse_window_days < 0) {
     return absl::InvalidArgumentError(
@@ -82,17 +84,17 @@ absl::Status ValidateProgressionOptions(const ProgressionOptions& o) {
 }
 
 std::string DescribeProgressionOptions(const ProgressionOptions& o) {
-  return absl::StrCat(
-      "rule=", EdssRuleName(o.rule), " confirm=", o.confirm_days, "d tolerance=-",
-      FormatDays(o.tolerance_before_days), "d/+", FormatDays(o.tolerance_after_days),
-      "d baseline=", BaselineSchemeName(o.baseline),
-      " intermediate=", o.require_intermediate ? "required" : "not-required",
-      " unconfirmed-last=", o.count_unconfirmed_last ? "counted" : "ignored",
-      " relapse-window=", o.relapse_window_days, "d relapse-associated=", o.relapse_associated_days,
-      "d start=", o.from_index_date ? "index-date" : "first-visit",
-      o.baseline_options.lookback_days.has_value()
-          ? absl::StrCat(" lookback=", *o.baseline_options.lookback_days, "d")
-          : std::string());
+  return absl::StrCat("rule=", EdssRuleName(o.rule), " confirm=", o.confirm_days, "d tolerance=-",
+                      FormatDays(o.tolerance_before_days), "/+", FormatDays(o.tolerance_after_days),
+                      " baseline=", BaselineSchemeName(o.baseline),
+                      " intermediate=", o.require_intermediate ? "required" : "not-required",
+                      " unconfirmed-last=", o.count_unconfirmed_last ? "counted" : "ignored",
+                      " relapse-window=", o.relapse_window_days,
+                      "d relapse-associated=", o.relapse_associated_days,
+                      "d start=", o.from_index_date ? "index-date" : "first-visit",
+                      o.baseline_options.lookback_days.has_value()
+                          ? absl::StrCat(" lookback=", *o.baseline_options.lookback_days, "d")
+                          : std::string());
 }
 
 absl::StatusOr<ProgressionResult> DetectEdssProgression(const Patient& patient,
@@ -114,6 +116,7 @@ absl::StatusOr<ProgressionResult> DetectEdssProgression(const Patient& patient,
     BaselineResult bl = FindBaseline(patient, trajectory, options.baseline_options);
     if (bl.status != BaselineStatus::kFound || bl.observation->comparator != Comparator::kNone) {
       result.start = "no baseline on or before the index date";
+      result.analysed = false;
       return result;
     }
     const int64_t bl_day = bl.observation->time.day();

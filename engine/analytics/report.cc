@@ -118,7 +118,7 @@ absl::StatusOr<std::string> ProgressionTableHtml(Database& db, const Series& ser
     absl::StatusOr<ProgressionResult> r = DetectEdssProgression(
         p, t, rel == relapses.end() ? std::vector<CivilTime>{} : rel->second, options.progression);
     if (!r.ok()) return r.status();
-    if (r->start == "no baseline on or before the index date") continue;
+    if (!r->analysed) continue;
     ++c.analysed;
     bool w = false, i = false;
     for (const ProgressionEvent& e : r->events) {

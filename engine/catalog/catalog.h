@@ -35,7 +35,8 @@ class Catalog {
   // Starts with the built-ins.
   Catalog();
 
-  // nullptr when unknown.
+  // nullptr when unknown. Entries are never removed or moved: a returned
+  // pointer stays valid for the catalog's lifetime.
   const CatalogEntry* Find(absl::string_view code) const;
   const CatalogEntry* FindById(uint32_t id) const;
 

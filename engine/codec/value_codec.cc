@@ -33,6 +33,11 @@ void StoreLE32(std::string* out, uint32_t v) {
 
 size_t Padded(size_t n) { return (n + 7) & ~size_t{7}; }
 
+// "WHAT: " in messages, or nothing for an empty name. Called on errors only.
+std::string Named(absl::string_view what) {
+  return what.empty() ? std::string() : absl::StrCat(what, ": ");
+}
+
 // FlatBuffers reads scalars in place, so a record that sits at a misaligned
 // address (block cache data has no alignment promise) is copied first.
 class Aligned {
@@ -92,28 +97,30 @@ const T* Verified(const Aligned& a) {
 
 absl::Status SplitRecords(absl::string_view log, absl::string_view what,
                           std::vector<absl::string_view>* records) {
+  // Messages read "WHAT: problem", or just the problem when the caller names
+  // the record itself (hot paths build that name only on error).
   records->clear();
   size_t pos = 0;
   while (pos < log.size()) {
     if (log.size() - pos < kHeader) {
       return absl::DataLossError(
-          absl::StrCat(what, ": truncated record header at byte ", pos, " (damaged data)"));
+          absl::StrCat(Named(what), "truncated record header at byte ", pos, " (damaged data)"));
     }
     const uint32_t n = LoadLE32(log.data() + pos);
     const uint32_t crc = LoadLE32(log.data() + pos + 4);
     if (n == 0 || log.size() - pos - kHeader < Padded(n)) {
       return absl::DataLossError(
-          absl::StrCat(what, ": bad record length ", n, " at byte ", pos, " (damaged data)"));
+          absl::StrCat(Named(what), "bad record length ", n, " at byte ", pos, " (damaged data)"));
     }
     absl::string_view body = log.substr(pos + kHeader, n);
     if (crc32c::Mask(crc32c::Value(body.data(), body.size())) != crc) {
       return absl::DataLossError(
-          absl::StrCat(what, ": checksum mismatch in record at byte ", pos, " (damaged data)"));
+          absl::StrCat(Named(what), "checksum mismatch in record at byte ", pos, " (damaged data)"));
     }
     for (size_t i = pos + kHeader + n; i < pos + kHeader + Padded(n); ++i) {
       if (log[i] != '\0') {
         return absl::DataLossError(
-            absl::StrCat(what, ": non-zero padding after record at byte ", pos, " (damaged data)"));
+            absl::StrCat(Named(what), "non-zero padding after record at byte ", pos, " (damaged data)"));
       }
     }
     records->push_back(body);
@@ -150,13 +157,14 @@ bool SameChunk(const Observation& a, const Observation& b) {
 // Encodes versions[begin, end), which share recorded time and provenance.
 std::string EncodeChunk(absl::Span<const Observation> v, size_t begin, size_t end) {
   const size_t n = end - begin;
-  std::vector<int64_t> time, line;
-  std::vector<uint32_t> version, original_end, visit_end, item_end;
+  std::vector<int64_t> time;
+  std::vector<uint32_t> version, line, original_end, visit_end, item_end;
   std::vector<double> value, items;
   std::vector<uint8_t> flags, unit_index;
   std::vector<std::string> units;
   std::string original_text, visit_text;
   bool any_line = false, any_visit = false, any_unit = false, any_items = false;
+  bool any_correction = false;
   time.reserve(n);
   version.reserve(n);
   value.reserve(n);
@@ -165,9 +173,11 @@ std::string EncodeChunk(absl::Span<const Observation> v, size_t begin, size_t en
     const Observation& o = v[i];
     time.push_back(o.time.seconds);
     version.push_back(o.version);
+    any_correction |= o.version != 1;
     value.push_back(o.value);
     flags.push_back(Flags(o));
-    line.push_back(o.provenance.line);
+    // Lines past 4 billion do not occur in files we can import; saturate.
+    line.push_back(static_cast<uint32_t>(std::min<int64_t>(o.provenance.line, UINT32_MAX)));
     any_line |= o.provenance.line != 0;
     original_text += o.original_value;
     original_end.push_back(static_cast<uint32_t>(original_text.size()));
@@ -192,7 +202,7 @@ std::string EncodeChunk(absl::Span<const Observation> v, size_t begin, size_t en
   auto user = b.CreateString(first.provenance.user);
   auto reason = first.provenance.reason.empty() ? 0 : b.CreateString(first.provenance.reason);
   auto time_v = b.CreateVector(time);
-  auto version_v = b.CreateVector(version);
+  auto version_v = any_correction ? b.CreateVector(version) : 0;
   auto value_v = b.CreateVector(value);
   auto flags_v = b.CreateVector(flags);
   auto line_v = any_line ? b.CreateVector(line) : 0;
@@ -210,7 +220,7 @@ std::string EncodeChunk(absl::Span<const Observation> v, size_t begin, size_t en
   cb.add_user(user);
   if (!first.provenance.reason.empty()) cb.add_reason(reason);
   cb.add_time(time_v);
-  cb.add_version(version_v);
+  if (any_correction) cb.add_version(version_v);
   cb.add_value(value_v);
   cb.add_flags(flags_v);
   if (any_line) cb.add_line(line_v);
@@ -247,12 +257,13 @@ bool ValidEnds(const V* ends, size_t n, size_t limit) {
 
 // The chunk's vectors agree in length and every index points inside.
 bool ConsistentChunk(const fb::ObservationChunk* c) {
-  if (c->time() == nullptr || c->version() == nullptr || c->value() == nullptr ||
-      c->flags() == nullptr || c->original_end() == nullptr) {
+  if (c->time() == nullptr || c->value() == nullptr || c->flags() == nullptr ||
+      c->original_end() == nullptr) {
     return false;
   }
   const size_t n = c->time()->size();
-  if (c->version()->size() != n || c->value()->size() != n || c->flags()->size() != n) return false;
+  if (c->value()->size() != n || c->flags()->size() != n) return false;
+  if (c->version() != nullptr && c->version()->size() != n) return false;
   if (c->line() != nullptr && c->line()->size() != n) return false;
   const size_t text = c->original_text() ? c->original_text()->size() : 0;
   if (!ValidEnds(c->original_end(), n, text)) return false;
@@ -301,6 +312,7 @@ absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view 
   std::vector<absl::string_view> records;
   absl::Status s = SplitRecords(log, what, &records);
   if (!s.ok()) return s;
+  chunks_.reserve(records.size());
   for (absl::string_view record : records) {
     const uint8_t* data = reinterpret_cast<const uint8_t*>(record.data());
     if (reinterpret_cast<uintptr_t>(data) % 8 != 0) {
@@ -311,18 +323,19 @@ absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view 
     flatbuffers::Verifier v(data, record.size(), /*max_depth=*/8, /*max_tables=*/64);
     if (!v.VerifyBuffer<fb::ObservationChunk>(nullptr)) {
       return absl::DataLossError(absl::StrCat(
-          what, ": stored observation record failed FlatBuffers verification (damaged data)"));
+          Named(what), "stored observation record failed FlatBuffers verification (damaged data)"));
     }
     const auto* c = flatbuffers::GetRoot<fb::ObservationChunk>(data);
     if (!ConsistentChunk(c)) {
       return absl::DataLossError(
-          absl::StrCat(what, ": stored observation record is inconsistent (damaged data)"));
+          absl::StrCat(Named(what), "stored observation record is inconsistent (damaged data)"));
     }
     const uint32_t chunk = static_cast<uint32_t>(chunks_.size());
     chunks_.push_back(c);
     const uint32_t n = c->time()->size();
+    entries_.reserve(entries_.size() + n);
     for (uint32_t i = 0; i < n; ++i) {
-      entries_.push_back(Entry{c->time()->Get(i), c->version()->Get(i),
+      entries_.push_back(Entry{c->time()->Get(i), c->version() ? c->version()->Get(i) : 1u,
                                static_cast<ObservationStatus>(c->flags()->Get(i) & kStatusMask),
                                chunk, i});
     }

@@ -52,6 +52,7 @@ absl::StatusOr<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& 
   so.create_if_missing = options.create_if_missing && !options.read_only;
   so.read_only = options.read_only;
   so.block_cache_bytes = options.block_cache_bytes;
+  so.row_cache_bytes = options.row_cache_bytes;
   so.encryption_key_file = options.encryption_key_file;
   COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(path, so));
   std::unique_ptr<DatabaseImpl> db(new DatabaseImpl(std::move(store), options));
@@ -128,9 +129,9 @@ uint32_t DatabaseImpl::PatientNum(absl::string_view id) const {
   return it == patient_nums_.end() ? 0 : it->second;
 }
 
-absl::StatusOr<CatalogEntry> DatabaseImpl::FindMeasure(absl::string_view code) const {
+absl::StatusOr<const CatalogEntry*> DatabaseImpl::FindMeasure(absl::string_view code) const {
   std::shared_lock lock(mu_);
-  if (const CatalogEntry* e = catalog_.Find(code)) return *e;
+  if (const CatalogEntry* e = catalog_.Find(code)) return e;
   std::vector<std::string> codes;
   for (const CatalogEntry* e : catalog_.All()) codes.push_back(e->def.code);
   return absl::NotFoundError(absl::StrCat("unknown measure \"", code,

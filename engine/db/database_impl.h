@@ -58,7 +58,8 @@ class DatabaseImpl : public Database {
   // The patient number of `id`, or 0 when unknown (numbers start at 1).
   uint32_t PatientNum(absl::string_view id) const;
   // Catalog lookup under the catalog lock; NotFound names the known codes.
-  absl::StatusOr<CatalogEntry> FindMeasure(absl::string_view code) const;
+  // Entries are never removed or moved, so the pointer stays valid.
+  absl::StatusOr<const CatalogEntry*> FindMeasure(absl::string_view code) const;
 
   // All versions of one series as of `view`.
   absl::Status ReadSeries(const ReadView* view, uint32_t patient_num, const std::string& patient,

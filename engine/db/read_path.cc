@@ -13,11 +13,6 @@
 namespace cotrack {
 namespace {
 
-// Names a series in damage reports.
-std::string SeriesWhat(const CatalogEntry& measure, absl::string_view patient) {
-  return absl::StrCat("series ", measure.def.code, " of patient \"", patient, "\"");
-}
-
 absl::Status UnknownPatient(absl::string_view id) {
   return absl::NotFoundError(absl::StrCat("unknown patient \"", id, "\""));
 }
@@ -33,8 +28,7 @@ absl::Status DatabaseImpl::ReadSeries(const ReadView* view, uint32_t patient_num
                            store_->Get(view, Family::kSeries,
                                        keys::SeriesKey(measure.id, patient_num), &log));
   if (!found) return absl::OkStatus();
-  return DecodeSeries(log, SeriesWhat(measure, patient),
-                      SeriesNames{patient, measure.def.code, measure.def.unit}, versions);
+  return DecodeSeries(log, SeriesNames{patient, measure.def.code, measure.def.unit}, versions);
 }
 
 absl::Status DatabaseImpl::ReadCurrent(const ReadView* view, uint32_t patient_num,
@@ -45,8 +39,7 @@ absl::Status DatabaseImpl::ReadCurrent(const ReadView* view, uint32_t patient_nu
                            store_->Get(view, Family::kSeries,
                                        keys::SeriesKey(measure.id, patient_num), &log));
   if (!found) return absl::OkStatus();
-  return ReadCurrentValues(log, SeriesWhat(measure, patient),
-                           SeriesNames{patient, measure.def.code, measure.def.unit}, from, to,
+  return ReadCurrentValues(log, SeriesNames{patient, measure.def.code, measure.def.unit}, from, to,
                            /*include_retracted=*/false, out);
 }
 
@@ -82,7 +75,8 @@ std::vector<CatalogEntry> DatabaseImpl::MeasuresByCode() const {
 absl::StatusOr<std::vector<Observation>> DatabaseImpl::CurrentSeries(absl::string_view patient,
                                                                      absl::string_view measure,
                                                                      int64_t from, int64_t to) {
-  COTRACK_ASSIGN_OR_RETURN(CatalogEntry m, FindMeasure(measure));
+  COTRACK_ASSIGN_OR_RETURN(const CatalogEntry* entry, FindMeasure(measure));
+  const CatalogEntry& m = *entry;
   const uint32_t num = PatientNum(patient);
   if (num == 0) return UnknownPatient(patient);
   std::vector<Observation> out;
@@ -151,7 +145,8 @@ absl::StatusOr<std::vector<Observation>> DatabaseImpl::Visit(absl::string_view p
 absl::StatusOr<std::vector<Observation>> DatabaseImpl::History(absl::string_view patient,
                                                                absl::string_view measure,
                                                                CivilTime time) {
-  COTRACK_ASSIGN_OR_RETURN(CatalogEntry m, FindMeasure(measure));
+  COTRACK_ASSIGN_OR_RETURN(const CatalogEntry* entry, FindMeasure(measure));
+  const CatalogEntry& m = *entry;
   const uint32_t num = PatientNum(patient);
   if (num == 0) return UnknownPatient(patient);
   std::vector<Observation> versions;
@@ -203,8 +198,8 @@ absl::StatusOr<std::vector<Patient>> DatabaseImpl::ListPatients() {
 }
 
 absl::StatusOr<MeasureDefinition> DatabaseImpl::GetMeasure(absl::string_view code) {
-  COTRACK_ASSIGN_OR_RETURN(CatalogEntry e, FindMeasure(code));
-  return e.def;
+  COTRACK_ASSIGN_OR_RETURN(const CatalogEntry* e, FindMeasure(code));
+  return e->def;
 }
 
 absl::StatusOr<std::vector<MeasureDefinition>> DatabaseImpl::ListMeasures() {
@@ -215,7 +210,8 @@ absl::StatusOr<std::vector<MeasureDefinition>> DatabaseImpl::ListMeasures() {
 }
 
 absl::Status DatabaseImpl::ForEachSeries(absl::string_view measure, const SeriesVisitor& fn) {
-  COTRACK_ASSIGN_OR_RETURN(CatalogEntry m, FindMeasure(measure));
+  COTRACK_ASSIGN_OR_RETURN(const CatalogEntry* entry, FindMeasure(measure));
+  const CatalogEntry& m = *entry;
   auto view = store_->NewReadView();
   const std::string start = keys::MeasurePrefix(m.id);
   const std::string end = keys::MeasurePrefix(m.id + 1);
@@ -239,8 +235,7 @@ absl::Status DatabaseImpl::ForEachSeries(absl::string_view measure, const Series
         }
         const Patient& patient = patient_versions.back();
         current.clear();
-        inner = ReadCurrentValues(log, SeriesWhat(m, patient.id),
-                                  SeriesNames{patient.id, m.def.code, m.def.unit},
+        inner = ReadCurrentValues(log, SeriesNames{patient.id, m.def.code, m.def.unit},
                                   std::numeric_limits<int64_t>::min(),
                                   std::numeric_limits<int64_t>::max(), false, &current);
         if (!inner.ok()) return false;

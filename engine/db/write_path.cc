@@ -126,8 +126,8 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
     ValidatedValue value;
   };
   // Each distinct measure is looked up once; rows point at the copy here.
-  std::map<std::string, absl::StatusOr<CatalogEntry>, std::less<>> measures;
-  auto measure_of = [&](const std::string& code) -> const absl::StatusOr<CatalogEntry>& {
+  std::map<std::string, absl::StatusOr<const CatalogEntry*>, std::less<>> measures;
+  auto measure_of = [&](const std::string& code) -> const absl::StatusOr<const CatalogEntry*>& {
     auto it = measures.find(code);
     if (it == measures.end()) it = measures.emplace(code, FindMeasure(code)).first;
     return it->second;
@@ -140,17 +140,17 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
       errors.Add(in.provenance, s.message());
       ok = false;
     }
-    const absl::StatusOr<CatalogEntry>& measure = measure_of(in.measure);
+    const absl::StatusOr<const CatalogEntry*>& measure = measure_of(in.measure);
     if (!measure.ok()) {
       errors.Add(in.provenance, FieldError("measure", in.measure, measure.status().message()));
       continue;
     }
-    auto value = ValidateObservation(measure->def, in);
+    auto value = ValidateObservation((*measure)->def, in);
     if (!value.ok()) {
       errors.Add(in.provenance, value.status().message());
       continue;
     }
-    if (ok) prepared.push_back({&in, &*measure, *std::move(value)});
+    if (ok) prepared.push_back({&in, *measure, *std::move(value)});
   }
   for (const Patient& p : batch.patients()) {
     if (absl::Status s = ValidatePatientId(p.id); !s.ok()) errors.Add(p.provenance, s.message());
@@ -159,7 +159,7 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
     if (r.provenance.reason.empty()) {
       errors.Add(r.provenance, FieldError("reason", "", "why the value is retracted"));
     }
-    const absl::StatusOr<CatalogEntry>& measure = measure_of(r.measure);
+    const absl::StatusOr<const CatalogEntry*>& measure = measure_of(r.measure);
     if (!measure.ok()) errors.Add(r.provenance, measure.status().message());
   }
   if (!errors.empty()) return errors.ToStatus();
@@ -265,7 +265,7 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
                                               r.patient, "\"; nothing was written"));
     }
     COTRACK_ASSIGN_OR_RETURN(PendingPatient * pp, patient_state(r.patient));
-    COTRACK_ASSIGN_OR_RETURN(PendingSeries * ps, series_state(*pp, r.patient, *measure_of(r.measure)));
+    COTRACK_ASSIGN_OR_RETURN(PendingSeries * ps, series_state(*pp, r.patient, **measure_of(r.measure)));
     const Observation* latest = ps->LatestAt(r.time.seconds);
     if (latest == nullptr) {
       return absl::NotFoundError(absl::StrCat(Where(r.provenance), ": no ", r.measure,

@@ -42,8 +42,7 @@ BackupInfo ToInfo(const BackupSummary& s) {
 
 }  // namespace
 
-absl::StatusOr<BackupInfo> BackupDatabase(const std::string& db_path,
-                                          const std::string& backup_dir,
+absl::StatusOr<BackupInfo> BackupDatabase(const std::string& db_path, const std::string& backup_dir,
                                           const Options& options) {
   absl::Status last_error;
   for (int attempt = 0; attempt < kMaintenanceAttempts; ++attempt) {
@@ -65,8 +64,7 @@ absl::StatusOr<BackupInfo> BackupDatabase(const std::string& db_path,
       const bool kept = std::includes(logs_after.begin(), logs_after.end(), logs_before.begin(),
                                       logs_before.end());
       if (kept) return ToInfo(*made);
-      COTRACK_RETURN_IF_ERROR(
-          DeleteStoreBackup(backup_dir, made->id, options.encryption_key_file));
+      COTRACK_RETURN_IF_ERROR(DeleteStoreBackup(backup_dir, made->id, options.encryption_key_file));
       last_error = absl::AbortedError("the writer retired a write-ahead log during the backup");
       continue;
     }
@@ -74,8 +72,8 @@ absl::StatusOr<BackupInfo> BackupDatabase(const std::string& db_path,
     if (!absl::IsAborted(last_error) && !IsVanishedFile(last_error)) return last_error;
   }
   return absl::AbortedError(absl::StrCat("backup of ", db_path, " gave up after ",
-                                         kMaintenanceAttempts, " attempts: ",
-                                         last_error.message()));
+                                         kMaintenanceAttempts,
+                                         " attempts: ", last_error.message()));
 }
 
 absl::StatusOr<std::vector<BackupInfo>> VerifyBackups(const std::string& backup_dir,
@@ -88,19 +86,18 @@ absl::StatusOr<std::vector<BackupInfo>> VerifyBackups(const std::string& backup_
 }
 
 absl::StatusOr<BackupInfo> RestoreBackup(const std::string& backup_dir,
-                                         const std::string& new_db_path,
-                                         const Options& options) {
+                                         const std::string& new_db_path, const Options& options) {
   COTRACK_ASSIGN_OR_RETURN(BackupSummary restored, RestoreStoreBackup(backup_dir, new_db_path,
-                                                                     options.encryption_key_file));
+                                                                      options.encryption_key_file));
   // A restore is only done when the result is known good.
   COTRACK_ASSIGN_OR_RETURN(CheckReport report, CheckDatabase(new_db_path, options));
   if (!report.ok()) {
     const CheckProblem& p = report.problems.front();
-    return absl::DataLossError(absl::StrCat(
-        "restored backup ", restored.id, " into ", new_db_path, ", but it is damaged: ",
-        report.problems.size() + report.problems_not_listed, " problems, first: ", p.family,
-        p.key.empty() ? "" : absl::StrCat(" ", p.key), ": ", p.message,
-        " (run 'cotrack check' on it for the list)"));
+    return absl::DataLossError(
+        absl::StrCat("restored backup ", restored.id, " into ", new_db_path,
+                     ", but it is damaged: ", report.problems.size() + report.problems_not_listed,
+                     " problems, first: ", p.family, p.key.empty() ? "" : absl::StrCat(" ", p.key),
+                     ": ", p.message, " (run 'cotrack check' on it for the list)"));
   }
   return ToInfo(restored);
 }

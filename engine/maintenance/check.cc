@@ -90,7 +90,8 @@ absl::Status CheckMeta(Store& store, const ReadView* view, Problems& problems,
     COTRACK_RETURN_IF_ERROR(found.status());
     if (!*found) {
       if (std::string(f.key) == "format_version") {
-        problems.Add("meta", f.key, "", "missing: this is not a cotrack database, or it is damaged");
+        problems.Add("meta", f.key, "",
+                     "missing: this is not a cotrack database, or it is damaged");
       }
       continue;  // a counter not written yet keeps its initial value
     }
@@ -148,15 +149,15 @@ absl::Status CheckStore(Store& store, CheckReport* report) {
         }
         const uint32_t num = keys::DecodeU32(value);
         if (num == 0 || num >= counters.next_patient_num) {
-          problems.Add("patient_ids", last, id,
-                       absl::StrCat("patient number ", num, " outside 1..",
-                                    counters.next_patient_num - 1));
+          problems.Add(
+              "patient_ids", last, id,
+              absl::StrCat("patient number ", num, " outside 1..", counters.next_patient_num - 1));
         }
         auto [it, inserted] = id_of_num.emplace(num, id);
         if (!inserted) {
-          problems.Add("patient_ids", last, id,
-                       absl::StrCat("patient number ", num, " is also that of \"", it->second,
-                                    "\""));
+          problems.Add(
+              "patient_ids", last, id,
+              absl::StrCat("patient number ", num, " is also that of \"", it->second, "\""));
         }
         return true;
       },
@@ -298,7 +299,7 @@ absl::Status CheckStore(Store& store, CheckReport* report) {
                        absl::StrCat("refers to patient record ", num, ", which does not exist"));
         }
         static const std::string kNoUnit;
-        absl::Status s = DecodeSeries(log, skey, SeriesNames{patient, code, kNoUnit}, &versions);
+        absl::Status s = DecodeSeries(log, SeriesNames{patient, code, kNoUnit}, &versions);
         if (!s.ok()) {
           problems.Add("series", skey, patient, std::string(s.message()));
           return true;
@@ -360,8 +361,8 @@ absl::Status CheckStore(Store& store, CheckReport* report) {
       &last, problems));
   if (expected_seq > counters.next_audit_seq) {
     problems.Add("meta", "next_audit_seq", "",
-                 absl::StrCat("is ", counters.next_audit_seq, " but audit entry ",
-                              expected_seq - 1, " exists"));
+                 absl::StrCat("is ", counters.next_audit_seq, " but audit entry ", expected_seq - 1,
+                              " exists"));
   } else if (expected_seq < counters.next_audit_seq) {
     problems.Add("audit", "", "",
                  absl::StrCat("entries ", expected_seq, "..", counters.next_audit_seq - 1,
@@ -382,9 +383,9 @@ absl::StatusOr<CheckReport> CheckUnopenable(const std::string& path, const Optio
                                             const absl::Status& open_error) {
   CheckReport report;
   Problems problems(&report);
-  problems.Add("database", path, "",
-               absl::StrCat("cannot be opened, so its records were not checked: ",
-                            open_error.message()));
+  problems.Add(
+      "database", path, "",
+      absl::StrCat("cannot be opened, so its records were not checked: ", open_error.message()));
   std::vector<TableFileDamage> damaged;
   COTRACK_RETURN_IF_ERROR(VerifyTableFilesInDirectory(path, options.encryption_key_file, &damaged,
                                                       &report.table_files));

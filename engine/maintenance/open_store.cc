@@ -20,6 +20,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStoreReadOnly(const std::string& path
   so.create_if_missing = false;
   so.read_only = true;
   so.block_cache_bytes = 8 << 20;  // a check reads everything once
+  so.row_cache_bytes = 0;
   so.encryption_key_file = options.encryption_key_file;
   // Opening lists the writer's current files, then opens each: a compaction
   // in between removes one, and RocksDB calls that corruption. Only a file

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "absl/strings/str_cat.h"
 #include "codec/value_codec.h"
 
 namespace cotrack {
@@ -24,6 +25,12 @@ std::vector<Entry> Ordered(const codec::ObservationLogView& view) {
   return entries;
 }
 
+// The series' name is only formatted when something is wrong with it.
+absl::Status Damaged(const SeriesNames& names, const absl::Status& s) {
+  return absl::DataLossError(absl::StrCat("series ", names.measure, " of patient \"",
+                                          names.patient, "\": ", s.message()));
+}
+
 void Stamp(const SeriesNames& names, Observation* o) {
   o->patient = names.patient;
   o->measure = names.measure;
@@ -32,11 +39,11 @@ void Stamp(const SeriesNames& names, Observation* o) {
 
 }  // namespace
 
-absl::Status DecodeSeries(absl::string_view log, absl::string_view what, const SeriesNames& names,
+absl::Status DecodeSeries(absl::string_view log, const SeriesNames& names,
                           std::vector<Observation>* versions) {
   codec::ObservationLogView view;
-  absl::Status s = view.Parse(log, what);
-  if (!s.ok()) return s;
+  absl::Status s = view.Parse(log, "");
+  if (!s.ok()) return Damaged(names, s);
   const std::vector<Entry> entries = Ordered(view);
   versions->clear();
   versions->resize(entries.size());
@@ -47,13 +54,13 @@ absl::Status DecodeSeries(absl::string_view log, absl::string_view what, const S
   return absl::OkStatus();
 }
 
-absl::Status ReadCurrentValues(absl::string_view log, absl::string_view what,
-                               const SeriesNames& names, int64_t from, int64_t to,
-                               bool include_retracted, std::vector<Observation>* out) {
+absl::Status ReadCurrentValues(absl::string_view log, const SeriesNames& names, int64_t from,
+                               int64_t to, bool include_retracted, std::vector<Observation>* out) {
   codec::ObservationLogView view;
-  absl::Status s = view.Parse(log, what);
-  if (!s.ok()) return s;
+  absl::Status s = view.Parse(log, "");
+  if (!s.ok()) return Damaged(names, s);
   const std::vector<Entry> entries = Ordered(view);
+  out->reserve(out->size() + entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
     const bool current = i + 1 == entries.size() || entries[i + 1].time != e.time;

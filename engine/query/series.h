@@ -20,17 +20,17 @@ struct SeriesNames {
   const std::string& unit;
 };
 
-// Every version in `log`, ordered by (time, version). DataLoss on any damaged
-// record (`what` names the series in the message).
-absl::Status DecodeSeries(absl::string_view log, absl::string_view what, const SeriesNames& names,
+// Every version in `log`, ordered by (time, version). DataLoss naming the
+// series on any damaged record.
+absl::Status DecodeSeries(absl::string_view log, const SeriesNames& names,
                           std::vector<Observation>* versions);
 
 // The current (highest) version of each observation time within [from, to]
 // (inclusive seconds), oldest first, appended to `out`. Versions marked
 // entered-in-error are left out unless `include_retracted`. Only the returned
 // versions are copied out of the log.
-absl::Status ReadCurrentValues(absl::string_view log, absl::string_view what,
-                               const SeriesNames& names, int64_t from, int64_t to,
+absl::Status ReadCurrentValues(absl::string_view log, const SeriesNames& names, int64_t from,
+                               int64_t to,
                                bool include_retracted, std::vector<Observation>* out);
 
 // Inclusive seconds bounds of a range; a date-only `to` covers its whole day.

@@ -30,8 +30,8 @@
 namespace cotrack {
 namespace {
 
-constexpr size_t kKeySize = 32;     // AES-256
-constexpr size_t kBlockSize = 16;   // AES block
+constexpr size_t kKeySize = 32;       // AES-256
+constexpr size_t kBlockSize = 16;     // AES block
 constexpr size_t kPrefixSize = 4096;  // one page per file, RocksDB's advice
 // File prefix: magic | IV | key check | zeros.
 constexpr char kMagic[] = "cotrack-aes256c1";  // 16 bytes
@@ -70,9 +70,9 @@ bool Exists(const std::string& path) {
         absl::StrFormat("%04o", st.st_mode & 07777), "); make it private: chmod 600 ", key_file));
   }
   if (st.st_size > 1024) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "key file ", key_file, " has ", st.st_size,
-        " bytes (expected 32 random bytes, or 64 hexadecimal digits)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("key file ", key_file, " has ", st.st_size,
+                     " bytes (expected 32 random bytes, or 64 hexadecimal digits)"));
   }
   std::string raw = ReadSmallFile(key_file);
   if (raw.size() == kKeySize) return raw;
@@ -138,7 +138,7 @@ class AesCtrStream : public rocksdb::BlockAccessCipherStream {
       add = (add >> 8) + (sum >> 8);
     }
     std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
-                                                                         &EVP_CIPHER_CTX_free);
+                                                                        &EVP_CIPHER_CTX_free);
     if (ctx == nullptr ||
         EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_ctr(), nullptr,
                            reinterpret_cast<const unsigned char*>(key_.data()), counter) != 1) {
@@ -204,8 +204,8 @@ class AesCtrProvider : public rocksdb::EncryptionProvider {
       return rocksdb::Status::InvalidArgument(
           absl::StrCat(fname, " was encrypted with a different key"));
     }
-    *result = std::make_unique<AesCtrStream>(
-        key_, std::string(prefix.data() + kBlockSize, kBlockSize));
+    *result =
+        std::make_unique<AesCtrStream>(key_, std::string(prefix.data() + kBlockSize, kBlockSize));
     return rocksdb::Status::OK();
   }
 
@@ -251,6 +251,20 @@ std::string MarkerText(const std::string& key) {
 
 }  // namespace
 
+absl::Status EnsureEncryptionMarker(const std::string& dir, const std::string& key_file) {
+  const std::string marker = absl::StrCat(dir, "/", kEncryptionMarker);
+  if (Exists(marker)) return absl::OkStatus();
+#ifndef COTRACK_HAVE_OPENSSL
+  (void)key_file;
+  return absl::UnimplementedError(
+      "encryption at rest is not available: this cotrack was built without OpenSSL");
+#else
+  absl::StatusOr<std::string> key = LoadKey(key_file);
+  if (!key.ok()) return key.status();
+  return WriteMarker(marker, MarkerText(*key));
+#endif
+}
+
 bool EncryptionAvailable() {
 #ifdef COTRACK_HAVE_OPENSSL
   return true;
@@ -265,9 +279,10 @@ absl::StatusOr<rocksdb::Env*> FileEnvForDirectory(const std::string& dir,
   const bool encrypted = Exists(marker);
   if (key_file.empty()) {
     if (encrypted) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          dir, " is encrypted: give its key file (cotrack --key-file FILE, or "
-               "Options::encryption_key_file)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(dir,
+                       " is encrypted: give its key file (cotrack --key-file FILE, or "
+                       "Options::encryption_key_file)"));
     }
     return PrivateFileEnv();
   }
@@ -280,14 +295,16 @@ absl::StatusOr<rocksdb::Env*> FileEnvForDirectory(const std::string& dir,
   if (!key.ok()) return key.status();
   if (encrypted) {
     const std::string text = ReadSmallFile(marker);
-    if (!absl::StrContains(text, absl::StrCat("key-check: ", absl::BytesToHexString(KeyCheck(*key))))) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          dir, " was encrypted with a different key than the one in ", key_file));
+    if (!absl::StrContains(text,
+                           absl::StrCat("key-check: ", absl::BytesToHexString(KeyCheck(*key))))) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(dir, " was encrypted with a different key than the one in ", key_file));
     }
   } else if (HoldsData(dir)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        dir, " is not encrypted; open it without a key file (to encrypt it, back it up and "
-             "restore the backup with a key file)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(dir,
+                     " is not encrypted; open it without a key file (to encrypt it, back it up and "
+                     "restore the backup with a key file)"));
   } else if (create) {
     if (absl::Status s = WriteMarker(marker, MarkerText(*key)); !s.ok()) return s;
   }

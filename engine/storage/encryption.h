@@ -28,6 +28,10 @@ constexpr char kEncryptionMarker[] = "COTRACK-ENCRYPTED";
 absl::StatusOr<rocksdb::Env*> FileEnvForDirectory(const std::string& dir,
                                                   const std::string& key_file, bool create);
 
+// Writes the marker of key `key_file` into `dir` when it has none (restore
+// empties the directory it restores into, marker included).
+absl::Status EnsureEncryptionMarker(const std::string& dir, const std::string& key_file);
+
 // True when this build can encrypt (it was built with OpenSSL).
 bool EncryptionAvailable();
 

@@ -4,10 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-
-#include <algorithm>
 #include <memory>
 
 #include "absl/strings/match.h"
@@ -44,9 +43,9 @@ rocksdb::IOStatus MakePrivate(const rocksdb::IOStatus& created, const std::strin
                               mode_t mode) {
   if (!created.ok()) return created;
   if (::chmod(path.c_str(), mode) != 0) {
-    return rocksdb::IOStatus::IOError(
-        absl::StrCat("cannot make ", path, " private (chmod ", mode == 0700 ? "0700" : "0600",
-                     "): ", strerror(errno)));
+    return rocksdb::IOStatus::IOError(absl::StrCat("cannot make ", path, " private (chmod ",
+                                                   mode == 0700 ? "0700" : "0600",
+                                                   "): ", strerror(errno)));
   }
   return created;
 }
@@ -192,8 +191,8 @@ absl::Status VerifyTableFilesInDirectory(const std::string& db_dir, const std::s
   if (!env.ok()) return env.status();
   DIR* d = ::opendir(db_dir.c_str());
   if (d == nullptr) {
-    return absl::UnavailableError(absl::StrCat("cannot read directory ", db_dir, ": ",
-                                               strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot read directory ", db_dir, ": ", strerror(errno)));
   }
   std::vector<std::string> names;
   while (dirent* e = ::readdir(d)) {
@@ -329,8 +328,8 @@ absl::StatusOr<BackupSummary> RestoreStoreBackup(const std::string& backup_dir,
   rocksdb::BackupInfo info;
   rocksdb::Status latest = (*engine_or)->GetLatestBackupInfo(&info);
   if (!latest.ok()) {
-    return absl::NotFoundError(absl::StrCat("no good backup in ", backup_dir, ": ",
-                                            latest.ToString()));
+    return absl::NotFoundError(
+        absl::StrCat("no good backup in ", backup_dir, ": ", latest.ToString()));
   }
   if (absl::Status s = MakePrivateDir(db_dir); !s.ok()) return s;
   absl::StatusOr<rocksdb::Env*> db_env = FileEnvForDirectory(db_dir, key_file, /*create=*/true);
@@ -341,11 +340,14 @@ absl::StatusOr<BackupSummary> RestoreStoreBackup(const std::string& backup_dir,
   engine_or->reset();
   auto engine = OpenBackupDir(backup_dir, *backup_env, *db_env);
   if (!engine.ok()) return engine.status();
-  rocksdb::IOStatus s = (*engine)->RestoreDBFromBackup(rocksdb::RestoreOptions(),
-                                                       info.backup_id, db_dir, db_dir);
+  rocksdb::IOStatus s =
+      (*engine)->RestoreDBFromBackup(rocksdb::RestoreOptions(), info.backup_id, db_dir, db_dir);
   if (!s.ok()) {
-    return FromRocksStatus(s, absl::StrCat("restore backup ", info.backup_id, " of ", backup_dir,
-                                           " into ", db_dir));
+    return FromRocksStatus(
+        s, absl::StrCat("restore backup ", info.backup_id, " of ", backup_dir, " into ", db_dir));
+  }
+  if (!key_file.empty()) {
+    if (absl::Status m = EnsureEncryptionMarker(db_dir, key_file); !m.ok()) return m;
   }
   return Summarize(info);
 }

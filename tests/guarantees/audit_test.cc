@@ -105,7 +105,8 @@ TEST(AuditTest, TheCommandLineListsWhoDidWhat) {
   WriteFile(dir.File("obs.csv"),
             "patient,measure,date,value\nP1,edss,2024-01-01,2.0\nP2,edss,2024-01-01,3.5\n");
   WriteFile(dir.File("fix.csv"), "patient,measure,date,value\nP2,edss,2024-01-01,4.0\n");
-  ASSERT_EQ(RunCotrack({"--db", db, "--user", "carol", "import", dir.File("obs.csv")}).exit_code, 0);
+  ASSERT_EQ(RunCotrack({"--db", db, "--user", "carol", "import", dir.File("obs.csv")}).exit_code,
+            0);
   ASSERT_EQ(RunCotrack({"--db", db, "import", dir.File("fix.csv"), "--user=dave"}).exit_code, 0);
 
   testing::CommandResult all = RunCotrack({"--db", db, "audit", "--format", "csv"});
@@ -118,7 +119,8 @@ TEST(AuditTest, TheCommandLineListsWhoDidWhat) {
   ASSERT_EQ(p1.exit_code, 0) << p1.err;
   EXPECT_THAT(p1.out, HasSubstr("carol"));
   EXPECT_THAT(p1.out, Not(HasSubstr("dave")));
-  testing::CommandResult p2 = RunCotrack({"--db", db, "audit", "--patient", "P2", "--format", "json"});
+  testing::CommandResult p2 =
+      RunCotrack({"--db", db, "audit", "--patient", "P2", "--format", "json"});
   ASSERT_EQ(p2.exit_code, 0) << p2.err;
   EXPECT_THAT(p2.out, HasSubstr("\"user\":\"dave\""));
   EXPECT_THAT(p2.out, HasSubstr("\"corrected\":1"));

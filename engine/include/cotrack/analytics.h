@@ -3,10 +3,12 @@
 // cohort tables and derived values. Definitions: DESIGN.md "Follow-up
 // analytics".
 //
-// Everything except SummarizeCohort is a pure function of plain values
-// (Observation, Patient, MeasureDefinition), so it can be tested and reused
-// without a database. Every result carries the options that produced it so
-// that tools can print them next to the numbers.
+// The computations are pure functions of plain values (Observation, Patient,
+// MeasureDefinition), so they can be tested and reused without a database;
+// only SummarizeCohort, RelapseDatesFromMeasure, CohortChart and
+// BuildHtmlReport read a Database (each in one pass per measure via
+// ForEachSeries), and ReadRelapseCsv a file. Every result carries the options
+// that produced it so that tools can print them next to the numbers.
 //
 // Day arithmetic is on civil days (CivilTime::day()); the time of day of an
 // observation never matters for baselines, timepoints or confirmation.
@@ -258,6 +260,9 @@ struct ProgressionEvent {
 struct ProgressionResult {
   std::string patient;
   std::vector<ProgressionEvent> events;  // chronological, both kinds
+  // Whether the course could start: false when the patient has an index
+  // date but no EDSS on or before it (reported, no events).
+  bool analysed = true;
   // How the course started: "index-date baseline", "first visit (no index
   // date)", "first visit", or "no baseline on or before the index date".
   std::string start;

@@ -66,8 +66,7 @@ struct BackupInfo {
 // the moment it starts (write-ahead log included), consistent across
 // families. When the writer deletes a file mid-copy (compaction), the backup
 // is retried a few times, then fails with Aborted.
-absl::StatusOr<BackupInfo> BackupDatabase(const std::string& db_path,
-                                          const std::string& backup_dir,
+absl::StatusOr<BackupInfo> BackupDatabase(const std::string& db_path, const std::string& backup_dir,
                                           const Options& options = Options());
 
 // Checks every backup in `backup_dir` against the sizes and checksums

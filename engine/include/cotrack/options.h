@@ -12,8 +12,11 @@ struct Options {
   // Open for reading only. Several read-only openers may coexist with one
   // writer process; they see the data as of their open.
   bool read_only = false;
-  // Block cache for hot series, in bytes.
-  size_t block_cache_bytes = 64 << 20;
+  // Cache of uncompressed table blocks, in bytes.
+  size_t block_cache_bytes = 128 << 20;
+  // Cache of whole series values, in bytes (0: none). Repeated reads of the
+  // same patients skip table lookups entirely.
+  size_t row_cache_bytes = 64 << 20;
   // Who is writing, for provenance and the audit log; empty = the OS user.
   std::string user;
   // Encryption at rest (AES-256-CTR, see docs/OPERATIONS.md): the file

@@ -1,5 +1,6 @@
 // The analytics commands run as a user would: import msprog's toy data, then
 // `cotrack progression` and `cotrack summary`.
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -83,6 +84,27 @@ TEST_F(AnalyticsCliTest, ProgressionOnePatientWorseningOnly) {
   EXPECT_THAT(lines[0], HasSubstr("patient,event,date,value,baseline_date,baseline_value,"
                                   "confirmed_date,confirmed_value"));
   EXPECT_THAT(lines[1], HasSubstr("4,worsening,2022-07-19,5,2022-03-12,3.5,2022-10-05,5"));
+}
+
+TEST_F(AnalyticsCliTest, ProgressionFlagsReachTheRule) {
+  // Patient 6 (msprog, fixed reference 5.5): the rise to 6.0 at the last
+  // visit (2023-02-21) has nothing after it; it only counts on request.
+  std::vector<std::string> args = {"progression", "6",         "--rule",   "msprog",
+                                   "--event",     "worsening", "--format", "csv"};
+  CommandResult ignored = Cotrack(args);
+  ASSERT_EQ(ignored.exit_code, 0) << ignored.err;
+  EXPECT_EQ(std::count(ignored.out.begin(), ignored.out.end(), '\n'), 1) << ignored.out;
+  args.push_back("--unconfirmed-last");
+  CommandResult counted = Cotrack(args);
+  ASSERT_EQ(counted.exit_code, 0) << counted.err;
+  EXPECT_THAT(counted.out, HasSubstr("6,worsening,2023-02-21,6,2021-10-18,5.5,2023-02-21,6,false"));
+  EXPECT_THAT(counted.out, HasSubstr("unconfirmed-last=counted"));
+  // --first keeps patient 2's first event only.
+  CommandResult first = Cotrack({"progression", "2", "--rule", "msprog", "--baseline", "roving",
+                                 "--first", "--format", "csv"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(std::count(first.out.begin(), first.out.end(), '\n'), 2) << first.out;
+  EXPECT_THAT(first.out, HasSubstr("2,worsening,2021-06-12"));
 }
 
 TEST_F(AnalyticsCliTest, ProgressionUsageErrors) {

@@ -211,6 +211,24 @@ TEST(CohortSummaryTest, CensoredValueRules) {
   EXPECT_FALSE(lim.improved_pct.has_value());
 }
 
+TEST(CohortSummaryTest, CensoredBaselineGivesNoChangeWhenExcluded) {
+  Patient p = MakePatient("p", "A", Day(100));
+  std::vector<Observation> t = {Obs("p", "il4", Day(90), 0.5, Comparator::kLess),
+                                Obs("p", "il4", Day(284), 3.0)};
+  SummaryOptions o = Opts("0,6m");
+  CohortSummaryBuilder ex(Il4Definition(), o);
+  ex.Add(p, t);
+  CohortSummary s = ex.Finish();
+  EXPECT_EQ(s.rows[0].censored, 1);
+  EXPECT_EQ(s.rows[0].stats.n, 0);
+  EXPECT_EQ(s.rows[1].stats.n, 1);
+  EXPECT_EQ(s.rows[1].change_n, 0);  // no number to change from
+  o.censored = CensoredRule::kHalfLimit;
+  CohortSummaryBuilder half(Il4Definition(), o);
+  half.Add(p, t);
+  EXPECT_DOUBLE_EQ(*half.Finish().rows[1].change_mean, 2.75);  // 3.0 - 0.25
+}
+
 TEST(CohortSummaryTest, ParseCensoredRule) {
   ASSERT_OK_AND_ASSIGN(CensoredRule r, ParseCensoredRule("half-limit"));
   EXPECT_EQ(r, CensoredRule::kHalfLimit);

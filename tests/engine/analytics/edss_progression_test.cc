@@ -196,6 +196,7 @@ TEST(EdssProgressionTest, CourseStartsAtIndexDateBaseline) {
   // An index date before every value: no baseline, reported, no events.
   ProgressionResult none = Detect(course, {}, {}, Day(-50));
   EXPECT_EQ(none.start, "no baseline on or before the index date");
+  EXPECT_FALSE(none.analysed);
   EXPECT_TRUE(none.events.empty());
 }
 

@@ -140,11 +140,31 @@ TEST_F(SummarizeDbTest, HtmlReportIsSelfContained) {
   EXPECT_EQ(svgs, 5);
   EXPECT_THAT(html, HasSubstr("No index date (not analysed): orphan"));
   EXPECT_THAT(html, HasSubstr("at=0,6m window=30d"));
+  // EDSS: patients with confirmed worsening per arm. Nobody has a second
+  // visit after the rise, so nobody is confirmed.
+  EXPECT_THAT(html, HasSubstr("Confirmed disability worsening"));
+  EXPECT_THAT(html, HasSubstr("<tr><td>A</td><td>3</td><td>3</td><td>0 (0%)</td>"));
   // Self-contained: nothing fetched from elsewhere.
   EXPECT_THAT(html, Not(HasSubstr("<script")));
   EXPECT_THAT(html, Not(HasSubstr("http://www.w3.org/2000/svg\" href")));
   EXPECT_THAT(html, Not(HasSubstr("<link")));
   EXPECT_THAT(html, Not(HasSubstr("src=")));
+}
+
+TEST_F(SummarizeDbTest, HtmlReportShowsAisBands) {
+  WriteOptions fast;
+  fast.sync = false;
+  ASSERT_OK(db_->Record(In("a1", "ais", Day(95), 12), fast));  // moderate
+  ASSERT_OK(db_->Record(In("a1", "ais", Day(282), 4), fast));  // none
+  ASSERT_OK(db_->Record(In("a2", "ais", Day(95), 17), fast));  // severe
+  ReportOptions o;
+  o.summary = At("0,6m", "arm");
+  o.measures = {"ais"};
+  ASSERT_OK_AND_ASSIGN(std::string html, BuildHtmlReport(*db_, o));
+  EXPECT_THAT(html, HasSubstr("AIS bands"));
+  // Group A at baseline: one moderate, one severe; at 6m one none.
+  EXPECT_THAT(html, HasSubstr("<tr><td>A</td><td>0</td><td>0</td><td>0</td><td>1</td><td>1</td>"));
+  EXPECT_THAT(html, HasSubstr("<tr><td>A</td><td>6m</td><td>1</td><td>0</td><td>0</td><td>0</td>"));
 }
 
 TEST_F(SummarizeDbTest, CohortChartForOnePatient) {

@@ -210,6 +210,10 @@ TEST(CsvReaderTest, DefaultLimitsAreOneMebibyteFieldAndSixteenMebibyteRecord) {
   EXPECT_EQ(ReadAll(big + "\n").size(), 1u);
   EXPECT_THAT(ReadError(big + "y\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, "in.csv:1:1: field longer than 1 MiB"));
+  std::string wide = big;
+  for (int i = 0; i < 16; ++i) wide += "," + big;
+  EXPECT_THAT(ReadError("a\n" + wide + "\n"), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                       "in.csv:2:1: record longer than 16 MiB"));
 }
 
 TEST(CsvReaderTest, ChunkBoundariesDoNotChangeTheResult) {
