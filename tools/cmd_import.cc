@@ -1,5 +1,5 @@
-// `cotrack import FILE... [--dry-run] [--format auto|observations|patients]
-// [--no-sync]`
+// `cotrack import FILE... [--dry-run] [--format FMT] [--mapping FILE]
+// [--on-error abort|skip] [--reject-file FILE] [--no-sync] [--no-progress]`
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,10 +13,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "command.h"
 #include "flags.h"
-// import.h is not among the public headers and tools/CMakeLists.txt does not
-// add engine/ to the include path, so it is reached relative to this file.
+#include "import/format_names.h"
 #include "import/import.h"
 #include "output.h"
 
@@ -36,16 +37,20 @@ void PrintImportError(const std::string& path, const absl::Status& status) {
 
 void PrintReport(const ImportReport& r, bool dry_run) {
   const WriteSummary& s = r.summary;
-  std::string counts;
-  if (r.format == ImportFormat::kPatientsCsv) {
-    counts = absl::StrFormat("%d patients registered or updated", s.patients);
-  } else {
-    counts = absl::StrFormat("%d written, %d unchanged, %d corrected", s.written, s.unchanged,
-                             s.corrected);
-    if (s.retracted > 0) absl::StrAppendFormat(&counts, ", %d retracted", s.retracted);
-    if (s.patients > 0) {
-      absl::StrAppendFormat(&counts, ", %d new patient%s", s.patients, s.patients == 1 ? "" : "s");
-    }
+  // Every count, always: a coordinator checks them against the source file.
+  std::string counts =
+      absl::StrFormat("%d written, %d unchanged, %d corrected, %d rejected, %d skipped", s.written,
+                      s.unchanged, s.corrected, r.rejected, r.skipped);
+  if (s.retracted > 0) absl::StrAppendFormat(&counts, ", %d retracted", s.retracted);
+  if (s.patients > 0) {
+    absl::StrAppendFormat(&counts, ", %d patient registration%s created or changed", s.patients,
+                          s.patients == 1 ? "" : "s");
+  }
+  for (const auto& [reason, n] : r.skipped_by_reason) {
+    absl::StrAppendFormat(&counts, "\n  skipped %d: %s", n, reason);
+  }
+  if (!r.reject_file.empty()) {
+    absl::StrAppendFormat(&counts, "\n  rejected rows and their reasons: %s", r.reject_file);
   }
   if (dry_run) {
     absl::FPrintF(stderr,
@@ -57,6 +62,40 @@ void PrintReport(const ImportReport& r, bool dry_run) {
                   counts);
   }
 }
+
+// A one-line progress bar on a terminal: rows/s and, when the size of the
+// input is known, percent done and time left.
+class ProgressBar {
+ public:
+  void Start(const std::string& file) {
+    file_ = file;
+    start_ = absl::Now();
+    shown_ = false;
+  }
+  void Show(const ImportProgress& p) {
+    const double secs = absl::ToDoubleSeconds(absl::Now() - start_);
+    if (secs < 0.5 && !p.done) return;  // short imports show nothing
+    const double rate = secs > 0 ? static_cast<double>(p.rows) / secs : 0;
+    std::string line = absl::StrFormat("\r%s: %d rows, %.0f rows/s", file_, p.rows, rate);
+    if (p.total_bytes > 0 && p.bytes > 0) {
+      const double done = static_cast<double>(p.bytes) / static_cast<double>(p.total_bytes);
+      const double left = done > 0 ? secs * (1 - done) / done : 0;
+      absl::StrAppendFormat(&line, ", %3.0f%%, %.0f s left", 100 * done, left);
+    }
+    if (p.done) line += ", committing";
+    absl::FPrintF(stderr, "%s\x1b[K", line);
+    shown_ = true;
+  }
+  void Clear() {
+    if (shown_) std::fputs("\r\x1b[K", stderr);
+    shown_ = false;
+  }
+
+ private:
+  std::string file_;
+  absl::Time start_;
+  bool shown_ = false;
+};
 
 bool DirectoryExists(const std::string& path) {
   struct stat st;
@@ -90,23 +129,35 @@ class ScratchDatabase {
 
 int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   absl::StatusOr<ParsedArgs> parsed =
-      ParseArgs(args, {{"format"}, {"dry-run", FlagSpec::kBool}, {"no-sync", FlagSpec::kBool}});
+      ParseArgs(args, {{"format"},
+                       {"mapping"},
+                       {"on-error"},
+                       {"reject-file"},
+                       {"dry-run", FlagSpec::kBool},
+                       {"no-sync", FlagSpec::kBool},
+                       {"no-progress", FlagSpec::kBool}});
   if (!parsed.ok()) return UsageError(kName, parsed.status().message());
   const std::vector<std::string>& files = parsed->positionals();
   if (files.empty()) return UsageError(kName, "expected at least one FILE");
   ImportOptions options;
-  std::string format = parsed->Get("format").value_or("auto");
-  if (format == "auto") {
-    options.format = ImportFormat::kAuto;
-  } else if (format == "observations") {
-    options.format = ImportFormat::kObservationsCsv;
-  } else if (format == "patients") {
-    options.format = ImportFormat::kPatientsCsv;
-  } else {
-    return UsageError(kName,
-                      absl::StrFormat("--format: bad value \"%s\" (expected auto, observations or "
-                                      "patients)",
-                                      format));
+  absl::StatusOr<ImportFormat> format = FormatFromName(parsed->Get("format").value_or("auto"));
+  if (!format.ok()) return UsageError(kName, absl::StrCat("--format: ", format.status().message()));
+  options.format = *format;
+  options.mapping_file = parsed->Get("mapping").value_or("");
+  const std::string on_error = parsed->Get("on-error").value_or("abort");
+  if (on_error == "skip") {
+    options.on_error = ImportOptions::OnError::kSkip;
+  } else if (on_error != "abort") {
+    return UsageError(kName, absl::StrFormat("--on-error: bad value \"%s\" (expected abort or skip)",
+                                             on_error));
+  }
+  options.reject_file = parsed->Get("reject-file").value_or("");
+  if (!options.reject_file.empty() && files.size() > 1) {
+    return UsageError(kName, "--reject-file names one file: import one FILE at a time with it");
+  }
+  ProgressBar progress;
+  if (!parsed->Has("no-progress") && ::isatty(STDERR_FILENO)) {
+    options.progress = [&progress](const ImportProgress& p) { progress.Show(p); };
   }
   const bool dry_run = parsed->Has("dry-run");
   options.write.dry_run = dry_run;
@@ -135,7 +186,9 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
 
   std::vector<std::string> done;
   for (size_t i = 0; i < files.size(); ++i) {
+    progress.Start(files[i]);
     absl::StatusOr<ImportReport> report = ImportFile(**db, files[i], options);
+    progress.Clear();
     if (!report.ok()) {
       PrintImportError(files[i], report.status());
       std::fprintf(stderr, "cotrack: %s: not imported; nothing from it was written\n",
@@ -166,32 +219,44 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
 const Command kImportCommand = {
     kName,
     "Import observations or patients from CSV files",
-    R"(Usage: cotrack import FILE... [--dry-run] [--format FMT] [--no-sync]
+    R"(Usage: cotrack import FILE... [--dry-run] [--format FMT] [--mapping FILE]
+                      [--on-error abort|skip] [--reject-file FILE] [--no-sync]
 
 Imports each FILE in turn, each one atomically: a file with any bad row is
 rejected whole (every bad row is reported as FILE:LINE: field "x": bad value
 "v" (expected ...)) and the database is left as it was; the files before it
-stay imported and the files after it are not attempted.
+stay imported and the files after it are not attempted. Files of any size
+stream through bounded memory.
 
-Two kinds of CSV file, told apart by their header:
+The format is told from the content (see docs/IMPORT_FORMATS.md):
   observations   patient,measure,date,value[,unit][,visit][,items]
                  one value per row; items are ;-separated item scores;
                  a censored lab value is written like <0.5
   patients       patient[,arm][,index_date][,treatment_dates][,ATTRIBUTE...]
                  any further column is a free attribute (sex, diagnosis, ...)
+  wide           patient,date[,visit] then a column per measure (hba1c[mmol/mol],
+                 ais.1 ... ais.8 item columns)
+  redcap         a REDCap export; --mapping says which fields are which measures
+  synthea-observations, synthea-patients   Synthea CSV output
+  fhir-ndjson, fhir-json                   FHIR R4 Observations (Bulk Data, Bundle)
 
 Importing the same row again changes nothing; a different value for the same
 patient, measure and date is a correction: a new version, the old one kept.
 Observations of unregistered patients register them.
 
 Options:
-  --dry-run      validate and count, write nothing
-  --format FMT   auto (default: by the header), observations or patients
-  --no-sync      do not wait for the writes to reach the disk (faster; a
-                 power loss may lose them, a crash does not)
+  --dry-run           validate and count, write nothing
+  --format FMT        a format above; auto (the default) tells it from the content
+  --mapping FILE      REDCap field/event mapping; Synthea/FHIR extra code mappings
+  --on-error skip     import the good rows (still together, atomically) and write
+                      each bad row with its reason to the reject file
+  --reject-file FILE  where --on-error skip writes (default FILE.rejects.csv)
+  --no-sync           do not wait for the writes to reach the disk (faster; a
+                      power loss may lose them, a crash does not)
+  --no-progress       no progress bar (shown on a terminal for long imports)
 
-A one-line summary per file goes to stderr: rows read, written, unchanged,
-corrected.
+A summary per file goes to stderr: rows read, written, unchanged, corrected,
+rejected and skipped (with the reason for each kind of skipped row).
 )",
     Run,
 };

@@ -138,6 +138,11 @@ absl::StatusOr<const CatalogEntry*> DatabaseImpl::FindMeasure(absl::string_view 
                                           "\" (known: ", absl::StrJoin(codes, ", "), ")"));
 }
 
+const CatalogEntry* DatabaseImpl::MeasureById(uint32_t id) const {
+  std::shared_lock lock(mu_);
+  return catalog_.FindById(id);
+}
+
 absl::Status DatabaseImpl::CheckWritable() const {
   if (options_.read_only) {
     return absl::FailedPreconditionError(

@@ -23,6 +23,9 @@ class DatabaseImpl : public Database {
                                                         const Options& options);
 
   absl::StatusOr<WriteSummary> Apply(const Batch& batch, const WriteOptions& options) override;
+  absl::StatusOr<std::unique_ptr<BulkWrite>> BeginBulkWrite(const WriteOptions& options,
+                                                            std::string audit_action,
+                                                            std::string audit_detail) override;
   absl::Status RegisterMeasure(const MeasureDefinition& measure, const Provenance& provenance,
                                const WriteOptions& options) override;
 
@@ -50,7 +53,12 @@ class DatabaseImpl : public Database {
   const std::string& path() const override { return store_->path(); }
 
  private:
+  friend class BulkWriteImpl;
+
   DatabaseImpl(std::unique_ptr<Store> store, const Options& options);
+
+  // The catalog entry of a measure id, or nullptr (stable pointer).
+  const CatalogEntry* MeasureById(uint32_t id) const;
 
   // Open-time work: format version check, counters, patient ids, user measures.
   absl::Status Load();

@@ -388,6 +388,7 @@ std::optional<size_t> CsvHeader::Find(absl::string_view key) const {
 
 void ImportErrors::Add(int64_t line, int64_t column, absl::string_view message) {
   ++count_;
+  absl::StrAppend(&row_messages_, row_messages_.empty() ? "" : "; ", message);
   if (listed_.size() >= max_listed_) return;
   if (column > 0) {
     listed_.push_back({line, column, absl::StrCat(source_, ":", line, ":", column, ": ", message)});

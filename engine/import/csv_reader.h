@@ -176,6 +176,11 @@ class ImportErrors {
 
   size_t count() const { return count_; }
   bool empty() const { return count_ == 0; }
+
+  // Starts collecting the messages of one row (for a reject file): after
+  // BeginRow, row_messages() holds every message added since, joined by "; ".
+  void BeginRow() { row_messages_.clear(); }
+  const std::string& row_messages() const { return row_messages_; }
   // OK when there were none; else one InvalidArgument listing them one per
   // line, ordered by position (then the errors that stopped reading).
   absl::Status ToStatus() const;
@@ -191,6 +196,7 @@ class ImportErrors {
   };
   std::vector<Listed> listed_;
   std::vector<std::string> fatal_;  // from AddStatus, listed last
+  std::string row_messages_;
 };
 
 // A cell value quoted for a message: C-escaped, long values shortened.

@@ -1,3 +1,5 @@
+// The import driver: a file streams through its format's reader, a chunk of
+// rows at a time, into one bulk write that commits all of it or none of it.
 #include "import/import.h"
 
 #include <cerrno>
@@ -8,33 +10,21 @@
 #include <system_error>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cotrack/status_macros.h"
 #include "import/csv_reader.h"
-#include "import/observations_csv.h"
-#include "import/patients_csv.h"
+#include "import/format_names.h"
+#include "import/format_reader.h"
 
 namespace cotrack {
 
 namespace {
 
-constexpr char kExpectedHeaders[] =
-    "expected an observations CSV with the columns patient,measure,date,value and optionally "
-    "unit,visit,items, or a patients CSV whose first column is patient, optionally followed by "
-    "arm,index_date,treatment_dates and attribute columns";
-
-std::unique_ptr<CsvRowParser> MakeParser(ImportFormat format, const std::string& source,
-                                         const std::string& user) {
-  switch (format) {
-    case ImportFormat::kObservationsCsv:
-      return std::make_unique<ObservationsCsvParser>(source, user);
-    case ImportFormat::kPatientsCsv:
-      return std::make_unique<PatientsCsvParser>(source, user);
-    case ImportFormat::kAuto:
-      break;
-  }
-  return nullptr;
-}
+// Rows parsed between two hand-overs to the bulk write: large enough to
+// amortise the hand-over, small enough that a chunk's Batch stays a few MB.
+constexpr size_t kChunkRows = 10000;
 
 absl::Status OpenForReading(const std::string& path, std::ifstream& in) {
   std::error_code ec;
@@ -54,27 +44,10 @@ absl::Status OpenForReading(const std::string& path, std::ifstream& in) {
 
 }  // namespace
 
-const char* ImportFormatName(ImportFormat f) {
-  switch (f) {
-    case ImportFormat::kAuto:
-      return "auto";
-    case ImportFormat::kObservationsCsv:
-      return "observations";
-    case ImportFormat::kPatientsCsv:
-      return "patients";
-  }
-  return "unknown";
-}
+const char* ImportFormatName(ImportFormat f) { return FormatName(f); }
 
 absl::StatusOr<ImportFormat> ParseImportFormat(absl::string_view name) {
-  for (ImportFormat f :
-       {ImportFormat::kAuto, ImportFormat::kObservationsCsv, ImportFormat::kPatientsCsv}) {
-    if (name == ImportFormatName(f) || name == absl::StrCat(ImportFormatName(f), "-csv")) {
-      return f;
-    }
-  }
-  return absl::InvalidArgumentError(absl::StrCat("unknown import format \"", name,
-                                                 "\" (expected auto, observations or patients)"));
+  return FormatFromName(name);
 }
 
 ImportFormat DetectCsvFormat(const std::vector<std::string>& header_names) {
@@ -96,23 +69,21 @@ ImportFormat DetectCsvFormat(const std::vector<std::string>& header_names) {
 
 absl::StatusOr<ParsedImport> ParseImport(std::istream& in, const std::string& source,
                                          const ImportOptions& options) {
-  CsvReader reader(in, source);
-  CsvRecord header;
-  COTRACK_RETURN_IF_ERROR(reader.ReadHeader(header));
+  COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<FormatReader> reader,
+                           OpenFormatReader(in, source, options));
   ParsedImport parsed;
-  parsed.format = options.format;
-  if (parsed.format == ImportFormat::kAuto) {
-    std::vector<std::string> names;
-    for (size_t i = 0; i < header.size(); ++i) names.emplace_back(header[i]);
-    parsed.format = DetectCsvFormat(names);
-    if (parsed.format == ImportFormat::kAuto) {
-      return absl::InvalidArgumentError(absl::StrCat(source, ":", header.first_line(),
-                                                     ": unrecognised header \"", JoinHeader(header),
-                                                     "\" (", kExpectedHeaders, ")"));
+  ImportErrors errors(source);
+  for (;;) {
+    absl::StatusOr<bool> more = reader->ReadChunk(kChunkRows, parsed.batch, errors, nullptr);
+    if (!more.ok()) {
+      errors.AddStatus(more.status());  // listed after the row errors before it
+      break;
     }
+    if (!*more) break;
   }
-  std::unique_ptr<CsvRowParser> parser = MakeParser(parsed.format, source, options.user);
-  COTRACK_ASSIGN_OR_RETURN(parsed.rows, ParseCsvRows(reader, header, *parser, parsed.batch));
+  COTRACK_RETURN_IF_ERROR(errors.ToStatus());
+  parsed.format = reader->format();
+  parsed.rows = reader->counts().rows;
   parsed.batch.SetAudit("import", source);
   return parsed;
 }
@@ -124,23 +95,143 @@ absl::StatusOr<ParsedImport> ParseImportFile(const std::string& path,
   return ParseImport(in, path, options);
 }
 
-absl::StatusOr<ImportReport> ImportStream(Database& db, std::istream& in, const std::string& source,
-                                          const ImportOptions& options) {
-  COTRACK_ASSIGN_OR_RETURN(ParsedImport parsed, ParseImport(in, source, options));
+namespace {
+
+// The reject file of --on-error skip: CSV "line,reason,row", created on the
+// first rejected row.
+class RejectFile : public RejectSink {
+ public:
+  explicit RejectFile(std::string path) : path_(std::move(path)) {}
+
+  void Reject(int64_t line, absl::string_view raw_row, absl::string_view reason) override {
+    if (!status_.ok()) return;
+    if (!out_.is_open()) {
+      out_.open(path_, std::ios::binary | std::ios::trunc);
+      out_ << "line,reason,row\n";
+    }
+    out_ << line << ',' << Quote(reason) << ',' << Quote(raw_row) << '\n';
+    if (!out_) status_ = absl::UnavailableError(absl::StrCat("cannot write ", path_));
+    ++rows_;
+  }
+  absl::Status Close() {
+    if (out_.is_open()) out_.close();
+    if (!out_ && status_.ok()) status_ = absl::UnavailableError(absl::StrCat("cannot write ", path_));
+    return status_;
+  }
+  int64_t rows() const { return rows_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  static std::string Quote(absl::string_view s) {
+    std::string q = "\"";
+    for (char c : s) {
+      if (c == '"') q += '"';
+      q += c;
+    }
+    return q + "\"";
+  }
+  std::string path_;
+  std::ofstream out_;
+  absl::Status status_;
+  int64_t rows_ = 0;
+};
+
+// "FILE:LINE: message" -> "message", so engine rejections can join the
+// reader's errors (which add the position themselves) in line order.
+absl::string_view WithoutPosition(const Rejection& r) {
+  const std::string prefix = absl::StrCat(r.provenance.source, ":", r.provenance.line, ": ");
+  absl::string_view m = r.message;
+  if (absl::StartsWith(m, prefix)) m.remove_prefix(prefix.size());
+  return m;
+}
+
+absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::string& source,
+                                    const ImportOptions& options, int64_t total_bytes) {
+  COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<FormatReader> reader,
+                           OpenFormatReader(in, source, options));
+  COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<BulkWrite> bulk,
+                           db.BeginBulkWrite(options.write, "import", source));
+  const bool skip = options.on_error == ImportOptions::OnError::kSkip;
+  std::unique_ptr<RejectFile> rejects;
+  if (skip) {
+    rejects = std::make_unique<RejectFile>(
+        options.reject_file.empty() ? absl::StrCat(source, ".rejects.csv") : options.reject_file);
+  }
+  ImportErrors errors(source);
+  std::vector<Rejection> rejected;
+  absl::flat_hash_set<int64_t> rejected_lines;  // engine rejections, by source line
+  int64_t engine_rejections = 0;
+  ImportProgress progress;
+  progress.total_bytes = total_bytes;
+  for (bool more = true; more;) {
+    Batch chunk;
+    absl::StatusOr<bool> read = reader->ReadChunk(kChunkRows, chunk, errors, rejects.get());
+    if (!read.ok()) {
+      // The file cannot be read on (e.g. a quote never closed): whatever the
+      // error mode, it is not imported.
+      errors.AddStatus(read.status());
+      return absl::InvalidArgumentError(
+          absl::StrCat(errors.ToStatus().message(), "\nnothing was written"));
+    }
+    more = *read;
+    rejected.clear();
+    COTRACK_RETURN_IF_ERROR(bulk->Add(chunk, &rejected));
+    for (const Rejection& r : rejected) {
+      if (skip) {
+        // One row may hold several rejected values (a wide CSV visit): it
+        // counts once, and each value gets its own line in the reject file.
+        rejected_lines.insert(r.provenance.line);
+        ++engine_rejections;
+        rejects->Reject(r.provenance.line, r.change, WithoutPosition(r));
+      } else {
+        errors.Add(r.provenance.line, 0, WithoutPosition(r));
+      }
+    }
+    if (options.progress) {
+      progress.rows = reader->counts().rows;
+      const std::streamoff pos = in.tellg();
+      progress.bytes = pos >= 0 ? static_cast<int64_t>(pos) : progress.bytes;
+      progress.done = !more;
+      options.progress(progress);
+    }
+  }
+  if (!skip && !errors.empty()) {
+    // Nothing is committed: the file is rejected whole.
+    absl::Status s = errors.ToStatus();
+    return absl::InvalidArgumentError(absl::StrCat(s.message(), "\nnothing was written"));
+  }
   ImportReport report;
   report.path = source;
-  report.format = parsed.format;
-  report.rows = parsed.rows;
-  // One Apply per file: the file is atomic.
-  COTRACK_ASSIGN_OR_RETURN(report.summary, db.Apply(parsed.batch, options.write));
+  report.format = reader->format();
+  report.rows = reader->counts().rows;
+  report.skipped = reader->counts().skipped;
+  report.skipped_by_reason = reader->counts().skipped_by_reason;
+  COTRACK_ASSIGN_OR_RETURN(report.summary, bulk->Commit());
+  if (rejects != nullptr) {
+    COTRACK_RETURN_IF_ERROR(rejects->Close());
+    // The reader reports each bad row once; the engine may reject several
+    // values of one row, which counts once.
+    report.rejected = rejects->rows() - engine_rejections +
+                      static_cast<int64_t>(rejected_lines.size());
+    if (rejects->rows() > 0) report.reject_file = rejects->path();
+  }
   return report;
+}
+
+}  // namespace
+
+absl::StatusOr<ImportReport> ImportStream(Database& db, std::istream& in, const std::string& source,
+                                          const ImportOptions& options) {
+  return Import(db, in, source, options, 0);
 }
 
 absl::StatusOr<ImportReport> ImportFile(Database& db, const std::string& path,
                                         const ImportOptions& options) {
   std::ifstream in;
   COTRACK_RETURN_IF_ERROR(OpenForReading(path, in));
-  return ImportStream(db, in, path, options);
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  return Import(db, in, path, options, ec ? 0 : static_cast<int64_t>(size));
 }
 
 }  // namespace cotrack

@@ -5,6 +5,8 @@
 #define COTRACK_IMPORT_IMPORT_H_
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <istream>
 #include <string>
 #include <vector>
@@ -19,6 +21,14 @@ enum class ImportFormat {
   kAuto,             // told apart by the header
   kObservationsCsv,  // patient,measure,date,value[,unit][,visit][,items]
   kPatientsCsv,      // patient[,arm][,index_date][,treatment_dates][,attr...]
+  // The formats below are described in docs/IMPORT_FORMATS.md; their names
+  // are FormatName()/FormatFromName() in import/format_reader.cc.
+  kWideCsv,              // patient,date[,visit],CODE[unit]...,CODE.N...
+  kRedcapCsv,            // REDCap export + mapping_file
+  kSyntheaObservations,  // Synthea observations.csv
+  kSyntheaPatients,      // Synthea patients.csv
+  kFhirNdjson,           // FHIR R4 Bulk Data NDJSON (one resource per line)
+  kFhirJson,             // FHIR R4 Bundle JSON or a single resource
 };
 
 const char* ImportFormatName(ImportFormat f);
@@ -27,18 +37,48 @@ struct ImportOptions {
   ImportFormat format = ImportFormat::kAuto;
   WriteOptions write;  // write.dry_run validates and counts without writing
   std::string user;    // provenance; empty = OS user
+  // REDCap: the field/event mapping (required). Synthea/FHIR: extra code ->
+  // measure mappings added to (and overriding) the built-in table. Formats
+  // in docs/IMPORT_FORMATS.md.
+  std::string mapping_file;
+  // Wide CSV: columns (normalized names) to leave out, e.g. {"sdmt"}.
+  std::vector<std::string> ignore_columns;
+
+  // kAbort: any bad row rejects the whole file (the default: a file is
+  // atomic). kSkip: bad rows are written to `reject_file` with their reason
+  // and the good ones are imported (still atomically, together).
+  enum class OnError { kAbort, kSkip };
+  OnError on_error = OnError::kAbort;
+  // Where kSkip writes rejected rows (CSV: line,reason,row); empty =
+  // "<file>.rejects.csv" next to the imported file.
+  std::string reject_file;
+  // Called every few thousand rows and at the end, for a progress display.
+  std::function<void(const struct ImportProgress&)> progress;
+};
+
+struct ImportProgress {
+  int64_t rows = 0;         // source rows read so far
+  int64_t bytes = 0;        // bytes of input read so far
+  int64_t total_bytes = 0;  // size of the input, or 0 when unknown (a pipe)
+  bool done = false;
 };
 
 struct ImportReport {
   std::string path;
   ImportFormat format = ImportFormat::kAuto;  // the format used
-  int64_t rows = 0;                           // data rows read
-  WriteSummary summary;
+  int64_t rows = 0;                           // source rows read
+  WriteSummary summary;                       // written, unchanged, corrected, ...
+  int64_t rejected = 0;                       // rows rejected (kSkip only)
+  int64_t skipped = 0;                        // rows deliberately not imported
+  std::map<std::string, int64_t> skipped_by_reason;
+  std::string reject_file;  // where rejected rows went, when any were
 };
 
-// Imports one file. A file with any bad row is rejected whole: the error is an
-// InvalidArgument listing each bad row as `FILE:LINE: field "x": bad value
-// "v" (expected ...)` (at most the first 20, then a count of the rest).
+// Imports one file, streaming it through bounded memory into one atomic
+// bulk write. With OnError::kAbort a file with any bad row is rejected whole:
+// the error is an InvalidArgument listing each bad row as `FILE:LINE: field
+// "x": bad value "v" (expected ...)` (at most the first 20, then a count of
+// the rest), and nothing is written.
 absl::StatusOr<ImportReport> ImportFile(Database& db, const std::string& path,
                                         const ImportOptions& options);
 

@@ -18,6 +18,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "storage/record_log_merge.h"
+#include "storage/rocks_ingest.h"
 #include "storage/encryption.h"
 #include "storage/rocks_maintenance.h"
 #include "storage/store.h"
@@ -121,7 +122,15 @@ class RocksStore : public Store {
 
   std::unique_ptr<Batch> NewBatch() override { return std::make_unique<RocksBatch>(&handles_); }
 
+  absl::StatusOr<std::unique_ptr<Batch>> NewIngestBatch() override {
+    COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<RocksIngestBatch> b,
+                             RocksIngestBatch::Create(db_.get(), handles_, path_));
+    return std::unique_ptr<Batch>(std::move(b));
+  }
+
   absl::Status Write(Batch& batch, bool sync) override {
+    // Ingestion syncs the files and the MANIFEST whatever `sync` says.
+    if (auto* ingest = dynamic_cast<RocksIngestBatch*>(&batch)) return ingest->Ingest();
     rocksdb::WriteOptions wo;
     wo.sync = sync;
     return FromRocks(db_->Write(wo, static_cast<RocksBatch&>(batch).rep()), "write");
@@ -244,6 +253,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
     }
     return FromRocks(s, absl::StrCat("open ", path));
   }
+  if (!options.read_only) RemoveStaleIngestDirs(path);
   return std::unique_ptr<Store>(
       new RocksStore(path, std::unique_ptr<rocksdb::DB>(raw), std::move(handles)));
 }

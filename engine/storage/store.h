@@ -72,6 +72,10 @@ class Store {
 
   virtual std::unique_ptr<ReadView> NewReadView() = 0;
   virtual std::unique_ptr<Batch> NewBatch() = 0;
+  // A batch for large writes: kept as sorted table files and ingested
+  // atomically by Write (no write-ahead log, no memtable). Keys of each family
+  // must be added in strictly increasing order.
+  virtual absl::StatusOr<std::unique_ptr<Batch>> NewIngestBatch() = 0;
 
   // Applies `batch` atomically; with `sync` the write-ahead log is fsynced
   // before returning.

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <istream>
+#include <ostream>
 #include <streambuf>
 #include <string>
 #include <thread>
@@ -40,6 +41,9 @@ struct HostileCase {
   // What the error must say (besides "NAME.csv:", which every error names).
   std::vector<std::string> expected;
 };
+
+// Test names and failure messages show the case's name, not its bytes.
+void PrintTo(const HostileCase& c, std::ostream* os) { *os << c.name; }
 
 std::string Obs(const std::string& row) { return absl::StrCat(kObsHeader, row, "\n"); }
 

@@ -70,6 +70,39 @@ class Batch {
   std::string audit_detail_;
 };
 
+// A change a bulk write refused, and why ("SOURCE:LINE: field ...").
+struct Rejection {
+  Provenance provenance;
+  std::string message;
+  // The change as an observations-CSV row (patient,measure,date,value,unit),
+  // or the patient id, so a reject file can be corrected and re-imported.
+  std::string change;
+  // kNotFound for a reference to nothing (an unknown patient), else
+  // kInvalidArgument.
+  absl::StatusCode code = absl::StatusCode::kInvalidArgument;
+};
+
+// An atomic write too large to hold in memory, such as an imported file.
+// Changes are validated and staged (spilling to disk past a memory limit) as
+// they are added; Commit makes all of them visible at once. Until Commit
+// returns nothing is visible, and a crash, an error or destroying the object
+// without committing leaves the database as it was. While a BulkWrite is
+// open, other writes of the same Database wait for it.
+class BulkWrite {
+ public:
+  virtual ~BulkWrite() = default;
+
+  // Validates every change in `batch` and stages the valid ones. Invalid
+  // changes are appended to `rejected`; with `rejected` null, any invalid
+  // change is an InvalidArgument listing them and nothing of `batch` is
+  // staged.
+  virtual absl::Status Add(const Batch& batch, std::vector<Rejection>* rejected) = 0;
+
+  // Applies everything staged, all or nothing, and ends the bulk write (with
+  // WriteOptions::dry_run: computes the summary and writes nothing).
+  virtual absl::StatusOr<WriteSummary> Commit() = 0;
+};
+
 // One entry of the append-only audit log.
 struct AuditRecord {
   uint64_t sequence = 0;
@@ -103,6 +136,11 @@ class Database {
   // patients not yet registered register them (no arm, no index date).
   virtual absl::StatusOr<WriteSummary> Apply(const Batch& batch,
                                              const WriteOptions& options = {}) = 0;
+
+  // Starts a bulk write; `audit_action` and `audit_detail` describe it in the
+  // audit log (e.g. "import" and the file name).
+  virtual absl::StatusOr<std::unique_ptr<BulkWrite>> BeginBulkWrite(
+      const WriteOptions& options, std::string audit_action, std::string audit_detail) = 0;
 
   // One observation; equivalent to a Batch holding just it.
   absl::StatusOr<WriteSummary> Record(const ObservationInput& obs,

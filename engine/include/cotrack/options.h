@@ -17,6 +17,13 @@ struct Options {
   // Cache of whole series values, in bytes (0: none). Repeated reads of the
   // same patients skip table lookups entirely.
   size_t row_cache_bytes = 64 << 20;
+  // Memory a bulk write (an import) may use to stage changes before it spills
+  // sorted runs to disk inside the database directory.
+  size_t bulk_memory_bytes = 256 << 20;
+  // Writes of at least this many changes are committed as table files
+  // ingested at once instead of through the write-ahead log: faster for large
+  // imports, and the same all-or-nothing guarantee.
+  size_t bulk_ingest_threshold = 20000;
   // Who is writing, for provenance and the audit log; empty = the OS user.
   std::string user;
   // Encryption at rest (AES-256-CTR, see docs/OPERATIONS.md): the file

@@ -1,0 +1,462 @@
+// Every write goes through here (Apply is a one-batch bulk write):
+// 1. Add validates each change and stages it, sorted by series, spilling to
+//    disk past a memory limit, so that a file of any size fits;
+// 2. Commit walks the staged changes one series at a time, compares each with
+//    the stored versions of its identity (same content: no-op; different: a
+//    new version), and writes data, id index, counters and the audit entry in
+//    one atomic step: a logged write batch, or, for large writes, table files
+//    ingested across column families at once.
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "catalog/validation.h"
+#include "codec/key_codec.h"
+#include "codec/value_codec.h"
+#include "cotrack/status_macros.h"
+#include "db/database_impl.h"
+#include "db/staging.h"
+#include "query/series.h"
+
+namespace cotrack {
+namespace {
+
+constexpr size_t kMaxListedErrors = 20;
+
+std::string Where(const Provenance& p) {
+  if (p.source.empty() || p.source == "api") {
+    return p.line > 0 ? absl::StrCat("api:", p.line) : "api";
+  }
+  return absl::StrCat(p.source, ":", p.line);
+}
+
+// All rejections as one error: the first kMaxListedErrors, then a count.
+absl::Status RejectionsStatus(absl::Span<const Rejection> rejected) {
+  std::vector<absl::string_view> lines;
+  for (size_t i = 0; i < rejected.size() && i < kMaxListedErrors; ++i) {
+    lines.push_back(rejected[i].message);
+  }
+  const bool all_not_found =
+      std::all_of(rejected.begin(), rejected.end(),
+                  [](const Rejection& r) { return r.code == absl::StatusCode::kNotFound; });
+  std::string msg = absl::StrJoin(lines, "\n");
+  if (rejected.size() > lines.size()) {
+    absl::StrAppend(&msg, "\n... and ", rejected.size() - lines.size(), " more errors");
+  }
+  absl::StrAppend(&msg, "\nnothing was written");
+  return all_not_found ? absl::NotFoundError(msg) : absl::InvalidArgumentError(msg);
+}
+
+// One series while Commit walks it: stored versions, then those added.
+struct PendingSeries {
+  std::vector<Observation> versions;
+  absl::flat_hash_map<int64_t, size_t> latest;  // time -> index of its highest version
+  size_t first_added = 0;
+
+  void Load(std::vector<Observation> stored) {
+    versions = std::move(stored);
+    latest.clear();
+    for (size_t i = 0; i < versions.size(); ++i) {
+      auto [it, inserted] = latest.try_emplace(versions[i].time.seconds, i);
+      if (!inserted && versions[it->second].version < versions[i].version) it->second = i;
+    }
+    first_added = versions.size();
+  }
+  // Valid until the next Add.
+  const Observation* LatestAt(int64_t seconds) const {
+    auto it = latest.find(seconds);
+    return it == latest.end() ? nullptr : &versions[it->second];
+  }
+  void Add(Observation o) {
+    latest[o.time.seconds] = versions.size();
+    versions.push_back(std::move(o));
+  }
+  absl::Span<const Observation> added() const {
+    return absl::MakeConstSpan(versions).subspan(first_added);
+  }
+};
+
+// Two registrations say the same thing (ignoring version and provenance).
+bool SamePatient(const Patient& a, const Patient& b) {
+  return a.arm == b.arm && a.index_date == b.index_date &&
+         a.treatment_dates == b.treatment_dates && a.attributes == b.attributes;
+}
+
+// An update merges: what the update leaves empty keeps its current value.
+Patient MergePatient(const Patient& current, const Patient& update) {
+  Patient p = current;
+  if (!update.arm.empty()) p.arm = update.arm;
+  if (update.index_date) p.index_date = update.index_date;
+  if (!update.treatment_dates.empty()) p.treatment_dates = update.treatment_dates;
+  for (const auto& [k, v] : update.attributes) p.attributes[k] = v;
+  return p;
+}
+
+void PutCounter(Store::Batch& b, const char* key, uint64_t v, size_t width) {
+  std::string s;
+  if (width == 4) {
+    keys::AppendU32(&s, static_cast<uint32_t>(v));
+  } else {
+    keys::AppendU64(&s, v);
+  }
+  b.Put(Family::kMeta, key, s);
+}
+
+}  // namespace
+
+class BulkWriteImpl : public BulkWrite {
+ public:
+  BulkWriteImpl(DatabaseImpl* db, std::unique_lock<std::mutex> lock, const WriteOptions& options,
+                std::string action, std::string detail)
+      : db_(db),
+        lock_(std::move(lock)),
+        options_(options),
+        action_(std::move(action)),
+        detail_(std::move(detail)),
+        sorter_(db->path(), db->options_.bulk_memory_bytes),
+        next_patient_(db->next_patient_num_) {}
+
+  absl::Status Add(const Batch& batch, std::vector<Rejection>* rejected) override;
+  absl::StatusOr<WriteSummary> Commit() override;
+
+ private:
+  struct Touched {
+    uint32_t num = 0;
+    bool is_new = false;
+    std::vector<Patient> updates;  // registrations in this write, in order
+  };
+
+  // The patient's entry; a new number (not yet visible) for an unknown id.
+  Touched& Touch(const std::string& id);
+  absl::StatusOr<const CatalogEntry*> Measure(const std::string& code);
+  absl::Status CommitSeries(uint32_t measure_id, uint32_t num, std::vector<StagedChange>& changes,
+                            const ReadView* view, int64_t now_us, Store::Batch& out,
+                            WriteSummary& summary);
+
+  DatabaseImpl* db_;
+  std::unique_lock<std::mutex> lock_;
+  WriteOptions options_;
+  std::string action_;
+  std::string detail_;
+  ChangeSorter sorter_;
+  uint64_t sequence_ = 0;
+  uint32_t next_patient_;
+  std::map<std::string, Touched> touched_;  // by id: sorted for the audit entry
+  std::map<std::string, absl::StatusOr<const CatalogEntry*>, std::less<>> measures_;
+  std::optional<Provenance> first_provenance_;
+  bool finished_ = false;
+};
+
+BulkWriteImpl::Touched& BulkWriteImpl::Touch(const std::string& id) {
+  auto [it, inserted] = touched_.try_emplace(id);
+  if (inserted) {
+    it->second.num = db_->PatientNum(id);
+    if (it->second.num == 0) {
+      it->second.num = next_patient_++;
+      it->second.is_new = true;
+    }
+  }
+  return it->second;
+}
+
+absl::StatusOr<const CatalogEntry*> BulkWriteImpl::Measure(const std::string& code) {
+  auto it = measures_.find(code);
+  if (it == measures_.end()) it = measures_.emplace(code, db_->FindMeasure(code)).first;
+  return it->second;
+}
+
+absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* rejected) {
+  if (finished_) return absl::FailedPreconditionError("bulk write already committed");
+  std::vector<Rejection> local;
+  std::vector<Rejection>& out = rejected != nullptr ? *rejected : local;
+  const size_t rejected_before = out.size();
+  auto reject = [&](const Provenance& p, absl::string_view message, std::string change,
+                    absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
+    out.push_back(Rejection{p, absl::StrCat(Where(p), ": ", message), std::move(change), code});
+  };
+  auto as_row = [](const ObservationInput& in) {
+    return absl::StrCat(in.patient, ",", in.measure, ",", FormatCivilTime(in.time), ",",
+                        in.original_value.empty() ? absl::StrCat(in.value) : in.original_value,
+                        ",", in.unit);
+  };
+
+  // Validate everything first, so that a rejected batch stages nothing.
+  struct Valid {
+    const ObservationInput* in;
+    const CatalogEntry* measure;
+    ValidatedValue value;
+  };
+  std::vector<Valid> valid;
+  valid.reserve(batch.observations().size());
+  for (const ObservationInput& in : batch.observations()) {
+    if (absl::Status s = ValidatePatientId(in.patient); !s.ok()) {
+      reject(in.provenance, s.message(), as_row(in));
+      continue;
+    }
+    const absl::StatusOr<const CatalogEntry*>& measure = Measure(in.measure);
+    if (!measure.ok()) {
+      reject(in.provenance, FieldError("measure", in.measure, measure.status().message()),
+             as_row(in));
+      continue;
+    }
+    auto value = ValidateObservation((*measure)->def, in);
+    if (!value.ok()) {
+      // Without a file line, say which value of the visit was wrong.
+      reject(in.provenance, in.provenance.line > 0
+                                ? std::string(value.status().message())
+                                : absl::StrCat("patient \"", in.patient, "\", ", in.measure, " at ",
+                                               FormatCivilTime(in.time), ": ",
+                                               value.status().message()),
+             as_row(in));
+      continue;
+    }
+    valid.push_back({&in, *measure, *std::move(value)});
+  }
+  std::vector<const cotrack::Patient*> valid_patients;
+  for (const cotrack::Patient& p : batch.patients()) {
+    if (absl::Status s = ValidatePatientId(p.id); !s.ok()) {
+      reject(p.provenance, s.message(), p.id);
+    } else {
+      valid_patients.push_back(&p);
+    }
+  }
+  std::vector<std::pair<const Batch::Retraction*, const CatalogEntry*>> valid_retractions;
+  for (const Batch::Retraction& r : batch.retractions()) {
+    const absl::StatusOr<const CatalogEntry*>& measure = Measure(r.measure);
+    const std::string change =
+        absl::StrCat(r.patient, ",", r.measure, ",", FormatCivilTime(r.time), ",,");
+    if (r.provenance.reason.empty()) {
+      reject(r.provenance, FieldError("reason", "", "why the value is retracted"), change);
+    } else if (!measure.ok()) {
+      reject(r.provenance, measure.status().message(), change);
+    } else if (db_->PatientNum(r.patient) == 0 && touched_.count(r.patient) == 0) {
+      reject(r.provenance, absl::StrCat("unknown patient \"", r.patient, "\""), change,
+             absl::StatusCode::kNotFound);
+    } else {
+      valid_retractions.emplace_back(&r, *measure);
+    }
+  }
+  if (rejected == nullptr && out.size() > rejected_before) return RejectionsStatus(out);
+
+  // Stage.
+  for (const cotrack::Patient* p : valid_patients) {
+    Touch(p->id).updates.push_back(*p);
+    if (!first_provenance_) first_provenance_ = p->provenance;
+  }
+  for (Valid& v : valid) {
+    const ObservationInput& in = *v.in;
+    StagedChange c;
+    c.measure_id = v.measure->id;
+    c.patient_num = Touch(in.patient).num;
+    c.sequence = sequence_++;
+    c.obs.time = in.time;
+    c.obs.value = v.value.value;
+    c.obs.comparator = v.value.comparator;
+    c.obs.original_value = std::move(v.value.original_value);
+    c.obs.original_unit = std::move(v.value.original_unit);
+    c.obs.items = std::move(v.value.items);
+    c.obs.visit = in.visit;
+    c.obs.provenance = db_->DefaultProvenance(in.provenance);
+    if (!first_provenance_) first_provenance_ = in.provenance;
+    COTRACK_RETURN_IF_ERROR(sorter_.Add(std::move(c)));
+  }
+  for (const auto& [r, measure] : valid_retractions) {
+    StagedChange c;
+    c.measure_id = measure->id;
+    c.patient_num = Touch(r->patient).num;
+    c.sequence = sequence_++;
+    c.retraction = true;
+    c.obs.time = r->time;
+    c.obs.provenance = db_->DefaultProvenance(r->provenance);
+    if (!first_provenance_) first_provenance_ = r->provenance;
+    COTRACK_RETURN_IF_ERROR(sorter_.Add(std::move(c)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BulkWriteImpl::CommitSeries(uint32_t measure_id, uint32_t num,
+                                         std::vector<StagedChange>& changes, const ReadView* view,
+                                         int64_t now_us, Store::Batch& out,
+                                         WriteSummary& summary) {
+  const CatalogEntry* measure = db_->MeasureById(measure_id);
+  if (measure == nullptr) return absl::InternalError("staged change of an unknown measure id");
+  PendingSeries ps;
+  std::vector<Observation> stored;
+  COTRACK_RETURN_IF_ERROR(
+      db_->ReadSeries(view, num, absl::StrCat("#", num), *measure, &stored));
+  ps.Load(std::move(stored));
+  for (StagedChange& c : changes) {
+    Observation obs = std::move(c.obs);
+    obs.recorded_at_us = now_us;
+    const Observation* latest = ps.LatestAt(obs.time.seconds);
+    if (c.retraction) {
+      if (latest == nullptr) {
+        return absl::NotFoundError(absl::StrCat(
+            Where(obs.provenance), ": no ", measure->def.code, " value at ",
+            FormatCivilTime(obs.time), " to retract; nothing was written"));
+      }
+      if (latest->status == ObservationStatus::kEnteredInError) {
+        ++summary.unchanged;
+        continue;
+      }
+      Observation retracted = *latest;
+      retracted.status = ObservationStatus::kEnteredInError;
+      retracted.version = latest->version + 1;
+      retracted.recorded_at_us = now_us;
+      retracted.provenance = std::move(obs.provenance);
+      ps.Add(std::move(retracted));
+      ++summary.retracted;
+      continue;
+    }
+    if (latest != nullptr) {
+      // Re-importing the value a retraction withdrew must not bring it back:
+      // compare content with the status of the latest version.
+      obs.status = latest->status;
+      if (codec::SameContent(*latest, obs)) {
+        ++summary.unchanged;
+        continue;
+      }
+      obs.status = ObservationStatus::kAmended;
+      obs.version = latest->version + 1;
+      ++summary.corrected;
+    } else {
+      obs.status = ObservationStatus::kFinal;
+      obs.version = 1;
+      ++summary.written;
+    }
+    ps.Add(std::move(obs));
+  }
+  if (!ps.added().empty()) {
+    std::string log;
+    codec::AppendObservations(&log, ps.added());
+    out.Append(Family::kSeries, keys::SeriesKey(measure_id, num), log);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<WriteSummary> BulkWriteImpl::Commit() {
+  if (finished_) return absl::FailedPreconditionError("bulk write already committed");
+  finished_ = true;
+  const int64_t now_us = absl::ToUnixMicros(absl::Now());
+  auto view = db_->store_->NewReadView();
+  // Small writes go through the write-ahead log; large ones are table files
+  // ingested at once, sparing the log and the memtable.
+  const bool ingest = !options_.dry_run && (sorter_.spilled() ||
+                                             sorter_.size() >= db_->options_.bulk_ingest_threshold);
+  std::unique_ptr<Store::Batch> out;
+  if (ingest) {
+    COTRACK_ASSIGN_OR_RETURN(out, db_->store_->NewIngestBatch());
+  } else {
+    out = db_->store_->NewBatch();
+  }
+  WriteSummary summary;
+
+  // Series, in key order: one stored read and one append per series.
+  std::vector<StagedChange> group;
+  uint32_t group_measure = 0, group_patient = 0;
+  auto flush = [&]() -> absl::Status {
+    if (group.empty()) return absl::OkStatus();
+    absl::Status s =
+        CommitSeries(group_measure, group_patient, group, view.get(), now_us, *out, summary);
+    group.clear();
+    return s;
+  };
+  COTRACK_RETURN_IF_ERROR(sorter_.Drain([&](StagedChange& c) -> absl::Status {
+    if (!group.empty() && (c.measure_id != group_measure || c.patient_num != group_patient)) {
+      COTRACK_RETURN_IF_ERROR(flush());
+    }
+    group_measure = c.measure_id;
+    group_patient = c.patient_num;
+    group.push_back(std::move(c));
+    return absl::OkStatus();
+  }));
+  COTRACK_RETURN_IF_ERROR(flush());
+
+  // Patients, in number order; new ones get a first registration.
+  std::map<uint32_t, std::pair<const std::string*, Touched*>> by_num;
+  for (auto& [id, t] : touched_) by_num[t.num] = {&id, &t};
+  for (auto& [num, entry] : by_num) {
+    const std::string& id = *entry.first;
+    Touched& t = *entry.second;
+    std::optional<cotrack::Patient> current;
+    if (!t.is_new) {
+      std::vector<cotrack::Patient> versions;
+      COTRACK_RETURN_IF_ERROR(db_->ReadPatientVersions(view.get(), num, &versions));
+      if (!versions.empty()) current = std::move(versions.back());
+    }
+    std::vector<cotrack::Patient> updates = std::move(t.updates);
+    if (!current && updates.empty()) updates.emplace_back();  // registered by its observations
+    std::string log;
+    for (cotrack::Patient& update : updates) {
+      cotrack::Patient merged = current ? MergePatient(*current, update) : update;
+      merged.id = id;
+      if (current && SamePatient(*current, merged)) continue;
+      merged.version = current ? current->version + 1 : 1;
+      merged.recorded_at_us = now_us;
+      merged.provenance = db_->DefaultProvenance(update.provenance);
+      codec::AppendRecord(&log, codec::EncodePatient(merged));
+      current = std::move(merged);
+      ++summary.patients;
+    }
+    if (!log.empty()) out->Append(Family::kPatients, keys::PatientKey(num), log);
+  }
+  for (const auto& [id, t] : touched_) {  // ids in byte order, as the family sorts them
+    if (t.is_new) out->Put(Family::kPatientIds, id, keys::PatientKey(t.num));
+  }
+
+  // Counters ("next_audit_seq" sorts before "next_patient_num") and the audit entry.
+  AuditRecord audit;
+  audit.sequence = db_->next_audit_seq_;
+  audit.at_us = now_us;
+  audit.action = action_;
+  audit.detail = detail_;
+  audit.summary = summary;
+  if (touched_.size() == 1) audit.patient = touched_.begin()->first;
+  for (const auto& entry : touched_) audit.patients.push_back(entry.first);
+  Provenance first = first_provenance_.value_or(Provenance());
+  first.line = 0;
+  audit.provenance = db_->DefaultProvenance(first);
+  PutCounter(*out, "next_audit_seq", db_->next_audit_seq_ + 1, 8);
+  if (next_patient_ != db_->next_patient_num_) {
+    PutCounter(*out, "next_patient_num", next_patient_, 4);
+  }
+  std::string audit_log;
+  codec::AppendRecord(&audit_log, codec::EncodeAudit(audit));
+  out->Put(Family::kAudit, keys::AuditKey(audit.sequence), audit_log);
+
+  if (options_.dry_run) return summary;
+  COTRACK_RETURN_IF_ERROR(db_->store_->Write(*out, options_.sync));
+
+  // Only now that the write is durable do the in-memory indexes move on.
+  db_->next_audit_seq_++;
+  db_->next_patient_num_ = next_patient_;
+  std::unique_lock lock(db_->mu_);
+  for (const auto& [id, t] : touched_) {
+    if (t.is_new) db_->patient_nums_[id] = t.num;
+  }
+  return summary;
+}
+
+absl::StatusOr<std::unique_ptr<BulkWrite>> DatabaseImpl::BeginBulkWrite(
+    const WriteOptions& options, std::string audit_action, std::string audit_detail) {
+  COTRACK_RETURN_IF_ERROR(CheckWritable());
+  std::unique_lock<std::mutex> lock(write_mu_);
+  return std::unique_ptr<BulkWrite>(new BulkWriteImpl(this, std::move(lock), options,
+                                                      std::move(audit_action),
+                                                      std::move(audit_detail)));
+}
+
+absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const WriteOptions& options) {
+  COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<BulkWrite> bulk,
+                           BeginBulkWrite(options, batch.audit_action(), batch.audit_detail()));
+  COTRACK_RETURN_IF_ERROR(bulk->Add(batch, nullptr));
+  return bulk->Commit();
+}
+
+}  // namespace cotrack

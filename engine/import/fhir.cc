@@ -1,0 +1,489 @@
+#include "import/fhir.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "import/format_common.h"
+#include "import/observations_csv.h"
+#include "import/value_text.h"
+#include "rapidjson/document.h"
+#include "rapidjson/encodedstream.h"
+#include "rapidjson/error/en.h"
+#include "rapidjson/memorystream.h"
+#include "rapidjson/reader.h"
+
+namespace cotrack {
+namespace {
+
+using JsonValue = rapidjson::Value;
+
+// Iterative parsing keeps deep nesting off the call stack; numbers stay text
+// so that "6.20" keeps its digits and 1e-245 its exponent for ParseNumber.
+constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag |
+                                 rapidjson::kParseNumbersAsStringsFlag |
+                                 rapidjson::kParseValidateEncodingFlag;
+
+// Forwards SAX events to the document, refusing nesting deeper than
+// kMaxFhirJsonDepth (no FHIR resource comes close; such input is hostile).
+struct DepthLimiter {
+  rapidjson::Document& d;
+  int depth = 0;
+  bool too_deep = false;
+
+  bool Null() { return d.Null(); }
+  bool Bool(bool b) { return d.Bool(b); }
+  bool Int(int i) { return d.Int(i); }
+  bool Uint(unsigned i) { return d.Uint(i); }
+  bool Int64(int64_t i) { return d.Int64(i); }
+  bool Uint64(uint64_t i) { return d.Uint64(i); }
+  bool Double(double x) { return d.Double(x); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+    return d.RawNumber(s, n, copy);
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return d.String(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return d.Key(s, n, copy); }
+  bool Enter() {
+    if (++depth > kMaxFhirJsonDepth) {
+      too_deep = true;
+      return false;
+    }
+    return true;
+  }
+  bool StartObject() { return Enter() && d.StartObject(); }
+  bool EndObject(rapidjson::SizeType n) {
+    --depth;
+    return d.EndObject(n);
+  }
+  bool StartArray() { return Enter() && d.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) {
+    --depth;
+    return d.EndArray(n);
+  }
+};
+
+struct JsonParse {
+  const std::string* text = nullptr;
+  rapidjson::ParseResult result;
+  bool too_deep = false;
+  bool operator()(rapidjson::Document& d) {
+    rapidjson::MemoryStream ms(text->data(), text->size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+    DepthLimiter limiter{d};
+    rapidjson::Reader reader;
+    result = reader.Parse<kParseFlags>(is, limiter);
+    too_deep = limiter.too_deep;
+    return !result.IsError();
+  }
+};
+
+// Parses `text` into `doc`; on failure fills `offset` and returns the reason.
+std::optional<std::string> ParseJson(const std::string& text, rapidjson::Document& doc,
+                                     size_t& offset) {
+  JsonParse parse;
+  parse.text = &text;
+  doc.Populate(parse);
+  if (!parse.result.IsError()) return std::nullopt;
+  offset = parse.result.Offset();
+  if (parse.too_deep) {
+    return absl::StrCat("JSON nested deeper than ", kMaxFhirJsonDepth,
+                        " levels (no FHIR resource is; refusing it)");
+  }
+  return absl::StrCat("invalid JSON: ", rapidjson::GetParseError_En(parse.result.Code()));
+}
+
+const JsonValue* Member(const JsonValue* v, const char* name) {
+  if (v == nullptr || !v->IsObject()) return nullptr;
+  auto it = v->FindMember(name);
+  return it == v->MemberEnd() ? nullptr : &it->value;
+}
+
+absl::string_view Str(const JsonValue* v) {
+  return v != nullptr && v->IsString() ? absl::string_view(v->GetString(), v->GetStringLength())
+                                       : absl::string_view();
+}
+
+constexpr const char* kValueKinds[] = {"valueCodeableConcept", "valueString",    "valueBoolean",
+                                       "valueInteger",         "valueRange",     "valueRatio",
+                                       "valueSampledData",     "valueTime",      "valueDateTime",
+                                       "valuePeriod",          "valueAttachment"};
+
+std::string PatientId(absl::string_view ref) {
+  ref = absl::StripAsciiWhitespace(ref);
+  const size_t slash = ref.rfind("Patient/");
+  if (slash != absl::string_view::npos) {
+    ref.remove_prefix(slash + 8);
+    // A versioned reference "Patient/1/_history/2" names patient 1.
+    const size_t h = ref.find('/');
+    if (h != absl::string_view::npos) ref = ref.substr(0, h);
+  } else if (absl::StartsWith(ref, "urn:uuid:")) {
+    ref.remove_prefix(9);
+  }
+  return std::string(ref);
+}
+
+class FhirReader : public FormatReader {
+ public:
+  FhirReader(std::istream& in, std::string source, ImportFormat format, std::string user,
+             CodeMapping mapping, std::string first_line, int64_t lines_before)
+      : in_(in),
+        source_(std::move(source)),
+        format_(format),
+        user_(std::move(user)),
+        mapping_(std::move(mapping)),
+        pending_(std::move(first_line)),
+        has_pending_(!pending_.empty()),
+        line_(lines_before) {}
+
+  ImportFormat format() const override { return format_; }
+  const Counts& counts() const override { return counts_; }
+
+  absl::StatusOr<bool> ReadChunk(size_t max_rows, Batch& batch, ImportErrors& errors,
+                                 RejectSink* rejects) override {
+    if (format_ == ImportFormat::kFhirNdjson) return ReadNdjson(max_rows, batch, errors, rejects);
+    return ReadDocument(max_rows, batch, errors, rejects);
+  }
+
+ private:
+  absl::StatusOr<bool> ReadNdjson(size_t max_rows, Batch& batch, ImportErrors& errors,
+                                  RejectSink* rejects) {
+    std::string line;
+    for (size_t n = 0; n < max_rows;) {
+      bool too_long = false;
+      if (has_pending_) {
+        line = std::move(pending_);
+        has_pending_ = false;
+      } else if (!ReadLineCapped(in_, kMaxFhirLineBytes, line, too_long)) {
+        if (in_.bad()) return absl::DataLossError(absl::StrCat(source_, ": read error"));
+        return false;
+      }
+      ++line_;
+      if (!too_long && absl::StripAsciiWhitespace(line).empty()) continue;
+      ++counts_.rows;
+      ++n;
+      const size_t before = errors.count();
+      errors.BeginRow();
+      if (too_long) {
+        errors.Add(line_, 0,
+                   absl::StrCat("line is longer than ", kMaxFhirLineBytes >> 20,
+                                " MiB (NDJSON has one resource per line; is this NDJSON?)"));
+        line = "(line too long to keep)";
+      } else {
+        rapidjson::Document doc;
+        size_t offset = 0;
+        if (std::optional<std::string> why = ParseJson(line, doc, offset)) {
+          errors.Add(line_, static_cast<int64_t>(offset) + 1, *why);
+        } else if (!doc.IsObject()) {
+          errors.Add(line_, 1, "expected a FHIR resource (a JSON object)");
+        } else {
+          Resource(doc, line_, "", batch, errors);
+        }
+      }
+      if (rejects != nullptr && errors.count() != before) {
+        rejects->Reject(line_, line, errors.row_messages());
+      }
+    }
+    return true;
+  }
+
+  absl::Status LoadDocument() {
+    std::string text = std::move(pending_);
+    if (has_pending_) text += '\n';
+    has_pending_ = false;
+    char buf[1 << 16];
+    while (in_.read(buf, sizeof buf) || in_.gcount() > 0) {
+      text.append(buf, static_cast<size_t>(in_.gcount()));
+      if (text.size() > kMaxFhirDocumentBytes) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            source_, ": FHIR JSON document larger than ", kMaxFhirDocumentBytes >> 20,
+            " MiB; a document must be read whole, so export it as Bulk Data NDJSON (one "
+            "resource per line, streamed) instead"));
+      }
+    }
+    if (in_.bad()) return absl::DataLossError(absl::StrCat(source_, ": read error"));
+    size_t offset = 0;
+    if (std::optional<std::string> why = ParseJson(text, doc_, offset)) {
+      int64_t line = 1, column = 1;
+      for (size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+          ++line;
+          column = 1;
+        } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+          ++column;
+        }
+      }
+      return absl::InvalidArgumentError(absl::StrCat(source_, ":", line, ":", column, ": ", *why));
+    }
+    if (!doc_.IsObject()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source_, ": expected a FHIR resource (a JSON object)"));
+    }
+    if (Str(Member(&doc_, "resourceType")) == "Bundle") {
+      const JsonValue* entry = Member(&doc_, "entry");
+      if (entry != nullptr && entry->IsArray()) {
+        for (const JsonValue& e : entry->GetArray()) entries_.push_back(&e);
+      }
+      bundle_ = true;
+    } else {
+      entries_.push_back(&doc_);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<bool> ReadDocument(size_t max_rows, Batch& batch, ImportErrors& errors,
+                                    RejectSink* rejects) {
+    if (!loaded_) {
+      loaded_ = true;
+      absl::Status s = LoadDocument();
+      if (!s.ok()) return s;
+    }
+    for (size_t n = 0; n < max_rows; ++n) {
+      if (next_ >= entries_.size()) return false;
+      const JsonValue* e = entries_[next_++];
+      ++counts_.rows;
+      const size_t before = errors.count();
+      errors.BeginRow();
+      const std::string where = bundle_ ? absl::StrCat("entry ", next_, ": ") : std::string();
+      const JsonValue* resource = bundle_ ? Member(e, "resource") : e;
+      if (resource == nullptr || !resource->IsObject()) {
+        CountSkip(counts_, "entry without a resource");
+        continue;
+      }
+      Resource(*resource, 0, where, batch, errors);
+      if (rejects != nullptr && errors.count() != before) {
+        rejects->Reject(0,
+                        absl::StrCat(where, Str(Member(resource, "resourceType")), "/",
+                                     Str(Member(resource, "id"))),
+                        errors.row_messages());
+      }
+    }
+    return true;
+  }
+
+  // One resource: registers a patient, records/retracts an observation, or
+  // counts why it was skipped.
+  void Resource(const JsonValue& r, int64_t line, const std::string& where, Batch& batch,
+                ImportErrors& errors) {
+    const absl::string_view type = Str(Member(&r, "resourceType"));
+    if (type == "Patient") return PatientResource(r, line, where, batch, errors);
+    if (type != "Observation") {
+      CountSkip(counts_,
+                type.empty() ? std::string("no resourceType") : absl::StrCat("resource ", type));
+      return;
+    }
+    const std::string prefix = absl::StrCat(where, "Observation/", Str(Member(&r, "id")), ": ");
+    const absl::string_view status = Str(Member(&r, "status"));
+    const bool retract = status == "entered-in-error";
+    if (!retract && status != "final" && status != "amended" && status != "corrected") {
+      CountSkip(counts_, absl::StrCat("status ", status.empty() ? "missing" : status));
+      return;
+    }
+    const JsonValue* quantity = Member(&r, "valueQuantity");
+    if (!retract && quantity == nullptr) {
+      for (const char* kind : kValueKinds) {
+        if (Member(&r, kind) != nullptr) {
+          CountSkip(counts_, kind);
+          return;
+        }
+      }
+      CountSkip(counts_,
+                Member(&r, "component") != nullptr ? "no value (components only)" : "no value");
+      return;
+    }
+    // Code -> measure.
+    const CodeMappingEntry* m = nullptr;
+    std::string first_code;
+    const JsonValue* coding = Member(Member(&r, "code"), "coding");
+    if (coding != nullptr && coding->IsArray()) {
+      for (const JsonValue& c : coding->GetArray()) {
+        const absl::string_view code = Str(Member(&c, "code"));
+        if (first_code.empty()) first_code = std::string(code);
+        m = mapping_.Find(Str(Member(&c, "system")), code);
+        if (m != nullptr) break;
+      }
+    }
+    if (m == nullptr) {
+      CountSkip(counts_,
+                absl::StrCat("unmapped code ", first_code.empty() ? "(none)" : first_code));
+      return;
+    }
+    const absl::string_view value = Str(Member(quantity, "value"));
+    if (!retract && value.empty()) {
+      CountSkip(counts_, "no value");
+      return;
+    }
+    const size_t errors_before = errors.count();
+    ObservationInput obs;
+    obs.measure = m->measure;
+    obs.patient = PatientId(Str(Member(Member(&r, "subject"), "reference")));
+    if (obs.patient.empty()) {
+      errors.Add(line, 0,
+                 absl::StrCat(prefix,
+                              "field \"subject.reference\": empty (expected a "
+                              "reference such as Patient/123)"));
+    }
+    absl::string_view when = Str(Member(&r, "effectiveDateTime"));
+    const char* when_field = "effectiveDateTime";
+    if (when.empty()) {
+      when = Str(Member(&r, "effectiveInstant"));
+      when_field = "effectiveInstant";
+    }
+    if (when.empty()) {
+      when = Str(Member(Member(&r, "effectivePeriod"), "start"));
+      when_field = "effectivePeriod.start";
+    }
+    bool have_time = false;
+    if (when.empty()) {
+      errors.Add(line, 0,
+                 absl::StrCat(prefix,
+                              "no effectiveDateTime, effectiveInstant or "
+                              "effectivePeriod.start (the observation needs a date)"));
+    } else {
+      absl::StatusOr<CivilTime> t = ParseDateCell(when);
+      if (t.ok()) {
+        obs.time = *t;
+        have_time = true;
+      } else {
+        errors.Add(line, 0,
+                   absl::StrCat(prefix, "field \"", when_field, "\": bad value ",
+                                QuoteForMessage(when), " (", t.status().message(), ")"));
+      }
+    }
+    Provenance provenance;
+    provenance.source = source_;
+    provenance.line = line;
+    provenance.user = user_;
+    if (retract) {
+      if (errors.count() != errors_before) return;
+      provenance.reason =
+          absl::StrCat("FHIR Observation/", Str(Member(&r, "id")), " status entered-in-error");
+      batch.Retract(obs.patient, obs.measure, obs.time, std::move(provenance));
+      return;
+    }
+    absl::StatusOr<double> number = ParseNumber(value);
+    if (!number.ok()) {
+      errors.Add(line, 0,
+                 absl::StrCat(prefix, "field \"valueQuantity.value\": bad value ",
+                              QuoteForMessage(value), " (", number.status().message(), ")"));
+    } else {
+      obs.value = *number;
+    }
+    const absl::string_view comparator = Str(Member(quantity, "comparator"));
+    if (comparator == "<") {
+      obs.comparator = Comparator::kLess;
+    } else if (comparator == "<=") {
+      obs.comparator = Comparator::kLessEqual;
+    } else if (comparator == ">=") {
+      obs.comparator = Comparator::kGreaterEqual;
+    } else if (comparator == ">") {
+      obs.comparator = Comparator::kGreater;
+    } else if (!comparator.empty()) {
+      errors.Add(line, 0,
+                 absl::StrCat(prefix, "field \"valueQuantity.comparator\": bad value ",
+                              QuoteForMessage(comparator), " (expected <, <=, >= or >)"));
+    }
+    obs.original_value = absl::StrCat(comparator, value);
+    const absl::string_view code = Str(Member(quantity, "code"));
+    const absl::string_view unit_system = Str(Member(quantity, "system"));
+    obs.unit = NormalizeUnit(!code.empty() && unit_system == "http://unitsofmeasure.org"
+                                 ? code
+                                 : Str(Member(quantity, "unit")));
+    if (obs.unit.empty()) obs.unit = m->unit;
+    if (have_time && !obs.patient.empty()) {
+      // Bundles have no line numbers; their entries are numbered instead.
+      const int64_t position = line > 0 ? line : static_cast<int64_t>(next_);
+      const int64_t first = seen_.Insert(obs.patient, obs.measure, obs.time.seconds, position);
+      if (first != 0) {
+        errors.Add(line, 0,
+                   absl::StrCat(prefix, "same patient, measure and date as ",
+                                line > 0 ? "line " : "entry ", first,
+                                " (each observation may appear only once in a file)"));
+      }
+    }
+    if (errors.count() != errors_before) return;
+    obs.provenance = std::move(provenance);
+    batch.Record(std::move(obs));
+  }
+
+  void PatientResource(const JsonValue& r, int64_t line, const std::string& where, Batch& batch,
+                       ImportErrors& errors) {
+    Patient p;
+    p.id = std::string(Str(Member(&r, "id")));
+    if (p.id.empty()) {
+      errors.Add(line, 0, absl::StrCat(where, "Patient: no id"));
+      return;
+    }
+    auto attribute = [&](const char* field, const char* name) {
+      const absl::string_view v = Str(Member(&r, field));
+      if (!v.empty()) p.attributes[name] = std::string(v);
+    };
+    attribute("birthDate", "birthdate");
+    attribute("gender", "gender");
+    attribute("deceasedDateTime", "deathdate");
+    p.provenance.source = source_;
+    p.provenance.line = line;
+    p.provenance.user = user_;
+    batch.PutPatient(std::move(p));
+  }
+
+  std::istream& in_;
+  std::string source_;
+  ImportFormat format_;
+  std::string user_;
+  CodeMapping mapping_;
+  std::string pending_;
+  bool has_pending_ = false;
+  int64_t line_ = 0;
+  bool loaded_ = false;
+  bool bundle_ = false;
+  rapidjson::Document doc_;
+  std::vector<const JsonValue*> entries_;
+  size_t next_ = 0;
+  IdentitySet seen_;
+  Counts counts_;
+};
+
+}  // namespace
+
+bool ReadLineCapped(std::istream& in, size_t max_bytes, std::string& line, bool& too_long) {
+  line.clear();
+  too_long = false;
+  std::streambuf* sb = in.rdbuf();
+  bool any = false;
+  while (true) {
+    const int c = sb->sbumpc();
+    if (c == std::char_traits<char>::eof()) {
+      in.setstate(std::ios::eofbit);
+      return any;
+    }
+    any = true;
+    if (c == '\n') break;
+    if (line.size() < max_bytes) {
+      line += static_cast<char>(c);
+    } else {
+      too_long = true;
+    }
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (too_long) line.clear();
+  return true;
+}
+
+bool LooksLikeNdjson(const std::string& first_line) {
+  rapidjson::Document doc;
+  size_t offset = 0;
+  if (ParseJson(first_line, doc, offset).has_value()) return false;
+  return doc.IsObject() && Str(Member(&doc, "resourceType")) != "Bundle";
+}
+
+std::unique_ptr<FormatReader> MakeFhirReader(std::istream& in, const std::string& source,
+                                             ImportFormat format, std::string user,
+                                             CodeMapping mapping, std::string first_line,
+                                             int64_t lines_before) {
+  return std::make_unique<FhirReader>(in, source, format, std::move(user), std::move(mapping),
+                                      std::move(first_line), lines_before);
+}
+
+}  // namespace cotrack

@@ -1,0 +1,49 @@
+// FHIR R4 input: Bulk Data NDJSON (one resource per line, streamed) and JSON
+// documents (a Bundle of type collection/transaction/searchset/..., or a
+// single resource; read whole, at most kMaxFhirDocumentBytes).
+//
+// Observation: code.coding goes through a CodeMapping; valueQuantity (value,
+// comparator, UCUM code or unit) becomes the value; effectiveDateTime,
+// effectiveInstant or effectivePeriod.start the date (its offset dropped, so
+// the clinical date never shifts); subject.reference the patient
+// ("Patient/" and "urn:uuid:" stripped). status entered-in-error retracts.
+// Patient: registers the patient (birthDate, gender, deceasedDateTime kept).
+// Anything we cannot represent is counted per reason and skipped.
+#ifndef COTRACK_IMPORT_FHIR_H_
+#define COTRACK_IMPORT_FHIR_H_
+
+#include <cstddef>
+#include <istream>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "import/code_mapping.h"
+#include "import/format_reader.h"
+
+namespace cotrack {
+
+inline constexpr size_t kMaxFhirDocumentBytes = size_t{256} << 20;  // a Bundle
+inline constexpr size_t kMaxFhirLineBytes = size_t{16} << 20;       // an NDJSON line
+inline constexpr int kMaxFhirJsonDepth = 100;
+
+// A reader for `format` (kFhirNdjson or kFhirJson). `first_line`, when not
+// empty, is the first non-blank line of the input, already consumed from `in`
+// by format detection after `lines_before` blank lines.
+std::unique_ptr<FormatReader> MakeFhirReader(std::istream& in, const std::string& source,
+                                             ImportFormat format, std::string user,
+                                             CodeMapping mapping, std::string first_line,
+                                             int64_t lines_before = 0);
+
+// Reads one line (without its line end) of at most `max_bytes` into `line`.
+// Returns false at the end of the input; sets `too_long` (and consumes the
+// rest of the line) when the line is longer.
+bool ReadLineCapped(std::istream& in, size_t max_bytes, std::string& line, bool& too_long);
+
+// True when `first_line` is on its own one complete JSON resource that is not
+// a Bundle: the input is NDJSON, not a (pretty-printed) document.
+bool LooksLikeNdjson(const std::string& first_line);
+
+}  // namespace cotrack
+
+#endif  // COTRACK_IMPORT_FHIR_H_

@@ -1,0 +1,303 @@
+// Format detection and the readers of the CSV formats; FHIR is in fhir.cc.
+#include "import/format_reader.h"
+
+#include <algorithm>
+#include <streambuf>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cotrack/status_macros.h"
+#include "import/code_mapping.h"
+#include "import/fhir.h"
+#include "import/format_common.h"
+#include "import/format_names.h"
+#include "import/observations_csv.h"
+#include "import/patients_csv.h"
+#include "import/redcap.h"
+#include "import/synthea.h"
+#include "import/wide_csv.h"
+
+namespace cotrack {
+
+const char* FormatName(ImportFormat f) {
+  switch (f) {
+    case ImportFormat::kAuto:
+      return "auto";
+    case ImportFormat::kObservationsCsv:
+      return "observations";
+    case ImportFormat::kPatientsCsv:
+      return "patients";
+    case ImportFormat::kWideCsv:
+      return "wide";
+    case ImportFormat::kRedcapCsv:
+      return "redcap";
+    case ImportFormat::kSyntheaObservations:
+      return "synthea-observations";
+    case ImportFormat::kSyntheaPatients:
+      return "synthea-patients";
+    case ImportFormat::kFhirNdjson:
+      return "fhir-ndjson";
+    case ImportFormat::kFhirJson:
+      return "fhir-json";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<ImportFormat> FormatFromName(absl::string_view name) {
+  const std::string n = absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
+  std::vector<std::string> names;
+  for (ImportFormat f :
+       {ImportFormat::kAuto, ImportFormat::kObservationsCsv, ImportFormat::kPatientsCsv,
+        ImportFormat::kWideCsv, ImportFormat::kRedcapCsv, ImportFormat::kSyntheaObservations,
+        ImportFormat::kSyntheaPatients, ImportFormat::kFhirNdjson, ImportFormat::kFhirJson}) {
+    if (n == FormatName(f) || n == absl::StrCat(FormatName(f), "-csv")) return f;
+    names.push_back(FormatName(f));
+  }
+  if (n == "ndjson") return ImportFormat::kFhirNdjson;
+  if (n == "fhir-bundle" || n == "fhir") return ImportFormat::kFhirJson;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown import format \"", name, "\" (expected one of ", absl::StrJoin(names, ", "), ")"));
+}
+
+namespace {
+
+constexpr char kExpectedHeaders[] =
+    "expected an observations CSV (patient,measure,date,value[,unit][,visit][,items]), a "
+    "patients CSV (patient[,arm][,index_date]...), a wide visit CSV (patient,date[,visit],"
+    "CODE...), a REDCap export (record_id or redcap_event_name), a Synthea observations.csv "
+    "or patients.csv, or FHIR JSON/NDJSON; --format names the format when detection cannot";
+
+// White space before the first byte that format detection looks at; past it
+// the input is handed to the CSV reader (which skips blank lines itself).
+constexpr size_t kMaxLeadingBlankBytes = size_t{1} << 20;
+
+// A stream buffer that first replays bytes already taken from `source` by
+// format detection, then reads on from `source`.
+class PrefixStreambuf : public std::streambuf {
+ public:
+  PrefixStreambuf(std::string prefix, std::streambuf* source)
+      : prefix_(std::move(prefix)), source_(source) {
+    if (!prefix_.empty()) setg(prefix_.data(), prefix_.data(), prefix_.data() + prefix_.size());
+  }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    const std::streamsize n = source_->sgetn(buf_, sizeof buf_);
+    if (n <= 0) return traits_type::eof();
+    setg(buf_, buf_, buf_ + n);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  std::string prefix_;
+  std::streambuf* source_;
+  char buf_[1 << 16];
+};
+
+// Any CSV format whose rows a CsvRowParser turns into changes.
+class CsvFormatReader : public FormatReader {
+ public:
+  CsvFormatReader(std::istream& in, const std::string& source)
+      : reader_(in, source), source_(source) {}
+
+  // Reads the header and picks the format (unless given).
+  absl::Status Start(const ImportOptions& options) {
+    COTRACK_RETURN_IF_ERROR(reader_.ReadHeader(header_));
+    format_ = options.format;
+    if (format_ == ImportFormat::kAuto) {
+      std::vector<std::string> names;
+      for (size_t i = 0; i < header_.size(); ++i) names.emplace_back(header_[i]);
+      if (SyntheaObservationsParser::Detect(names)) {
+        format_ = ImportFormat::kSyntheaObservations;
+      } else if (SyntheaPatientsParser::Detect(names)) {
+        format_ = ImportFormat::kSyntheaPatients;
+      } else if (RedcapParser::Detect(names)) {
+        format_ = ImportFormat::kRedcapCsv;
+      } else if (WideCsvParser::Detect(names)) {
+        format_ = ImportFormat::kWideCsv;
+      } else {
+        format_ = DetectCsvFormat(names);
+      }
+      if (format_ == ImportFormat::kAuto) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(source_, ":", header_.first_line(), ": unrecognised header \"",
+                         JoinHeader(header_), "\" (", kExpectedHeaders, ")"));
+      }
+    }
+    SkippingRowParser* skipping = nullptr;
+    switch (format_) {
+      case ImportFormat::kObservationsCsv:
+        parser_ = std::make_unique<ObservationsCsvParser>(source_, options.user);
+        break;
+      case ImportFormat::kPatientsCsv:
+        parser_ = std::make_unique<PatientsCsvParser>(source_, options.user);
+        break;
+      case ImportFormat::kWideCsv: {
+        std::vector<std::string> ignore;
+        for (const std::string& c : options.ignore_columns)
+          ignore.push_back(NormalizeHeaderName(c));
+        auto p = std::make_unique<WideCsvParser>(source_, options.user, std::move(ignore));
+        skipping = p.get();
+        parser_ = std::move(p);
+        break;
+      }
+      case ImportFormat::kRedcapCsv: {
+        COTRACK_ASSIGN_OR_RETURN(RedcapMapping mapping, RedcapMapping::Load(options.mapping_file));
+        auto p = std::make_unique<RedcapParser>(source_, options.user, std::move(mapping));
+        skipping = p.get();
+        parser_ = std::move(p);
+        break;
+      }
+      case ImportFormat::kSyntheaObservations: {
+        COTRACK_ASSIGN_OR_RETURN(CodeMapping mapping, CodeMapping::Load(options.mapping_file));
+        auto p =
+            std::make_unique<SyntheaObservationsParser>(source_, options.user, std::move(mapping));
+        skipping = p.get();
+        parser_ = std::move(p);
+        break;
+      }
+      case ImportFormat::kSyntheaPatients: {
+        auto p = std::make_unique<SyntheaPatientsParser>(source_, options.user);
+        skipping = p.get();
+        parser_ = std::move(p);
+        break;
+      }
+      default:
+        return absl::InvalidArgumentError(
+            absl::StrCat(source_, ": format ", FormatName(format_), " is not a CSV format"));
+    }
+    if (skipping != nullptr) skipping->set_counts(&counts_);
+    return parser_->ParseHeader(header_, reader_);
+  }
+
+  ImportFormat format() const override { return format_; }
+  const Counts& counts() const override { return counts_; }
+
+  absl::StatusOr<bool> ReadChunk(size_t max_rows, Batch& batch, ImportErrors& errors,
+                                 RejectSink* rejects) override {
+    for (size_t n = 0; n < max_rows;) {
+      COTRACK_ASSIGN_OR_RETURN(bool more, reader_.Next(row_));
+      if (!more) return false;
+      if (row_.AllFieldsBlank()) continue;  // e.g. ",,," left by a spreadsheet
+      ++counts_.rows;
+      ++n;
+      const size_t before = errors.count();
+      errors.BeginRow();
+      parser_->ParseRow(row_, errors, batch);
+      if (rejects != nullptr && errors.count() != before) {
+        rejects->Reject(row_.first_line(), RowText(row_), errors.row_messages());
+      }
+    }
+    return true;
+  }
+
+ private:
+  // A row as CSV text again (for the reject file): fields quoted when needed.
+  static std::string RowText(const CsvRecord& row) {
+    std::string out;
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) out += ',';
+      absl::string_view f = row[i];
+      if (f.find_first_of(",\"\r\n") == absl::string_view::npos) {
+        out.append(f.data(), f.size());
+        continue;
+      }
+      out += '"';
+      for (char c : f) {
+        if (c == '"') out += '"';
+        out += c;
+      }
+      out += '"';
+    }
+    return out;
+  }
+
+  CsvReader reader_;
+  std::string source_;
+  CsvRecord header_;
+  CsvRecord row_;
+  ImportFormat format_ = ImportFormat::kAuto;
+  std::unique_ptr<CsvRowParser> parser_;
+  Counts counts_;
+};
+
+// A CsvFormatReader that owns the stream replaying detection's bytes.
+class ReplayCsvFormatReader : public FormatReader {
+ public:
+  ReplayCsvFormatReader(std::istream& in, std::string prefix, const std::string& source)
+      : buf_(std::move(prefix), in.rdbuf()), stream_(&buf_), csv_(stream_, source) {}
+  absl::Status Start(const ImportOptions& options) { return csv_.Start(options); }
+  ImportFormat format() const override { return csv_.format(); }
+  const Counts& counts() const override { return csv_.counts(); }
+  absl::StatusOr<bool> ReadChunk(size_t max_rows, Batch& batch, ImportErrors& errors,
+                                 RejectSink* rejects) override {
+    return csv_.ReadChunk(max_rows, batch, errors, rejects);
+  }
+
+ private:
+  PrefixStreambuf buf_;
+  std::istream stream_;
+  CsvFormatReader csv_;
+};
+
+bool IsFhir(ImportFormat f) {
+  return f == ImportFormat::kFhirNdjson || f == ImportFormat::kFhirJson;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FormatReader>> OpenFormatReader(std::istream& in,
+                                                               const std::string& source,
+                                                               const ImportOptions& options) {
+  // Take leading white space and the first other byte: '{' starts JSON.
+  std::string prefix;
+  int64_t blank_lines = 0;
+  std::streambuf* sb = in.rdbuf();
+  int c = std::char_traits<char>::eof();
+  if (options.format == ImportFormat::kAuto || IsFhir(options.format)) {
+    while ((c = sb->sbumpc()) != std::char_traits<char>::eof()) {
+      prefix += static_cast<char>(c);
+      if (c == '\n') ++blank_lines;
+      // A UTF-8 byte order mark may precede JSON as well as CSV.
+      const bool in_bom = prefix.size() <= 3 &&
+                          absl::string_view("\xEF\xBB\xBF", 3).substr(0, prefix.size()) == prefix;
+      if (!in_bom && c != ' ' && c != '\t' && c != '\r' && c != '\n') break;
+      if (prefix.size() >= kMaxLeadingBlankBytes) break;  // not JSON; replayed as CSV
+    }
+  }
+  const bool json = c == '{';
+  if (IsFhir(options.format) || (options.format == ImportFormat::kAuto && json)) {
+    if (c == std::char_traits<char>::eof() || !json) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ":", blank_lines + 1, ": expected FHIR JSON starting with '{'",
+                       c == std::char_traits<char>::eof() ? " (the file is empty)" : ""));
+    }
+    COTRACK_ASSIGN_OR_RETURN(CodeMapping mapping, CodeMapping::Load(options.mapping_file));
+    // The rest of the first line tells NDJSON (a whole resource per line)
+    // from a pretty-printed document.
+    std::string rest;
+    bool too_long = false;
+    ReadLineCapped(in, kMaxFhirLineBytes, rest, too_long);
+    if (too_long) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ":", blank_lines + 1, ": the first line is longer than ", kMaxFhirLineBytes >> 20,
+          " MiB; give --format fhir-json for a one-line document"));
+    }
+    std::string first_line = absl::StrCat("{", rest);
+    ImportFormat format = options.format;
+    if (format == ImportFormat::kAuto) {
+      format = LooksLikeNdjson(first_line) ? ImportFormat::kFhirNdjson : ImportFormat::kFhirJson;
+    }
+    return MakeFhirReader(in, source, format, options.user, std::move(mapping),
+                          std::move(first_line), blank_lines);
+  }
+  auto reader = std::make_unique<ReplayCsvFormatReader>(in, std::move(prefix), source);
+  COTRACK_RETURN_IF_ERROR(reader->Start(options));
+  return std::unique_ptr<FormatReader>(std::move(reader));
+}
+
+}  // namespace cotrack

@@ -1,0 +1,60 @@
+// The interface every import format implements: it turns a file's rows into
+// changes a chunk at a time, so that a file of any size streams through
+// bounded memory into one atomic bulk write (see import.cc).
+#ifndef COTRACK_IMPORT_FORMAT_READER_H_
+#define COTRACK_IMPORT_FORMAT_READER_H_
+
+#include <cstdint>
+#include <istream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "cotrack/database.h"
+#include "import/csv_reader.h"
+#include "import/import.h"
+
+namespace cotrack {
+
+// Where --on-error skip sends each bad row: the row as it was in the file
+// and why it was rejected.
+class RejectSink {
+ public:
+  virtual ~RejectSink() = default;
+  virtual void Reject(int64_t line, absl::string_view raw_row, absl::string_view reason) = 0;
+};
+
+class FormatReader {
+ public:
+  // Exact counts of what was read so far; the import summary prints them.
+  struct Counts {
+    int64_t rows = 0;     // source rows read (CSV data rows, NDJSON lines, Bundle entries)
+    int64_t skipped = 0;  // rows deliberately not imported (unmapped code, no value, ...)
+    std::map<std::string, int64_t> skipped_by_reason;  // reason -> rows
+  };
+
+  virtual ~FormatReader() = default;
+  virtual ImportFormat format() const = 0;
+
+  // Reads up to `max_rows` more source rows, appending the changes of good
+  // rows to `batch`. A bad row adds nothing to `batch`: its problem goes to
+  // `errors` (and the row to `rejects` when given). Returns false once the
+  // input is exhausted; a non-OK status is a file-level error that ends
+  // reading (unreadable file, broken syntax the reader cannot resume from).
+  virtual absl::StatusOr<bool> ReadChunk(size_t max_rows, Batch& batch, ImportErrors& errors,
+                                         RejectSink* rejects) = 0;
+
+  virtual const Counts& counts() const = 0;
+};
+
+// Opens `in` (named `source` in messages and provenance) as
+// `options.format`, or, for kAuto, as the format its content shows.
+absl::StatusOr<std::unique_ptr<FormatReader>> OpenFormatReader(std::istream& in,
+                                                               const std::string& source,
+                                                               const ImportOptions& options);
+
+}  // namespace cotrack
+
+#endif  // COTRACK_IMPORT_FORMAT_READER_H_

@@ -1,0 +1,313 @@
+#include "import/redcap.h"
+
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "import/observations_csv.h"
+#include "import/value_text.h"
+
+namespace cotrack {
+namespace {
+
+constexpr char kMappingHelp[] =
+    "a REDCap mapping file has the header kind,name,value,unit,decimal and rows "
+    "\"field,REDCAP_FIELD,MEASURE[,UNIT][,comma]\", "
+    "\"date,EVENT_OR_INSTRUMENT_OR_*,DATE_FIELD_OR_YYYY-MM-DD\", "
+    "\"offset,EVENT,DAYS\", \"index_date,DATE_FIELD\" and \"id,ID_FIELD\"";
+
+std::string Lower(absl::string_view s) {
+  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(s));
+}
+
+}  // namespace
+
+absl::StatusOr<RedcapMapping> RedcapMapping::Parse(absl::string_view text,
+                                                   const std::string& source) {
+  std::istringstream in(StripCommentLines(text));
+  CsvReader reader(in, source);
+  CsvRecord header;
+  absl::Status s = reader.ReadHeader(header);
+  if (!s.ok()) return s;
+  absl::StatusOr<CsvHeader> h = CsvHeader::Make(header, reader);
+  if (!h.ok()) return h.status();
+  const std::optional<size_t> kind = h->Find("kind"), name = h->Find("name"),
+                              value = h->Find("value"), unit = h->Find("unit"),
+                              decimal = h->Find("decimal");
+  if (!kind || !name || !value) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ":", header.first_line(), ": header \"",
+                                                   JoinHeader(header), "\" (", kMappingHelp, ")"));
+  }
+  RedcapMapping m;
+  CsvRecord row;
+  auto cell = [&row](std::optional<size_t> i) {
+    return i && *i < row.size() ? absl::StripAsciiWhitespace(row[*i]) : absl::string_view();
+  };
+  while (true) {
+    absl::StatusOr<bool> more = reader.Next(row);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    if (row.AllFieldsBlank()) continue;
+    auto bad = [&](size_t i, absl::string_view why) {
+      const size_t col = i < row.size() ? i : 0;
+      return absl::InvalidArgumentError(absl::StrCat(
+          reader.Position(row.line(col), row.column(col)), ": ", why, " (", kMappingHelp, ")"));
+    };
+    const std::string k = Lower(cell(kind));
+    const std::string n = Lower(cell(name));
+    const absl::string_view v = cell(value);
+    if (n.empty()) return bad(*name, "name is empty");
+    if (k == "field") {
+      if (v.empty()) return bad(*value, "value (the measure) is empty");
+      for (const Field& f : m.fields) {
+        if (f.field == n) return bad(*name, absl::StrCat("field ", n, " is mapped twice"));
+      }
+      Field f;
+      f.field = n;
+      f.measure = Lower(v);
+      f.unit = std::string(cell(unit));
+      const std::string d = Lower(cell(decimal));
+      if (d == "comma") {
+        f.decimal_comma = true;
+      } else if (!d.empty() && d != "dot") {
+        return bad(*decimal, absl::StrCat("decimal is \"", d, "\", expected dot or comma"));
+      }
+      m.fields.push_back(std::move(f));
+    } else if (k == "date" || k == "offset") {
+      DateRule rule;
+      if (k == "date") {
+        if (v.empty()) return bad(*value, "value (the date field) is empty");
+        // REDCap variable names start with a letter, so a date is a date.
+        absl::StatusOr<CivilTime> fixed = ParseCivilTime(v);
+        if (fixed.ok()) {
+          rule.fixed = *fixed;
+        } else {
+          rule.date_field = Lower(v);
+        }
+      } else {
+        int64_t days = 0;
+        if (!absl::SimpleAtoi(v, &days)) {
+          return bad(*value, absl::StrCat("offset \"", v, "\" is not a whole number of days"));
+        }
+        rule.offset_days = days;
+      }
+      if (!m.dates.emplace(n, rule).second) {
+        return bad(*name, absl::StrCat("event ", n, " has two date rules"));
+      }
+    } else if (k == "index_date") {
+      m.index_date_field = n;
+    } else if (k == "id") {
+      m.id_field = n;
+    } else {
+      return bad(*kind, absl::StrCat("unknown kind \"", k, "\""));
+    }
+  }
+  if (m.fields.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": no field rows, so nothing would be imported (", kMappingHelp, ")"));
+  }
+  if (m.dates.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": no date or offset rows, so no row could be dated (", kMappingHelp, ")"));
+  }
+  for (const auto& [event, rule] : m.dates) {
+    if (rule.offset_days && m.index_date_field.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": event ", event,
+          " is dated by an offset from the index date, but no index_date row names the field "
+          "holding the index date (the importer has no database to look it up in)"));
+    }
+  }
+  return m;
+}
+
+absl::StatusOr<RedcapMapping> RedcapMapping::Load(const std::string& path) {
+  if (path.empty()) {
+    return absl::InvalidArgumentError(
+        "a REDCap export needs a mapping file (--mapping FILE) saying which fields are which "
+        "measures and how each event is dated; see docs/IMPORT_FORMATS.md");
+  }
+  std::string text;
+  absl::Status s = ReadSmallFile(path, "REDCap mapping file", text);
+  if (!s.ok()) return s;
+  return Parse(text, path);
+}
+
+bool RedcapParser::Detect(const std::vector<std::string>& names) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string key = NormalizeHeaderName(names[i]);
+    if (key == "redcap_event_name" || key == "redcap_repeat_instrument") return true;
+    if (i == 0 && key == "record_id") return true;
+  }
+  return false;
+}
+
+absl::Status RedcapParser::ParseHeader(const CsvRecord& header, const CsvReader& reader) {
+  absl::StatusOr<CsvHeader> h = CsvHeader::Make(header, reader);
+  if (!h.ok()) return h.status();
+  names_.clear();
+  for (size_t i = 0; i < h->size(); ++i) names_.push_back(h->key(i));
+  std::vector<std::string> missing;
+  auto need = [&](const std::string& field) -> std::optional<size_t> {
+    std::optional<size_t> i = h->Find(field);
+    if (!i) missing.push_back(field);
+    return i;
+  };
+  if (!mapping_.id_field.empty()) {
+    id_ = need(mapping_.id_field).value_or(0);
+  } else {
+    id_ = 0;
+  }
+  event_ = h->Find("redcap_event_name");
+  instrument_ = h->Find("redcap_repeat_instrument");
+  instance_ = h->Find("redcap_repeat_instance");
+  if (!mapping_.index_date_field.empty()) index_date_ = need(mapping_.index_date_field);
+  columns_.clear();
+  for (const RedcapMapping::Field& f : mapping_.fields) {
+    if (std::optional<size_t> i = need(f.field)) columns_.push_back({*i, &f});
+  }
+  date_columns_.clear();
+  for (const auto& [event, rule] : mapping_.dates) {
+    if (rule.date_field.empty() || date_columns_.contains(rule.date_field)) continue;
+    if (std::optional<size_t> i = need(rule.date_field)) date_columns_[rule.date_field] = *i;
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const std::string& m : missing) absl::StrAppend(&list, list.empty() ? "" : ",", m);
+    return absl::InvalidArgumentError(
+        absl::StrCat(reader.source(), ":", header.first_line(), ": the mapping file names field",
+                     missing.size() > 1 ? "s " : " ", list, " that the header does not have"));
+  }
+  return absl::OkStatus();
+}
+
+void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+  if (!CheckFieldCount(row, names_, errors)) return;
+  const size_t errors_before = errors.count();
+  const std::string record(absl::StripAsciiWhitespace(row[id_]));
+  if (record.empty()) {
+    errors.Empty(row, id_, names_[id_], "expected a record id");
+    return;
+  }
+  if (index_date_) {
+    const absl::string_view cell = absl::StripAsciiWhitespace(row[*index_date_]);
+    if (!cell.empty()) {
+      absl::StatusOr<CivilTime> t = ParseDateCell(cell);
+      if (!t.ok()) {
+        errors.BadValue(row, *index_date_, names_[*index_date_], t.status().message());
+        return;
+      }
+      index_dates_.emplace(record, *t);
+    }
+  }
+  const std::string event = event_ ? Lower(row[*event_]) : std::string();
+  const std::string instrument = instrument_ ? Lower(row[*instrument_]) : std::string();
+  const std::string instance =
+      instance_ ? std::string(absl::StripAsciiWhitespace(row[*instance_])) : std::string();
+
+  // Values first: a row with none (demographics, other instruments) needs no
+  // date.
+  std::vector<ObservationInput> out;
+  for (const Column& c : columns_) {
+    const absl::string_view cell = absl::StripAsciiWhitespace(row[c.index]);
+    if (cell.empty()) continue;  // blank changes nothing
+    std::string text(cell);
+    if (c.field->decimal_comma) text = absl::StrReplaceAll(text, {{",", "."}});
+    absl::StatusOr<ValueText> v = ParseValueText(text);
+    if (!v.ok()) {
+      errors.BadValue(row, c.index, names_[c.index],
+                      absl::StrCat(v.status().message(), c.field->decimal_comma
+                                                             ? ""
+                                                             : "; for decimal commas put comma "
+                                                               "in the mapping's decimal column"));
+      continue;
+    }
+    ObservationInput obs;
+    obs.patient = record;
+    obs.measure = c.field->measure;
+    obs.value = v->value;
+    obs.comparator = v->comparator;
+    obs.original_value = std::string(cell);
+    obs.unit = NormalizeUnit(c.field->unit);
+    out.push_back(std::move(obs));
+  }
+  if (errors.count() != errors_before) return;
+  if (out.empty()) {
+    Skip("no mapped values");
+    return;
+  }
+
+  const RedcapMapping::DateRule* rule = nullptr;
+  for (const std::string& key : {event, instrument, std::string("*")}) {
+    if (key.empty()) continue;
+    auto it = mapping_.dates.find(key);
+    if (it != mapping_.dates.end()) {
+      rule = &it->second;
+      break;
+    }
+  }
+  const std::string what = !event.empty()        ? absl::StrCat("event ", event)
+                           : !instrument.empty() ? absl::StrCat("instrument ", instrument)
+                                                 : std::string("this row");
+  CivilTime time;
+  if (rule == nullptr) {
+    errors.Add(row.first_line(), 0,
+               absl::StrCat("the mapping file has no date or offset rule for ", what,
+                            " (add \"date,", event.empty() ? instrument : event,
+                            ",DATE_FIELD\" or \"date,*,DATE_FIELD\")"));
+    return;
+  }
+  if (rule->fixed) {
+    time = *rule->fixed;
+  } else if (!rule->date_field.empty()) {
+    const size_t col = date_columns_.at(rule->date_field);
+    const absl::string_view cell = absl::StripAsciiWhitespace(row[col]);
+    if (cell.empty()) {
+      errors.Empty(row, col, names_[col],
+                   absl::StrCat(kExpectedDate, "; it dates the values of ", what));
+      return;
+    }
+    absl::StatusOr<CivilTime> t = ParseDateCell(cell);
+    if (!t.ok()) {
+      errors.BadValue(row, col, names_[col], t.status().message());
+      return;
+    }
+    time = *t;
+  } else {
+    auto it = index_dates_.find(record);
+    if (it == index_dates_.end()) {
+      errors.Add(row.first_line(), 0,
+                 absl::StrCat("record ", QuoteForMessage(record), ": ", what,
+                              " is dated by an offset from the index date, but no earlier row "
+                              "of the record gave ",
+                              mapping_.index_date_field));
+      return;
+    }
+    time = CivilTime::FromDay(it->second.day() + *rule->offset_days);
+  }
+
+  std::string visit = event;
+  if (!instance.empty()) {
+    absl::StrAppend(&visit, visit.empty() ? "" : "/", instrument, "#", instance);
+  }
+  for (ObservationInput& obs : out) {
+    obs.time = time;
+    obs.visit = visit;
+    obs.provenance.source = source_;
+    obs.provenance.line = row.first_line();
+    obs.provenance.user = user_;
+    const int64_t first = seen_.Insert(obs.patient, obs.measure, time.seconds, row.first_line());
+    if (first != 0) {
+      errors.Add(row.first_line(), 0,
+                 absl::StrCat(obs.measure, " of record ", QuoteForMessage(record), " on ",
+                              FormatCivilTime(time), ": ", DuplicateMessage(first)));
+    }
+  }
+  if (errors.count() != errors_before) return;
+  for (ObservationInput& obs : out) batch.Record(std::move(obs));
+}
+
+}  // namespace cotrack

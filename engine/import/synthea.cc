@@ -1,0 +1,158 @@
+#include "import/synthea.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "import/observations_csv.h"
+#include "import/value_text.h"
+
+namespace cotrack {
+namespace {
+
+constexpr char kObservationColumns[] =
+    "a Synthea observations.csv has the columns DATE,PATIENT,ENCOUNTER,[CATEGORY,]CODE,"
+    "DESCRIPTION,VALUE,UNITS,TYPE";
+constexpr char kPatientColumns[] =
+    "a Synthea patients.csv starts with the column Id and has BIRTHDATE and GENDER";
+
+bool HasAll(const std::vector<std::string>& names, std::initializer_list<const char*> wanted) {
+  for (const char* w : wanted) {
+    bool found = false;
+    for (const std::string& n : names) found |= NormalizeHeaderName(n) == w;
+    if (!found) return false;
+  }
+  return true;
+}
+
+absl::Status MissingColumns(const CsvRecord& header, const CsvHeader& h,
+                            std::initializer_list<const char*> required, const char* expected,
+                            const std::string& source) {
+  std::vector<std::string> missing;
+  for (const char* r : required) {
+    if (!h.Find(r)) missing.push_back(absl::AsciiStrToUpper(r));
+  }
+  if (missing.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      source, ":", header.first_line(), ": header \"", JoinHeader(header), "\": missing column",
+      missing.size() > 1 ? "s " : " ", absl::StrJoin(missing, ","), " (", expected, ")"));
+}
+
+}  // namespace
+
+bool SyntheaObservationsParser::Detect(const std::vector<std::string>& names) {
+  return HasAll(names, {"date", "patient", "code", "value", "units"});
+}
+
+absl::Status SyntheaObservationsParser::ParseHeader(const CsvRecord& header,
+                                                    const CsvReader& reader) {
+  absl::StatusOr<CsvHeader> h = CsvHeader::Make(header, reader);
+  if (!h.ok()) return h.status();
+  absl::Status missing = MissingColumns(header, *h, {"date", "patient", "code", "value", "units"},
+                                        kObservationColumns, reader.source());
+  if (!missing.ok()) return missing;
+  names_.clear();
+  for (size_t i = 0; i < h->size(); ++i) names_.push_back(h->key(i));
+  date_ = *h->Find("date");
+  patient_ = *h->Find("patient");
+  code_ = *h->Find("code");
+  value_ = *h->Find("value");
+  units_ = *h->Find("units");
+  type_ = h->Find("type");
+  return absl::OkStatus();
+}
+
+void SyntheaObservationsParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+  if (!CheckFieldCount(row, names_, errors)) return;
+  const absl::string_view code = absl::StripAsciiWhitespace(row[code_]);
+  const CodeMappingEntry* m = mapping_.Find("", code);
+  if (m == nullptr) {
+    Skip(absl::StrCat("unmapped code ", code));
+    return;
+  }
+  const size_t errors_before = errors.count();
+  ObservationInput obs;
+  obs.measure = m->measure;
+  obs.patient = std::string(absl::StripAsciiWhitespace(row[patient_]));
+  if (obs.patient.empty()) errors.Empty(row, patient_, "PATIENT", "expected a patient id");
+  bool have_time = false;
+  absl::StatusOr<CivilTime> t = ParseDateCell(row[date_]);
+  if (t.ok()) {
+    obs.time = *t;
+    have_time = true;
+  } else {
+    errors.BadValue(row, date_, "DATE", t.status().message());
+  }
+  const absl::string_view value = absl::StripAsciiWhitespace(row[value_]);
+  absl::StatusOr<ValueText> v = ParseValueText(value);
+  if (v.ok()) {
+    obs.value = v->value;
+    obs.comparator = v->comparator;
+    obs.original_value = std::string(value);
+  } else {
+    errors.BadValue(row, value_, "VALUE",
+                    absl::StrCat(v.status().message(), "; code ", code, " maps to ", m->measure));
+  }
+  obs.unit = NormalizeUnit(row[units_]);
+  if (obs.unit.empty()) obs.unit = m->unit;
+  if (have_time && !obs.patient.empty()) {
+    const int64_t first =
+        seen_.Insert(obs.patient, obs.measure, obs.time.seconds, row.first_line());
+    if (first != 0) errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
+  }
+  if (errors.count() != errors_before) return;
+  obs.provenance.source = source_;
+  obs.provenance.line = row.first_line();
+  obs.provenance.user = user_;
+  batch.Record(std::move(obs));
+}
+
+bool SyntheaPatientsParser::Detect(const std::vector<std::string>& names) {
+  return !names.empty() && NormalizeHeaderName(names[0]) == "id" &&
+         HasAll(names, {"birthdate", "gender"});
+}
+
+absl::Status SyntheaPatientsParser::ParseHeader(const CsvRecord& header, const CsvReader& reader) {
+  absl::StatusOr<CsvHeader> h = CsvHeader::Make(header, reader);
+  if (!h.ok()) return h.status();
+  absl::Status missing =
+      MissingColumns(header, *h, {"id", "birthdate", "gender"}, kPatientColumns, reader.source());
+  if (!missing.ok()) return missing;
+  names_.clear();
+  for (size_t i = 0; i < h->size(); ++i) names_.push_back(h->key(i));
+  id_ = *h->Find("id");
+  attributes_.clear();
+  for (const char* a : kAttributes) {
+    if (std::optional<size_t> i = h->Find(a)) attributes_.push_back(*i);
+  }
+  return absl::OkStatus();
+}
+
+void SyntheaPatientsParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+  if (!CheckFieldCount(row, names_, errors)) return;
+  Patient p;
+  p.id = std::string(absl::StripAsciiWhitespace(row[id_]));
+  if (p.id.empty()) {
+    errors.Empty(row, id_, "Id", "expected a patient id");
+    return;
+  }
+  auto [it, inserted] = seen_.emplace(p.id, row.first_line());
+  if (!inserted) {
+    errors.Add(row.line(id_), row.column(id_),
+               absl::StrCat("patient ", QuoteForMessage(p.id), " is already registered on line ",
+                            it->second, " (each patient may appear only once in a file)"));
+    return;
+  }
+  for (size_t i : attributes_) {
+    const absl::string_view cell = absl::StripAsciiWhitespace(row[i]);
+    if (!cell.empty()) p.attributes[names_[i]] = std::string(cell);
+  }
+  p.provenance.source = source_;
+  p.provenance.line = row.first_line();
+  p.provenance.user = user_;
+  batch.PutPatient(std::move(p));
+}
+
+}  // namespace cotrack

@@ -1,0 +1,93 @@
+// Getting data out of a cotrack database, and whole databases in and out.
+//
+// Export writes the current values (what `trajectory` shows) for other
+// systems: CSV, JSON Lines or FHIR R4 Bulk Data NDJSON, optionally
+// de-identified. Dump writes everything a database holds (every version,
+// provenance, user measures, the audit log) as NDJSON; Load rebuilds an
+// equal database from a dump. Formats: docs/EXPORT.md.
+#ifndef COTRACK_EXPORT_H_
+#define COTRACK_EXPORT_H_
+
+#include <cstdint>
+#include <istream>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cotrack/database.h"
+#include "cotrack/options.h"
+
+namespace cotrack {
+
+enum class ExportFormat {
+  kCsv,     // header row, then the columns of `trajectory --format csv`
+  kNdjson,  // one JSON object per line, those same columns
+  kFhir,    // FHIR R4 Observation (and Patient) resources, one per line
+};
+
+// The code system of the cotrack measure codes in FHIR output.
+constexpr char kMeasureCodeSystem[] = "https://cotrack.example/fhir/CodeSystem/measure";
+
+struct ExportOptions {
+  ExportFormat format = ExportFormat::kCsv;
+  // Only these measures (codes); empty: every measure, in ListMeasures order.
+  std::vector<std::string> measures;
+  // Only this patient; unset: every patient.
+  std::optional<std::string> patient;
+  // FHIR only: also write one Patient resource per exported patient, first.
+  bool fhir_patients = false;
+  // When set, de-identify with this secret key (raw bytes, at least 16):
+  // pseudonymous ids, per-patient date shifts, no free text, no provenance.
+  std::optional<std::string> deidentify_key;
+};
+
+struct ExportSummary {
+  int64_t observations = 0;  // rows or Observation resources written
+  int64_t patients = 0;      // distinct patients with a written row
+};
+
+// Writes the current values selected by `options` to `out`, one pass over
+// each measure's series. NotFound for an unknown measure or patient.
+absl::StatusOr<ExportSummary> Export(Database& db, const ExportOptions& options, std::ostream& out);
+
+// The de-identification key in `path`: its bytes, with one trailing newline
+// removed. InvalidArgument when shorter than 16 bytes; NotFound when missing.
+absl::StatusOr<std::string> ReadDeidentifyKey(const std::string& path);
+
+// The pseudonym of `patient` under `key`: "p-" and the first 16 hex digits
+// of HMAC-SHA256(key, "patient-id:" + patient).
+std::string PatientPseudonym(const std::string& key, const std::string& patient);
+// The date shift of `patient` under `key`, in days: from HMAC-SHA256(key,
+// "date-shift:" + patient), one of -180..-1 and 1..180, never 0.
+int DateShiftDays(const std::string& key, const std::string& patient);
+
+// The dump format written by DumpDatabase and read by LoadDatabase.
+constexpr int kDumpFormatVersion = 1;
+
+struct DumpSummary {
+  int64_t measures = 0;  // user measure definitions
+  int64_t patients = 0;  // patients
+  int64_t patient_versions = 0;
+  int64_t observation_versions = 0;
+  int64_t audit_entries = 0;
+};
+
+// Writes every record of the database in directory `path` (opened read-only,
+// so a writer may keep it open) to `out` as NDJSON.
+absl::StatusOr<DumpSummary> DumpDatabase(const std::string& path, const Options& options,
+                                         std::ostream& out);
+
+// Loads a dump from `in` into the database in directory `path` (created when
+// missing), keeping every version number, recorded time and provenance.
+// FailedPrecondition when that database already holds data; InvalidArgument
+// naming `source_name`, the line and the field for a bad record. A failed
+// load may leave a partial database: delete the directory and load again.
+absl::StatusOr<DumpSummary> LoadDatabase(std::istream& in, const std::string& source_name,
+                                         const std::string& path, const Options& options);
+
+}  // namespace cotrack
+
+#endif  // COTRACK_EXPORT_H_

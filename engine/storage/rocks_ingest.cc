@@ -1,0 +1,104 @@
+#include "storage/rocks_ingest.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace cotrack {
+namespace {
+
+constexpr char kDirPrefix[] = ".ingest-";
+
+rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RocksIngestBatch>> RocksIngestBatch::Create(
+    rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
+    const std::string& db_path) {
+  std::string tmpl = absl::StrCat(db_path, "/", kDirPrefix, "XXXXXX");
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create a staging directory in ", db_path, ": ", strerror(errno)));
+  }
+  return std::unique_ptr<RocksIngestBatch>(new RocksIngestBatch(db, handles, tmpl));
+}
+
+RocksIngestBatch::RocksIngestBatch(rocksdb::DB* db,
+                                   std::vector<rocksdb::ColumnFamilyHandle*> handles,
+                                   std::string dir)
+    : db_(db), handles_(std::move(handles)), dir_(std::move(dir)) {
+  writers_.resize(handles_.size());
+  files_.resize(handles_.size());
+}
+
+RocksIngestBatch::~RocksIngestBatch() {
+  writers_.clear();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+rocksdb::SstFileWriter* RocksIngestBatch::WriterFor(Family f) {
+  const int i = static_cast<int>(f);
+  if (writers_[i] == nullptr) {
+    // The family's own options: same table format, compression and, through
+    // the DB's Env, the same encryption as files RocksDB writes itself.
+    rocksdb::Options options = db_->GetOptions(handles_[i]);
+    writers_[i] = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(options), options,
+                                                           handles_[i]);
+    files_[i] = absl::StrCat(dir_, "/", i, ".sst");
+    rocksdb::Status s = writers_[i]->Open(files_[i]);
+    if (!s.ok() && first_error_.ok()) first_error_ = s;
+  }
+  return writers_[i].get();
+}
+
+void RocksIngestBatch::Put(Family f, absl::string_view key, absl::string_view value) {
+  if (!first_error_.ok()) return;
+  rocksdb::Status s = WriterFor(f)->Put(ToSlice(key), ToSlice(value));
+  if (!s.ok()) first_error_ = s;
+  bytes_ += key.size() + value.size();
+}
+
+void RocksIngestBatch::Append(Family f, absl::string_view key, absl::string_view records) {
+  if (!first_error_.ok()) return;
+  rocksdb::Status s = WriterFor(f)->Merge(ToSlice(key), ToSlice(records));
+  if (!s.ok()) first_error_ = s;
+  bytes_ += key.size() + records.size();
+}
+
+absl::Status RocksIngestBatch::Ingest() {
+  if (!first_error_.ok()) {
+    return absl::InternalError(absl::StrCat("staging table files: ", first_error_.ToString()));
+  }
+  std::vector<rocksdb::IngestExternalFileArg> args;
+  for (size_t i = 0; i < writers_.size(); ++i) {
+    if (writers_[i] == nullptr) continue;
+    rocksdb::Status s = writers_[i]->Finish();
+    if (!s.ok()) return absl::InternalError(absl::StrCat("finishing table file: ", s.ToString()));
+    rocksdb::IngestExternalFileArg arg;
+    arg.column_family = handles_[i];
+    arg.external_files = {files_[i]};
+    arg.options.move_files = true;
+    args.push_back(std::move(arg));
+  }
+  if (args.empty()) return absl::OkStatus();
+  rocksdb::Status s = db_->IngestExternalFiles(args);
+  if (!s.ok()) return absl::InternalError(absl::StrCat("ingesting table files: ", s.ToString()));
+  return absl::OkStatus();
+}
+
+void RemoveStaleIngestDirs(const std::string& db_path) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(db_path, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (absl::StartsWith(name, kDirPrefix) || absl::StartsWith(name, ".staging-")) {
+      std::filesystem::remove_all(entry.path(), ec);
+    }
+  }
+}
+
+}  // namespace cotrack

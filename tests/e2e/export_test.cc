@@ -1,0 +1,137 @@
+// End-to-end: `cotrack export`, `dump` and `load` as a user runs them.
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "support/test_support.h"
+
+namespace cotrack::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kObservations[] =
+    "patient,measure,date,value,unit,visit\n"
+    "P-Anna-1,edss,2024-01-10,2.0,,M0\n"
+    "P-Anna-1,edss,2024-07-10,2.5,,M6\n"
+    "P-Anna-1,edss,2025-01-10,3.0,,M12\n"
+    "P-Anna-1,il4,2024-01-11,<0.5,pg/mL,M0\n"
+    "P-Anna-1,hba1c,2024-07-12,48,mmol/mol,M6\n"
+    "P-Bert-2,edss,2024-02-01,1.0,,M0\n";
+
+constexpr char kCorrections[] =
+    "patient,measure,date,value,unit,visit\n"
+    "P-Anna-1,edss,2024-07-10,3.5,,M6\n";
+
+constexpr char kPatients[] =
+    "patient,arm,index_date,site\n"
+    "P-Anna-1,aHSCT,2024-01-15,Karolinska\n"
+    "P-Bert-2,control,2024-02-03,Karolinska\n";
+
+class ExportCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WriteFile(dir_.File("obs.csv"), kObservations);
+    WriteFile(dir_.File("fix.csv"), kCorrections);
+    WriteFile(dir_.File("patients.csv"), kPatients);
+    WriteFile(dir_.File("key"), "0123456789abcdef0123456789abcdef\n");
+    ASSERT_EQ(Run(db_, {"import", dir_.File("patients.csv")}).exit_code, 0);
+    CommandResult r = Run(db_, {"import", dir_.File("obs.csv")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = Run(db_, {"import", dir_.File("fix.csv")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = Run(db_, {"retract", "P-Anna-1", "edss", "2025-01-10", "--reason", "duplicate visit"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  CommandResult Run(const std::string& db, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--db", db});
+    return RunCotrack(args);
+  }
+
+  TempDir dir_;
+  const std::string db_ = dir_.File("db");
+};
+
+TEST_F(ExportCliTest, CsvAndNdjsonRowsAreThoseOfTrajectory) {
+  CommandResult csv =
+      Run(db_, {"export", "--format", "csv", "--measure", "edss", "--patient", "P-Anna-1"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  CommandResult trajectory = Run(db_, {"trajectory", "P-Anna-1", "edss", "--format", "csv"});
+  ASSERT_EQ(trajectory.exit_code, 0) << trajectory.err;
+  EXPECT_EQ(csv.out, trajectory.out);
+  EXPECT_FALSE(absl::StrContains(csv.out, "2025-01-10"));  // retracted
+  EXPECT_THAT(csv.out, HasSubstr(",3.5,score,,M6,amended,2,"));
+
+  CommandResult json = Run(db_, {"export", "--format", "ndjson", "--measure", "il4"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  CommandResult trajectory_json = Run(db_, {"trajectory", "P-Anna-1", "il4", "--format", "json"});
+  EXPECT_EQ(json.out, trajectory_json.out);
+}
+
+TEST_F(ExportCliTest, DumpLoadCheckAndExportAgainIsIdentical) {
+  const std::string copy = dir_.File("copy");
+  CommandResult dump = Run(db_, {"dump", "--out", dir_.File("all.ndjson")});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  CommandResult load = Run(copy, {"load", dir_.File("all.ndjson")});
+  ASSERT_EQ(load.exit_code, 0) << load.err;
+  EXPECT_THAT(load.err, HasSubstr("loaded 2 patients"));
+
+  CommandResult check = Run(copy, {"check"});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"export", "--format", "csv"},
+        std::vector<std::string>{"export", "--format", "ndjson"},
+        std::vector<std::string>{"export", "--format", "fhir", "--with-patients"},
+        std::vector<std::string>{"export", "--format", "fhir", "--deidentify", "--key-file",
+                                 dir_.File("key")},
+        std::vector<std::string>{"dump"}, std::vector<std::string>{"audit"},
+        std::vector<std::string>{"history", "P-Anna-1", "edss", "2024-07-10", "--format", "csv"}}) {
+    CommandResult before = Run(db_, args);
+    CommandResult after = Run(copy, args);
+    ASSERT_EQ(before.exit_code, 0) << args[0] << ": " << before.err;
+    EXPECT_FALSE(before.out.empty()) << args[0];
+    EXPECT_EQ(before.out, after.out) << absl::StrJoin(args, " ");
+  }
+
+  // Loading again into the now non-empty database is refused.
+  CommandResult again = Run(copy, {"load", dir_.File("all.ndjson")});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, HasSubstr("already holds data"));
+}
+
+TEST_F(ExportCliTest, DeidentifiedExportLeavesNoIdOrDate) {
+  for (const char* format : {"csv", "ndjson", "fhir"}) {
+    std::vector<std::string> args = {"export",       "--format",   format,
+                                     "--deidentify", "--key-file", dir_.File("key")};
+    if (std::string(format) == "fhir") args.push_back("--with-patients");
+    CommandResult r = Run(db_, args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("de-identified"));
+    EXPECT_FALSE(r.out.empty());
+    // Every id and every date of the source files, and the free text.
+    for (const std::string& source : {std::string(kObservations), std::string(kPatients)}) {
+      for (absl::string_view line : absl::StrSplit(source, '\n', absl::SkipEmpty())) {
+        for (absl::string_view field : absl::StrSplit(line, ',')) {
+          if (absl::StartsWith(field, "P-") || absl::StartsWith(field, "20") ||
+              field == "Karolinska") {
+            EXPECT_FALSE(absl::StrContains(r.out, field)) << format << ": " << field;
+          }
+        }
+      }
+    }
+    EXPECT_FALSE(absl::StrContains(r.out, "obs.csv"));
+  }
+  CommandResult bad = Run(db_, {"export", "--deidentify"});
+  EXPECT_EQ(bad.exit_code, 2);
+  WriteFile(dir_.File("short"), "abc");
+  CommandResult short_key = Run(db_, {"export", "--deidentify", "--key-file", dir_.File("short")});
+  EXPECT_EQ(short_key.exit_code, 1);
+  EXPECT_THAT(short_key.err, HasSubstr("at least 16"));
+}
+
+}  // namespace
+}  // namespace cotrack::testing

@@ -1,0 +1,180 @@
+#include <filesystem>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "cotrack/database.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "support/test_support.h"
+
+namespace cotrack {
+namespace {
+
+using ::cotrack::testing::StatusIs;
+using ::cotrack::testing::TempDir;
+using ::testing::HasSubstr;
+
+constexpr int kPatients = 40;
+constexpr int kVisits = 25;
+
+// kPatients x kVisits EDSS values, shuffled, in batches of 97 rows.
+std::vector<Batch> ShuffledBatches(double shift = 0, const std::string& source = "big.csv") {
+  std::vector<ObservationInput> rows;
+  for (int p = 0; p < kPatients; ++p) {
+    for (int v = 0; v < kVisits; ++v) {
+      ObservationInput in;
+      in.patient = absl::StrCat("P", p);
+      in.measure = "edss";
+      in.time = CivilTime::FromDay(-400 + 90 * v);  // starts before 1970
+      in.value = 1.0 + 0.5 * ((p + v) % 8) + shift;
+      in.visit = absl::StrCat("V", v);
+      in.provenance = {source, 2 + static_cast<int64_t>(rows.size()), "", ""};
+      rows.push_back(in);
+    }
+  }
+  std::shuffle(rows.begin(), rows.end(), std::mt19937(7));
+  std::vector<Batch> batches(1);
+  for (auto& r : rows) {
+    if (batches.back().observations().size() == 97) batches.emplace_back();
+    batches.back().Record(std::move(r));
+  }
+  return batches;
+}
+
+std::vector<std::vector<double>> AllValues(Database& db) {
+  std::vector<std::vector<double>> out;
+  for (int p = 0; p < kPatients; ++p) {
+    auto t = db.Trajectory(absl::StrCat("P", p), "edss");
+    EXPECT_OK(t);
+    std::vector<double> values;
+    if (t.ok()) {
+      for (size_t i = 0; i < t->size(); ++i) {
+        values.push_back((*t)[i].value);
+        if (i > 0) EXPECT_LT((*t)[i - 1].time.seconds, (*t)[i].time.seconds);
+      }
+    }
+    out.push_back(values);
+  }
+  return out;
+}
+
+int StagingDirs(const std::string& path) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(path)) {
+    if (e.path().filename().string()[0] == '.') ++n;
+  }
+  return n;
+}
+
+// Tiny limits force both the spill to sorted runs and table-file ingestion.
+Options Spilling() {
+  Options o;
+  o.bulk_memory_bytes = 16 << 10;
+  o.bulk_ingest_threshold = 100;
+  return o;
+}
+
+TEST(BulkWriteTest, SpilledAndIngestedWriteEqualsAPlainWrite) {
+  TempDir plain_dir, bulk_dir;
+  ASSERT_OK_AND_ASSIGN(auto plain, Database::Open(plain_dir.path()));
+  Batch everything;
+  for (const Batch& b : ShuffledBatches()) {
+    for (const auto& o : b.observations()) everything.Record(o);
+  }
+  ASSERT_OK_AND_ASSIGN(WriteSummary plain_summary, plain->Apply(everything));
+
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(bulk_dir.path(), Spilling()));
+  ASSERT_OK_AND_ASSIGN(auto bulk, db->BeginBulkWrite({}, "import", "big.csv"));
+  for (const Batch& b : ShuffledBatches()) ASSERT_OK(bulk->Add(b, nullptr));
+  EXPECT_GT(StagingDirs(bulk_dir.path()), 0) << "expected spilled runs";
+  ASSERT_OK_AND_ASSIGN(WriteSummary s, bulk->Commit());
+  bulk.reset();
+  EXPECT_EQ(s.written, kPatients * kVisits);
+  EXPECT_EQ(s.written, plain_summary.written);
+  EXPECT_EQ(s.patients, kPatients);
+  EXPECT_EQ(AllValues(*db), AllValues(*plain));
+  EXPECT_EQ(StagingDirs(bulk_dir.path()), 0) << "staging files left behind";
+
+  // The same rows again change nothing; shifted ones are corrections.
+  ASSERT_OK_AND_ASSIGN(bulk, db->BeginBulkWrite({}, "import", "big.csv"));
+  for (const Batch& b : ShuffledBatches()) ASSERT_OK(bulk->Add(b, nullptr));
+  ASSERT_OK_AND_ASSIGN(s, bulk->Commit());
+  bulk.reset();
+  EXPECT_EQ(s.unchanged, kPatients * kVisits);
+  EXPECT_EQ(s.written + s.corrected, 0);
+  ASSERT_OK_AND_ASSIGN(bulk, db->BeginBulkWrite({}, "import", "fix.csv"));
+  for (const Batch& b : ShuffledBatches(0.5, "fix.csv")) ASSERT_OK(bulk->Add(b, nullptr));
+  ASSERT_OK_AND_ASSIGN(s, bulk->Commit());
+  bulk.reset();
+  EXPECT_EQ(s.corrected, kPatients * kVisits);
+  ASSERT_OK_AND_ASSIGN(auto h, db->History("P3", "edss", CivilTime::FromDay(-400)));
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[1].value, h[0].value + 0.5);
+  EXPECT_EQ(h[1].version, 2u);
+  EXPECT_EQ(h[1].provenance.source, "fix.csv");
+
+  // Survives reopening (ingested files are part of the database).
+  auto before = AllValues(*db);
+  db.reset();
+  ASSERT_OK_AND_ASSIGN(db, Database::Open(bulk_dir.path()));
+  EXPECT_EQ(AllValues(*db), before);
+}
+
+TEST(BulkWriteTest, NothingIsVisibleBeforeCommitAndAnAbandonedWriteLeavesNoTrace) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.path(), Spilling()));
+  {
+    ASSERT_OK_AND_ASSIGN(auto bulk, db->BeginBulkWrite({}, "import", "x.csv"));
+    for (const Batch& b : ShuffledBatches()) ASSERT_OK(bulk->Add(b, nullptr));
+    EXPECT_THAT(db->Trajectory("P1", "edss"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("P1")));
+  }  // destroyed without Commit
+  EXPECT_THAT(db->Trajectory("P1", "edss"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("P1")));
+  ASSERT_OK_AND_ASSIGN(auto patients, db->ListPatients());
+  EXPECT_TRUE(patients.empty());
+  EXPECT_EQ(StagingDirs(dir.path()), 0);
+  ASSERT_OK_AND_ASSIGN(auto audit, db->AuditLog());
+  EXPECT_TRUE(audit.empty());
+}
+
+TEST(BulkWriteTest, RejectedChangesAreReportedAndTheRestIsWritten) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.path()));
+  Batch batch;
+  for (double v : {2.0, 0.5, 3.0, 7.3}) {
+    ObservationInput in;
+    in.patient = "P1";
+    in.measure = "edss";
+    in.time = CivilTime::FromDay(static_cast<int64_t>(v * 10));
+    in.value = v;
+    in.provenance = {"visits.csv", static_cast<int64_t>(v * 10), "", ""};
+    batch.Record(in);
+  }
+  ASSERT_OK_AND_ASSIGN(auto bulk, db->BeginBulkWrite({}, "import", "visits.csv"));
+  std::vector<Rejection> rejected;
+  ASSERT_OK(bulk->Add(batch, &rejected));
+  ASSERT_EQ(rejected.size(), 2u);
+  EXPECT_THAT(rejected[0].message, HasSubstr("visits.csv:5: field \"value\""));
+  EXPECT_THAT(rejected[1].message, HasSubstr("visits.csv:73: "));
+  ASSERT_OK_AND_ASSIGN(WriteSummary s, bulk->Commit());
+  EXPECT_EQ(s.written, 2);
+  ASSERT_OK_AND_ASSIGN(auto t, db->Trajectory("P1", "edss"));
+  EXPECT_EQ(t.size(), 2u);
+}
+
+TEST(BulkWriteTest, AVisitErrorFromTheApiNamesPatientMeasureAndDate) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.path()));
+  ObservationInput a, b;
+  a.patient = b.patient = "P9";
+  a.time = b.time = *ParseCivilTime("2024-05-01");
+  a.measure = "edss";
+  a.value = 2;
+  b.measure = "ais";
+  b.value = 30;
+  EXPECT_THAT(db->RecordVisit({a, b}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("patient \"P9\", ais at 2024-05-01"), HasSubstr("\"30\""))));
+}
+
+}  // namespace
+}  // namespace cotrack

@@ -1,0 +1,121 @@
+// Format detection from content, and --format overriding it.
+#include <string>
+
+#include "formats_test_util.h"
+#include "import/format_names.h"
+
+namespace cotrack::formats_test {
+namespace {
+
+using ::cotrack::testing::SharedData;
+using ::cotrack::testing::StatusIs;
+using ::testing::HasSubstr;
+
+TEST(DetectionTest, EveryCoveredSharedFileIsRecognised) {
+  const std::pair<const char*, ImportFormat> files[] = {
+      {"synthea_heart_health/observations.csv", ImportFormat::kSyntheaObservations},
+      {"synthea_csv_dbt_ohdsi/observations.csv", ImportFormat::kSyntheaObservations},
+      {"synthea_heart_health/patients.csv", ImportFormat::kSyntheaPatients},
+      {"synthea_csv_dbt_ohdsi/patients.csv", ImportFormat::kSyntheaPatients},
+      {"synthea_fhir_ndjson/Observation.ndjson", ImportFormat::kFhirNdjson},
+      {"synthea_fhir_ndjson/Patient1.ndjson", ImportFormat::kFhirNdjson},
+      {"synthea_heart_health/"
+       "Krishna674_Treutel973_2bfebc58-f094-c9e9-7545-4d1edce8306b.json",
+       ImportFormat::kFhirJson},
+      {"fhir_r4_examples/diagnosticreport-example-ghp.json", ImportFormat::kFhirJson},
+      {"fhir_r4_examples/observation-example.json", ImportFormat::kFhirJson},
+      {"msprog_toydata/MSprog_toydata_visits.csv", ImportFormat::kWideCsv},
+  };
+  for (const auto& [file, format] : files) {
+    SCOPED_TRACE(file);
+    std::ifstream in(SharedData(file), std::ios::binary);
+    ASSERT_TRUE(in);
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<FormatReader> r,
+                         OpenFormatReader(in, file, ImportOptions()));
+    EXPECT_EQ(r->format(), format);
+  }
+}
+
+TEST(DetectionTest, RedcapNeedsItsMappingEvenToBeOpened) {
+  std::ifstream in(SharedData("redcap_redcapr/longitudinal_data.csv"), std::ios::binary);
+  EXPECT_THAT(OpenFormatReader(in, "x.csv", ImportOptions()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("REDCap export needs")));
+}
+
+TEST(DetectionTest, MetadataFilesAreNotMistakenForData) {
+  // REDCap event, arm and dictionary exports describe a project; they hold
+  // no observations and must not be read as one of our formats.
+  for (const char* file :
+       {"redcap_redcapr/arm-single-longitudinal_event.csv", "redcap_redcapr/longitudinal_event.csv",
+        "redcap_redcapr/longitudinal_arm.csv", "redcap_redcapr/longitudinal_dictionary.csv",
+        "redcap_redcapr/multilevel-model-1_dictionary.csv"}) {
+    SCOPED_TRACE(file);
+    EXPECT_THAT(ReadPath(SharedData(file)),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unrecognised header")));
+  }
+}
+
+TEST(DetectionTest, ExplicitFormatOverridesDetection) {
+  // A wide visit CSV read as a patients CSV: every other column becomes an
+  // attribute.
+  ImportOptions o;
+  o.format = ImportFormat::kPatientsCsv;
+  ASSERT_OK_AND_ASSIGN(ReadResult r, ReadText("patient,date,edss\nP1,2020-01-01,3\n", o));
+  EXPECT_EQ(r.format, ImportFormat::kPatientsCsv);
+  ASSERT_EQ(r.batch.patients().size(), 1u);
+  EXPECT_EQ(r.batch.patients()[0].attributes.at("edss"), "3");
+  ASSERT_OK_AND_ASSIGN(ReadResult wide, ReadText("patient,date,edss\nP1,2020-01-01,3\n"));
+  EXPECT_EQ(wide.format, ImportFormat::kWideCsv);
+  // NDJSON forced to be read as one JSON document fails clearly.
+  o.format = ImportFormat::kFhirJson;
+  EXPECT_THAT(
+      ReadText("{\"resourceType\":\"Patient\",\"id\":\"a\"}\n{\"resourceType\":\"Patient\","
+               "\"id\":\"b\"}\n",
+               o, "p.ndjson"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("p.ndjson:2:1: invalid JSON")));
+  o.format = ImportFormat::kFhirNdjson;
+  EXPECT_THAT(ReadText("patient,date\n", o, "x.csv"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("x.csv:1: expected FHIR JSON starting with '{'")));
+}
+
+TEST(DetectionTest, BytesTakenByDetectionAreReplayed) {
+  // Leading blank lines: CSV line numbers and NDJSON line numbers stay true.
+  ASSERT_OK_AND_ASSIGN(ReadResult csv, ReadText("\n\npatient,date,edss\nP1,2020-01-01,x\n"));
+  EXPECT_THAT(csv.errors, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("test.csv:4:")));
+  ASSERT_OK_AND_ASSIGN(ReadResult nd, ReadText("\n \n{\"resourceType\":\"Patient\"}\n"));
+  EXPECT_EQ(nd.format, ImportFormat::kFhirNdjson);
+  EXPECT_THAT(nd.errors, StatusIs(absl::StatusCode::kInvalidArgument,
+                                  HasSubstr("test.csv:3: Patient: no id")));
+}
+
+TEST(DetectionTest, ByteOrderMarkBeforeJsonAndNonObjectLines) {
+  ASSERT_OK_AND_ASSIGN(ReadResult r,
+                       ReadText("\xEF\xBB\xBF{\"resourceType\":\"Patient\",\"id\":\"a\"}\n[1,2]\n",
+                                ImportOptions(), "p.ndjson"));
+  EXPECT_EQ(r.format, ImportFormat::kFhirNdjson);
+  EXPECT_EQ(r.counts.rows, 2);
+  ASSERT_EQ(r.batch.patients().size(), 1u);
+  EXPECT_THAT(r.errors, StatusIs(absl::StatusCode::kInvalidArgument,
+                                 HasSubstr("p.ndjson:2:1: expected a FHIR resource")));
+  ASSERT_OK_AND_ASSIGN(ReadResult csv,
+                       ReadText("\xEF\xBB\xBFpatient,date,edss\nP1,2020-01-01,3\n"));
+  EXPECT_EQ(csv.format, ImportFormat::kWideCsv);
+  EXPECT_EQ(csv.batch.observations().size(), 1u);
+}
+
+TEST(DetectionTest, FormatNamesRoundTrip) {
+  for (ImportFormat f :
+       {ImportFormat::kAuto, ImportFormat::kObservationsCsv, ImportFormat::kPatientsCsv,
+        ImportFormat::kWideCsv, ImportFormat::kRedcapCsv, ImportFormat::kSyntheaObservations,
+        ImportFormat::kSyntheaPatients, ImportFormat::kFhirNdjson, ImportFormat::kFhirJson}) {
+    ASSERT_OK_AND_ASSIGN(ImportFormat back, FormatFromName(FormatName(f)));
+    EXPECT_EQ(back, f);
+  }
+  EXPECT_EQ(*FormatFromName("NDJSON"), ImportFormat::kFhirNdjson);
+  EXPECT_THAT(FormatFromName("xml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("fhir-ndjson")));
+}
+
+}  // namespace
+}  // namespace cotrack::formats_test

@@ -1,0 +1,208 @@
+// REDCap exports with a mapping file, read as published.
+#include "import/redcap.h"
+
+#include <string>
+
+#include "formats_test_util.h"
+
+namespace cotrack::formats_test {
+namespace {
+
+using ::cotrack::testing::IsOk;
+using ::cotrack::testing::ReadFile;
+using ::cotrack::testing::SharedData;
+using ::cotrack::testing::StatusIs;
+using ::cotrack::testing::TempDir;
+using ::cotrack::testing::WriteFile;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+
+class RedcapTest : public DbFixture {
+ protected:
+  // Options naming a mapping file with `rows` after the header.
+  ImportOptions Mapping(const std::string& rows) {
+    const std::string path = dir_.File("mapping" + std::to_string(++mappings_) + ".csv");
+    WriteFile(path, "kind,name,value,unit,decimal\n" + rows);
+    ImportOptions o;
+    o.mapping_file = path;
+    return o;
+  }
+  static std::string Data(const std::string& file) { return SharedData("redcap_redcapr/" + file); }
+  // Data rows of a file and how many have `field` filled, counted here.
+  static std::pair<int64_t, int64_t> Rows(const std::string& path, const std::string& field) {
+    const auto records = NaiveCsv(ReadFile(path));
+    const size_t col = Column(records[0], field);
+    int64_t filled = 0;
+    for (size_t i = 1; i < records.size(); ++i) filled += !records[i][col].empty();
+    return {static_cast<int64_t>(records.size()) - 1, filled};
+  }
+  int mappings_ = 0;
+};
+
+TEST_F(RedcapTest, LongitudinalEventsDatedByAFieldOfTheEvent) {
+  const std::string path = Data("arm-single-longitudinal_data.csv");
+  ASSERT_OK_AND_ASSIGN(ReadResult r,
+                       ReadPath(path, Mapping("field,weight,weight,kg\ndate,*,interview_date\n")));
+  EXPECT_EQ(r.format, ImportFormat::kRedcapCsv);
+  ASSERT_OK(r.errors);
+  const auto [rows, filled] = Rows(path, "weight");
+  EXPECT_EQ(r.counts.rows, rows);
+  EXPECT_EQ(r.counts.rows, 9);
+  EXPECT_EQ(static_cast<int64_t>(r.batch.observations().size()), filled);
+  EXPECT_EQ(r.batch.observations()[2].visit, "follow_up_arm_1");
+  Register("weight", "kg", 0, 500);
+  ASSERT_OK(db_->Apply(r.batch));
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> t, db_->Trajectory("1", "weight"));
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(FormatCivilTime(t[2].time), "2001-01-03");
+  EXPECT_EQ(t[2].value, 13);
+}
+
+TEST_F(RedcapTest, EventsDatedByOffsetsFromTheIndexDate) {
+  ASSERT_OK_AND_ASSIGN(ReadResult r,
+                       ReadPath(Data("arm-single-longitudinal_data.csv"),
+                                Mapping("field,weight,weight,kg\nindex_date,interview_date\n"
+                                        "offset,intake_arm_1,0\noffset,dischage_arm_1,7\n"
+                                        "offset,follow_up_arm_1,180\n")));
+  ASSERT_OK(r.errors);
+  ASSERT_EQ(r.batch.observations().size(), 9u);
+  // Record 2's index date is its intake date, 2001-02-01.
+  EXPECT_EQ(FormatCivilTime(r.batch.observations()[4].time), "2001-02-08");
+  EXPECT_EQ(FormatCivilTime(r.batch.observations()[5].time), "2001-07-31");
+
+  EXPECT_THAT(ReadPath(Data("arm-single-longitudinal_data.csv"),
+                       Mapping("field,weight,weight,kg\noffset,intake_arm_1,0\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("no index_date row names the field holding the index date")));
+}
+
+TEST_F(RedcapTest, ClassicLongitudinalDemoWithStudyId) {
+  // study_id, not record_id, is the id column; most event rows are empty.
+  const std::string path = Data("longitudinal_data.csv");
+  ASSERT_OK_AND_ASSIGN(ReadResult r,
+                       ReadPath(path, Mapping("field,weight,weight,kg\nfield,height,height,cm\n"
+                                              "date,enrollment_arm_1,date_enrolled\n"
+                                              "date,enrollment_arm_2,date_enrolled\n")));
+  ASSERT_OK(r.errors);
+  const auto [rows, filled] = Rows(path, "weight");
+  EXPECT_EQ(rows, 18);
+  EXPECT_EQ(r.counts.rows, rows);
+  EXPECT_EQ(r.counts.skipped, rows - filled);
+  EXPECT_THAT(r.counts.skipped_by_reason, ElementsAre(Pair("no mapped values", rows - filled)));
+  ASSERT_EQ(static_cast<int64_t>(r.batch.observations().size()), 2 * filled);
+  EXPECT_EQ(r.batch.observations()[0].patient, "100");
+  Register("weight", "kg", 0, 500);
+  Register("height", "cm", 0, 300);
+  ASSERT_OK_AND_ASSIGN(WriteSummary s, db_->Apply(r.batch));
+  EXPECT_EQ(s.written, 2 * filled);
+}
+
+TEST_F(RedcapTest, RepeatingInstrumentRows) {
+  const std::string path = Data("multilevel-model-1_data.csv");
+  ASSERT_OK_AND_ASSIGN(ReadResult r, ReadPath(path, Mapping("field,cog_1,cog,\nfield,phys_1,phys,\n"
+                                                            "date,appointment,date_at_visit\n")));
+  ASSERT_OK(r.errors);
+  const auto [rows, filled] = Rows(path, "cog_1");
+  EXPECT_EQ(rows, 220);
+  EXPECT_EQ(r.counts.rows, rows);
+  EXPECT_EQ(r.counts.skipped, rows - filled);  // the patient rows
+  EXPECT_EQ(static_cast<int64_t>(r.batch.observations().size()), 2 * filled);
+  EXPECT_EQ(r.batch.observations()[0].visit, "appointment#1");
+  Register("cog", "score", 0, 100);
+  Register("phys", "score", 0, 100);
+  ASSERT_OK(db_->Apply(r.batch));
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> t, db_->Trajectory("1001", "cog"));
+  ASSERT_GE(t.size(), 2u);
+  EXPECT_EQ(FormatCivilTime(t[0].time), "2002-02-06");
+  EXPECT_EQ(t[0].value, 5.4);
+}
+
+TEST_F(RedcapTest, SparseRepeatsOnTheSameDayAreDuplicates) {
+  // Record 1 has three bp instances on 2019-10-14: one value per patient,
+  // measure and date, so instances 2 and 3 are errors, not silent versions.
+  ASSERT_OK_AND_ASSIGN(ReadResult r,
+                       ReadPath(Data("repeating-instruments-sparse_data.csv"),
+                                Mapping("field,bp_systolic,sbp,mm[Hg]\ndate,bp,date_bp\n")));
+  EXPECT_EQ(r.counts.rows, 9);
+  EXPECT_EQ(r.counts.skipped, 5);  // the non-repeating rows
+  EXPECT_THAT(r.errors, StatusIs(absl::StatusCode::kInvalidArgument,
+                                 HasSubstr(":4: sbp of record \"1\" on 2019-10-14: same patient, "
+                                           "measure and date as line 3")));
+  ASSERT_EQ(r.rejects.size(), 2u);
+  EXPECT_EQ(r.rejects[0].first, 4);
+  EXPECT_EQ(r.rejects[1].first, 5);
+  ASSERT_EQ(r.batch.observations().size(), 2u);
+  EXPECT_EQ(r.batch.observations()[1].visit, "bp#1");
+}
+
+TEST_F(RedcapTest, DecimalCommasNeedToBeDeclared) {
+  const std::string path = Data("decimal-comma_data.csv");
+  ASSERT_OK_AND_ASSIGN(ReadResult plain,
+                       ReadPath(path, Mapping("field,height,height,m\ndate,*,2020-01-01\n")));
+  EXPECT_THAT(plain.errors,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("decimal-comma_data.csv:2:10: field \"height\": bad value "
+                                       "\"1,54\""),
+                             HasSubstr("put comma in the mapping's decimal column"))));
+  ASSERT_OK_AND_ASSIGN(
+      ReadResult comma,
+      ReadPath(path, Mapping("field,height,height,m,comma\nfield,weight,weight,kg,comma\n"
+                             "date,*,2020-01-01\n")));
+  ASSERT_OK(comma.errors);
+  EXPECT_EQ(comma.counts.rows, 4);
+  ASSERT_EQ(comma.batch.observations().size(), 8u);
+  EXPECT_EQ(comma.batch.observations()[0].value, 1.54);
+  EXPECT_EQ(comma.batch.observations()[1].value, 52.3);
+  EXPECT_EQ(comma.batch.observations()[0].original_value, "1,54");
+  EXPECT_EQ(FormatCivilTime(comma.batch.observations()[0].time), "2020-01-01");
+
+  ASSERT_OK_AND_ASSIGN(
+      ReadResult mixed,
+      ReadPath(Data("decimal-comma-and-dot_data.csv"),
+               Mapping("field,height_dot,height_a,m\nfield,height_comma,height_b,m,comma\n"
+                       "date,*,2020-01-01\n")));
+  ASSERT_OK(mixed.errors);
+  ASSERT_EQ(mixed.batch.observations().size(), 8u);
+  for (size_t i = 0; i < 8; i += 2) {
+    EXPECT_EQ(mixed.batch.observations()[i].value, mixed.batch.observations()[i + 1].value);
+  }
+}
+
+TEST_F(RedcapTest, ProblematicValuesAreErrorsWithPositions) {
+  ASSERT_OK_AND_ASSIGN(ReadResult r,
+                       ReadPath(Data("potentially-problematic-values_data.csv"),
+                                Mapping("field,integer_before_validation,n,\ndate,*,time_1\n")));
+  EXPECT_EQ(r.counts.rows, 2);
+  EXPECT_THAT(r.errors,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("potentially-problematic-values_data.csv:2:36: field "
+                                       "\"integer_before_validation\": bad value \"before "
+                                       "validation 1\""),
+                             HasSubstr(":3:31: field \"integer_before_validation\""))));
+  EXPECT_EQ(r.rejects.size(), 2u);
+  EXPECT_TRUE(r.batch.empty());
+}
+
+TEST_F(RedcapTest, MappingProblemsAreClear) {
+  const std::string path = Data("arm-single-longitudinal_data.csv");
+  EXPECT_THAT(ReadPath(path), StatusIs(absl::StatusCode::kInvalidArgument,
+                                       HasSubstr("needs a mapping file (--mapping FILE)")));
+  EXPECT_THAT(ReadPath(path, Mapping("field,wieght,weight,kg\ndate,*,interview_date\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("names field wieght that the header does not have")));
+  EXPECT_THAT(ReadPath(path, Mapping("field,weight,weight,kg\ndate,intake_arm_1,interview_date\n")),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(
+      ReadResult r,
+      ReadPath(path, Mapping("field,weight,weight,kg\ndate,intake_arm_1,interview_date\n")));
+  EXPECT_THAT(r.errors, StatusIs(absl::StatusCode::kInvalidArgument,
+                                 HasSubstr(":3: the mapping file has no date or offset rule for "
+                                           "event dischage_arm_1")));
+  EXPECT_THAT(ReadPath(path, Mapping("fields,weight,weight,kg\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown kind \"fields\"")));
+}
+
+}  // namespace
+}  // namespace cotrack::formats_test
