@@ -71,19 +71,7 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
     return UsageError(kName, "--deidentify-key needs --deidentify");
   }
 
-  // OpenDatabase's checks and messages, then a read-only open without a row
-  // cache: an export reads each record once, and RocksDB 7.8's row cache
-  // answers a repeated snapshot read of a read-only database with "not
-  // found" (ExportReopenTest.DISABLED_ReadOnlyWithRowCache).
   absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(db_ctx, OpenMode::kRead);
-  if (!db.ok()) return RuntimeError(db.status());
-  db->reset();
-  Options db_options;
-  db_options.read_only = true;
-  db_options.row_cache_bytes = 0;
-  db_options.user = ctx.user;
-  db_options.encryption_key_file = db_ctx.key_file;
-  db = Database::Open(ctx.db_path, db_options);
   if (!db.ok()) return RuntimeError(db.status());
 
   std::ofstream file;

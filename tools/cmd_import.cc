@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -131,6 +132,7 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   absl::StatusOr<ParsedArgs> parsed =
       ParseArgs(args, {{"format"},
                        {"mapping"},
+                       {"ignore-columns"},
                        {"on-error"},
                        {"reject-file"},
                        {"dry-run", FlagSpec::kBool},
@@ -144,6 +146,11 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   if (!format.ok()) return UsageError(kName, absl::StrCat("--format: ", format.status().message()));
   options.format = *format;
   options.mapping_file = parsed->Get("mapping").value_or("");
+  if (auto ignore = parsed->Get("ignore-columns")) {
+    for (absl::string_view c : absl::StrSplit(*ignore, ',', absl::SkipEmpty())) {
+      options.ignore_columns.push_back(absl::AsciiStrToLower(absl::StripAsciiWhitespace(c)));
+    }
+  }
   const std::string on_error = parsed->Get("on-error").value_or("abort");
   if (on_error == "skip") {
     options.on_error = ImportOptions::OnError::kSkip;
@@ -248,6 +255,7 @@ Options:
   --dry-run           validate and count, write nothing
   --format FMT        a format above; auto (the default) tells it from the content
   --mapping FILE      REDCap field/event mapping; Synthea/FHIR extra code mappings
+  --ignore-columns A,B  wide CSV: columns to leave out (e.g. visit_day,sdmt)
   --on-error skip     import the good rows (still together, atomically) and write
                       each bad row with its reason to the reject file
   --reject-file FILE  where --on-error skip writes (default FILE.rejects.csv)

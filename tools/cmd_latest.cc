@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "derived_column.h"
 #include "flags.h"
 #include "output.h"
 
@@ -11,7 +12,7 @@ namespace {
 constexpr char kName[] = "latest";
 
 int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"as-of"}, {"n"}, {"format"}});
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"as-of"}, {"n"}, {"format"}, {"derived", FlagSpec::kBool}});
   if (!parsed.ok()) return UsageError(kName, parsed.status().message());
   const std::vector<std::string>& pos = parsed->positionals();
   if (pos.empty() || pos.size() > 2) return UsageError(kName, "expected PATIENT [MEASURE]");
@@ -58,14 +59,18 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
       return RuntimeError(known);
     }
   }
-  WriteTable(ObservationTable(rows, ObservationColumns::kCurrent), *format, std::cout);
+  Table table = ObservationTable(rows, ObservationColumns::kCurrent);
+  if (parsed->Has("derived")) {
+    if (absl::Status s = AddDerivedColumn(**db, rows, &table); !s.ok()) return RuntimeError(s);
+  }
+  WriteTable(table, *format, std::cout);
   return 0;
 }
 
 const Command kLatestCommand = {
     kName,
     "The most recent value(s) of a patient, as of a date",
-    R"(Usage: cotrack latest PATIENT [MEASURE] [--as-of DATE] [-n N] [--format FMT]
+    R"(Usage: cotrack latest PATIENT [MEASURE] [--as-of DATE] [-n N] [--format FMT] [--derived]
 
 Prints the newest current value of MEASURE for PATIENT, or of every measure
 the patient has when MEASURE is left out (ordered by measure code). Retracted
@@ -75,6 +80,8 @@ Options:
   --as-of DATE    only values on or before DATE (a date includes the whole day)
   -n N            the last N values per measure, newest first (default 1)
   --format FMT    table (default), csv or json (one object per line)
+  --derived       add a "derived" column: AIS severity band, FIS/MFIS subscales,
+                  HbA1c in both units and eAG, C-peptide in both units
 )",
     Run,
 };

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "derived_column.h"
 #include "flags.h"
 #include "output.h"
 
@@ -11,7 +12,7 @@ namespace {
 constexpr char kName[] = "trajectory";
 
 int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"from"}, {"to"}, {"format"}});
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"from"}, {"to"}, {"format"}, {"derived", FlagSpec::kBool}});
   if (!parsed.ok()) return UsageError(kName, parsed.status().message());
   if (parsed->positionals().size() != 2) {
     return UsageError(kName, "expected PATIENT MEASURE");
@@ -44,14 +45,18 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
       return RuntimeError(known);
     }
   }
-  WriteTable(ObservationTable(*values, ObservationColumns::kCurrent), *format, std::cout);
+  Table table = ObservationTable(*values, ObservationColumns::kCurrent);
+  if (parsed->Has("derived")) {
+    if (absl::Status s = AddDerivedColumn(**db, *values, &table); !s.ok()) return RuntimeError(s);
+  }
+  WriteTable(table, *format, std::cout);
   return 0;
 }
 
 const Command kTrajectoryCommand = {
     kName,
     "Values of one measure for one patient over time",
-    R"(Usage: cotrack trajectory PATIENT MEASURE [--from DATE] [--to DATE] [--format FMT]
+    R"(Usage: cotrack trajectory PATIENT MEASURE [--from DATE] [--to DATE] [--format FMT] [--derived]
 
 Prints the current values of MEASURE (a code such as edss, hba1c) for PATIENT,
 oldest first. Retracted (entered-in-error) values are left out; corrected
@@ -61,6 +66,8 @@ Options:
   --from DATE     only values on or after DATE (YYYY-MM-DD or YYYY-MM-DDThh:mm)
   --to DATE       only values on or before DATE (a date includes the whole day)
   --format FMT    table (default), csv or json (one object per line)
+  --derived       add a "derived" column: AIS severity band, FIS/MFIS subscales,
+                  HbA1c in both units and eAG, C-peptide in both units
 
 Columns: patient, measure, date, value, unit, comparator, visit, status,
 version, recorded_at. A censored value such as <0.5 keeps its number in value

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "derived_column.h"
 #include "flags.h"
 #include "output.h"
 
@@ -11,7 +12,7 @@ namespace {
 constexpr char kName[] = "visit";
 
 int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}});
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}, {"derived", FlagSpec::kBool}});
   if (!parsed.ok()) return UsageError(kName, parsed.status().message());
   const std::vector<std::string>& pos = parsed->positionals();
   if (pos.size() != 2) return UsageError(kName, "expected PATIENT DATE");
@@ -29,14 +30,18 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
       return RuntimeError(known);
     }
   }
-  WriteTable(ObservationTable(*values, ObservationColumns::kCurrent), *format, std::cout);
+  Table table = ObservationTable(*values, ObservationColumns::kCurrent);
+  if (parsed->Has("derived")) {
+    if (absl::Status s = AddDerivedColumn(**db, *values, &table); !s.ok()) return RuntimeError(s);
+  }
+  WriteTable(table, *format, std::cout);
   return 0;
 }
 
 const Command kVisitCommand = {
     kName,
     "Everything recorded for a patient on one date",
-    R"(Usage: cotrack visit PATIENT DATE [--format FMT]
+    R"(Usage: cotrack visit PATIENT DATE [--format FMT] [--derived]
 
 Prints every current value recorded for PATIENT on the civil day DATE
 (YYYY-MM-DD; values with a time of day on that day included), ordered by
@@ -44,6 +49,8 @@ measure code then time. Retracted values are left out.
 
 Options:
   --format FMT    table (default), csv or json (one object per line)
+  --derived       add a "derived" column: AIS severity band, FIS/MFIS subscales,
+                  HbA1c in both units and eAG, C-peptide in both units
 )",
     Run,
 };

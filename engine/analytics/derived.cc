@@ -7,14 +7,20 @@
 namespace cotrack {
 namespace {
 
-DerivedValue Number(std::string name, double value, std::string unit, Comparator cmp,
-                    const char* format) {
+// Shown with `digits` decimals (fixed) or `digits` significant digits; the
+// format strings stay constants so absl::StrFormat checks them when compiled.
+enum class Style { kDecimals, kSignificant };
+
+DerivedValue Number(std::string name, double value, std::string unit, Comparator cmp, Style style,
+                    int digits) {
   DerivedValue d;
   d.name = std::move(name);
   d.value = value;
   d.unit = std::move(unit);
   d.comparator = cmp;
-  d.text = absl::StrCat(ComparatorSymbol(cmp), absl::StrFormat(format, value));
+  d.text = absl::StrCat(ComparatorSymbol(cmp), style == Style::kDecimals
+                                                   ? absl::StrFormat("%.*f", digits, value)
+                                                   : absl::StrFormat("%.*g", digits, value));
   return d;
 }
 
@@ -96,13 +102,13 @@ absl::StatusOr<std::vector<DerivedValue>> DeriveValues(const MeasureDefinition& 
     d.text = AisSeverityName(*band);
     out.push_back(std::move(d));
   } else if (measure.code == "hba1c") {
-    out.push_back(Number("ifcc", HbA1cIfccFromNgsp(obs.value), "mmol/mol", cmp, "%.0f"));
-    out.push_back(Number("eag_mgdl", EstimatedAverageGlucoseMgDl(obs.value), "mg/dL", cmp, "%.0f"));
+    out.push_back(Number("ifcc", HbA1cIfccFromNgsp(obs.value), "mmol/mol", cmp, Style::kDecimals, 0));
+    out.push_back(Number("eag_mgdl", EstimatedAverageGlucoseMgDl(obs.value), "mg/dL", cmp, Style::kDecimals, 0));
     out.push_back(
-        Number("eag_mmoll", EstimatedAverageGlucoseMmolL(obs.value), "mmol/L", cmp, "%.1f"));
+        Number("eag_mmoll", EstimatedAverageGlucoseMmolL(obs.value), "mmol/L", cmp, Style::kDecimals, 1));
   } else if (measure.code == "cpeptide") {
-    out.push_back(Number("ng_ml", CPeptideNgMlFromNmolL(obs.value), "ng/mL", cmp, "%.3g"));
-    out.push_back(Number("pmol_l", CPeptidePmolLFromNmolL(obs.value), "pmol/L", cmp, "%.4g"));
+    out.push_back(Number("ng_ml", CPeptideNgMlFromNmolL(obs.value), "ng/mL", cmp, Style::kSignificant, 3));
+    out.push_back(Number("pmol_l", CPeptidePmolLFromNmolL(obs.value), "pmol/L", cmp, Style::kSignificant, 4));
   }
   if (!measure.subscales.empty() && !obs.items.empty()) {
     absl::StatusOr<std::vector<SubscaleScore>> subs = ComputeSubscales(measure, obs.items);

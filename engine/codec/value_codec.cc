@@ -68,6 +68,14 @@ absl::Status Damaged(absl::string_view kind) {
 
 std::string Str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
 
+// FlatBuffers 2.0.8's verifier checks a vector's length prefix, not that its
+// 8-byte elements are 8-aligned; a crafted record (with a valid CRC) could
+// otherwise make us read misaligned doubles (found by fuzz_record_decoder).
+template <typename T>
+bool ElementsAligned(const flatbuffers::Vector<T>* v) {
+  return v == nullptr || reinterpret_cast<uintptr_t>(v->Data()) % alignof(T) == 0;
+}
+
 std::string Finish(flatbuffers::FlatBufferBuilder& b) {
   return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
 }
@@ -261,6 +269,10 @@ bool ConsistentChunk(const fb::ObservationChunk* c) {
       c->original_end() == nullptr) {
     return false;
   }
+  if (!ElementsAligned(c->time()) || !ElementsAligned(c->value()) ||
+      !ElementsAligned(c->items())) {
+    return false;
+  }
   const size_t n = c->time()->size();
   if (c->value()->size() != n || c->flags()->size() != n) return false;
   if (c->version() != nullptr && c->version()->size() != n) return false;
@@ -408,7 +420,7 @@ std::string EncodePatient(const Patient& p) {
 absl::Status DecodePatient(absl::string_view record, Patient* p) {
   Aligned a(record);
   const auto* r = Verified<fb::PatientVersion>(a);
-  if (r == nullptr) return Damaged("patient");
+  if (r == nullptr || !ElementsAligned(r->treatment_dates())) return Damaged("patient");
   *p = Patient();
   p->id = Str(r->id());
   p->version = r->version();
@@ -461,7 +473,9 @@ flatbuffers::Offset<fb::MeasureDef> BuildMeasure(flatbuffers::FlatBufferBuilder&
 
 absl::Status ReadMeasure(const fb::MeasureDef* r, CatalogEntry* e) {
   const auto direction = static_cast<int>(r->direction());
-  if (direction < 0 || direction > 2) return Damaged("measure");
+  if (direction < 0 || direction > 2 || !ElementsAligned(r->allowed_values())) {
+    return Damaged("measure");
+  }
   MeasureDefinition& m = e->def;
   m = MeasureDefinition();
   e->id = r->id();

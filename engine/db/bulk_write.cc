@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -286,10 +287,19 @@ absl::Status BulkWriteImpl::CommitSeries(uint32_t measure_id, uint32_t num,
                                          WriteSummary& summary) {
   const CatalogEntry* measure = db_->MeasureById(measure_id);
   if (measure == nullptr) return absl::InternalError("staged change of an unknown measure id");
+  // Only the stored versions at the times this write touches matter.
   PendingSeries ps;
   std::vector<Observation> stored;
-  COTRACK_RETURN_IF_ERROR(
-      db_->ReadSeries(view, num, absl::StrCat("#", num), *measure, &stored));
+  std::string log;
+  COTRACK_ASSIGN_OR_RETURN(
+      bool found, db_->store_->Get(view, Family::kSeries, keys::SeriesKey(measure_id, num), &log));
+  if (found) {
+    absl::flat_hash_set<int64_t> times;
+    for (const StagedChange& c : changes) times.insert(c.obs.time.seconds);
+    const std::string patient = absl::StrCat("#", num);
+    COTRACK_RETURN_IF_ERROR(ReadLatestAt(
+        log, SeriesNames{patient, measure->def.code, measure->def.unit}, times, &stored));
+  }
   ps.Load(std::move(stored));
   for (StagedChange& c : changes) {
     Observation obs = std::move(c.obs);
@@ -384,6 +394,7 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit() {
   for (auto& [num, entry] : by_num) {
     const std::string& id = *entry.first;
     Touched& t = *entry.second;
+    if (!t.is_new && t.updates.empty()) continue;  // only observations: registration unchanged
     std::optional<cotrack::Patient> current;
     if (!t.is_new) {
       std::vector<cotrack::Patient> versions;

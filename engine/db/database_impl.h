@@ -80,16 +80,26 @@ class DatabaseImpl : public Database {
   // `view`, appended to `out`.
   absl::Status ReadCurrent(const ReadView* view, uint32_t patient_num, const std::string& patient,
                            const CatalogEntry& measure, int64_t from, int64_t to,
-                           std::vector<Observation>* out);
+                           std::vector<Observation>* out, size_t last = 0);
 
   // Current values of one (patient, measure) within [from, to], after
   // resolving both names.
   absl::StatusOr<std::vector<Observation>> CurrentSeries(absl::string_view patient,
                                                          absl::string_view measure, int64_t from,
-                                                         int64_t to);
+                                                         int64_t to, size_t last = 0);
 
-  // A copy of every catalog entry, ordered by code.
-  std::vector<CatalogEntry> MeasuresByCode() const;
+  // Current values of every measure of a patient within [from, to] (the last
+  // `last` per measure when > 0), by measure code, from one snapshot.
+  absl::Status ReadAllMeasures(absl::string_view patient, int64_t from, int64_t to, size_t last,
+                               std::vector<Observation>* out);
+
+  // Calls fn(number, current registration) for every patient as of `view`,
+  // in patient-number order.
+  absl::Status ScanPatients(const ReadView* view,
+                            const std::function<void(uint32_t, Patient)>& fn);
+
+  // Every catalog entry (stable pointers), ordered by code.
+  std::vector<const CatalogEntry*> MeasuresByCode() const;
 
   absl::Status CheckWritable() const;
   Provenance DefaultProvenance(Provenance p) const;

@@ -1,7 +1,10 @@
 // Reads. Every call takes one snapshot (ReadView) so that a multi-key answer
 // (a visit, the latest of every measure) never mixes two writes.
 #include <algorithm>
+#include <functional>
 #include <limits>
+
+#include "absl/container/flat_hash_map.h"
 
 #include "absl/strings/str_cat.h"
 #include "codec/key_codec.h"
@@ -33,14 +36,15 @@ absl::Status DatabaseImpl::ReadSeries(const ReadView* view, uint32_t patient_num
 
 absl::Status DatabaseImpl::ReadCurrent(const ReadView* view, uint32_t patient_num,
                                        const std::string& patient, const CatalogEntry& measure,
-                                       int64_t from, int64_t to, std::vector<Observation>* out) {
+                                       int64_t from, int64_t to, std::vector<Observation>* out,
+                                       size_t last) {
   std::string log;
   COTRACK_ASSIGN_OR_RETURN(bool found,
                            store_->Get(view, Family::kSeries,
                                        keys::SeriesKey(measure.id, patient_num), &log));
   if (!found) return absl::OkStatus();
   return ReadCurrentValues(log, SeriesNames{patient, measure.def.code, measure.def.unit}, from, to,
-                           /*include_retracted=*/false, out);
+                           /*include_retracted=*/false, out, last);
 }
 
 absl::Status DatabaseImpl::ReadPatientVersions(const ReadView* view, uint32_t num,
@@ -61,27 +65,30 @@ absl::Status DatabaseImpl::ReadPatientVersions(const ReadView* view, uint32_t nu
   return absl::OkStatus();
 }
 
-std::vector<CatalogEntry> DatabaseImpl::MeasuresByCode() const {
-  std::vector<CatalogEntry> measures;
+std::vector<const CatalogEntry*> DatabaseImpl::MeasuresByCode() const {
+  std::vector<const CatalogEntry*> measures;
   {
     std::shared_lock lock(mu_);
-    for (const CatalogEntry* e : catalog_.All()) measures.push_back(*e);
+    measures = catalog_.All();
   }
-  std::sort(measures.begin(), measures.end(),
-            [](const CatalogEntry& a, const CatalogEntry& b) { return a.def.code < b.def.code; });
+  std::sort(measures.begin(), measures.end(), [](const CatalogEntry* a, const CatalogEntry* b) {
+    return a->def.code < b->def.code;
+  });
   return measures;
 }
 
 absl::StatusOr<std::vector<Observation>> DatabaseImpl::CurrentSeries(absl::string_view patient,
                                                                      absl::string_view measure,
-                                                                     int64_t from, int64_t to) {
+                                                                     int64_t from, int64_t to,
+                                                                     size_t last) {
   COTRACK_ASSIGN_OR_RETURN(const CatalogEntry* entry, FindMeasure(measure));
   const CatalogEntry& m = *entry;
   const uint32_t num = PatientNum(patient);
   if (num == 0) return UnknownPatient(patient);
   std::vector<Observation> out;
   // A single point read is atomic by itself: no snapshot needed.
-  COTRACK_RETURN_IF_ERROR(ReadCurrent(nullptr, num, std::string(patient), m, from, to, &out));
+  COTRACK_RETURN_IF_ERROR(
+      ReadCurrent(nullptr, num, std::string(patient), m, from, to, &out, last));
   return out;
 }
 
@@ -101,7 +108,8 @@ absl::StatusOr<std::vector<Observation>> DatabaseImpl::Latest(absl::string_view 
   const int64_t end = as_of ? EndOf(*as_of) : std::numeric_limits<int64_t>::max();
   COTRACK_ASSIGN_OR_RETURN(
       std::vector<Observation> current,
-      CurrentSeries(patient, measure, std::numeric_limits<int64_t>::min(), end));
+      CurrentSeries(patient, measure, std::numeric_limits<int64_t>::min(), end,
+                    static_cast<size_t>(n)));
   const size_t keep = std::min(current.size(), static_cast<size_t>(n));
   std::vector<Observation> out;
   out.reserve(keep);
@@ -109,36 +117,45 @@ absl::StatusOr<std::vector<Observation>> DatabaseImpl::Latest(absl::string_view 
   return out;
 }
 
-absl::StatusOr<std::vector<Observation>> DatabaseImpl::LatestAll(absl::string_view patient,
-                                                                 std::optional<CivilTime> as_of) {
+absl::Status DatabaseImpl::ReadAllMeasures(absl::string_view patient, int64_t from, int64_t to,
+                                           size_t last, std::vector<Observation>* out) {
   const uint32_t num = PatientNum(patient);
   if (num == 0) return UnknownPatient(patient);
-  const int64_t end = as_of ? EndOf(*as_of) : std::numeric_limits<int64_t>::max();
-  const std::string id(patient);
+  const std::vector<const CatalogEntry*> measures = MeasuresByCode();
+  std::vector<std::string> keys;
+  keys.reserve(measures.size());
+  for (const CatalogEntry* m : measures) keys.push_back(keys::SeriesKey(m->id, num));
+  // One snapshot and one batched lookup for all measures: a visit is written
+  // in one batch, and a reader must see all of it or none of it.
   auto view = store_->NewReadView();
-  std::vector<Observation> out, current;
-  for (const CatalogEntry& m : MeasuresByCode()) {
-    current.clear();
-    COTRACK_RETURN_IF_ERROR(
-        ReadCurrent(view.get(), num, id, m, std::numeric_limits<int64_t>::min(), end, &current));
-    if (!current.empty()) out.push_back(std::move(current.back()));
+  std::vector<std::string> logs;
+  std::vector<bool> found;
+  COTRACK_RETURN_IF_ERROR(store_->MultiGet(view.get(), Family::kSeries, keys, &logs, &found));
+  const std::string id(patient);
+  for (size_t i = 0; i < measures.size(); ++i) {
+    if (!found[i]) continue;
+    const CatalogEntry& m = *measures[i];
+    COTRACK_RETURN_IF_ERROR(ReadCurrentValues(logs[i], SeriesNames{id, m.def.code, m.def.unit},
+                                              from, to, /*include_retracted=*/false, out, last));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Observation>> DatabaseImpl::LatestAll(absl::string_view patient,
+                                                                 std::optional<CivilTime> as_of) {
+  std::vector<Observation> out;
+  COTRACK_RETURN_IF_ERROR(ReadAllMeasures(
+      patient, std::numeric_limits<int64_t>::min(),
+      as_of ? EndOf(*as_of) : std::numeric_limits<int64_t>::max(), /*last=*/1, &out));
   return out;
 }
 
 absl::StatusOr<std::vector<Observation>> DatabaseImpl::Visit(absl::string_view patient,
                                                              CivilTime date) {
-  const uint32_t num = PatientNum(patient);
-  if (num == 0) return UnknownPatient(patient);
-  const int64_t start = date.day() * kSecondsPerDay, end = start + kSecondsPerDay - 1;
-  const std::string id(patient);
-  // One snapshot for all measures: a visit is written in one batch, and a
-  // reader must see all of it or none of it.
-  auto view = store_->NewReadView();
+  const int64_t start = date.day() * kSecondsPerDay;
   std::vector<Observation> out;
-  for (const CatalogEntry& m : MeasuresByCode()) {
-    COTRACK_RETURN_IF_ERROR(ReadCurrent(view.get(), num, id, m, start, end, &out));
-  }
+  COTRACK_RETURN_IF_ERROR(
+      ReadAllMeasures(patient, start, start + kSecondsPerDay - 1, /*last=*/0, &out));
   return out;
 }
 
@@ -176,23 +193,29 @@ absl::StatusOr<Patient> DatabaseImpl::GetPatient(absl::string_view id) {
   return std::move(versions.back());
 }
 
-absl::StatusOr<std::vector<Patient>> DatabaseImpl::ListPatients() {
-  std::vector<Patient> out;
+absl::Status DatabaseImpl::ScanPatients(const ReadView* view,
+                                        const std::function<void(uint32_t, Patient)>& fn) {
   absl::Status decode_status;
   std::vector<absl::string_view> records;
   COTRACK_RETURN_IF_ERROR(store_->Scan(
-      nullptr, Family::kPatients, "", "", [&](absl::string_view key, absl::string_view log) {
-        const std::string what = absl::StrCat("patient record ", keys::DecodeU32(key));
-        decode_status = codec::SplitRecords(log, what, &records);
+      view, Family::kPatients, "", "", [&](absl::string_view key, absl::string_view log) {
+        const uint32_t num = keys::DecodeU32(key);
+        decode_status = codec::SplitRecords(log, absl::StrCat("patient record ", num), &records);
         if (!decode_status.ok()) return false;
         if (records.empty()) return true;
         Patient p;
         decode_status = codec::DecodePatient(records.back(), &p);
         if (!decode_status.ok()) return false;
-        out.push_back(std::move(p));
+        fn(num, std::move(p));
         return true;
       }));
-  COTRACK_RETURN_IF_ERROR(decode_status);
+  return decode_status;
+}
+
+absl::StatusOr<std::vector<Patient>> DatabaseImpl::ListPatients() {
+  std::vector<Patient> out;
+  COTRACK_RETURN_IF_ERROR(
+      ScanPatients(nullptr, [&](uint32_t, Patient p) { out.push_back(std::move(p)); }));
   std::sort(out.begin(), out.end(), [](const Patient& a, const Patient& b) { return a.id < b.id; });
   return out;
 }
@@ -215,9 +238,13 @@ absl::Status DatabaseImpl::ForEachSeries(absl::string_view measure, const Series
   auto view = store_->NewReadView();
   const std::string start = keys::MeasurePrefix(m.id);
   const std::string end = keys::MeasurePrefix(m.id + 1);
+  // Every patient of the snapshot in one sequential pass, rather than a
+  // lookup per series: a cohort scan touches most of them.
+  absl::flat_hash_map<uint32_t, Patient> patients;
+  COTRACK_RETURN_IF_ERROR(ScanPatients(
+      view.get(), [&](uint32_t num, Patient p) { patients.emplace(num, std::move(p)); }));
   absl::Status inner;
   std::vector<Observation> current;
-  std::vector<Patient> patient_versions;
   COTRACK_RETURN_IF_ERROR(store_->Scan(
       view.get(), Family::kSeries, start, end, [&](absl::string_view key, absl::string_view log) {
         uint32_t mid, num;
@@ -225,15 +252,14 @@ absl::Status DatabaseImpl::ForEachSeries(absl::string_view measure, const Series
           inner = absl::DataLossError("malformed series key (damaged data)");
           return false;
         }
-        inner = ReadPatientVersions(view.get(), num, &patient_versions);
-        if (!inner.ok()) return false;
-        if (patient_versions.empty()) {
+        auto it = patients.find(num);
+        if (it == patients.end()) {
           inner = absl::DataLossError(
               absl::StrCat("series ", m.def.code, " refers to patient record ", num,
                            " which does not exist (damaged data)"));
           return false;
         }
-        const Patient& patient = patient_versions.back();
+        const Patient& patient = it->second;
         current.clear();
         inner = ReadCurrentValues(log, SeriesNames{patient.id, m.def.code, m.def.unit},
                                   std::numeric_limits<int64_t>::min(),

@@ -1,6 +1,7 @@
 #include "import/code_mapping.h"
 
-#include <fstream>
+#include <cstddef>
+#include <cstdint>
 #include <sstream>
 #include <utility>
 
@@ -11,11 +12,12 @@
 #include "import/format_common.h"
 
 namespace cotrack {
-namespace {
 
-constexpr char kBuiltinCsv[] =
-#include "code_mappings_data.inc"
-    ;
+// schema/code_mappings.csv, embedded by engine/CMakeLists.txt.
+extern const uint8_t kBuiltinCodeMappingsCsv[];
+extern const size_t kBuiltinCodeMappingsCsv_size;
+
+namespace {
 
 constexpr char kMappingColumns[] =
     "a code mapping CSV has the header system,code,measure,unit (and optionally display)";
@@ -24,7 +26,10 @@ constexpr char kMappingColumns[] =
 
 const CodeMapping& CodeMapping::Builtin() {
   static const CodeMapping* const builtin = [] {
-    absl::StatusOr<CodeMapping> m = Parse(kBuiltinCsv, "schema/code_mappings.csv");
+    absl::StatusOr<CodeMapping> m =
+        Parse(absl::string_view(reinterpret_cast<const char*>(kBuiltinCodeMappingsCsv),
+                                kBuiltinCodeMappingsCsv_size),
+              "schema/code_mappings.csv");
     // The table is part of the build and tested; an error here is a build
     // mistake, so an empty table (every code unmapped, counted) is the safe
     // degradation rather than a crash.

@@ -5,12 +5,14 @@
 // (version numbers, recorded times, provenance), which Database::Apply by
 // design never does. Load therefore also writes what Apply would keep
 // consistent: the patient id index and the counters in the default family.
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog.h"
+#include "catalog/validation.h"
 #include "codec/key_codec.h"
 #include "codec/value_codec.h"
 #include "cotrack/export.h"
@@ -587,6 +589,7 @@ class Loader {
     COTRACK_ASSIGN_OR_RETURN(int64_t id,
                              json::GetInt(v, "id", kFirstUserMeasureId, UINT32_MAX - 1));
     COTRACK_ASSIGN_OR_RETURN(MeasureDefinition m, ReadMeasure(v));
+    COTRACK_RETURN_IF_ERROR(ValidateMeasureDefinition(m));
     if (builtin_codes_.count(m.code)) {
       return absl::InvalidArgumentError(
           absl::StrCat("field \"code\": \"", m.code, "\" is a built-in measure"));
@@ -617,10 +620,7 @@ class Loader {
     auto it = patient_nums_.find(p.id);
     if (it == patient_nums_.end()) {
       COTRACK_RETURN_IF_ERROR(FlushPatient());
-      if (p.id.empty() || p.id.size() > 128) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("field \"id\": patient id of ", p.id.size(), " bytes (expected 1-128)"));
-      }
+      COTRACK_RETURN_IF_ERROR(ValidatePatientId(p.id));
       if (p.version != 1) {
         return absl::InvalidArgumentError(absl::StrCat("field \"version\": patient \"", p.id,
                                                        "\" starts at version ", p.version,
@@ -693,6 +693,10 @@ class Loader {
 
   absl::Status LoadAudit(const json::Value& v) {
     COTRACK_ASSIGN_OR_RETURN(AuditRecord a, ReadAudit(v));
+    // AuditLog looks patients up by binary search.
+    if (!std::is_sorted(a.patients.begin(), a.patients.end())) {
+      return absl::InvalidArgumentError("field \"patients\": ids must be sorted");
+    }
     if (a.sequence != next_audit_seq_) {
       return absl::InvalidArgumentError(absl::StrCat("field \"sequence\": ", a.sequence, " where ",
                                                      next_audit_seq_, " was expected"));

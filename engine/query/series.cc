@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "codec/value_codec.h"
 
@@ -55,20 +56,49 @@ absl::Status DecodeSeries(absl::string_view log, const SeriesNames& names,
 }
 
 absl::Status ReadCurrentValues(absl::string_view log, const SeriesNames& names, int64_t from,
-                               int64_t to, bool include_retracted, std::vector<Observation>* out) {
+                               int64_t to, bool include_retracted, std::vector<Observation>* out,
+                               size_t last) {
   codec::ObservationLogView view;
   absl::Status s = view.Parse(log, "");
   if (!s.ok()) return Damaged(names, s);
-  const std::vector<Entry> entries = Ordered(view);
-  out->reserve(out->size() + entries.size());
+  std::vector<Entry> entries = Ordered(view);
+  // Keep the current version of each time in range, in place.
+  size_t kept = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
     const bool current = i + 1 == entries.size() || entries[i + 1].time != e.time;
     if (!current || e.time < from || e.time > to) continue;
     if (!include_retracted && e.status == ObservationStatus::kEnteredInError) continue;
+    entries[kept++] = e;
+  }
+  const size_t first = last > 0 && kept > last ? kept - last : 0;
+  out->reserve(out->size() + kept - first);
+  for (size_t i = first; i < kept; ++i) {
     out->emplace_back();
-    view.Materialize(e, &out->back());
+    view.Materialize(entries[i], &out->back());
     Stamp(names, &out->back());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadLatestAt(absl::string_view log, const SeriesNames& names,
+                          const absl::flat_hash_set<int64_t>& times,
+                          std::vector<Observation>* latest) {
+  codec::ObservationLogView view;
+  absl::Status s = view.Parse(log, "");
+  if (!s.ok()) return Damaged(names, s);
+  absl::flat_hash_map<int64_t, Entry> best;
+  for (const Entry& e : view.entries()) {
+    if (!times.contains(e.time)) continue;
+    auto [it, inserted] = best.try_emplace(e.time, e);
+    if (!inserted && it->second.version < e.version) it->second = e;
+  }
+  latest->clear();
+  latest->reserve(best.size());
+  for (const auto& [time, e] : best) {
+    latest->emplace_back();
+    view.Materialize(e, &latest->back());
+    Stamp(names, &latest->back());
   }
   return absl::OkStatus();
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "cotrack/types.h"
@@ -27,11 +28,18 @@ absl::Status DecodeSeries(absl::string_view log, const SeriesNames& names,
 
 // The current (highest) version of each observation time within [from, to]
 // (inclusive seconds), oldest first, appended to `out`. Versions marked
-// entered-in-error are left out unless `include_retracted`. Only the returned
-// versions are copied out of the log.
+// entered-in-error are left out unless `include_retracted`. With `last` > 0
+// only the last `last` of them. Only the returned versions are copied out of
+// the log.
 absl::Status ReadCurrentValues(absl::string_view log, const SeriesNames& names, int64_t from,
-                               int64_t to,
-                               bool include_retracted, std::vector<Observation>* out);
+                               int64_t to, bool include_retracted, std::vector<Observation>* out,
+                               size_t last = 0);
+
+// The highest stored version at each of `times` (those that have one), for a
+// write comparing new values with what is stored; only those are copied out.
+absl::Status ReadLatestAt(absl::string_view log, const SeriesNames& names,
+                          const absl::flat_hash_set<int64_t>& times,
+                          std::vector<Observation>* latest);
 
 // Inclusive seconds bounds of a range; a date-only `to` covers its whole day.
 int64_t RangeStart(const TimeRange& range);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -84,6 +85,12 @@ class Store {
   // Reads `key`; false when absent. `view` may be null (latest data).
   virtual absl::StatusOr<bool> Get(const ReadView* view, Family f, absl::string_view key,
                                    std::string* value) = 0;
+
+  // Reads several keys of one family in one batched lookup; (*found)[i] is
+  // false when keys[i] is absent.
+  virtual absl::Status MultiGet(const ReadView* view, Family f,
+                                const std::vector<std::string>& keys,
+                                std::vector<std::string>* values, std::vector<bool>* found) = 0;
 
   // Calls fn(key, value) for each key in [start, end) in order (empty `end`:
   // to the end of the family) until fn returns false.

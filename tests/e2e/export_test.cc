@@ -97,6 +97,12 @@ TEST_F(ExportCliTest, DumpLoadCheckAndExportAgainIsIdentical) {
     EXPECT_EQ(before.out, after.out) << absl::StrJoin(args, " ");
   }
 
+  // From standard input, the same database.
+  CommandResult from_stdin =
+      RunCotrack({"--db", dir_.File("copy2"), "load", "-"}, {}, ReadFile(dir_.File("all.ndjson")));
+  ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
+  EXPECT_EQ(Run(dir_.File("copy2"), {"dump"}).out, ReadFile(dir_.File("all.ndjson")));
+
   // Loading again into the now non-empty database is refused.
   CommandResult again = Run(copy, {"load", dir_.File("all.ndjson")});
   EXPECT_EQ(again.exit_code, 1);

@@ -194,11 +194,29 @@ TEST_F(ImportFileTest, PatientsFileRegistersPatients) {
 }
 
 TEST_F(ImportFileTest, UnrecognisedSharedFileLeavesTheDatabaseEmpty) {
-  const std::string path = testing::SharedData("msprog_toydata/MSprog_toydata_visits.csv");
+  // REDCap's event metadata is not an export of data.
+  const std::string path = testing::SharedData("redcap_redcapr/longitudinal_event.csv");
   EXPECT_THAT(ImportFile(*db_, path, ImportOptions()),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unrecognised header")));
   ASSERT_OK_AND_ASSIGN(std::vector<Patient> patients, db_->ListPatients());
   EXPECT_THAT(patients, IsEmpty());
+}
+
+TEST_F(ImportFileTest, MsprogVisitsAsAWideCsvNameTheColumnsThatAreNotMeasures) {
+  // id,date,visit_day,EDSS,SDMT: a wide visit CSV whose visit_day and SDMT
+  // are not measures of ours; rejected whole, naming them, nothing written.
+  const std::string path = testing::SharedData("msprog_toydata/MSprog_toydata_visits.csv");
+  EXPECT_THAT(ImportFile(*db_, path, ImportOptions()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("visit_day"), HasSubstr("nothing was written"))));
+  ASSERT_OK_AND_ASSIGN(std::vector<Patient> patients, db_->ListPatients());
+  EXPECT_THAT(patients, IsEmpty());
+  // Leaving those columns out imports the EDSS series as published.
+  ImportOptions options;
+  options.ignore_columns = {"visit_day", "sdmt"};
+  ASSERT_OK_AND_ASSIGN(ImportReport report, ImportFile(*db_, path, options));
+  EXPECT_EQ(report.rows, 57);
+  EXPECT_EQ(report.summary.written, 57);
 }
 
 }  // namespace

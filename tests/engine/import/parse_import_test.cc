@@ -295,24 +295,24 @@ TEST(DetectFormatTest, EmptyFile) {
                                                "empty.csv: empty file, expected a header line"));
 }
 
-TEST(SharedDataTest, MsprogVisitsAreRejectedWithTheExpectedHeaders) {
-  const std::string path = testing::SharedData("msprog_toydata/MSprog_toydata_visits.csv");
-  EXPECT_THAT(
-      ParseImportFile(path, ImportOptions()),
-      StatusIs(
-          absl::StatusCode::kInvalidArgument,
-          AllOf(StartsWith(path + ":1: unrecognised header \"id,date,visit_day,EDSS,SDMT\""),
-                HasSubstr("patient,measure,date,value"), HasSubstr("first column is patient"))));
+TEST(SharedDataTest, FilesThatAreNoImportFormatAreRejectedWithTheExpectedHeaders) {
+  for (const char* name : {"redcap_redcapr/longitudinal_event.csv",
+                           "redcap_redcapr/longitudinal_arm.csv",
+                           "redcap_redcapr/longitudinal_dictionary.csv"}) {
+    const std::string path = testing::SharedData(name);
+    EXPECT_THAT(ParseImportFile(path, ImportOptions()),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(StartsWith(path + ":1: unrecognised header"),
+                               HasSubstr("patient,measure,date,value"))))
+        << name;
+  }
 }
 
-TEST(SharedDataTest, OtherSharedCsvsAreRejectedCleanly) {
+TEST(SharedDataTest, RedcapExportsNeedAMappingFile) {
   for (const char* name :
-       {"redcap_redcapr/longitudinal_data.csv", "redcap_redcapr/decimal-comma_data.csv",
-        "synthea_csv_dbt_ohdsi/observations.csv", "synthea_heart_health/patients.csv"}) {
-    const std::string path = testing::SharedData(name);
-    EXPECT_THAT(
-        ParseImportFile(path, ImportOptions()),
-        StatusIs(absl::StatusCode::kInvalidArgument, StartsWith(path + ":1: unrecognised header")))
+       {"redcap_redcapr/longitudinal_data.csv", "redcap_redcapr/decimal-comma_data.csv"}) {
+    EXPECT_THAT(ParseImportFile(testing::SharedData(name), ImportOptions()),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--mapping FILE")))
         << name;
   }
 }

@@ -1,0 +1,52 @@
+// The clinic-format readers (wide CSV, Synthea, FHIR NDJSON/JSON; REDCap
+// needs a mapping file and only reaches its "mapping needed" error): the
+// first byte picks auto detection or a forced format, the rest is the file.
+// Every chunk is read; errors must name the source, counts must add up.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "fuzz_util.h"
+#include "import/format_reader.h"
+#include "import/import.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  static const cotrack::ImportFormat kFormats[] = {cotrack::ImportFormat::kAuto,
+                                                   cotrack::ImportFormat::kWideCsv,
+                                                   cotrack::ImportFormat::kRedcapCsv,
+                                                   cotrack::ImportFormat::kSyntheaObservations,
+                                                   cotrack::ImportFormat::kSyntheaPatients,
+                                                   cotrack::ImportFormat::kFhirNdjson,
+                                                   cotrack::ImportFormat::kFhirJson};
+  cotrack::ImportOptions options;
+  options.format = kFormats[data[0] % (sizeof kFormats / sizeof kFormats[0])];
+  options.user = "fuzz";
+  std::istringstream in = cotrack::fuzz::AsStream(data + 1, size - 1);
+  absl::StatusOr<std::unique_ptr<cotrack::FormatReader>> reader =
+      cotrack::OpenFormatReader(in, "fuzz.in", options);
+  if (!reader.ok()) {
+    if (reader.status().message().find("fuzz.in") == absl::string_view::npos &&
+        reader.status().message().find("mapping") == absl::string_view::npos) {
+      __builtin_trap();
+    }
+    return 0;
+  }
+  cotrack::Batch batch;
+  cotrack::ImportErrors errors("fuzz.in");
+  while (true) {
+    absl::StatusOr<bool> more = (*reader)->ReadChunk(3, batch, errors, nullptr);
+    if (!more.ok()) {
+      if (more.status().message().find("fuzz.in") == absl::string_view::npos) __builtin_trap();
+      return 0;
+    }
+    if (!*more) break;
+  }
+  const cotrack::FormatReader::Counts& counts = (*reader)->counts();
+  int64_t by_reason = 0;
+  for (const auto& [reason, n] : counts.skipped_by_reason) by_reason += n;
+  if (by_reason != counts.skipped || counts.skipped > counts.rows) __builtin_trap();
+  (void)errors.ToStatus();
+  return 0;
+}
