@@ -124,7 +124,7 @@ class BulkWriteImpl : public BulkWrite {
         next_patient_(db->next_patient_num_) {}
 
   absl::Status Add(const Batch& batch, std::vector<Rejection>* rejected) override;
-  absl::StatusOr<WriteSummary> Commit() override;
+  absl::StatusOr<WriteSummary> Commit(std::vector<Rejection>* rejected) override;
 
  private:
   struct Touched {
@@ -135,10 +135,12 @@ class BulkWriteImpl : public BulkWrite {
 
   // The patient's entry; a new number (not yet visible) for an unknown id.
   Touched& Touch(const std::string& id);
+  // The id of a touched patient's number (for messages; built on first use).
+  const std::string& IdOf(uint32_t num);
   absl::StatusOr<const CatalogEntry*> Measure(const std::string& code);
   absl::Status CommitSeries(uint32_t measure_id, uint32_t num, std::vector<StagedChange>& changes,
                             const ReadView* view, int64_t now_us, Store::Batch& out,
-                            WriteSummary& summary);
+                            WriteSummary& summary, std::vector<Rejection>& duplicates);
 
   DatabaseImpl* db_;
   std::unique_lock<std::mutex> lock_;
@@ -149,6 +151,7 @@ class BulkWriteImpl : public BulkWrite {
   uint64_t sequence_ = 0;
   uint32_t next_patient_;
   std::map<std::string, Touched> touched_;  // by id: sorted for the audit entry
+  absl::flat_hash_map<uint32_t, const std::string*> ids_by_num_;
   std::map<std::string, absl::StatusOr<const CatalogEntry*>, std::less<>> measures_;
   std::optional<Provenance> first_provenance_;
   bool finished_ = false;
@@ -164,6 +167,13 @@ BulkWriteImpl::Touched& BulkWriteImpl::Touch(const std::string& id) {
     }
   }
   return it->second;
+}
+
+const std::string& BulkWriteImpl::IdOf(uint32_t num) {
+  if (ids_by_num_.empty()) {
+    for (const auto& [id, t] : touched_) ids_by_num_[t.num] = &id;
+  }
+  return *ids_by_num_.at(num);
 }
 
 absl::StatusOr<const CatalogEntry*> BulkWriteImpl::Measure(const std::string& code) {
@@ -284,7 +294,8 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
 absl::Status BulkWriteImpl::CommitSeries(uint32_t measure_id, uint32_t num,
                                          std::vector<StagedChange>& changes, const ReadView* view,
                                          int64_t now_us, Store::Batch& out,
-                                         WriteSummary& summary) {
+                                         WriteSummary& summary,
+                                         std::vector<Rejection>& duplicates) {
   const CatalogEntry* measure = db_->MeasureById(measure_id);
   if (measure == nullptr) return absl::InternalError("staged change of an unknown measure id");
   // Only the stored versions at the times this write touches matter.
@@ -301,7 +312,25 @@ absl::Status BulkWriteImpl::CommitSeries(uint32_t measure_id, uint32_t num,
         log, SeriesNames{patient, measure->def.code, measure->def.unit}, times, &stored));
   }
   ps.Load(std::move(stored));
+  // Changes arrive by (time, arrival): a second value for one time in the
+  // same write is ambiguous, and this is where it shows at no memory cost.
+  const StagedChange* previous_value = nullptr;
   for (StagedChange& c : changes) {
+    if (!c.retraction) {
+      if (previous_value != nullptr && previous_value->obs.time.seconds == c.obs.time.seconds) {
+        const Provenance& p = c.obs.provenance;
+        duplicates.push_back(Rejection{
+            p,
+            absl::StrCat(Where(p), ": same patient, measure and date as line ",
+                         previous_value->obs.provenance.line,
+                         " (each observation may appear only once in a write)"),
+            absl::StrCat(IdOf(num), ",", measure->def.code, ",", FormatCivilTime(c.obs.time), ",",
+                         c.obs.original_value, ",", c.obs.original_unit)});
+        continue;
+      }
+      previous_value = &c;
+    }
+    // Only scalars (time, line) of a previous change are read after this.
     Observation obs = std::move(c.obs);
     obs.recorded_at_us = now_us;
     const Observation* latest = ps.LatestAt(obs.time.seconds);
@@ -350,7 +379,7 @@ absl::Status BulkWriteImpl::CommitSeries(uint32_t measure_id, uint32_t num,
   return absl::OkStatus();
 }
 
-absl::StatusOr<WriteSummary> BulkWriteImpl::Commit() {
+absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejected) {
   if (finished_) return absl::FailedPreconditionError("bulk write already committed");
   finished_ = true;
   const int64_t now_us = absl::ToUnixMicros(absl::Now());
@@ -369,11 +398,12 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit() {
 
   // Series, in key order: one stored read and one append per series.
   std::vector<StagedChange> group;
+  std::vector<Rejection> duplicates;
   uint32_t group_measure = 0, group_patient = 0;
   auto flush = [&]() -> absl::Status {
     if (group.empty()) return absl::OkStatus();
-    absl::Status s =
-        CommitSeries(group_measure, group_patient, group, view.get(), now_us, *out, summary);
+    absl::Status s = CommitSeries(group_measure, group_patient, group, view.get(), now_us, *out,
+                                  summary, duplicates);
     group.clear();
     return s;
   };
@@ -387,6 +417,10 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit() {
     return absl::OkStatus();
   }));
   COTRACK_RETURN_IF_ERROR(flush());
+  if (!duplicates.empty()) {
+    if (rejected == nullptr) return RejectionsStatus(duplicates);
+    rejected->insert(rejected->end(), duplicates.begin(), duplicates.end());
+  }
 
   // Patients, in number order; new ones get a first registration.
   std::map<uint32_t, std::pair<const std::string*, Touched*>> by_num;
@@ -467,7 +501,7 @@ absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const Write
   COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<BulkWrite> bulk,
                            BeginBulkWrite(options, batch.audit_action(), batch.audit_detail()));
   COTRACK_RETURN_IF_ERROR(bulk->Add(batch, nullptr));
-  return bulk->Commit();
+  return bulk->Commit(nullptr);
 }
 
 }  // namespace cotrack

@@ -40,11 +40,19 @@ class SkippingRowParser : public CsvRowParser {
 // first appeared on. Database::Apply would take a second row of the same
 // identity as a correction of the first, and every re-import would then add
 // versions, so a file may hold each identity once.
+// Readers report a repeated identity with the line of its first occurrence
+// while the file is small enough to track them all; past this many, memory
+// must stay bounded, and the bulk write's commit, which meets repeats side by
+// side in its sorted order, reports them instead (same message).
+constexpr size_t kMaxTrackedIdentities = 1 << 20;
+
 class IdentitySet {
  public:
-  // Records the identity; returns 0 when new, else the line it was first seen.
+  // Records the identity; returns 0 when new (or no longer tracked), else the
+  // line it was first seen.
   int64_t Insert(absl::string_view patient, absl::string_view measure, int64_t seconds,
                  int64_t line) {
+    if (seen_.size() >= kMaxTrackedIdentities) return 0;
     std::string key;
     key.reserve(patient.size() + measure.size() + 24);
     key.append(patient.data(), patient.size());

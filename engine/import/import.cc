@@ -206,7 +206,13 @@ absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::s
   report.rows = reader->counts().rows;
   report.skipped = reader->counts().skipped;
   report.skipped_by_reason = reader->counts().skipped_by_reason;
-  COTRACK_ASSIGN_OR_RETURN(report.summary, bulk->Commit());
+  rejected.clear();
+  COTRACK_ASSIGN_OR_RETURN(report.summary, bulk->Commit(skip ? &rejected : nullptr));
+  for (const Rejection& r : rejected) {  // a second value for one identity
+    rejected_lines.insert(r.provenance.line);
+    ++engine_rejections;
+    rejects->Reject(r.provenance.line, r.change, WithoutPosition(r));
+  }
   if (rejects != nullptr) {
     COTRACK_RETURN_IF_ERROR(rejects->Close());
     // The reader reports each bad row once; the engine may reject several

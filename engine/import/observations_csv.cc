@@ -1,5 +1,7 @@
 #include "import/observations_csv.h"
 
+#include "import/format_common.h"
+
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -182,7 +184,10 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
   if (unit_.has_value()) obs.unit = std::string(absl::StripAsciiWhitespace(row[*unit_]));
   if (visit_.has_value()) obs.visit = std::string(absl::StripAsciiWhitespace(row[*visit_]));
 
-  if (have_time && !obs.patient.empty() && !obs.measure.empty()) {
+  // Bounded like IdentitySet (format_common.h): past the cap the commit
+  // reports repeats.
+  if (have_time && !obs.patient.empty() && !obs.measure.empty() &&
+      seen_.size() < kMaxTrackedIdentities) {
     const Identity identity{Intern(patient_ids_, obs.patient), Intern(measure_ids_, obs.measure),
                             obs.time.seconds};
     auto [it, inserted] = seen_.emplace(identity, row.first_line());

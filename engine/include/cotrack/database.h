@@ -99,8 +99,12 @@ class BulkWrite {
   virtual absl::Status Add(const Batch& batch, std::vector<Rejection>* rejected) = 0;
 
   // Applies everything staged, all or nothing, and ends the bulk write (with
-  // WriteOptions::dry_run: computes the summary and writes nothing).
-  virtual absl::StatusOr<WriteSummary> Commit() = 0;
+  // WriteOptions::dry_run: computes the summary and writes nothing). One
+  // write holds at most one value per (patient, measure, time): a second one
+  // is an InvalidArgument naming both lines, or, with `rejected` given, is
+  // left out and appended there.
+  virtual absl::StatusOr<WriteSummary> Commit(std::vector<Rejection>* rejected) = 0;
+  absl::StatusOr<WriteSummary> Commit() { return Commit(nullptr); }
 };
 
 // One entry of the append-only audit log.

@@ -161,6 +161,49 @@ TEST(BulkWriteTest, RejectedChangesAreReportedAndTheRestIsWritten) {
   EXPECT_EQ(t.size(), 2u);
 }
 
+TEST(BulkWriteTest, ASecondValueForOneIdentityInOneWriteIsRejectedWhereverItIs) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.path(), Spilling()));
+  auto row = [](int line, double value) {
+    ObservationInput in;
+    in.patient = "P1";
+    in.measure = "edss";
+    in.time = CivilTime::FromDay(19000);
+    in.value = value;
+    in.provenance = {"f.csv", line, "", ""};
+    return in;
+  };
+  // The repeat arrives in a later chunk, after spilled runs: only the sorted
+  // commit can see it, and nothing is written.
+  ASSERT_OK_AND_ASSIGN(auto bulk, db->BeginBulkWrite({}, "import", "f.csv"));
+  Batch first, later;
+  first.Record(row(2, 2.0));
+  for (const Batch& b : ShuffledBatches()) ASSERT_OK(bulk->Add(b, nullptr));
+  later.Record(row(9000, 3.0));
+  ASSERT_OK(bulk->Add(first, nullptr));
+  ASSERT_OK(bulk->Add(later, nullptr));
+  EXPECT_THAT(bulk->Commit(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("f.csv:9000: same patient, measure and date as line 2"),
+                             HasSubstr("nothing was written"))));
+  bulk.reset();
+  EXPECT_THAT(db->Trajectory("P0", "edss"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("P0")));
+
+  // Asked to, the commit leaves the repeat out, reports it and writes the rest.
+  ASSERT_OK_AND_ASSIGN(bulk, db->BeginBulkWrite({}, "import", "f.csv"));
+  ASSERT_OK(bulk->Add(first, nullptr));
+  ASSERT_OK(bulk->Add(later, nullptr));
+  std::vector<Rejection> rejected;
+  ASSERT_OK_AND_ASSIGN(WriteSummary s, bulk->Commit(&rejected));
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].provenance.line, 9000);
+  EXPECT_EQ(rejected[0].change, "P1,edss,2022-01-08,3,");
+  EXPECT_EQ(s.written, 1);
+  ASSERT_OK_AND_ASSIGN(auto t, db->Trajectory("P1", "edss"));
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].value, 2.0);
+}
+
 TEST(BulkWriteTest, AVisitErrorFromTheApiNamesPatientMeasureAndDate) {
   TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.path()));
