@@ -9,10 +9,10 @@
 #include <cstring>
 #include <filesystem>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -129,15 +129,14 @@ class ScratchDatabase {
 };
 
 int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed =
-      ParseArgs(args, {{"format"},
-                       {"mapping"},
-                       {"ignore-columns"},
-                       {"on-error"},
-                       {"reject-file"},
-                       {"dry-run", FlagSpec::kBool},
-                       {"no-sync", FlagSpec::kBool},
-                       {"no-progress", FlagSpec::kBool}});
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"},
+                                                       {"mapping"},
+                                                       {"ignore-columns"},
+                                                       {"on-error"},
+                                                       {"reject-file"},
+                                                       {"dry-run", FlagSpec::kBool},
+                                                       {"no-sync", FlagSpec::kBool},
+                                                       {"no-progress", FlagSpec::kBool}});
   if (!parsed.ok()) return UsageError(kName, parsed.status().message());
   const std::vector<std::string>& files = parsed->positionals();
   if (files.empty()) return UsageError(kName, "expected at least one FILE");
@@ -155,8 +154,8 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   if (on_error == "skip") {
     options.on_error = ImportOptions::OnError::kSkip;
   } else if (on_error != "abort") {
-    return UsageError(kName, absl::StrFormat("--on-error: bad value \"%s\" (expected abort or skip)",
-                                             on_error));
+    return UsageError(
+        kName, absl::StrFormat("--on-error: bad value \"%s\" (expected abort or skip)", on_error));
   }
   options.reject_file = parsed->Get("reject-file").value_or("");
   if (!options.reject_file.empty() && files.size() > 1) {

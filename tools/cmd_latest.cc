@@ -12,7 +12,8 @@ namespace {
 constexpr char kName[] = "latest";
 
 int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"as-of"}, {"n"}, {"format"}, {"derived", FlagSpec::kBool}});
+  absl::StatusOr<ParsedArgs> parsed =
+      ParseArgs(args, {{"as-of"}, {"n"}, {"format"}, {"derived", FlagSpec::kBool}});
   if (!parsed.ok()) return UsageError(kName, parsed.status().message());
   const std::vector<std::string>& pos = parsed->positionals();
   if (pos.empty() || pos.size() > 2) return UsageError(kName, "expected PATIENT [MEASURE]");

@@ -12,7 +12,8 @@ namespace {
 constexpr char kName[] = "trajectory";
 
 int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"from"}, {"to"}, {"format"}, {"derived", FlagSpec::kBool}});
+  absl::StatusOr<ParsedArgs> parsed =
+      ParseArgs(args, {{"from"}, {"to"}, {"format"}, {"derived", FlagSpec::kBool}});
   if (!parsed.ok()) return UsageError(kName, parsed.status().message());
   if (parsed->positionals().size() != 2) {
     return UsageError(kName, "expected PATIENT MEASURE");

@@ -148,9 +148,8 @@ int Main(int argc, char** argv) {
     if (w == "--help" || w == "-h") {
       help = true;
       ++first;
-    } else if (w == "--db" || w == "--user" || w == "--key-file" ||
-               absl::StartsWith(w, "--db=") || absl::StartsWith(w, "--user=") ||
-               absl::StartsWith(w, "--key-file=")) {
+    } else if (w == "--db" || w == "--user" || w == "--key-file" || absl::StartsWith(w, "--db=") ||
+               absl::StartsWith(w, "--user=") || absl::StartsWith(w, "--key-file=")) {
       // Handled below with the rest; skip the flag and its separate value.
       bool separate = w == "--db" || w == "--user" || w == "--key-file";
       first += separate ? 2 : 1;

@@ -102,13 +102,17 @@ absl::StatusOr<std::vector<DerivedValue>> DeriveValues(const MeasureDefinition& 
     d.text = AisSeverityName(*band);
     out.push_back(std::move(d));
   } else if (measure.code == "hba1c") {
-    out.push_back(Number("ifcc", HbA1cIfccFromNgsp(obs.value), "mmol/mol", cmp, Style::kDecimals, 0));
-    out.push_back(Number("eag_mgdl", EstimatedAverageGlucoseMgDl(obs.value), "mg/dL", cmp, Style::kDecimals, 0));
     out.push_back(
-        Number("eag_mmoll", EstimatedAverageGlucoseMmolL(obs.value), "mmol/L", cmp, Style::kDecimals, 1));
+        Number("ifcc", HbA1cIfccFromNgsp(obs.value), "mmol/mol", cmp, Style::kDecimals, 0));
+    out.push_back(Number("eag_mgdl", EstimatedAverageGlucoseMgDl(obs.value), "mg/dL", cmp,
+                         Style::kDecimals, 0));
+    out.push_back(Number("eag_mmoll", EstimatedAverageGlucoseMmolL(obs.value), "mmol/L", cmp,
+                         Style::kDecimals, 1));
   } else if (measure.code == "cpeptide") {
-    out.push_back(Number("ng_ml", CPeptideNgMlFromNmolL(obs.value), "ng/mL", cmp, Style::kSignificant, 3));
-    out.push_back(Number("pmol_l", CPeptidePmolLFromNmolL(obs.value), "pmol/L", cmp, Style::kSignificant, 4));
+    out.push_back(
+        Number("ng_ml", CPeptideNgMlFromNmolL(obs.value), "ng/mL", cmp, Style::kSignificant, 3));
+    out.push_back(
+        Number("pmol_l", CPeptidePmolLFromNmolL(obs.value), "pmol/L", cmp, Style::kSignificant, 4));
   }
   if (!measure.subscales.empty() && !obs.items.empty()) {
     absl::StatusOr<std::vector<SubscaleScore>> subs = ComputeSubscales(measure, obs.items);

@@ -122,13 +122,13 @@ absl::Status SplitRecords(absl::string_view log, absl::string_view what,
     }
     absl::string_view body = log.substr(pos + kHeader, n);
     if (crc32c::Mask(crc32c::Value(body.data(), body.size())) != crc) {
-      return absl::DataLossError(
-          absl::StrCat(Named(what), "checksum mismatch in record at byte ", pos, " (damaged data)"));
+      return absl::DataLossError(absl::StrCat(Named(what), "checksum mismatch in record at byte ",
+                                              pos, " (damaged data)"));
     }
     for (size_t i = pos + kHeader + n; i < pos + kHeader + Padded(n); ++i) {
       if (log[i] != '\0') {
-        return absl::DataLossError(
-            absl::StrCat(Named(what), "non-zero padding after record at byte ", pos, " (damaged data)"));
+        return absl::DataLossError(absl::StrCat(
+            Named(what), "non-zero padding after record at byte ", pos, " (damaged data)"));
       }
     }
     records->push_back(body);
@@ -269,8 +269,7 @@ bool ConsistentChunk(const fb::ObservationChunk* c) {
       c->original_end() == nullptr) {
     return false;
   }
-  if (!ElementsAligned(c->time()) || !ElementsAligned(c->value()) ||
-      !ElementsAligned(c->items())) {
+  if (!ElementsAligned(c->time()) || !ElementsAligned(c->value()) || !ElementsAligned(c->items())) {
     return false;
   }
   const size_t n = c->time()->size();
@@ -409,10 +408,9 @@ std::string EncodePatient(const Patient& p) {
   std::vector<int64_t> treatments;
   for (const auto& t : p.treatment_dates) treatments.push_back(t.seconds);
   auto off = fb::CreatePatientVersionDirect(
-      b, p.id.c_str(), p.version, p.arm.empty() ? nullptr : p.arm.c_str(),
-      p.index_date.has_value(), p.index_date ? p.index_date->seconds : 0,
-      treatments.empty() ? nullptr : &treatments, attrs.empty() ? nullptr : &attrs,
-      p.recorded_at_us, prov);
+      b, p.id.c_str(), p.version, p.arm.empty() ? nullptr : p.arm.c_str(), p.index_date.has_value(),
+      p.index_date ? p.index_date->seconds : 0, treatments.empty() ? nullptr : &treatments,
+      attrs.empty() ? nullptr : &attrs, p.recorded_at_us, prov);
   b.Finish(off);
   return Finish(b);
 }
@@ -464,11 +462,10 @@ flatbuffers::Offset<fb::MeasureDef> BuildMeasure(flatbuffers::FlatBufferBuilder&
   return fb::CreateMeasureDefDirect(
       b, m.code.c_str(), m.name.c_str(), m.unit.c_str(), m.min, m.max, m.step, m.integer,
       m.allowed_values.empty() ? nullptr : &m.allowed_values,
-      static_cast<fb::Direction>(m.direction), m.change_threshold,
-      units.empty() ? nullptr : &units, static_cast<uint16_t>(m.item_count), m.item_min,
-      m.item_max, m.items_sum_to_total, named.empty() ? nullptr : &named,
-      subscales.empty() ? nullptr : &subscales, m.censorable, loinc.empty() ? nullptr : &loinc,
-      m.builtin, m.description.c_str(), id);
+      static_cast<fb::Direction>(m.direction), m.change_threshold, units.empty() ? nullptr : &units,
+      static_cast<uint16_t>(m.item_count), m.item_min, m.item_max, m.items_sum_to_total,
+      named.empty() ? nullptr : &named, subscales.empty() ? nullptr : &subscales, m.censorable,
+      loinc.empty() ? nullptr : &loinc, m.builtin, m.description.c_str(), id);
 }
 
 absl::Status ReadMeasure(const fb::MeasureDef* r, CatalogEntry* e) {
@@ -486,7 +483,8 @@ absl::Status ReadMeasure(const fb::MeasureDef* r, CatalogEntry* e) {
   m.max = r->max();
   m.step = r->step();
   m.integer = r->integer();
-  if (r->allowed_values()) m.allowed_values.assign(r->allowed_values()->begin(), r->allowed_values()->end());
+  if (r->allowed_values())
+    m.allowed_values.assign(r->allowed_values()->begin(), r->allowed_values()->end());
   m.direction = static_cast<Direction>(direction);
   m.change_threshold = r->change_threshold();
   if (r->units()) {
@@ -497,7 +495,8 @@ absl::Status ReadMeasure(const fb::MeasureDef* r, CatalogEntry* e) {
   m.item_max = r->item_max();
   m.items_sum_to_total = r->items_sum_to_total();
   if (r->named_items()) {
-    for (const auto* i : *r->named_items()) m.named_items.push_back({Str(i->name()), i->min(), i->max()});
+    for (const auto* i : *r->named_items())
+      m.named_items.push_back({Str(i->name()), i->min(), i->max()});
   }
   if (r->subscales()) {
     for (const auto* s : *r->subscales()) {

@@ -43,9 +43,9 @@ absl::Status RejectionsStatus(absl::Span<const Rejection> rejected) {
   for (size_t i = 0; i < rejected.size() && i < kMaxListedErrors; ++i) {
     lines.push_back(rejected[i].message);
   }
-  const bool all_not_found =
-      std::all_of(rejected.begin(), rejected.end(),
-                  [](const Rejection& r) { return r.code == absl::StatusCode::kNotFound; });
+  const bool all_not_found = std::all_of(rejected.begin(), rejected.end(), [](const Rejection& r) {
+    return r.code == absl::StatusCode::kNotFound;
+  });
   std::string msg = absl::StrJoin(lines, "\n");
   if (rejected.size() > lines.size()) {
     absl::StrAppend(&msg, "\n... and ", rejected.size() - lines.size(), " more errors");
@@ -85,8 +85,8 @@ struct PendingSeries {
 
 // Two registrations say the same thing (ignoring version and provenance).
 bool SamePatient(const Patient& a, const Patient& b) {
-  return a.arm == b.arm && a.index_date == b.index_date &&
-         a.treatment_dates == b.treatment_dates && a.attributes == b.attributes;
+  return a.arm == b.arm && a.index_date == b.index_date && a.treatment_dates == b.treatment_dates &&
+         a.attributes == b.attributes;
 }
 
 // An update merges: what the update leaves empty keeps its current value.
@@ -193,8 +193,8 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
   };
   auto as_row = [](const ObservationInput& in) {
     return absl::StrCat(in.patient, ",", in.measure, ",", FormatCivilTime(in.time), ",",
-                        in.original_value.empty() ? absl::StrCat(in.value) : in.original_value,
-                        ",", in.unit);
+                        in.original_value.empty() ? absl::StrCat(in.value) : in.original_value, ",",
+                        in.unit);
   };
 
   // Validate everything first, so that a rejected batch stages nothing.
@@ -219,11 +219,11 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
     auto value = ValidateObservation((*measure)->def, in);
     if (!value.ok()) {
       // Without a file line, say which value of the visit was wrong.
-      reject(in.provenance, in.provenance.line > 0
-                                ? std::string(value.status().message())
-                                : absl::StrCat("patient \"", in.patient, "\", ", in.measure, " at ",
-                                               FormatCivilTime(in.time), ": ",
-                                               value.status().message()),
+      reject(in.provenance,
+             in.provenance.line > 0
+                 ? std::string(value.status().message())
+                 : absl::StrCat("patient \"", in.patient, "\", ", in.measure, " at ",
+                                FormatCivilTime(in.time), ": ", value.status().message()),
              as_row(in));
       continue;
     }
@@ -293,8 +293,7 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
 
 absl::Status BulkWriteImpl::CommitSeries(uint32_t measure_id, uint32_t num,
                                          std::vector<StagedChange>& changes, const ReadView* view,
-                                         int64_t now_us, Store::Batch& out,
-                                         WriteSummary& summary,
+                                         int64_t now_us, Store::Batch& out, WriteSummary& summary,
                                          std::vector<Rejection>& duplicates) {
   const CatalogEntry* measure = db_->MeasureById(measure_id);
   if (measure == nullptr) return absl::InternalError("staged change of an unknown measure id");
@@ -336,9 +335,9 @@ absl::Status BulkWriteImpl::CommitSeries(uint32_t measure_id, uint32_t num,
     const Observation* latest = ps.LatestAt(obs.time.seconds);
     if (c.retraction) {
       if (latest == nullptr) {
-        return absl::NotFoundError(absl::StrCat(
-            Where(obs.provenance), ": no ", measure->def.code, " value at ",
-            FormatCivilTime(obs.time), " to retract; nothing was written"));
+        return absl::NotFoundError(absl::StrCat(Where(obs.provenance), ": no ", measure->def.code,
+                                                " value at ", FormatCivilTime(obs.time),
+                                                " to retract; nothing was written"));
       }
       if (latest->status == ObservationStatus::kEnteredInError) {
         ++summary.unchanged;
@@ -386,8 +385,8 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   auto view = db_->store_->NewReadView();
   // Small writes go through the write-ahead log; large ones are table files
   // ingested at once, sparing the log and the memtable.
-  const bool ingest = !options_.dry_run && (sorter_.spilled() ||
-                                             sorter_.size() >= db_->options_.bulk_ingest_threshold);
+  const bool ingest = !options_.dry_run &&
+                      (sorter_.spilled() || sorter_.size() >= db_->options_.bulk_ingest_threshold);
   std::unique_ptr<Store::Batch> out;
   if (ingest) {
     COTRACK_ASSIGN_OR_RETURN(out, db_->store_->NewIngestBatch());
@@ -488,13 +487,13 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   return summary;
 }
 
-absl::StatusOr<std::unique_ptr<BulkWrite>> DatabaseImpl::BeginBulkWrite(
-    const WriteOptions& options, std::string audit_action, std::string audit_detail) {
+absl::StatusOr<std::unique_ptr<BulkWrite>> DatabaseImpl::BeginBulkWrite(const WriteOptions& options,
+                                                                        std::string audit_action,
+                                                                        std::string audit_detail) {
   COTRACK_RETURN_IF_ERROR(CheckWritable());
   std::unique_lock<std::mutex> lock(write_mu_);
-  return std::unique_ptr<BulkWrite>(new BulkWriteImpl(this, std::move(lock), options,
-                                                      std::move(audit_action),
-                                                      std::move(audit_detail)));
+  return std::unique_ptr<BulkWrite>(new BulkWriteImpl(
+      this, std::move(lock), options, std::move(audit_action), std::move(audit_detail)));
 }
 
 absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const WriteOptions& options) {

@@ -110,8 +110,8 @@ absl::Status DatabaseImpl::Load() {
   std::vector<absl::string_view> records;
   COTRACK_RETURN_IF_ERROR(store_->Scan(
       nullptr, Family::kMeasures, "", "", [&](absl::string_view key, absl::string_view v) {
-        scan_status = codec::SplitRecords(v, absl::StrCat("measure ", keys::DecodeU32(key)),
-                                          &records);
+        scan_status =
+            codec::SplitRecords(v, absl::StrCat("measure ", keys::DecodeU32(key)), &records);
         if (!scan_status.ok()) return false;
         if (records.empty()) return true;
         CatalogEntry entry;
@@ -134,8 +134,8 @@ absl::StatusOr<const CatalogEntry*> DatabaseImpl::FindMeasure(absl::string_view 
   if (const CatalogEntry* e = catalog_.Find(code)) return e;
   std::vector<std::string> codes;
   for (const CatalogEntry* e : catalog_.All()) codes.push_back(e->def.code);
-  return absl::NotFoundError(absl::StrCat("unknown measure \"", code,
-                                          "\" (known: ", absl::StrJoin(codes, ", "), ")"));
+  return absl::NotFoundError(
+      absl::StrCat("unknown measure \"", code, "\" (known: ", absl::StrJoin(codes, ", "), ")"));
 }
 
 const CatalogEntry* DatabaseImpl::MeasureById(uint32_t id) const {

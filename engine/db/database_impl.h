@@ -95,8 +95,7 @@ class DatabaseImpl : public Database {
 
   // Calls fn(number, current registration) for every patient as of `view`,
   // in patient-number order.
-  absl::Status ScanPatients(const ReadView* view,
-                            const std::function<void(uint32_t, Patient)>& fn);
+  absl::Status ScanPatients(const ReadView* view, const std::function<void(uint32_t, Patient)>& fn);
 
   // Every catalog entry (stable pointers), ordered by code.
   std::vector<const CatalogEntry*> MeasuresByCode() const;

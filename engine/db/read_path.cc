@@ -5,7 +5,6 @@
 #include <limits>
 
 #include "absl/container/flat_hash_map.h"
-
 #include "absl/strings/str_cat.h"
 #include "codec/key_codec.h"
 #include "codec/value_codec.h"
@@ -27,9 +26,8 @@ absl::Status DatabaseImpl::ReadSeries(const ReadView* view, uint32_t patient_num
                                       std::vector<Observation>* versions) {
   versions->clear();
   std::string log;
-  COTRACK_ASSIGN_OR_RETURN(bool found,
-                           store_->Get(view, Family::kSeries,
-                                       keys::SeriesKey(measure.id, patient_num), &log));
+  COTRACK_ASSIGN_OR_RETURN(bool found, store_->Get(view, Family::kSeries,
+                                                   keys::SeriesKey(measure.id, patient_num), &log));
   if (!found) return absl::OkStatus();
   return DecodeSeries(log, SeriesNames{patient, measure.def.code, measure.def.unit}, versions);
 }
@@ -39,9 +37,8 @@ absl::Status DatabaseImpl::ReadCurrent(const ReadView* view, uint32_t patient_nu
                                        int64_t from, int64_t to, std::vector<Observation>* out,
                                        size_t last) {
   std::string log;
-  COTRACK_ASSIGN_OR_RETURN(bool found,
-                           store_->Get(view, Family::kSeries,
-                                       keys::SeriesKey(measure.id, patient_num), &log));
+  COTRACK_ASSIGN_OR_RETURN(bool found, store_->Get(view, Family::kSeries,
+                                                   keys::SeriesKey(measure.id, patient_num), &log));
   if (!found) return absl::OkStatus();
   return ReadCurrentValues(log, SeriesNames{patient, measure.def.code, measure.def.unit}, from, to,
                            /*include_retracted=*/false, out, last);
@@ -71,9 +68,8 @@ std::vector<const CatalogEntry*> DatabaseImpl::MeasuresByCode() const {
     std::shared_lock lock(mu_);
     measures = catalog_.All();
   }
-  std::sort(measures.begin(), measures.end(), [](const CatalogEntry* a, const CatalogEntry* b) {
-    return a->def.code < b->def.code;
-  });
+  std::sort(measures.begin(), measures.end(),
+            [](const CatalogEntry* a, const CatalogEntry* b) { return a->def.code < b->def.code; });
   return measures;
 }
 
@@ -87,8 +83,7 @@ absl::StatusOr<std::vector<Observation>> DatabaseImpl::CurrentSeries(absl::strin
   if (num == 0) return UnknownPatient(patient);
   std::vector<Observation> out;
   // A single point read is atomic by itself: no snapshot needed.
-  COTRACK_RETURN_IF_ERROR(
-      ReadCurrent(nullptr, num, std::string(patient), m, from, to, &out, last));
+  COTRACK_RETURN_IF_ERROR(ReadCurrent(nullptr, num, std::string(patient), m, from, to, &out, last));
   return out;
 }
 
@@ -106,10 +101,9 @@ absl::StatusOr<std::vector<Observation>> DatabaseImpl::Latest(absl::string_view 
     return absl::InvalidArgumentError(absl::StrCat("n must be at least 1, got ", n));
   }
   const int64_t end = as_of ? EndOf(*as_of) : std::numeric_limits<int64_t>::max();
-  COTRACK_ASSIGN_OR_RETURN(
-      std::vector<Observation> current,
-      CurrentSeries(patient, measure, std::numeric_limits<int64_t>::min(), end,
-                    static_cast<size_t>(n)));
+  COTRACK_ASSIGN_OR_RETURN(std::vector<Observation> current,
+                           CurrentSeries(patient, measure, std::numeric_limits<int64_t>::min(), end,
+                                         static_cast<size_t>(n)));
   const size_t keep = std::min(current.size(), static_cast<size_t>(n));
   std::vector<Observation> out;
   out.reserve(keep);
@@ -254,9 +248,9 @@ absl::Status DatabaseImpl::ForEachSeries(absl::string_view measure, const Series
         }
         auto it = patients.find(num);
         if (it == patients.end()) {
-          inner = absl::DataLossError(
-              absl::StrCat("series ", m.def.code, " refers to patient record ", num,
-                           " which does not exist (damaged data)"));
+          inner =
+              absl::DataLossError(absl::StrCat("series ", m.def.code, " refers to patient record ",
+                                               num, " which does not exist (damaged data)"));
           return false;
         }
         const Patient& patient = it->second;
@@ -271,7 +265,8 @@ absl::Status DatabaseImpl::ForEachSeries(absl::string_view measure, const Series
   return inner;
 }
 
-absl::StatusOr<std::vector<AuditRecord>> DatabaseImpl::AuditLog(std::optional<std::string> patient) {
+absl::StatusOr<std::vector<AuditRecord>> DatabaseImpl::AuditLog(
+    std::optional<std::string> patient) {
   std::vector<AuditRecord> out;
   absl::Status inner;
   std::vector<absl::string_view> records;

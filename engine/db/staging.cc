@@ -114,8 +114,8 @@ absl::Status ChangeSorter::Spill() {
   for (const StagedChange& c : buffer_) WriteChange(out, c);
   out.flush();
   if (!out) {
-    return absl::UnavailableError(absl::StrCat("cannot write staging run ", path,
-                                               " (disk full?): ", std::strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot write staging run ", path, " (disk full?): ", std::strerror(errno)));
   }
   runs_.push_back(path);
   buffer_.clear();

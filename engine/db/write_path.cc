@@ -35,14 +35,14 @@ absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
   {
     std::shared_lock lock(mu_);
     if (const CatalogEntry* existing = catalog_.Find(def.code)) {
-      if (!existing->def.builtin &&
-          codec::EncodeMeasure(existing->id, existing->def) == codec::EncodeMeasure(existing->id, def)) {
+      if (!existing->def.builtin && codec::EncodeMeasure(existing->id, existing->def) ==
+                                        codec::EncodeMeasure(existing->id, def)) {
         return absl::OkStatus();
       }
-      return absl::AlreadyExistsError(absl::StrCat(
-          "measure \"", def.code, "\" already exists",
-          existing->def.builtin ? " as a built-in" : " with a different definition",
-          "; choose another code"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("measure \"", def.code, "\" already exists",
+                       existing->def.builtin ? " as a built-in" : " with a different definition",
+                       "; choose another code"));
     }
   }
   if (options.dry_run) return absl::OkStatus();

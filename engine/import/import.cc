@@ -115,7 +115,8 @@ class RejectFile : public RejectSink {
   }
   absl::Status Close() {
     if (out_.is_open()) out_.close();
-    if (!out_ && status_.ok()) status_ = absl::UnavailableError(absl::StrCat("cannot write ", path_));
+    if (!out_ && status_.ok())
+      status_ = absl::UnavailableError(absl::StrCat("cannot write ", path_));
     return status_;
   }
   int64_t rows() const { return rows_; }
@@ -217,8 +218,8 @@ absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::s
     COTRACK_RETURN_IF_ERROR(rejects->Close());
     // The reader reports each bad row once; the engine may reject several
     // values of one row, which counts once.
-    report.rejected = rejects->rows() - engine_rejections +
-                      static_cast<int64_t>(rejected_lines.size());
+    report.rejected =
+        rejects->rows() - engine_rejections + static_cast<int64_t>(rejected_lines.size());
     if (rejects->rows() > 0) report.reject_file = rejects->path();
   }
   return report;

@@ -1,7 +1,5 @@
 #include "import/observations_csv.h"
 
-#include "import/format_common.h"
-
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -11,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cotrack/civil_time.h"
+#include "import/format_common.h"
 #include "import/value_text.h"
 
 namespace cotrack {

@@ -28,8 +28,8 @@ std::vector<Entry> Ordered(const codec::ObservationLogView& view) {
 
 // The series' name is only formatted when something is wrong with it.
 absl::Status Damaged(const SeriesNames& names, const absl::Status& s) {
-  return absl::DataLossError(absl::StrCat("series ", names.measure, " of patient \"",
-                                          names.patient, "\": ", s.message()));
+  return absl::DataLossError(
+      absl::StrCat("series ", names.measure, " of patient \"", names.patient, "\": ", s.message()));
 }
 
 void Stamp(const SeriesNames& names, Observation* o) {

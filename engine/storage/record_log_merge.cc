@@ -16,14 +16,14 @@ class RecordLogMerge : public rocksdb::MergeOperator {
     for (const auto& op : in.operand_list) total += op.size();
     out->new_value.clear();
     out->new_value.reserve(total);
-    if (in.existing_value) out->new_value.append(in.existing_value->data(), in.existing_value->size());
+    if (in.existing_value)
+      out->new_value.append(in.existing_value->data(), in.existing_value->size());
     for (const auto& op : in.operand_list) out->new_value.append(op.data(), op.size());
     return true;
   }
 
-  bool PartialMergeMulti(const rocksdb::Slice& /*key*/,
-                         const std::deque<rocksdb::Slice>& operands, std::string* new_value,
-                         rocksdb::Logger* /*logger*/) const override {
+  bool PartialMergeMulti(const rocksdb::Slice& /*key*/, const std::deque<rocksdb::Slice>& operands,
+                         std::string* new_value, rocksdb::Logger* /*logger*/) const override {
     new_value->clear();
     for (const auto& op : operands) new_value->append(op.data(), op.size());
     return true;

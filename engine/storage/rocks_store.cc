@@ -1,11 +1,10 @@
 // RocksDB implementation of Store.
 #include <sys/stat.h>
 
-#include <cerrno>
-#include <cstring>
-
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -17,9 +16,9 @@
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "storage/encryption.h"
 #include "storage/record_log_merge.h"
 #include "storage/rocks_ingest.h"
-#include "storage/encryption.h"
 #include "storage/rocks_maintenance.h"
 #include "storage/store.h"
 
@@ -37,11 +36,12 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
   if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(msg, " (damaged data)"));
   if (s.IsNotFound()) return absl::NotFoundError(msg);
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
-  if (s.IsIOError() && (absl::StrContains(s.ToString(), "lock") ||
-                        absl::StrContains(s.ToString(), "LOCK"))) {
+  if (s.IsIOError() &&
+      (absl::StrContains(s.ToString(), "lock") || absl::StrContains(s.ToString(), "LOCK"))) {
     return absl::UnavailableError(
-        absl::StrCat(context, ": the database is locked: another process has it open for writing "
-                              "(only one writer at a time; open read-only to query it) [",
+        absl::StrCat(context,
+                     ": the database is locked: another process has it open for writing "
+                     "(only one writer at a time; open read-only to query it) [",
                      s.ToString(), "]"));
   }
   if (s.IsIOError()) return absl::UnavailableError(msg);
@@ -139,8 +139,8 @@ class RocksStore : public Store {
   absl::StatusOr<bool> Get(const ReadView* view, Family f, absl::string_view key,
                            std::string* value) override {
     rocksdb::ReadOptions ro = ReadOptionsFor(view);
-    rocksdb::Status s = db_->Get(ro, handles_[static_cast<int>(f)],
-                                 rocksdb::Slice(key.data(), key.size()), value);
+    rocksdb::Status s =
+        db_->Get(ro, handles_[static_cast<int>(f)], rocksdb::Slice(key.data(), key.size()), value);
     if (s.IsNotFound()) return false;
     if (!s.ok()) return FromRocks(s, absl::StrCat("read ", kFamilyNames[static_cast<int>(f)]));
     return true;
@@ -167,8 +167,8 @@ class RocksStore : public Store {
     return absl::OkStatus();
   }
 
-  absl::Status Scan(const ReadView* view, Family f, absl::string_view start,
-                    absl::string_view end, const ScanFn& fn) override {
+  absl::Status Scan(const ReadView* view, Family f, absl::string_view start, absl::string_view end,
+                    const ScanFn& fn) override {
     rocksdb::ReadOptions ro = ReadOptionsFor(view);
     rocksdb::Slice upper(end.data(), end.size());
     if (!end.empty()) ro.iterate_upper_bound = &upper;
@@ -259,10 +259,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      options.read_only
-          ? rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw)
-          : rocksdb::DB::Open(db_options, path, families, &handles, &raw);
+  rocksdb::Status s = options.read_only
+                          ? rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw)
+                          : rocksdb::DB::Open(db_options, path, families, &handles, &raw);
   if (!s.ok()) {
     if (!options.create_if_missing && s.IsInvalidArgument() &&
         absl::StrContains(s.ToString(), "does not exist")) {
@@ -273,9 +272,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
     }
     if (options.read_only && s.IsInvalidArgument() &&
         absl::StrContains(s.ToString(), "Column family not found")) {
-      return absl::NotFoundError(absl::StrCat(
-          "no complete cotrack database at ", path,
-          " (its creation was interrupted; open it for writing once to finish it)"));
+      return absl::NotFoundError(
+          absl::StrCat("no complete cotrack database at ", path,
+                       " (its creation was interrupted; open it for writing once to finish it)"));
     }
     return FromRocks(s, absl::StrCat("open ", path));
   }

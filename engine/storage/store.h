@@ -10,7 +10,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

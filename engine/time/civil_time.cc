@@ -69,8 +69,8 @@ absl::StatusOr<CivilTime> ParseCivilTime(absl::string_view text) {
   if (year < 1) return Bad(text, "year must be 0001 to 9999");
   if (month < 1 || month > 12) return Bad(text, "month must be 01 to 12");
   if (day < 1 || day > DaysInMonth(year, month)) {
-    return Bad(text, absl::StrFormat("%04d-%02d has %d days", year, month,
-                                      DaysInMonth(year, month)));
+    return Bad(text,
+               absl::StrFormat("%04d-%02d has %d days", year, month, DaysInMonth(year, month)));
   }
   CivilTime t;
   t.seconds = DaysFromCivil(year, month, day) * kSecondsPerDay;
@@ -102,9 +102,9 @@ absl::StatusOr<CivilTime> ParseCivilTime(absl::string_view text) {
   if (pos < text.size()) {
     absl::string_view zone = text.substr(pos);
     int oh, om;
-    bool ok = zone == "Z" || (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
-                              Digits(zone, 1, 2, &oh) && zone[3] == ':' &&
-                              Digits(zone, 4, 2, &om) && oh <= 18 && om <= 59);
+    bool ok = zone == "Z" ||
+              (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && Digits(zone, 1, 2, &oh) &&
+               zone[3] == ':' && Digits(zone, 4, 2, &om) && oh <= 18 && om <= 59);
     if (!ok) return Bad(text, "time zone must be Z or +hh:mm");
   }
   t.seconds += hour * 3600 + minute * 60 + second;

@@ -12,8 +12,8 @@
 #include <random>
 #include <thread>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "cotrack/database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -38,8 +38,8 @@ std::vector<std::string> WriteImportFiles(const TempDir& dir) {
     std::string csv = "patient,measure,date,value\n";
     for (int p = 0; p < kPatientsPerFile; ++p) {
       for (int v = 0; v < kVisits; ++v) {
-        absl::StrAppend(&csv, PatientOf(f, p), ",edss,", 2010 + v, "-0", 1 + (p % 9), "-1",
-                        p % 10, ",", 1.0 + 0.5 * ((p + v) % 12), "\n");
+        absl::StrAppend(&csv, PatientOf(f, p), ",edss,", 2010 + v, "-0", 1 + (p % 9), "-1", p % 10,
+                        ",", 1.0 + 0.5 * ((p + v) % 12), "\n");
       }
     }
     paths.push_back(dir.File(absl::StrCat("file", f, ".csv")));

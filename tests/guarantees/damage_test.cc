@@ -101,7 +101,8 @@ TEST(DamageTest, DamagedTableFilesNeverReturnWrongData) {
   int data_loss = 0;
   for (int i = 1; i < 16; ++i) {
     TempDir copy;
-    fs::copy(pristine.path(), copy.path(), fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    fs::copy(pristine.path(), copy.path(),
+             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
     const fs::path target = fs::path(copy.path()) / series.filename();
     const auto offset = static_cast<std::streamoff>(size * i / 16);
     {

@@ -47,8 +47,7 @@ std::string SourcePath(const std::string& relative) {
   return std::string(COTRACK_SOURCE_DIR) + "/" + relative;
 }
 
-CommandResult RunCotrack(const std::vector<std::string>& args,
-                         const std::vector<std::string>& env,
+CommandResult RunCotrack(const std::vector<std::string>& args, const std::vector<std::string>& env,
                          const std::string& stdin_text) {
   CommandResult result;
   int in_pipe[2], out_pipe[2], err_pipe[2];

@@ -64,8 +64,7 @@ MATCHER_P2(StatusIs, code, message_matcher, "") {
   const absl::Status& s = GetStatus(arg);
   *result_listener << "status: " << s;
   return s.code() == code &&
-         ::testing::ExplainMatchResult(message_matcher, std::string(s.message()),
-                                       result_listener);
+         ::testing::ExplainMatchResult(message_matcher, std::string(s.message()), result_listener);
 }
 
 }  // namespace cotrack::testing
@@ -76,10 +75,9 @@ MATCHER_P2(StatusIs, code, message_matcher, "") {
 #define COTRACK_TEST_CONCAT_INNER_(a, b) a##b
 #define COTRACK_TEST_CONCAT_(a, b) COTRACK_TEST_CONCAT_INNER_(a, b)
 // ASSERT_OK_AND_ASSIGN(auto x, StatusOrExpr());
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                       \
-  auto COTRACK_TEST_CONCAT_(status_or_, __LINE__) = (expr);                   \
-  ASSERT_THAT(COTRACK_TEST_CONCAT_(status_or_, __LINE__),                     \
-              ::cotrack::testing::IsOk());                                    \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                                \
+  auto COTRACK_TEST_CONCAT_(status_or_, __LINE__) = (expr);                            \
+  ASSERT_THAT(COTRACK_TEST_CONCAT_(status_or_, __LINE__), ::cotrack::testing::IsOk()); \
   lhs = std::move(COTRACK_TEST_CONCAT_(status_or_, __LINE__)).value()
 
 #endif  // COTRACK_TESTS_SUPPORT_TEST_SUPPORT_H_

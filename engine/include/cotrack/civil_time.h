@@ -34,9 +34,7 @@ struct CivilTime {
   friend bool operator==(const CivilTime& a, const CivilTime& b) {
     return a.seconds == b.seconds && a.precision == b.precision;
   }
-  friend bool operator!=(const CivilTime& a, const CivilTime& b) {
-    return !(a == b);
-  }
+  friend bool operator!=(const CivilTime& a, const CivilTime& b) { return !(a == b); }
 };
 
 // Parses "YYYY-MM-DD", "YYYY-MM-DDThh:mm[:ss[.fff]]" optionally followed by

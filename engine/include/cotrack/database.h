@@ -31,10 +31,9 @@ class Batch {
   // Adds one observation; see Database::Record.
   void Record(ObservationInput obs) { observations_.push_back(std::move(obs)); }
   // Marks the current version of (patient, measure, time) entered-in-error.
-  void Retract(std::string patient, std::string measure, CivilTime time,
-               Provenance provenance) {
-    retractions_.push_back(Retraction{std::move(patient), std::move(measure),
-                                      time, std::move(provenance)});
+  void Retract(std::string patient, std::string measure, CivilTime time, Provenance provenance) {
+    retractions_.push_back(
+        Retraction{std::move(patient), std::move(measure), time, std::move(provenance)});
   }
   // The audit entry of this batch: action ("import", "record", ...) and a
   // free-text detail (e.g. the file name).
@@ -43,9 +42,7 @@ class Batch {
     audit_detail_ = std::move(detail);
   }
 
-  size_t size() const {
-    return patients_.size() + observations_.size() + retractions_.size();
-  }
+  size_t size() const { return patients_.size() + observations_.size() + retractions_.size(); }
   bool empty() const { return size() == 0; }
 
   struct Retraction {
@@ -55,9 +52,7 @@ class Batch {
     Provenance provenance;
   };
   const std::vector<Patient>& patients() const { return patients_; }
-  const std::vector<ObservationInput>& observations() const {
-    return observations_;
-  }
+  const std::vector<ObservationInput>& observations() const { return observations_; }
   const std::vector<Retraction>& retractions() const { return retractions_; }
   const std::string& audit_action() const { return audit_action_; }
   const std::string& audit_detail() const { return audit_detail_; }
@@ -112,7 +107,7 @@ struct AuditRecord {
   uint64_t sequence = 0;
   int64_t at_us = 0;
   std::string action;
-  std::string patient;  // set when the change concerns one patient
+  std::string patient;                // set when the change concerns one patient
   std::vector<std::string> patients;  // every patient the change concerned, sorted
   std::string detail;
   Provenance provenance;
@@ -125,8 +120,8 @@ class Database {
   // `path`. Fails with Unavailable when another process holds it for writing,
   // FailedPrecondition when its format is newer than this build understands,
   // DataLoss when its files are damaged.
-  static absl::StatusOr<std::unique_ptr<Database>> Open(
-      const std::string& path, const Options& options = Options());
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
+                                                        const Options& options = Options());
 
   virtual ~Database();
 
@@ -143,29 +138,26 @@ class Database {
 
   // Starts a bulk write; `audit_action` and `audit_detail` describe it in the
   // audit log (e.g. "import" and the file name).
-  virtual absl::StatusOr<std::unique_ptr<BulkWrite>> BeginBulkWrite(
-      const WriteOptions& options, std::string audit_action, std::string audit_detail) = 0;
+  virtual absl::StatusOr<std::unique_ptr<BulkWrite>> BeginBulkWrite(const WriteOptions& options,
+                                                                    std::string audit_action,
+                                                                    std::string audit_detail) = 0;
 
   // One observation; equivalent to a Batch holding just it.
   absl::StatusOr<WriteSummary> Record(const ObservationInput& obs,
                                       const WriteOptions& options = {});
 
   // Several measures of one patient at one visit, written together.
-  absl::StatusOr<WriteSummary> RecordVisit(
-      const std::vector<ObservationInput>& visit,
-      const WriteOptions& options = {});
+  absl::StatusOr<WriteSummary> RecordVisit(const std::vector<ObservationInput>& visit,
+                                           const WriteOptions& options = {});
 
   // Marks the current version of an observation entered-in-error; it leaves
   // trajectories but stays in History. NotFound when there is none.
-  absl::StatusOr<WriteSummary> Retract(const std::string& patient,
-                                       const std::string& measure,
-                                       CivilTime time,
-                                       const Provenance& provenance,
+  absl::StatusOr<WriteSummary> Retract(const std::string& patient, const std::string& measure,
+                                       CivilTime time, const Provenance& provenance,
                                        const WriteOptions& options = {});
 
   // Registers or updates a patient.
-  absl::StatusOr<WriteSummary> PutPatient(const Patient& patient,
-                                          const WriteOptions& options = {});
+  absl::StatusOr<WriteSummary> PutPatient(const Patient& patient, const WriteOptions& options = {});
 
   // Adds a user-defined measure. AlreadyExists when the code is taken by a
   // different definition; registering an identical definition is a no-op.
@@ -178,9 +170,9 @@ class Database {
   // Current values of one measure for one patient in `range`, oldest first;
   // retracted values left out. Empty when there are none; NotFound for an
   // unknown measure.
-  virtual absl::StatusOr<std::vector<Observation>> Trajectory(
-      absl::string_view patient, absl::string_view measure,
-      const TimeRange& range = {}) = 0;
+  virtual absl::StatusOr<std::vector<Observation>> Trajectory(absl::string_view patient,
+                                                              absl::string_view measure,
+                                                              const TimeRange& range = {}) = 0;
 
   // The last `n` current values on or before `as_of` (unset: any time),
   // newest first.
@@ -195,25 +187,24 @@ class Database {
 
   // Every current value recorded on civil day `date` (any time of that day),
   // ordered by measure code then time.
-  virtual absl::StatusOr<std::vector<Observation>> Visit(
-      absl::string_view patient, CivilTime date) = 0;
+  virtual absl::StatusOr<std::vector<Observation>> Visit(absl::string_view patient,
+                                                         CivilTime date) = 0;
 
   // Every version of one observation, oldest first, retractions included.
   // NotFound when the identity was never recorded.
-  virtual absl::StatusOr<std::vector<Observation>> History(
-      absl::string_view patient, absl::string_view measure, CivilTime time) = 0;
+  virtual absl::StatusOr<std::vector<Observation>> History(absl::string_view patient,
+                                                           absl::string_view measure,
+                                                           CivilTime time) = 0;
 
   // The current registration of a patient. NotFound when unknown.
   virtual absl::StatusOr<Patient> GetPatient(absl::string_view id) = 0;
   // Every version of a patient's registration, oldest first.
-  virtual absl::StatusOr<std::vector<Patient>> PatientHistory(
-      absl::string_view id) = 0;
+  virtual absl::StatusOr<std::vector<Patient>> PatientHistory(absl::string_view id) = 0;
   // All patients, ordered by id.
   virtual absl::StatusOr<std::vector<Patient>> ListPatients() = 0;
 
   // A measure by code (built-in or registered). NotFound when unknown.
-  virtual absl::StatusOr<MeasureDefinition> GetMeasure(
-      absl::string_view code) = 0;
+  virtual absl::StatusOr<MeasureDefinition> GetMeasure(absl::string_view code) = 0;
   // Built-ins then user measures, each ordered by code.
   virtual absl::StatusOr<std::vector<MeasureDefinition>> ListMeasures() = 0;
 
@@ -221,10 +212,9 @@ class Database {
   // patient's registration and current trajectory, all from one snapshot.
   // Stops early and returns fn's error when fn fails. This is the one-pass
   // scan behind cohort analytics.
-  using SeriesVisitor = std::function<absl::Status(
-      const Patient& patient, const std::vector<Observation>& trajectory)>;
-  virtual absl::Status ForEachSeries(absl::string_view measure,
-                                     const SeriesVisitor& fn) = 0;
+  using SeriesVisitor = std::function<absl::Status(const Patient& patient,
+                                                   const std::vector<Observation>& trajectory)>;
+  virtual absl::Status ForEachSeries(absl::string_view measure, const SeriesVisitor& fn) = 0;
 
   // Audit entries, oldest first; only those about `patient` when given.
   virtual absl::StatusOr<std::vector<AuditRecord>> AuditLog(

@@ -11,9 +11,9 @@
 #define COTRACK_CONCAT_(a, b) COTRACK_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function when `expr` is not OK.
-#define COTRACK_RETURN_IF_ERROR(expr)               \
-  do {                                              \
-    ::absl::Status cotrack_status_ = (expr);        \
+#define COTRACK_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    ::absl::Status cotrack_status_ = (expr);           \
     if (!cotrack_status_.ok()) return cotrack_status_; \
   } while (0)
 

@@ -118,7 +118,7 @@ struct MeasureDefinition {
   bool integer = false;
   std::vector<double> allowed_values;  // when non-empty, the only valid values
   Direction direction = Direction::kNone;
-  double change_threshold = 0;  // smallest meaningful change, canonical unit
+  double change_threshold = 0;        // smallest meaningful change, canonical unit
   std::vector<UnitConversion> units;  // accepted input units besides `unit`
   int item_count = 0;                 // scored items, each in [item_min, item_max]
   double item_min = 0;
@@ -144,7 +144,7 @@ struct WriteSummary {
   int64_t corrected = 0;  // new versions of existing identities
   int64_t unchanged = 0;  // same content again: no-op
   int64_t retracted = 0;
-  int64_t patients = 0;   // patient registrations created or changed
+  int64_t patients = 0;  // patient registrations created or changed
 };
 
 }  // namespace cotrack

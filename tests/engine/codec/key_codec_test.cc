@@ -13,7 +13,11 @@ namespace {
 TEST(KeyCodecTest, SignedTimesSortInNumericOrderIncludingBefore1970) {
   const std::vector<int64_t> times = {std::numeric_limits<int64_t>::min(),
                                       -2208988800,  // 1900-01-01
-                                      -86400, -1, 0, 1, 86400,
+                                      -86400,
+                                      -1,
+                                      0,
+                                      1,
+                                      86400,
                                       1700000000,  // 2023
                                       std::numeric_limits<int64_t>::max()};
   std::vector<std::string> encoded;

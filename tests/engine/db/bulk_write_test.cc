@@ -50,7 +50,9 @@ std::vector<std::vector<double>> AllValues(Database& db) {
     if (t.ok()) {
       for (size_t i = 0; i < t->size(); ++i) {
         values.push_back((*t)[i].value);
-        if (i > 0) EXPECT_LT((*t)[i - 1].time.seconds, (*t)[i].time.seconds);
+        if (i > 0) {
+          EXPECT_LT((*t)[i - 1].time.seconds, (*t)[i].time.seconds);
+        }
       }
     }
     out.push_back(values);
@@ -126,7 +128,8 @@ TEST(BulkWriteTest, NothingIsVisibleBeforeCommitAndAnAbandonedWriteLeavesNoTrace
   {
     ASSERT_OK_AND_ASSIGN(auto bulk, db->BeginBulkWrite({}, "import", "x.csv"));
     for (const Batch& b : ShuffledBatches()) ASSERT_OK(bulk->Add(b, nullptr));
-    EXPECT_THAT(db->Trajectory("P1", "edss"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("P1")));
+    EXPECT_THAT(db->Trajectory("P1", "edss"),
+                StatusIs(absl::StatusCode::kNotFound, HasSubstr("P1")));
   }  // destroyed without Commit
   EXPECT_THAT(db->Trajectory("P1", "edss"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("P1")));
   ASSERT_OK_AND_ASSIGN(auto patients, db->ListPatients());

@@ -168,7 +168,8 @@ TEST_F(DatabaseTest, OneBadObservationLeavesTheDatabaseUnchanged) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("visits.csv:3: "), HasSubstr("field \"value\""),
                              HasSubstr("\"0.5\""), HasSubstr("nothing was written"))));
-  EXPECT_THAT(db_->Trajectory("P1", "edss"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("P1")));
+  EXPECT_THAT(db_->Trajectory("P1", "edss"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("P1")));
   ASSERT_OK_AND_ASSIGN(auto patients, db_->ListPatients());
   EXPECT_TRUE(patients.empty());
 }

@@ -296,9 +296,9 @@ TEST(DetectFormatTest, EmptyFile) {
 }
 
 TEST(SharedDataTest, FilesThatAreNoImportFormatAreRejectedWithTheExpectedHeaders) {
-  for (const char* name : {"redcap_redcapr/longitudinal_event.csv",
-                           "redcap_redcapr/longitudinal_arm.csv",
-                           "redcap_redcapr/longitudinal_dictionary.csv"}) {
+  for (const char* name :
+       {"redcap_redcapr/longitudinal_event.csv", "redcap_redcapr/longitudinal_arm.csv",
+        "redcap_redcapr/longitudinal_dictionary.csv"}) {
     const std::string path = testing::SharedData(name);
     EXPECT_THAT(ParseImportFile(path, ImportOptions()),
                 StatusIs(absl::StatusCode::kInvalidArgument,

@@ -41,14 +41,16 @@ TEST(CivilTimeTest, RejectsImpossibleDatesWithTheReason) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("28 days")));
   EXPECT_THAT(ParseCivilTime("2024-13-01"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("month")));
-  EXPECT_THAT(ParseCivilTime("20240-01-01"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("20240-01-01")));
+  EXPECT_THAT(ParseCivilTime("20240-01-01"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("20240-01-01")));
   EXPECT_THAT(ParseCivilTime("2024-01-01T25:00"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hour")));
   EXPECT_THAT(ParseCivilTime("2024-01-01T10:00+25:00"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("time zone")));
   for (const char* bad : {"", "2024", "01/02/2024", "2024-1-1", "0000-01-01", "2024-01-01x"}) {
     EXPECT_THAT(ParseCivilTime(bad),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("expected a date"))) << bad;
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("expected a date")))
+        << bad;
   }
 }
 
