@@ -13,6 +13,7 @@
 #include "cotrack/status_macros.h"
 #include "export/hmac.h"
 #include "export/json.h"
+#include "export/text.h"
 
 namespace cotrack {
 namespace {
@@ -23,20 +24,8 @@ constexpr char kLoinc[] = "http://loinc.org";
 constexpr char kPatientIdSystem[] = "https://cotrack.example/fhir/NamingSystem/patient-id";
 constexpr char kExtensionBase[] = "https://cotrack.example/fhir/StructureDefinition/";
 
-std::string CsvField(absl::string_view s) {
-  if (s.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
-std::string FormatTimestampUs(int64_t us) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::FromUnixMicros(us), absl::UTCTimeZone());
-}
+using text::CsvField;
+using text::FormatTimestampUs;
 
 // The UCUM code of a canonical unit: plain words such as "score" or
 // "episodes" are not UCUM units, so they become annotations ("{score}"); an

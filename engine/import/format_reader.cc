@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cotrack/status_macros.h"
+#include "export/text.h"
 #include "import/code_mapping.h"
 #include "import/fhir.h"
 #include "import/format_common.h"
@@ -201,17 +202,7 @@ class CsvFormatReader : public FormatReader {
     std::string out;
     for (size_t i = 0; i < row.size(); ++i) {
       if (i > 0) out += ',';
-      absl::string_view f = row[i];
-      if (f.find_first_of(",\"\r\n") == absl::string_view::npos) {
-        out.append(f.data(), f.size());
-        continue;
-      }
-      out += '"';
-      for (char c : f) {
-        if (c == '"') out += '"';
-        out += c;
-      }
-      out += '"';
+      out += text::CsvField(row[i]);
     }
     return out;
   }

@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cotrack/status_macros.h"
+#include "export/text.h"
 #include "import/csv_reader.h"
 #include "import/format_names.h"
 #include "import/format_reader.h"
@@ -109,7 +110,7 @@ class RejectFile : public RejectSink {
       out_.open(path_, std::ios::binary | std::ios::trunc);
       out_ << "line,reason,row\n";
     }
-    out_ << line << ',' << Quote(reason) << ',' << Quote(raw_row) << '\n';
+    out_ << line << ',' << text::CsvField(reason) << ',' << text::CsvField(raw_row) << '\n';
     if (!out_) status_ = absl::UnavailableError(absl::StrCat("cannot write ", path_));
     ++rows_;
   }
@@ -123,14 +124,6 @@ class RejectFile : public RejectSink {
   const std::string& path() const { return path_; }
 
  private:
-  static std::string Quote(absl::string_view s) {
-    std::string q = "\"";
-    for (char c : s) {
-      if (c == '"') q += '"';
-      q += c;
-    }
-    return q + "\"";
-  }
   std::string path_;
   std::ofstream out_;
   absl::Status status_;
