@@ -147,6 +147,11 @@ class CsvFormatReader : public FormatReader {
         break;
       }
       case ImportFormat::kRedcapCsv: {
+        // The mapping file's own errors name it; this one is about the export.
+        if (options.mapping_file.empty()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(source_, ": ", RedcapMapping::Load("").status().message()));
+        }
         COTRACK_ASSIGN_OR_RETURN(RedcapMapping mapping, RedcapMapping::Load(options.mapping_file));
         auto p = std::make_unique<RedcapParser>(source_, options.user, std::move(mapping));
         skipping = p.get();

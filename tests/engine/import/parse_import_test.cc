@@ -311,8 +311,10 @@ TEST(SharedDataTest, FilesThatAreNoImportFormatAreRejectedWithTheExpectedHeaders
 TEST(SharedDataTest, RedcapExportsNeedAMappingFile) {
   for (const char* name :
        {"redcap_redcapr/longitudinal_data.csv", "redcap_redcapr/decimal-comma_data.csv"}) {
-    EXPECT_THAT(ParseImportFile(testing::SharedData(name), ImportOptions()),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--mapping FILE")))
+    const std::string path = testing::SharedData(name);
+    EXPECT_THAT(ParseImportFile(path, ImportOptions()),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(StartsWith(path + ": "), HasSubstr("--mapping FILE"))))
         << name;
   }
 }
