@@ -40,6 +40,9 @@ struct Provenance {
 struct ObservationInput {
   std::string patient;
   std::string measure;  // catalog code, e.g. "edss"
+  // Identity is (patient, measure, time.seconds): a date is its midnight, so
+  // a date and a 00:00 time of the same day are one observation (precision is
+  // part of the content).
   CivilTime time;
   // The value in `unit`. For censored values, the detection limit.
   double value = 0;
