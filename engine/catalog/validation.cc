@@ -83,22 +83,6 @@ std::string FormatLikeStep(double v, double step) {
   return buf;
 }
 
-const char* Symbol(Comparator c) {
-  switch (c) {
-    case Comparator::kLess:
-      return "<";
-    case Comparator::kLessEqual:
-      return "<=";
-    case Comparator::kGreaterEqual:
-      return ">=";
-    case Comparator::kGreater:
-      return ">";
-    case Comparator::kNone:
-      break;
-  }
-  return "";
-}
-
 // Length of the valid UTF-8 sequence at s[i], or 0 when it is not one
 // (overlong forms, surrogates and code points above U+10FFFF included).
 size_t Utf8SequenceLength(absl::string_view s, size_t i, uint32_t* code_point) {
@@ -389,7 +373,7 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
                                   " do not add up to its score, so it cannot be computed"));
     }
     if (in.comparator != Comparator::kNone) {
-      return Invalid("value", Symbol(in.comparator),
+      return Invalid("value", ComparatorSymbol(in.comparator),
                      "an exact total: a sum of items is never censored");
     }
     // The sum is in the canonical unit (item scores are never converted), so
@@ -415,7 +399,7 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
 
   // What the user wrote, for messages: "<0.5", "48 mmol/mol".
   const std::string entered = in.original_value.empty()
-                                  ? absl::StrCat(Symbol(in.comparator), FormatNumber(in.value))
+                                  ? absl::StrCat(ComparatorSymbol(in.comparator), FormatNumber(in.value))
                                   : in.original_value;
   const std::string entered_with_unit =
       in.unit.empty() ? entered : absl::StrCat(entered, " ", in.unit);
@@ -463,7 +447,7 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
         "value", entered_with_unit,
         absl::StrCat("a detection limit ", less ? "above " : "below ",
                      FormatNumber(less ? def.min : def.max), " ", def.unit, ": ",
-                     Symbol(in.comparator), FormatNumber(value), " excludes every possible value"));
+                     ComparatorSymbol(in.comparator), FormatNumber(value), " excludes every possible value"));
   }
 
   if (have_items && def.items_sum_to_total) {
