@@ -398,9 +398,10 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
   }
 
   // What the user wrote, for messages: "<0.5", "48 mmol/mol".
-  const std::string entered = in.original_value.empty()
-                                  ? absl::StrCat(ComparatorSymbol(in.comparator), FormatNumber(in.value))
-                                  : in.original_value;
+  const std::string entered =
+      in.original_value.empty()
+          ? absl::StrCat(ComparatorSymbol(in.comparator), FormatNumber(in.value))
+          : in.original_value;
   const std::string entered_with_unit =
       in.unit.empty() ? entered : absl::StrCat(entered, " ", in.unit);
 
@@ -443,11 +444,11 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
   if ((in.comparator == Comparator::kLess && value <= def.min) ||
       (in.comparator == Comparator::kGreater && value >= def.max)) {
     const bool less = in.comparator == Comparator::kLess;
-    return Invalid(
-        "value", entered_with_unit,
-        absl::StrCat("a detection limit ", less ? "above " : "below ",
-                     FormatNumber(less ? def.min : def.max), " ", def.unit, ": ",
-                     ComparatorSymbol(in.comparator), FormatNumber(value), " excludes every possible value"));
+    return Invalid("value", entered_with_unit,
+                   absl::StrCat("a detection limit ", less ? "above " : "below ",
+                                FormatNumber(less ? def.min : def.max), " ", def.unit, ": ",
+                                ComparatorSymbol(in.comparator), FormatNumber(value),
+                                " excludes every possible value"));
   }
 
   if (have_items && def.items_sum_to_total) {
