@@ -30,6 +30,16 @@ int64_t DecodeI64(absl::string_view in) {
   return static_cast<int64_t>(DecodeU64(in) ^ (uint64_t{1} << 63));
 }
 
+std::string EncodeCounter(uint64_t v, size_t width) {
+  std::string s;
+  if (width == 4) {
+    AppendU32(&s, static_cast<uint32_t>(v));
+  } else {
+    AppendU64(&s, v);
+  }
+  return s;
+}
+
 std::string SeriesKey(uint32_t measure_id, uint32_t patient_num) {
   std::string k;
   k.reserve(kSeriesKeySize);

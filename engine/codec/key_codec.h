@@ -29,6 +29,15 @@ namespace cotrack::keys {
 
 constexpr size_t kSeriesKeySize = 8;
 
+// Keys of the default (meta) family.
+inline constexpr char kFormatVersionKey[] = "format_version";     // u32
+inline constexpr char kNextPatientNumKey[] = "next_patient_num";  // u32
+inline constexpr char kNextMeasureIdKey[] = "next_measure_id";    // u32
+inline constexpr char kNextAuditSeqKey[] = "next_audit_seq";      // u64
+
+// A meta value: `v` big-endian in `width` (4 or 8) bytes.
+std::string EncodeCounter(uint64_t v, size_t width);
+
 void AppendU32(std::string* out, uint32_t v);
 void AppendU64(std::string* out, uint64_t v);
 // Sign bit flipped: INT64_MIN encodes as all zero bytes, -1 < 0 < 1.

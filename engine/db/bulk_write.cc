@@ -99,16 +99,6 @@ Patient MergePatient(const Patient& current, const Patient& update) {
   return p;
 }
 
-void PutCounter(Store::Batch& b, const char* key, uint64_t v, size_t width) {
-  std::string s;
-  if (width == 4) {
-    keys::AppendU32(&s, static_cast<uint32_t>(v));
-  } else {
-    keys::AppendU64(&s, v);
-  }
-  b.Put(Family::kMeta, key, s);
-}
-
 }  // namespace
 
 class BulkWriteImpl : public BulkWrite {
@@ -454,7 +444,7 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
     if (t.is_new) out->Put(Family::kPatientIds, id, keys::PatientKey(t.num));
   }
 
-  // Counters ("next_audit_seq" sorts before "next_patient_num") and the audit entry.
+  // Counters (keys::kNextAuditSeqKey sorts before keys::kNextPatientNumKey) and the audit entry.
   AuditRecord audit;
   audit.sequence = db_->next_audit_seq_;
   audit.at_us = now_us;
@@ -466,9 +456,9 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   Provenance first = first_provenance_.value_or(Provenance());
   first.line = 0;
   audit.provenance = db_->DefaultProvenance(first);
-  PutCounter(*out, "next_audit_seq", db_->next_audit_seq_ + 1, 8);
+  out->Put(Family::kMeta, keys::kNextAuditSeqKey, keys::EncodeCounter(db_->next_audit_seq_ + 1, 8));
   if (next_patient_ != db_->next_patient_num_) {
-    PutCounter(*out, "next_patient_num", next_patient_, 4);
+    out->Put(Family::kMeta, keys::kNextPatientNumKey, keys::EncodeCounter(next_patient_, 4));
   }
   std::string audit_log;
   codec::AppendRecord(&audit_log, codec::EncodeAudit(audit));

@@ -14,8 +14,6 @@
 namespace cotrack {
 namespace {
 
-constexpr char kFormatKey[] = "format_version";
-
 std::string OsUser() {
   if (const passwd* pw = getpwuid(geteuid()); pw != nullptr && pw->pw_name != nullptr) {
     return pw->pw_name;
@@ -62,16 +60,15 @@ absl::StatusOr<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& 
 
 absl::Status DatabaseImpl::Load() {
   std::string value;
-  COTRACK_ASSIGN_OR_RETURN(bool found, store_->Get(nullptr, Family::kMeta, kFormatKey, &value));
+  COTRACK_ASSIGN_OR_RETURN(bool found,
+                           store_->Get(nullptr, Family::kMeta, keys::kFormatVersionKey, &value));
   if (!found) {
     if (options_.read_only) {
       return absl::NotFoundError(absl::StrCat("no cotrack database at ", path()));
     }
     // A new database: stamp the format before anything else is written.
     auto batch = store_->NewBatch();
-    std::string v;
-    keys::AppendU32(&v, kFormatVersion);
-    batch->Put(Family::kMeta, kFormatKey, v);
+    batch->Put(Family::kMeta, keys::kFormatVersionKey, keys::EncodeCounter(kFormatVersion, 4));
     COTRACK_RETURN_IF_ERROR(store_->Write(*batch, /*sync=*/true));
   } else {
     if (value.size() != 4) {
@@ -86,10 +83,10 @@ absl::Status DatabaseImpl::Load() {
     }
   }
 
-  COTRACK_ASSIGN_OR_RETURN(uint64_t np, ReadCounter(*store_, "next_patient_num", 1, 4));
+  COTRACK_ASSIGN_OR_RETURN(uint64_t np, ReadCounter(*store_, keys::kNextPatientNumKey, 1, 4));
   COTRACK_ASSIGN_OR_RETURN(uint64_t nm,
-                           ReadCounter(*store_, "next_measure_id", kFirstUserMeasureId, 4));
-  COTRACK_ASSIGN_OR_RETURN(uint64_t na, ReadCounter(*store_, "next_audit_seq", 1, 8));
+                           ReadCounter(*store_, keys::kNextMeasureIdKey, kFirstUserMeasureId, 4));
+  COTRACK_ASSIGN_OR_RETURN(uint64_t na, ReadCounter(*store_, keys::kNextAuditSeqKey, 1, 8));
   next_patient_num_ = static_cast<uint32_t>(np);
   next_measure_id_ = static_cast<uint32_t>(nm);
   next_audit_seq_ = na;

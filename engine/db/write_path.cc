@@ -10,19 +10,6 @@
 #include "db/database_impl.h"
 
 namespace cotrack {
-namespace {
-
-void PutCounter(Store::Batch& b, const char* key, uint64_t v, size_t width) {
-  std::string s;
-  if (width == 4) {
-    keys::AppendU32(&s, static_cast<uint32_t>(v));
-  } else {
-    keys::AppendU64(&s, v);
-  }
-  b.Put(Family::kMeta, key, s);
-}
-
-}  // namespace
 
 absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
                                            const Provenance& provenance,
@@ -51,7 +38,7 @@ absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
   std::string log;
   codec::AppendRecord(&log, codec::EncodeMeasure(id, def));
   out->Append(Family::kMeasures, keys::MeasureKey(id), log);
-  PutCounter(*out, "next_measure_id", id + 1, 4);
+  out->Put(Family::kMeta, keys::kNextMeasureIdKey, keys::EncodeCounter(id + 1, 4));
 
   AuditRecord audit;
   audit.sequence = next_audit_seq_;
@@ -62,7 +49,7 @@ absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
   std::string audit_log;
   codec::AppendRecord(&audit_log, codec::EncodeAudit(audit));
   out->Put(Family::kAudit, keys::AuditKey(audit.sequence), audit_log);
-  PutCounter(*out, "next_audit_seq", next_audit_seq_ + 1, 8);
+  out->Put(Family::kMeta, keys::kNextAuditSeqKey, keys::EncodeCounter(next_audit_seq_ + 1, 8));
 
   COTRACK_RETURN_IF_ERROR(store_->Write(*out, options.sync));
   next_measure_id_ = id + 1;

@@ -76,10 +76,10 @@ absl::Status CheckMeta(Store& store, const ReadView* view, Problems& problems,
     uint64_t* target;
   };
   uint64_t format = 0;
-  const Field fields[] = {{"format_version", 4, &format},
-                          {"next_patient_num", 4, &counters->next_patient_num},
-                          {"next_measure_id", 4, &counters->next_measure_id},
-                          {"next_audit_seq", 8, &counters->next_audit_seq}};
+  const Field fields[] = {{keys::kFormatVersionKey, 4, &format},
+                          {keys::kNextPatientNumKey, 4, &counters->next_patient_num},
+                          {keys::kNextMeasureIdKey, 4, &counters->next_measure_id},
+                          {keys::kNextAuditSeqKey, 8, &counters->next_audit_seq}};
   for (const Field& f : fields) {
     std::string value;
     absl::StatusOr<bool> found = store.Get(view, Family::kMeta, f.key, &value);
@@ -89,7 +89,7 @@ absl::Status CheckMeta(Store& store, const ReadView* view, Problems& problems,
     }
     COTRACK_RETURN_IF_ERROR(found.status());
     if (!*found) {
-      if (std::string(f.key) == "format_version") {
+      if (std::string(f.key) == keys::kFormatVersionKey) {
         problems.Add("meta", f.key, "",
                      "missing: this is not a cotrack database, or it is damaged");
       }
@@ -103,7 +103,7 @@ absl::Status CheckMeta(Store& store, const ReadView* view, Problems& problems,
     *f.target = f.width == 4 ? keys::DecodeU32(value) : keys::DecodeU64(value);
   }
   if (format > kFormatVersion) {
-    problems.Add("meta", "format_version", "",
+    problems.Add("meta", keys::kFormatVersionKey, "",
                  absl::StrCat("format ", format, " is newer than this cotrack understands (",
                               kFormatVersion, ")"));
   }
@@ -360,7 +360,7 @@ absl::Status CheckStore(Store& store, CheckReport* report) {
       },
       &last, problems));
   if (expected_seq > counters.next_audit_seq) {
-    problems.Add("meta", "next_audit_seq", "",
+    problems.Add("meta", keys::kNextAuditSeqKey, "",
                  absl::StrCat("is ", counters.next_audit_seq, " but audit entry ", expected_seq - 1,
                               " exists"));
   } else if (expected_seq < counters.next_audit_seq) {

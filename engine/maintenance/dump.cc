@@ -162,7 +162,7 @@ absl::StatusOr<DumpSummary> DumpStore(Store& store, std::ostream& out) {
 
   std::string format_value;
   COTRACK_ASSIGN_OR_RETURN(bool has_format,
-                           store.Get(view, Family::kMeta, "format_version", &format_value));
+                           store.Get(view, Family::kMeta, keys::kFormatVersionKey, &format_value));
   if (!has_format || format_value.size() != 4) {
     return absl::DataLossError(
         absl::StrCat(store.path(), ": no valid format_version record; run `cotrack check`"));
@@ -486,16 +486,6 @@ absl::StatusOr<AuditRecord> ReadAudit(const json::Value& v) {
   return a;
 }
 
-void PutCounter(Store::Batch& b, const char* key, uint64_t v, size_t width) {
-  std::string s;
-  if (width == 4) {
-    keys::AppendU32(&s, static_cast<uint32_t>(v));
-  } else {
-    keys::AppendU64(&s, v);
-  }
-  b.Put(Family::kMeta, key, s);
-}
-
 // Rebuilds a database from dump lines, checking that references and version
 // chains are what `cotrack check` expects.
 class Loader {
@@ -530,9 +520,9 @@ class Loader {
     }
     COTRACK_RETURN_IF_ERROR(FlushPatient());
     COTRACK_RETURN_IF_ERROR(FlushSeries());
-    PutCounter(*batch_, "next_patient_num", next_patient_num_, 4);
-    PutCounter(*batch_, "next_measure_id", next_measure_id_, 4);
-    PutCounter(*batch_, "next_audit_seq", next_audit_seq_, 8);
+    batch_->Put(Family::kMeta, keys::kNextPatientNumKey, keys::EncodeCounter(next_patient_num_, 4));
+    batch_->Put(Family::kMeta, keys::kNextMeasureIdKey, keys::EncodeCounter(next_measure_id_, 4));
+    batch_->Put(Family::kMeta, keys::kNextAuditSeqKey, keys::EncodeCounter(next_audit_seq_, 8));
     COTRACK_RETURN_IF_ERROR(store_.Write(*batch_, /*sync=*/true));
     return summary_;
   }
@@ -774,7 +764,7 @@ absl::StatusOr<DumpSummary> LoadDatabase(std::istream& in, const std::string& so
   // Only an empty database (new, or opened but never written) may be loaded.
   std::string format;
   COTRACK_ASSIGN_OR_RETURN(bool has_format,
-                           store->Get(nullptr, Family::kMeta, "format_version", &format));
+                           store->Get(nullptr, Family::kMeta, keys::kFormatVersionKey, &format));
   if (has_format && (format.size() != 4 || keys::DecodeU32(format) > kFormatVersion)) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, " holds a database of another format; load into a new directory"));
@@ -796,9 +786,7 @@ absl::StatusOr<DumpSummary> LoadDatabase(std::istream& in, const std::string& so
     // Stamped first, as Database::Open does, so that the directory is a
     // cotrack database from the start.
     auto batch = store->NewBatch();
-    std::string v;
-    keys::AppendU32(&v, kFormatVersion);
-    batch->Put(Family::kMeta, "format_version", v);
+    batch->Put(Family::kMeta, keys::kFormatVersionKey, keys::EncodeCounter(kFormatVersion, 4));
     COTRACK_RETURN_IF_ERROR(store->Write(*batch, /*sync=*/true));
   }
   return Loader(*store, source_name).Run(in);

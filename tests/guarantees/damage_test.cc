@@ -146,7 +146,7 @@ TEST(FormatTest, ANewerFormatIsRefusedClearly) {
     std::string v;
     keys::AppendU32(&v, kFormatVersion + 1);
     auto batch = (*store)->NewBatch();
-    batch->Put(Family::kMeta, "format_version", v);
+    batch->Put(Family::kMeta, keys::kFormatVersionKey, v);
     ASSERT_OK((*store)->Write(*batch, true));
   }
   EXPECT_THAT(Database::Open(dir.path()),
