@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <new>
@@ -141,6 +142,15 @@ int WriteResult(const absl::StatusOr<cotrack::WriteSummary>& result, cotrack_wri
 int CheckDb(const cotrack_db_t* db, char** err) {
   if (db == nullptr || db->db == nullptr) {
     return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"db\" must not be NULL");
+  }
+  return COTRACK_OK;
+}
+
+// COTRACK_OK when every named string argument is non-NULL; else reports the
+// first that is NULL.
+int RequireArgs(char** err, std::initializer_list<std::pair<const char*, const char*>> args) {
+  for (const auto& [value, name] : args) {
+    if (value == nullptr) return Report(err, Required(value, name));
   }
   return COTRACK_OK;
 }
@@ -314,10 +324,7 @@ int cotrack_record(cotrack_db_t* db, const char* patient, const char* measure, c
                    double value, const char* unit, cotrack_write_summary* summary, char** err) {
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
-    for (auto [arg, name] : {std::pair{patient, "patient"}, std::pair{measure, "measure"}}) {
-      absl::Status s = Required(arg, name);
-      if (!s.ok()) return Report(err, s);
-    }
+    if (int c = RequireArgs(err, {{patient, "patient"}, {measure, "measure"}})) return c;
     auto t = ParseTime(time, "time");
     if (!t.ok()) return Report(err, t.status());
     cotrack::ObservationInput obs;
@@ -334,11 +341,8 @@ int cotrack_retract(cotrack_db_t* db, const char* patient, const char* measure, 
                     const char* reason, cotrack_write_summary* summary, char** err) {
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
-    for (auto [arg, name] : {std::pair{patient, "patient"}, std::pair{measure, "measure"},
-                             std::pair{reason, "reason"}}) {
-      absl::Status s = Required(arg, name);
-      if (!s.ok()) return Report(err, s);
-    }
+    if (int c = RequireArgs(err, {{patient, "patient"}, {measure, "measure"}, {reason, "reason"}}))
+      return c;
     auto t = ParseTime(time, "time");
     if (!t.ok()) return Report(err, t.status());
     cotrack::Provenance provenance;
@@ -466,10 +470,7 @@ int cotrack_trajectory(cotrack_db_t* db, const char* patient, const char* measur
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
     if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
-    for (auto [arg, name] : {std::pair{patient, "patient"}, std::pair{measure, "measure"}}) {
-      absl::Status s = Required(arg, name);
-      if (!s.ok()) return Report(err, s);
-    }
+    if (int c = RequireArgs(err, {{patient, "patient"}, {measure, "measure"}})) return c;
     cotrack::TimeRange range;
     auto f = ParseOptionalTime(from, "from");
     if (!f.ok()) return Report(err, f.status());
@@ -486,10 +487,7 @@ int cotrack_latest(cotrack_db_t* db, const char* patient, const char* measure, c
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
     if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
-    for (auto [arg, name] : {std::pair{patient, "patient"}, std::pair{measure, "measure"}}) {
-      absl::Status s = Required(arg, name);
-      if (!s.ok()) return Report(err, s);
-    }
+    if (int c = RequireArgs(err, {{patient, "patient"}, {measure, "measure"}})) return c;
     if (n < 1) {
       return Fail(err, COTRACK_INVALID_ARGUMENT,
                   absl::StrCat("argument \"n\": bad value ", n, " (expected >= 1)"));
@@ -518,10 +516,7 @@ int cotrack_history(cotrack_db_t* db, const char* patient, const char* measure, 
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
     if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
-    for (auto [arg, name] : {std::pair{patient, "patient"}, std::pair{measure, "measure"}}) {
-      absl::Status s = Required(arg, name);
-      if (!s.ok()) return Report(err, s);
-    }
+    if (int c = RequireArgs(err, {{patient, "patient"}, {measure, "measure"}})) return c;
     auto t = ParseTime(time, "time");
     if (!t.ok()) return Report(err, t.status());
     return Deliver(db->db->History(patient, measure, *t), out, err);
@@ -603,10 +598,7 @@ int cotrack_summarize(cotrack_db_t* db, const char* measure, const char* timepoi
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
     if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
-    for (auto [arg, name] : {std::pair{measure, "measure"}, std::pair{timepoints, "timepoints"}}) {
-      absl::Status s = Required(arg, name);
-      if (!s.ok()) return Report(err, s);
-    }
+    if (int c = RequireArgs(err, {{measure, "measure"}, {timepoints, "timepoints"}})) return c;
     cotrack::SummaryOptions options;
     auto tps = cotrack::ParseTimepointList(timepoints);
     if (!tps.ok()) return Report(err, tps.status());
