@@ -60,8 +60,9 @@ struct PendingSeries {
   absl::flat_hash_map<int64_t, size_t> latest;  // time -> index of its highest version
   size_t first_added = 0;
 
-  void Load(std::vector<Observation> stored) {
+  void Load(std::vector<Observation> stored, size_t to_add) {
     versions = std::move(stored);
+    versions.reserve(versions.size() + to_add);
     latest.clear();
     for (size_t i = 0; i < versions.size(); ++i) {
       auto [it, inserted] = latest.try_emplace(versions[i].time.seconds, i);
@@ -128,9 +129,9 @@ class BulkWriteImpl : public BulkWrite {
   // The id of a touched patient's number (for messages; built on first use).
   const std::string& IdOf(uint32_t num);
   absl::StatusOr<const CatalogEntry*> Measure(const std::string& code);
-  absl::Status CommitSeries(uint32_t measure_id, uint32_t num, std::vector<StagedChange>& changes,
-                            const ReadView* view, int64_t now_us, Store::Batch& out,
-                            WriteSummary& summary, std::vector<Rejection>& duplicates);
+  absl::Status CommitSeries(absl::Span<StagedChange> changes, const ReadView* view, int64_t now_us,
+                            Store::Batch& out, WriteSummary& summary,
+                            std::vector<Rejection>& duplicates);
 
   DatabaseImpl* db_;
   std::unique_lock<std::mutex> lock_;
@@ -138,9 +139,11 @@ class BulkWriteImpl : public BulkWrite {
   std::string action_;
   std::string detail_;
   ChangeSorter sorter_;
-  uint64_t sequence_ = 0;
+  StagedChange scratch_;
   uint32_t next_patient_;
   std::map<std::string, Touched> touched_;  // by id: sorted for the audit entry
+  const std::string* last_touched_id_ = nullptr;
+  Touched* last_touched_ = nullptr;
   absl::flat_hash_map<uint32_t, const std::string*> ids_by_num_;
   std::map<std::string, absl::StatusOr<const CatalogEntry*>, std::less<>> measures_;
   std::optional<Provenance> first_provenance_;
@@ -148,7 +151,11 @@ class BulkWriteImpl : public BulkWrite {
 };
 
 BulkWriteImpl::Touched& BulkWriteImpl::Touch(const std::string& id) {
+  // Files list a patient's rows together: skip the map for a repeat.
+  if (last_touched_ != nullptr && *last_touched_id_ == id) return *last_touched_;
   auto [it, inserted] = touched_.try_emplace(id);
+  last_touched_id_ = &it->first;
+  last_touched_ = &it->second;
   if (inserted) {
     it->second.num = db_->PatientNum(id);
     if (it->second.num == 0) {
@@ -250,12 +257,13 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
     Touch(p->id).updates.push_back(*p);
     if (!first_provenance_) first_provenance_ = p->provenance;
   }
+  // One scratch change, refilled per value: its strings keep their capacity.
+  StagedChange& c = scratch_;
   for (Valid& v : valid) {
     const ObservationInput& in = *v.in;
-    StagedChange c;
     c.measure_id = v.measure->id;
     c.patient_num = Touch(in.patient).num;
-    c.sequence = sequence_++;
+    c.retraction = false;
     c.obs.time = in.time;
     c.obs.value = v.value.value;
     c.obs.comparator = v.value.comparator;
@@ -263,28 +271,28 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
     c.obs.original_unit = std::move(v.value.original_unit);
     c.obs.items = std::move(v.value.items);
     c.obs.visit = in.visit;
-    c.obs.provenance = db_->DefaultProvenance(in.provenance);
+    db_->DefaultProvenance(in.provenance, &c.obs.provenance);
     if (!first_provenance_) first_provenance_ = in.provenance;
-    COTRACK_RETURN_IF_ERROR(sorter_.Add(std::move(c)));
+    COTRACK_RETURN_IF_ERROR(sorter_.Add(c));
   }
   for (const auto& [r, measure] : valid_retractions) {
-    StagedChange c;
     c.measure_id = measure->id;
     c.patient_num = Touch(r->patient).num;
-    c.sequence = sequence_++;
     c.retraction = true;
+    c.obs = Observation();
     c.obs.time = r->time;
-    c.obs.provenance = db_->DefaultProvenance(r->provenance);
+    db_->DefaultProvenance(r->provenance, &c.obs.provenance);
     if (!first_provenance_) first_provenance_ = r->provenance;
-    COTRACK_RETURN_IF_ERROR(sorter_.Add(std::move(c)));
+    COTRACK_RETURN_IF_ERROR(sorter_.Add(c));
   }
   return absl::OkStatus();
 }
 
-absl::Status BulkWriteImpl::CommitSeries(uint32_t measure_id, uint32_t num,
-                                         std::vector<StagedChange>& changes, const ReadView* view,
+absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const ReadView* view,
                                          int64_t now_us, Store::Batch& out, WriteSummary& summary,
                                          std::vector<Rejection>& duplicates) {
+  const uint32_t measure_id = changes.front().measure_id;
+  const uint32_t num = changes.front().patient_num;
   const CatalogEntry* measure = db_->MeasureById(measure_id);
   if (measure == nullptr) return absl::InternalError("staged change of an unknown measure id");
   // Only the stored versions at the times this write touches matter.
@@ -300,7 +308,7 @@ absl::Status BulkWriteImpl::CommitSeries(uint32_t measure_id, uint32_t num,
     COTRACK_RETURN_IF_ERROR(ReadLatestAt(
         log, SeriesNames{patient, measure->def.code, measure->def.unit}, times, &stored));
   }
-  ps.Load(std::move(stored));
+  ps.Load(std::move(stored), changes.size());
   // Changes arrive by (time, arrival): a second value for one time in the
   // same write is ambiguous, and this is where it shows at no memory cost.
   const StagedChange* previous_value = nullptr;
@@ -319,8 +327,9 @@ absl::Status BulkWriteImpl::CommitSeries(uint32_t measure_id, uint32_t num,
       }
       previous_value = &c;
     }
-    // Only scalars (time, line) of a previous change are read after this.
-    Observation obs = std::move(c.obs);
+    // Only scalars (time, line) of a previous change are read after it
+    // moves into the series.
+    Observation& obs = c.obs;
     obs.recorded_at_us = now_us;
     const Observation* latest = ps.LatestAt(obs.time.seconds);
     if (c.retraction) {
@@ -386,26 +395,10 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   WriteSummary summary;
 
   // Series, in key order: one stored read and one append per series.
-  std::vector<StagedChange> group;
   std::vector<Rejection> duplicates;
-  uint32_t group_measure = 0, group_patient = 0;
-  auto flush = [&]() -> absl::Status {
-    if (group.empty()) return absl::OkStatus();
-    absl::Status s = CommitSeries(group_measure, group_patient, group, view.get(), now_us, *out,
-                                  summary, duplicates);
-    group.clear();
-    return s;
-  };
-  COTRACK_RETURN_IF_ERROR(sorter_.Drain([&](StagedChange& c) -> absl::Status {
-    if (!group.empty() && (c.measure_id != group_measure || c.patient_num != group_patient)) {
-      COTRACK_RETURN_IF_ERROR(flush());
-    }
-    group_measure = c.measure_id;
-    group_patient = c.patient_num;
-    group.push_back(std::move(c));
-    return absl::OkStatus();
+  COTRACK_RETURN_IF_ERROR(sorter_.Drain([&](absl::Span<StagedChange> series) {
+    return CommitSeries(series, view.get(), now_us, *out, summary, duplicates);
   }));
-  COTRACK_RETURN_IF_ERROR(flush());
   if (!duplicates.empty()) {
     if (rejected == nullptr) return RejectionsStatus(duplicates);
     rejected->insert(rejected->end(), duplicates.begin(), duplicates.end());

@@ -153,10 +153,21 @@ absl::Status DatabaseImpl::Compact() {
   return store_->CompactAll();
 }
 
-Provenance DatabaseImpl::DefaultProvenance(Provenance p) const {
-  if (p.source.empty()) p.source = "api";
-  if (p.user.empty()) p.user = options_.user.empty() ? os_user_ : options_.user;
-  return p;
+Provenance DatabaseImpl::DefaultProvenance(const Provenance& p) const {
+  Provenance out;
+  DefaultProvenance(p, &out);
+  return out;
+}
+
+void DatabaseImpl::DefaultProvenance(const Provenance& in, Provenance* out) const {
+  if (in.source.empty()) {
+    out->source = "api";
+  } else {
+    out->source = in.source;
+  }
+  out->user = !in.user.empty() ? in.user : options_.user.empty() ? os_user_ : options_.user;
+  out->reason = in.reason;
+  out->line = in.line;
 }
 
 }  // namespace cotrack

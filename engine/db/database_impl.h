@@ -101,7 +101,10 @@ class DatabaseImpl : public Database {
   std::vector<const CatalogEntry*> MeasuresByCode() const;
 
   absl::Status CheckWritable() const;
-  Provenance DefaultProvenance(Provenance p) const;
+  // `p` with an empty source as "api" and an empty user as the database's.
+  Provenance DefaultProvenance(const Provenance& p) const;
+  // The same, assigned into `out` (reusing its strings' capacity).
+  void DefaultProvenance(const Provenance& in, Provenance* out) const;
 
   std::unique_ptr<Store> store_;
   Options options_;

@@ -1,6 +1,8 @@
 // Staged changes of a bulk write, sorted by (series, time, arrival) with
-// bounded memory: past a limit, sorted runs spill to files inside the
-// database directory and are merged back when the write commits.
+// bounded memory: changes are kept in a compact form (about 100 bytes each,
+// strings in one arena, provenance stored once per source), and past a limit
+// sorted runs spill to files inside the database directory and are merged
+// back when the write commits.
 #ifndef COTRACK_DB_STAGING_H_
 #define COTRACK_DB_STAGING_H_
 
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "cotrack/types.h"
 
 namespace cotrack {
@@ -18,10 +21,10 @@ namespace cotrack {
 struct StagedChange {
   uint32_t measure_id = 0;
   uint32_t patient_num = 0;
-  uint64_t sequence = 0;  // arrival order: ties on time keep it
   bool retraction = false;
-  // The new version's content (version and status are decided at commit);
-  // for a retraction, the time and the provenance with its reason.
+  // The new version's content (version, status and recording time are
+  // decided at commit); for a retraction, the time and the provenance with
+  // its reason.
   Observation obs;
 };
 
@@ -34,23 +37,67 @@ class ChangeSorter {
   ChangeSorter(const ChangeSorter&) = delete;
   ChangeSorter& operator=(const ChangeSorter&) = delete;
 
-  absl::Status Add(StagedChange change);
+  // Copies what the change holds (obs.patient, obs.measure, obs.unit, status,
+  // version and recorded_at are not kept).
+  absl::Status Add(const StagedChange& change);
   size_t size() const { return count_; }
   bool spilled() const { return !runs_.empty(); }
 
-  // Calls fn with every change in (measure, patient, time, sequence) order;
-  // the sorter is spent afterwards.
-  absl::Status Drain(const std::function<absl::Status(StagedChange&)>& fn);
+  // Calls fn once per series, in (measure, patient) order, with that
+  // series' changes in (time, arrival) order; fn may move from them. The
+  // sorter is spent afterwards.
+  using SeriesFn = std::function<absl::Status(absl::Span<StagedChange>)>;
+  absl::Status Drain(const SeriesFn& fn);
+
+  // One staged change, without its strings and items (in text_ and items_).
+  struct Packed {
+    uint32_t measure_id;
+    uint32_t patient_num;
+    int64_t seconds;
+    double value;
+    int64_t line;
+    uint32_t text;  // offset of original value, original unit and visit in text_
+    uint32_t value_len;
+    uint32_t unit_len;
+    uint32_t visit_len;
+    uint32_t items;  // offset in items_
+    uint32_t item_count;
+    uint32_t provenance;  // index in provenances_
+    uint8_t precision;
+    uint8_t comparator;
+    uint8_t retraction;
+  };
 
  private:
+  // The buffer's sort order as small keys: sorting the changes themselves
+  // was the largest cost of an import.
+  struct SortKey {
+    uint64_t series;  // measure id << 32 | patient number
+    int64_t time;
+    uint32_t index;  // into packed_; arrival order within the buffer
+  };
+  class RunReader;
+
+  uint32_t InternProvenance(const Provenance& p);
+  // Fills `out` from a packed change whose strings and items are at `text`
+  // and `items`.
+  void Unpack(const Packed& p, const char* text, const double* items, StagedChange* out) const;
+  void SortBuffer();
+  void ClearBuffer();
   absl::Status Spill();
+  absl::Status DrainRuns(const SeriesFn& fn);
 
   std::string parent_dir_;
   std::string dir_;
   size_t memory_limit_;
-  size_t memory_used_ = 0;
   size_t count_ = 0;
-  std::vector<StagedChange> buffer_;
+  std::vector<Packed> packed_;
+  std::string text_;
+  std::vector<double> items_;
+  std::vector<SortKey> order_;
+  // Kept across spills: runs refer to it by index.
+  std::vector<Provenance> provenances_;
+  size_t provenance_bytes_ = 0;
   std::vector<std::string> runs_;
 };
 

@@ -3,11 +3,15 @@
 #include "import/import.h"
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -139,6 +143,82 @@ absl::string_view WithoutPosition(const Rejection& r) {
   return m;
 }
 
+// Parses chunks on a thread of its own while the caller validates and
+// stages the previous ones: on two cores the import then costs about the
+// larger of the two instead of their sum. At most kQueuedChunks parsed chunks
+// wait, so memory stays bounded whatever the file size.
+class ChunkPipeline {
+ public:
+  struct Chunk {
+    absl::Status status;  // not ok: the file cannot be read on
+    bool more = true;     // false: the last chunk
+    Batch batch;
+    int64_t rows = 0;   // rows read so far, for progress
+    int64_t bytes = 0;  // input position after the chunk, for progress
+  };
+
+  // `mu` guards `errors` and `rejects`, which the caller also writes to.
+  ChunkPipeline(FormatReader& reader, std::istream& in, ImportErrors& errors, RejectSink* rejects,
+                std::mutex& mu)
+      : reader_(reader), in_(in), errors_(errors), rejects_(rejects), mu_(mu) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~ChunkPipeline() {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+
+  // The next chunk, in file order; after one with !more or a bad status
+  // there are no more.
+  Chunk Next() {
+    std::unique_lock<std::mutex> lock(queue_mu_);
+    changed_.wait(lock, [this] { return !queue_.empty(); });
+    Chunk c = std::move(queue_.front());
+    queue_.pop_front();
+    changed_.notify_all();
+    return c;
+  }
+
+ private:
+  static constexpr size_t kQueuedChunks = 2;
+
+  void Run() {
+    for (bool more = true; more;) {
+      Chunk c;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        absl::StatusOr<bool> read = reader_.ReadChunk(kChunkRows, c.batch, errors_, rejects_);
+        c.status = read.status();
+        c.more = read.ok() && *read;
+        c.rows = reader_.counts().rows;
+      }
+      const std::streamoff pos = in_.tellg();
+      c.bytes = pos >= 0 ? static_cast<int64_t>(pos) : -1;
+      more = c.more;
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      changed_.wait(lock, [this] { return stop_ || queue_.size() < kQueuedChunks; });
+      if (stop_) return;
+      queue_.push_back(std::move(c));
+      changed_.notify_all();
+    }
+  }
+
+  FormatReader& reader_;
+  std::istream& in_;
+  ImportErrors& errors_;
+  RejectSink* rejects_;
+  std::mutex& mu_;
+  std::mutex queue_mu_;
+  std::condition_variable changed_;
+  std::deque<Chunk> queue_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::string& source,
                                     const ImportOptions& options, int64_t total_bytes) {
   COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<FormatReader> reader,
@@ -157,38 +237,44 @@ absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::s
   int64_t engine_rejections = 0;
   ImportProgress progress;
   progress.total_bytes = total_bytes;
-  for (bool more = true; more;) {
-    Batch chunk;
-    absl::StatusOr<bool> read = reader->ReadChunk(kChunkRows, chunk, errors, rejects.get());
-    if (!read.ok()) {
-      // The file cannot be read on (e.g. a quote never closed): whatever the
-      // error mode, it is not imported.
-      errors.AddStatus(read.status());
-      return absl::InvalidArgumentError(
-          absl::StrCat(errors.ToStatus().message(), "\nnothing was written"));
-    }
-    more = *read;
-    rejected.clear();
-    COTRACK_RETURN_IF_ERROR(bulk->Add(chunk, &rejected));
-    for (const Rejection& r : rejected) {
-      if (skip) {
-        // One row may hold several rejected values (a wide CSV visit): it
-        // counts once, and each value gets its own line in the reject file.
-        rejected_lines.insert(r.provenance.line);
-        ++engine_rejections;
-        rejects->Reject(r.provenance.line, r.change, WithoutPosition(r));
-      } else {
-        errors.Add(r.provenance.line, 0, WithoutPosition(r));
+  {
+    std::mutex errors_mu;  // errors and rejects, shared with the parsing thread
+    ChunkPipeline chunks(*reader, in, errors, rejects.get(), errors_mu);
+    for (bool more = true; more;) {
+      ChunkPipeline::Chunk chunk = chunks.Next();
+      if (!chunk.status.ok()) {
+        // The file cannot be read on (e.g. a quote never closed): whatever the
+        // error mode, it is not imported.
+        std::lock_guard<std::mutex> lock(errors_mu);
+        errors.AddStatus(chunk.status);
+        return absl::InvalidArgumentError(
+            absl::StrCat(errors.ToStatus().message(), "\nnothing was written"));
+      }
+      more = chunk.more;
+      rejected.clear();
+      COTRACK_RETURN_IF_ERROR(bulk->Add(chunk.batch, &rejected));
+      if (!rejected.empty()) {
+        std::lock_guard<std::mutex> lock(errors_mu);
+        for (const Rejection& r : rejected) {
+          if (skip) {
+            // One row may hold several rejected values (a wide CSV visit): it
+            // counts once, and each value gets its own line in the reject file.
+            rejected_lines.insert(r.provenance.line);
+            ++engine_rejections;
+            rejects->Reject(r.provenance.line, r.change, WithoutPosition(r));
+          } else {
+            errors.Add(r.provenance.line, 0, WithoutPosition(r));
+          }
+        }
+      }
+      if (options.progress) {
+        progress.rows = chunk.rows;
+        if (chunk.bytes >= 0) progress.bytes = chunk.bytes;
+        progress.done = !more;
+        options.progress(progress);
       }
     }
-    if (options.progress) {
-      progress.rows = reader->counts().rows;
-      const std::streamoff pos = in.tellg();
-      progress.bytes = pos >= 0 ? static_cast<int64_t>(pos) : progress.bytes;
-      progress.done = !more;
-      options.progress(progress);
-    }
-  }
+  }  // the parsing thread has finished
   if (!skip && !errors.empty()) {
     // Nothing is committed: the file is rejected whole.
     absl::Status s = errors.ToStatus();

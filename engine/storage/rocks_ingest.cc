@@ -11,6 +11,10 @@ namespace cotrack {
 namespace {
 
 constexpr char kDirPrefix[] = ".ingest-";
+// Values handed to the writer thread at a time, and groups that may wait:
+// enough to keep both threads busy, little enough to bound memory (a few MB).
+constexpr size_t kGroupBytes = 1 << 20;
+constexpr size_t kQueuedGroups = 4;
 
 rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 
@@ -33,9 +37,15 @@ RocksIngestBatch::RocksIngestBatch(rocksdb::DB* db,
     : db_(db), handles_(std::move(handles)), dir_(std::move(dir)) {
   writers_.resize(handles_.size());
   files_.resize(handles_.size());
+  writer_ = std::thread([this] { WriteLoop(); });
 }
 
 RocksIngestBatch::~RocksIngestBatch() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.clear();  // not ingested: nothing left is worth writing
+  }
+  StopWriter();
   writers_.clear();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
@@ -53,24 +63,70 @@ rocksdb::SstFileWriter* RocksIngestBatch::WriterFor(Family f) {
     rocksdb::Status s = writers_[i]->Open(files_[i]);
     if (!s.ok() && first_error_.ok()) first_error_ = s;
   }
-  return writers_[i].get();
+  return first_error_.ok() ? writers_[i].get() : nullptr;
 }
 
 void RocksIngestBatch::Put(Family f, absl::string_view key, absl::string_view value) {
-  if (!first_error_.ok()) return;
-  rocksdb::Status s = WriterFor(f)->Put(ToSlice(key), ToSlice(value));
-  if (!s.ok()) first_error_ = s;
-  bytes_ += key.size() + value.size();
+  Enqueue(f, /*merge=*/false, key, value);
 }
 
 void RocksIngestBatch::Append(Family f, absl::string_view key, absl::string_view records) {
-  if (!first_error_.ok()) return;
-  rocksdb::Status s = WriterFor(f)->Merge(ToSlice(key), ToSlice(records));
-  if (!s.ok()) first_error_ = s;
-  bytes_ += key.size() + records.size();
+  Enqueue(f, /*merge=*/true, key, records);
+}
+
+void RocksIngestBatch::Enqueue(Family f, bool merge, absl::string_view key,
+                               absl::string_view value) {
+  pending_.push_back(Op{f, merge, std::string(key), std::string(value)});
+  pending_bytes_ += key.size() + value.size();
+  bytes_ += key.size() + value.size();
+  if (pending_bytes_ >= kGroupBytes) HandOver();
+}
+
+void RocksIngestBatch::HandOver() {
+  if (pending_.empty()) return;
+  std::unique_lock<std::mutex> lock(mu_);
+  changed_.wait(lock, [this] { return queue_.size() < kQueuedGroups; });
+  queue_.push_back(std::move(pending_));
+  changed_.notify_all();
+  pending_.clear();
+  pending_bytes_ = 0;
+}
+
+void RocksIngestBatch::WriteLoop() {
+  for (;;) {
+    std::vector<Op> group;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      changed_.wait(lock, [this] { return done_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // done_ and drained
+      group = std::move(queue_.front());
+      queue_.pop_front();
+      changed_.notify_all();
+    }
+    for (const Op& op : group) {
+      if (!first_error_.ok()) break;  // keep draining, so the caller never blocks
+      rocksdb::SstFileWriter* w = WriterFor(op.family);
+      if (w == nullptr) break;
+      rocksdb::Status s = op.merge ? w->Merge(ToSlice(op.key), ToSlice(op.value))
+                                   : w->Put(ToSlice(op.key), ToSlice(op.value));
+      if (!s.ok()) first_error_ = s;
+    }
+  }
+}
+
+void RocksIngestBatch::StopWriter() {
+  if (!writer_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+  }
+  changed_.notify_all();
+  writer_.join();
 }
 
 absl::Status RocksIngestBatch::Ingest() {
+  HandOver();
+  StopWriter();
   if (!first_error_.ok()) {
     return absl::InternalError(absl::StrCat("staging table files: ", first_error_.ToString()));
   }

@@ -5,8 +5,12 @@
 #ifndef COTRACK_STORAGE_ROCKS_INGEST_H_
 #define COTRACK_STORAGE_ROCKS_INGEST_H_
 
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -27,7 +31,9 @@ class RocksIngestBatch : public Store::Batch {
   ~RocksIngestBatch() override;
 
   // Keys of one family must arrive in strictly increasing order; the first
-  // violation or I/O error is kept and returned by Ingest.
+  // violation or I/O error is kept and returned by Ingest. The table files
+  // are built (and compressed) on a thread of the batch's own, so the caller
+  // can prepare the next values meanwhile.
   void Put(Family f, absl::string_view key, absl::string_view value) override;
   void Append(Family f, absl::string_view key, absl::string_view records) override;
   size_t ApproximateBytes() const override { return bytes_; }
@@ -38,15 +44,33 @@ class RocksIngestBatch : public Store::Batch {
  private:
   RocksIngestBatch(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
                    std::string dir);
+  struct Op {
+    Family family;
+    bool merge;
+    std::string key;
+    std::string value;
+  };
   rocksdb::SstFileWriter* WriterFor(Family f);
+  void Enqueue(Family f, bool merge, absl::string_view key, absl::string_view value);
+  void HandOver();  // pending_ to the writer thread
+  void WriteLoop();
+  void StopWriter();
 
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::string dir_;
   std::vector<std::unique_ptr<rocksdb::SstFileWriter>> writers_;  // by family
   std::vector<std::string> files_;                                // by family
-  rocksdb::Status first_error_;
+  rocksdb::Status first_error_;  // the writer thread's, read after StopWriter
   size_t bytes_ = 0;
+
+  std::vector<Op> pending_;  // filled by the caller, handed over in groups
+  size_t pending_bytes_ = 0;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<std::vector<Op>> queue_;  // guarded by mu_
+  bool done_ = false;                  // guarded by mu_
+  std::thread writer_;
 };
 
 // Removes staging directories a killed process left inside `db_path`.

@@ -222,5 +222,113 @@ TEST(BulkWriteTest, AVisitErrorFromTheApiNamesPatientMeasureAndDate) {
                        AllOf(HasSubstr("patient \"P9\", ais at 2024-05-01"), HasSubstr("\"30\""))));
 }
 
+// Staged changes are packed (strings in an arena, provenance interned) and
+// spilled to runs: every field must come back as a plain write stores it.
+TEST(BulkWriteTest, ASpilledWriteKeepsEveryFieldOfEveryVersion) {
+  auto rows = [](int round) {
+    Batch b;
+    for (int p = 0; p < 30; ++p) {
+      const std::string id = absl::StrCat("P", p);
+      const CivilTime day = CivilTime::FromDay(19000 + p);
+      ObservationInput ais;
+      ais.patient = id;
+      ais.measure = "ais";
+      ais.time = day;
+      ais.items = {0, 1, 2, 3, 0, 1, 2, static_cast<double>(round)};
+      ais.value_from_items = true;
+      ais.visit = absl::StrCat("visit label of some length ", p);
+      ais.provenance = {"/some/long/path/to/visits.csv", 2 + p, "coordinator", ""};
+      b.Record(ais);
+      ObservationInput il4 = ais;
+      il4.measure = "il4";
+      il4.items.clear();
+      il4.value_from_items = false;
+      il4.value = 0.5;
+      il4.comparator = p % 2 ? Comparator::kLess : Comparator::kNone;
+      il4.original_value = p % 2 ? "<0.5" : "0.5";
+      b.Record(il4);
+      ObservationInput hba1c = il4;
+      hba1c.measure = "hba1c";
+      hba1c.time = CivilTime{day.seconds + 9 * 3600 + 30 * 60, TimePrecision::kDateTime};
+      hba1c.comparator = Comparator::kNone;
+      hba1c.value = 48 + round;
+      hba1c.unit = "mmol/mol";
+      hba1c.original_value = absl::StrCat(48 + round);
+      hba1c.provenance.user = "";  // the database's user
+      b.Record(hba1c);
+    }
+    return b;
+  };
+  auto write = [&](Database& db, bool spills) {
+    for (int round = 0; round < 2; ++round) {
+      auto bulk = db.BeginBulkWrite({}, "import", "visits.csv");
+      ASSERT_OK(bulk);
+      ASSERT_OK((*bulk)->Add(rows(round), nullptr));
+      Batch retract;
+      if (round == 1) {
+        retract.Retract("P3", "il4", CivilTime::FromDay(19003), {"api", 0, "", "wrong tube"});
+      }
+      ASSERT_OK((*bulk)->Add(retract, nullptr));
+      EXPECT_EQ(StagingDirs(db.path()) > 0, spills);
+      ASSERT_OK((*bulk)->Commit());
+    }
+  };
+  TempDir plain_dir, bulk_dir;
+  Options plain_options;
+  plain_options.user = "tester";
+  Options spilling = Spilling();
+  spilling.bulk_memory_bytes = 2 << 10;
+  spilling.user = "tester";
+  ASSERT_OK_AND_ASSIGN(auto plain, Database::Open(plain_dir.path(), plain_options));
+  ASSERT_OK_AND_ASSIGN(auto bulk, Database::Open(bulk_dir.path(), spilling));
+  write(*plain, false);
+  write(*bulk, true);
+  auto render = [](const std::vector<Observation>& versions) {
+    std::string out;
+    for (const Observation& o : versions) {
+      absl::StrAppend(&out, o.patient, "|", o.measure, "|", o.time.seconds, "/",
+                      static_cast<int>(o.time.precision), "|", o.value, "|",
+                      static_cast<int>(o.comparator), "|", o.original_value, "|", o.original_unit,
+                      "|", o.visit, "|", static_cast<int>(o.status), "|", o.version, "|",
+                      o.provenance.source, ":", o.provenance.line, ":", o.provenance.user, ":",
+                      o.provenance.reason, "|");
+      for (double item : o.items) absl::StrAppend(&out, item, ";");
+      out += "\n";
+    }
+    return out;
+  };
+  int versions = 0;
+  const Batch last = rows(1);
+  for (const ObservationInput& in : last.observations()) {
+    ASSERT_OK_AND_ASSIGN(auto expected, plain->History(in.patient, in.measure, in.time));
+    ASSERT_OK_AND_ASSIGN(auto actual, bulk->History(in.patient, in.measure, in.time));
+    EXPECT_EQ(render(actual), render(expected)) << in.patient << " " << in.measure;
+    versions += static_cast<int>(actual.size());
+    // The latest version is what round 2 recorded, field by field.
+    ASSERT_FALSE(actual.empty());
+    const Observation& o = actual.back();
+    EXPECT_EQ(o.time, in.time);
+    EXPECT_EQ(o.items, in.items);
+    EXPECT_EQ(o.visit, in.visit);
+    if (in.measure != "ais") EXPECT_EQ(o.original_value, in.original_value);  // ais: the total
+    EXPECT_EQ(o.original_unit, in.unit);
+    if (in.patient == "P3" && in.measure == "il4") {
+      EXPECT_EQ(o.status, ObservationStatus::kEnteredInError);
+      EXPECT_EQ(o.provenance.reason, "wrong tube");
+      EXPECT_EQ(o.provenance.source, "api");
+      EXPECT_EQ(o.provenance.user, "tester");
+    } else {
+      EXPECT_EQ(o.comparator, in.comparator);
+      EXPECT_EQ(o.provenance.source, in.provenance.source);
+      EXPECT_EQ(o.provenance.line, in.provenance.line);
+      EXPECT_EQ(o.provenance.user, in.provenance.user.empty() ? "tester" : in.provenance.user);
+    }
+  }
+  // ais and hba1c changed in round 2 (two versions each), il4 did not (one),
+  // except P3's, retracted (two).
+  EXPECT_EQ(versions, 30 * 5 + 1);
+  EXPECT_EQ(StagingDirs(bulk_dir.path()), 0) << "staging files left behind";
+}
+
 }  // namespace
 }  // namespace cotrack
