@@ -397,19 +397,20 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
     return out;
   }
 
-  // What the user wrote, for messages: "<0.5", "48 mmol/mol".
-  const std::string entered =
-      in.original_value.empty()
-          ? absl::StrCat(ComparatorSymbol(in.comparator), FormatNumber(in.value))
-          : in.original_value;
-  const std::string entered_with_unit =
-      in.unit.empty() ? entered : absl::StrCat(entered, " ", in.unit);
+  // What the user wrote: kept, and for messages with its unit ("<0.5",
+  // "48 mmol/mol"); the latter only built for a message.
+  out.original_value = in.original_value.empty()
+                           ? absl::StrCat(ComparatorSymbol(in.comparator), FormatNumber(in.value))
+                           : in.original_value;
+  const auto entered_with_unit = [&]() {
+    return in.unit.empty() ? out.original_value : absl::StrCat(out.original_value, " ", in.unit);
+  };
 
   if (!std::isfinite(in.value)) {
-    return Invalid("value", entered_with_unit, "a finite number");
+    return Invalid("value", entered_with_unit(), "a finite number");
   }
   if (in.comparator != Comparator::kNone && !def.censorable) {
-    return Invalid("value", entered_with_unit,
+    return Invalid("value", entered_with_unit(),
                    absl::StrCat("an exact value: ", def.code,
                                 " does not accept censored values (<, <=, >=, >)"));
   }
@@ -425,7 +426,7 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
   // be negative cannot be negative, or zero when its minimum is above zero, in
   // any unit either.
   if (!canonical && def.min >= 0 && (in.value < 0 || (def.min > 0 && in.value == 0))) {
-    return Invalid("value", entered_with_unit,
+    return Invalid("value", entered_with_unit(),
                    absl::StrCat(Domain(def), "; in ", in.unit, ": a number ",
                                 def.min > 0 ? "above 0" : "of at least 0"));
   }
@@ -433,10 +434,10 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
   if (!InDomain(def, value)) {
     std::string expected = Domain(def);
     if (!canonical) {
-      absl::StrAppend(&expected, "; ", entered_with_unit, " is ", FormatRounded(value, 4), " ",
+      absl::StrAppend(&expected, "; ", entered_with_unit(), " is ", FormatRounded(value, 4), " ",
                       def.unit);
     }
-    return Invalid("value", entered_with_unit, expected);
+    return Invalid("value", entered_with_unit(), expected);
   }
 
   // "<0" on a measure that starts at 0 (or ">" its maximum) leaves no
@@ -444,7 +445,7 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
   if ((in.comparator == Comparator::kLess && value <= def.min) ||
       (in.comparator == Comparator::kGreater && value >= def.max)) {
     const bool less = in.comparator == Comparator::kLess;
-    return Invalid("value", entered_with_unit,
+    return Invalid("value", entered_with_unit(),
                    absl::StrCat("a detection limit ", less ? "above " : "below ",
                                 FormatNumber(less ? def.min : def.max), " ", def.unit, ": ",
                                 ComparatorSymbol(in.comparator), FormatNumber(value),
@@ -455,7 +456,7 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
     const double answered = item_sum;
     if (unanswered == 0) {
       if (!Nearly(value, answered)) {
-        return Invalid("value", entered_with_unit,
+        return Invalid("value", entered_with_unit(),
                        absl::StrCat(FormatNumber(answered), ", the sum of the ", in.items.size(),
                                     " items given"));
       }
@@ -471,7 +472,7 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
       const double hi = answered + max_missing;
       if ((value < answered && !Nearly(value, answered)) || (value > hi && !Nearly(value, hi))) {
         return Invalid(
-            "value", entered_with_unit,
+            "value", entered_with_unit(),
             absl::StrCat("a total from ", FormatNumber(answered), " to ", FormatNumber(hi),
                          ", given the answered items (", unanswered, " unanswered)"));
       }
@@ -480,7 +481,6 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
 
   out.value = value;
   out.comparator = in.comparator;
-  out.original_value = entered;
   out.original_unit = canonical ? "" : in.unit;
   return out;
 }

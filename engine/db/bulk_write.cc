@@ -75,7 +75,7 @@ struct PendingSeries {
     auto it = latest.find(seconds);
     return it == latest.end() ? nullptr : &versions[it->second];
   }
-  void Add(Observation o) {
+  void Add(Observation&& o) {
     latest[o.time.seconds] = versions.size();
     versions.push_back(std::move(o));
   }
@@ -143,9 +143,11 @@ class BulkWriteImpl : public BulkWrite {
   uint32_t next_patient_;
   std::map<std::string, Touched> touched_;  // by id: sorted for the audit entry
   const std::string* last_touched_id_ = nullptr;
+  std::string last_valid_patient_;
   Touched* last_touched_ = nullptr;
   absl::flat_hash_map<uint32_t, const std::string*> ids_by_num_;
   std::map<std::string, absl::StatusOr<const CatalogEntry*>, std::less<>> measures_;
+  decltype(measures_)::const_iterator last_measure_ = measures_.end();
   std::optional<Provenance> first_provenance_;
   bool finished_ = false;
 };
@@ -174,8 +176,13 @@ const std::string& BulkWriteImpl::IdOf(uint32_t num) {
 }
 
 absl::StatusOr<const CatalogEntry*> BulkWriteImpl::Measure(const std::string& code) {
+  // Files often repeat a measure row after row.
+  if (last_measure_ != measures_.end() && last_measure_->first == code) {
+    return last_measure_->second;
+  }
   auto it = measures_.find(code);
   if (it == measures_.end()) it = measures_.emplace(code, db_->FindMeasure(code)).first;
+  last_measure_ = it;
   return it->second;
 }
 
@@ -203,9 +210,12 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
   std::vector<Valid> valid;
   valid.reserve(batch.observations().size());
   for (const ObservationInput& in : batch.observations()) {
-    if (absl::Status s = ValidatePatientId(in.patient); !s.ok()) {
-      reject(in.provenance, s.message(), as_row(in));
-      continue;
+    if (in.patient != last_valid_patient_) {  // files list a patient's rows together
+      if (absl::Status s = ValidatePatientId(in.patient); !s.ok()) {
+        reject(in.provenance, s.message(), as_row(in));
+        continue;
+      }
+      last_valid_patient_ = in.patient;
     }
     const absl::StatusOr<const CatalogEntry*>& measure = Measure(in.measure);
     if (!measure.ok()) {

@@ -45,6 +45,10 @@ CsvReader::CsvReader(std::istream& in, std::string source, CsvReaderOptions opti
   // The BOM check needs the first 4 bytes in one chunk.
   options_.chunk_bytes = std::max<size_t>(options_.chunk_bytes, 4);
   buf_ = std::make_unique<char[]>(options_.chunk_bytes);
+  for (int b = 0; b < 256; ++b) {
+    if (b == 0 || b >= 0x80 || b == '"' || b == '\r' || b == '\n') stops_[b] = 3;
+  }
+  stops_[static_cast<unsigned char>(options_.delimiter)] |= 2;
 }
 
 bool CsvReader::Refill() {
@@ -266,11 +270,7 @@ absl::Status CsvReader::ParseRecord(CsvRecord& record) {
         } else {
           // Fast path: a run of plain ASCII in the buffer.
           size_t run = pos_;
-          while (run < len_) {
-            const unsigned char b = static_cast<unsigned char>(buf_[run]);
-            if (b == 0 || b >= 0x80 || b == '"' || b == '\r' || b == '\n') break;
-            ++run;
-          }
+          while (run < len_ && !(stops_[static_cast<unsigned char>(buf_[run])] & 1)) ++run;
           if (run > pos_) {
             data.append(buf_.get() + pos_, run - pos_);
             column_ += static_cast<int64_t>(run - pos_);
@@ -316,11 +316,7 @@ absl::Status CsvReader::ParseRecord(CsvRecord& record) {
                        "each quote inside it (\"\")");
         }
         size_t run = pos_;
-        while (run < len_) {
-          const unsigned char b = static_cast<unsigned char>(buf_[run]);
-          if (b == 0 || b >= 0x80 || b == '"' || b == '\r' || b == '\n' || b == delim) break;
-          ++run;
-        }
+        while (run < len_ && !(stops_[static_cast<unsigned char>(buf_[run])] & 2)) ++run;
         if (run > pos_) {
           data.append(buf_.get() + pos_, run - pos_);
           column_ += static_cast<int64_t>(run - pos_);

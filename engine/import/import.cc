@@ -189,6 +189,7 @@ class ChunkPipeline {
   void Run() {
     for (bool more = true; more;) {
       Chunk c;
+      c.batch.Reserve(kChunkRows);
       {
         std::lock_guard<std::mutex> lock(mu_);
         absl::StatusOr<bool> read = reader_.ReadChunk(kChunkRows, c.batch, errors_, rejects_);

@@ -187,8 +187,11 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
   // reports repeats.
   if (have_time && !obs.patient.empty() && !obs.measure.empty() &&
       seen_.size() < kMaxTrackedIdentities) {
-    const Identity identity{Intern(patient_ids_, obs.patient), Intern(measure_ids_, obs.measure),
-                            obs.time.seconds};
+    if (obs.patient != last_patient_ || patient_ids_.empty()) {
+      last_patient_ = obs.patient;
+      last_patient_id_ = Intern(patient_ids_, obs.patient);
+    }
+    const Identity identity{last_patient_id_, Intern(measure_ids_, obs.measure), obs.time.seconds};
     auto [it, inserted] = seen_.emplace(identity, row.first_line());
     if (!inserted) {
       errors.Add(row.line(date_), row.column(date_),

@@ -62,6 +62,9 @@ class ObservationsCsvParser : public CsvRowParser {
   };
   static uint32_t Intern(absl::flat_hash_map<std::string, uint32_t>& ids, absl::string_view text);
   absl::flat_hash_map<std::string, uint32_t> patient_ids_;
+  // The previous row's patient: files list a patient's rows together.
+  std::string last_patient_;
+  uint32_t last_patient_id_ = 0;
   absl::flat_hash_map<std::string, uint32_t> measure_ids_;
   absl::flat_hash_map<Identity, int64_t, IdentityHash> seen_;
 };

@@ -134,6 +134,30 @@ bool ParseNumberReason(absl::string_view t, double* out, std::string* why) {
   return true;
 }
 
+// The common case, "12" or "6.5": digits with at most one dot inside, few
+// enough that m / 10^k is exact arithmetic on exact doubles (m < 2^53,
+// 10^k <= 10^15), hence the correctly rounded value, as from_chars gives.
+bool ParseSimpleDecimal(absl::string_view t, double* out) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  if (t.empty() || t.size() > 15) return false;
+  uint64_t m = 0;
+  int frac = -1;  // digits after the dot; -1: no dot
+  for (const char c : t) {
+    if (c >= '0' && c <= '9') {
+      m = m * 10 + static_cast<uint64_t>(c - '0');
+      if (frac >= 0) ++frac;
+    } else if (c == '.' && frac < 0) {
+      frac = 0;
+    } else {
+      return false;
+    }
+  }
+  if (frac == 0) return false;  // "5." or ".": the full grammar decides
+  *out = static_cast<double>(m) / kPow10[frac < 0 ? 0 : frac];
+  return true;
+}
+
 }  // namespace
 
 absl::StatusOr<double> ParseNumber(absl::string_view text) {
@@ -174,6 +198,7 @@ absl::StatusOr<ValueText> ParseValueText(absl::string_view text) {
   if (t.empty()) {
     return fail(censored ? "a comparator needs a number after it" : "the number is missing");
   }
+  if (ParseSimpleDecimal(t, &result.value)) return result;
   std::string why;
   if (!ParseNumberReason(t, &result.value, &why)) return fail(why);
   return result;

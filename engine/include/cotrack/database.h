@@ -30,6 +30,8 @@ class Batch {
   void PutPatient(Patient patient) { patients_.push_back(std::move(patient)); }
   // Adds one observation; see Database::Record.
   void Record(ObservationInput obs) { observations_.push_back(std::move(obs)); }
+  // Makes room for `n` observations (a hint, to spare reallocation).
+  void Reserve(size_t n) { observations_.reserve(n); }
   // Marks the current version of (patient, measure, time) entered-in-error.
   void Retract(std::string patient, std::string measure, CivilTime time, Provenance provenance) {
     retractions_.push_back(

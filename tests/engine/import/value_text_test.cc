@@ -1,5 +1,8 @@
 #include "import/value_text.h"
 
+#include <charconv>
+#include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -46,6 +49,31 @@ TEST(ValueTextTest, ValidValues) {
     ASSERT_OK(v) << c.text;
     EXPECT_EQ(v->value, c.value) << c.text;
     EXPECT_EQ(v->comparator, c.comparator) << c.text;
+  }
+}
+
+// Plain decimals take a shortcut (mantissa / power of ten): it must give the
+// very double the general parser (std::from_chars) gives, for every length
+// and scale it handles.
+TEST(ValueTextTest, PlainDecimalsAreTheCorrectlyRoundedDouble) {
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 20000; ++i) {
+    const int digits = 1 + static_cast<int>(rng() % 15);
+    std::string text;
+    for (int d = 0; d < digits; ++d) text += static_cast<char>('0' + rng() % 10);
+    if (digits < 15 && rng() % 4 != 0) text.insert(rng() % (digits + 1), ".");
+    if (text == ".") continue;
+    double expected = 0;
+    std::from_chars(text.data(), text.data() + text.size(), expected);
+    absl::StatusOr<ValueText> v = ParseValueText(text);
+    ASSERT_OK(v) << text;
+    ASSERT_EQ(v->value, expected) << text;
+  }
+  for (const char* text : {"0.1", "0.3", "2.675", "999999999999999", "0.00000000000001", "6.54"}) {
+    double expected = 0;
+    std::from_chars(text, text + std::strlen(text), expected);
+    ASSERT_OK_AND_ASSIGN(ValueText v, ParseValueText(text));
+    EXPECT_EQ(v.value, expected) << text;
   }
 }
 
