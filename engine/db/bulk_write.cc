@@ -55,30 +55,33 @@ absl::Status RejectionsStatus(absl::Span<const Rejection> rejected) {
 }
 
 // One series while Commit walks it: stored versions, then those added.
+// Changes arrive in time order, so the latest added version at a time is
+// the last one added; only stored versions need an index.
 struct PendingSeries {
   std::vector<Observation> versions;
-  absl::flat_hash_map<int64_t, size_t> latest;  // time -> index of its highest version
+  absl::flat_hash_map<int64_t, size_t> stored_latest;  // time -> its highest stored version
   size_t first_added = 0;
 
   void Load(std::vector<Observation> stored, size_t to_add) {
     versions = std::move(stored);
     versions.reserve(versions.size() + to_add);
-    latest.clear();
+    stored_latest.clear();
     for (size_t i = 0; i < versions.size(); ++i) {
-      auto [it, inserted] = latest.try_emplace(versions[i].time.seconds, i);
+      auto [it, inserted] = stored_latest.try_emplace(versions[i].time.seconds, i);
       if (!inserted && versions[it->second].version < versions[i].version) it->second = i;
     }
     first_added = versions.size();
   }
-  // Valid until the next Add.
+  // Valid until the next Add; times must not go back between calls.
   const Observation* LatestAt(int64_t seconds) const {
-    auto it = latest.find(seconds);
-    return it == latest.end() ? nullptr : &versions[it->second];
+    if (versions.size() > first_added && versions.back().time.seconds == seconds) {
+      return &versions.back();
+    }
+    if (stored_latest.empty()) return nullptr;
+    auto it = stored_latest.find(seconds);
+    return it == stored_latest.end() ? nullptr : &versions[it->second];
   }
-  void Add(Observation&& o) {
-    latest[o.time.seconds] = versions.size();
-    versions.push_back(std::move(o));
-  }
+  void Add(Observation&& o) { versions.push_back(std::move(o)); }
   absl::Span<const Observation> added() const {
     return absl::MakeConstSpan(versions).subspan(first_added);
   }

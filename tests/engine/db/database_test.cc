@@ -126,6 +126,33 @@ TEST_F(DatabaseTest, RetractionHidesTheValueButKeepsItsHistory) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("2020-01-01")));
 }
 
+// In one write, changes meet the stored versions and each other in time
+// order: a correction, a new value and the retraction of that new value.
+TEST_F(DatabaseTest, OneWriteCanCorrectAddAndRetractWhatItAdded) {
+  ASSERT_OK(db_->Record(Obs("P1", "edss", "2023-01-01", 2.0)));
+  Batch b;
+  b.Record(Obs("P1", "edss", "2023-01-01", 2.5));
+  b.Record(Obs("P1", "edss", "2023-06-01", 3.0));
+  b.Retract("P1", "edss", Day("2023-06-01"), Provenance{"", 0, "", "typo"});
+  b.Retract("P1", "edss", Day("2023-06-01"), Provenance{"", 0, "", "again"});
+  ASSERT_OK_AND_ASSIGN(WriteSummary s, db_->Apply(b));
+  EXPECT_EQ(s.corrected, 1);
+  EXPECT_EQ(s.written, 1);
+  EXPECT_EQ(s.retracted, 1);
+  EXPECT_EQ(s.unchanged, 1);  // the second retraction: already withdrawn
+  ASSERT_OK_AND_ASSIGN(auto added, db_->History("P1", "edss", Day("2023-06-01")));
+  ASSERT_EQ(added.size(), 2u);
+  EXPECT_EQ(added[1].version, 2u);
+  EXPECT_EQ(added[1].status, ObservationStatus::kEnteredInError);
+  EXPECT_EQ(added[1].provenance.reason, "typo");
+  ASSERT_OK_AND_ASSIGN(auto corrected, db_->History("P1", "edss", Day("2023-01-01")));
+  ASSERT_EQ(corrected.size(), 2u);
+  EXPECT_EQ(corrected[1].status, ObservationStatus::kAmended);
+  EXPECT_EQ(corrected[1].value, 2.5);
+  ASSERT_OK_AND_ASSIGN(auto t, db_->Trajectory("P1", "edss"));
+  EXPECT_THAT(Values(t), ElementsAre(2.5));
+}
+
 TEST_F(DatabaseTest, LatestAsOfAndLastN) {
   for (auto [d, v] : std::vector<std::pair<const char*, double>>{
            {"2020-01-01", 1.0}, {"2021-01-01", 1.5}, {"2022-01-01", 2.0}, {"2023-01-01", 2.5}}) {
