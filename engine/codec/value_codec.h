@@ -44,7 +44,8 @@ void AppendObservations(std::string* log, absl::Span<const Observation> versions
 
 // A verified series log whose entries are read in place: parsing checks every
 // frame, CRC and FlatBuffer and indexes the entries; only the entries a query
-// returns are copied out.
+// returns are copied out. A view may be reused for many logs: its buffers
+// keep their capacity, so a hot read path parses without allocating.
 class ObservationLogView {
  public:
   struct Entry {
@@ -59,12 +60,44 @@ class ObservationLogView {
   absl::Status Parse(absl::string_view log, absl::string_view what);
   // In log order (write order), not necessarily by time.
   const std::vector<Entry>& entries() const { return entries_; }
+  // The same entries, for a caller that orders or filters them in place
+  // (Materialize takes any entry of the last Parse, in any order).
+  std::vector<Entry>* mutable_entries() { return &entries_; }
   // Copies every stored field of `e` into `out`; patient, measure and unit
   // are left as they were.
   void Materialize(const Entry& e, Observation* out) const;
+  // Copies only the fields that differ between entries of one chunk (all
+  // but recorded time and provenance source, user and reason), for an `out`
+  // that already holds another entry of e's chunk: a run of entries is then
+  // a copy of the previous one plus a few fields, not a dozen string copies.
+  void MaterializeEntryFields(const Entry& e, Observation* out) const;
+  // Drops buffers grown past a few thousand entries, so that a long-lived
+  // view does not hold on to the largest log it ever read.
+  void ShrinkIfLarge();
 
  private:
-  std::vector<const void*> chunks_;  // verified fb::ObservationChunk roots
+  // The columns of one verified chunk (an ObservationChunk FlatBuffer),
+  // resolved once at Parse so that Materialize reads them without FlatBuffers
+  // vtable lookups. Optional columns are nullptr when absent.
+  struct Chunk {
+    const int64_t* time;
+    const uint32_t* version;
+    const double* value;
+    const uint8_t* flags;
+    const uint32_t* line;
+    const char* original_text;
+    const uint32_t* original_end;
+    const char* visit_text;
+    const uint32_t* visit_end;
+    const uint8_t* unit_index;
+    const uint8_t* units;  // a verified vector of string offsets
+    const double* items;
+    const uint32_t* item_end;
+    absl::string_view source, user, reason;
+    int64_t recorded_at;
+  };
+
+  std::vector<Chunk> chunks_;
   std::vector<Entry> entries_;
   std::vector<std::vector<uint64_t>> aligned_copies_;
 };

@@ -51,6 +51,7 @@ absl::StatusOr<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& 
   so.read_only = options.read_only;
   so.block_cache_bytes = options.block_cache_bytes;
   so.row_cache_bytes = options.row_cache_bytes;
+  so.value_cache_bytes = options.value_cache_bytes;
   so.encryption_key_file = options.encryption_key_file;
   COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(path, so));
   std::unique_ptr<DatabaseImpl> db(new DatabaseImpl(std::move(store), options));

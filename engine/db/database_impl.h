@@ -68,6 +68,10 @@ class DatabaseImpl : public Database {
   // Catalog lookup under the catalog lock; NotFound names the known codes.
   // Entries are never removed or moved, so the pointer stays valid.
   absl::StatusOr<const CatalogEntry*> FindMeasure(absl::string_view code) const;
+  // Both lookups of a series read under one acquisition of the lock: the
+  // measure (errors as FindMeasure) and the patient number (0 when unknown).
+  absl::Status FindSeries(absl::string_view patient, absl::string_view measure,
+                          const CatalogEntry** entry, uint32_t* patient_num) const;
 
   // All versions of one series as of `view`.
   absl::Status ReadSeries(const ReadView* view, uint32_t patient_num, const std::string& patient,

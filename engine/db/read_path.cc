@@ -1,8 +1,11 @@
-// Reads. Every call takes one snapshot (ReadView) so that a multi-key answer
-// (a visit, the latest of every measure) never mixes two writes.
+// Reads. A point read of one series is atomic by itself; a multi-key answer
+// (a visit, the latest of every measure) is one batched MultiGet, which RocksDB
+// answers from one sequence number, so it never mixes two writes either.
+// Scans take a snapshot (ReadView).
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <shared_mutex>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +20,30 @@ namespace {
 
 absl::Status UnknownPatient(absl::string_view id) {
   return absl::NotFoundError(absl::StrCat("unknown patient \"", id, "\""));
+}
+
+// Buffers for point reads, one set per thread, reused so that a read does not
+// allocate for the stored value. Only used within one call, with no callback
+// in between (a query inside a ForEachSeries visitor is safe).
+struct ReadBuffers {
+  std::string value;
+  std::vector<std::string> keys;
+  std::vector<std::string> values;
+  std::vector<bool> found;
+
+  // Keeps a read of an unusually large value from pinning its memory.
+  void ShrinkIfLarge() {
+    constexpr size_t kKeep = 1 << 20;
+    if (value.capacity() > kKeep) std::string().swap(value);
+    for (std::string& v : values) {
+      if (v.capacity() > kKeep) std::string().swap(v);
+    }
+  }
+};
+
+ReadBuffers& ThreadBuffers() {
+  thread_local ReadBuffers buffers;
+  return buffers;
 }
 
 }  // namespace
@@ -36,12 +63,17 @@ absl::Status DatabaseImpl::ReadCurrent(const ReadView* view, uint32_t patient_nu
                                        const std::string& patient, const CatalogEntry& measure,
                                        int64_t from, int64_t to, std::vector<Observation>* out,
                                        size_t last) {
-  std::string log;
+  ReadBuffers& buffers = ThreadBuffers();
+  std::string& log = buffers.value;
   COTRACK_ASSIGN_OR_RETURN(bool found, store_->Get(view, Family::kSeries,
                                                    keys::SeriesKey(measure.id, patient_num), &log));
-  if (!found) return absl::OkStatus();
-  return ReadCurrentValues(log, SeriesNames{patient, measure.def.code, measure.def.unit}, from, to,
-                           /*include_retracted=*/false, out, last);
+  absl::Status s;
+  if (found) {
+    s = ReadCurrentValues(log, SeriesNames{patient, measure.def.code, measure.def.unit}, from, to,
+                          /*include_retracted=*/false, out, last);
+  }
+  buffers.ShrinkIfLarge();
+  return s;
 }
 
 absl::Status DatabaseImpl::ReadPatientVersions(const ReadView* view, uint32_t num,
@@ -77,14 +109,33 @@ absl::StatusOr<std::vector<Observation>> DatabaseImpl::CurrentSeries(absl::strin
                                                                      absl::string_view measure,
                                                                      int64_t from, int64_t to,
                                                                      size_t last) {
-  COTRACK_ASSIGN_OR_RETURN(const CatalogEntry* entry, FindMeasure(measure));
-  const CatalogEntry& m = *entry;
-  const uint32_t num = PatientNum(patient);
+  const CatalogEntry* entry = nullptr;
+  uint32_t num = 0;
+  COTRACK_RETURN_IF_ERROR(FindSeries(patient, measure, &entry, &num));
   if (num == 0) return UnknownPatient(patient);
   std::vector<Observation> out;
   // A single point read is atomic by itself: no snapshot needed.
-  COTRACK_RETURN_IF_ERROR(ReadCurrent(nullptr, num, std::string(patient), m, from, to, &out, last));
+  COTRACK_RETURN_IF_ERROR(
+      ReadCurrent(nullptr, num, std::string(patient), *entry, from, to, &out, last));
   return out;
+}
+
+absl::Status DatabaseImpl::FindSeries(absl::string_view patient, absl::string_view measure,
+                                      const CatalogEntry** entry, uint32_t* patient_num) const {
+  {
+    std::shared_lock lock(mu_);
+    *entry = catalog_.Find(measure);
+    if (*entry != nullptr) {
+      auto it = patient_nums_.find(patient);
+      *patient_num = it == patient_nums_.end() ? 0 : it->second;
+      return absl::OkStatus();
+    }
+  }
+  // Unknown measure: FindMeasure's NotFound names the known codes (or, had
+  // the measure been registered meanwhile, finds it).
+  COTRACK_ASSIGN_OR_RETURN(*entry, FindMeasure(measure));
+  *patient_num = PatientNum(patient);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<Observation>> DatabaseImpl::Trajectory(absl::string_view patient,
@@ -104,11 +155,9 @@ absl::StatusOr<std::vector<Observation>> DatabaseImpl::Latest(absl::string_view 
   COTRACK_ASSIGN_OR_RETURN(std::vector<Observation> current,
                            CurrentSeries(patient, measure, std::numeric_limits<int64_t>::min(), end,
                                          static_cast<size_t>(n)));
-  const size_t keep = std::min(current.size(), static_cast<size_t>(n));
-  std::vector<Observation> out;
-  out.reserve(keep);
-  for (size_t i = 0; i < keep; ++i) out.push_back(std::move(current[current.size() - 1 - i]));
-  return out;
+  // Newest first.
+  std::reverse(current.begin(), current.end());
+  return current;
 }
 
 absl::Status DatabaseImpl::ReadAllMeasures(absl::string_view patient, int64_t from, int64_t to,
@@ -116,23 +165,34 @@ absl::Status DatabaseImpl::ReadAllMeasures(absl::string_view patient, int64_t fr
   const uint32_t num = PatientNum(patient);
   if (num == 0) return UnknownPatient(patient);
   const std::vector<const CatalogEntry*> measures = MeasuresByCode();
-  std::vector<std::string> keys;
-  keys.reserve(measures.size());
-  for (const CatalogEntry* m : measures) keys.push_back(keys::SeriesKey(m->id, num));
-  // One snapshot and one batched lookup for all measures: a visit is written
-  // in one batch, and a reader must see all of it or none of it.
-  auto view = store_->NewReadView();
-  std::vector<std::string> logs;
-  std::vector<bool> found;
-  COTRACK_RETURN_IF_ERROR(store_->MultiGet(view.get(), Family::kSeries, keys, &logs, &found));
-  const std::string id(patient);
-  for (size_t i = 0; i < measures.size(); ++i) {
-    if (!found[i]) continue;
-    const CatalogEntry& m = *measures[i];
-    COTRACK_RETURN_IF_ERROR(ReadCurrentValues(logs[i], SeriesNames{id, m.def.code, m.def.unit},
-                                              from, to, /*include_retracted=*/false, out, last));
+  // Keys in key (measure id) order, which spares MultiGet its sort; answers
+  // in measure code order.
+  auto id_less = [](const CatalogEntry* a, const CatalogEntry* b) { return a->id < b->id; };
+  std::vector<const CatalogEntry*> by_id = measures;
+  std::sort(by_id.begin(), by_id.end(), id_less);
+  ReadBuffers& buffers = ThreadBuffers();
+  buffers.keys.resize(by_id.size());
+  for (size_t i = 0; i < by_id.size(); ++i) {
+    buffers.keys[i] = keys::SeriesKey(by_id[i]->id, num);
   }
-  return absl::OkStatus();
+  // One batched lookup for all measures: a visit is written in one batch,
+  // and MultiGet reads every key at one sequence number, so a reader sees
+  // all of it or none of it (no snapshot needed).
+  COTRACK_RETURN_IF_ERROR(
+      store_->MultiGet(nullptr, Family::kSeries, buffers.keys, &buffers.values, &buffers.found));
+  const std::string id(patient);
+  out->reserve(out->size() + measures.size());
+  absl::Status s;
+  for (const CatalogEntry* m : measures) {
+    const size_t i = static_cast<size_t>(std::lower_bound(by_id.begin(), by_id.end(), m, id_less) -
+                                         by_id.begin());
+    if (!buffers.found[i]) continue;
+    s = ReadCurrentValues(buffers.values[i], SeriesNames{id, m->def.code, m->def.unit}, from, to,
+                          /*include_retracted=*/false, out, last);
+    if (!s.ok()) break;
+  }
+  buffers.ShrinkIfLarge();
+  return s;
 }
 
 absl::StatusOr<std::vector<Observation>> DatabaseImpl::LatestAll(absl::string_view patient,

@@ -18,12 +18,19 @@ bool ByTimeThenVersion(const Entry& a, const Entry& b) {
 
 // Versions are appended in write order; a back-filled visit lands after later
 // ones, so order by time here (usually already sorted: a cheap check).
-std::vector<Entry> Ordered(const codec::ObservationLogView& view) {
-  std::vector<Entry> entries = view.entries();
-  if (!std::is_sorted(entries.begin(), entries.end(), ByTimeThenVersion)) {
-    std::stable_sort(entries.begin(), entries.end(), ByTimeThenVersion);
+void Order(std::vector<Entry>* entries) {
+  if (!std::is_sorted(entries->begin(), entries->end(), ByTimeThenVersion)) {
+    std::stable_sort(entries->begin(), entries->end(), ByTimeThenVersion);
   }
-  return entries;
+}
+
+// One view per thread for the query path, reused so that its buffers keep
+// their capacity: a point read then parses without allocating. Only used
+// between a Parse and the last Materialize of one call, with no callback in
+// between, so nested queries (a query inside a ForEachSeries visitor) are safe.
+codec::ObservationLogView& ThreadView() {
+  thread_local codec::ObservationLogView view;
+  return view;
 }
 
 // The series' name is only formatted when something is wrong with it.
@@ -45,7 +52,8 @@ absl::Status DecodeSeries(absl::string_view log, const SeriesNames& names,
   codec::ObservationLogView view;
   absl::Status s = view.Parse(log, "");
   if (!s.ok()) return Damaged(names, s);
-  const std::vector<Entry> entries = Ordered(view);
+  Order(view.mutable_entries());
+  const std::vector<Entry>& entries = view.entries();
   versions->clear();
   versions->resize(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -58,10 +66,11 @@ absl::Status DecodeSeries(absl::string_view log, const SeriesNames& names,
 absl::Status ReadCurrentValues(absl::string_view log, const SeriesNames& names, int64_t from,
                                int64_t to, bool include_retracted, std::vector<Observation>* out,
                                size_t last) {
-  codec::ObservationLogView view;
+  codec::ObservationLogView& view = ThreadView();
   absl::Status s = view.Parse(log, "");
   if (!s.ok()) return Damaged(names, s);
-  std::vector<Entry> entries = Ordered(view);
+  std::vector<Entry>& entries = *view.mutable_entries();
+  Order(&entries);
   // Keep the current version of each time in range, in place.
   size_t kept = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -72,12 +81,24 @@ absl::Status ReadCurrentValues(absl::string_view log, const SeriesNames& names, 
     entries[kept++] = e;
   }
   const size_t first = last > 0 && kept > last ? kept - last : 0;
-  out->reserve(out->size() + kept - first);
+  // Callers append several series to one vector: grow it geometrically.
+  const size_t need = out->size() + kept - first;
+  if (need > out->capacity()) out->reserve(std::max(need, 2 * out->capacity()));
   for (size_t i = first; i < kept; ++i) {
-    out->emplace_back();
-    view.Materialize(entries[i], &out->back());
-    Stamp(names, &out->back());
+    const Entry& e = entries[i];
+    if (i > first && entries[i - 1].chunk == e.chunk) {
+      // Same write as the previous one: copy it (names, provenance) and
+      // replace what differs. No reallocation here (reserved above), so the
+      // reference to the previous element stays valid.
+      Observation& o = out->emplace_back(out->back());
+      view.MaterializeEntryFields(e, &o);
+    } else {
+      Observation& o = out->emplace_back();
+      view.Materialize(e, &o);
+      Stamp(names, &o);
+    }
   }
+  view.ShrinkIfLarge();
   return absl::OkStatus();
 }
 

@@ -24,8 +24,9 @@ constexpr int kFamilyCount = 6;
 struct StoreOptions {
   bool create_if_missing = true;
   bool read_only = false;
-  size_t block_cache_bytes = 128 << 20;
+  size_t block_cache_bytes = 96 << 20;
   size_t row_cache_bytes = 64 << 20;
+  size_t value_cache_bytes = 32 << 20;
   // Key file for encryption at rest (storage/encryption.h); empty: none.
   std::string encryption_key_file;
 };

@@ -1,7 +1,7 @@
 // SQLite baseline: the layout a careful developer would choose. One table
 // keyed (patient, measure, date) WITHOUT ROWID, dates as integer day numbers,
 // provenance as a source id + line, WAL journal, synchronous=NORMAL, a 192 MiB
-// page cache (cotrack's default block + row caches), prepared statements, one
+// page cache (cotrack's default caches), prepared statements, one
 // transaction per imported file and per recorded visit. It keeps only the
 // current version of each observation (cotrack keeps every version).
 #include <sqlite3.h>
@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "bench_engine.h"
 #include "bench_util.h"
+#include "cotrack/options.h"
 #include "csv_input.h"
 
 namespace cotrack::bench {
@@ -294,7 +295,13 @@ GROUP BY arm, k ORDER BY arm, k
 
   absl::Status OpenDb() {
     if (sqlite3_open(path_.c_str(), &db_) != SQLITE_OK) return Error("open " + path_);
-    return Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-196608;");
+    // The same memory as cotrack's caches (192 MiB by default).
+    const Options cotrack;
+    const size_t cache_kib =
+        (cotrack.block_cache_bytes + cotrack.row_cache_bytes + cotrack.value_cache_bytes) >> 10;
+    const std::string pragmas = absl::StrCat(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-", cache_kib, ";");
+    return Exec(pragmas.c_str());
   }
 
   absl::Status PrepareAll() {

@@ -12,11 +12,16 @@ struct Options {
   // Open for reading only. Several read-only openers may coexist with one
   // writer process; they see the data as of their open.
   bool read_only = false;
+  // The three caches below take 192 MiB together by default.
   // Cache of uncompressed table blocks, in bytes.
-  size_t block_cache_bytes = 128 << 20;
-  // Cache of whole series values, in bytes (0: none). Repeated reads of the
-  // same patients skip table lookups entirely.
+  size_t block_cache_bytes = 96 << 20;
+  // Cache of whole series values, in bytes (0: none): RocksDB's row cache.
+  // Repeated reads of the same patients skip table lookups entirely.
   size_t row_cache_bytes = 64 << 20;
+  // Cache of series values read since the last write, in front of the row
+  // cache (0: none): a hit skips RocksDB altogether. Any write invalidates
+  // it, so it serves read-mostly stretches; snapshot reads bypass it.
+  size_t value_cache_bytes = 32 << 20;
   // Memory a bulk write (an import) may use to stage changes before it spills
   // sorted runs to disk inside the database directory.
   size_t bulk_memory_bytes = 256 << 20;
