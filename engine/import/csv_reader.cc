@@ -53,6 +53,7 @@ CsvReader::CsvReader(std::istream& in, std::string source, CsvReaderOptions opti
 
 bool CsvReader::Refill() {
   if (eof_) return false;
+  refilled_ += static_cast<int64_t>(len_);
   pos_ = 0;
   len_ = 0;
   // read() stops early only at the end of the input (or an error), but a pipe

@@ -95,6 +95,8 @@ class CsvReader {
   absl::Status ReadHeader(CsvRecord& header);
 
   const std::string& source() const { return source_; }
+  // Bytes of the input consumed so far (read into records or skipped).
+  int64_t offset() const { return refilled_ + static_cast<int64_t>(pos_); }
   // "SOURCE:LINE:COL"
   std::string Position(int64_t line, int64_t column) const;
 
@@ -125,6 +127,7 @@ class CsvReader {
   uint8_t stops_[256] = {};
   size_t pos_ = 0;
   size_t len_ = 0;
+  int64_t refilled_ = 0;  // input bytes before buf_
   bool eof_ = false;
   bool started_ = false;
   int64_t line_ = 1;    // of the next byte

@@ -47,6 +47,11 @@ class FormatReader {
                                          RejectSink* rejects) = 0;
 
   virtual const Counts& counts() const = 0;
+
+  // Input bytes behind the rows returned so far, for progress; -1 when the
+  // reader does not know (the caller then asks the stream, which is safe
+  // only for readers that read it on the caller's thread).
+  virtual int64_t bytes_consumed() const { return -1; }
 };
 
 // Opens `in` (named `source` in messages and provenance) as

@@ -197,8 +197,11 @@ class ChunkPipeline {
         c.more = read.ok() && *read;
         c.rows = reader_.counts().rows;
       }
-      const std::streamoff pos = in_.tellg();
-      c.bytes = pos >= 0 ? static_cast<int64_t>(pos) : -1;
+      c.bytes = reader_.bytes_consumed();
+      if (c.bytes < 0) {
+        const std::streamoff pos = in_.tellg();
+        c.bytes = pos >= 0 ? static_cast<int64_t>(pos) : -1;
+      }
       more = c.more;
       std::unique_lock<std::mutex> lock(queue_mu_);
       changed_.wait(lock, [this] { return stop_ || queue_.size() < kQueuedChunks; });
