@@ -1,6 +1,6 @@
 // Staged changes of a bulk write, sorted by (series, time, arrival) with
-// bounded memory: changes are kept in a compact form (about 100 bytes each,
-// strings in one arena, provenance stored once per source), and past a limit
+// bounded memory: changes are kept in a compact form (88 bytes each with
+// their sort key, strings in one arena, provenance stored once per source), and past a limit
 // sorted runs spill to files inside the database directory and are merged
 // back when the write commits.
 #ifndef COTRACK_DB_STAGING_H_

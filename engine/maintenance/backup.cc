@@ -46,7 +46,9 @@ absl::StatusOr<BackupInfo> BackupDatabase(const std::string& db_path, const std:
                                           const Options& options) {
   absl::Status last_error;
   for (int attempt = 0; attempt < kMaintenanceAttempts; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50 << attempt));
+    if (attempt > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(50 << attempt, 1000)));
+    }
     // A read-only open replays the write-ahead logs it finds, but cannot stop
     // a writer from retiring them once their data is flushed; the backup then
     // copies the logs that exist by the time it runs. If one the open relied

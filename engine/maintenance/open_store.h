@@ -20,8 +20,10 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStoreReadOnly(const std::string& path
 // writer compacted it away. Not damage; retrying with a fresh open helps.
 bool IsVanishedFile(const absl::Status& s);
 
-// How often an operation racing a writer's compactions is retried.
-constexpr int kMaintenanceAttempts = 5;
+// How often an operation racing a writer's compactions is retried, waiting
+// 100 ms, 200 ms, ... up to 1 s in between (about 5 s in all): a writer that
+// compacts often, under load, outlasted five attempts in the backup test.
+constexpr int kMaintenanceAttempts = 8;
 
 }  // namespace cotrack
 
