@@ -21,7 +21,7 @@ namespace {
 constexpr size_t kMaxArena = size_t{1} << 31;
 
 void Append(std::string& out, const void* data, size_t n) {
-  out.append(static_cast<const char*>(data), n);
+  if (n > 0) out.append(static_cast<const char*>(data), n);  // data may be null when n is 0
 }
 
 }  // namespace
@@ -51,7 +51,9 @@ class ChangeSorter::RunReader {
       return absl::DataLossError(absl::StrCat("staging run ", path_, " is damaged"));
     }
     items_.resize(cur_.item_count);  // aligned for doubles, unlike body_
-    std::memcpy(items_.data(), body_.data() + sizeof cur_ + text_size, items_size);
+    if (items_size > 0) {            // memcpy wants real pointers even for 0 bytes
+      std::memcpy(items_.data(), body_.data() + sizeof cur_ + text_size, items_size);
+    }
     return true;
   }
   const Packed& cur() const { return cur_; }

@@ -2,6 +2,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "cotrack/database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -220,6 +221,65 @@ TEST(BulkWriteTest, AVisitErrorFromTheApiNamesPatientMeasureAndDate) {
   EXPECT_THAT(db->RecordVisit({a, b}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("patient \"P9\", ais at 2024-05-01"), HasSubstr("\"30\""))));
+}
+
+// A write large enough to be ingested as table files, over stored series:
+// every series, count and rejection as expected, rejections in key order.
+TEST(BulkWriteTest, ALargeWriteOverStoredSeriesKeepsEverySeriesAndTheOrder) {
+  constexpr int kMany = 1000, kStored = 500, kDates = 30;  // 30,000 changes
+  auto value = [](int p, int d, int round) {
+    // Round 1 changes the odd dates of stored patients and keeps the even.
+    return 1.0 + 0.5 * ((p + d + (round == 1 && d % 2 == 1 ? 3 : 0)) % 12);
+  };
+  auto row = [&](int p, int d, int round, int64_t line) {
+    ObservationInput in;
+    in.patient = absl::StrFormat("P%04d", p);
+    in.measure = "edss";
+    in.time = CivilTime::FromDay(18000 + 30 * d);
+    in.value = value(p, d, round);
+    in.provenance = {"big.csv", line, "", ""};
+    return in;
+  };
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.path()));
+  Batch stored;
+  for (int p = 0; p < kStored; ++p) {
+    for (int d = 0; d < kDates; ++d) stored.Record(row(p, d, 0, 0));
+  }
+  ASSERT_OK(db->Apply(stored));
+
+  ASSERT_OK_AND_ASSIGN(auto bulk, db->BeginBulkWrite({}, "import", "big.csv"));
+  Batch batch;
+  int64_t line = 1;
+  for (int p = 0; p < kMany; ++p) {
+    for (int d = 0; d < kDates; ++d) batch.Record(row(p, d, 1, ++line));
+  }
+  // A second value for one identity, in the first series and in the last.
+  batch.Record(row(kMany - 1, 3, 1, ++line));
+  batch.Record(row(0, 5, 1, ++line));
+  ASSERT_OK(bulk->Add(batch, nullptr));
+  std::vector<Rejection> rejected;
+  ASSERT_OK_AND_ASSIGN(WriteSummary s, bulk->Commit(&rejected));
+  bulk.reset();
+
+  EXPECT_EQ(s.written, (kMany - kStored) * kDates);
+  EXPECT_EQ(s.corrected, kStored * kDates / 2);
+  EXPECT_EQ(s.unchanged, kStored * kDates / 2);
+  ASSERT_EQ(rejected.size(), 2u);  // in key order: P0000 before P0999
+  EXPECT_THAT(rejected[0].message, HasSubstr(absl::StrCat("big.csv:", line, ": same patient")));
+  EXPECT_THAT(rejected[0].change, HasSubstr("P0000,edss,"));
+  EXPECT_THAT(rejected[1].message, HasSubstr(absl::StrCat("big.csv:", line - 1, ": same patient")));
+  EXPECT_THAT(rejected[1].change, HasSubstr("P0999,edss,"));
+  for (int p = 0; p < kMany; ++p) {
+    const std::string id = absl::StrFormat("P%04d", p);
+    ASSERT_OK_AND_ASSIGN(auto t, db->Trajectory(id, "edss"));
+    ASSERT_EQ(t.size(), static_cast<size_t>(kDates)) << id;
+    for (int d = 0; d < kDates; ++d) {
+      EXPECT_EQ(t[d].value, value(p, d, 1)) << id << " date " << d;
+      const bool corrected = p < kStored && d % 2 == 1;
+      EXPECT_EQ(t[d].version, corrected ? 2u : 1u) << id << " date " << d;
+    }
+  }
 }
 
 // Staged changes are packed (strings in an arena, provenance interned) and
