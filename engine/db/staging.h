@@ -49,6 +49,7 @@ class ChangeSorter {
   using SeriesFn = std::function<absl::Status(absl::Span<StagedChange>)>;
   absl::Status Drain(const SeriesFn& fn);
 
+ private:
   // One staged change, without its strings and items (in text_ and items_).
   struct Packed {
     uint32_t measure_id;
@@ -67,8 +68,6 @@ class ChangeSorter {
     uint8_t comparator;
     uint8_t retraction;
   };
-
- private:
   // The buffer's sort order as small keys: sorting the changes themselves
   // was the largest cost of an import.
   struct SortKey {
