@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -51,21 +52,35 @@ class IdentitySet {
   // Records the identity; returns 0 when new (or no longer tracked), else the
   // line it was first seen.
   int64_t Insert(absl::string_view patient, absl::string_view measure, int64_t seconds,
-                 int64_t line) {
-    if (seen_.size() >= kMaxTrackedIdentities) return 0;
-    std::string key;
-    key.reserve(patient.size() + measure.size() + 24);
-    key.append(patient.data(), patient.size());
-    key += '\0';
-    key.append(measure.data(), measure.size());
-    key += '\0';
-    key += std::to_string(seconds);
-    auto [it, inserted] = seen_.emplace(std::move(key), line);
-    return inserted ? 0 : it->second;
-  }
+                 int64_t line);
 
  private:
-  absl::flat_hash_map<std::string, int64_t> seen_;
+  // One small table per patient rather than one table for the file: files
+  // list a patient's rows together, so each row then touches a table already
+  // in cache; a single million-entry table cost a cache miss per row (the
+  // largest cost of parsing a long CSV).
+  struct Key {
+    int64_t seconds;
+    uint32_t measure;
+    bool operator==(const Key& o) const { return seconds == o.seconds && measure == o.measure; }
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      uint64_t h =
+          (static_cast<uint64_t>(k.seconds) ^ (uint64_t{k.measure} << 47)) * 0x9E3779B97F4A7C15u;
+      return static_cast<size_t>(h ^ (h >> 29));
+    }
+  };
+  using PatientTable = absl::flat_hash_map<Key, int64_t, KeyHash>;
+
+  static uint32_t Intern(absl::flat_hash_map<std::string, uint32_t>& ids, absl::string_view text);
+
+  absl::flat_hash_map<std::string, uint32_t> patients_;  // id -> index into tables_
+  absl::flat_hash_map<std::string, uint32_t> measures_;
+  std::vector<PatientTable> tables_;
+  std::string last_patient_;
+  uint32_t last_table_ = 0;
+  size_t size_ = 0;
 };
 
 // The message for an identity seen before on `first_line`.

@@ -29,15 +29,6 @@ bool Contains(const char* const* begin, const char* const* end, absl::string_vie
 
 }  // namespace
 
-uint32_t ObservationsCsvParser::Intern(absl::flat_hash_map<std::string, uint32_t>& ids,
-                                       absl::string_view text) {
-  auto it = ids.find(text);
-  if (it != ids.end()) return it->second;
-  const uint32_t id = static_cast<uint32_t>(ids.size());
-  ids.emplace(std::string(text), id);
-  return id;
-}
-
 absl::StatusOr<CivilTime> ParseDateCell(absl::string_view text) {
   const absl::string_view trimmed = absl::StripAsciiWhitespace(text);
   absl::StatusOr<CivilTime> t = ParseCivilTime(trimmed);
@@ -183,21 +174,10 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
   if (unit_.has_value()) obs.unit = std::string(absl::StripAsciiWhitespace(row[*unit_]));
   if (visit_.has_value()) obs.visit = std::string(absl::StripAsciiWhitespace(row[*visit_]));
 
-  // Bounded like IdentitySet (format_common.h): past the cap the commit
-  // reports repeats.
-  if (have_time && !obs.patient.empty() && !obs.measure.empty() &&
-      seen_.size() < kMaxTrackedIdentities) {
-    if (obs.patient != last_patient_ || patient_ids_.empty()) {
-      last_patient_ = obs.patient;
-      last_patient_id_ = Intern(patient_ids_, obs.patient);
-    }
-    const Identity identity{last_patient_id_, Intern(measure_ids_, obs.measure), obs.time.seconds};
-    auto [it, inserted] = seen_.emplace(identity, row.first_line());
-    if (!inserted) {
-      errors.Add(row.line(date_), row.column(date_),
-                 absl::StrCat("same patient, measure and date as line ", it->second,
-                              " (each observation may appear only once in a file)"));
-    }
+  if (have_time && !obs.patient.empty() && !obs.measure.empty()) {
+    const int64_t first =
+        seen_.Insert(obs.patient, obs.measure, obs.time.seconds, row.first_line());
+    if (first != 0) errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
   }
 
   if (errors.count() != errors_before) return;

@@ -9,14 +9,13 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <tuple>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "cotrack/database.h"
 #include "import/csv_reader.h"
+#include "import/format_common.h"
 
 namespace cotrack {
 
@@ -46,27 +45,10 @@ class ObservationsCsvParser : public CsvRowParser {
   std::vector<std::string> names_;  // normalized header names
   size_t patient_ = 0, measure_ = 0, date_ = 0, value_ = 0;
   std::optional<size_t> unit_, visit_, items_;
-  // (patient, measure, time) -> line, to reject an identity given twice:
-  // Database::Apply would take the second as a correction of the first, and
-  // every re-import would then add versions. Strings are interned so the
-  // set costs a few words per row.
-  using Identity = std::tuple<uint32_t, uint32_t, int64_t>;
-  struct IdentityHash {
-    // absl::Hash of a tuple showed up in profiles of million-row files.
-    size_t operator()(const Identity& id) const {
-      uint64_t h = (uint64_t{std::get<0>(id)} << 32 | std::get<1>(id)) * 0x9E3779B97F4A7C15u;
-      h ^= static_cast<uint64_t>(std::get<2>(id)) + 0x632BE59BD9B4E019u + (h << 6) + (h >> 2);
-      h *= 0xD6E8FEB86659FD93u;
-      return static_cast<size_t>(h ^ (h >> 32));
-    }
-  };
-  static uint32_t Intern(absl::flat_hash_map<std::string, uint32_t>& ids, absl::string_view text);
-  absl::flat_hash_map<std::string, uint32_t> patient_ids_;
-  // The previous row's patient: files list a patient's rows together.
-  std::string last_patient_;
-  uint32_t last_patient_id_ = 0;
-  absl::flat_hash_map<std::string, uint32_t> measure_ids_;
-  absl::flat_hash_map<Identity, int64_t, IdentityHash> seen_;
+  // To reject an identity given twice: Database::Apply would take the
+  // second as a correction of the first, and every re-import would then add
+  // versions.
+  IdentitySet seen_;
 };
 
 // Checks that a row has exactly `names.size()` fields; else adds an error

@@ -184,6 +184,16 @@ TEST(ParseObservationsTest, SameIdentityTwiceInAFileIsAnError) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "obs.csv:3:9: same patient, measure and date as line 2 (each observation "
                        "may appear only once in a file)"));
+  // The patient's rows need not be together; another patient's same
+  // measure and date is no repeat.
+  EXPECT_THAT(Parse("patient,measure,date,value\n"
+                    "P1,edss,2024-01-01,2\n"
+                    "P2,edss,2024-01-01,2\n"
+                    "P1,hba1c,2024-01-01,6.1\n"
+                    "P1,edss,2024-01-01,3\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "obs.csv:5:9: same patient, measure and date as line 2 (each observation "
+                       "may appear only once in a file)"));
 }
 
 TEST(ParseObservationsTest, ReaderErrorEndsTheListAfterRowErrors) {
