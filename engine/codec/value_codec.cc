@@ -178,67 +178,105 @@ bool SameChunk(const Observation& a, const Observation& b) {
          a.provenance.user == b.provenance.user && a.provenance.reason == b.provenance.reason;
 }
 
-// Encodes versions[begin, end), which share recorded time and provenance.
-std::string EncodeChunk(absl::Span<const Observation> v, size_t begin, size_t end) {
-  const size_t n = end - begin;
+// The columns of a chunk being encoded. One per thread, reused: a bulk write
+// encodes a chunk per series, and fresh columns were a dozen allocations
+// each time.
+struct ChunkColumns {
   std::vector<int64_t> time;
   std::vector<uint32_t> version, line, original_end, visit_end, item_end;
   std::vector<double> value, items;
   std::vector<uint8_t> flags, unit_index;
   std::vector<std::string> units;
   std::string original_text, visit_text;
+  flatbuffers::FlatBufferBuilder builder{1024};
+
+  void Clear() {
+    for (auto* column : {&version, &line, &original_end, &visit_end, &item_end}) column->clear();
+    time.clear();
+    value.clear();
+    items.clear();
+    flags.clear();
+    unit_index.clear();
+    units.clear();
+    original_text.clear();
+    visit_text.clear();
+    builder.Clear();
+  }
+  // After a very large chunk, gives the memory back instead of keeping it
+  // for the thread's lifetime.
+  void Trim() {
+    if (builder.GetSize() <= kKeptBytes) return;
+    time = {};
+    version = {};
+    line = {};
+    original_end = {};
+    visit_end = {};
+    item_end = {};
+    value = {};
+    items = {};
+    flags = {};
+    unit_index = {};
+    units = {};
+    original_text = {};
+    visit_text = {};
+    builder.Reset();
+  }
+  static constexpr size_t kKeptBytes = size_t{1} << 20;
+};
+
+// Appends versions[begin, end), which share recorded time and provenance, to
+// `log` as one framed chunk.
+void AppendChunk(std::string* log, absl::Span<const Observation* const> v, size_t begin,
+                 size_t end) {
+  thread_local ChunkColumns c;
+  c.Clear();
   bool any_line = false, any_visit = false, any_unit = false, any_items = false;
   bool any_correction = false;
-  for (auto* column : {&version, &line, &original_end, &visit_end, &item_end}) column->reserve(n);
-  time.reserve(n);
-  value.reserve(n);
-  flags.reserve(n);
-  unit_index.reserve(n);
   for (size_t i = begin; i < end; ++i) {
-    const Observation& o = v[i];
-    time.push_back(o.time.seconds);
-    version.push_back(o.version);
+    const Observation& o = *v[i];
+    c.time.push_back(o.time.seconds);
+    c.version.push_back(o.version);
     any_correction |= o.version != 1;
-    value.push_back(o.value);
-    flags.push_back(Flags(o));
+    c.value.push_back(o.value);
+    c.flags.push_back(Flags(o));
     // Lines past 4 billion do not occur in files we can import; saturate.
-    line.push_back(static_cast<uint32_t>(std::min<int64_t>(o.provenance.line, UINT32_MAX)));
+    c.line.push_back(static_cast<uint32_t>(std::min<int64_t>(o.provenance.line, UINT32_MAX)));
     any_line |= o.provenance.line != 0;
-    original_text += o.original_value;
-    original_end.push_back(static_cast<uint32_t>(original_text.size()));
-    visit_text += o.visit;
-    visit_end.push_back(static_cast<uint32_t>(visit_text.size()));
+    c.original_text += o.original_value;
+    c.original_end.push_back(static_cast<uint32_t>(c.original_text.size()));
+    c.visit_text += o.visit;
+    c.visit_end.push_back(static_cast<uint32_t>(c.visit_text.size()));
     any_visit |= !o.visit.empty();
     uint8_t u = 0;
     if (!o.original_unit.empty()) {
-      auto it = std::find(units.begin(), units.end(), o.original_unit);
-      if (it == units.end()) it = units.insert(units.end(), o.original_unit);
-      u = static_cast<uint8_t>(1 + (it - units.begin()));
+      auto it = std::find(c.units.begin(), c.units.end(), o.original_unit);
+      if (it == c.units.end()) it = c.units.insert(c.units.end(), o.original_unit);
+      u = static_cast<uint8_t>(1 + (it - c.units.begin()));
       any_unit = true;
     }
-    unit_index.push_back(u);
-    items.insert(items.end(), o.items.begin(), o.items.end());
-    item_end.push_back(static_cast<uint32_t>(items.size()));
+    c.unit_index.push_back(u);
+    c.items.insert(c.items.end(), o.items.begin(), o.items.end());
+    c.item_end.push_back(static_cast<uint32_t>(c.items.size()));
     any_items |= !o.items.empty();
   }
-  const Observation& first = v[begin];
-  flatbuffers::FlatBufferBuilder b(64 + 40 * n + original_text.size() + visit_text.size());
+  const Observation& first = *v[begin];
+  flatbuffers::FlatBufferBuilder& b = c.builder;
   auto source = b.CreateString(first.provenance.source);
   auto user = b.CreateString(first.provenance.user);
   auto reason = first.provenance.reason.empty() ? 0 : b.CreateString(first.provenance.reason);
-  auto time_v = b.CreateVector(time);
-  auto version_v = any_correction ? b.CreateVector(version) : 0;
-  auto value_v = b.CreateVector(value);
-  auto flags_v = b.CreateVector(flags);
-  auto line_v = any_line ? b.CreateVector(line) : 0;
-  auto original_text_s = b.CreateString(original_text);
-  auto original_end_v = b.CreateVector(original_end);
-  auto visit_text_s = any_visit ? b.CreateString(visit_text) : 0;
-  auto visit_end_v = any_visit ? b.CreateVector(visit_end) : 0;
-  auto unit_index_v = any_unit ? b.CreateVector(unit_index) : 0;
-  auto units_v = any_unit ? b.CreateVectorOfStrings(units) : 0;
-  auto items_v = any_items ? b.CreateVector(items) : 0;
-  auto item_end_v = any_items ? b.CreateVector(item_end) : 0;
+  auto time_v = b.CreateVector(c.time);
+  auto version_v = any_correction ? b.CreateVector(c.version) : 0;
+  auto value_v = b.CreateVector(c.value);
+  auto flags_v = b.CreateVector(c.flags);
+  auto line_v = any_line ? b.CreateVector(c.line) : 0;
+  auto original_text_s = b.CreateString(c.original_text);
+  auto original_end_v = b.CreateVector(c.original_end);
+  auto visit_text_s = any_visit ? b.CreateString(c.visit_text) : 0;
+  auto visit_end_v = any_visit ? b.CreateVector(c.visit_end) : 0;
+  auto unit_index_v = any_unit ? b.CreateVector(c.unit_index) : 0;
+  auto units_v = any_unit ? b.CreateVectorOfStrings(c.units) : 0;
+  auto items_v = any_items ? b.CreateVector(c.items) : 0;
+  auto item_end_v = any_items ? b.CreateVector(c.item_end) : 0;
   fb::ObservationChunkBuilder cb(b);
   cb.add_recorded_at(first.recorded_at_us);
   cb.add_source(source);
@@ -264,7 +302,9 @@ std::string EncodeChunk(absl::Span<const Observation> v, size_t begin, size_t en
     cb.add_item_end(item_end_v);
   }
   b.Finish(cb.Finish());
-  return Finish(b);
+  AppendRecord(log,
+               absl::string_view(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()));
+  c.Trim();
 }
 
 // Scalars of a verified vector, read in place (FlatBuffers stores them
@@ -455,14 +495,21 @@ void SetText(std::string* out, const char* data, size_t size) {
 
 }  // namespace
 
-void AppendObservations(std::string* log, absl::Span<const Observation> versions) {
+void AppendObservations(std::string* log, absl::Span<const Observation* const> versions) {
   size_t begin = 0;
   for (size_t i = 1; i <= versions.size(); ++i) {
-    if (i == versions.size() || !SameChunk(versions[begin], versions[i])) {
-      AppendRecord(log, EncodeChunk(versions, begin, i));
+    if (i == versions.size() || !SameChunk(*versions[begin], *versions[i])) {
+      AppendChunk(log, versions, begin, i);
       begin = i;
     }
   }
+}
+
+void AppendObservations(std::string* log, absl::Span<const Observation> versions) {
+  std::vector<const Observation*> pointers;
+  pointers.reserve(versions.size());
+  for (const Observation& o : versions) pointers.push_back(&o);
+  AppendObservations(log, pointers);
 }
 
 absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view what) {

@@ -41,6 +41,8 @@ void AppendRecord(std::string* log, absl::string_view flatbuffer);
 // (source, user, reason). patient, measure and unit are not stored: the key
 // and the catalog hold them.
 void AppendObservations(std::string* log, absl::Span<const Observation> versions);
+// The same for versions held elsewhere.
+void AppendObservations(std::string* log, absl::Span<const Observation* const> versions);
 
 // A verified series log whose entries are read in place: parsing checks every
 // frame, CRC and FlatBuffer and indexes the entries; only the entries a query

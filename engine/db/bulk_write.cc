@@ -7,6 +7,7 @@
 //    one atomic step: a logged write batch, or, for large writes, table files
 //    ingested across column families at once.
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <optional>
 
@@ -54,37 +55,43 @@ absl::Status RejectionsStatus(absl::Span<const Rejection> rejected) {
   return all_not_found ? absl::NotFoundError(msg) : absl::InvalidArgumentError(msg);
 }
 
-// One series while Commit walks it: stored versions, then those added.
-// Changes arrive in time order, so the latest added version at a time is
-// the last one added; only stored versions need an index.
-struct PendingSeries {
-  std::vector<Observation> versions;
-  absl::flat_hash_map<int64_t, size_t> stored_latest;  // time -> its highest stored version
-  size_t first_added = 0;
-
-  void Load(std::vector<Observation> stored, size_t to_add) {
-    versions = std::move(stored);
-    versions.reserve(versions.size() + to_add);
-    stored_latest.clear();
-    for (size_t i = 0; i < versions.size(); ++i) {
-      auto [it, inserted] = stored_latest.try_emplace(versions[i].time.seconds, i);
-      if (!inserted && versions[it->second].version < versions[i].version) it->second = i;
+// One series while Commit walks it: the stored versions at the times the
+// write touches, then those added. Added versions are the staged changes
+// themselves, completed in place, so nothing is copied per change; reused
+// from series to series, so its buffers keep their capacity.
+class PendingSeries {
+ public:
+  // Takes the stored versions (already in `stored()`) as the starting point.
+  void Load() {
+    stored_latest_.clear();
+    for (const Observation& o : stored_) {
+      auto [it, inserted] = stored_latest_.try_emplace(o.time.seconds, &o);
+      if (!inserted && it->second->version < o.version) it->second = &o;
     }
-    first_added = versions.size();
+    made_.clear();
+    added_.clear();
   }
-  // Valid until the next Add; times must not go back between calls.
+  std::vector<Observation>& stored() { return stored_; }
+  // Valid until the next Load; times must not go back between calls.
   const Observation* LatestAt(int64_t seconds) const {
-    if (versions.size() > first_added && versions.back().time.seconds == seconds) {
-      return &versions.back();
-    }
-    if (stored_latest.empty()) return nullptr;
-    auto it = stored_latest.find(seconds);
-    return it == stored_latest.end() ? nullptr : &versions[it->second];
+    // Changes arrive in time order: the latest added version at a time is
+    // the last one added.
+    if (!added_.empty() && added_.back()->time.seconds == seconds) return added_.back();
+    if (stored_latest_.empty()) return nullptr;
+    auto it = stored_latest_.find(seconds);
+    return it == stored_latest_.end() ? nullptr : it->second;
   }
-  void Add(Observation&& o) { versions.push_back(std::move(o)); }
-  absl::Span<const Observation> added() const {
-    return absl::MakeConstSpan(versions).subspan(first_added);
-  }
+  // `o` must stay put until the series is encoded.
+  void Add(const Observation& o) { added_.push_back(&o); }
+  // A version built here rather than staged (a retraction's).
+  void AddMade(Observation&& o) { added_.push_back(&made_.emplace_back(std::move(o))); }
+  absl::Span<const Observation* const> added() const { return added_; }
+
+ private:
+  std::vector<Observation> stored_;
+  absl::flat_hash_map<int64_t, const Observation*> stored_latest_;
+  std::deque<Observation> made_;  // stable addresses
+  std::vector<const Observation*> added_;
 };
 
 // Two registrations say the same thing (ignoring version and provenance).
@@ -143,6 +150,8 @@ class BulkWriteImpl : public BulkWrite {
   std::string detail_;
   ChangeSorter sorter_;
   StagedChange scratch_;
+  PendingSeries pending_;   // Commit's, reused for every series
+  std::string series_log_;  // likewise
   uint32_t next_patient_;
   std::map<std::string, Touched> touched_;  // by id: sorted for the audit entry
   const std::string* last_touched_id_ = nullptr;
@@ -309,9 +318,9 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
   const CatalogEntry* measure = db_->MeasureById(measure_id);
   if (measure == nullptr) return absl::InternalError("staged change of an unknown measure id");
   // Only the stored versions at the times this write touches matter.
-  PendingSeries ps;
-  std::vector<Observation> stored;
-  std::string log;
+  PendingSeries& ps = pending_;
+  ps.stored().clear();
+  std::string& log = series_log_;
   COTRACK_ASSIGN_OR_RETURN(
       bool found, db_->store_->Get(view, Family::kSeries, keys::SeriesKey(measure_id, num), &log));
   if (found) {
@@ -319,9 +328,9 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
     for (const StagedChange& c : changes) times.insert(c.obs.time.seconds);
     const std::string patient = absl::StrCat("#", num);
     COTRACK_RETURN_IF_ERROR(ReadLatestAt(
-        log, SeriesNames{patient, measure->def.code, measure->def.unit}, times, &stored));
+        log, SeriesNames{patient, measure->def.code, measure->def.unit}, times, &ps.stored()));
   }
-  ps.Load(std::move(stored), changes.size());
+  ps.Load();
   // Changes arrive by (time, arrival): a second value for one time in the
   // same write is ambiguous, and this is where it shows at no memory cost.
   const StagedChange* previous_value = nullptr;
@@ -340,8 +349,6 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
       }
       previous_value = &c;
     }
-    // Only scalars (time, line) of a previous change are read after it
-    // moves into the series.
     Observation& obs = c.obs;
     obs.recorded_at_us = now_us;
     const Observation* latest = ps.LatestAt(obs.time.seconds);
@@ -359,8 +366,8 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
       retracted.status = ObservationStatus::kEnteredInError;
       retracted.version = latest->version + 1;
       retracted.recorded_at_us = now_us;
-      retracted.provenance = std::move(obs.provenance);
-      ps.Add(std::move(retracted));
+      retracted.provenance = obs.provenance;
+      ps.AddMade(std::move(retracted));
       ++summary.retracted;
       continue;
     }
@@ -380,10 +387,10 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
       obs.version = 1;
       ++summary.written;
     }
-    ps.Add(std::move(obs));
+    ps.Add(obs);
   }
   if (!ps.added().empty()) {
-    std::string log;
+    log.clear();
     codec::AppendObservations(&log, ps.added());
     out.Append(Family::kSeries, keys::SeriesKey(measure_id, num), log);
   }

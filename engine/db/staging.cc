@@ -19,6 +19,8 @@ namespace {
 // Spill to a run past this much text or items even under the memory limit:
 // packed offsets are 32-bit.
 constexpr size_t kMaxArena = size_t{1} << 31;
+// Changes between a prefetch and their use while draining.
+constexpr size_t kPrefetchAhead = 16;
 
 void Append(std::string& out, const void* data, size_t n) {
   if (n > 0) out.append(static_cast<const char*>(data), n);  // data may be null when n is 0
@@ -199,16 +201,60 @@ absl::Status ChangeSorter::Spill() {
 }
 
 void ChangeSorter::SortBuffer() {
-  for (uint32_t i = 0; i < order_.size(); ++i) {
-    const Packed& p = packed_[i];
-    order_[i] = {uint64_t{p.measure_id} << 32 | p.patient_num, p.seconds, i};
-  }
-  // Within the buffer, index order is arrival order.
-  std::sort(order_.begin(), order_.end(), [](const SortKey& a, const SortKey& b) {
+  auto less = [](const SortKey& a, const SortKey& b) {
     if (a.series != b.series) return a.series < b.series;
     if (a.time != b.time) return a.time < b.time;
-    return a.index < b.index;
-  });
+    return a.index < b.index;  // within the buffer, index order is arrival order
+  };
+  // Files list a patient's rows together with the measures interleaved, so
+  // the changes of one measure usually arrive already in (patient, time)
+  // order: a stable split by measure, then a sort only of measures that need
+  // one, is several times cheaper than sorting everything.
+  constexpr size_t kMaxBuckets = 64;
+  std::vector<std::pair<uint32_t, size_t>> buckets;  // measure id, count; then start
+  size_t last = 0;
+  for (const Packed& p : packed_) {
+    if (last < buckets.size() && buckets[last].first == p.measure_id) {
+      ++buckets[last].second;
+      continue;
+    }
+    last = 0;
+    while (last < buckets.size() && buckets[last].first != p.measure_id) ++last;
+    if (last == buckets.size()) {
+      if (buckets.size() == kMaxBuckets) break;
+      buckets.emplace_back(p.measure_id, 0);
+    }
+    ++buckets[last].second;
+  }
+  if (buckets.size() == kMaxBuckets) {
+    for (uint32_t i = 0; i < order_.size(); ++i) {
+      const Packed& p = packed_[i];
+      order_[i] = {uint64_t{p.measure_id} << 32 | p.patient_num, p.seconds, i};
+    }
+    std::sort(order_.begin(), order_.end(), less);
+    return;
+  }
+  std::sort(buckets.begin(), buckets.end());
+  std::vector<size_t> bounds;  // bucket b is [bounds[b], bounds[b + 1])
+  bounds.push_back(0);
+  for (auto& [measure, count] : buckets) {
+    bounds.push_back(bounds.back() + count);
+    count = bounds[bounds.size() - 2];  // now the next free slot
+  }
+  last = 0;
+  for (uint32_t i = 0; i < packed_.size(); ++i) {
+    const Packed& p = packed_[i];
+    if (buckets[last].first != p.measure_id) {
+      last = 0;
+      while (buckets[last].first != p.measure_id) ++last;
+    }
+    order_[buckets[last].second++] = {uint64_t{p.measure_id} << 32 | p.patient_num, p.seconds, i};
+  }
+  for (size_t b = 0; b + 1 < bounds.size(); ++b) {
+    const auto first = order_.begin() + static_cast<ptrdiff_t>(bounds[b]);
+    const auto end = order_.begin() + static_cast<ptrdiff_t>(bounds[b + 1]);
+    if (!std::is_sorted(first, end, less)) std::sort(first, end, less);
+  }
 }
 
 absl::Status ChangeSorter::Drain(const SeriesFn& fn) {
@@ -220,6 +266,15 @@ absl::Status ChangeSorter::Drain(const SeriesFn& fn) {
     size_t n = 0;
     for (; i < order_.size() && order_[i].series == series; ++i, ++n) {
       if (group.size() == n) group.emplace_back();
+      // The buffer is read in sorted order, not in the order it was filled:
+      // without a prefetch nearly every change is a cache miss.
+      // The text's offset is in the change: prefetch that first.
+      if (i + 2 * kPrefetchAhead < order_.size()) {
+        __builtin_prefetch(&packed_[order_[i + 2 * kPrefetchAhead].index]);
+      }
+      if (i + kPrefetchAhead < order_.size()) {
+        __builtin_prefetch(text_.data() + packed_[order_[i + kPrefetchAhead].index].text);
+      }
       const Packed& p = packed_[order_[i].index];
       Unpack(p, text_.data() + p.text, items_.data() + p.items, &group[n]);
     }

@@ -16,8 +16,6 @@ constexpr char kDirPrefix[] = ".ingest-";
 constexpr size_t kGroupBytes = 1 << 20;
 constexpr size_t kQueuedGroups = 4;
 
-rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksIngestBatch>> RocksIngestBatch::Create(
@@ -76,25 +74,30 @@ void RocksIngestBatch::Append(Family f, absl::string_view key, absl::string_view
 
 void RocksIngestBatch::Enqueue(Family f, bool merge, absl::string_view key,
                                absl::string_view value) {
-  pending_.push_back(Op{f, merge, std::string(key), std::string(value)});
-  pending_bytes_ += key.size() + value.size();
+  pending_.ops.push_back(
+      Op{f, merge, static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size())});
+  pending_.bytes.append(key.data(), key.size());
+  pending_.bytes.append(value.data(), value.size());
   bytes_ += key.size() + value.size();
-  if (pending_bytes_ >= kGroupBytes) HandOver();
+  if (pending_.bytes.size() >= kGroupBytes) HandOver();
 }
 
 void RocksIngestBatch::HandOver() {
-  if (pending_.empty()) return;
+  if (pending_.ops.empty()) return;
   std::unique_lock<std::mutex> lock(mu_);
   changed_.wait(lock, [this] { return queue_.size() < kQueuedGroups; });
   queue_.push_back(std::move(pending_));
+  pending_ = Group();
+  if (!spent_.empty()) {
+    pending_ = std::move(spent_.back());
+    spent_.pop_back();
+  }
   changed_.notify_all();
-  pending_.clear();
-  pending_bytes_ = 0;
 }
 
 void RocksIngestBatch::WriteLoop() {
   for (;;) {
-    std::vector<Op> group;
+    Group group;
     {
       std::unique_lock<std::mutex> lock(mu_);
       changed_.wait(lock, [this] { return done_ || !queue_.empty(); });
@@ -103,14 +106,21 @@ void RocksIngestBatch::WriteLoop() {
       queue_.pop_front();
       changed_.notify_all();
     }
-    for (const Op& op : group) {
+    size_t pos = 0;
+    for (const Op& op : group.ops) {
       if (!first_error_.ok()) break;  // keep draining, so the caller never blocks
       rocksdb::SstFileWriter* w = WriterFor(op.family);
       if (w == nullptr) break;
-      rocksdb::Status s = op.merge ? w->Merge(ToSlice(op.key), ToSlice(op.value))
-                                   : w->Put(ToSlice(op.key), ToSlice(op.value));
+      const rocksdb::Slice key(group.bytes.data() + pos, op.key_size);
+      const rocksdb::Slice value(group.bytes.data() + pos + op.key_size, op.value_size);
+      pos += size_t{op.key_size} + op.value_size;
+      rocksdb::Status s = op.merge ? w->Merge(key, value) : w->Put(key, value);
       if (!s.ok()) first_error_ = s;
     }
+    group.ops.clear();
+    group.bytes.clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (spent_.size() < kQueuedGroups) spent_.push_back(std::move(group));
   }
 }
 

@@ -44,11 +44,19 @@ class RocksIngestBatch : public Store::Batch {
  private:
   RocksIngestBatch(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
                    std::string dir);
+  // Ops travel in groups whose keys and values sit back to back in one
+  // buffer, and spent groups come back to be refilled: a string per op was
+  // a malloc on the caller's thread and a free on the writer's, and the two
+  // threads then contended for the allocator's lock.
   struct Op {
     Family family;
     bool merge;
-    std::string key;
-    std::string value;
+    uint32_t key_size;
+    uint32_t value_size;
+  };
+  struct Group {
+    std::string bytes;  // each op's key then value, in op order
+    std::vector<Op> ops;
   };
   rocksdb::SstFileWriter* WriterFor(Family f);
   void Enqueue(Family f, bool merge, absl::string_view key, absl::string_view value);
@@ -64,12 +72,12 @@ class RocksIngestBatch : public Store::Batch {
   rocksdb::Status first_error_;  // the writer thread's, read after StopWriter
   size_t bytes_ = 0;
 
-  std::vector<Op> pending_;  // filled by the caller, handed over in groups
-  size_t pending_bytes_ = 0;
+  Group pending_;  // filled by the caller, then handed over
   std::mutex mu_;
   std::condition_variable changed_;
-  std::deque<std::vector<Op>> queue_;  // guarded by mu_
-  bool done_ = false;                  // guarded by mu_
+  std::deque<Group> queue_;   // guarded by mu_
+  std::vector<Group> spent_;  // written groups to refill; guarded by mu_
+  bool done_ = false;         // guarded by mu_
   std::thread writer_;
 };
 

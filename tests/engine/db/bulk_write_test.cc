@@ -282,6 +282,70 @@ TEST(BulkWriteTest, ALargeWriteOverStoredSeriesKeepsEverySeriesAndTheOrder) {
   }
 }
 
+// The sorter splits changes by measure and sorts only measures whose changes
+// arrived out of order, and sorts everything at once past 64 measures: each
+// way, every series must come back complete and in time order.
+TEST(BulkWriteTest, InterleavedMeasuresLandInOrderWithFewOrManyMeasures) {
+  for (const int measures : {3, 70}) {
+    SCOPED_TRACE(absl::StrCat(measures, " measures"));
+    TempDir dir;
+    Options options;
+    options.bulk_ingest_threshold = 100;  // table files: keys must come sorted
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.path(), options));
+    for (int m = 0; m < measures; ++m) {
+      MeasureDefinition def;
+      def.code = absl::StrFormat("m%02d", m);
+      def.name = def.code;
+      def.unit = "{score}";
+      def.max = 1000;
+      ASSERT_OK(db->RegisterMeasure(def, Provenance{}));
+    }
+    constexpr int kPatients = 12, kDates = 6;
+    auto value = [](int p, int m, int d) { return 100.0 * (p % 10) + 10 * (m % 10) + d; };
+    auto row = [&](int p, int m, int date, int64_t line) {
+      ObservationInput in;
+      in.patient = absl::StrFormat("P%02d", p);
+      in.measure = absl::StrFormat("m%02d", m);
+      in.time = CivilTime::FromDay(19000 + 7 * date);
+      in.value = value(p, m, date);
+      in.provenance = {"many.csv", line, "", ""};
+      return in;
+    };
+    // Patient-major, measures interleaved at each date; the last measure's
+    // dates run backwards, so its changes arrive out of order.
+    Batch batch;
+    int64_t line = 1;
+    for (int p = 0; p < kPatients; ++p) {
+      for (int d = 0; d < kDates; ++d) {
+        for (int m = 0; m < measures; ++m) {
+          batch.Record(row(p, m, m == measures - 1 ? kDates - 1 - d : d, ++line));
+        }
+      }
+    }
+    // A second value for an identity given far earlier: only sorting brings
+    // the two side by side.
+    batch.Record(row(0, measures - 1, 2, ++line));
+    ASSERT_OK_AND_ASSIGN(auto bulk, db->BeginBulkWrite({}, "import", "many.csv"));
+    ASSERT_OK(bulk->Add(batch, nullptr));
+    std::vector<Rejection> rejected;
+    ASSERT_OK_AND_ASSIGN(WriteSummary s, bulk->Commit(&rejected));
+    bulk.reset();
+    EXPECT_EQ(s.written, kPatients * kDates * measures);
+    ASSERT_EQ(rejected.size(), 1u);
+    EXPECT_THAT(rejected[0].message, HasSubstr(absl::StrCat("many.csv:", line, ": same patient")));
+    for (int p = 0; p < kPatients; ++p) {
+      for (int m = 0; m < measures; ++m) {
+        const std::string id = absl::StrFormat("P%02d", p);
+        ASSERT_OK_AND_ASSIGN(auto t, db->Trajectory(id, absl::StrFormat("m%02d", m)));
+        ASSERT_EQ(t.size(), static_cast<size_t>(kDates)) << id << " m" << m;
+        for (int d = 0; d < kDates; ++d) {
+          EXPECT_EQ(t[d].value, value(p, m, d)) << id << " m" << m << " date " << d;
+        }
+      }
+    }
+  }
+}
+
 // Staged changes are packed (strings in an arena, provenance interned) and
 // spilled to runs: every field must come back as a plain write stores it.
 TEST(BulkWriteTest, ASpilledWriteKeepsEveryFieldOfEveryVersion) {
