@@ -122,7 +122,7 @@ absl::Status ChangeSorter::Add(const StagedChange& change) {
   items_.insert(items_.end(), o.items.begin(), o.items.end());
   p.provenance = InternProvenance(o.provenance);
   packed_.push_back(p);
-  order_.emplace_back();
+  order_.emplace_back();  // filled by SortBuffer; growing it here keeps its page faults off Drain
   ++count_;
   const size_t used = packed_.size() * (sizeof(Packed) + sizeof(SortKey)) + text_.size() +
                       items_.size() * sizeof(double) + provenance_bytes_;
@@ -158,7 +158,6 @@ void ChangeSorter::Unpack(const Packed& p, const char* text, const double* items
 
 void ChangeSorter::ClearBuffer() {
   packed_.clear();
-  packed_.shrink_to_fit();
   order_.clear();
   order_.shrink_to_fit();
   text_.clear();
@@ -213,7 +212,8 @@ void ChangeSorter::SortBuffer() {
   constexpr size_t kMaxBuckets = 64;
   std::vector<std::pair<uint32_t, size_t>> buckets;  // measure id, count; then start
   size_t last = 0;
-  for (const Packed& p : packed_) {
+  for (size_t i = 0; i < packed_.size(); ++i) {
+    const Packed& p = packed_[i];
     if (last < buckets.size() && buckets[last].first == p.measure_id) {
       ++buckets[last].second;
       continue;
