@@ -48,6 +48,12 @@ std::string SeriesKey(uint32_t measure_id, uint32_t patient_num) {
   return k;
 }
 
+std::string SeriesEndsKey(uint32_t patient_num) {
+  std::string k = "end/";
+  AppendU32(&k, patient_num);
+  return k;
+}
+
 std::string MeasurePrefix(uint32_t measure_id) {
   std::string k;
   AppendU32(&k, measure_id);

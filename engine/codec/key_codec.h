@@ -6,6 +6,8 @@
 //   default        "format_version"                  u32 BE
 //                  "next_patient_num", "next_measure_id" u32 BE
 //                  "next_audit_seq"                  u64 BE
+//                  "end/" u32 BE patient             (u32 BE measure, i64 BE latest time
+//                                                    in its series)... by measure
 //   patient_ids    patient id bytes (UTF-8)          u32 BE patient number
 //   patients       u32 BE patient number             record log of PatientVersion
 //   measures       u32 BE measure id                 record log of MeasureDef (user measures)
@@ -49,6 +51,13 @@ uint64_t DecodeU64(absl::string_view in);
 int64_t DecodeI64(absl::string_view in);
 
 std::string SeriesKey(uint32_t measure_id, uint32_t patient_num);
+// The meta key of a patient's series ends: for each measure listed, no
+// version of that series is at a later time, so a write at later times alone
+// needs no read of the series. A measure not listed (a series written before
+// these keys existed) is read, and listed by its next write. One key per
+// patient: a visit reads and writes one, and the keys an import writes do
+// not overlap those of earlier files. Sorts before every counter key.
+std::string SeriesEndsKey(uint32_t patient_num);
 // The 4-byte prefix shared by every series of one measure.
 std::string MeasurePrefix(uint32_t measure_id);
 // false when `key` is not a well-formed series key.

@@ -3,11 +3,13 @@
 //    disk past a memory limit, so that a file of any size fits;
 // 2. Commit walks the staged changes one series at a time, compares each with
 //    the stored versions of its identity (same content: no-op; different: a
-//    new version), and writes data, id index, counters and the audit entry in
-//    one atomic step: a logged write batch, or, for large writes, table files
-//    ingested across column families at once.
+//    new version; none to read when the series' recorded end is earlier, see
+//    series_ends.h), and writes data, series ends, id index, counters and the
+//    audit entry in one atomic step: a logged write batch, or, for large
+//    writes, table files ingested across column families at once.
 #include <algorithm>
 #include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 
@@ -23,6 +25,7 @@
 #include "codec/value_codec.h"
 #include "cotrack/status_macros.h"
 #include "db/database_impl.h"
+#include "db/series_ends.h"
 #include "db/staging.h"
 #include "query/series.h"
 
@@ -139,6 +142,11 @@ class BulkWriteImpl : public BulkWrite {
   // The id of a touched patient's number (for messages; built on first use).
   const std::string& IdOf(uint32_t num);
   absl::StatusOr<const CatalogEntry*> Measure(const std::string& code);
+  // The patient's series ends, read on first use.
+  struct PatientEnds;
+  absl::StatusOr<PatientEnds*> EndsOf(uint32_t num, const ReadView* view);
+  // Reads the series ends of many touched patients in one scan.
+  absl::Status LoadEnds(const ReadView* view);
   absl::Status CommitSeries(absl::Span<StagedChange> changes, const ReadView* view, int64_t now_us,
                             Store::Batch& out, WriteSummary& summary,
                             std::vector<Rejection>& duplicates);
@@ -152,6 +160,15 @@ class BulkWriteImpl : public BulkWrite {
   StagedChange scratch_;
   PendingSeries pending_;   // Commit's, reused for every series
   std::string series_log_;  // likewise
+  // Series ends of the patients whose series this write touched, in number
+  // order; written after the series pass, in key order (table files want it).
+  struct PatientEnds {
+    SeriesEnds ends;
+    bool changed = false;
+  };
+  std::vector<uint32_t> end_nums_;
+  std::vector<PatientEnds> end_records_;  // end_records_[i] is end_nums_[i]'s
+  size_t end_cursor_ = 0;                 // the last one looked up
   uint32_t next_patient_;
   std::map<std::string, Touched> touched_;  // by id: sorted for the audit entry
   const std::string* last_touched_id_ = nullptr;
@@ -185,6 +202,57 @@ const std::string& BulkWriteImpl::IdOf(uint32_t num) {
     for (const auto& [id, t] : touched_) ids_by_num_[t.num] = &id;
   }
   return *ids_by_num_.at(num);
+}
+
+absl::StatusOr<BulkWriteImpl::PatientEnds*> BulkWriteImpl::EndsOf(uint32_t num,
+                                                                  const ReadView* view) {
+  // Series come measure by measure, each in patient order: the patient is
+  // usually the one after the last.
+  for (size_t i = end_cursor_; i < end_cursor_ + 2 && i < end_nums_.size(); ++i) {
+    if (end_nums_[i] == num) {
+      end_cursor_ = i;
+      return &end_records_[i];
+    }
+  }
+  auto it = std::lower_bound(end_nums_.begin(), end_nums_.end(), num);
+  const size_t i = static_cast<size_t>(it - end_nums_.begin());
+  if (it == end_nums_.end() || *it != num) {
+    PatientEnds loaded;
+    std::string value;
+    COTRACK_ASSIGN_OR_RETURN(
+        bool found, db_->store_->Get(view, Family::kMeta, keys::SeriesEndsKey(num), &value));
+    if (found) COTRACK_RETURN_IF_ERROR(SeriesEnds::Decode(value, num, &loaded.ends));
+    end_nums_.insert(it, num);
+    end_records_.insert(end_records_.begin() + static_cast<ptrdiff_t>(i), std::move(loaded));
+  }
+  end_cursor_ = i;
+  return &end_records_[i];
+}
+
+absl::Status BulkWriteImpl::LoadEnds(const ReadView* view) {
+  // A visit touches one patient: EndsOf's lookup is enough. An import
+  // touches thousands, usually numbered close together, and one scan over
+  // their keys costs a fraction of a lookup each.
+  constexpr size_t kScanFrom = 64;
+  if (touched_.size() < kScanFrom) return absl::OkStatus();
+  for (const auto& [id, t] : touched_) end_nums_.push_back(t.num);
+  std::sort(end_nums_.begin(), end_nums_.end());
+  end_records_.resize(end_nums_.size());
+  const uint32_t high = end_nums_.back();
+  const std::string end = high == UINT32_MAX ? "end0" : keys::SeriesEndsKey(high + 1);
+  absl::Status decoded;
+  COTRACK_RETURN_IF_ERROR(db_->store_->Scan(
+      view, Family::kMeta, keys::SeriesEndsKey(end_nums_.front()), end,
+      [&](absl::string_view key, absl::string_view value) {
+        if (key.size() != 8) return true;  // not ours; `cotrack check` names it
+        const uint32_t num = keys::DecodeU32(key.substr(4));
+        auto it = std::lower_bound(end_nums_.begin(), end_nums_.end(), num);
+        if (it != end_nums_.end() && *it == num) {
+          decoded = SeriesEnds::Decode(value, num, &end_records_[it - end_nums_.begin()].ends);
+        }
+        return decoded.ok();
+      }));
+  return decoded;
 }
 
 absl::StatusOr<const CatalogEntry*> BulkWriteImpl::Measure(const std::string& code) {
@@ -317,18 +385,29 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
   const uint32_t num = changes.front().patient_num;
   const CatalogEntry* measure = db_->MeasureById(measure_id);
   if (measure == nullptr) return absl::InternalError("staged change of an unknown measure id");
-  // Only the stored versions at the times this write touches matter.
+  // Only the stored versions at the times this write touches matter, and
+  // there are none when every change is later than the series' end (a
+  // visit at a new date): the read, a cold block of the series family, was
+  // most of the cost of recording a visit.
   PendingSeries& ps = pending_;
   ps.stored().clear();
   std::string& log = series_log_;
-  COTRACK_ASSIGN_OR_RETURN(
-      bool found, db_->store_->Get(view, Family::kSeries, keys::SeriesKey(measure_id, num), &log));
-  if (found) {
-    absl::flat_hash_set<int64_t> times;
-    for (const StagedChange& c : changes) times.insert(c.obs.time.seconds);
-    const std::string patient = absl::StrCat("#", num);
-    COTRACK_RETURN_IF_ERROR(ReadLatestAt(
-        log, SeriesNames{patient, measure->def.code, measure->def.unit}, times, &ps.stored()));
+  const std::string series_key = keys::SeriesKey(measure_id, num);
+  COTRACK_ASSIGN_OR_RETURN(PatientEnds * ends, EndsOf(num, view));
+  std::optional<int64_t> end = ends->ends.Find(measure_id);  // no stored version is later
+  // Changes arrive in time order.
+  if (!end || changes.front().obs.time.seconds <= *end) {
+    COTRACK_ASSIGN_OR_RETURN(bool found, db_->store_->Get(view, Family::kSeries, series_key, &log));
+    if (found) {
+      absl::flat_hash_set<int64_t> times;
+      for (const StagedChange& c : changes) times.insert(c.obs.time.seconds);
+      const std::string patient = absl::StrCat("#", num);
+      int64_t log_end;
+      COTRACK_RETURN_IF_ERROR(
+          ReadLatestAt(log, SeriesNames{patient, measure->def.code, measure->def.unit}, times,
+                       &ps.stored(), &log_end));
+      end = std::max(end.value_or(log_end), log_end);
+    }
   }
   ps.Load();
   // Changes arrive by (time, arrival): a second value for one time in the
@@ -392,7 +471,14 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
   if (!ps.added().empty()) {
     log.clear();
     codec::AppendObservations(&log, ps.added());
-    out.Append(Family::kSeries, keys::SeriesKey(measure_id, num), log);
+    out.Append(Family::kSeries, series_key, log);
+    int64_t added_end = std::numeric_limits<int64_t>::min();
+    for (const Observation* o : ps.added()) added_end = std::max(added_end, o->time.seconds);
+    // Unlisted (a series older than ends, now read) or later: list it.
+    if (!ends->ends.Find(measure_id) || added_end > *end) {
+      ends->ends.Set(measure_id, end ? std::max(*end, added_end) : added_end);
+      ends->changed = true;
+    }
   }
   return absl::OkStatus();
 }
@@ -414,6 +500,7 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   }
   WriteSummary summary;
 
+  COTRACK_RETURN_IF_ERROR(LoadEnds(view.get()));
   // Series, in key order: one stored read and one append per series.
   std::vector<Rejection> duplicates;
   COTRACK_RETURN_IF_ERROR(sorter_.Drain([&](absl::Span<StagedChange> series) {
@@ -422,6 +509,11 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   if (!duplicates.empty()) {
     if (rejected == nullptr) return RejectionsStatus(duplicates);
     rejected->insert(rejected->end(), duplicates.begin(), duplicates.end());
+  }
+  for (size_t i = 0; i < end_nums_.size(); ++i) {
+    if (end_records_[i].changed) {
+      out->Put(Family::kMeta, keys::SeriesEndsKey(end_nums_[i]), end_records_[i].ends.Encode());
+    }
   }
 
   // Patients, in number order; new ones get a first registration.

@@ -12,6 +12,7 @@
 #include "codec/value_codec.h"
 #include "cotrack/database.h"
 #include "cotrack/status_macros.h"
+#include "db/series_ends.h"
 #include "maintenance/open_store.h"
 #include "query/series.h"
 
@@ -272,9 +273,28 @@ absl::Status CheckStore(Store& store, CheckReport* report) {
       },
       &last, problems));
 
-  // 5. series: key references, records, version chains.
-  std::vector<Observation> versions;
+  // 5. series: key references, records, version chains, and the series ends
+  // (meta) that let writes at later dates skip reading a series: an end
+  // earlier than a stored version would let a write miss it.
+  std::map<uint32_t, SeriesEnds> ends;
   last.clear();
+  absl::Status ends_read = store.Scan(
+      view, Family::kMeta, "end/", "end0", [&](absl::string_view key, absl::string_view value) {
+        if (key.size() != 8) {
+          problems.Add("meta", Printable(key), "", "malformed series ends key");
+          return true;
+        }
+        const uint32_t num = keys::DecodeU32(key.substr(4));
+        absl::Status s = SeriesEnds::Decode(value, num, &ends[num]);
+        if (!s.ok()) problems.Add("meta", Printable(key), "", std::string(s.message()));
+        return true;
+      });
+  if (absl::IsDataLoss(ends_read)) {
+    problems.Add("meta", "series ends", "", absl::StrCat("unreadable: ", ends_read.message()));
+  } else {
+    COTRACK_RETURN_IF_ERROR(ends_read);
+  }
+  std::vector<Observation> versions;
   COTRACK_RETURN_IF_ERROR(ScanOrReport(
       store, view, Family::kSeries, "series",
       [&](absl::string_view key, absl::string_view log) {
@@ -305,6 +325,16 @@ absl::Status CheckStore(Store& store, CheckReport* report) {
           return true;
         }
         report->versions += versions.size();
+        if (auto e = ends.find(num); e != ends.end() && !versions.empty()) {
+          const std::optional<int64_t> end = e->second.Find(mid);
+          if (end && versions.back().time.seconds > *end) {
+            problems.Add(
+                "series", skey, patient,
+                absl::StrCat("holds an observation at ", FormatCivilTime(versions.back().time),
+                             ", later than its recorded end (meta): a write at a later "
+                             "date would not compare with it"));
+          }
+        }
         // Sorted by (time, version): each time's versions must be 1..n.
         for (size_t i = 0; i < versions.size();) {
           size_t j = i;

@@ -104,12 +104,14 @@ absl::Status ReadCurrentValues(absl::string_view log, const SeriesNames& names, 
 
 absl::Status ReadLatestAt(absl::string_view log, const SeriesNames& names,
                           const absl::flat_hash_set<int64_t>& times,
-                          std::vector<Observation>* latest) {
+                          std::vector<Observation>* latest, int64_t* end) {
   codec::ObservationLogView view;
   absl::Status s = view.Parse(log, "");
   if (!s.ok()) return Damaged(names, s);
   absl::flat_hash_map<int64_t, Entry> best;
+  *end = std::numeric_limits<int64_t>::min();
   for (const Entry& e : view.entries()) {
+    *end = std::max(*end, e.time);
     if (!times.contains(e.time)) continue;
     auto [it, inserted] = best.try_emplace(e.time, e);
     if (!inserted && it->second.version < e.version) it->second = e;

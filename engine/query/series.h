@@ -37,9 +37,10 @@ absl::Status ReadCurrentValues(absl::string_view log, const SeriesNames& names, 
 
 // The highest stored version at each of `times` (those that have one), for a
 // write comparing new values with what is stored; only those are copied out.
+// `*end` is set to the latest time of any version in the log.
 absl::Status ReadLatestAt(absl::string_view log, const SeriesNames& names,
                           const absl::flat_hash_set<int64_t>& times,
-                          std::vector<Observation>* latest);
+                          std::vector<Observation>* latest, int64_t* end);
 
 // Inclusive seconds bounds of a range; a date-only `to` covers its whole day.
 int64_t RangeStart(const TimeRange& range);

@@ -91,9 +91,11 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocks
   // Series are read by exact key: a hash index inside each data block skips
   // the block's binary search.
   t.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
-  // Series and patients are read by exact key: a whole-key bloom filter turns
-  // a lookup of an absent series into a memory-only check.
-  if (f == Family::kSeries || f == Family::kPatients || f == Family::kPatientIds) {
+  // Series, patients and series ends (meta) are read by exact key: a
+  // whole-key bloom filter turns a lookup of an absent one into a
+  // memory-only check.
+  if (f == Family::kSeries || f == Family::kPatients || f == Family::kPatientIds ||
+      f == Family::kMeta) {
     t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     t.whole_key_filtering = true;
     // The memtable too: a recorded visit reads each of its series first, and

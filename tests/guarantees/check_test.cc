@@ -109,6 +109,79 @@ TEST(CheckTest, RunsWhileAWriterHasTheDatabaseOpen) {
   EXPECT_EQ(cli.exit_code, 0) << cli.err;
 }
 
+// Writes at dates later than a series' recorded end (meta) skip reading the
+// series. A database whose series have no end listed (written before ends
+// existed) must still compare each write with what is stored, and a series
+// whose end is earlier than a stored version is a problem for the check.
+void SetEnds(const std::string& path, uint32_t patient_num, const std::string& value) {
+  auto store = Store::Open(path, StoreOptions());
+  ASSERT_OK(store);
+  auto batch = (*store)->NewBatch();
+  batch->Put(Family::kMeta, keys::SeriesEndsKey(patient_num), value);
+  ASSERT_OK((*store)->Write(*batch, true));
+}
+
+ObservationInput Edss(const std::string& patient, int64_t day, double value) {
+  ObservationInput in;
+  in.patient = patient;
+  in.measure = "edss";
+  in.time = CivilTime::FromDay(day);
+  in.value = value;
+  return in;
+}
+
+TEST(CheckTest, SeriesWithoutARecordedEndAreStillComparedAndGetOne) {
+  TempDir dir;
+  Populate(dir.path());
+  SetEnds(dir.path(), 8, "");  // P7 (number 8): nothing listed, as before ends existed
+  const int64_t last_day = 18000 + 180 * (kVisits - 1);
+  const double last_value = 1.0 + 0.5 * ((7 + kVisits - 1) % 10);
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.path()));
+    // The stored value again: unchanged, which only a read of the series knows.
+    ASSERT_OK_AND_ASSIGN(WriteSummary same, db->Record(Edss("P7", last_day, last_value)));
+    EXPECT_EQ(same.unchanged, 1);
+    EXPECT_EQ(same.written, 0);
+    ASSERT_OK_AND_ASSIGN(WriteSummary fix, db->Record(Edss("P7", last_day, 9.5)));
+    EXPECT_EQ(fix.corrected, 1);
+    // Now listed: a later date is written without a read, an earlier one
+    // still compared.
+    ASSERT_OK_AND_ASSIGN(WriteSummary later, db->Record(Edss("P7", last_day + 30, 2.0)));
+    EXPECT_EQ(later.written, 1);
+    ASSERT_OK_AND_ASSIGN(WriteSummary again, db->Record(Edss("P7", last_day + 30, 2.0)));
+    EXPECT_EQ(again.unchanged, 1);
+    ASSERT_OK_AND_ASSIGN(auto t, db->Trajectory("P7", "edss"));
+    ASSERT_EQ(t.size(), static_cast<size_t>(kVisits + 1));
+    EXPECT_EQ(t[kVisits - 1].version, 2u);
+    EXPECT_EQ(t[kVisits - 1].value, 9.5);
+  }
+  ASSERT_OK_AND_ASSIGN(CheckReport r, CheckDatabase(dir.path()));
+  EXPECT_TRUE(r.ok()) << Describe(r);
+}
+
+TEST(CheckTest, ASeriesEndEarlierThanAStoredVersionIsReported) {
+  TempDir dir;
+  Populate(dir.path());
+  // P7's edss (measure id 1) said to end on the first visit: later writes
+  // would not compare with the nine stored after it.
+  std::string ends;
+  keys::AppendU32(&ends, 1);
+  keys::AppendI64(&ends, CivilTime::FromDay(18000).seconds);
+  SetEnds(dir.path(), 8, ends);
+  ASSERT_OK_AND_ASSIGN(CheckReport r, CheckDatabase(dir.path()));
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r.problems, Contains(AllOf(Field(&CheckProblem::family, "series"),
+                                         Field(&CheckProblem::patient, "P7"),
+                                         Field(&CheckProblem::message, HasSubstr("end")))))
+      << Describe(r);
+  // And a malformed record is named.
+  SetEnds(dir.path(), 8, "abc");
+  ASSERT_OK_AND_ASSIGN(r, CheckDatabase(dir.path()));
+  EXPECT_THAT(r.problems, Contains(AllOf(Field(&CheckProblem::family, "meta"),
+                                         Field(&CheckProblem::message, HasSubstr("patient #8")))))
+      << Describe(r);
+}
+
 TEST(CheckTest, AFlippedByteInAStoredValueIsReportedWithItsPatient) {
   TempDir dir;
   Populate(dir.path());

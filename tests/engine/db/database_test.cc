@@ -94,6 +94,33 @@ TEST_F(DatabaseTest, SameContentAgainIsANoOpAndDifferentContentIsANewVersion) {
   EXPECT_GE(h[1].recorded_at_us, h[0].recorded_at_us);
 }
 
+// A write later than everything stored in a series skips reading it (the
+// series' end is recorded); any earlier date must still meet what is stored.
+TEST_F(DatabaseTest, WritesBeforeAndAfterASeriesEndMeetWhatIsStored) {
+  ASSERT_OK(db_->Record(Obs("P1", "edss", "2023-01-01", 2.0)));
+  ASSERT_OK(db_->Record(Obs("P1", "edss", "2023-06-01", 3.0)));
+  // Between the two: a new date.
+  ASSERT_OK_AND_ASSIGN(auto between, db_->Record(Obs("P1", "edss", "2023-03-01", 2.5)));
+  EXPECT_EQ(between.written, 1);
+  // One write with a stored date and a later one: the stored one is compared.
+  Batch both;
+  both.Record(Obs("P1", "edss", "2023-01-01", 2.0));
+  both.Record(Obs("P1", "edss", "2023-09-01", 3.5));
+  ASSERT_OK_AND_ASSIGN(auto s, db_->Apply(both));
+  EXPECT_EQ(s.unchanged, 1);
+  EXPECT_EQ(s.written, 1);
+  // Past the end there is nothing to retract.
+  EXPECT_THAT(db_->Retract("P1", "edss", Day("2024-01-01"), {"api", 0, "", "mistake"}),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("to retract")));
+  // Another measure of the same patient has its own end.
+  ASSERT_OK(db_->Record(Obs("P1", "ais", "2023-01-01", 7)));
+  ASSERT_OK_AND_ASSIGN(auto ais, db_->Record(Obs("P1", "ais", "2023-01-01", 8)));
+  EXPECT_EQ(ais.corrected, 1);
+  ASSERT_OK_AND_ASSIGN(auto t, db_->Trajectory("P1", "edss"));
+  EXPECT_THAT(Values(t), ElementsAre(2.0, 2.5, 3.0, 3.5));
+  for (const Observation& o : t) EXPECT_EQ(o.version, 1u);
+}
+
 TEST_F(DatabaseTest, RetractionHidesTheValueButKeepsItsHistory) {
   ASSERT_OK(db_->Record(Obs("P1", "edss", "2023-01-01", 2.0)));
   ASSERT_OK(db_->Record(Obs("P1", "edss", "2023-06-01", 3.0)));
