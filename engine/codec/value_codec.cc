@@ -205,21 +205,7 @@ struct ChunkColumns {
   // After a very large chunk, gives the memory back instead of keeping it
   // for the thread's lifetime.
   void Trim() {
-    if (builder.GetSize() <= kKeptBytes) return;
-    time = {};
-    version = {};
-    line = {};
-    original_end = {};
-    visit_end = {};
-    item_end = {};
-    value = {};
-    items = {};
-    flags = {};
-    unit_index = {};
-    units = {};
-    original_text = {};
-    visit_text = {};
-    builder.Reset();
+    if (builder.GetSize() > kKeptBytes) *this = ChunkColumns();
   }
   static constexpr size_t kKeptBytes = size_t{1} << 20;
 };

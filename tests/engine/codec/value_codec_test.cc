@@ -95,6 +95,30 @@ TEST(ValueCodecTest, OneWriteOfManyVersionsIsOneChunkAndKeepsEachEntrysOwnFields
   }
 }
 
+// The encoder reuses its buffers from chunk to chunk and drops them after a
+// chunk of over a megabyte: chunks before and after must not mix.
+TEST(ValueCodecTest, ChunksOfAnySizeInTurnRoundTrip) {
+  for (const size_t n : {size_t{3}, size_t{40000}, size_t{2}, size_t{1}}) {
+    std::vector<Observation> versions;
+    for (size_t i = 0; i < n; ++i) {
+      Observation o = Sample();
+      o.time.seconds += static_cast<int64_t>(i) * 86400;
+      o.value = static_cast<double>(i % 97);
+      o.original_value = std::to_string(i % 97);
+      o.visit = i % 2 ? "" : "V" + std::to_string(n);
+      o.items.clear();
+      versions.push_back(o);
+    }
+    std::string log;
+    AppendObservations(&log, versions);
+    std::vector<Observation> got = DecodeAll(log);
+    ASSERT_EQ(got.size(), n);
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_TRUE(SameContent(got[i], versions[i])) << n << " versions, entry " << i;
+    }
+  }
+}
+
 TEST(ValueCodecTest, SameContentIgnoresVersionTimeOfRecordingAndProvenance) {
   Observation a = Sample(), b = Sample();
   b.version = 9;
