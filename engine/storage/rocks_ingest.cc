@@ -119,6 +119,7 @@ void RocksIngestBatch::WriteLoop() {
     }
     group.ops.clear();
     group.bytes.clear();
+    if (group.bytes.capacity() > 4 * kGroupBytes) group = Group();  // after one huge value
     std::lock_guard<std::mutex> lock(mu_);
     if (spent_.size() < kQueuedGroups) spent_.push_back(std::move(group));
   }
