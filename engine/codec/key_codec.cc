@@ -49,9 +49,16 @@ std::string SeriesKey(uint32_t measure_id, uint32_t patient_num) {
 }
 
 std::string SeriesEndsKey(uint32_t patient_num) {
-  std::string k = "end/";
+  std::string k = kSeriesEndsBegin;
   AppendU32(&k, patient_num);
   return k;
+}
+
+bool ParseSeriesEndsKey(absl::string_view key, uint32_t* patient_num) {
+  constexpr size_t kPrefix = sizeof(kSeriesEndsBegin) - 1;
+  if (key.size() != kPrefix + 4 || key.substr(0, kPrefix) != kSeriesEndsBegin) return false;
+  *patient_num = DecodeU32(key.substr(kPrefix));
+  return true;
 }
 
 std::string MeasurePrefix(uint32_t measure_id) {

@@ -58,6 +58,11 @@ std::string SeriesKey(uint32_t measure_id, uint32_t patient_num);
 // patient: a visit reads and writes one, and the keys an import writes do
 // not overlap those of earlier files. Sorts before every counter key.
 std::string SeriesEndsKey(uint32_t patient_num);
+// Every series-ends key is in [kSeriesEndsBegin, kSeriesEndsEnd).
+inline constexpr char kSeriesEndsBegin[] = "end/";
+inline constexpr char kSeriesEndsEnd[] = "end0";
+// false when `key` is not a well-formed series-ends key.
+bool ParseSeriesEndsKey(absl::string_view key, uint32_t* patient_num);
 // The 4-byte prefix shared by every series of one measure.
 std::string MeasurePrefix(uint32_t measure_id);
 // false when `key` is not a well-formed series key.

@@ -239,13 +239,13 @@ absl::Status BulkWriteImpl::LoadEnds(const ReadView* view) {
   std::sort(end_nums_.begin(), end_nums_.end());
   end_records_.resize(end_nums_.size());
   const uint32_t high = end_nums_.back();
-  const std::string end = high == UINT32_MAX ? "end0" : keys::SeriesEndsKey(high + 1);
+  const std::string end = high == UINT32_MAX ? keys::kSeriesEndsEnd : keys::SeriesEndsKey(high + 1);
   absl::Status decoded;
   COTRACK_RETURN_IF_ERROR(db_->store_->Scan(
       view, Family::kMeta, keys::SeriesEndsKey(end_nums_.front()), end,
       [&](absl::string_view key, absl::string_view value) {
-        if (key.size() != 8) return true;  // not ours; `cotrack check` names it
-        const uint32_t num = keys::DecodeU32(key.substr(4));
+        uint32_t num;
+        if (!keys::ParseSeriesEndsKey(key, &num)) return true;  // `cotrack check` names it
         auto it = std::lower_bound(end_nums_.begin(), end_nums_.end(), num);
         if (it != end_nums_.end() && *it == num) {
           decoded = SeriesEnds::Decode(value, num, &end_records_[it - end_nums_.begin()].ends);

@@ -278,17 +278,18 @@ absl::Status CheckStore(Store& store, CheckReport* report) {
   // earlier than a stored version would let a write miss it.
   std::map<uint32_t, SeriesEnds> ends;
   last.clear();
-  absl::Status ends_read = store.Scan(
-      view, Family::kMeta, "end/", "end0", [&](absl::string_view key, absl::string_view value) {
-        if (key.size() != 8) {
-          problems.Add("meta", Printable(key), "", "malformed series ends key");
-          return true;
-        }
-        const uint32_t num = keys::DecodeU32(key.substr(4));
-        absl::Status s = SeriesEnds::Decode(value, num, &ends[num]);
-        if (!s.ok()) problems.Add("meta", Printable(key), "", std::string(s.message()));
-        return true;
-      });
+  absl::Status ends_read =
+      store.Scan(view, Family::kMeta, keys::kSeriesEndsBegin, keys::kSeriesEndsEnd,
+                 [&](absl::string_view key, absl::string_view value) {
+                   uint32_t num;
+                   if (!keys::ParseSeriesEndsKey(key, &num)) {
+                     problems.Add("meta", Printable(key), "", "malformed series ends key");
+                     return true;
+                   }
+                   absl::Status s = SeriesEnds::Decode(value, num, &ends[num]);
+                   if (!s.ok()) problems.Add("meta", Printable(key), "", std::string(s.message()));
+                   return true;
+                 });
   if (absl::IsDataLoss(ends_read)) {
     problems.Add("meta", "series ends", "", absl::StrCat("unreadable: ", ends_read.message()));
   } else {
