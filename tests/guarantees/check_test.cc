@@ -28,6 +28,15 @@ constexpr int kVisits = 10;
 
 std::string PatientId(int i) { return "P" + std::to_string(i); }
 
+ObservationInput Edss(const std::string& patient, int64_t day, double value) {
+  ObservationInput in;
+  in.patient = patient;
+  in.measure = "edss";
+  in.time = CivilTime::FromDay(day);
+  in.value = value;
+  return in;
+}
+
 // kPatients EDSS series of kVisits values, one corrected value, compacted
 // into table files.
 void Populate(const std::string& path) {
@@ -36,21 +45,11 @@ void Populate(const std::string& path) {
   Batch batch;
   for (int p = 0; p < kPatients; ++p) {
     for (int v = 0; v < kVisits; ++v) {
-      ObservationInput in;
-      in.patient = PatientId(p);
-      in.measure = "edss";
-      in.time = CivilTime::FromDay(18000 + 180 * v);
-      in.value = 1.0 + 0.5 * ((p + v) % 10);
-      batch.Record(in);
+      batch.Record(Edss(PatientId(p), 18000 + 180 * v, 1.0 + 0.5 * ((p + v) % 10)));
     }
   }
   ASSERT_OK((*db)->Apply(batch));
-  ObservationInput fix;
-  fix.patient = "P3";
-  fix.measure = "edss";
-  fix.time = CivilTime::FromDay(18000);
-  fix.value = 6.5;
-  ASSERT_OK((*db)->Record(fix));
+  ASSERT_OK((*db)->Record(Edss("P3", 18000, 6.5)));
   ASSERT_OK((*db)->Compact());
 }
 
@@ -119,15 +118,6 @@ void SetEnds(const std::string& path, uint32_t patient_num, const std::string& v
   auto batch = (*store)->NewBatch();
   batch->Put(Family::kMeta, keys::SeriesEndsKey(patient_num), value);
   ASSERT_OK((*store)->Write(*batch, true));
-}
-
-ObservationInput Edss(const std::string& patient, int64_t day, double value) {
-  ObservationInput in;
-  in.patient = patient;
-  in.measure = "edss";
-  in.time = CivilTime::FromDay(day);
-  in.value = value;
-  return in;
 }
 
 TEST(CheckTest, SeriesWithoutARecordedEndAreStillComparedAndGetOne) {
