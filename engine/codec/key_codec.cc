@@ -54,6 +54,12 @@ std::string SeriesEndsKey(uint32_t patient_num) {
   return k;
 }
 
+std::string ReceiptKey(uint64_t client) {
+  std::string k = kReceiptsBegin;
+  AppendU64(&k, client);
+  return k;
+}
+
 bool ParseSeriesEndsKey(absl::string_view key, uint32_t* patient_num) {
   constexpr size_t kPrefix = sizeof(kSeriesEndsBegin) - 1;
   if (key.size() != kPrefix + 4 || key.substr(0, kPrefix) != kSeriesEndsBegin) return false;

@@ -8,6 +8,9 @@
 //                  "next_audit_seq"                  u64 BE
 //                  "end/" u32 BE patient             (u32 BE measure, i64 BE latest time
 //                                                    in its series)... by measure
+//                  "rcpt/" u64 BE client             u64 BE sequence, i64 BE time (us),
+//                                                    5 x i64 BE write summary: the last
+//                                                    write of a client of another process
 //   patient_ids    patient id bytes (UTF-8)          u32 BE patient number
 //   patients       u32 BE patient number             record log of PatientVersion
 //   measures       u32 BE measure id                 record log of MeasureDef (user measures)
@@ -63,6 +66,11 @@ inline constexpr char kSeriesEndsBegin[] = "end/";
 inline constexpr char kSeriesEndsEnd[] = "end0";
 // false when `key` is not a well-formed series-ends key.
 bool ParseSeriesEndsKey(absl::string_view key, uint32_t* patient_num);
+// The meta key of a client's receipt (db/database_impl.h, WriteContext).
+// Sorts after every counter key.
+std::string ReceiptKey(uint64_t client);
+inline constexpr char kReceiptsBegin[] = "rcpt/";
+inline constexpr char kReceiptsEnd[] = "rcpt0";
 // The 4-byte prefix shared by every series of one measure.
 std::string MeasurePrefix(uint32_t measure_id);
 // false when `key` is not a well-formed series key.

@@ -115,13 +115,14 @@ Patient MergePatient(const Patient& current, const Patient& update) {
 
 }  // namespace
 
-class BulkWriteImpl : public BulkWrite {
+class BulkWriteImpl : public EngineBulkWrite {
  public:
   BulkWriteImpl(DatabaseImpl* db, std::unique_lock<std::mutex> lock, const WriteOptions& options,
-                std::string action, std::string detail)
+                std::string action, std::string detail, WriteContext context)
       : db_(db),
         lock_(std::move(lock)),
         options_(options),
+        context_(std::move(context)),
         action_(std::move(action)),
         detail_(std::move(detail)),
         sorter_(db->path(), db->options_.bulk_memory_bytes),
@@ -129,6 +130,10 @@ class BulkWriteImpl : public BulkWrite {
 
   absl::Status Add(const Batch& batch, std::vector<Rejection>* rejected) override;
   absl::StatusOr<WriteSummary> Commit(std::vector<Rejection>* rejected) override;
+  void SetReceipt(uint64_t client, uint64_t sequence) override {
+    context_.client = client;
+    context_.sequence = sequence;
+  }
 
  private:
   struct Touched {
@@ -138,7 +143,7 @@ class BulkWriteImpl : public BulkWrite {
   };
 
   // The patient's entry; a new number (not yet visible) for an unknown id.
-  Touched& Touch(const std::string& id);
+  absl::StatusOr<Touched*> Touch(const std::string& id);
   // The id of a touched patient's number (for messages; built on first use).
   const std::string& IdOf(uint32_t num);
   absl::StatusOr<const CatalogEntry*> Measure(const std::string& code);
@@ -154,6 +159,7 @@ class BulkWriteImpl : public BulkWrite {
   DatabaseImpl* db_;
   std::unique_lock<std::mutex> lock_;
   WriteOptions options_;
+  WriteContext context_;
   std::string action_;
   std::string detail_;
   ChangeSorter sorter_;
@@ -181,20 +187,22 @@ class BulkWriteImpl : public BulkWrite {
   bool finished_ = false;
 };
 
-BulkWriteImpl::Touched& BulkWriteImpl::Touch(const std::string& id) {
+absl::StatusOr<BulkWriteImpl::Touched*> BulkWriteImpl::Touch(const std::string& id) {
   // Files list a patient's rows together: skip the map for a repeat.
-  if (last_touched_ != nullptr && *last_touched_id_ == id) return *last_touched_;
-  auto [it, inserted] = touched_.try_emplace(id);
-  last_touched_id_ = &it->first;
-  last_touched_ = &it->second;
-  if (inserted) {
-    it->second.num = db_->PatientNum(id);
-    if (it->second.num == 0) {
+  if (last_touched_ != nullptr && *last_touched_id_ == id) return last_touched_;
+  auto it = touched_.find(id);
+  if (it == touched_.end()) {
+    COTRACK_ASSIGN_OR_RETURN(uint32_t num, db_->PatientNum(nullptr, id));
+    it = touched_.try_emplace(id).first;
+    it->second.num = num;
+    if (num == 0) {
       it->second.num = next_patient_++;
       it->second.is_new = true;
     }
   }
-  return it->second;
+  last_touched_id_ = &it->first;
+  last_touched_ = &it->second;
+  return last_touched_;
 }
 
 const std::string& BulkWriteImpl::IdOf(uint32_t num) {
@@ -333,18 +341,25 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
       reject(r.provenance, FieldError("reason", "", "why the value is retracted"), change);
     } else if (!measure.ok()) {
       reject(r.provenance, measure.status().message(), change);
-    } else if (db_->PatientNum(r.patient) == 0 && touched_.count(r.patient) == 0) {
-      reject(r.provenance, absl::StrCat("unknown patient \"", r.patient, "\""), change,
-             absl::StatusCode::kNotFound);
     } else {
-      valid_retractions.emplace_back(&r, *measure);
+      uint32_t num = 1;  // any non-zero: a patient this write registers is known
+      if (touched_.count(r.patient) == 0) {
+        COTRACK_ASSIGN_OR_RETURN(num, db_->PatientNum(nullptr, r.patient));
+      }
+      if (num == 0) {
+        reject(r.provenance, absl::StrCat("unknown patient \"", r.patient, "\""), change,
+               absl::StatusCode::kNotFound);
+      } else {
+        valid_retractions.emplace_back(&r, *measure);
+      }
     }
   }
   if (rejected == nullptr && out.size() > rejected_before) return RejectionsStatus(out);
 
   // Stage.
   for (const cotrack::Patient* p : valid_patients) {
-    Touch(p->id).updates.push_back(*p);
+    COTRACK_ASSIGN_OR_RETURN(Touched * t, Touch(p->id));
+    t->updates.push_back(*p);
     if (!first_provenance_) first_provenance_ = p->provenance;
   }
   // One scratch change, refilled per value: its strings keep their capacity.
@@ -352,7 +367,8 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
   for (Valid& v : valid) {
     const ObservationInput& in = *v.in;
     c.measure_id = v.measure->id;
-    c.patient_num = Touch(in.patient).num;
+    COTRACK_ASSIGN_OR_RETURN(Touched * t, Touch(in.patient));
+    c.patient_num = t->num;
     c.retraction = false;
     c.obs.time = in.time;
     c.obs.value = v.value.value;
@@ -361,17 +377,18 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
     c.obs.original_unit = std::move(v.value.original_unit);
     c.obs.items = std::move(v.value.items);
     c.obs.visit = in.visit;
-    db_->DefaultProvenance(in.provenance, &c.obs.provenance);
+    db_->DefaultProvenance(in.provenance, context_, &c.obs.provenance);
     if (!first_provenance_) first_provenance_ = in.provenance;
     COTRACK_RETURN_IF_ERROR(sorter_.Add(c));
   }
   for (const auto& [r, measure] : valid_retractions) {
     c.measure_id = measure->id;
-    c.patient_num = Touch(r->patient).num;
+    COTRACK_ASSIGN_OR_RETURN(Touched * t, Touch(r->patient));
+    c.patient_num = t->num;
     c.retraction = true;
     c.obs = Observation();
     c.obs.time = r->time;
-    db_->DefaultProvenance(r->provenance, &c.obs.provenance);
+    db_->DefaultProvenance(r->provenance, context_, &c.obs.provenance);
     if (!first_provenance_) first_provenance_ = r->provenance;
     COTRACK_RETURN_IF_ERROR(sorter_.Add(c));
   }
@@ -538,7 +555,7 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
       if (current && SamePatient(*current, merged)) continue;
       merged.version = current ? current->version + 1 : 1;
       merged.recorded_at_us = now_us;
-      merged.provenance = db_->DefaultProvenance(update.provenance);
+      merged.provenance = db_->DefaultProvenance(update.provenance, context_);
       codec::AppendRecord(&log, codec::EncodePatient(merged));
       current = std::move(merged);
       ++summary.patients;
@@ -560,7 +577,7 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   for (const auto& entry : touched_) audit.patients.push_back(entry.first);
   Provenance first = first_provenance_.value_or(Provenance());
   first.line = 0;
-  audit.provenance = db_->DefaultProvenance(first);
+  audit.provenance = db_->DefaultProvenance(first, context_);
   out->Put(Family::kMeta, keys::kNextAuditSeqKey, keys::EncodeCounter(db_->next_audit_seq_ + 1, 8));
   if (next_patient_ != db_->next_patient_num_) {
     out->Put(Family::kMeta, keys::kNextPatientNumKey, keys::EncodeCounter(next_patient_, 4));
@@ -568,6 +585,8 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   std::string audit_log;
   codec::AppendRecord(&audit_log, codec::EncodeAudit(audit));
   out->Put(Family::kAudit, keys::AuditKey(audit.sequence), audit_log);
+  // Last in the meta family's key order, as table files want it.
+  db_->PutReceipt(context_, summary, now_us, *out);
 
   if (options_.dry_run) return summary;
   COTRACK_RETURN_IF_ERROR(db_->store_->Write(*out, options_.sync));
@@ -575,25 +594,26 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   // Only now that the write is durable do the in-memory indexes move on.
   db_->next_audit_seq_++;
   db_->next_patient_num_ = next_patient_;
-  std::unique_lock lock(db_->mu_);
   for (const auto& [id, t] : touched_) {
-    if (t.is_new) db_->patient_nums_[id] = t.num;
+    if (t.is_new) db_->CachePatientNum(id, t.num);
   }
   return summary;
 }
 
-absl::StatusOr<std::unique_ptr<BulkWrite>> DatabaseImpl::BeginBulkWrite(const WriteOptions& options,
-                                                                        std::string audit_action,
-                                                                        std::string audit_detail) {
+absl::StatusOr<std::unique_ptr<EngineBulkWrite>> DatabaseImpl::BeginBulkWrite(
+    const WriteOptions& options, std::string audit_action, std::string audit_detail,
+    const WriteContext& context) {
   COTRACK_RETURN_IF_ERROR(CheckWritable());
   std::unique_lock<std::mutex> lock(write_mu_);
-  return std::unique_ptr<BulkWrite>(new BulkWriteImpl(
-      this, std::move(lock), options, std::move(audit_action), std::move(audit_detail)));
+  return std::unique_ptr<EngineBulkWrite>(new BulkWriteImpl(
+      this, std::move(lock), options, std::move(audit_action), std::move(audit_detail), context));
 }
 
-absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const WriteOptions& options) {
-  COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<BulkWrite> bulk,
-                           BeginBulkWrite(options, batch.audit_action(), batch.audit_detail()));
+absl::StatusOr<WriteSummary> DatabaseImpl::Apply(const Batch& batch, const WriteOptions& options,
+                                                 const WriteContext& context) {
+  COTRACK_ASSIGN_OR_RETURN(
+      std::unique_ptr<EngineBulkWrite> bulk,
+      BeginBulkWrite(options, batch.audit_action(), batch.audit_detail(), context));
   COTRACK_RETURN_IF_ERROR(bulk->Add(batch, nullptr));
   return bulk->Commit(nullptr);
 }

@@ -9,6 +9,8 @@ namespace cotrack {
 
 const char* Version() { return COTRACK_VERSION; }
 
+Reader::~Reader() = default;
+ReadSnapshot::~ReadSnapshot() = default;
 Database::~Database() = default;
 
 absl::StatusOr<WriteSummary> Database::Record(const ObservationInput& obs,

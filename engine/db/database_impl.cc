@@ -7,20 +7,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "codec/key_codec.h"
 #include "codec/value_codec.h"
 #include "cotrack/status_macros.h"
 
 namespace cotrack {
-namespace {
 
-std::string OsUser() {
+std::string OsUserName() {
   if (const passwd* pw = getpwuid(geteuid()); pw != nullptr && pw->pw_name != nullptr) {
     return pw->pw_name;
   }
   const char* user = std::getenv("USER");
   return user != nullptr ? user : "unknown";
 }
+
+namespace {
 
 absl::StatusOr<uint64_t> ReadCounter(Store& store, absl::string_view key, uint64_t initial,
                                      size_t width) {
@@ -34,18 +37,21 @@ absl::StatusOr<uint64_t> ReadCounter(Store& store, absl::string_view key, uint64
   return width == 4 ? keys::DecodeU32(value) : keys::DecodeU64(value);
 }
 
+// Bytes of a receipt value (key_codec.h).
+constexpr size_t kReceiptBytes = 8 + 8 + 5 * 8;
+
+// Ids cached by PatientNum at most: about 100 bytes each.
+constexpr size_t kMaxCachedPatientNums = 1 << 18;
+
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
-                                                         const Options& options) {
-  return DatabaseImpl::Open(path, options);
-}
-
 DatabaseImpl::DatabaseImpl(std::unique_ptr<Store> store, const Options& options)
-    : store_(std::move(store)), options_(options), os_user_(OsUser()) {}
+    : store_(std::move(store)), options_(options), os_user_(OsUserName()) {}
 
-absl::StatusOr<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& path,
-                                                             const Options& options) {
+DatabaseImpl::~DatabaseImpl() = default;
+
+absl::StatusOr<std::unique_ptr<DatabaseImpl>> DatabaseImpl::Open(const std::string& path,
+                                                                 const Options& options) {
   StoreOptions so;
   so.create_if_missing = options.create_if_missing && !options.read_only;
   so.read_only = options.read_only;
@@ -56,7 +62,7 @@ absl::StatusOr<std::unique_ptr<Database>> DatabaseImpl::Open(const std::string& 
   COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(path, so));
   std::unique_ptr<DatabaseImpl> db(new DatabaseImpl(std::move(store), options));
   COTRACK_RETURN_IF_ERROR(db->Load());
-  return std::unique_ptr<Database>(std::move(db));
+  return db;
 }
 
 absl::Status DatabaseImpl::Load() {
@@ -93,18 +99,6 @@ absl::Status DatabaseImpl::Load() {
   next_audit_seq_ = na;
 
   absl::Status scan_status;
-  COTRACK_RETURN_IF_ERROR(store_->Scan(
-      nullptr, Family::kPatientIds, "", "", [&](absl::string_view key, absl::string_view v) {
-        if (v.size() != 4) {
-          scan_status = absl::DataLossError(
-              absl::StrCat("patient id index entry for \"", key, "\" is damaged"));
-          return false;
-        }
-        patient_nums_[std::string(key)] = keys::DecodeU32(v);
-        return true;
-      }));
-  COTRACK_RETURN_IF_ERROR(scan_status);
-
   std::vector<absl::string_view> records;
   COTRACK_RETURN_IF_ERROR(store_->Scan(
       nullptr, Family::kMeasures, "", "", [&](absl::string_view key, absl::string_view v) {
@@ -118,13 +112,79 @@ absl::Status DatabaseImpl::Load() {
         scan_status = catalog_.Add(entry.id, std::move(entry.def));
         return scan_status.ok();
       }));
-  return scan_status;
+  COTRACK_RETURN_IF_ERROR(scan_status);
+  if (options_.read_only) return absl::OkStatus();
+
+  // Receipts matter only while a client may still retry (seconds); those of
+  // clients gone for a day are dropped, so that they never pile up.
+  const int64_t cutoff_us = absl::ToUnixMicros(absl::Now() - absl::Hours(24));
+  std::vector<std::string> stale;
+  COTRACK_RETURN_IF_ERROR(
+      store_->Scan(nullptr, Family::kMeta, keys::kReceiptsBegin, keys::kReceiptsEnd,
+                   [&](absl::string_view key, absl::string_view v) {
+                     if (v.size() != kReceiptBytes || keys::DecodeI64(v.substr(8)) < cutoff_us) {
+                       stale.emplace_back(key);
+                     }
+                     return true;
+                   }));
+  if (stale.empty()) return absl::OkStatus();
+  return store_->Delete(Family::kMeta, stale, /*sync=*/false);
 }
 
-uint32_t DatabaseImpl::PatientNum(absl::string_view id) const {
-  std::shared_lock lock(mu_);
-  auto it = patient_nums_.find(id);
-  return it == patient_nums_.end() ? 0 : it->second;
+void DatabaseImpl::PutReceipt(const WriteContext& context, const WriteSummary& summary,
+                              int64_t now_us, Store::Batch& out) const {
+  if (context.client == 0) return;
+  std::string v;
+  keys::AppendU64(&v, context.sequence);
+  keys::AppendI64(&v, now_us);
+  for (int64_t n : {summary.written, summary.corrected, summary.unchanged, summary.retracted,
+                    summary.patients}) {
+    keys::AppendI64(&v, n);
+  }
+  out.Put(Family::kMeta, keys::ReceiptKey(context.client), v);
+}
+
+absl::StatusOr<std::optional<Receipt>> DatabaseImpl::FindReceipt(uint64_t client) {
+  std::string v;
+  COTRACK_ASSIGN_OR_RETURN(bool found,
+                           store_->Get(nullptr, Family::kMeta, keys::ReceiptKey(client), &v));
+  if (!found) return std::optional<Receipt>();
+  if (v.size() != kReceiptBytes) {
+    return absl::DataLossError(absl::StrCat("write receipt of client ", client, " has ", v.size(),
+                                            " bytes, expected ", kReceiptBytes, " (damaged data)"));
+  }
+  Receipt r;
+  r.sequence = keys::DecodeU64(v);
+  int64_t* fields[] = {&r.summary.written, &r.summary.corrected, &r.summary.unchanged,
+                       &r.summary.retracted, &r.summary.patients};
+  for (size_t i = 0; i < 5; ++i) *fields[i] = keys::DecodeI64(v.substr(16 + 8 * i));
+  return std::optional<Receipt>(r);
+}
+
+absl::StatusOr<uint32_t> DatabaseImpl::PatientNum(const ReadView* view, absl::string_view id) {
+  // A snapshot must not see a patient created after it: only latest-data
+  // lookups use the cache.
+  if (view == nullptr) {
+    std::shared_lock lock(mu_);
+    auto it = patient_nums_.find(id);
+    if (it != patient_nums_.end()) return it->second;
+  }
+  std::string v;
+  COTRACK_ASSIGN_OR_RETURN(bool found, store_->Get(view, Family::kPatientIds, id, &v));
+  if (!found) return 0u;
+  if (v.size() != 4) {
+    return absl::DataLossError(absl::StrCat("patient id index entry for \"", id, "\" is damaged (",
+                                            v.size(), " bytes, expected 4)"));
+  }
+  const uint32_t num = keys::DecodeU32(v);
+  if (view == nullptr) CachePatientNum(std::string(id), num);
+  return num;
+}
+
+void DatabaseImpl::CachePatientNum(const std::string& id, uint32_t num) {
+  std::unique_lock lock(mu_);
+  if (patient_nums_.size() >= kMaxCachedPatientNums) patient_nums_.clear();
+  patient_nums_[id] = num;
 }
 
 absl::StatusOr<const CatalogEntry*> DatabaseImpl::FindMeasure(absl::string_view code) const {
@@ -154,19 +214,24 @@ absl::Status DatabaseImpl::Compact() {
   return store_->CompactAll();
 }
 
-Provenance DatabaseImpl::DefaultProvenance(const Provenance& p) const {
+Provenance DatabaseImpl::DefaultProvenance(const Provenance& in,
+                                           const WriteContext& context) const {
   Provenance out;
-  DefaultProvenance(p, &out);
+  DefaultProvenance(in, context, &out);
   return out;
 }
 
-void DatabaseImpl::DefaultProvenance(const Provenance& in, Provenance* out) const {
+void DatabaseImpl::DefaultProvenance(const Provenance& in, const WriteContext& context,
+                                     Provenance* out) const {
   if (in.source.empty()) {
     out->source = "api";
   } else {
     out->source = in.source;
   }
-  out->user = !in.user.empty() ? in.user : options_.user.empty() ? os_user_ : options_.user;
+  out->user = !in.user.empty()         ? in.user
+              : !context.user.empty()  ? context.user
+              : !options_.user.empty() ? options_.user
+                                       : os_user_;
   out->reason = in.reason;
   out->line = in.line;
 }

@@ -1,11 +1,21 @@
-// The implementation behind cotrack::Database: open/meta in
-// database_impl.cc, writes in write_path.cc, reads in read_path.cc.
+// The engine behind every cotrack::Database handle of one process: the one
+// open RocksDB store of a database directory, its catalog and counters, and
+// every read and write. Handles (serve/) call it directly in the process that
+// holds the database, and its server calls it for every other process.
+//
+// Reads take a ReadView (null: the latest data). Writes take a WriteContext:
+// whose they are (the default provenance user) and, for writes that another
+// process sent, a receipt that makes a retried write apply exactly once.
+// Files: open/meta in database_impl.cc, writes in bulk_write.cc and
+// write_path.cc, reads in read_path.cc.
 #ifndef COTRACK_DB_DATABASE_IMPL_H_
 #define COTRACK_DB_DATABASE_IMPL_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -17,40 +27,86 @@
 
 namespace cotrack {
 
-class DatabaseImpl : public Database {
+// The name of the user this process runs as ("unknown" when it has none).
+std::string OsUserName();
+
+// Who a write is for.
+struct WriteContext {
+  // Default provenance user of changes that name none; empty: the engine's
+  // (Options::user, else the OS user).
+  std::string user;
+  // When `client` is not 0, the receipt (client, sequence, summary) is stored
+  // atomically with the write, so that a client whose reply was lost can ask
+  // whether the write happened (FindReceipt) instead of applying it twice.
+  uint64_t client = 0;
+  uint64_t sequence = 0;
+};
+
+// The last write a client made, as FindReceipt returns it.
+struct Receipt {
+  uint64_t sequence = 0;
+  WriteSummary summary;
+};
+
+// A bulk write of the engine. Its receipt (see WriteContext) may be chosen
+// only when it commits: a client tags the commit, not the start.
+class EngineBulkWrite : public BulkWrite {
  public:
-  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
-                                                        const Options& options);
+  virtual void SetReceipt(uint64_t client, uint64_t sequence) = 0;
+};
 
-  absl::StatusOr<WriteSummary> Apply(const Batch& batch, const WriteOptions& options) override;
-  absl::StatusOr<std::unique_ptr<BulkWrite>> BeginBulkWrite(const WriteOptions& options,
-                                                            std::string audit_action,
-                                                            std::string audit_detail) override;
+class DatabaseImpl {
+ public:
+  // Opens the store in `path` and loads counters and user measures: work
+  // independent of the database's size. Errors as Database::Open.
+  static absl::StatusOr<std::unique_ptr<DatabaseImpl>> Open(const std::string& path,
+                                                            const Options& options);
+  ~DatabaseImpl();
+
+  // ---- Writes (see Database for their contracts). ----
+  absl::StatusOr<WriteSummary> Apply(const Batch& batch, const WriteOptions& options,
+                                     const WriteContext& context);
+  absl::StatusOr<std::unique_ptr<EngineBulkWrite>> BeginBulkWrite(const WriteOptions& options,
+                                                                  std::string audit_action,
+                                                                  std::string audit_detail,
+                                                                  const WriteContext& context);
   absl::Status RegisterMeasure(const MeasureDefinition& measure, const Provenance& provenance,
-                               const WriteOptions& options) override;
+                               const WriteOptions& options, const WriteContext& context);
+  // The receipt of `client`'s last write, if it stored one.
+  absl::StatusOr<std::optional<Receipt>> FindReceipt(uint64_t client);
 
-  absl::StatusOr<std::vector<Observation>> Trajectory(absl::string_view patient,
+  // ---- Reads: `view` null reads the latest data. ----
+  std::unique_ptr<ReadView> NewReadView() { return store_->NewReadView(); }
+  absl::StatusOr<std::vector<Observation>> Trajectory(const ReadView* view,
+                                                      absl::string_view patient,
                                                       absl::string_view measure,
-                                                      const TimeRange& range) override;
-  absl::StatusOr<std::vector<Observation>> Latest(absl::string_view patient,
+                                                      const TimeRange& range);
+  absl::StatusOr<std::vector<Observation>> Latest(const ReadView* view, absl::string_view patient,
                                                   absl::string_view measure,
-                                                  std::optional<CivilTime> as_of, int n) override;
-  absl::StatusOr<std::vector<Observation>> LatestAll(absl::string_view patient,
-                                                     std::optional<CivilTime> as_of) override;
-  absl::StatusOr<std::vector<Observation>> Visit(absl::string_view patient,
-                                                 CivilTime date) override;
-  absl::StatusOr<std::vector<Observation>> History(absl::string_view patient,
-                                                   absl::string_view measure,
-                                                   CivilTime time) override;
-  absl::StatusOr<Patient> GetPatient(absl::string_view id) override;
-  absl::StatusOr<std::vector<Patient>> PatientHistory(absl::string_view id) override;
-  absl::StatusOr<std::vector<Patient>> ListPatients() override;
-  absl::StatusOr<MeasureDefinition> GetMeasure(absl::string_view code) override;
-  absl::StatusOr<std::vector<MeasureDefinition>> ListMeasures() override;
-  absl::Status ForEachSeries(absl::string_view measure, const SeriesVisitor& fn) override;
-  absl::StatusOr<std::vector<AuditRecord>> AuditLog(std::optional<std::string> patient) override;
-  absl::Status Compact() override;
-  const std::string& path() const override { return store_->path(); }
+                                                  std::optional<CivilTime> as_of, int n);
+  absl::StatusOr<std::vector<Observation>> LatestAll(const ReadView* view,
+                                                     absl::string_view patient,
+                                                     std::optional<CivilTime> as_of);
+  absl::StatusOr<std::vector<Observation>> Visit(const ReadView* view, absl::string_view patient,
+                                                 CivilTime date);
+  absl::StatusOr<std::vector<Observation>> History(const ReadView* view, absl::string_view patient,
+                                                   absl::string_view measure, CivilTime time);
+  absl::StatusOr<Patient> GetPatient(const ReadView* view, absl::string_view id);
+  absl::StatusOr<std::vector<Patient>> PatientHistory(const ReadView* view, absl::string_view id);
+  absl::StatusOr<std::vector<Patient>> ListPatients(const ReadView* view);
+  absl::StatusOr<MeasureDefinition> GetMeasure(absl::string_view code);
+  absl::StatusOr<std::vector<MeasureDefinition>> ListMeasures();
+  absl::Status ForEachSeries(const ReadView* view, absl::string_view measure,
+                             const Database::SeriesVisitor& fn);
+  absl::StatusOr<std::vector<AuditRecord>> AuditLog(const ReadView* view,
+                                                    std::optional<std::string> patient);
+
+  absl::Status Compact();
+  const std::string& path() const { return store_->path(); }
+  bool read_only() const { return options_.read_only; }
+  const Options& options() const { return options_; }
+  // For maintenance (check, backup, dump) of this open database.
+  Store& store() { return *store_; }
 
  private:
   friend class BulkWriteImpl;
@@ -60,18 +116,15 @@ class DatabaseImpl : public Database {
   // The catalog entry of a measure id, or nullptr (stable pointer).
   const CatalogEntry* MeasureById(uint32_t id) const;
 
-  // Open-time work: format version check, counters, patient ids, user measures.
+  // Open-time work: format version check, counters, user measures, receipts.
   absl::Status Load();
 
-  // The patient number of `id`, or 0 when unknown (numbers start at 1).
-  uint32_t PatientNum(absl::string_view id) const;
+  // The patient number of `id` as of `view`, or 0 when unknown (numbers start
+  // at 1). Latest-data lookups are cached: a number, once given, never changes.
+  absl::StatusOr<uint32_t> PatientNum(const ReadView* view, absl::string_view id);
   // Catalog lookup under the catalog lock; NotFound names the known codes.
   // Entries are never removed or moved, so the pointer stays valid.
   absl::StatusOr<const CatalogEntry*> FindMeasure(absl::string_view code) const;
-  // Both lookups of a series read under one acquisition of the lock: the
-  // measure (errors as FindMeasure) and the patient number (0 when unknown).
-  absl::Status FindSeries(absl::string_view patient, absl::string_view measure,
-                          const CatalogEntry** entry, uint32_t* patient_num) const;
 
   // All versions of one series as of `view`.
   absl::Status ReadSeries(const ReadView* view, uint32_t patient_num, const std::string& patient,
@@ -88,14 +141,15 @@ class DatabaseImpl : public Database {
 
   // Current values of one (patient, measure) within [from, to], after
   // resolving both names.
-  absl::StatusOr<std::vector<Observation>> CurrentSeries(absl::string_view patient,
+  absl::StatusOr<std::vector<Observation>> CurrentSeries(const ReadView* view,
+                                                         absl::string_view patient,
                                                          absl::string_view measure, int64_t from,
                                                          int64_t to, size_t last = 0);
 
   // Current values of every measure of a patient within [from, to] (the last
   // `last` per measure when > 0), by measure code, from one snapshot.
-  absl::Status ReadAllMeasures(absl::string_view patient, int64_t from, int64_t to, size_t last,
-                               std::vector<Observation>* out);
+  absl::Status ReadAllMeasures(const ReadView* view, absl::string_view patient, int64_t from,
+                               int64_t to, size_t last, std::vector<Observation>* out);
 
   // Calls fn(number, current registration) for every patient as of `view`,
   // in patient-number order.
@@ -105,22 +159,30 @@ class DatabaseImpl : public Database {
   std::vector<const CatalogEntry*> MeasuresByCode() const;
 
   absl::Status CheckWritable() const;
-  // `p` with an empty source as "api" and an empty user as the database's.
-  Provenance DefaultProvenance(const Provenance& p) const;
-  // The same, assigned into `out` (reusing its strings' capacity).
-  void DefaultProvenance(const Provenance& in, Provenance* out) const;
+  // `in` with an empty source as "api" and an empty user as the context's,
+  // else the engine's, assigned into `out` (reusing its strings' capacity).
+  void DefaultProvenance(const Provenance& in, const WriteContext& context, Provenance* out) const;
+  Provenance DefaultProvenance(const Provenance& in, const WriteContext& context) const;
+  // Adds the receipt of `context` (when it has a client) to `out`.
+  void PutReceipt(const WriteContext& context, const WriteSummary& summary, int64_t now_us,
+                  Store::Batch& out) const;
+  // Remembers patient numbers a write just made visible.
+  void CachePatientNum(const std::string& id, uint32_t num);
 
   std::unique_ptr<Store> store_;
   Options options_;
   std::string os_user_;
 
-  // Serialises writers inside this process (the RocksDB lock excludes other
-  // processes): a write reads current versions, then appends, atomically.
+  // Serialises writers (only this process writes: it holds the RocksDB lock):
+  // a write reads current versions, then appends, atomically.
   std::mutex write_mu_;
 
   // Guards catalog_ and patient_nums_, which writers extend and readers use.
   mutable std::shared_mutex mu_;
   Catalog catalog_;
+  // A cache of the patient-id index, filled as ids are looked up (never the
+  // whole index: opening costs the same at any size). Cleared when it grows
+  // past kMaxCachedPatientNums.
   absl::flat_hash_map<std::string, uint32_t> patient_nums_;
 
   // Counters, owned by writers (under write_mu_).

@@ -1,7 +1,8 @@
 // Reads. A point read of one series is atomic by itself; a multi-key answer
 // (a visit, the latest of every measure) is one batched MultiGet, which RocksDB
 // answers from one sequence number, so it never mixes two writes either.
-// Scans take a snapshot (ReadView).
+// Scans take a snapshot (ReadView). Every read takes the caller's view when
+// it has one (a read snapshot spanning several calls).
 #include <algorithm>
 #include <functional>
 #include <limits>
@@ -105,46 +106,30 @@ std::vector<const CatalogEntry*> DatabaseImpl::MeasuresByCode() const {
   return measures;
 }
 
-absl::StatusOr<std::vector<Observation>> DatabaseImpl::CurrentSeries(absl::string_view patient,
+absl::StatusOr<std::vector<Observation>> DatabaseImpl::CurrentSeries(const ReadView* view,
+                                                                     absl::string_view patient,
                                                                      absl::string_view measure,
                                                                      int64_t from, int64_t to,
                                                                      size_t last) {
-  const CatalogEntry* entry = nullptr;
-  uint32_t num = 0;
-  COTRACK_RETURN_IF_ERROR(FindSeries(patient, measure, &entry, &num));
+  COTRACK_ASSIGN_OR_RETURN(const CatalogEntry* entry, FindMeasure(measure));
+  COTRACK_ASSIGN_OR_RETURN(uint32_t num, PatientNum(view, patient));
   if (num == 0) return UnknownPatient(patient);
   std::vector<Observation> out;
   // A single point read is atomic by itself: no snapshot needed.
   COTRACK_RETURN_IF_ERROR(
-      ReadCurrent(nullptr, num, std::string(patient), *entry, from, to, &out, last));
+      ReadCurrent(view, num, std::string(patient), *entry, from, to, &out, last));
   return out;
 }
 
-absl::Status DatabaseImpl::FindSeries(absl::string_view patient, absl::string_view measure,
-                                      const CatalogEntry** entry, uint32_t* patient_num) const {
-  {
-    std::shared_lock lock(mu_);
-    *entry = catalog_.Find(measure);
-    if (*entry != nullptr) {
-      auto it = patient_nums_.find(patient);
-      *patient_num = it == patient_nums_.end() ? 0 : it->second;
-      return absl::OkStatus();
-    }
-  }
-  // Unknown measure: FindMeasure's NotFound names the known codes (or, had
-  // the measure been registered meanwhile, finds it).
-  COTRACK_ASSIGN_OR_RETURN(*entry, FindMeasure(measure));
-  *patient_num = PatientNum(patient);
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::vector<Observation>> DatabaseImpl::Trajectory(absl::string_view patient,
+absl::StatusOr<std::vector<Observation>> DatabaseImpl::Trajectory(const ReadView* view,
+                                                                  absl::string_view patient,
                                                                   absl::string_view measure,
                                                                   const TimeRange& range) {
-  return CurrentSeries(patient, measure, RangeStart(range), RangeEnd(range));
+  return CurrentSeries(view, patient, measure, RangeStart(range), RangeEnd(range));
 }
 
-absl::StatusOr<std::vector<Observation>> DatabaseImpl::Latest(absl::string_view patient,
+absl::StatusOr<std::vector<Observation>> DatabaseImpl::Latest(const ReadView* view,
+                                                              absl::string_view patient,
                                                               absl::string_view measure,
                                                               std::optional<CivilTime> as_of,
                                                               int n) {
@@ -152,17 +137,19 @@ absl::StatusOr<std::vector<Observation>> DatabaseImpl::Latest(absl::string_view 
     return absl::InvalidArgumentError(absl::StrCat("n must be at least 1, got ", n));
   }
   const int64_t end = as_of ? EndOf(*as_of) : std::numeric_limits<int64_t>::max();
-  COTRACK_ASSIGN_OR_RETURN(std::vector<Observation> current,
-                           CurrentSeries(patient, measure, std::numeric_limits<int64_t>::min(), end,
-                                         static_cast<size_t>(n)));
+  COTRACK_ASSIGN_OR_RETURN(
+      std::vector<Observation> current,
+      CurrentSeries(view, patient, measure, std::numeric_limits<int64_t>::min(), end,
+                    static_cast<size_t>(n)));
   // Newest first.
   std::reverse(current.begin(), current.end());
   return current;
 }
 
-absl::Status DatabaseImpl::ReadAllMeasures(absl::string_view patient, int64_t from, int64_t to,
-                                           size_t last, std::vector<Observation>* out) {
-  const uint32_t num = PatientNum(patient);
+absl::Status DatabaseImpl::ReadAllMeasures(const ReadView* view, absl::string_view patient,
+                                           int64_t from, int64_t to, size_t last,
+                                           std::vector<Observation>* out) {
+  COTRACK_ASSIGN_OR_RETURN(uint32_t num, PatientNum(view, patient));
   if (num == 0) return UnknownPatient(patient);
   const std::vector<const CatalogEntry*> measures = MeasuresByCode();
   // Keys in key (measure id) order, which spares MultiGet its sort; answers
@@ -179,7 +166,7 @@ absl::Status DatabaseImpl::ReadAllMeasures(absl::string_view patient, int64_t fr
   // and MultiGet reads every key at one sequence number, so a reader sees
   // all of it or none of it (no snapshot needed).
   COTRACK_RETURN_IF_ERROR(
-      store_->MultiGet(nullptr, Family::kSeries, buffers.keys, &buffers.values, &buffers.found));
+      store_->MultiGet(view, Family::kSeries, buffers.keys, &buffers.values, &buffers.found));
   const std::string id(patient);
   out->reserve(out->size() + measures.size());
   absl::Status s;
@@ -195,33 +182,36 @@ absl::Status DatabaseImpl::ReadAllMeasures(absl::string_view patient, int64_t fr
   return s;
 }
 
-absl::StatusOr<std::vector<Observation>> DatabaseImpl::LatestAll(absl::string_view patient,
+absl::StatusOr<std::vector<Observation>> DatabaseImpl::LatestAll(const ReadView* view,
+                                                                 absl::string_view patient,
                                                                  std::optional<CivilTime> as_of) {
   std::vector<Observation> out;
   COTRACK_RETURN_IF_ERROR(ReadAllMeasures(
-      patient, std::numeric_limits<int64_t>::min(),
+      view, patient, std::numeric_limits<int64_t>::min(),
       as_of ? EndOf(*as_of) : std::numeric_limits<int64_t>::max(), /*last=*/1, &out));
   return out;
 }
 
-absl::StatusOr<std::vector<Observation>> DatabaseImpl::Visit(absl::string_view patient,
+absl::StatusOr<std::vector<Observation>> DatabaseImpl::Visit(const ReadView* view,
+                                                             absl::string_view patient,
                                                              CivilTime date) {
   const int64_t start = date.day() * kSecondsPerDay;
   std::vector<Observation> out;
   COTRACK_RETURN_IF_ERROR(
-      ReadAllMeasures(patient, start, start + kSecondsPerDay - 1, /*last=*/0, &out));
+      ReadAllMeasures(view, patient, start, start + kSecondsPerDay - 1, /*last=*/0, &out));
   return out;
 }
 
-absl::StatusOr<std::vector<Observation>> DatabaseImpl::History(absl::string_view patient,
+absl::StatusOr<std::vector<Observation>> DatabaseImpl::History(const ReadView* view,
+                                                               absl::string_view patient,
                                                                absl::string_view measure,
                                                                CivilTime time) {
   COTRACK_ASSIGN_OR_RETURN(const CatalogEntry* entry, FindMeasure(measure));
   const CatalogEntry& m = *entry;
-  const uint32_t num = PatientNum(patient);
+  COTRACK_ASSIGN_OR_RETURN(uint32_t num, PatientNum(view, patient));
   if (num == 0) return UnknownPatient(patient);
   std::vector<Observation> versions;
-  COTRACK_RETURN_IF_ERROR(ReadSeries(nullptr, num, std::string(patient), m, &versions));
+  COTRACK_RETURN_IF_ERROR(ReadSeries(view, num, std::string(patient), m, &versions));
   std::vector<Observation> out;
   for (Observation& o : versions) {
     if (o.time.seconds == time.seconds) out.push_back(std::move(o));
@@ -233,17 +223,18 @@ absl::StatusOr<std::vector<Observation>> DatabaseImpl::History(absl::string_view
   return out;
 }
 
-absl::StatusOr<std::vector<Patient>> DatabaseImpl::PatientHistory(absl::string_view id) {
-  const uint32_t num = PatientNum(id);
+absl::StatusOr<std::vector<Patient>> DatabaseImpl::PatientHistory(const ReadView* view,
+                                                                  absl::string_view id) {
+  COTRACK_ASSIGN_OR_RETURN(uint32_t num, PatientNum(view, id));
   if (num == 0) return UnknownPatient(id);
   std::vector<Patient> versions;
-  COTRACK_RETURN_IF_ERROR(ReadPatientVersions(nullptr, num, &versions));
+  COTRACK_RETURN_IF_ERROR(ReadPatientVersions(view, num, &versions));
   if (versions.empty()) return UnknownPatient(id);
   return versions;
 }
 
-absl::StatusOr<Patient> DatabaseImpl::GetPatient(absl::string_view id) {
-  COTRACK_ASSIGN_OR_RETURN(std::vector<Patient> versions, PatientHistory(id));
+absl::StatusOr<Patient> DatabaseImpl::GetPatient(const ReadView* view, absl::string_view id) {
+  COTRACK_ASSIGN_OR_RETURN(std::vector<Patient> versions, PatientHistory(view, id));
   return std::move(versions.back());
 }
 
@@ -266,10 +257,10 @@ absl::Status DatabaseImpl::ScanPatients(const ReadView* view,
   return decode_status;
 }
 
-absl::StatusOr<std::vector<Patient>> DatabaseImpl::ListPatients() {
+absl::StatusOr<std::vector<Patient>> DatabaseImpl::ListPatients(const ReadView* view) {
   std::vector<Patient> out;
   COTRACK_RETURN_IF_ERROR(
-      ScanPatients(nullptr, [&](uint32_t, Patient p) { out.push_back(std::move(p)); }));
+      ScanPatients(view, [&](uint32_t, Patient p) { out.push_back(std::move(p)); }));
   std::sort(out.begin(), out.end(), [](const Patient& a, const Patient& b) { return a.id < b.id; });
   return out;
 }
@@ -286,21 +277,27 @@ absl::StatusOr<std::vector<MeasureDefinition>> DatabaseImpl::ListMeasures() {
   return out;
 }
 
-absl::Status DatabaseImpl::ForEachSeries(absl::string_view measure, const SeriesVisitor& fn) {
+absl::Status DatabaseImpl::ForEachSeries(const ReadView* caller_view, absl::string_view measure,
+                                         const Database::SeriesVisitor& fn) {
   COTRACK_ASSIGN_OR_RETURN(const CatalogEntry* entry, FindMeasure(measure));
   const CatalogEntry& m = *entry;
-  auto view = store_->NewReadView();
+  std::unique_ptr<ReadView> own_view;
+  const ReadView* view = caller_view;
+  if (view == nullptr) {
+    own_view = store_->NewReadView();
+    view = own_view.get();
+  }
   const std::string start = keys::MeasurePrefix(m.id);
   const std::string end = keys::MeasurePrefix(m.id + 1);
   // Every patient of the snapshot in one sequential pass, rather than a
   // lookup per series: a cohort scan touches most of them.
   absl::flat_hash_map<uint32_t, Patient> patients;
-  COTRACK_RETURN_IF_ERROR(ScanPatients(
-      view.get(), [&](uint32_t num, Patient p) { patients.emplace(num, std::move(p)); }));
+  COTRACK_RETURN_IF_ERROR(
+      ScanPatients(view, [&](uint32_t num, Patient p) { patients.emplace(num, std::move(p)); }));
   absl::Status inner;
   std::vector<Observation> current;
   COTRACK_RETURN_IF_ERROR(store_->Scan(
-      view.get(), Family::kSeries, start, end, [&](absl::string_view key, absl::string_view log) {
+      view, Family::kSeries, start, end, [&](absl::string_view key, absl::string_view log) {
         uint32_t mid, num;
         if (!keys::ParseSeriesKey(key, &mid, &num)) {
           inner = absl::DataLossError("malformed series key (damaged data)");
@@ -326,12 +323,12 @@ absl::Status DatabaseImpl::ForEachSeries(absl::string_view measure, const Series
 }
 
 absl::StatusOr<std::vector<AuditRecord>> DatabaseImpl::AuditLog(
-    std::optional<std::string> patient) {
+    const ReadView* view, std::optional<std::string> patient) {
   std::vector<AuditRecord> out;
   absl::Status inner;
   std::vector<absl::string_view> records;
-  COTRACK_RETURN_IF_ERROR(store_->Scan(
-      nullptr, Family::kAudit, "", "", [&](absl::string_view key, absl::string_view log) {
+  COTRACK_RETURN_IF_ERROR(
+      store_->Scan(view, Family::kAudit, "", "", [&](absl::string_view key, absl::string_view log) {
         const uint64_t seq = keys::DecodeU64(key);
         inner = codec::SplitRecords(log, absl::StrCat("audit entry ", seq), &records);
         if (!inner.ok()) return false;

@@ -13,7 +13,8 @@ namespace cotrack {
 
 absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
                                            const Provenance& provenance,
-                                           const WriteOptions& options) {
+                                           const WriteOptions& options,
+                                           const WriteContext& context) {
   COTRACK_RETURN_IF_ERROR(CheckWritable());
   COTRACK_RETURN_IF_ERROR(ValidateMeasureDefinition(measure));
   std::lock_guard<std::mutex> write_lock(write_mu_);
@@ -45,11 +46,12 @@ absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
   audit.at_us = absl::ToUnixMicros(absl::Now());
   audit.action = "measure";
   audit.detail = absl::StrCat("registered measure ", def.code, " (", def.name, ", ", def.unit, ")");
-  audit.provenance = DefaultProvenance(provenance);
+  audit.provenance = DefaultProvenance(provenance, context);
   std::string audit_log;
   codec::AppendRecord(&audit_log, codec::EncodeAudit(audit));
   out->Put(Family::kAudit, keys::AuditKey(audit.sequence), audit_log);
   out->Put(Family::kMeta, keys::kNextAuditSeqKey, keys::EncodeCounter(next_audit_seq_ + 1, 8));
+  PutReceipt(context, WriteSummary(), audit.at_us, *out);
 
   COTRACK_RETURN_IF_ERROR(store_->Write(*out, options.sync));
   next_measure_id_ = id + 1;

@@ -1,5 +1,7 @@
 // Backups with RocksDB's BackupEngine, taken from a read-only open so that
 // they work while a writer (in this process or another) holds the database.
+#include "maintenance/backup.h"
+
 #include <dirent.h>
 
 #include <algorithm>
@@ -42,8 +44,15 @@ BackupInfo ToInfo(const BackupSummary& s) {
 
 }  // namespace
 
-absl::StatusOr<BackupInfo> BackupDatabase(const std::string& db_path, const std::string& backup_dir,
-                                          const Options& options) {
+absl::StatusOr<BackupInfo> BackupStore(Store& store, const std::string& backup_dir,
+                                       const std::string& key_file) {
+  COTRACK_ASSIGN_OR_RETURN(BackupSummary made, store.CreateBackup(backup_dir, key_file));
+  return ToInfo(made);
+}
+
+absl::StatusOr<BackupInfo> BackupClosedDatabase(const std::string& db_path,
+                                                const std::string& backup_dir,
+                                                const Options& options) {
   absl::Status last_error;
   for (int attempt = 0; attempt < kMaintenanceAttempts; ++attempt) {
     if (attempt > 0) {
@@ -92,7 +101,7 @@ absl::StatusOr<BackupInfo> RestoreBackup(const std::string& backup_dir,
   COTRACK_ASSIGN_OR_RETURN(BackupSummary restored, RestoreStoreBackup(backup_dir, new_db_path,
                                                                       options.encryption_key_file));
   // A restore is only done when the result is known good.
-  COTRACK_ASSIGN_OR_RETURN(CheckReport report, CheckDatabase(new_db_path, options));
+  COTRACK_ASSIGN_OR_RETURN(CheckReport report, CheckClosedDatabase(new_db_path, options));
   if (!report.ok()) {
     const CheckProblem& p = report.problems.front();
     return absl::DataLossError(

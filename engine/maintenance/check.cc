@@ -429,7 +429,7 @@ absl::StatusOr<CheckReport> CheckUnopenable(const std::string& path, const Optio
 
 }  // namespace
 
-absl::StatusOr<CheckReport> CheckDatabase(const std::string& path, const Options& options) {
+absl::StatusOr<CheckReport> CheckClosedDatabase(const std::string& path, const Options& options) {
   absl::Status last_error;
   for (int attempt = 0; attempt < kMaintenanceAttempts; ++attempt) {
     absl::StatusOr<std::unique_ptr<Store>> opened = OpenStoreReadOnly(path, options);

@@ -14,6 +14,11 @@ namespace cotrack {
 // other than damage (e.g. a table file removed by a concurrent writer).
 absl::Status CheckStore(Store& store, CheckReport* report);
 
+// CheckDatabase on a database no process has open (or one too damaged to
+// open): opened read-only, with its table files verified even when it cannot
+// be opened at all.
+absl::StatusOr<CheckReport> CheckClosedDatabase(const std::string& path, const Options& options);
+
 }  // namespace cotrack
 
 #endif  // COTRACK_MAINTENANCE_CHECK_H_

@@ -5,6 +5,8 @@
 // (version numbers, recorded times, provenance), which Database::Apply by
 // design never does. Load therefore also writes what Apply would keep
 // consistent: the patient id index and the counters in the default family.
+#include "maintenance/dump.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -151,125 +153,6 @@ std::string EndLine(const DumpSummary& s) {
       .Int("observation_versions", s.observation_versions)
       .Int("audit_entries", s.audit_entries)
       .Finish();
-}
-
-absl::StatusOr<DumpSummary> DumpStore(Store& store, std::ostream& out) {
-  auto view_holder = store.NewReadView();
-  const ReadView* view = view_holder.get();
-  DumpSummary summary;
-  absl::Status st;
-  std::vector<absl::string_view> records;
-
-  std::string format_value;
-  COTRACK_ASSIGN_OR_RETURN(bool has_format,
-                           store.Get(view, Family::kMeta, keys::kFormatVersionKey, &format_value));
-  if (!has_format || format_value.size() != 4) {
-    return absl::DataLossError(
-        absl::StrCat(store.path(), ": no valid format_version record; run `cotrack check`"));
-  }
-  out << json::ObjectWriter()
-             .Str("type", "header")
-             .Str("format", kDumpFormatName)
-             .Int("version", kDumpFormatVersion)
-             .Int("database_format", keys::DecodeU32(format_value))
-             .Str("cotrack", Version())
-             .Finish()
-      << '\n';
-
-  // Measures: built-ins are the engine's, only user measures are dumped.
-  std::map<uint32_t, std::string> code_of;
-  for (const CatalogEntry& e : BuiltinMeasures()) code_of[e.id] = e.def.code;
-  COTRACK_RETURN_IF_ERROR(store.Scan(
-      view, Family::kMeasures, "", "", [&](absl::string_view key, absl::string_view log) {
-        st = codec::SplitRecords(log, absl::StrCat("measure ", keys::DecodeU32(key)), &records);
-        if (!st.ok()) return false;
-        for (absl::string_view r : records) {
-          CatalogEntry e;
-          st = codec::DecodeMeasure(r, &e);
-          if (!st.ok()) return false;
-          code_of[e.id] = e.def.code;
-          out << MeasureLine(e.id, e.def) << '\n';
-        }
-        ++summary.measures;
-        return true;
-      }));
-  COTRACK_RETURN_IF_ERROR(st);
-
-  std::map<uint32_t, std::string> id_of;
-  COTRACK_RETURN_IF_ERROR(store.Scan(
-      view, Family::kPatientIds, "", "", [&](absl::string_view key, absl::string_view v) {
-        if (v.size() != 4) {
-          st = absl::DataLossError(
-              absl::StrCat("patient id index entry for \"", key, "\" is damaged"));
-          return false;
-        }
-        id_of[keys::DecodeU32(v)] = std::string(key);
-        return true;
-      }));
-  COTRACK_RETURN_IF_ERROR(st);
-
-  // Patients in number order: load numbers them again in this order.
-  COTRACK_RETURN_IF_ERROR(store.Scan(
-      view, Family::kPatients, "", "", [&](absl::string_view key, absl::string_view log) {
-        st = codec::SplitRecords(log, absl::StrCat("patient ", keys::DecodeU32(key)), &records);
-        if (!st.ok()) return false;
-        for (absl::string_view r : records) {
-          Patient p;
-          st = codec::DecodePatient(r, &p);
-          if (!st.ok()) return false;
-          out << PatientLine(p) << '\n';
-          ++summary.patient_versions;
-        }
-        ++summary.patients;
-        return true;
-      }));
-  COTRACK_RETURN_IF_ERROR(st);
-
-  // Series in key order, each version in log (write) order.
-  codec::ObservationLogView log_view;
-  COTRACK_RETURN_IF_ERROR(
-      store.Scan(view, Family::kSeries, "", "", [&](absl::string_view key, absl::string_view log) {
-        uint32_t mid = 0, num = 0;
-        if (!keys::ParseSeriesKey(key, &mid, &num) || !code_of.count(mid) || !id_of.count(num)) {
-          st = absl::DataLossError(absl::StrCat("series key of measure ", mid, ", patient ", num,
-                                                " refers to no known measure or patient; run "
-                                                "`cotrack check`"));
-          return false;
-        }
-        Observation o;
-        o.patient = id_of[num];
-        o.measure = code_of[mid];
-        st = log_view.Parse(log, absl::StrCat("series ", o.measure, "/", o.patient));
-        if (!st.ok()) return false;
-        for (const auto& e : log_view.entries()) {
-          log_view.Materialize(e, &o);
-          out << ObservationLine(o) << '\n';
-          ++summary.observation_versions;
-        }
-        return true;
-      }));
-  COTRACK_RETURN_IF_ERROR(st);
-
-  COTRACK_RETURN_IF_ERROR(
-      store.Scan(view, Family::kAudit, "", "", [&](absl::string_view key, absl::string_view log) {
-        st = codec::SplitRecords(log, absl::StrCat("audit ", keys::DecodeU64(key)), &records);
-        if (!st.ok()) return false;
-        for (absl::string_view r : records) {
-          AuditRecord a;
-          st = codec::DecodeAudit(r, &a);
-          if (!st.ok()) return false;
-          a.sequence = keys::DecodeU64(key);
-          out << AuditLine(a) << '\n';
-          ++summary.audit_entries;
-        }
-        return true;
-      }));
-  COTRACK_RETURN_IF_ERROR(st);
-
-  out << EndLine(summary) << '\n';
-  out.flush();
-  if (!out.good()) return absl::DataLossError("writing the dump failed");
-  return summary;
 }
 
 // ---- Reading. ----
@@ -748,8 +631,127 @@ class Loader {
 
 }  // namespace
 
-absl::StatusOr<DumpSummary> DumpDatabase(const std::string& path, const Options& options,
-                                         std::ostream& out) {
+absl::StatusOr<DumpSummary> DumpStore(Store& store, std::ostream& out) {
+  auto view_holder = store.NewReadView();
+  const ReadView* view = view_holder.get();
+  DumpSummary summary;
+  absl::Status st;
+  std::vector<absl::string_view> records;
+
+  std::string format_value;
+  COTRACK_ASSIGN_OR_RETURN(bool has_format,
+                           store.Get(view, Family::kMeta, keys::kFormatVersionKey, &format_value));
+  if (!has_format || format_value.size() != 4) {
+    return absl::DataLossError(
+        absl::StrCat(store.path(), ": no valid format_version record; run `cotrack check`"));
+  }
+  out << json::ObjectWriter()
+             .Str("type", "header")
+             .Str("format", kDumpFormatName)
+             .Int("version", kDumpFormatVersion)
+             .Int("database_format", keys::DecodeU32(format_value))
+             .Str("cotrack", Version())
+             .Finish()
+      << '\n';
+
+  // Measures: built-ins are the engine's, only user measures are dumped.
+  std::map<uint32_t, std::string> code_of;
+  for (const CatalogEntry& e : BuiltinMeasures()) code_of[e.id] = e.def.code;
+  COTRACK_RETURN_IF_ERROR(store.Scan(
+      view, Family::kMeasures, "", "", [&](absl::string_view key, absl::string_view log) {
+        st = codec::SplitRecords(log, absl::StrCat("measure ", keys::DecodeU32(key)), &records);
+        if (!st.ok()) return false;
+        for (absl::string_view r : records) {
+          CatalogEntry e;
+          st = codec::DecodeMeasure(r, &e);
+          if (!st.ok()) return false;
+          code_of[e.id] = e.def.code;
+          out << MeasureLine(e.id, e.def) << '\n';
+        }
+        ++summary.measures;
+        return true;
+      }));
+  COTRACK_RETURN_IF_ERROR(st);
+
+  std::map<uint32_t, std::string> id_of;
+  COTRACK_RETURN_IF_ERROR(store.Scan(
+      view, Family::kPatientIds, "", "", [&](absl::string_view key, absl::string_view v) {
+        if (v.size() != 4) {
+          st = absl::DataLossError(
+              absl::StrCat("patient id index entry for \"", key, "\" is damaged"));
+          return false;
+        }
+        id_of[keys::DecodeU32(v)] = std::string(key);
+        return true;
+      }));
+  COTRACK_RETURN_IF_ERROR(st);
+
+  // Patients in number order: load numbers them again in this order.
+  COTRACK_RETURN_IF_ERROR(store.Scan(
+      view, Family::kPatients, "", "", [&](absl::string_view key, absl::string_view log) {
+        st = codec::SplitRecords(log, absl::StrCat("patient ", keys::DecodeU32(key)), &records);
+        if (!st.ok()) return false;
+        for (absl::string_view r : records) {
+          Patient p;
+          st = codec::DecodePatient(r, &p);
+          if (!st.ok()) return false;
+          out << PatientLine(p) << '\n';
+          ++summary.patient_versions;
+        }
+        ++summary.patients;
+        return true;
+      }));
+  COTRACK_RETURN_IF_ERROR(st);
+
+  // Series in key order, each version in log (write) order.
+  codec::ObservationLogView log_view;
+  COTRACK_RETURN_IF_ERROR(
+      store.Scan(view, Family::kSeries, "", "", [&](absl::string_view key, absl::string_view log) {
+        uint32_t mid = 0, num = 0;
+        if (!keys::ParseSeriesKey(key, &mid, &num) || !code_of.count(mid) || !id_of.count(num)) {
+          st = absl::DataLossError(absl::StrCat("series key of measure ", mid, ", patient ", num,
+                                                " refers to no known measure or patient; run "
+                                                "`cotrack check`"));
+          return false;
+        }
+        Observation o;
+        o.patient = id_of[num];
+        o.measure = code_of[mid];
+        st = log_view.Parse(log, absl::StrCat("series ", o.measure, "/", o.patient));
+        if (!st.ok()) return false;
+        for (const auto& e : log_view.entries()) {
+          log_view.Materialize(e, &o);
+          out << ObservationLine(o) << '\n';
+          ++summary.observation_versions;
+        }
+        return true;
+      }));
+  COTRACK_RETURN_IF_ERROR(st);
+
+  COTRACK_RETURN_IF_ERROR(
+      store.Scan(view, Family::kAudit, "", "", [&](absl::string_view key, absl::string_view log) {
+        st = codec::SplitRecords(log, absl::StrCat("audit ", keys::DecodeU64(key)), &records);
+        if (!st.ok()) return false;
+        for (absl::string_view r : records) {
+          AuditRecord a;
+          st = codec::DecodeAudit(r, &a);
+          if (!st.ok()) return false;
+          a.sequence = keys::DecodeU64(key);
+          out << AuditLine(a) << '\n';
+          ++summary.audit_entries;
+        }
+        return true;
+      }));
+  COTRACK_RETURN_IF_ERROR(st);
+
+  out << EndLine(summary) << '\n';
+  out.flush();
+  if (!out.good()) return absl::DataLossError("writing the dump failed");
+  return summary;
+}
+
+absl::StatusOr<DumpSummary> DumpClosedDatabase(const std::string& path, const Options& options,
+                                               std::ostream& out) {
   COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStoreReadOnly(path, options));
   return DumpStore(*store, out);
 }

@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cotrack/status_macros.h"
@@ -35,6 +36,8 @@ constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
     "default",  // kMeta: RocksDB's default family
     "patient_ids", "patients", "measures", "series", "audit"};
 
+constexpr char kLockedUrl[] = "cotrack.locked";
+
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
   if (s.ok()) return absl::OkStatus();
   std::string msg = absl::StrCat(context, ": ", s.ToString());
@@ -43,11 +46,10 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
   if (s.IsIOError() &&
       (absl::StrContains(s.ToString(), "lock") || absl::StrContains(s.ToString(), "LOCK"))) {
-    return absl::UnavailableError(
-        absl::StrCat(context,
-                     ": the database is locked: another process has it open for writing "
-                     "(only one writer at a time; open read-only to query it) [",
-                     s.ToString(), "]"));
+    absl::Status held = absl::UnavailableError(absl::StrCat(
+        context, ": the database is locked: another process holds it [", s.ToString(), "]"));
+    held.SetPayload(kLockedUrl, absl::Cord("1"));
+    return held;
   }
   if (s.IsIOError()) return absl::UnavailableError(msg);
   return absl::InternalError(msg);
@@ -239,6 +241,14 @@ class RocksStore : public Store {
     return FromRocks(db_->Write(wo, static_cast<RocksBatch&>(batch).rep()), "write");
   }
 
+  absl::Status Delete(Family f, const std::vector<std::string>& keys, bool sync) override {
+    rocksdb::WriteBatch batch;
+    for (const std::string& k : keys) batch.Delete(handles_[static_cast<int>(f)], k);
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    return FromRocks(db_->Write(wo, &batch), "delete");
+  }
+
   absl::StatusOr<bool> Get(const ReadView* view, Family f, absl::string_view key,
                            std::string* value) override {
     // Series point reads go through the value cache (see ValueCache); the
@@ -342,6 +352,14 @@ class RocksStore : public Store {
 };
 
 }  // namespace
+
+bool IsHeldElsewhere(const absl::Status& s) {
+  return absl::IsUnavailable(s) && s.GetPayload(kLockedUrl).has_value();
+}
+
+absl::Status CheckEncryptionKey(const std::string& dir, const std::string& key_file) {
+  return FileEnvForDirectory(dir, key_file, /*create=*/false).status();
+}
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
                                                    const StoreOptions& options) {

@@ -1,7 +1,7 @@
 // The storage layer: RocksDB behind a small interface of column families,
 // snapshots, point reads, range scans and atomic batches. Only this layer
 // includes RocksDB; RocksDB errors become absl::Status here (corruption is
-// DataLoss, a held lock is Unavailable "locked").
+// DataLoss, a held lock is Unavailable "locked": IsHeldElsewhere).
 #ifndef COTRACK_STORAGE_STORE_H_
 #define COTRACK_STORAGE_STORE_H_
 
@@ -82,6 +82,10 @@ class Store {
   // before returning.
   virtual absl::Status Write(Batch& batch, bool sync) = 0;
 
+  // Deletes `keys` of family `f` atomically (meta bookkeeping only: records
+  // are never deleted).
+  virtual absl::Status Delete(Family f, const std::vector<std::string>& keys, bool sync) = 0;
+
   // Reads `key`; false when absent. `view` may be null (latest data).
   virtual absl::StatusOr<bool> Get(const ReadView* view, Family f, absl::string_view key,
                                    std::string* value) = 0;
@@ -122,6 +126,15 @@ class Store {
   virtual absl::StatusOr<BackupSummary> CreateBackup(const std::string& backup_dir,
                                                      const std::string& key_file) = 0;
 };
+
+// True when `s` is Store::Open's error for a database another process (or
+// another Store of this process) holds open for writing.
+bool IsHeldElsewhere(const absl::Status& s);
+
+// Checks `key_file` (empty: none) against the encryption marker of database
+// directory `dir`, with the errors of Store::Open: FailedPrecondition when
+// `dir` is encrypted and no key is given, PermissionDenied for another key.
+absl::Status CheckEncryptionKey(const std::string& dir, const std::string& key_file);
 
 // Verifies the checksums of every table file (*.sst) in database directory
 // `db_dir` without opening the database: for when damage keeps it from

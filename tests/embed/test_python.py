@@ -159,11 +159,20 @@ class ErrorTest(TempDbTest):
             with self.assertRaises(cotrack.NotFound):
                 db.retract("P01", "edss", "2020-01-01", reason="typo")
 
-    def test_second_writer_is_locked_out(self):
-        with self.open():
-            with self.assertRaises(cotrack.Locked) as cm:
-                self.open()
-            self.assertIn("locked", cm.exception.message)
+    def test_a_second_process_writes_beside_the_first(self):
+        # The first handle holds the database; a second process writes
+        # through it and both see the write.
+        with self.open() as db:
+            db.record("P01", "edss", "2024-01-05", 4.0)
+            script = ("import sys, cotrack\n"
+                      "with cotrack.open(sys.argv[1], sync=False) as db:\n"
+                      "    db.record('P02', 'edss', '2024-02-05', 3.5)\n"
+                      "    print(len(db.trajectory('P01', 'edss')))\n")
+            out = subprocess.run([sys.executable, "-c", script, self.path],
+                                 capture_output=True, text=True, env=os.environ)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertEqual(out.stdout.strip(), "1")
+            self.assertEqual(len(db.trajectory("P02", "edss")), 1)
 
     def test_closed_database(self):
         db = self.open()

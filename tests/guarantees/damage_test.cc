@@ -127,14 +127,28 @@ TEST(DamageTest, DamagedTableFilesNeverReturnWrongData) {
   EXPECT_GT(data_loss, 0) << "no damage was detected at all";
 }
 
-TEST(LockTest, ASecondWriterIsToldTheDatabaseIsLocked) {
+TEST(LockTest, HandlesOfOneProcessShareTheDatabase) {
   TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto first, Database::Open(dir.path()));
-  EXPECT_THAT(Database::Open(dir.path()),
-              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("locked")));
+  ASSERT_OK_AND_ASSIGN(auto second, Database::Open(dir.path()));
+  ObservationInput in;
+  in.patient = "P1";
+  in.measure = "edss";
+  in.time = CivilTime::FromDay(19000);
+  in.value = 2.0;
+  ASSERT_OK(second->Record(in));
+  ASSERT_OK_AND_ASSIGN(auto seen, first->Trajectory("P1", "edss"));
+  EXPECT_EQ(seen.size(), 1u);
   Options ro;
   ro.read_only = true;
-  EXPECT_OK(Database::Open(dir.path(), ro));
+  ASSERT_OK_AND_ASSIGN(auto reader, Database::Open(dir.path(), ro));
+  // Closing the handle that opened the database first leaves the others
+  // working.
+  first.reset();
+  in.time = CivilTime::FromDay(19100);
+  ASSERT_OK(second->Record(in));
+  ASSERT_OK_AND_ASSIGN(seen, reader->Trajectory("P1", "edss"));
+  EXPECT_EQ(seen.size(), 2u);
 }
 
 TEST(FormatTest, ANewerFormatIsRefusedClearly) {

@@ -3,8 +3,16 @@
 //
 // Thread safety: a Database may be shared by any number of threads. Reads run
 // concurrently and each sees one consistent snapshot (never half a visit).
-// Writes are serialised inside the process; only one process may open a
-// database for writing (a second gets an Unavailable "locked" error).
+//
+// Many processes: any number of processes may open one database directory at
+// once, each reading and writing (an app's web workers, a cron import, an
+// analysis session, a backup). The first to open it holds it and serves the
+// others over a private Unix socket inside the database directory; writes
+// from every process are serialised there, and a write acknowledged in one
+// process is visible to every read that starts after it, in every process.
+// When the serving process closes the database or exits, another takes over
+// within Options::busy_timeout_ms, unnoticed by callers. See
+// docs/EMBEDDING.md, "Many processes".
 #ifndef COTRACK_DATABASE_H_
 #define COTRACK_DATABASE_H_
 
@@ -116,58 +124,14 @@ struct AuditRecord {
   WriteSummary summary;
 };
 
-class Database {
+// The queries, shared by a Database (each call reads the latest data) and a
+// ReadSnapshot (every call reads the same point in time). Every method may
+// also fail with Unavailable when the database could not be reached within
+// Options::busy_timeout_ms (the process serving it hung), FailedPrecondition
+// after Close, and DataLoss when stored data is damaged.
+class Reader {
  public:
-  // Opens (or, with create_if_missing, creates) the database in directory
-  // `path`. Fails with Unavailable when another process holds it for writing,
-  // FailedPrecondition when its format is newer than this build understands,
-  // DataLoss when its files are damaged.
-  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
-                                                        const Options& options = Options());
-
-  virtual ~Database();
-
-  // ---- Writes. Each is atomic: all of it is visible, or none of it. ----
-
-  // Validates every change in `batch` and applies them together. On any
-  // invalid change nothing is written and the error lists each bad change as
-  // `SOURCE:LINE: field "x": bad value "v" (expected ...)`. Recording the same
-  // content again for an identity (patient, measure, time) is a no-op; other
-  // content adds a version and keeps the earlier ones. Observations of
-  // patients not yet registered register them (no arm, no index date).
-  virtual absl::StatusOr<WriteSummary> Apply(const Batch& batch,
-                                             const WriteOptions& options = {}) = 0;
-
-  // Starts a bulk write; `audit_action` and `audit_detail` describe it in the
-  // audit log (e.g. "import" and the file name).
-  virtual absl::StatusOr<std::unique_ptr<BulkWrite>> BeginBulkWrite(const WriteOptions& options,
-                                                                    std::string audit_action,
-                                                                    std::string audit_detail) = 0;
-
-  // One observation; equivalent to a Batch holding just it.
-  absl::StatusOr<WriteSummary> Record(const ObservationInput& obs,
-                                      const WriteOptions& options = {});
-
-  // Several measures of one patient at one visit, written together.
-  absl::StatusOr<WriteSummary> RecordVisit(const std::vector<ObservationInput>& visit,
-                                           const WriteOptions& options = {});
-
-  // Marks the current version of an observation entered-in-error; it leaves
-  // trajectories but stays in History. NotFound when there is none.
-  absl::StatusOr<WriteSummary> Retract(const std::string& patient, const std::string& measure,
-                                       CivilTime time, const Provenance& provenance,
-                                       const WriteOptions& options = {});
-
-  // Registers or updates a patient.
-  absl::StatusOr<WriteSummary> PutPatient(const Patient& patient, const WriteOptions& options = {});
-
-  // Adds a user-defined measure. AlreadyExists when the code is taken by a
-  // different definition; registering an identical definition is a no-op.
-  virtual absl::Status RegisterMeasure(const MeasureDefinition& measure,
-                                       const Provenance& provenance,
-                                       const WriteOptions& options = {}) = 0;
-
-  // ---- Reads. Each sees one consistent snapshot. ----
+  virtual ~Reader();
 
   // Current values of one measure for one patient in `range`, oldest first;
   // retracted values left out. Empty when there are none; NotFound for an
@@ -222,9 +186,92 @@ class Database {
   virtual absl::StatusOr<std::vector<AuditRecord>> AuditLog(
       std::optional<std::string> patient = std::nullopt) = 0;
 
+ protected:
+  Reader() = default;
+};
+
+// A read snapshot (a read transaction): every read through it sees the
+// database as of the moment it was taken, so a visit, a trajectory and the
+// patient's registration can be read from one point in time while other
+// threads and processes write. Cheap to hold for seconds; holding one for
+// hours keeps superseded data on disk until it is released. Thread-safe.
+// When the process serving the database exits while a snapshot is held,
+// reads through it fail with Unavailable ("snapshot ended"): take a new one.
+class ReadSnapshot : public Reader {
+ public:
+  ~ReadSnapshot() override;
+
+ protected:
+  ReadSnapshot() = default;
+};
+
+class Database : public Reader {
+ public:
+  // Opens (or, with create_if_missing, creates) the database in directory
+  // `path`; other processes may have it open too (see the top of this file).
+  // Errors: NotFound when there is no database and create_if_missing is
+  // false; FailedPrecondition when its format is newer than this build
+  // understands, or when it is encrypted and options.encryption_key_file is
+  // not its key; DataLoss when its files are damaged; PermissionDenied when
+  // the directory belongs to another user; Unavailable when the process
+  // holding it does not answer within options.busy_timeout_ms.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
+                                                        const Options& options = Options());
+
+  ~Database() override;
+
+  // ---- Writes. Each is atomic: all of it is visible, or none of it. ----
+
+  // Validates every change in `batch` and applies them together. On any
+  // invalid change nothing is written and the error lists each bad change as
+  // `SOURCE:LINE: field "x": bad value "v" (expected ...)`. Recording the same
+  // content again for an identity (patient, measure, time) is a no-op; other
+  // content adds a version and keeps the earlier ones. Observations of
+  // patients not yet registered register them (no arm, no index date).
+  virtual absl::StatusOr<WriteSummary> Apply(const Batch& batch,
+                                             const WriteOptions& options = {}) = 0;
+
+  // Starts a bulk write; `audit_action` and `audit_detail` describe it in the
+  // audit log (e.g. "import" and the file name).
+  virtual absl::StatusOr<std::unique_ptr<BulkWrite>> BeginBulkWrite(const WriteOptions& options,
+                                                                    std::string audit_action,
+                                                                    std::string audit_detail) = 0;
+
+  // One observation; equivalent to a Batch holding just it.
+  absl::StatusOr<WriteSummary> Record(const ObservationInput& obs,
+                                      const WriteOptions& options = {});
+
+  // Several measures of one patient at one visit, written together.
+  absl::StatusOr<WriteSummary> RecordVisit(const std::vector<ObservationInput>& visit,
+                                           const WriteOptions& options = {});
+
+  // Marks the current version of an observation entered-in-error; it leaves
+  // trajectories but stays in History. NotFound when there is none.
+  absl::StatusOr<WriteSummary> Retract(const std::string& patient, const std::string& measure,
+                                       CivilTime time, const Provenance& provenance,
+                                       const WriteOptions& options = {});
+
+  // Registers or updates a patient.
+  absl::StatusOr<WriteSummary> PutPatient(const Patient& patient, const WriteOptions& options = {});
+
+  // Adds a user-defined measure. AlreadyExists when the code is taken by a
+  // different definition; registering an identical definition is a no-op.
+  virtual absl::Status RegisterMeasure(const MeasureDefinition& measure,
+                                       const Provenance& provenance,
+                                       const WriteOptions& options = {}) = 0;
+
+  // Starts a read snapshot of the latest data (see ReadSnapshot).
+  virtual absl::StatusOr<std::unique_ptr<ReadSnapshot>> NewSnapshot() = 0;
+
   // Flushes memory to table files and compacts all of them: smallest files,
   // fastest reads. For maintenance and benchmarks; never needed for safety.
   virtual absl::Status Compact() = 0;
+
+  // Ends this handle: calls other threads are making through it finish
+  // first, and every later call fails with FailedPrecondition ("closed").
+  // Destroying the handle closes it. When this process served the database
+  // to others, one of them takes over.
+  virtual void Close() = 0;
 
   // The directory this database lives in.
   virtual const std::string& path() const = 0;

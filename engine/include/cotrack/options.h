@@ -9,10 +9,18 @@ namespace cotrack {
 struct Options {
   // Create the database when the directory holds none.
   bool create_if_missing = true;
-  // Open for reading only. Several read-only openers may coexist with one
-  // writer process; they see the data as of their open.
+  // This handle only reads: writes through it fail with FailedPrecondition.
+  // It sees every write other handles and processes make, as any handle does.
+  // When the directory is not writable (a copy on read-only media), the
+  // database is opened as a frozen read-only copy instead.
   bool read_only = false;
-  // The three caches below take 192 MiB together by default.
+  // How long an open or a call waits for the database when another process
+  // holds it but is not answering yet (it is opening it, or handing it over
+  // as it exits) before failing with Unavailable, in milliseconds.
+  int busy_timeout_ms = 5000;
+  // The three caches below take 192 MiB together by default. They belong to
+  // the process serving the database: the first handle opened there sets
+  // them; handles served from another process use none.
   // Cache of uncompressed table blocks, in bytes.
   size_t block_cache_bytes = 96 << 20;
   // Cache of whole series values, in bytes (0: none): RocksDB's row cache.

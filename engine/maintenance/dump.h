@@ -1,0 +1,23 @@
+// The dump behind cotrack::DumpDatabase (cotrack/export.h), on an open Store.
+#ifndef COTRACK_MAINTENANCE_DUMP_H_
+#define COTRACK_MAINTENANCE_DUMP_H_
+
+#include <ostream>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "cotrack/export.h"
+#include "storage/store.h"
+
+namespace cotrack {
+
+// Writes every record of `store`, as of one snapshot, to `out`.
+absl::StatusOr<DumpSummary> DumpStore(Store& store, std::ostream& out);
+
+// DumpDatabase on a database no process has open: opened read-only.
+absl::StatusOr<DumpSummary> DumpClosedDatabase(const std::string& path, const Options& options,
+                                               std::ostream& out);
+
+}  // namespace cotrack
+
+#endif  // COTRACK_MAINTENANCE_DUMP_H_

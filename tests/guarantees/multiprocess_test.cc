@@ -1,0 +1,300 @@
+// Guarantee 6 (../shared/DESIGN.md): any number of processes use one database
+// at once, each reading and writing; an acknowledged write is visible to every
+// later read in every process and survives the serving process being killed;
+// nobody is told a healthy database is damaged, missing or locked.
+//
+// Every other process here is real: cotrack_mp_worker (a client that records
+// visits and prints each acknowledged one) and the cotrack command line.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cotrack/database.h"
+#include "cotrack/maintenance.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "support/test_support.h"
+
+extern char** environ;
+
+namespace cotrack {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::RunCotrack;
+using testing::TempDir;
+
+// A child process whose standard output goes to a file.
+struct Child {
+  pid_t pid = -1;
+  int stdin_fd = -1;  // write end of its standard input (closing it ends --hold)
+  std::string out;    // path of its standard output
+};
+
+Child Spawn(const std::vector<std::string>& args, const std::string& out_path) {
+  Child c;
+  c.out = out_path;
+  int in[2];
+  EXPECT_EQ(pipe(in), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+  posix_spawn_file_actions_addclose(&actions, in[1]);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  EXPECT_EQ(posix_spawn(&c.pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  close(in[0]);
+  c.stdin_fd = in[1];
+  return c;
+}
+
+Child Worker(const TempDir& dir, const std::string& db, const std::string& name, int visits) {
+  return Spawn({COTRACK_MP_WORKER, "--db", db, "--name", name, "--visits", std::to_string(visits)},
+               dir.File(name + ".out"));
+}
+
+// Exit code, or 128 + signal.
+int Wait(Child& c) {
+  if (c.stdin_fd >= 0) close(c.stdin_fd);
+  c.stdin_fd = -1;
+  int status = 0;
+  EXPECT_EQ(waitpid(c.pid, &status, 0), c.pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string Output(const Child& c) { return testing::ReadFile(c.out); }
+
+int CountLines(const Child& c, const std::string& prefix) {
+  int n = 0;
+  for (absl::string_view line : absl::StrSplit(Output(c), '\n')) {
+    if (absl::StartsWith(line, prefix)) ++n;
+  }
+  return n;
+}
+
+// Waits until `c` printed a line starting with `prefix` (at most 30 s).
+void AwaitLine(const Child& c, const std::string& prefix, int count = 1) {
+  for (int i = 0; i < 3000 && CountLines(c, prefix) < count; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GE(CountLines(c, prefix), count) << Output(c);
+}
+
+// The process holding the database's lock, or 0 (none, or this process).
+pid_t Holder(const std::string& db) {
+  int fd = open((db + "/LOCK").c_str(), O_RDWR);
+  if (fd < 0) return 0;
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  const bool ok = fcntl(fd, F_GETLK, &fl) == 0;
+  close(fd);
+  return ok && fl.l_type != F_UNLCK ? fl.l_pid : 0;
+}
+
+// Every visit `children` acknowledged is in the database, whole.
+void ExpectAcknowledgedVisits(Database& db, const std::vector<Child>& children,
+                              int expected_at_least) {
+  int checked = 0;
+  for (const Child& c : children) {
+    for (absl::string_view line : absl::StrSplit(Output(c), '\n')) {
+      std::vector<std::string> f = absl::StrSplit(line, ' ');
+      if (f.size() != 3 || f[0] != "ack") continue;
+      auto got = db.Visit(f[1], CivilTime::FromDay(std::stoll(f[2])));
+      ASSERT_OK(got);
+      EXPECT_EQ(got->size(), 2u) << "acknowledged visit " << f[1] << " " << f[2]
+                                 << " is missing or half there";
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, expected_at_least);
+}
+
+TEST(MultiProcessTest, EveryProcessWritesAndEveryAcknowledgedWriteIsThere) {
+  TempDir dir;
+  const std::string db_path = dir.File("db");
+  // This process holds the database (an app); workers and the command line
+  // write through it at the same time.
+  ASSERT_OK_AND_ASSIGN(auto app, Database::Open(db_path));
+  std::vector<Child> workers;
+  for (int w = 0; w < 4; ++w) workers.push_back(Worker(dir, db_path, absl::StrCat("W", w), 40));
+  std::ostringstream csv;
+  csv << "patient,measure,date,value\n";
+  for (int i = 0; i < 200; ++i)
+    csv << "CSV-" << i % 7 << ",edss," << 2000 + i / 7 << "-03-01,2.0\n";
+  testing::WriteFile(dir.File("cron.csv"), csv.str());
+  testing::CommandResult import = RunCotrack({"--db", db_path, "import", dir.File("cron.csv")});
+  EXPECT_EQ(import.exit_code, 0) << import.err;
+  for (Child& w : workers) EXPECT_EQ(Wait(w), 0) << Output(w);
+  ExpectAcknowledgedVisits(*app, workers, 160);
+  ASSERT_OK_AND_ASSIGN(auto imported, app->Trajectory("CSV-3", "edss"));
+  EXPECT_FALSE(imported.empty());
+  // The audit log names who made each change, not the serving process.
+  ASSERT_OK_AND_ASSIGN(auto audit, app->AuditLog(std::string("W2-1")));
+  ASSERT_FALSE(audit.empty());
+  EXPECT_EQ(audit.back().provenance.user, "W2");
+}
+
+TEST(MultiProcessTest, TheServingProcessIsKilledAndTheOthersCarryOn) {
+  TempDir dir;
+  const std::string db_path = dir.File("db");
+  Child holder = Spawn({COTRACK_MP_WORKER, "--db", db_path, "--hold"}, dir.File("holder.out"));
+  AwaitLine(holder, "ready");
+  ASSERT_EQ(Holder(db_path), holder.pid);
+  std::vector<Child> workers;
+  for (int w = 0; w < 3; ++w) workers.push_back(Worker(dir, db_path, absl::StrCat("K", w), 150));
+  AwaitLine(workers[0], "ack", 20);
+  // Mid-write: the workers' requests are in the holder when it dies.
+  ASSERT_EQ(kill(holder.pid, SIGKILL), 0);
+  EXPECT_EQ(Wait(holder), 128 + SIGKILL);
+  for (Child& w : workers) EXPECT_EQ(Wait(w), 0) << Output(w);
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(db_path));
+  ExpectAcknowledgedVisits(*db, workers, 450);
+  ASSERT_OK_AND_ASSIGN(CheckReport report, CheckDatabase(db_path));
+  EXPECT_TRUE(report.ok()) << report.problems.front().message;
+}
+
+TEST(MultiProcessTest, BackupsChecksAndDumpsFromOtherProcessesWhileWritersRun) {
+  TempDir dir;
+  const std::string db_path = dir.File("db");
+  std::vector<Child> workers;
+  for (int w = 0; w < 2; ++w) workers.push_back(Worker(dir, db_path, absl::StrCat("B", w), 200));
+  AwaitLine(workers[0], "ack", 5);
+  int rounds = 0;
+  for (; rounds < 4; ++rounds) {
+    for (const std::vector<std::string>& command : std::vector<std::vector<std::string>>{
+             {"backup", dir.File("backups")}, {"check"}, {"dump"}, {"export", "--format", "csv"}}) {
+      std::vector<std::string> args = {"--db", db_path};
+      args.insert(args.end(), command.begin(), command.end());
+      testing::CommandResult r = RunCotrack(args);
+      EXPECT_EQ(r.exit_code, 0) << command[0] << ": " << r.err;
+      EXPECT_THAT(r.err, ::testing::Not(HasSubstr("damaged")));
+    }
+  }
+  for (Child& w : workers) EXPECT_EQ(Wait(w), 0) << Output(w);
+  testing::CommandResult restore =
+      RunCotrack({"restore", dir.File("backups"), "--to", dir.File("restored")});
+  EXPECT_EQ(restore.exit_code, 0) << restore.err;
+  testing::CommandResult check = RunCotrack({"--db", dir.File("restored"), "check"});
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+}
+
+// The whole API from a process the database is served to: reads, writes,
+// bulk writes, snapshots; then the serving process exits and this one takes
+// over without its callers noticing.
+TEST(MultiProcessTest, TheApiWorksFromAServedProcessAndAcrossAHandOver) {
+  TempDir dir;
+  const std::string db_path = dir.File("db");
+  Child holder = Spawn({COTRACK_MP_WORKER, "--db", db_path, "--hold"}, dir.File("holder.out"));
+  AwaitLine(holder, "ready");
+  Options options;
+  options.user = "dr.who";
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(db_path, options));
+  ASSERT_EQ(Holder(db_path), holder.pid);
+
+  ObservationInput in;
+  in.patient = "P1";
+  in.measure = "edss";
+  in.time = CivilTime::FromDay(19000);
+  in.value = 2.0;
+  ASSERT_OK_AND_ASSIGN(WriteSummary s, db->Record(in));
+  EXPECT_EQ(s.written, 1);
+  ASSERT_OK_AND_ASSIGN(s, db->Record(in));  // the same again: a no-op
+  EXPECT_EQ(s.unchanged, 1);
+  EXPECT_THAT(db->Trajectory("P1", "nosuch"),
+              testing::StatusIs(absl::StatusCode::kNotFound, HasSubstr("unknown measure")));
+  in.value = 0.5;  // EDSS has no 0.5
+  EXPECT_THAT(db->Record(in),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("edss")));
+
+  // A read snapshot does not see later writes; a fresh read does.
+  ASSERT_OK_AND_ASSIGN(auto snap, db->NewSnapshot());
+  in.time = CivilTime::FromDay(19100);
+  in.value = 3.0;
+  ASSERT_OK(db->Record(in));
+  ASSERT_OK_AND_ASSIGN(auto then, snap->Trajectory("P1", "edss"));
+  ASSERT_OK_AND_ASSIGN(auto now, db->Trajectory("P1", "edss"));
+  EXPECT_EQ(then.size(), 1u);
+  EXPECT_EQ(now.size(), 2u);
+
+  // A bulk write staged in the serving process, with rejections.
+  ASSERT_OK_AND_ASSIGN(auto bulk, db->BeginBulkWrite(WriteOptions(), "import", "test"));
+  Batch batch;
+  for (int i = 0; i < 30000; ++i) {  // more than one message holds
+    ObservationInput o = in;
+    o.patient = absl::StrCat("B", i % 100);
+    o.time = CivilTime::FromDay(18000 + i / 100);
+    o.value = 1.0 + (i % 3);
+    batch.Record(o);
+  }
+  ObservationInput bad = in;
+  bad.value = 11;
+  batch.Record(bad);
+  std::vector<Rejection> rejected;
+  ASSERT_OK(bulk->Add(batch, &rejected));
+  EXPECT_EQ(rejected.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(s, bulk->Commit(&rejected));
+  EXPECT_EQ(s.written, 30000);
+  int series = 0;
+  ASSERT_OK(db->ForEachSeries("edss", [&](const Patient&, const std::vector<Observation>& t) {
+    series += !t.empty();
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(series, 101);
+  ASSERT_OK_AND_ASSIGN(auto audit, db->AuditLog(std::string("P1")));
+  EXPECT_EQ(audit.back().provenance.user, "dr.who");
+
+  // The serving process exits: this one takes over, unnoticed by its calls.
+  EXPECT_EQ(Wait(holder), 0);
+  in.time = CivilTime::FromDay(19200);
+  ASSERT_OK(db->Record(in));
+  ASSERT_OK_AND_ASSIGN(now, db->Trajectory("P1", "edss"));
+  EXPECT_EQ(now.size(), 3u);
+  EXPECT_EQ(Holder(db_path), 0);  // this process holds it now
+  // A snapshot of the process that went away ends with a clear error.
+  EXPECT_THAT(snap->Trajectory("P1", "edss"),
+              testing::StatusIs(absl::StatusCode::kUnavailable, HasSubstr("snapshot ended")));
+
+  // Closed is closed.
+  db->Close();
+  EXPECT_THAT(db->Trajectory("P1", "edss"),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("closed")));
+}
+
+TEST(MultiProcessTest, ReadOnlyHandlesSeeLaterWrites) {
+  TempDir dir;
+  const std::string db_path = dir.File("db");
+  Child holder = Spawn({COTRACK_MP_WORKER, "--db", db_path, "--hold"}, dir.File("holder.out"));
+  AwaitLine(holder, "ready");
+  Options ro;
+  ro.read_only = true;
+  ASSERT_OK_AND_ASSIGN(auto reader, Database::Open(db_path, ro));
+  Child writer = Worker(dir, db_path, "R", 30);
+  EXPECT_EQ(Wait(writer), 0) << Output(writer);
+  ExpectAcknowledgedVisits(*reader, {writer}, 30);
+  ObservationInput in;
+  in.patient = "R-0";
+  in.measure = "edss";
+  in.time = CivilTime::FromDay(1);
+  in.value = 1.0;
+  EXPECT_THAT(reader->Record(in),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("read-only")));
+  EXPECT_EQ(Wait(holder), 0);
+}
+
+}  // namespace
+}  // namespace cotrack
