@@ -317,11 +317,20 @@ absl::StatusOr<ImportReport> ImportStream(Database& db, std::istream& in, const 
 
 absl::StatusOr<ImportReport> ImportFile(Database& db, const std::string& path,
                                         const ImportOptions& options) {
-  std::ifstream in;
-  COTRACK_RETURN_IF_ERROR(OpenForReading(path, in));
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  return Import(db, in, path, options, ec ? 0 : static_cast<int64_t>(size));
+  // The process serving the database may exit mid-import (another process
+  // takes over): nothing was written, so the file is simply read again.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    std::ifstream in;
+    COTRACK_RETURN_IF_ERROR(OpenForReading(path, in));
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    absl::StatusOr<ImportReport> report =
+        Import(db, in, path, options, ec ? 0 : static_cast<int64_t>(size));
+    if (report.ok() || !IsInterruptedWrite(report.status()) || attempt == kAttempts) {
+      return report;
+    }
+  }
 }
 
 }  // namespace cotrack

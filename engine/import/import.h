@@ -78,7 +78,8 @@ struct ImportReport {
 // bulk write. With OnError::kAbort a file with any bad row is rejected whole:
 // the error is an InvalidArgument listing each bad row as `FILE:LINE: field
 // "x": bad value "v" (expected ...)` (at most the first 20, then a count of
-// the rest), and nothing is written.
+// the rest), and nothing is written. When the process serving the database
+// exits mid-import (IsInterruptedWrite), the file is imported again.
 absl::StatusOr<ImportReport> ImportFile(Database& db, const std::string& path,
                                         const ImportOptions& options);
 

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "cotrack/database.h"
 #include "cotrack/status_macros.h"
@@ -25,6 +26,9 @@ using TakeResponse = std::function<absl::Status(rpc::Response&)>;
 // Hand-overs one call rides out before giving up (each waits up to the busy
 // timeout for a successor).
 constexpr int kMaxReattach = 3;
+// Marks the error of a bulk write its serving process abandoned.
+constexpr char kInterruptedUrl[] = "cotrack.interrupted-write";
+
 // Changes per request when a batch travels to another process in parts.
 constexpr size_t kItemsPerMessage = 20000;
 
@@ -381,6 +385,7 @@ class RemoteBulkWrite : public BulkWrite {
       again.op = rpc::Op::kBulkCommit;
       again.tag = tag;
       s = a.client->Call(again, &response);
+      if (absl::IsAborted(s)) return Lost();  // no receipt: it did not happen
     }
     COTRACK_RETURN_IF_ERROR(s);
     if (rejected != nullptr) {
@@ -392,9 +397,11 @@ class RemoteBulkWrite : public BulkWrite {
 
  private:
   absl::Status Lost() const {
-    return absl::AbortedError(
+    absl::Status s = absl::AbortedError(
         absl::StrCat("the process serving ", path_, " (pid ", connection_->server_pid(),
                      ") exited during this bulk write; nothing of it was written: run it again"));
+    s.SetPayload(kInterruptedUrl, absl::Cord("1"));
+    return s;
   }
 
   std::unique_ptr<Connection> connection_;
@@ -651,6 +658,10 @@ class Handle : public Reads<Database> {
 };
 
 }  // namespace
+
+bool IsInterruptedWrite(const absl::Status& status) {
+  return absl::IsAborted(status) && status.GetPayload(kInterruptedUrl).has_value();
+}
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
                                                          const Options& options) {

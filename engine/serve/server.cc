@@ -182,6 +182,7 @@ absl::Status Session::Run(const rpc::Request& r, rpc::UniqueFd passed_fd, rpc::R
             out->summary = receipt->summary;
             return absl::OkStatus();
           }
+          // The client reports it as an interrupted write (IsInterruptedWrite).
           return absl::AbortedError(
               "the process serving the database exited before this bulk write was committed; "
               "nothing of it was written: run it again");
@@ -396,13 +397,31 @@ void Server::Serve(Connection* c) {
         // Nothing more can be trusted on this connection: answer and end it.
         rpc::Response r;
         r.status = request.status();
+        // A hello this build cannot read comes from another cotrack version.
+        if (!payload.empty() && payload[0] == static_cast<char>(rpc::Op::kHello)) {
+          r.status = absl::FailedPreconditionError(
+              absl::StrCat("the process serving ", db_->path(), " (pid ", getpid(),
+                           ") runs another cotrack version (protocol ", rpc::kProtocolVersion,
+                           "); run one cotrack version against a database at a time"));
+        }
         (void)c->channel.Send(rpc::EncodeResponse(rpc::Op::kHello, r));
         break;
       }
       const rpc::Op op = request->op;
-      absl::Status handled = session.Handle(
-          *request, std::move(passed),
-          [&](const rpc::Response& r) { return c->channel.Send(rpc::EncodeResponse(op, r)); });
+      absl::Status handled =
+          session.Handle(*request, std::move(passed), [&](const rpc::Response& r) {
+            std::string encoded = rpc::EncodeResponse(op, r);
+            if (encoded.size() > rpc::kMaxPayloadBytes) {
+              // Too large for one message: a clear error, not a lost connection.
+              rpc::Response too_large;
+              too_large.status = absl::ResourceExhaustedError(
+                  absl::StrCat("the answer to ", rpc::OpName(op), " is ", encoded.size(),
+                               " bytes, more than one message between processes carries (",
+                               rpc::kMaxPayloadBytes, "); narrow the query"));
+              encoded = rpc::EncodeResponse(op, too_large);
+            }
+            return c->channel.Send(encoded);
+          });
       if (!handled.ok()) break;
     }
   }

@@ -37,7 +37,7 @@ for t in "${targets[@]}"; do
   [ -d "$here/seeds/$t" ] && inputs+=("$here/seeds/$t")
   extra=()
   case "$t" in
-    fuzz_record_decoder)
+    fuzz_record_decoder | fuzz_wire_decoder)
       # Well-formed records of every kind, written by the target itself.
       gen="$build/fuzz-seeds/$t"
       mkdir -p "$gen"

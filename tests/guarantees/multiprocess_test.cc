@@ -23,9 +23,8 @@
 #include "cotrack/maintenance.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "multiprocess/processes.h"
 #include "support/test_support.h"
-
-extern char** environ;
 
 namespace cotrack {
 namespace {
@@ -34,76 +33,19 @@ using ::testing::HasSubstr;
 using testing::RunCotrack;
 using testing::TempDir;
 
-// A child process whose standard output goes to a file.
-struct Child {
-  pid_t pid = -1;
-  int stdin_fd = -1;  // write end of its standard input (closing it ends --hold)
-  std::string out;    // path of its standard output
-};
-
-Child Spawn(const std::vector<std::string>& args, const std::string& out_path) {
-  Child c;
-  c.out = out_path;
-  int in[2];
-  EXPECT_EQ(pipe(in), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-  posix_spawn_file_actions_addclose(&actions, in[1]);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  EXPECT_EQ(posix_spawn(&c.pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  close(in[0]);
-  c.stdin_fd = in[1];
-  return c;
-}
+using mp::Child;
+using mp::Holder;
+using mp::Output;
+using mp::Spawn;
+using mp::Wait;
 
 Child Worker(const TempDir& dir, const std::string& db, const std::string& name, int visits) {
   return Spawn({COTRACK_MP_WORKER, "--db", db, "--name", name, "--visits", std::to_string(visits)},
                dir.File(name + ".out"));
 }
 
-// Exit code, or 128 + signal.
-int Wait(Child& c) {
-  if (c.stdin_fd >= 0) close(c.stdin_fd);
-  c.stdin_fd = -1;
-  int status = 0;
-  EXPECT_EQ(waitpid(c.pid, &status, 0), c.pid);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string Output(const Child& c) { return testing::ReadFile(c.out); }
-
-int CountLines(const Child& c, const std::string& prefix) {
-  int n = 0;
-  for (absl::string_view line : absl::StrSplit(Output(c), '\n')) {
-    if (absl::StartsWith(line, prefix)) ++n;
-  }
-  return n;
-}
-
-// Waits until `c` printed a line starting with `prefix` (at most 30 s).
 void AwaitLine(const Child& c, const std::string& prefix, int count = 1) {
-  for (int i = 0; i < 3000 && CountLines(c, prefix) < count; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_GE(CountLines(c, prefix), count) << Output(c);
-}
-
-// The process holding the database's lock, or 0 (none, or this process).
-pid_t Holder(const std::string& db) {
-  int fd = open((db + "/LOCK").c_str(), O_RDWR);
-  if (fd < 0) return 0;
-  struct flock fl {};
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;
-  const bool ok = fcntl(fd, F_GETLK, &fl) == 0;
-  close(fd);
-  return ok && fl.l_type != F_UNLCK ? fl.l_pid : 0;
+  ASSERT_TRUE(mp::AwaitLines(c, prefix, count)) << Output(c);
 }
 
 // Every visit `children` acknowledged is in the database, whole.
@@ -111,12 +53,10 @@ void ExpectAcknowledgedVisits(Database& db, const std::vector<Child>& children,
                               int expected_at_least) {
   int checked = 0;
   for (const Child& c : children) {
-    for (absl::string_view line : absl::StrSplit(Output(c), '\n')) {
-      std::vector<std::string> f = absl::StrSplit(line, ' ');
-      if (f.size() != 3 || f[0] != "ack") continue;
-      auto got = db.Visit(f[1], CivilTime::FromDay(std::stoll(f[2])));
+    for (const auto& [patient, day] : mp::Acknowledged(Output(c))) {
+      auto got = db.Visit(patient, CivilTime::FromDay(day));
       ASSERT_OK(got);
-      EXPECT_EQ(got->size(), 2u) << "acknowledged visit " << f[1] << " " << f[2]
+      EXPECT_EQ(got->size(), 2u) << "acknowledged visit " << patient << " " << day
                                  << " is missing or half there";
       ++checked;
     }

@@ -280,6 +280,11 @@ class Database : public Reader {
   Database() = default;
 };
 
+// True when a bulk write failed (Aborted) only because the process serving
+// the database exited before it was committed: nothing of it was written,
+// and running it again from the start is safe. Imports of files do so.
+bool IsInterruptedWrite(const absl::Status& status);
+
 // The on-disk format this build writes and the newest it can open.
 constexpr uint32_t kFormatVersion = 1;
 
