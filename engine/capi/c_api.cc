@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "capi/snapshot_handle.h"
 #include "cotrack/analytics.h"
 #include "cotrack/c.h"
 #include "cotrack/civil_time.h"
@@ -280,8 +281,29 @@ int cotrack_open(const char* path, const cotrack_options_t* options, cotrack_db_
   });
 }
 
+int cotrack_snapshot(cotrack_db_t* db, cotrack_db_t** snapshot, char** err) {
+  return Guard(err, [&]() -> int {
+    if (db == nullptr || db->db == nullptr) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"db\" is NULL");
+    }
+    if (snapshot == nullptr) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"snapshot\" is NULL");
+    }
+    auto taken = db->db->NewSnapshot();
+    if (!taken.ok()) return Report(err, taken.status());
+    auto handle = std::make_unique<cotrack_db_t>();
+    handle->db = cotrack::SnapshotAsDatabase(*std::move(taken), db->db->path());
+    handle->write = db->write;
+    *snapshot = handle.release();
+    return Ok(err);
+  });
+}
+
 void cotrack_close(cotrack_db_t* db) {
   try {
+    // Calls other threads are making through the handle finish before it is
+    // freed (a call that starts after this returns is the caller's bug).
+    if (db != nullptr && db->db != nullptr) db->db->Close();
     delete db;
   } catch (...) {
     // A destructor failing cannot be reported; never unwind into C.

@@ -5,6 +5,9 @@
 // or by taking the database itself) and repeats the call: reads simply, a
 // write only if its receipt says it did not happen (WriteContext), so that
 // callers see neither the hand-over nor a write applied twice.
+#include <pthread.h>
+
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -26,6 +29,16 @@ using TakeResponse = std::function<absl::Status(rpc::Response&)>;
 // Hand-overs one call rides out before giving up (each waits up to the busy
 // timeout for a successor).
 constexpr int kMaxReattach = 3;
+// Counts fork()s: a handle opened before a fork belongs to the parent (its
+// engine's threads and its connections do not exist in the child).
+std::atomic<uint64_t> fork_generation{0};
+void CountFork() { fork_generation.fetch_add(1, std::memory_order_relaxed); }
+uint64_t ForkGeneration() {
+  static const bool registered = [] { return pthread_atfork(nullptr, nullptr, CountFork) == 0; }();
+  (void)registered;
+  return fork_generation.load(std::memory_order_relaxed);
+}
+
 // Marks the error of a bulk write its serving process abandoned.
 constexpr char kInterruptedUrl[] = "cotrack.interrupted-write";
 
@@ -417,6 +430,7 @@ class Handle : public Reads<Database> {
       : path_(std::move(path)),
         options_(std::move(options)),
         user_(options_.user.empty() ? OsUserName() : options_.user),
+        fork_generation_(ForkGeneration()),
         attachment_(std::move(attachment)) {
     options_.user = user_;
   }
@@ -530,6 +544,11 @@ class Handle : public Reads<Database> {
       released = std::move(attachment_);
       attachment_ = Attachment();
     }
+    if (ForkGeneration() != fork_generation_) {
+      // A child of the process that opened it: the engine's threads are the
+      // parent's, and stopping them here would hang. Left to the parent.
+      new Attachment(std::move(released));
+    }
     // Dropping the last reference to this process's engine closes the
     // database (after its server stops): outside the lock.
   }
@@ -590,6 +609,12 @@ class Handle : public Reads<Database> {
   absl::StatusOr<Call> Enter() {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return ClosedError(path_);
+    if (ForkGeneration() != fork_generation_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("this handle of ", path_,
+                       " was opened before fork(); open the database again in each "
+                       "process after forking (e.g. in each web worker)"));
+    }
     ++active_;
     return Call(this);
   }
@@ -649,6 +674,7 @@ class Handle : public Reads<Database> {
   const std::string path_;
   Options options_;
   const std::string user_;
+  const uint64_t fork_generation_;
   std::mutex reattach_mu_;
   std::mutex mu_;
   std::condition_variable idle_;

@@ -32,9 +32,11 @@ default), durable on disk before the call returns.
 import ctypes
 import ctypes.util
 import datetime
+import functools
 import glob
 import math
 import os
+import threading
 from collections import namedtuple
 
 __all__ = [
@@ -89,7 +91,8 @@ class Internal(Error):
 
 
 class Locked(Error):
-    """UNAVAILABLE: another writer holds the database (or the disk failed)."""
+    """UNAVAILABLE: the process holding the database did not answer within
+    the busy timeout (it hangs, or is an older cotrack), or the disk failed."""
 
     code, name = 14, "UNAVAILABLE"
 
@@ -198,6 +201,7 @@ def _declare(lib):
         "cotrack_options_set_user": (None, [c_void_p, c_char_p]),
         "cotrack_open": (c_int, [c_char_p, c_void_p, _void_pp, _err_p]),
         "cotrack_close": (None, [c_void_p]),
+        "cotrack_snapshot": (c_int, [c_void_p, _void_pp, _err_p]),
         "cotrack_register_patient": (c_int, [
             c_void_p, c_char_p, c_char_p, c_char_p, _c_char_p_p, _c_char_p_p,
             c_size_t, _summary_p, _err_p]),
@@ -376,14 +380,38 @@ def _double_array(items):
 # ---------------------------------------------------------------------------
 
 
+def _in_use(method):
+    """Counts a call in progress on the handle, so that close() waits for
+    calls other threads are making (the C handle is freed by close)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._idle:
+            if self._db is None or self._closing:
+                raise FailedPrecondition(f"database {self.path!r} is closed")
+            self._active += 1
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            with self._idle:
+                self._active -= 1
+                if self._active == 0:
+                    self._idle.notify_all()
+    return wrapper
+
+
 class Database:
-    """An open cotrack database; use cotrack.open(). Thread-safe."""
+    """An open cotrack database; use cotrack.open(). Thread-safe: a handle
+    may be shared by threads, and other processes may open the same database
+    at the same time (each reads and writes; see docs/EMBEDDING.md)."""
 
     def __init__(self, path, create_if_missing=True, read_only=False,
                  sync=True, user=None):
         lib = _lib()
         self._lib = lib
         self._db = None
+        self._idle = threading.Condition()
+        self._active = 0
+        self._closing = False
         self.path = path
         options = lib.cotrack_options_create()
         if not options:
@@ -405,10 +433,36 @@ class Database:
     # -- lifetime ----------------------------------------------------------
 
     def close(self):
-        """Closes the database (idempotent). Writes are already durable."""
-        if self._db is not None:
-            self._lib.cotrack_close(self._db)
-            self._db = None
+        """Closes the database (idempotent). Calls other threads are making
+        finish first; later calls raise FailedPrecondition. Writes are
+        already durable."""
+        with self._idle:
+            if self._db is None or self._closing:
+                return
+            self._closing = True
+            while self._active > 0:
+                self._idle.wait()
+            db, self._db = self._db, None
+        self._lib.cotrack_close(db)
+
+    @_in_use
+    def snapshot(self):
+        """A read snapshot: a read-only Database whose reads all see the
+        database as of this call (a visit, a trajectory and a summary that
+        agree), while other threads and processes write. Use it in a `with`
+        block, or close() it. Writes through it raise FailedPrecondition; if
+        the process serving the database exits, its reads raise Locked
+        ("snapshot ended"): take a new one."""
+        handle = ctypes.c_void_p()
+        _call(self._lib.cotrack_snapshot, self._handle(), ctypes.byref(handle))
+        snap = Database.__new__(Database)
+        snap._lib = self._lib
+        snap._db = handle
+        snap.path = self.path
+        snap._idle = threading.Condition()
+        snap._active = 0
+        snap._closing = False
+        return snap
 
     def __enter__(self):
         return self
@@ -430,6 +484,7 @@ class Database:
 
     # -- writes (atomic; durable before returning when sync=True) ----------
 
+    @_in_use
     def register_patient(self, patient, arm=None, index_date=None,
                          attributes=None, **more_attributes):
         """Registers `patient` or replaces its registration with exactly
@@ -448,6 +503,7 @@ class Database:
               len(attrs), ctypes.byref(summary))
         return _summary_dict(summary)
 
+    @_in_use
     def record(self, patient, measure, date, value, unit=None):
         """Records one exact value (in `unit`, default canonical)."""
         if isinstance(value, (str, tuple, dict, Censored)):
@@ -459,6 +515,7 @@ class Database:
               _text(unit, "unit", optional=True), ctypes.byref(summary))
         return _summary_dict(summary)
 
+    @_in_use
     def record_visit(self, patient, date, measures, visit=None):
         """Records several measures of one visit, all or nothing.
 
@@ -495,6 +552,7 @@ class Database:
         finally:
             lib.cotrack_visit_destroy(handle)
 
+    @_in_use
     def retract(self, patient, measure, date, reason):
         """Marks the current value entered-in-error (kept in the history)."""
         summary = _WriteSummary()
@@ -506,12 +564,14 @@ class Database:
 
     # -- reads (each one consistent snapshot) ------------------------------
 
+    @_in_use
     def trajectory(self, patient, measure, start=None, end=None):
         """[(date, value), ...] of current values, oldest first ([] when
         none). Raises NotFound for an unknown patient or measure."""
         return [(o.date, o.value)
                 for o in self.observations(patient, measure, start, end)]
 
+    @_in_use
     def observations(self, patient, measure, start=None, end=None):
         """Like trajectory() but full Observation records."""
         return self._query(self._lib.cotrack_trajectory, self._handle(),
@@ -520,11 +580,13 @@ class Database:
                            _text(start, "start", optional=True),
                            _text(end, "end", optional=True))
 
+    @_in_use
     def latest(self, patient, measure, as_of=None):
         """The latest current Observation on or before `as_of`, or None."""
         rows = self.latest_n(patient, measure, 1, as_of)
         return rows[0] if rows else None
 
+    @_in_use
     def latest_n(self, patient, measure, n, as_of=None):
         """The last `n` current Observations, newest first."""
         return self._query(self._lib.cotrack_latest, self._handle(),
@@ -532,6 +594,7 @@ class Database:
                            _text(measure, "measure"),
                            _text(as_of, "as_of", optional=True), int(n))
 
+    @_in_use
     def latest_all(self, patient, as_of=None):
         """{measure: Observation} of the latest value of every measure."""
         rows = self._query(self._lib.cotrack_latest_all, self._handle(),
@@ -539,12 +602,14 @@ class Database:
                            _text(as_of, "as_of", optional=True))
         return {o.measure: o for o in rows}
 
+    @_in_use
     def history(self, patient, measure, date):
         """Every version of one observation, oldest first."""
         return self._query(self._lib.cotrack_history, self._handle(),
                            _text(patient, "patient"),
                            _text(measure, "measure"), _text(date, "date"))
 
+    @_in_use
     def summary(self, measure, timepoints="0,6m,12m", group_by=None):
         """Cohort summary rows (dicts) per timepoint and group; NaN-free:
         undefined statistics are None."""
@@ -623,7 +688,8 @@ def open(path, create_if_missing=True, read_only=False, sync=True, user=None):
     """Opens (or creates) the database in directory `path`.
 
     sync=False trades power-loss durability for speed (a process crash still
-    loses nothing acknowledged). Raises Locked when another process has it
-    open for writing."""
+    loses nothing acknowledged). Other processes may have the database open
+    too, each reading and writing. Raises Locked only when the process
+    holding it does not answer in time."""
     return Database(path, create_if_missing=create_if_missing,
                     read_only=read_only, sync=sync, user=user)

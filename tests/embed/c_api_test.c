@@ -118,8 +118,27 @@ static void test_two_handles(const char* path) {
   OK(cotrack_trajectory(first, "P00", "edss", NULL, NULL, &seen, &err));
   CHECK(cotrack_observations_count(seen) == 1);
   cotrack_observations_destroy(seen);
+
+  /* A read snapshot sees the database as of when it was taken. */
+  cotrack_db_t* snap = NULL;
+  OK(cotrack_snapshot(first, &snap, &err));
+  OK(cotrack_record(second, "P00", "edss", "2024-06-01", 3.0, NULL, &ws, &err));
+  OK(cotrack_trajectory(snap, "P00", "edss", NULL, NULL, &seen, &err));
+  CHECK(cotrack_observations_count(seen) == 1);
+  cotrack_observations_destroy(seen);
+  OK(cotrack_trajectory(first, "P00", "edss", NULL, NULL, &seen, &err));
+  CHECK(cotrack_observations_count(seen) == 2);
+  cotrack_observations_destroy(seen);
+  EXPECT_ERROR(COTRACK_FAILED_PRECONDITION, "read snapshot",
+               cotrack_record(snap, "P00", "edss", "2024-08-01", 3.0, NULL, &ws, &err));
+
   cotrack_close(first);
   OK(cotrack_record(second, "P00", "edss", "2024-12-01", 2.5, NULL, &ws, &err));
+  /* The snapshot outlives the handle it was taken from. */
+  OK(cotrack_trajectory(snap, "P00", "edss", NULL, NULL, &seen, &err));
+  CHECK(cotrack_observations_count(seen) == 1);
+  cotrack_observations_destroy(seen);
+  cotrack_close(snap);
   cotrack_close(second);
 }
 

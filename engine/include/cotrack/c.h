@@ -30,13 +30,16 @@
  * shifts with the time zone). Returned times are "YYYY-MM-DD" for dates and
  * "YYYY-MM-DDThh:mm:ss" for date-times.
  *
- * Thread safety. A cotrack_db_t may be used by any number of threads at once
- * (every call except cotrack_close, which must be the last call on it). Reads
- * each see one consistent snapshot (never half a visit); writes are
+ * Thread safety. A cotrack_db_t may be used by any number of threads at once.
+ * Reads each see one consistent snapshot (never half a visit); writes are
  * serialised. Builders (cotrack_visit_t) and results (cotrack_observations_t,
  * cotrack_summary_t) are plain objects: use each from one thread at a time;
- * distinct objects may be used on distinct threads. Only one process may open
- * a database for writing; a second gets COTRACK_UNAVAILABLE ("locked").
+ * distinct objects may be used on distinct threads.
+ *
+ * Many processes. Any number of processes may open one database at once,
+ * each reading and writing: the first serves the others over a private
+ * socket in the database directory, and when it exits another takes over
+ * (see docs/EMBEDDING.md, "Many processes").
  *
  * Durability. Every write call (cotrack_register_patient, cotrack_record,
  * cotrack_visit_commit, cotrack_retract) is atomic: all of it is visible, or
@@ -88,7 +91,8 @@ typedef enum cotrack_code {
   COTRACK_UNIMPLEMENTED = 12,
   /* A bug in cotrack (including an unexpected C++ exception). */
   COTRACK_INTERNAL = 13,
-  /* The database is locked by another writer, or the disk is unavailable. */
+  /* The process holding the database did not answer in time, or the disk
+   * is unavailable. */
   COTRACK_UNAVAILABLE = 14,
   /* Stored data is damaged; it is reported, never returned as data. */
   COTRACK_DATA_LOSS = 15,
@@ -147,8 +151,9 @@ COTRACK_EXPORT void cotrack_options_set_user(cotrack_options_t* options, const c
 
 /* Opens (or creates, see options) the database in directory `path`.
  * `options` may be NULL for the defaults. On success *db is a handle the
- * caller closes with cotrack_close. Fails with COTRACK_UNAVAILABLE when
- * another process (or handle) holds it for writing, COTRACK_NOT_FOUND when
+ * caller closes with cotrack_close. Other processes and handles may have it
+ * open too. Fails with COTRACK_UNAVAILABLE when the process holding it does
+ * not answer within the busy timeout (5 s), COTRACK_NOT_FOUND when
  * there is none and create_if_missing is off, COTRACK_FAILED_PRECONDITION
  * when its format is newer than this library, COTRACK_DATA_LOSS when its files
  * are damaged. */
@@ -157,9 +162,21 @@ COTRACK_EXPORT int cotrack_open(const char* path, const cotrack_options_t* optio
 
 /* Closes the database and frees the handle. Every acknowledged write is
  * already durable (see Durability); closing only releases memory, files and
- * the write lock. Other threads must have finished using `db`. Results and
- * builders made from it stay valid (they hold copies). NULL is a no-op. */
+ * the lock (another process then serves the database). Calls other threads
+ * are making through `db` finish first; no call may start on `db` after
+ * cotrack_close returns. Results and builders made from it stay valid (they
+ * hold copies). NULL is a no-op. */
 COTRACK_EXPORT void cotrack_close(cotrack_db_t* db);
+
+/* A read snapshot (read transaction) of `db`: *snapshot is a handle on
+ * which every read call (cotrack_trajectory, cotrack_latest,
+ * cotrack_latest_all, cotrack_history, cotrack_summarize, ...) sees the
+ * database as of this call, so several reads agree with each other while
+ * other threads and processes write. Writes through it fail with
+ * COTRACK_FAILED_PRECONDITION. Close it with cotrack_close (it may outlive
+ * `db`). When the process serving the database exits, reads through it fail
+ * with COTRACK_UNAVAILABLE ("snapshot ended"): take a new one. */
+COTRACK_EXPORT int cotrack_snapshot(cotrack_db_t* db, cotrack_db_t** snapshot, char** err);
 
 /* ---- Writes (atomic; durable when sync is on) ------------------------- */
 
