@@ -564,7 +564,9 @@ class Handle : public Reads<Database> {
  protected:
   absl::Status Read(const LocalRead& local, const BuildRequest& build, const TakeResponse& take,
                     const TakeResponse& on_frame) override {
-    COTRACK_ASSIGN_OR_RETURN(Call call, Enter());
+    Engine* engine = nullptr;
+    COTRACK_ASSIGN_OR_RETURN(Call call, Enter(&engine));
+    if (engine != nullptr) return local(engine->db(), nullptr);
     for (int tries = 0;; ++tries) {
       Attachment a = Current();
       if (a.engine != nullptr) return local(a.engine->db(), nullptr);
@@ -606,7 +608,10 @@ class Handle : public Reads<Database> {
     Handle* h_;
   };
 
-  absl::StatusOr<Call> Enter() {
+  // Starts a call. When this process holds the database, `*engine` is set
+  // to its engine: it stays while the call lasts (Close waits for calls,
+  // and only an attachment to another process is ever replaced).
+  absl::StatusOr<Call> Enter(Engine** engine = nullptr) {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return ClosedError(path_);
     if (ForkGeneration() != fork_generation_) {
@@ -616,6 +621,7 @@ class Handle : public Reads<Database> {
                        "process after forking (e.g. in each web worker)"));
     }
     ++active_;
+    if (engine != nullptr) *engine = attachment_.engine.get();
     return Call(this);
   }
 
