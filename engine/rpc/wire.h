@@ -1,6 +1,6 @@
 // The message codec of cotrack's local RPC protocol: the process holding the
 // database serves other processes over a Unix domain socket, one frame per
-// message (framing lives in engine/serve). This file turns requests and
+// message (framing: rpc/channel.h). This file turns requests and
 // responses into frame payloads and back.
 //
 // Layout: a request is the op byte followed by the fields its op uses (listed

@@ -45,13 +45,14 @@ absl::Status RunMaintenance(const std::string& path, const Options& options,
     rpc::Request request;
     build(request);
     bool delivered = false;
-    absl::Status s = a.client->Call(
-        request, response,
-        [&](rpc::Response& r) {
-          delivered = true;
-          return on_frame(r);
-        },
-        pass_fd);
+    std::function<absl::Status(rpc::Response&)> frames;
+    if (on_frame != nullptr) {
+      frames = [&](rpc::Response& r) {
+        delivered = true;
+        return on_frame(r);
+      };
+    }
+    absl::Status s = a.client->Call(request, response, frames, pass_fd);
     if (!rpc::IsTransportLost(s) || delivered || tries >= kMaxReattach) return s;
   }
 }
