@@ -1,6 +1,9 @@
 #include "serve/engine.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -8,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -49,6 +53,59 @@ bool NotWritable(const absl::Status& s) {
          absl::StrContains(s.message(), "Read-only file system");
 }
 
+// Lets one process at a time try to take a database nobody serves. Without
+// it, every waiting process calls RocksDB's open when a holder exits, and
+// RocksDB rotates the info LOG before it asks for the lock: the losers rename
+// the winner's LOG under it. flock on the directory itself needs no extra
+// file and works on read-only media; the kernel drops it when its holder
+// dies, so a killed contender never blocks the others.
+class TakeOverGate {
+ public:
+  // Busy when another process is taking the database right now.
+  static TakeOverGate TryEnter(const std::string& path) {
+    TakeOverGate gate;
+    gate.fd_ = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    // A directory we cannot open cannot be opened by RocksDB either; the
+    // open below reports why.
+    if (gate.fd_ < 0) return gate;
+    if (::flock(gate.fd_, LOCK_EX | LOCK_NB) != 0) {
+      gate.busy_ = errno == EWOULDBLOCK;
+      ::close(gate.fd_);
+      gate.fd_ = -1;
+    }
+    return gate;
+  }
+  TakeOverGate(TakeOverGate&& o) noexcept : fd_(o.fd_), busy_(o.busy_) { o.fd_ = -1; }
+  TakeOverGate(const TakeOverGate&) = delete;
+  TakeOverGate& operator=(const TakeOverGate&) = delete;
+  ~TakeOverGate() {
+    if (fd_ >= 0) ::close(fd_);  // closing the descriptor releases the flock
+  }
+  bool busy() const { return busy_; }
+
+ private:
+  TakeOverGate() = default;
+  int fd_ = -1;
+  bool busy_ = false;
+};
+
+// Reaches the process serving `path`, after checking the key as opening the
+// files would. Empty when nobody serves it (no socket, or the server went away
+// during the hello): a successor is needed either way.
+absl::StatusOr<std::optional<Attachment>> ConnectToServer(const std::string& path,
+                                                          const Options& options) {
+  absl::StatusOr<std::shared_ptr<Client>> client =
+      Client::Connect(path, options.user, options.read_only);
+  if (client.ok()) {
+    COTRACK_RETURN_IF_ERROR(CheckEncryptionKey(path, options.encryption_key_file));
+    return Attachment{nullptr, *std::move(client)};
+  }
+  if (absl::IsNotFound(client.status()) || rpc::IsTransportLost(client.status())) {
+    return std::nullopt;
+  }
+  return client.status();
+}
+
 }  // namespace
 
 Engine::~Engine() {
@@ -88,22 +145,17 @@ absl::StatusOr<Attachment> Attach(const std::string& path, const Options& option
         return Attachment{engine, nullptr};
       }
     }
-    // Another process serves it: this process reaches it through its socket,
-    // after checking the key as opening the files would.
-    absl::StatusOr<std::shared_ptr<Client>> client =
-        Client::Connect(path, options.user, options.read_only);
-    if (client.ok()) {
-      COTRACK_RETURN_IF_ERROR(CheckEncryptionKey(path, options.encryption_key_file));
-      return Attachment{nullptr, *std::move(client)};
-    }
-    // Not served (NotFound), or the server went away during the hello: a
-    // successor is needed either way.
-    if (!absl::IsNotFound(client.status()) && !rpc::IsTransportLost(client.status())) {
-      return client.status();
-    }
+    COTRACK_ASSIGN_OR_RETURN(std::optional<Attachment> served, ConnectToServer(path, options));
+    if (served.has_value()) return *std::move(served);
 
-    // Nobody serves it: take it.
-    {
+    // Nobody serves it: take it, one contender at a time. Whoever held the
+    // gate before us may have just started serving, so ask once more.
+    TakeOverGate gate = TakeOverGate::TryEnter(path);
+    if (gate.busy()) {
+      last = absl::UnavailableError("another process is taking it over");
+    } else {
+      COTRACK_ASSIGN_OR_RETURN(served, ConnectToServer(path, options));
+      if (served.has_value()) return *std::move(served);
       std::lock_guard<std::mutex> lock(RegistryMutex());
       if (std::shared_ptr<Engine> engine = FindEngine(id)) return Attachment{engine, nullptr};
       absl::StatusOr<std::unique_ptr<DatabaseImpl>> db = DatabaseImpl::Open(path, engine_options);

@@ -89,7 +89,13 @@ class PrivateFileSystem : public rocksdb::FileSystemWrapper {
   rocksdb::IOStatus NewLogger(const std::string& f, const rocksdb::IOOptions& o,
                               std::shared_ptr<rocksdb::Logger>* r,
                               rocksdb::IODebugContext* d) override {
-    return MakePrivate(target()->NewLogger(f, o, r, d), f, 0600);
+    rocksdb::IOStatus created = target()->NewLogger(f, o, r, d);
+    // RocksDB rotates LOG before it asks for the database lock, so another
+    // process opening the same database (and then finding it held) can rename
+    // our new LOG before we chmod it. The renamed file stays inside the 0700
+    // directory; failing the open over it would turn a hand-over into an error.
+    if (created.ok() && ::chmod(f.c_str(), 0600) != 0 && errno == ENOENT) return created;
+    return MakePrivate(created, f, 0600);
   }
   rocksdb::IOStatus LockFile(const std::string& f, const rocksdb::IOOptions& o,
                              rocksdb::FileLock** l, rocksdb::IODebugContext* d) override {
