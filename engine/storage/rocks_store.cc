@@ -1,4 +1,5 @@
 // RocksDB implementation of Store.
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cotrack/status_macros.h"
 #include "rocksdb/cache.h"
@@ -21,6 +23,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
+#include "rocksdb/transaction_log.h"
 #include "rocksdb/write_batch.h"
 #include "storage/encryption.h"
 #include "storage/record_log_merge.h"
@@ -100,12 +103,16 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocks
       f == Family::kMeta) {
     t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     t.whole_key_filtering = true;
-    // The memtable too: a recorded visit reads each of its series first, and
-    // searching the memtable's skip list for keys it does not hold was 9 % of
-    // a visit's time (bench, 50,000 patients: +3 % visits/s with the filter).
-    o.memtable_prefix_bloom_size_ratio = 0.02;
-    o.memtable_whole_key_filtering = true;
   }
+  // No bloom filter in the memtables. One costs 2 % of the write buffer
+  // (1.3 MB) per family, allocated and zeroed whenever a memtable is made:
+  // at every open (4 of them: 30 of the 85 ms of Database::Open on the
+  // 2-core development machine, and 5 MiB of the holding process's RSS) and
+  // at every memtable switch, now every 16 MiB of log (max_total_wal_size).
+  // It had bought 3 % of API visits/s when a recorded visit read each of its
+  // series; with series ends a visit reads one meta key, and 200,000-visit
+  // bursts showed no difference (medians of 5: 34,070 visits/s without,
+  // 33,190 with; tools/bench/open).
   // LZ4 at every level, in 16 KiB blocks. The bench at its default size
   // (100,000 patients, 9 million observations), one run each:
   //   ZSTD at the bottom, 4 KiB blocks: 19.9 bytes/observation, import
@@ -210,13 +217,25 @@ class ValueCache {
 class RocksStore : public Store {
  public:
   RocksStore(std::string path, std::unique_ptr<rocksdb::DB> db,
-             std::vector<rocksdb::ColumnFamilyHandle*> handles, size_t value_cache_bytes)
+             std::vector<rocksdb::ColumnFamilyHandle*> handles, size_t value_cache_bytes,
+             bool writable)
       : path_(std::move(path)),
         db_(std::move(db)),
         handles_(std::move(handles)),
-        series_cache_(value_cache_bytes) {}
+        series_cache_(value_cache_bytes),
+        writable_(writable) {}
 
   ~RocksStore() override {
+    // Writes still in the memtables go to table files now rather than being
+    // replayed from the write-ahead log by the next open, when other processes
+    // wait for the database (a hand-over). After a burst of 200,000 sync=false
+    // visits (medians of 3): close 147 -> 260 ms, the next Database::Open
+    // 284 -> 52 ms. With nothing unflushed it costs nothing measurable.
+    if (writable_) {
+      rocksdb::FlushOptions fo;
+      fo.wait = true;
+      db_->Flush(fo, handles_).PermitUncheckedError();  // the log still has it all
+    }
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close().PermitUncheckedError();
   }
@@ -349,7 +368,51 @@ class RocksStore : public Store {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   ValueCache series_cache_;
+  const bool writable_;
 };
+
+// RocksDB 7.8 leaves the empty write-ahead log of every writable open behind
+// until a memtable flush advances the oldest log to keep
+// (facebook/rocksdb#11313, fixed in 8.3 by #11409). A database opened often
+// and written rarely, as by command-line queries, gathers one file per open,
+// and every open reads them all: 1,012 of them cost 6.5 ms per open here,
+// growing without bound. Logs older than the current one that hold nothing
+// are deleted after the open, as RocksDB's maintainers advise for releases
+// without the fix (safe with track_and_verify_wals_in_manifest off, the
+// default). Sizes come from the database's Env, which hides the encryption
+// prefix. Best effort: a file left behind is only a file.
+void DeleteEmptyOldLogs(rocksdb::DB* db, rocksdb::Env* env, const std::string& path) {
+  std::unique_ptr<rocksdb::LogFile> current;
+  std::vector<std::string> names;
+  if (!db->GetCurrentWalFile(&current).ok() || current == nullptr ||
+      !env->GetChildren(path, &names).ok()) {
+    return;
+  }
+  for (const std::string& name : names) {
+    uint64_t number = 0;
+    if (!absl::EndsWith(name, ".log") ||
+        !absl::SimpleAtoi(absl::string_view(name).substr(0, name.size() - 4), &number) ||
+        number >= current->LogNumber()) {
+      continue;
+    }
+    const std::string file = absl::StrCat(path, "/", name);
+    uint64_t size = 0;
+    if (env->GetFileSize(file, &size).ok() && size == 0) {
+      env->DeleteFile(file).PermitUncheckedError();
+    }
+  }
+}
+
+// Table files RocksDB may keep open: half of this process's descriptor limit
+// (the rest is the application's), so that a database of many files never
+// runs the process out of descriptors. 1,024 by default on Debian: 512.
+int MaxOpenTableFiles() {
+  constexpr rlim_t kMost = 1 << 16;
+  struct rlimit nofile;
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) != 0) return 512;
+  if (nofile.rlim_cur == RLIM_INFINITY) return static_cast<int>(kMost);
+  return static_cast<int>(std::clamp<rlim_t>(nofile.rlim_cur / 2, 64, kMost));
+}
 
 }  // namespace
 
@@ -379,6 +442,36 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   db_options.max_background_jobs = 2;
   db_options.info_log_level = rocksdb::WARN_LEVEL;
   db_options.keep_log_file_num = 2;
+  // The write-ahead log is what the next open replays, at about the speed it
+  // was written (inserting into the memtables is most of both). Unbounded, it
+  // grew to 172 MiB in a burst of 200,000 RecordVisit calls (3 measures,
+  // sync=false): RocksDB's default limit is 4 times the write buffers (3 GiB
+  // here), and the audit and meta families fill their memtables so slowly
+  // that every log stayed alive. The open after the burst took 2.5-3.3 s.
+  // Past 16 MiB the families holding the oldest log are flushed. The same
+  // bursts with the writer SIGKILLed at the end (tools/bench/open, 30,000
+  // patients, 5 bursts each): log left 5.8 MiB (at most 18), the next
+  // Database::Open 158 ms (at most 325); with 32 MiB, 11.0 MiB and 268 ms (at
+  // most 33 MiB and 676 ms); with 8 MiB, 4.5 MiB and 129 ms. The cost is
+  // flushes and compactions in the background: CPU per visit 31.8 -> 37.7 us
+  // (32 MiB: 33.9), visits/s -3 % (34,070 -> 32,947, medians of 5 bursts).
+  // It also bounds the memtables of the holding process.
+  db_options.max_total_wal_size = 16 << 20;
+  // Table files are opened when a read first needs them, not all at open.
+  // With max_open_files = -1 every open read the footer, index and filter of
+  // every table file, which grows with the data: Database::Open took 85 ms at
+  // 30,000 patients and 140 ms at 1,000,000 (407 table files), and the
+  // holding process gained 10 and 17.5 MiB. Now an open reads at most 16
+  // files per family (RocksDB's initial load). Point reads are unchanged once
+  // a file is open (cotrack_bench, 100,000 patients, medians of 5 runs each:
+  // trajectory p50 2.3 us, latest 1.2 us, visit 9.3 against 9.4 us); the first
+  // read of each file pays for opening it (the first 5,000 reads after an open
+  // at 1,000,000 patients: mean 72 -> 76 us).
+  db_options.max_open_files = MaxOpenTableFiles();
+  // Those few files are opened on the opening thread: RocksDB's default
+  // starts 15 threads per family to open them, 13 of the 31 ms of
+  // Database::Open at 30,000 patients.
+  db_options.max_file_opening_threads = 1;
   // Whole series values by key: a hit skips the index and block lookups.
   // Not for read-only opens: with RocksDB 7.8 a read-only database with a row
   // cache answers a repeated snapshot read of a merged value "not found"
@@ -418,9 +511,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
     }
     return FromRocks(s, absl::StrCat("open ", path));
   }
-  if (!options.read_only) RemoveStaleIngestDirs(path);
+  if (!options.read_only) {
+    RemoveStaleIngestDirs(path);
+    DeleteEmptyOldLogs(raw, db_options.env, path);
+  }
   return std::unique_ptr<Store>(new RocksStore(path, std::unique_ptr<rocksdb::DB>(raw),
-                                               std::move(handles), options.value_cache_bytes));
+                                               std::move(handles), options.value_cache_bytes,
+                                               !options.read_only));
 }
 
 }  // namespace cotrack
