@@ -253,6 +253,89 @@ class ErrorTest(TempDbTest):
                 db.record("P01", "edss", "2024-02-05", 4.0)
 
 
+class ManyProcessesTest(TempDbTest):
+    """Python, C ABI and command-line processes write one database at once.
+
+    Nobody holds it at the start: the first process to open it serves the
+    others, and each time the serving process finishes, another takes over
+    while the rest keep writing. Every write a process saw acknowledged must
+    be in the database afterwards, exactly once, and `cotrack check` must
+    pass."""
+
+    PY_WRITER = (
+        "import sys, cotrack\n"
+        "path, patient, n = sys.argv[1], sys.argv[2], int(sys.argv[3])\n"
+        "with cotrack.open(path, sync=False) as db:\n"
+        "    for i in range(n):\n"
+        "        date = '%04d-%02d-%02d' % (2000 + i // 336, 1 + (i // 28) % 12,\n"
+        "                                   1 + i % 28)\n"
+        "        value = 1 + (i % 19) / 2\n"
+        "        db.record(patient, 'edss', date, value)\n"
+        "        print('ack', date, '%g' % value, flush=True)\n"
+        "        seen = len(db.trajectory(patient, 'edss'))\n"
+        "        if seen != i + 1:\n"
+        "            sys.exit('read %d values after %d writes' % (seen, i + 1))\n")
+
+    def cli_importer(self, patient, files, rows):
+        """A shell loop a cron job might run: one `cotrack import` per file."""
+        lines = []
+        for f in range(files):
+            csv = os.path.join(self.dir, "%s-%d.csv" % (patient, f))
+            with open(csv, "w") as out:
+                out.write("patient,measure,date,value\n")
+                for r in range(rows):
+                    i = f * rows + r
+                    out.write("%s,edss,%04d-%02d-%02d,%g\n" % (
+                        patient, 2000 + i // 336, 1 + (i // 28) % 12, 1 + i % 28,
+                        1 + (i % 19) / 2))
+            lines.append('"$1" --db "$2" import "%s" >/dev/null || exit 1' % csv)
+            lines.append('echo "ack %s"' % csv)
+        return ["sh", "-c", "\n".join(lines), "sh", os.environ["COTRACK_CLI"],
+                self.path]
+
+    def test_python_c_and_cli_processes_write_at_once(self):
+        for tool in ("COTRACK_C_WRITER", "COTRACK_CLI"):
+            if not os.environ.get(tool):
+                self.fail("%s is not set (ctest sets it; see "
+                          "tests/embed/CMakeLists.txt)" % tool)
+        n, files, rows = 120, 8, 15
+        jobs = {}
+        for k in range(3):
+            jobs["PY%d" % k] = [sys.executable, "-c", self.PY_WRITER,
+                                self.path, "PY%d" % k, str(n)]
+        for k in range(2):
+            jobs["C%d" % k] = [os.environ["COTRACK_C_WRITER"], self.path,
+                               "C%d" % k, str(n)]
+        for k in range(2):
+            jobs["CLI%d" % k] = self.cli_importer("CLI%d" % k, files, rows)
+        procs = {name: subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
+                 for name, argv in jobs.items()}
+        acks, failed = {}, []
+        for name, proc in procs.items():
+            out, err = proc.communicate(timeout=150)
+            if proc.returncode != 0:
+                failed.append("%s exited with %d: %s" % (name, proc.returncode, err))
+            acks[name] = [line.split()[1:] for line in out.splitlines()
+                          if line.startswith("ack ")]
+        self.assertEqual(failed, [])
+
+        with self.open() as db:
+            for name in procs:
+                got = {(o.date.isoformat(), o.value)
+                       for o in db.observations(name, "edss")}
+                if name.startswith("CLI"):
+                    self.assertEqual(len(acks[name]), files, name)
+                    self.assertEqual(len(got), files * rows, name)
+                    continue
+                self.assertEqual(len(acks[name]), n, name)
+                expected = {(date, float(value)) for date, value in acks[name]}
+                self.assertEqual(got, expected, name)
+        check = subprocess.run([os.environ["COTRACK_CLI"], "--db", self.path,
+                                "check"], capture_output=True, text=True)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+
+
 class ExampleTest(TempDbTest):
     def test_example_prints_the_documented_output(self):
         out = subprocess.run([sys.executable, EXAMPLE, self.path],

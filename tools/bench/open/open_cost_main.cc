@@ -441,6 +441,11 @@ class Holder {
   Child child_;
 };
 
+// Point queries in new processes: per process, p50/p99/mean of each pass.
+struct QueryFigures {
+  std::vector<double> q1_p50, q1_p99, q1_mean, q2_p50, q2_p99, q2_mean;
+};
+
 struct SizeResult {
   int64_t patients = 0;
   DirFiles sst;
@@ -455,10 +460,34 @@ struct SizeResult {
   int64_t long_holder_open_ns = 0, long_holder_rss_open = 0, long_holder_rss_query = 0;
   // e: sqlite3
   std::vector<double> sqlite_cli;
-  // point queries right after open: per process, p50/p99/mean of each pass
-  std::vector<double> q1_p50, q1_p99, q1_mean, q2_p50, q2_p99, q2_mean;
+  // point queries right after open, in this process and served by a holder
+  QueryFigures in_process, served;
   std::string sample_cotrack;
 };
+
+int QueryProcesses(const Flags& f) { return std::min(f.runs, 5); }
+
+// Runs the `queries` role in a few new processes, one after the other.
+absl::Status RunQueryProcesses(const Flags& f, const std::string& self, const std::string& db,
+                               int64_t n, std::mt19937_64& rng, QueryFigures* out) {
+  for (int run = 0; run < QueryProcesses(f); ++run) {
+    absl::StatusOr<Run> r = RunTimed({self, "--role", "queries", db, absl::StrCat(n),
+                                      absl::StrCat(f.query_count), absl::StrCat(rng())});
+    if (!r.ok()) return r.status();
+    double v[6];
+    if (r->exit_code != 0 || std::sscanf(r->out.c_str(), "%lf %lf %lf %lf %lf %lf", &v[0], &v[1],
+                                         &v[2], &v[3], &v[4], &v[5]) != 6) {
+      return absl::InternalError(absl::StrCat("queries child failed: ", r->out));
+    }
+    out->q1_p50.push_back(v[0]);
+    out->q1_p99.push_back(v[1]);
+    out->q1_mean.push_back(v[2]);
+    out->q2_p50.push_back(v[3]);
+    out->q2_p99.push_back(v[4]);
+    out->q2_mean.push_back(v[5]);
+  }
+  return absl::OkStatus();
+}
 
 absl::Status Prepare(const Flags& f, const std::string& self, int64_t n, SizeResult* out) {
   const std::string db = absl::StrCat(f.dir, "/db-", n);
@@ -546,24 +575,10 @@ absl::Status MeasureSize(const Flags& f, const std::string& self, std::mt19937_6
   }
 
   if (f.Want("queries")) {
-    const int procs = std::min(f.runs, 5);
     std::fprintf(stderr, "%" PRId64 " patients: point queries after open, %d processes\n", n,
-                 procs);
-    for (int run = 0; run < procs; ++run) {
-      absl::StatusOr<Run> r = RunTimed({self, "--role", "queries", db, absl::StrCat(n),
-                                        absl::StrCat(f.query_count), absl::StrCat(rng())});
-      if (!r.ok()) return r.status();
-      double v[6];
-      if (r->exit_code != 0 || std::sscanf(r->out.c_str(), "%lf %lf %lf %lf %lf %lf", &v[0], &v[1],
-                                           &v[2], &v[3], &v[4], &v[5]) != 6) {
-        return absl::InternalError(absl::StrCat("queries child failed: ", r->out));
-      }
-      res->q1_p50.push_back(v[0]);
-      res->q1_p99.push_back(v[1]);
-      res->q1_mean.push_back(v[2]);
-      res->q2_p50.push_back(v[3]);
-      res->q2_p99.push_back(v[4]);
-      res->q2_mean.push_back(v[5]);
+                 QueryProcesses(f));
+    if (absl::Status s = RunQueryProcesses(f, self, db, n, rng, &res->in_process); !s.ok()) {
+      return s;
     }
   }
 
@@ -587,6 +602,12 @@ absl::Status MeasureSize(const Flags& f, const std::string& self, std::mt19937_6
       res->client_rss0.push_back(o->rss0);
       res->client_rss_open.push_back(o->rss_open - o->rss0);
       res->client_rss_query.push_back(o->rss_query - o->rss_open);
+    }
+    if (f.Want("queries")) {
+      std::fprintf(stderr, "%" PRId64 " patients: point queries served by the holder\n", n);
+      if (absl::Status s = RunQueryProcesses(f, self, db, n, rng, &res->served); !s.ok()) {
+        return s;
+      }
     }
     if (int code = (*holder)->Stop(); code != 0) {
       return absl::InternalError(absl::StrCat("holder exited with ", code));
@@ -733,25 +754,43 @@ void PrintReport(const Flags& f, const std::vector<SizeResult>& sizes,
   }
   std::printf("\n");
 
-  if (!sizes.empty() && !sizes.front().q1_p50.empty()) {
+  if (!sizes.empty() && !sizes.front().in_process.q1_p50.empty()) {
     std::printf(
         "Point queries after open, µs: a new process opens the database (nobody else has it "
         "open), then calls Latest for %" PRId64
         " random patients (\"first\": every table file and block is read for the first time by "
         "this process; the OS page cache is warm), then for %" PRId64
         " other random patients (\"next\"); medians over %zu processes.\n\n",
-        f.query_count, f.query_count, sizes.front().q1_p50.size());
+        f.query_count, f.query_count, sizes.front().in_process.q1_p50.size());
     std::printf(
         "| patients | first: p50 | first: p99 | first: mean | next: p50 | next: p99 | next: "
         "mean |\n");
     std::printf("|---:|---:|---:|---:|---:|---:|---:|\n");
+    auto us = [](std::vector<double> v) { return absl::StrFormat("%.1f", Median(v) / 1e3); };
     for (const SizeResult& r : sizes) {
-      auto us = [](std::vector<double> v) { return absl::StrFormat("%.1f", Median(v) / 1e3); };
+      const QueryFigures& q = r.in_process;
       std::printf("| %" PRId64 " | %s | %s | %s | %s | %s | %s |\n", r.patients,
-                  us(r.q1_p50).c_str(), us(r.q1_p99).c_str(), us(r.q1_mean).c_str(),
-                  us(r.q2_p50).c_str(), us(r.q2_p99).c_str(), us(r.q2_mean).c_str());
+                  us(q.q1_p50).c_str(), us(q.q1_p99).c_str(), us(q.q1_mean).c_str(),
+                  us(q.q2_p50).c_str(), us(q.q2_p99).c_str(), us(q.q2_mean).c_str());
     }
     std::printf("\n");
+    if (!sizes.front().served.q2_p50.empty()) {
+      std::printf(
+          "The same \"next\" pass, µs, in a process served by another that holds the database "
+          "(each call a round trip over the socket), against the process that opens it "
+          "itself.\n\n");
+      std::printf(
+          "| patients | in-process: p50 | in-process: p99 | served: p50 | served: p99 | served: "
+          "mean | served ÷ in-process (p50) |\n");
+      std::printf("|---:|---:|---:|---:|---:|---:|---:|\n");
+      for (const SizeResult& r : sizes) {
+        std::printf("| %" PRId64 " | %s | %s | %s | %s | %s | %s |\n", r.patients,
+                    us(r.in_process.q2_p50).c_str(), us(r.in_process.q2_p99).c_str(),
+                    us(r.served.q2_p50).c_str(), us(r.served.q2_p99).c_str(),
+                    us(r.served.q2_mean).c_str(), Ratio(r.served.q2_p50, r.in_process.q2_p50).c_str());
+      }
+      std::printf("\n");
+    }
   }
 
   if (!wal.empty()) {

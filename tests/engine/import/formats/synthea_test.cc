@@ -29,6 +29,10 @@ struct Expected {
 Expected Count(const std::string& path) {
   Expected e;
   const auto records = NaiveCsv(ReadFile(path));
+  if (records.empty()) {  // a missing file must fail the test, not crash it
+    ADD_FAILURE() << path << " is missing or empty";
+    return e;
+  }
   const size_t code = Column(records[0], "CODE");
   const size_t patient = Column(records[0], "PATIENT");
   for (size_t i = 1; i < records.size(); ++i) {
