@@ -17,6 +17,7 @@
 #include "rocksdb/table_properties.h"
 #include "rocksdb/utilities/backup_engine.h"
 #include "storage/encryption.h"
+#include "storage/rocks_status.h"
 
 namespace cotrack {
 namespace {
@@ -25,16 +26,6 @@ namespace {
 // were reading from a read-only open. Not damage; the caller may retry.
 bool IsVanishedFile(const rocksdb::Status& s) {
   return s.IsPathNotFound() || absl::StrContains(s.ToString(), "No such file or directory");
-}
-
-absl::Status FromRocksStatus(const rocksdb::Status& s, absl::string_view context) {
-  if (s.ok()) return absl::OkStatus();
-  std::string msg = absl::StrCat(context, ": ", s.ToString());
-  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(msg, " (damaged data)"));
-  if (s.IsNotFound()) return absl::NotFoundError(msg);
-  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
-  if (s.IsIOError()) return absl::UnavailableError(msg);
-  return absl::InternalError(msg);
 }
 
 // Makes a newly created path private; failure to do so fails the creation,
@@ -145,7 +136,7 @@ absl::StatusOr<std::unique_ptr<rocksdb::BackupEngineReadOnly>> OpenBackupDir(
   rocksdb::BackupEngineOptions options(backup_dir);
   options.backup_env = backup_env;
   rocksdb::IOStatus s = rocksdb::BackupEngineReadOnly::Open(db_env, options, &raw);
-  if (!s.ok()) return FromRocksStatus(s, absl::StrCat("open backup directory ", backup_dir));
+  if (!s.ok()) return FromRocks(s, absl::StrCat("open backup directory ", backup_dir));
   return std::unique_ptr<rocksdb::BackupEngineReadOnly>(raw);
 }
 
@@ -240,7 +231,7 @@ absl::StatusOr<BackupSummary> CreateRocksBackup(rocksdb::DB* db, const std::stri
   rocksdb::BackupEngineOptions options(backup_dir);
   options.backup_env = *backup_env;
   rocksdb::IOStatus s = rocksdb::BackupEngine::Open(db->GetEnv(), options, &raw);
-  if (!s.ok()) return FromRocksStatus(s, absl::StrCat("open backup directory ", backup_dir));
+  if (!s.ok()) return FromRocks(s, absl::StrCat("open backup directory ", backup_dir));
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
   rocksdb::CreateBackupOptions create;
   // The write-ahead log is backed up with the table files: no flush needed,
@@ -256,11 +247,11 @@ absl::StatusOr<BackupSummary> CreateRocksBackup(rocksdb::DB* db, const std::stri
           "backup to ", backup_dir,
           ": the writer removed a file while it was being copied (try again): ", s.ToString()));
     }
-    return FromRocksStatus(s, absl::StrCat("backup to ", backup_dir));
+    return FromRocks(s, absl::StrCat("backup to ", backup_dir));
   }
   rocksdb::BackupInfo info;
   rocksdb::Status got = engine->GetBackupInfo(id, &info);
-  if (!got.ok()) return FromRocksStatus(got, absl::StrCat("backup to ", backup_dir));
+  if (!got.ok()) return FromRocks(got, absl::StrCat("backup to ", backup_dir));
   return Summarize(info);
 }
 
@@ -271,10 +262,10 @@ absl::Status DeleteStoreBackup(const std::string& backup_dir, uint32_t id,
   rocksdb::BackupEngineOptions options(backup_dir);
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::IOStatus s = rocksdb::BackupEngine::Open(*env, options, &raw);
-  if (!s.ok()) return FromRocksStatus(s, absl::StrCat("open backup directory ", backup_dir));
+  if (!s.ok()) return FromRocks(s, absl::StrCat("open backup directory ", backup_dir));
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
-  return FromRocksStatus(engine->DeleteBackup(id),
-                         absl::StrCat("delete backup ", id, " of ", backup_dir));
+  return FromRocks(engine->DeleteBackup(id),
+                   absl::StrCat("delete backup ", id, " of ", backup_dir));
 }
 
 absl::StatusOr<std::vector<BackupSummary>> VerifyStoreBackups(const std::string& backup_dir,
@@ -349,7 +340,7 @@ absl::StatusOr<BackupSummary> RestoreStoreBackup(const std::string& backup_dir,
   rocksdb::IOStatus s =
       (*engine)->RestoreDBFromBackup(rocksdb::RestoreOptions(), info.backup_id, db_dir, db_dir);
   if (!s.ok()) {
-    return FromRocksStatus(
+    return FromRocks(
         s, absl::StrCat("restore backup ", info.backup_id, " of ", backup_dir, " into ", db_dir));
   }
   if (!key_file.empty()) {

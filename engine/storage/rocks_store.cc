@@ -13,7 +13,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
-#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -29,6 +28,7 @@
 #include "storage/record_log_merge.h"
 #include "storage/rocks_ingest.h"
 #include "storage/rocks_maintenance.h"
+#include "storage/rocks_status.h"
 #include "storage/store.h"
 
 namespace cotrack {
@@ -38,25 +38,6 @@ namespace {
 constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
     "default",  // kMeta: RocksDB's default family
     "patient_ids", "patients", "measures", "series", "audit"};
-
-constexpr char kLockedUrl[] = "cotrack.locked";
-
-absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
-  if (s.ok()) return absl::OkStatus();
-  std::string msg = absl::StrCat(context, ": ", s.ToString());
-  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(msg, " (damaged data)"));
-  if (s.IsNotFound()) return absl::NotFoundError(msg);
-  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
-  if (s.IsIOError() &&
-      (absl::StrContains(s.ToString(), "lock") || absl::StrContains(s.ToString(), "LOCK"))) {
-    absl::Status held = absl::UnavailableError(absl::StrCat(
-        context, ": the database is locked: another process holds it [", s.ToString(), "]"));
-    held.SetPayload(kLockedUrl, absl::Cord("1"));
-    return held;
-  }
-  if (s.IsIOError()) return absl::UnavailableError(msg);
-  return absl::InternalError(msg);
-}
 
 class RocksReadView : public ReadView {
  public:
@@ -415,10 +396,6 @@ int MaxOpenTableFiles() {
 }
 
 }  // namespace
-
-bool IsHeldElsewhere(const absl::Status& s) {
-  return absl::IsUnavailable(s) && s.GetPayload(kLockedUrl).has_value();
-}
 
 absl::Status CheckEncryptionKey(const std::string& dir, const std::string& key_file) {
   return FileEnvForDirectory(dir, key_file, /*create=*/false).status();
