@@ -30,6 +30,7 @@
 #include "storage/rocks_maintenance.h"
 #include "storage/rocks_status.h"
 #include "storage/store.h"
+#include "storage/store_testing.h"
 
 namespace cotrack {
 namespace {
@@ -395,7 +396,23 @@ int MaxOpenTableFiles() {
   return static_cast<int>(std::clamp<rlim_t>(nofile.rlim_cur / 2, 64, kMost));
 }
 
+// The wrapper of store_testing.h; guarded by its mutex.
+std::mutex& WrapperMutex() {
+  static auto* mu = new std::mutex;
+  return *mu;
+}
+StoreWrapper& Wrapper() {
+  static auto* wrapper = new StoreWrapper;
+  return *wrapper;
+}
+
 }  // namespace
+
+StoreWrapper SetStoreWrapperForTesting(StoreWrapper wrapper) {
+  std::lock_guard<std::mutex> lock(WrapperMutex());
+  std::swap(Wrapper(), wrapper);
+  return wrapper;
+}
 
 absl::Status CheckEncryptionKey(const std::string& dir, const std::string& key_file) {
   return FileEnvForDirectory(dir, key_file, /*create=*/false).status();
@@ -492,9 +509,16 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
     RemoveStaleIngestDirs(path);
     DeleteEmptyOldLogs(raw, db_options.env, path);
   }
-  return std::unique_ptr<Store>(new RocksStore(path, std::unique_ptr<rocksdb::DB>(raw),
-                                               std::move(handles), options.value_cache_bytes,
-                                               !options.read_only));
+  std::unique_ptr<Store> store(new RocksStore(path, std::unique_ptr<rocksdb::DB>(raw),
+                                              std::move(handles), options.value_cache_bytes,
+                                              !options.read_only));
+  StoreWrapper wrapper;
+  {
+    std::lock_guard<std::mutex> lock(WrapperMutex());
+    wrapper = Wrapper();
+  }
+  if (wrapper) store = wrapper(std::move(store), options);
+  return store;
 }
 
 }  // namespace cotrack
