@@ -42,6 +42,12 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
   return absl::InternalError(msg);
 }
 
+absl::Status FromRocksRead(const rocksdb::Status& s, absl::string_view context) {
+  if (!s.IsCorruption()) return FromRocks(s, context);
+  return absl::DataLossError(absl::StrCat(context, ": ", s.ToString(),
+                                          " (damaged data: `cotrack check` lists all damage)"));
+}
+
 bool IsHeldElsewhere(const absl::Status& s) {
   return absl::IsUnavailable(s) && s.GetPayload(kLockedUrl).has_value();
 }

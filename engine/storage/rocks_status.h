@@ -24,6 +24,11 @@ namespace cotrack {
 //   anything else                    Internal
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context);
 
+// FromRocks for reading (or opening) the database itself, where damage has a
+// next step: DataLoss also says that `cotrack check` lists all of it (a read
+// stops at the first damaged block). Backups have their own check.
+absl::Status FromRocksRead(const rocksdb::Status& s, absl::string_view context);
+
 }  // namespace cotrack
 
 #endif  // COTRACK_STORAGE_ROCKS_STATUS_H_

@@ -265,7 +265,9 @@ class RocksStore : public Store {
     rocksdb::Status s =
         db_->Get(ro, handles_[static_cast<int>(f)], rocksdb::Slice(key.data(), key.size()), value);
     if (s.IsNotFound()) return false;
-    if (!s.ok()) return FromRocks(s, absl::StrCat("read ", kFamilyNames[static_cast<int>(f)]));
+    if (!s.ok()) {
+      return FromRocksRead(s, absl::StrCat("read ", kFamilyNames[static_cast<int>(f)]));
+    }
     if (cached) series_cache_.Insert(key, seq, *value);
     return true;
   }
@@ -291,7 +293,7 @@ class RocksStore : public Store {
         continue;
       }
       if (!statuses[i].ok()) {
-        return FromRocks(statuses[i], absl::StrCat("read ", kFamilyNames[static_cast<int>(f)]));
+        return FromRocksRead(statuses[i], absl::StrCat("read ", kFamilyNames[static_cast<int>(f)]));
       }
       (*values)[i].assign(pinned[i].data(), pinned[i].size());
       (*found)[i] = true;
@@ -311,7 +313,7 @@ class RocksStore : public Store {
         break;
       }
     }
-    return FromRocks(it->status(), absl::StrCat("scan ", kFamilyNames[static_cast<int>(f)]));
+    return FromRocksRead(it->status(), absl::StrCat("scan ", kFamilyNames[static_cast<int>(f)]));
   }
 
   absl::Status CompactAll() override {
@@ -503,7 +505,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
           absl::StrCat("no complete cotrack database at ", path,
                        " (its creation was interrupted; open it for writing once to finish it)"));
     }
-    return FromRocks(s, absl::StrCat("open ", path));
+    return FromRocksRead(s, absl::StrCat("open ", path));
   }
   if (!options.read_only) {
     RemoveStaleIngestDirs(path);

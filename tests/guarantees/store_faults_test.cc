@@ -31,6 +31,7 @@ namespace fs = std::filesystem;
 using ::cotrack::testing::Faults;
 using ::cotrack::testing::FaultStores;
 using ::cotrack::testing::StatusIs;
+using ::cotrack::testing::StoreCorruption;
 using ::cotrack::testing::StoreIoError;
 using ::cotrack::testing::TempDir;
 using ::testing::AllOf;
@@ -328,6 +329,36 @@ TEST_F(StoreFaultsTest, AnIngestedWriteThatCannotStageFailsCleanly) {
 }
 
 // ---- Reads ----
+
+// Damage RocksDB reports (a block whose checksum does not match) names the
+// damaged file and tells the user how to see all of it.
+TEST_F(StoreFaultsTest, DamageTheStoreReportsIsDataLossNamingTheFileAndTheFix) {
+  const std::string file = dir_.File("000012.sst");
+  faults_->FailReads(Family::kSeries, keys::SeriesKey(kEdss, 3),
+                     StoreCorruption("read series", absl::StrCat("block checksum mismatch: stored "
+                                                                 "= 1, computed = 2 in ",
+                                                                 file, " offset 0 size 4036")));
+  const auto damaged =
+      StatusIs(absl::StatusCode::kDataLoss,
+               AllOf(HasSubstr(file), HasSubstr("damaged"), HasSubstr("cotrack check")));
+  EXPECT_THAT(db_->Trajectory("P3", "edss"), damaged);
+  EXPECT_THAT(db_->Latest("P3", "edss"), damaged);
+  EXPECT_THAT(db_->Visit("P3", CivilTime::FromDay(kDay0)), damaged);
+  EXPECT_THAT(db_->LatestAll("P3"), damaged);
+  EXPECT_THAT(db_->History("P3", "edss", CivilTime::FromDay(kDay0)), damaged);
+  std::vector<std::string> visited;
+  EXPECT_THAT(db_->ForEachSeries("edss",
+                                 [&](const Patient& p, const std::vector<Observation>&) {
+                                   visited.push_back(p.id);
+                                   return absl::OkStatus();
+                                 }),
+              damaged);
+  // The neighbours are intact and still read.
+  ASSERT_OK_AND_ASSIGN(auto p4, db_->Trajectory("P4", "edss"));
+  EXPECT_EQ(p4.size(), 3u);
+  ASSERT_OK_AND_ASSIGN(auto p3, db_->Trajectory("P3", "hba1c"));
+  EXPECT_EQ(p3.size(), 3u);
+}
 
 // Damage nothing below noticed (bytes that changed on their way up) is
 // caught by the record checksums: DataLoss naming the patient, never a value.

@@ -13,8 +13,8 @@ absl::Status StoreIoError(absl::string_view context, absl::string_view detail) {
 }
 
 absl::Status StoreCorruption(absl::string_view context, absl::string_view detail) {
-  return FromRocks(rocksdb::Status::Corruption(rocksdb::Slice(detail.data(), detail.size())),
-                   context);
+  return FromRocksRead(rocksdb::Status::Corruption(rocksdb::Slice(detail.data(), detail.size())),
+                       context);
 }
 
 // ---- Faults ----

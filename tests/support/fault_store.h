@@ -28,11 +28,11 @@
 
 namespace cotrack::testing {
 
-// The errors the real store returns for RocksDB's I/O errors and corruption
-// (made by the storage layer's own converter, so a fault reads exactly as the
-// real failure would): `context` is what was being done ("write",
-// "read series"), `detail` RocksDB's text ("No space left on device",
-// "block checksum mismatch in /db/000012.sst").
+// The errors the real store returns for RocksDB's I/O errors and, when
+// reading, corruption (made by the storage layer's own converter, so a fault
+// reads exactly as the real failure would): `context` is what was being done
+// ("write", "read series"), `detail` RocksDB's text ("No space left on
+// device", "block checksum mismatch in /db/000012.sst").
 absl::Status StoreIoError(absl::string_view context, absl::string_view detail);
 absl::Status StoreCorruption(absl::string_view context, absl::string_view detail);
 

@@ -8,7 +8,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/store.h"
@@ -22,6 +25,7 @@ using ::cotrack::testing::StatusIs;
 using ::cotrack::testing::TempDir;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(FromRocksTest, MapsEachKindAsStoreHPromises) {
   EXPECT_OK(FromRocks(rocksdb::Status::OK(), "read series"));
@@ -40,6 +44,68 @@ TEST(FromRocksTest, MapsEachKindAsStoreHPromises) {
   EXPECT_FALSE(IsHeldElsewhere(io));
   EXPECT_THAT(FromRocks(rocksdb::Status::Aborted("stopped"), "compact"),
               StatusIs(absl::StatusCode::kInternal, HasSubstr("compact: ")));
+}
+
+// A read that meets a damaged block stops there; check finds the rest.
+TEST(FromRocksTest, DamageMetByReadingTheDatabasePointsToCheck) {
+  const rocksdb::Status bad = rocksdb::Status::Corruption("block checksum mismatch", "/d/7.sst");
+  EXPECT_THAT(FromRocksRead(bad, "scan series"),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr("scan series: "), HasSubstr("/d/7.sst"),
+                             HasSubstr("damaged data"), HasSubstr("`cotrack check`"))));
+  // Backups are checked with `cotrack backup verify`, not this.
+  EXPECT_THAT(FromRocks(bad, "restore backup 1"),
+              StatusIs(absl::StatusCode::kDataLoss, Not(HasSubstr("cotrack check"))));
+  // Anything but damage reads as FromRocks has it.
+  const rocksdb::Status io = rocksdb::Status::IOError("Input/output error");
+  EXPECT_EQ(FromRocksRead(io, "read series"), FromRocks(io, "read series"));
+}
+
+// The same through the real store: a table file damaged on disk.
+TEST(FromRocksTest, ADamagedTableFileReadThroughTheStorePointsToCheck) {
+  TempDir dir;
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, Store::Open(dir.path(), StoreOptions()));
+    auto batch = store->NewBatch();
+    uint64_t x = 88172645463325252u;  // xorshift: values LZ4 cannot shrink
+    for (int i = 0; i < 2000; ++i) {
+      std::string value(200, '\0');
+      for (char& c : value) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        c = static_cast<char>(x);
+      }
+      batch->Put(Family::kAudit, absl::StrCat("key", 10000 + i), value);
+    }
+    ASSERT_OK(store->Write(*batch, true));
+    ASSERT_OK(store->CompactAll());
+  }
+  std::string table;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    if (e.path().extension() == ".sst" &&
+        (table.empty() ||
+         std::filesystem::file_size(e.path()) > std::filesystem::file_size(table))) {
+      table = e.path().string();
+    }
+  }
+  ASSERT_FALSE(table.empty());
+  {
+    // A third of the way in: inside a data block, far from index and footer.
+    std::fstream f(table, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(table) / 3));
+    f.put('\x5a');
+    f.put('\xa5');
+  }
+  absl::Status read;
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.path(), StoreOptions());
+  if (store.ok()) {
+    read = (*store)->Scan(nullptr, Family::kAudit, "", "", [](auto, auto) { return true; });
+  } else {
+    read = store.status();
+  }
+  EXPECT_THAT(read, StatusIs(absl::StatusCode::kDataLoss,
+                             AllOf(HasSubstr(".sst"), HasSubstr("`cotrack check`"))));
 }
 
 // The store and the backup tools report a lock alike: there used to be a
