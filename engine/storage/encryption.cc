@@ -20,7 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "rocksdb/env_encryption.h"
 #include "rocksdb/file_system.h"
-#include "storage/rocks_maintenance.h"
+#include "storage/private_files.h"
 
 #ifdef COTRACK_HAVE_OPENSSL
 #include <openssl/evp.h>

@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "storage/rocks_status.h"
 
 namespace cotrack {
 namespace {
@@ -138,14 +139,17 @@ void RocksIngestBatch::StopWriter() {
 absl::Status RocksIngestBatch::Ingest() {
   HandOver();
   StopWriter();
-  if (!first_error_.ok()) {
+  // Keys out of order break Store::Batch's contract: cotrack's mistake, not
+  // the user's input, whatever RocksDB calls it.
+  if (first_error_.IsInvalidArgument()) {
     return absl::InternalError(absl::StrCat("staging table files: ", first_error_.ToString()));
   }
+  if (!first_error_.ok()) return FromRocks(first_error_, "staging table files");
   std::vector<rocksdb::IngestExternalFileArg> args;
   for (size_t i = 0; i < writers_.size(); ++i) {
     if (writers_[i] == nullptr) continue;
     rocksdb::Status s = writers_[i]->Finish();
-    if (!s.ok()) return absl::InternalError(absl::StrCat("finishing table file: ", s.ToString()));
+    if (!s.ok()) return FromRocks(s, "finishing table file");
     rocksdb::IngestExternalFileArg arg;
     arg.column_family = handles_[i];
     arg.external_files = {files_[i]};
@@ -154,8 +158,7 @@ absl::Status RocksIngestBatch::Ingest() {
   }
   if (args.empty()) return absl::OkStatus();
   rocksdb::Status s = db_->IngestExternalFiles(args);
-  if (!s.ok()) return absl::InternalError(absl::StrCat("ingesting table files: ", s.ToString()));
-  return absl::OkStatus();
+  return FromRocks(s, "ingesting table files");
 }
 
 void RemoveStaleIngestDirs(const std::string& db_path) {

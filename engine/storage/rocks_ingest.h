@@ -38,7 +38,10 @@ class RocksIngestBatch : public Store::Batch {
   void Append(Family f, absl::string_view key, absl::string_view records) override;
   size_t ApproximateBytes() const override { return bytes_; }
 
-  // Finishes the files and ingests them all at once.
+  // Finishes the files and ingests them all at once. Errors as the store's
+  // (storage/rocks_status.h): DataLoss when a staged file reads back
+  // damaged, Unavailable for an I/O error (a full disk); Internal for keys
+  // out of order. Nothing is ingested unless everything is.
   absl::Status Ingest();
 
  private:

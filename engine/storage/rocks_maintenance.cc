@@ -11,12 +11,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "rocksdb/file_system.h"
+#include "rocksdb/env.h"
 #include "rocksdb/options.h"
 #include "rocksdb/sst_file_reader.h"
 #include "rocksdb/table_properties.h"
 #include "rocksdb/utilities/backup_engine.h"
 #include "storage/encryption.h"
+#include "storage/rocks_status.h"
 
 namespace cotrack {
 namespace {
@@ -27,91 +28,10 @@ bool IsVanishedFile(const rocksdb::Status& s) {
   return s.IsPathNotFound() || absl::StrContains(s.ToString(), "No such file or directory");
 }
 
-absl::Status FromRocksStatus(const rocksdb::Status& s, absl::string_view context) {
-  if (s.ok()) return absl::OkStatus();
-  std::string msg = absl::StrCat(context, ": ", s.ToString());
-  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(msg, " (damaged data)"));
-  if (s.IsNotFound()) return absl::NotFoundError(msg);
-  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
-  if (s.IsIOError()) return absl::UnavailableError(msg);
-  return absl::InternalError(msg);
-}
-
-// Makes a newly created path private; failure to do so fails the creation,
-// because a clinical file others can read is worse than no file.
-rocksdb::IOStatus MakePrivate(const rocksdb::IOStatus& created, const std::string& path,
-                              mode_t mode) {
-  if (!created.ok()) return created;
-  if (::chmod(path.c_str(), mode) != 0) {
-    return rocksdb::IOStatus::IOError(absl::StrCat("cannot make ", path, " private (chmod ",
-                                                   mode == 0700 ? "0700" : "0600",
-                                                   "): ", strerror(errno)));
-  }
-  return created;
-}
-
 bool Exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
 }
-
-// Every creation path of FileSystem that can make a new file or directory.
-// Between open(2) and chmod(2) a file has the umask's mode, but it sits in a
-// 0700 directory, so nobody else can reach it in that window.
-class PrivateFileSystem : public rocksdb::FileSystemWrapper {
- public:
-  explicit PrivateFileSystem(const std::shared_ptr<rocksdb::FileSystem>& base)
-      : rocksdb::FileSystemWrapper(base) {}
-  static const char* kClassName() { return "CotrackPrivateFileSystem"; }
-  const char* Name() const override { return kClassName(); }
-
-  rocksdb::IOStatus NewWritableFile(const std::string& f, const rocksdb::FileOptions& o,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* r,
-                                    rocksdb::IODebugContext* d) override {
-    return MakePrivate(target()->NewWritableFile(f, o, r, d), f, 0600);
-  }
-  rocksdb::IOStatus ReopenWritableFile(const std::string& f, const rocksdb::FileOptions& o,
-                                       std::unique_ptr<rocksdb::FSWritableFile>* r,
-                                       rocksdb::IODebugContext* d) override {
-    return MakePrivate(target()->ReopenWritableFile(f, o, r, d), f, 0600);
-  }
-  rocksdb::IOStatus ReuseWritableFile(const std::string& f, const std::string& old,
-                                      const rocksdb::FileOptions& o,
-                                      std::unique_ptr<rocksdb::FSWritableFile>* r,
-                                      rocksdb::IODebugContext* d) override {
-    return MakePrivate(target()->ReuseWritableFile(f, old, o, r, d), f, 0600);
-  }
-  rocksdb::IOStatus NewRandomRWFile(const std::string& f, const rocksdb::FileOptions& o,
-                                    std::unique_ptr<rocksdb::FSRandomRWFile>* r,
-                                    rocksdb::IODebugContext* d) override {
-    return MakePrivate(target()->NewRandomRWFile(f, o, r, d), f, 0600);
-  }
-  rocksdb::IOStatus NewLogger(const std::string& f, const rocksdb::IOOptions& o,
-                              std::shared_ptr<rocksdb::Logger>* r,
-                              rocksdb::IODebugContext* d) override {
-    rocksdb::IOStatus created = target()->NewLogger(f, o, r, d);
-    // RocksDB rotates LOG before it asks for the database lock, so another
-    // process opening the same database (and then finding it held) can rename
-    // our new LOG before we chmod it. The renamed file stays inside the 0700
-    // directory; failing the open over it would turn a hand-over into an error.
-    if (created.ok() && ::chmod(f.c_str(), 0600) != 0 && errno == ENOENT) return created;
-    return MakePrivate(created, f, 0600);
-  }
-  rocksdb::IOStatus LockFile(const std::string& f, const rocksdb::IOOptions& o,
-                             rocksdb::FileLock** l, rocksdb::IODebugContext* d) override {
-    return MakePrivate(target()->LockFile(f, o, l, d), f, 0600);
-  }
-  rocksdb::IOStatus CreateDir(const std::string& dir, const rocksdb::IOOptions& o,
-                              rocksdb::IODebugContext* d) override {
-    return MakePrivate(target()->CreateDir(dir, o, d), dir, 0700);
-  }
-  rocksdb::IOStatus CreateDirIfMissing(const std::string& dir, const rocksdb::IOOptions& o,
-                                       rocksdb::IODebugContext* d) override {
-    // An existing directory keeps the mode its owner gave it.
-    if (Exists(dir)) return target()->CreateDirIfMissing(dir, o, d);
-    return MakePrivate(target()->CreateDirIfMissing(dir, o, d), dir, 0700);
-  }
-};
 
 // Creates `dir` 0700 when missing.
 absl::Status MakePrivateDir(const std::string& dir) {
@@ -145,18 +65,11 @@ absl::StatusOr<std::unique_ptr<rocksdb::BackupEngineReadOnly>> OpenBackupDir(
   rocksdb::BackupEngineOptions options(backup_dir);
   options.backup_env = backup_env;
   rocksdb::IOStatus s = rocksdb::BackupEngineReadOnly::Open(db_env, options, &raw);
-  if (!s.ok()) return FromRocksStatus(s, absl::StrCat("open backup directory ", backup_dir));
+  if (!s.ok()) return FromRocks(s, absl::StrCat("open backup directory ", backup_dir));
   return std::unique_ptr<rocksdb::BackupEngineReadOnly>(raw);
 }
 
 }  // namespace
-
-rocksdb::Env* PrivateFileEnv() {
-  static rocksdb::Env* env =
-      rocksdb::NewCompositeEnv(std::make_shared<PrivateFileSystem>(rocksdb::FileSystem::Default()))
-          .release();
-  return env;
-}
 
 absl::Status VerifyRocksTableFiles(rocksdb::DB* db,
                                    const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
@@ -240,7 +153,7 @@ absl::StatusOr<BackupSummary> CreateRocksBackup(rocksdb::DB* db, const std::stri
   rocksdb::BackupEngineOptions options(backup_dir);
   options.backup_env = *backup_env;
   rocksdb::IOStatus s = rocksdb::BackupEngine::Open(db->GetEnv(), options, &raw);
-  if (!s.ok()) return FromRocksStatus(s, absl::StrCat("open backup directory ", backup_dir));
+  if (!s.ok()) return FromRocks(s, absl::StrCat("open backup directory ", backup_dir));
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
   rocksdb::CreateBackupOptions create;
   // The write-ahead log is backed up with the table files: no flush needed,
@@ -256,11 +169,11 @@ absl::StatusOr<BackupSummary> CreateRocksBackup(rocksdb::DB* db, const std::stri
           "backup to ", backup_dir,
           ": the writer removed a file while it was being copied (try again): ", s.ToString()));
     }
-    return FromRocksStatus(s, absl::StrCat("backup to ", backup_dir));
+    return FromRocks(s, absl::StrCat("backup to ", backup_dir));
   }
   rocksdb::BackupInfo info;
   rocksdb::Status got = engine->GetBackupInfo(id, &info);
-  if (!got.ok()) return FromRocksStatus(got, absl::StrCat("backup to ", backup_dir));
+  if (!got.ok()) return FromRocks(got, absl::StrCat("backup to ", backup_dir));
   return Summarize(info);
 }
 
@@ -271,10 +184,10 @@ absl::Status DeleteStoreBackup(const std::string& backup_dir, uint32_t id,
   rocksdb::BackupEngineOptions options(backup_dir);
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::IOStatus s = rocksdb::BackupEngine::Open(*env, options, &raw);
-  if (!s.ok()) return FromRocksStatus(s, absl::StrCat("open backup directory ", backup_dir));
+  if (!s.ok()) return FromRocks(s, absl::StrCat("open backup directory ", backup_dir));
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
-  return FromRocksStatus(engine->DeleteBackup(id),
-                         absl::StrCat("delete backup ", id, " of ", backup_dir));
+  return FromRocks(engine->DeleteBackup(id),
+                   absl::StrCat("delete backup ", id, " of ", backup_dir));
 }
 
 absl::StatusOr<std::vector<BackupSummary>> VerifyStoreBackups(const std::string& backup_dir,
@@ -349,7 +262,7 @@ absl::StatusOr<BackupSummary> RestoreStoreBackup(const std::string& backup_dir,
   rocksdb::IOStatus s =
       (*engine)->RestoreDBFromBackup(rocksdb::RestoreOptions(), info.backup_id, db_dir, db_dir);
   if (!s.ok()) {
-    return FromRocksStatus(
+    return FromRocks(
         s, absl::StrCat("restore backup ", info.backup_id, " of ", backup_dir, " into ", db_dir));
   }
   if (!key_file.empty()) {

@@ -1,7 +1,7 @@
-// RocksDB-level pieces of maintenance: private file permissions, per-file
-// checksum verification and BackupEngine backups. Kept out of rocks_store.cc
-// so that the store's tuning and these tools evolve separately. Only the
-// storage layer includes this header.
+// RocksDB-level pieces of maintenance: per-file checksum verification and
+// BackupEngine backups. Kept out of rocks_store.cc so that the store's tuning
+// and these tools evolve separately. Only the storage layer includes this
+// header.
 #ifndef COTRACK_STORAGE_ROCKS_MAINTENANCE_H_
 #define COTRACK_STORAGE_ROCKS_MAINTENANCE_H_
 
@@ -11,15 +11,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "rocksdb/db.h"
-#include "rocksdb/env.h"
 #include "storage/store.h"
 
 namespace cotrack {
-
-// An Env whose files are created private to their owner: every file RocksDB
-// creates is chmod-ed 0600 and every directory it creates 0700, whatever the
-// process umask. Lives as long as the process.
-rocksdb::Env* PrivateFileEnv();
 
 // Store::VerifyTableFiles for `db`, whose column family handles are
 // `handles` (their options are used to read each file).

@@ -13,7 +13,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
-#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -29,7 +28,9 @@
 #include "storage/record_log_merge.h"
 #include "storage/rocks_ingest.h"
 #include "storage/rocks_maintenance.h"
+#include "storage/rocks_status.h"
 #include "storage/store.h"
+#include "storage/store_testing.h"
 
 namespace cotrack {
 namespace {
@@ -38,25 +39,6 @@ namespace {
 constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
     "default",  // kMeta: RocksDB's default family
     "patient_ids", "patients", "measures", "series", "audit"};
-
-constexpr char kLockedUrl[] = "cotrack.locked";
-
-absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
-  if (s.ok()) return absl::OkStatus();
-  std::string msg = absl::StrCat(context, ": ", s.ToString());
-  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(msg, " (damaged data)"));
-  if (s.IsNotFound()) return absl::NotFoundError(msg);
-  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
-  if (s.IsIOError() &&
-      (absl::StrContains(s.ToString(), "lock") || absl::StrContains(s.ToString(), "LOCK"))) {
-    absl::Status held = absl::UnavailableError(absl::StrCat(
-        context, ": the database is locked: another process holds it [", s.ToString(), "]"));
-    held.SetPayload(kLockedUrl, absl::Cord("1"));
-    return held;
-  }
-  if (s.IsIOError()) return absl::UnavailableError(msg);
-  return absl::InternalError(msg);
-}
 
 class RocksReadView : public ReadView {
  public:
@@ -283,7 +265,9 @@ class RocksStore : public Store {
     rocksdb::Status s =
         db_->Get(ro, handles_[static_cast<int>(f)], rocksdb::Slice(key.data(), key.size()), value);
     if (s.IsNotFound()) return false;
-    if (!s.ok()) return FromRocks(s, absl::StrCat("read ", kFamilyNames[static_cast<int>(f)]));
+    if (!s.ok()) {
+      return FromRocksRead(s, absl::StrCat("read ", kFamilyNames[static_cast<int>(f)]));
+    }
     if (cached) series_cache_.Insert(key, seq, *value);
     return true;
   }
@@ -309,7 +293,7 @@ class RocksStore : public Store {
         continue;
       }
       if (!statuses[i].ok()) {
-        return FromRocks(statuses[i], absl::StrCat("read ", kFamilyNames[static_cast<int>(f)]));
+        return FromRocksRead(statuses[i], absl::StrCat("read ", kFamilyNames[static_cast<int>(f)]));
       }
       (*values)[i].assign(pinned[i].data(), pinned[i].size());
       (*found)[i] = true;
@@ -329,7 +313,7 @@ class RocksStore : public Store {
         break;
       }
     }
-    return FromRocks(it->status(), absl::StrCat("scan ", kFamilyNames[static_cast<int>(f)]));
+    return FromRocksRead(it->status(), absl::StrCat("scan ", kFamilyNames[static_cast<int>(f)]));
   }
 
   absl::Status CompactAll() override {
@@ -414,10 +398,22 @@ int MaxOpenTableFiles() {
   return static_cast<int>(std::clamp<rlim_t>(nofile.rlim_cur / 2, 64, kMost));
 }
 
+// The wrapper of store_testing.h; guarded by its mutex.
+std::mutex& WrapperMutex() {
+  static auto* mu = new std::mutex;
+  return *mu;
+}
+StoreWrapper& Wrapper() {
+  static auto* wrapper = new StoreWrapper;
+  return *wrapper;
+}
+
 }  // namespace
 
-bool IsHeldElsewhere(const absl::Status& s) {
-  return absl::IsUnavailable(s) && s.GetPayload(kLockedUrl).has_value();
+StoreWrapper SetStoreWrapperForTesting(StoreWrapper wrapper) {
+  std::lock_guard<std::mutex> lock(WrapperMutex());
+  std::swap(Wrapper(), wrapper);
+  return wrapper;
 }
 
 absl::Status CheckEncryptionKey(const std::string& dir, const std::string& key_file) {
@@ -509,15 +505,22 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
           absl::StrCat("no complete cotrack database at ", path,
                        " (its creation was interrupted; open it for writing once to finish it)"));
     }
-    return FromRocks(s, absl::StrCat("open ", path));
+    return FromRocksRead(s, absl::StrCat("open ", path));
   }
   if (!options.read_only) {
     RemoveStaleIngestDirs(path);
     DeleteEmptyOldLogs(raw, db_options.env, path);
   }
-  return std::unique_ptr<Store>(new RocksStore(path, std::unique_ptr<rocksdb::DB>(raw),
-                                               std::move(handles), options.value_cache_bytes,
-                                               !options.read_only));
+  std::unique_ptr<Store> store(new RocksStore(path, std::unique_ptr<rocksdb::DB>(raw),
+                                              std::move(handles), options.value_cache_bytes,
+                                              !options.read_only));
+  StoreWrapper wrapper;
+  {
+    std::lock_guard<std::mutex> lock(WrapperMutex());
+    wrapper = Wrapper();
+  }
+  if (wrapper) store = wrapper(std::move(store), options);
+  return store;
 }
 
 }  // namespace cotrack

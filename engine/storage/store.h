@@ -1,7 +1,8 @@
 // The storage layer: RocksDB behind a small interface of column families,
 // snapshots, point reads, range scans and atomic batches. Only this layer
-// includes RocksDB; RocksDB errors become absl::Status here (corruption is
-// DataLoss, a held lock is Unavailable "locked": IsHeldElsewhere).
+// includes RocksDB; RocksDB errors become absl::Status in one place
+// (storage/rocks_status.h): corruption is DataLoss, a held lock is
+// Unavailable "locked" (IsHeldElsewhere), other I/O errors Unavailable.
 #ifndef COTRACK_STORAGE_STORE_H_
 #define COTRACK_STORAGE_STORE_H_
 
