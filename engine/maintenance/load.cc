@@ -1,30 +1,27 @@
 // Load: a database rebuilt from a dump (format: docs/EXPORT.md; written by
-// dump.cc).
-//
-// Load works below the Database API, on the Store: it must write versions
-// exactly as dumped (version numbers, recorded times, provenance), which
-// Database::Apply by design never does. Load therefore also writes what Apply
-// would keep consistent: the patient id index and the counters in the
-// default family.
+// dump.cc). This file reads and checks the dump's lines; the records are
+// written by a restore (db/restore.h), which keeps versions, recorded times,
+// provenance and audit entries exactly as dumped (Database::Apply by design
+// never does) and owns the keys, the patient id index and the counters.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog.h"
 #include "catalog/validation.h"
-#include "codec/key_codec.h"
-#include "codec/value_codec.h"
 #include "cotrack/export.h"
 #include "cotrack/status_macros.h"
+#include "db/restore.h"
 #include "export/json.h"
 #include "maintenance/dump.h"
 
 namespace cotrack {
 namespace {
-
-constexpr size_t kBatchBytes = 4 << 20;
 
 // ---- Reading. ----
 
@@ -244,12 +241,11 @@ absl::StatusOr<AuditRecord> ReadAudit(const json::Value& v) {
 // chains are what `cotrack check` expects.
 class Loader {
  public:
-  Loader(Store& store, absl::string_view source) : store_(store), source_(source) {
+  Loader(RestoreWrite& restore, absl::string_view source) : restore_(restore), source_(source) {
     for (const CatalogEntry& e : BuiltinMeasures()) {
       measure_ids_[e.def.code] = e.id;
       builtin_codes_.insert(e.def.code);
     }
-    batch_ = store_.NewBatch();
   }
 
   absl::StatusOr<DumpSummary> Run(std::istream& in) {
@@ -274,23 +270,13 @@ class Loader {
     }
     COTRACK_RETURN_IF_ERROR(FlushPatient());
     COTRACK_RETURN_IF_ERROR(FlushSeries());
-    batch_->Put(Family::kMeta, keys::kNextPatientNumKey, keys::EncodeCounter(next_patient_num_, 4));
-    batch_->Put(Family::kMeta, keys::kNextMeasureIdKey, keys::EncodeCounter(next_measure_id_, 4));
-    batch_->Put(Family::kMeta, keys::kNextAuditSeqKey, keys::EncodeCounter(next_audit_seq_, 8));
-    COTRACK_RETURN_IF_ERROR(store_.Write(*batch_, /*sync=*/true));
+    COTRACK_RETURN_IF_ERROR(restore_.Finish());
     return summary_;
   }
 
  private:
   absl::Status Error(absl::string_view field, absl::string_view message) const {
     return absl::InvalidArgumentError(absl::StrCat(source_, ":", line_no_, ": ", field, message));
-  }
-
-  absl::Status MaybeWrite() {
-    if (batch_->ApproximateBytes() < kBatchBytes) return absl::OkStatus();
-    COTRACK_RETURN_IF_ERROR(store_.Write(*batch_, /*sync=*/false));
-    batch_ = store_.NewBatch();
-    return absl::OkStatus();
   }
 
   absl::Status Line(const std::string& line) {
@@ -344,19 +330,16 @@ class Loader {
           absl::StrCat("field \"code\": \"", m.code, "\" is already measure ", it->second));
     }
     measure_ids_[m.code] = static_cast<uint32_t>(id);
-    std::string log;
-    codec::AppendRecord(&log, codec::EncodeMeasure(static_cast<uint32_t>(id), m));
-    batch_->Append(Family::kMeasures, keys::MeasureKey(static_cast<uint32_t>(id)), log);
+    COTRACK_RETURN_IF_ERROR(restore_.AddMeasure(static_cast<uint32_t>(id), m));
     if (loaded_measure_ids_.insert(static_cast<uint32_t>(id)).second) ++summary_.measures;
-    next_measure_id_ = std::max<uint64_t>(next_measure_id_, static_cast<uint64_t>(id) + 1);
-    return MaybeWrite();
+    return absl::OkStatus();
   }
 
   absl::Status FlushPatient() {
-    if (patient_log_.empty()) return absl::OkStatus();
-    batch_->Append(Family::kPatients, keys::PatientKey(current_patient_num_), patient_log_);
-    patient_log_.clear();
-    return MaybeWrite();
+    if (patient_versions_.empty()) return absl::OkStatus();
+    absl::Status s = restore_.AddPatientVersions(current_patient_num_, patient_versions_);
+    patient_versions_.clear();
+    return s;
   }
 
   absl::Status LoadPatient(const json::Value& v) {
@@ -370,9 +353,8 @@ class Loader {
                                                        "\" starts at version ", p.version,
                                                        " (expected 1)"));
       }
-      current_patient_num_ = next_patient_num_++;
+      current_patient_num_ = restore_.AddPatient(p.id);
       patient_nums_[p.id] = current_patient_num_;
-      batch_->Put(Family::kPatientIds, p.id, keys::PatientKey(current_patient_num_));
       ++summary_.patients;
     } else if (it->second != current_patient_num_) {
       return absl::InvalidArgumentError(
@@ -383,19 +365,17 @@ class Loader {
                                                      current_patient_version_));
     }
     current_patient_version_ = p.version;
-    codec::AppendRecord(&patient_log_, codec::EncodePatient(p));
+    patient_versions_.push_back(std::move(p));
     ++summary_.patient_versions;
     return absl::OkStatus();
   }
 
   absl::Status FlushSeries() {
-    if (series_.empty()) return absl::OkStatus();
-    std::string log;
-    codec::AppendObservations(&log, series_);
-    batch_->Append(Family::kSeries, series_key_, log);
-    series_.clear();
+    if (series_versions_.empty()) return absl::OkStatus();
+    absl::Status s = restore_.AddSeries(series_->first, series_->second, series_versions_);
     series_versions_.clear();
-    return MaybeWrite();
+    series_last_.clear();
+    return s;
   }
 
   absl::Status LoadObservation(const json::Value& v) {
@@ -412,17 +392,17 @@ class Loader {
           absl::StrCat("field \"patient\": unknown patient \"", o.patient,
                        "\" (patients must come before their observations)"));
     }
-    std::string key = keys::SeriesKey(m->second, p->second);
-    if (key != series_key_) {
+    const SeriesId series{m->second, p->second};
+    if (series != series_) {
       COTRACK_RETURN_IF_ERROR(FlushSeries());
-      if (!finished_series_.insert(key).second) {
+      if (!finished_series_.insert(series).second) {
         return absl::InvalidArgumentError(absl::StrCat("the ", o.measure, " values of patient \"",
                                                        o.patient,
                                                        "\" must be on consecutive lines"));
       }
-      series_key_ = std::move(key);
+      series_ = series;
     }
-    uint32_t& last = series_versions_[o.time.seconds];
+    uint32_t& last = series_last_[o.time.seconds];
     if (o.version != last + 1) {
       return absl::InvalidArgumentError(
           absl::StrCat("field \"version\": ", o.measure, " of patient \"", o.patient, "\" at ",
@@ -430,7 +410,7 @@ class Loader {
                        " was expected"));
     }
     last = o.version;
-    series_.push_back(std::move(o));
+    series_versions_.push_back(std::move(o));
     ++summary_.observation_versions;
     return absl::OkStatus();
   }
@@ -445,12 +425,10 @@ class Loader {
       return absl::InvalidArgumentError(absl::StrCat("field \"sequence\": ", a.sequence, " where ",
                                                      next_audit_seq_, " was expected"));
     }
-    std::string log;
-    codec::AppendRecord(&log, codec::EncodeAudit(a));
-    batch_->Put(Family::kAudit, keys::AuditKey(a.sequence), log);
+    COTRACK_RETURN_IF_ERROR(restore_.AddAudit(a));
     ++next_audit_seq_;
     ++summary_.audit_entries;
-    return MaybeWrite();
+    return absl::OkStatus();
   }
 
   absl::Status LoadEnd(const json::Value& v) {
@@ -473,9 +451,8 @@ class Loader {
     return absl::OkStatus();
   }
 
-  Store& store_;
+  RestoreWrite& restore_;
   std::string source_;
-  std::unique_ptr<Store::Batch> batch_;
   int64_t line_no_ = 0;
   bool header_seen_ = false;
   bool ended_ = false;
@@ -484,18 +461,18 @@ class Loader {
   std::map<std::string, uint32_t, std::less<>> measure_ids_;
   std::set<std::string> builtin_codes_;
   std::set<uint32_t> loaded_measure_ids_;
-  uint64_t next_measure_id_ = kFirstUserMeasureId;
 
+  // Patient numbers as the restore gave them.
   std::map<std::string, uint32_t, std::less<>> patient_nums_;
-  uint32_t next_patient_num_ = 1;
   uint32_t current_patient_num_ = 0;
   uint32_t current_patient_version_ = 0;
-  std::string patient_log_;
+  std::vector<Patient> patient_versions_;  // the current patient's, not yet added
 
-  std::string series_key_;
-  std::vector<Observation> series_;
-  std::map<int64_t, uint32_t> series_versions_;  // time -> last version seen
-  std::set<std::string> finished_series_;
+  using SeriesId = std::pair<uint32_t, uint32_t>;  // (measure id, patient number)
+  std::optional<SeriesId> series_;                 // the current series
+  std::vector<Observation> series_versions_;       // its versions, not yet added
+  std::map<int64_t, uint32_t> series_last_;        // time -> last version seen
+  std::set<SeriesId> finished_series_;
 
   uint64_t next_audit_seq_ = 1;
 };
@@ -504,40 +481,9 @@ class Loader {
 
 absl::StatusOr<DumpSummary> LoadDatabase(std::istream& in, const std::string& source_name,
                                          const std::string& path, const Options& options) {
-  StoreOptions so;
-  so.create_if_missing = true;
-  so.encryption_key_file = options.encryption_key_file;
-  COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(path, so));
-
-  // Only an empty database (new, or opened but never written) may be loaded.
-  std::string format;
-  COTRACK_ASSIGN_OR_RETURN(bool has_format,
-                           store->Get(nullptr, Family::kMeta, keys::kFormatVersionKey, &format));
-  if (has_format && (format.size() != 4 || keys::DecodeU32(format) > kFormatVersion)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " holds a database of another format; load into a new directory"));
-  }
-  for (Family f : {Family::kPatientIds, Family::kPatients, Family::kMeasures, Family::kSeries,
-                   Family::kAudit}) {
-    bool any = false;
-    COTRACK_RETURN_IF_ERROR(
-        store->Scan(nullptr, f, "", "", [&](absl::string_view, absl::string_view) {
-          any = true;
-          return false;
-        }));
-    if (any) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          path, " already holds data; load only into a new or empty database (e.g. --db NEWDIR)"));
-    }
-  }
-  if (!has_format) {
-    // Stamped first, as Database::Open does, so that the directory is a
-    // cotrack database from the start.
-    auto batch = store->NewBatch();
-    batch->Put(Family::kMeta, keys::kFormatVersionKey, keys::EncodeCounter(kFormatVersion, 4));
-    COTRACK_RETURN_IF_ERROR(store->Write(*batch, /*sync=*/true));
-  }
-  return Loader(*store, source_name).Run(in);
+  COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<RestoreWrite> restore,
+                           RestoreWrite::Open(path, options));
+  return Loader(*restore, source_name).Run(in);
 }
 
 }  // namespace cotrack
