@@ -1,4 +1,4 @@
-// The dump behind cotrack::DumpDatabase (cotrack/export.h), on an open Store;
+// The dump behind cotrack::DumpDatabase (cotrack/maintenance.h), on an open Store;
 // LoadDatabase, its reverse, is in load.cc.
 #ifndef COTRACK_MAINTENANCE_DUMP_H_
 #define COTRACK_MAINTENANCE_DUMP_H_
@@ -7,7 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "cotrack/export.h"
+#include "cotrack/maintenance.h"
 #include "storage/store.h"
 
 namespace cotrack {
