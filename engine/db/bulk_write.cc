@@ -5,8 +5,9 @@
 //    the stored versions of its identity (same content: no-op; different: a
 //    new version; none to read when the series' recorded end is earlier, see
 //    series_ends.h), and writes data, series ends, id index, counters and the
-//    audit entry in one atomic step: a logged write batch, or, for large
-//    writes, table files ingested across column families at once.
+//    audit entry in one atomic step through a CommitBatch (commit_batch.h): a
+//    logged write batch, or, for large writes, table files ingested across
+//    column families at once.
 #include <algorithm>
 #include <deque>
 #include <limits>
@@ -24,6 +25,7 @@
 #include "codec/key_codec.h"
 #include "codec/value_codec.h"
 #include "cotrack/status_macros.h"
+#include "db/commit_batch.h"
 #include "db/database_impl.h"
 #include "db/series_ends.h"
 #include "db/staging.h"
@@ -153,7 +155,7 @@ class BulkWriteImpl : public EngineBulkWrite {
   // Reads the series ends of many touched patients in one scan.
   absl::Status LoadEnds(const ReadView* view);
   absl::Status CommitSeries(absl::Span<StagedChange> changes, const ReadView* view, int64_t now_us,
-                            Store::Batch& out, WriteSummary& summary,
+                            CommitBatch& out, WriteSummary& summary,
                             std::vector<Rejection>& duplicates);
 
   DatabaseImpl* db_;
@@ -165,7 +167,7 @@ class BulkWriteImpl : public EngineBulkWrite {
   ChangeSorter sorter_;
   StagedChange scratch_;
   PendingSeries pending_;   // Commit's, reused for every series
-  std::string series_log_;  // likewise
+  std::string series_log_;  // likewise: a stored series as read
   // Series ends of the patients whose series this write touched, in number
   // order; written after the series pass, in key order (table files want it).
   struct PatientEnds {
@@ -396,7 +398,7 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
 }
 
 absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const ReadView* view,
-                                         int64_t now_us, Store::Batch& out, WriteSummary& summary,
+                                         int64_t now_us, CommitBatch& out, WriteSummary& summary,
                                          std::vector<Rejection>& duplicates) {
   const uint32_t measure_id = changes.front().measure_id;
   const uint32_t num = changes.front().patient_num;
@@ -409,12 +411,12 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
   PendingSeries& ps = pending_;
   ps.stored().clear();
   std::string& log = series_log_;
-  const std::string series_key = keys::SeriesKey(measure_id, num);
   COTRACK_ASSIGN_OR_RETURN(PatientEnds * ends, EndsOf(num, view));
   std::optional<int64_t> end = ends->ends.Find(measure_id);  // no stored version is later
   // Changes arrive in time order.
   if (!end || changes.front().obs.time.seconds <= *end) {
-    COTRACK_ASSIGN_OR_RETURN(bool found, db_->store_->Get(view, Family::kSeries, series_key, &log));
+    COTRACK_ASSIGN_OR_RETURN(bool found, db_->store_->Get(view, Family::kSeries,
+                                                          keys::SeriesKey(measure_id, num), &log));
     if (found) {
       absl::flat_hash_set<int64_t> times;
       for (const StagedChange& c : changes) times.insert(c.obs.time.seconds);
@@ -486,9 +488,7 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
     ps.Add(obs);
   }
   if (!ps.added().empty()) {
-    log.clear();
-    codec::AppendObservations(&log, ps.added());
-    out.Append(Family::kSeries, series_key, log);
+    out.AppendSeries(measure_id, num, ps.added());
     int64_t added_end = std::numeric_limits<int64_t>::min();
     for (const Observation* o : ps.added()) added_end = std::max(added_end, o->time.seconds);
     // Unlisted (a series older than ends, now read) or later: list it.
@@ -509,11 +509,11 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   // ingested at once, sparing the log and the memtable.
   const bool ingest = !options_.dry_run &&
                       (sorter_.spilled() || sorter_.size() >= db_->options_.bulk_ingest_threshold);
-  std::unique_ptr<Store::Batch> out;
+  std::unique_ptr<CommitBatch> out;
   if (ingest) {
-    COTRACK_ASSIGN_OR_RETURN(out, db_->store_->NewIngestBatch());
+    COTRACK_ASSIGN_OR_RETURN(out, CommitBatch::Ingested(*db_->store_));
   } else {
-    out = db_->store_->NewBatch();
+    out = CommitBatch::Logged(*db_->store_);
   }
   WriteSummary summary;
 
@@ -528,9 +528,7 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
     rejected->insert(rejected->end(), duplicates.begin(), duplicates.end());
   }
   for (size_t i = 0; i < end_nums_.size(); ++i) {
-    if (end_records_[i].changed) {
-      out->Put(Family::kMeta, keys::SeriesEndsKey(end_nums_[i]), end_records_[i].ends.Encode());
-    }
+    if (end_records_[i].changed) out->PutSeriesEnds(end_nums_[i], end_records_[i].ends);
   }
 
   // Patients, in number order; new ones get a first registration.
@@ -548,7 +546,7 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
     }
     std::vector<cotrack::Patient> updates = std::move(t.updates);
     if (!current && updates.empty()) updates.emplace_back();  // registered by its observations
-    std::string log;
+    std::vector<cotrack::Patient> added;
     for (cotrack::Patient& update : updates) {
       cotrack::Patient merged = current ? MergePatient(*current, update) : update;
       merged.id = id;
@@ -556,17 +554,16 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
       merged.version = current ? current->version + 1 : 1;
       merged.recorded_at_us = now_us;
       merged.provenance = db_->DefaultProvenance(update.provenance, context_);
-      codec::AppendRecord(&log, codec::EncodePatient(merged));
-      current = std::move(merged);
+      current = added.emplace_back(std::move(merged));
       ++summary.patients;
     }
-    if (!log.empty()) out->Append(Family::kPatients, keys::PatientKey(num), log);
+    if (!added.empty()) out->AppendPatient(num, added);
   }
   for (const auto& [id, t] : touched_) {  // ids in byte order, as the family sorts them
-    if (t.is_new) out->Put(Family::kPatientIds, id, keys::PatientKey(t.num));
+    if (t.is_new) out->PutPatientId(id, t.num);
   }
 
-  // Counters (keys::kNextAuditSeqKey sorts before keys::kNextPatientNumKey) and the audit entry.
+  // Counters and the audit entry.
   AuditRecord audit;
   audit.sequence = db_->next_audit_seq_;
   audit.at_us = now_us;
@@ -578,18 +575,16 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   Provenance first = first_provenance_.value_or(Provenance());
   first.line = 0;
   audit.provenance = db_->DefaultProvenance(first, context_);
-  out->Put(Family::kMeta, keys::kNextAuditSeqKey, keys::EncodeCounter(db_->next_audit_seq_ + 1, 8));
-  if (next_patient_ != db_->next_patient_num_) {
-    out->Put(Family::kMeta, keys::kNextPatientNumKey, keys::EncodeCounter(next_patient_, 4));
-  }
-  std::string audit_log;
-  codec::AppendRecord(&audit_log, codec::EncodeAudit(audit));
-  out->Put(Family::kAudit, keys::AuditKey(audit.sequence), audit_log);
+  CommitBatch::Counters counters;
+  counters.next_audit_seq = db_->next_audit_seq_ + 1;
+  if (next_patient_ != db_->next_patient_num_) counters.next_patient_num = next_patient_;
+  out->PutCounters(counters);
+  out->PutAudit(audit);
   // Last in the meta family's key order, as table files want it.
   db_->PutReceipt(context_, summary, now_us, *out);
 
   if (options_.dry_run) return summary;
-  COTRACK_RETURN_IF_ERROR(db_->store_->Write(*out, options_.sync));
+  COTRACK_RETURN_IF_ERROR(out->Write(options_.sync));
 
   // Only now that the write is durable do the in-memory indexes move on.
   db_->next_audit_seq_++;

@@ -12,6 +12,7 @@
 #include "codec/key_codec.h"
 #include "codec/value_codec.h"
 #include "cotrack/status_macros.h"
+#include "db/commit_batch.h"
 
 namespace cotrack {
 
@@ -74,9 +75,9 @@ absl::Status DatabaseImpl::Load() {
       return absl::NotFoundError(absl::StrCat("no cotrack database at ", path()));
     }
     // A new database: stamp the format before anything else is written.
-    auto batch = store_->NewBatch();
-    batch->Put(Family::kMeta, keys::kFormatVersionKey, keys::EncodeCounter(kFormatVersion, 4));
-    COTRACK_RETURN_IF_ERROR(store_->Write(*batch, /*sync=*/true));
+    std::unique_ptr<CommitBatch> batch = CommitBatch::Logged(*store_);
+    batch->PutFormatVersion();
+    COTRACK_RETURN_IF_ERROR(batch->Write(/*sync=*/true));
   } else {
     if (value.size() != 4) {
       return absl::DataLossError(
@@ -132,7 +133,7 @@ absl::Status DatabaseImpl::Load() {
 }
 
 void DatabaseImpl::PutReceipt(const WriteContext& context, const WriteSummary& summary,
-                              int64_t now_us, Store::Batch& out) const {
+                              int64_t now_us, CommitBatch& out) const {
   if (context.client == 0) return;
   std::string v;
   keys::AppendU64(&v, context.sequence);
@@ -141,7 +142,7 @@ void DatabaseImpl::PutReceipt(const WriteContext& context, const WriteSummary& s
                     summary.patients}) {
     keys::AppendI64(&v, n);
   }
-  out.Put(Family::kMeta, keys::ReceiptKey(context.client), v);
+  out.PutReceipt(context.client, v);
 }
 
 absl::StatusOr<std::optional<Receipt>> DatabaseImpl::FindReceipt(uint64_t client) {

@@ -7,7 +7,8 @@
 // whose they are (the default provenance user) and, for writes that another
 // process sent, a receipt that makes a retried write apply exactly once.
 // Files: open/meta in database_impl.cc, writes in bulk_write.cc and
-// write_path.cc, reads in read_path.cc.
+// write_path.cc (each through a CommitBatch, commit_batch.h), reads in
+// read_path.cc.
 #ifndef COTRACK_DB_DATABASE_IMPL_H_
 #define COTRACK_DB_DATABASE_IMPL_H_
 
@@ -26,6 +27,8 @@
 #include "storage/store.h"
 
 namespace cotrack {
+
+class CommitBatch;
 
 // The name of the user this process runs as ("unknown" when it has none).
 std::string OsUserName();
@@ -165,7 +168,7 @@ class DatabaseImpl {
   Provenance DefaultProvenance(const Provenance& in, const WriteContext& context) const;
   // Adds the receipt of `context` (when it has a client) to `out`.
   void PutReceipt(const WriteContext& context, const WriteSummary& summary, int64_t now_us,
-                  Store::Batch& out) const;
+                  CommitBatch& out) const;
   // Remembers patient numbers a write just made visible.
   void CachePatientNum(const std::string& id, uint32_t num);
 

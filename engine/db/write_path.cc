@@ -4,9 +4,9 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "catalog/validation.h"
-#include "codec/key_codec.h"
 #include "codec/value_codec.h"
 #include "cotrack/status_macros.h"
+#include "db/commit_batch.h"
 #include "db/database_impl.h"
 
 namespace cotrack {
@@ -35,11 +35,8 @@ absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
   }
   if (options.dry_run) return absl::OkStatus();
   const uint32_t id = next_measure_id_;
-  auto out = store_->NewBatch();
-  std::string log;
-  codec::AppendRecord(&log, codec::EncodeMeasure(id, def));
-  out->Append(Family::kMeasures, keys::MeasureKey(id), log);
-  out->Put(Family::kMeta, keys::kNextMeasureIdKey, keys::EncodeCounter(id + 1, 4));
+  std::unique_ptr<CommitBatch> out = CommitBatch::Logged(*store_);
+  out->AppendMeasure(id, def);
 
   AuditRecord audit;
   audit.sequence = next_audit_seq_;
@@ -47,13 +44,14 @@ absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
   audit.action = "measure";
   audit.detail = absl::StrCat("registered measure ", def.code, " (", def.name, ", ", def.unit, ")");
   audit.provenance = DefaultProvenance(provenance, context);
-  std::string audit_log;
-  codec::AppendRecord(&audit_log, codec::EncodeAudit(audit));
-  out->Put(Family::kAudit, keys::AuditKey(audit.sequence), audit_log);
-  out->Put(Family::kMeta, keys::kNextAuditSeqKey, keys::EncodeCounter(next_audit_seq_ + 1, 8));
+  out->PutAudit(audit);
+  CommitBatch::Counters counters;
+  counters.next_measure_id = id + 1;
+  counters.next_audit_seq = next_audit_seq_ + 1;
+  out->PutCounters(counters);
   PutReceipt(context, WriteSummary(), audit.at_us, *out);
 
-  COTRACK_RETURN_IF_ERROR(store_->Write(*out, options.sync));
+  COTRACK_RETURN_IF_ERROR(out->Write(options.sync));
   next_measure_id_ = id + 1;
   next_audit_seq_++;
   std::unique_lock lock(mu_);

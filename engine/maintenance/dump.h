@@ -1,4 +1,5 @@
-// The dump behind cotrack::DumpDatabase (cotrack/export.h), on an open Store.
+// The dump behind cotrack::DumpDatabase (cotrack/maintenance.h), on an open Store;
+// LoadDatabase, its reverse, is in load.cc.
 #ifndef COTRACK_MAINTENANCE_DUMP_H_
 #define COTRACK_MAINTENANCE_DUMP_H_
 
@@ -6,10 +7,13 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "cotrack/export.h"
+#include "cotrack/maintenance.h"
 #include "storage/store.h"
 
 namespace cotrack {
+
+// The "format" of a dump's header line.
+inline constexpr char kDumpFormatName[] = "cotrack-dump";
 
 // Writes every record of `store`, as of one snapshot, to `out`.
 absl::StatusOr<DumpSummary> DumpStore(Store& store, std::ostream& out);

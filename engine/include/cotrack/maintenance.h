@@ -1,12 +1,16 @@
-// Data-manager maintenance: an integrity check of a whole database, and
-// incremental backups with restore. Each works on a database directory by
-// path and opens it read-only, so it runs while a writer (this process or
-// another) keeps working; see docs/OPERATIONS.md.
+// Data-manager maintenance: an integrity check of a whole database,
+// incremental backups with restore, and a dump of everything a database holds
+// with its load into a new database. Each works on a database directory by
+// path; check, backup and dump run while a writer (this process or another)
+// keeps working. See docs/OPERATIONS.md and, for dump and load,
+// docs/EXPORT.md.
 #ifndef COTRACK_MAINTENANCE_H_
 #define COTRACK_MAINTENANCE_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <istream>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -81,6 +85,38 @@ absl::StatusOr<std::vector<BackupInfo>> VerifyBackups(const std::string& backup_
 absl::StatusOr<BackupInfo> RestoreBackup(const std::string& backup_dir,
                                          const std::string& new_db_path,
                                          const Options& options = Options());
+
+// The dump format written by DumpDatabase and read by LoadDatabase.
+constexpr int kDumpFormatVersion = 1;
+
+struct DumpSummary {
+  int64_t measures = 0;  // user measure definitions
+  int64_t patients = 0;  // patients
+  int64_t patient_versions = 0;
+  int64_t observation_versions = 0;
+  int64_t audit_entries = 0;
+};
+
+// Writes every record of the database in directory `path` to `out` as
+// NDJSON (docs/EXPORT.md): every version with its provenance, user measures
+// and the audit log, as of one snapshot, so a writer may keep working. It
+// runs where the database is held (this process, or the one serving it).
+// Errors: those of Database::Open (NotFound when there is no database);
+// DataLoss when a stored record is damaged (CheckDatabase names it);
+// Unavailable or DataLoss when writing to `out` fails.
+absl::StatusOr<DumpSummary> DumpDatabase(const std::string& path, const Options& options,
+                                         std::ostream& out);
+
+// Loads a dump from `in` into the database in directory `path` (created when
+// missing), keeping every version number, recorded time and provenance.
+// FailedPrecondition when that database already holds data; InvalidArgument
+// naming `source_name`, the line and the field for a bad record (or a dump
+// of a newer format); DataLoss when reading `in` fails; otherwise the errors
+// of Database::Open (e.g. Unavailable when another process holds `path`).
+// A failed load may leave a partial database: delete the directory and load
+// again.
+absl::StatusOr<DumpSummary> LoadDatabase(std::istream& in, const std::string& source_name,
+                                         const std::string& path, const Options& options);
 
 }  // namespace cotrack
 
