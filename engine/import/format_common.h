@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "import/csv_reader.h"
+#include "import/csv_row_parser.h"
 #include "import/format_reader.h"
 
 namespace cotrack {

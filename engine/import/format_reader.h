@@ -13,8 +13,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "cotrack/database.h"
-#include "import/csv_reader.h"
 #include "import/import.h"
+#include "import/import_errors.h"
 
 namespace cotrack {
 

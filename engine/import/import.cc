@@ -19,9 +19,9 @@
 #include "absl/strings/str_cat.h"
 #include "cotrack/status_macros.h"
 #include "export/text.h"
-#include "import/csv_reader.h"
 #include "import/format_names.h"
 #include "import/format_reader.h"
+#include "import/import_errors.h"
 
 namespace cotrack {
 

@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "cotrack/database.h"
 #include "import/csv_reader.h"
+#include "import/csv_row_parser.h"
 #include "import/format_common.h"
 
 namespace cotrack {

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "cotrack/database.h"
 #include "import/csv_reader.h"
+#include "import/csv_row_parser.h"
 
 namespace cotrack {
 

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "cotrack/civil_time.h"
 #include "import/csv_reader.h"
+#include "import/csv_row_parser.h"
 #include "import/format_common.h"
 
 namespace cotrack {

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "import/code_mapping.h"
 #include "import/csv_reader.h"
+#include "import/csv_row_parser.h"
 #include "import/format_common.h"
 
 namespace cotrack {
