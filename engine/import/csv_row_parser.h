@@ -5,6 +5,9 @@
 #ifndef COTRACK_IMPORT_CSV_ROW_PARSER_H_
 #define COTRACK_IMPORT_CSV_ROW_PARSER_H_
 
+#include <string>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "cotrack/database.h"
 #include "import/csv_reader.h"
@@ -24,6 +27,11 @@ class CsvRowParser {
   // good ones).
   virtual void ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) = 0;
 };
+
+// Checks that a row has exactly `names.size()` fields; else adds an error
+// naming the missing or extra fields and returns false.
+bool CheckFieldCount(const CsvRecord& row, const std::vector<std::string>& names,
+                     ImportErrors& errors);
 
 }  // namespace cotrack
 

@@ -7,7 +7,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "import/format_common.h"
-#include "import/observations_csv.h"
 #include "import/value_text.h"
 
 // RapidJSON 1.1.0 (the Debian release) computes `stack + n` on its internal

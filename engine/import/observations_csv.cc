@@ -5,10 +5,8 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "cotrack/civil_time.h"
 #include "import/format_common.h"
 #include "import/value_text.h"
 
@@ -28,42 +26,6 @@ bool Contains(const char* const* begin, const char* const* end, absl::string_vie
 }
 
 }  // namespace
-
-absl::StatusOr<CivilTime> ParseDateCell(absl::string_view text) {
-  const absl::string_view trimmed = absl::StripAsciiWhitespace(text);
-  absl::StatusOr<CivilTime> t = ParseCivilTime(trimmed);
-  if (t.ok()) return t;
-  // ParseCivilTime says `bad date "TEXT": WHY (expected ...)`; our messages
-  // name the value and what is expected themselves, so keep only WHY.
-  absl::string_view why = t.status().message();
-  const std::string prefix = absl::StrCat("bad date \"", trimmed, "\": ");
-  if (absl::StartsWith(why, prefix)) {
-    why.remove_prefix(prefix.size());
-    const size_t expected = why.rfind(" (expected");
-    if (expected != absl::string_view::npos) why = why.substr(0, expected);
-  }
-  return absl::InvalidArgumentError(why.empty() ? std::string(kExpectedDate)
-                                                : absl::StrCat(kExpectedDate, "; ", why));
-}
-
-bool CheckFieldCount(const CsvRecord& row, const std::vector<std::string>& names,
-                     ImportErrors& errors) {
-  if (row.size() == names.size()) return true;
-  if (row.size() > names.size()) {
-    const size_t first_extra = names.size();
-    errors.Add(row.line(first_extra), row.column(first_extra),
-               absl::StrCat("row has ", row.size(), " fields but the header has ", names.size(),
-                            " (a value containing a comma must be quoted)"));
-  } else {
-    std::vector<absl::string_view> missing;
-    for (size_t i = row.size(); i < names.size(); ++i) missing.push_back(names[i]);
-    const size_t last = row.size() - 1;  // a record has at least one field
-    errors.Add(row.line(last), row.column(last),
-               absl::StrCat("row has ", row.size(), " fields but the header has ", names.size(),
-                            " (nothing for ", absl::StrJoin(missing, ","), ")"));
-  }
-  return false;
-}
 
 absl::Status ObservationsCsvParser::ParseHeader(const CsvRecord& header, const CsvReader& reader) {
   absl::StatusOr<CsvHeader> h = CsvHeader::Make(header, reader);

@@ -20,13 +20,6 @@
 
 namespace cotrack {
 
-// What a date cell must look like; used in "(expected ...)" messages.
-inline constexpr char kExpectedDate[] = "expected a date YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss]";
-
-// Parses a date cell with ParseCivilTime; on failure the InvalidArgument
-// message is "expected ...; reason", ready for "(...)".
-absl::StatusOr<CivilTime> ParseDateCell(absl::string_view text);
-
 class ObservationsCsvParser : public CsvRowParser {
  public:
   static constexpr const char* kRequired[] = {"patient", "measure", "date", "value"};
@@ -51,11 +44,6 @@ class ObservationsCsvParser : public CsvRowParser {
   // versions.
   IdentitySet seen_;
 };
-
-// Checks that a row has exactly `names.size()` fields; else adds an error
-// naming the missing or extra fields and returns false.
-bool CheckFieldCount(const CsvRecord& row, const std::vector<std::string>& names,
-                     ImportErrors& errors);
 
 }  // namespace cotrack
 

@@ -4,7 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "import/observations_csv.h"
+#include "import/value_text.h"
 
 namespace cotrack {
 

@@ -7,7 +7,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "import/observations_csv.h"
 #include "import/value_text.h"
 
 namespace cotrack {

@@ -6,7 +6,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "import/observations_csv.h"
 #include "import/value_text.h"
 
 namespace cotrack {

@@ -9,7 +9,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "import/observations_csv.h"
 #include "import/value_text.h"
 
 namespace cotrack {
