@@ -18,7 +18,6 @@
 #include "import/code_mapping.h"
 #include "import/fhir.h"
 #include "import/format_common.h"
-#include "import/format_names.h"
 #include "import/observations_csv.h"
 #include "import/patients_csv.h"
 #include "import/redcap.h"
@@ -27,7 +26,7 @@
 
 namespace cotrack {
 
-const char* FormatName(ImportFormat f) {
+const char* ImportFormatName(ImportFormat f) {
   switch (f) {
     case ImportFormat::kAuto:
       return "auto";
@@ -51,15 +50,15 @@ const char* FormatName(ImportFormat f) {
   return "unknown";
 }
 
-absl::StatusOr<ImportFormat> FormatFromName(absl::string_view name) {
+absl::StatusOr<ImportFormat> ParseImportFormat(absl::string_view name) {
   const std::string n = absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
   std::vector<std::string> names;
   for (ImportFormat f :
        {ImportFormat::kAuto, ImportFormat::kObservationsCsv, ImportFormat::kPatientsCsv,
         ImportFormat::kWideCsv, ImportFormat::kRedcapCsv, ImportFormat::kSyntheaObservations,
         ImportFormat::kSyntheaPatients, ImportFormat::kFhirNdjson, ImportFormat::kFhirJson}) {
-    if (n == FormatName(f) || n == absl::StrCat(FormatName(f), "-csv")) return f;
-    names.push_back(FormatName(f));
+    if (n == ImportFormatName(f) || n == absl::StrCat(ImportFormatName(f), "-csv")) return f;
+    names.push_back(ImportFormatName(f));
   }
   if (n == "ndjson") return ImportFormat::kFhirNdjson;
   if (n == "fhir-bundle" || n == "fhir") return ImportFormat::kFhirJson;
@@ -178,7 +177,7 @@ class CsvFormatReader : public FormatReader {
       }
       default:
         return absl::InvalidArgumentError(
-            absl::StrCat(source_, ": format ", FormatName(format_), " is not a CSV format"));
+            absl::StrCat(source_, ": format ", ImportFormatName(format_), " is not a CSV format"));
     }
     if (skipping != nullptr) skipping->set_counts(&counts_);
     return parser_->ParseHeader(header_, reader_);

@@ -19,7 +19,6 @@
 #include "absl/strings/str_cat.h"
 #include "cotrack/status_macros.h"
 #include "export/text.h"
-#include "import/format_names.h"
 #include "import/format_reader.h"
 #include "import/import_errors.h"
 
@@ -48,12 +47,6 @@ absl::Status OpenForReading(const std::string& path, std::ifstream& in) {
 }
 
 }  // namespace
-
-const char* ImportFormatName(ImportFormat f) { return FormatName(f); }
-
-absl::StatusOr<ImportFormat> ParseImportFormat(absl::string_view name) {
-  return FormatFromName(name);
-}
 
 ImportFormat DetectCsvFormat(const std::vector<std::string>& header_names) {
   bool has_measure = false, has_value = false;

@@ -21,8 +21,7 @@ enum class ImportFormat {
   kAuto,             // told apart by the header
   kObservationsCsv,  // patient,measure,date,value[,unit][,visit][,items]
   kPatientsCsv,      // patient[,arm][,index_date][,treatment_dates][,attr...]
-  // The formats below are described in docs/IMPORT_FORMATS.md; their names
-  // are FormatName()/FormatFromName() in import/format_reader.cc.
+  // The formats below are described in docs/IMPORT_FORMATS.md.
   kWideCsv,              // patient,date[,visit],CODE[unit]...,CODE.N...
   kRedcapCsv,            // REDCap export + mapping_file
   kSyntheaObservations,  // Synthea observations.csv
@@ -31,6 +30,8 @@ enum class ImportFormat {
   kFhirJson,             // FHIR R4 Bundle JSON or a single resource
 };
 
+// "auto", "observations", "patients", "wide", "redcap", "synthea-observations",
+// "synthea-patients", "fhir-ndjson", "fhir-json".
 const char* ImportFormatName(ImportFormat f);
 
 struct ImportOptions {
@@ -88,8 +89,9 @@ absl::StatusOr<ImportReport> ImportFile(Database& db, const std::string& path,
 absl::StatusOr<ImportReport> ImportStream(Database& db, std::istream& in, const std::string& source,
                                           const ImportOptions& options);
 
-// The inverse of ImportFormatName ("auto", "observations", "patients"; a
-// "-csv" suffix is accepted too); InvalidArgument listing the names otherwise.
+// The inverse of ImportFormatName, case-insensitive; a "-csv" suffix is
+// accepted, as are "ndjson" (fhir-ndjson) and "fhir"/"fhir-bundle"
+// (fhir-json). InvalidArgument listing the names otherwise.
 absl::StatusOr<ImportFormat> ParseImportFormat(absl::string_view name);
 
 // The format a CSV header announces: observations when it has measure and
