@@ -17,7 +17,6 @@
 #include "export/text.h"
 #include "import/code_mapping.h"
 #include "import/fhir.h"
-#include "import/format_common.h"
 #include "import/observations_csv.h"
 #include "import/patients_csv.h"
 #include "import/redcap.h"
@@ -105,8 +104,8 @@ class PrefixStreambuf : public std::streambuf {
 // Any CSV format whose rows a CsvRowParser turns into changes.
 class CsvFormatReader : public FormatReader {
  public:
-  CsvFormatReader(std::istream& in, const std::string& source)
-      : reader_(in, source), source_(source) {}
+  CsvFormatReader(std::istream& in, const std::string& source, std::string user)
+      : reader_(in, source), source_(source), writer_(source, std::move(user)) {}
 
   // Reads the header and picks the format (unless given).
   absl::Status Start(const ImportOptions& options) {
@@ -132,21 +131,18 @@ class CsvFormatReader : public FormatReader {
                          JoinHeader(header_), "\" (", kExpectedHeaders, ")"));
       }
     }
-    SkippingRowParser* skipping = nullptr;
     switch (format_) {
       case ImportFormat::kObservationsCsv:
-        parser_ = std::make_unique<ObservationsCsvParser>(source_, options.user);
+        parser_ = std::make_unique<ObservationsCsvParser>();
         break;
       case ImportFormat::kPatientsCsv:
-        parser_ = std::make_unique<PatientsCsvParser>(source_, options.user);
+        parser_ = std::make_unique<PatientsCsvParser>();
         break;
       case ImportFormat::kWideCsv: {
         std::vector<std::string> ignore;
         for (const std::string& c : options.ignore_columns)
           ignore.push_back(NormalizeHeaderName(c));
-        auto p = std::make_unique<WideCsvParser>(source_, options.user, std::move(ignore));
-        skipping = p.get();
-        parser_ = std::move(p);
+        parser_ = std::make_unique<WideCsvParser>(std::move(ignore));
         break;
       }
       case ImportFormat::kRedcapCsv: {
@@ -156,35 +152,26 @@ class CsvFormatReader : public FormatReader {
               absl::StrCat(source_, ": ", RedcapMapping::Load("").status().message()));
         }
         COTRACK_ASSIGN_OR_RETURN(RedcapMapping mapping, RedcapMapping::Load(options.mapping_file));
-        auto p = std::make_unique<RedcapParser>(source_, options.user, std::move(mapping));
-        skipping = p.get();
-        parser_ = std::move(p);
+        parser_ = std::make_unique<RedcapParser>(std::move(mapping));
         break;
       }
       case ImportFormat::kSyntheaObservations: {
         COTRACK_ASSIGN_OR_RETURN(CodeMapping mapping, CodeMapping::Load(options.mapping_file));
-        auto p =
-            std::make_unique<SyntheaObservationsParser>(source_, options.user, std::move(mapping));
-        skipping = p.get();
-        parser_ = std::move(p);
+        parser_ = std::make_unique<SyntheaObservationsParser>(std::move(mapping));
         break;
       }
-      case ImportFormat::kSyntheaPatients: {
-        auto p = std::make_unique<SyntheaPatientsParser>(source_, options.user);
-        skipping = p.get();
-        parser_ = std::move(p);
+      case ImportFormat::kSyntheaPatients:
+        parser_ = std::make_unique<SyntheaPatientsParser>();
         break;
-      }
       default:
         return absl::InvalidArgumentError(
             absl::StrCat(source_, ": format ", ImportFormatName(format_), " is not a CSV format"));
     }
-    if (skipping != nullptr) skipping->set_counts(&counts_);
     return parser_->ParseHeader(header_, reader_);
   }
 
   ImportFormat format() const override { return format_; }
-  const Counts& counts() const override { return counts_; }
+  const ImportCounts& counts() const override { return writer_.counts(); }
 
   ~CsvFormatReader() override { StopTokenizer(); }
 
@@ -194,12 +181,10 @@ class CsvFormatReader : public FormatReader {
       COTRACK_ASSIGN_OR_RETURN(const CsvRecord* row, NextRecord());
       if (row == nullptr) return false;
       if (row->AllFieldsBlank()) continue;  // e.g. ",,," left by a spreadsheet
-      ++counts_.rows;
       ++n;
-      const size_t before = errors.count();
-      errors.BeginRow();
-      parser_->ParseRow(*row, errors, batch);
-      if (rejects != nullptr && errors.count() != before) {
+      writer_.BeginRow(row->first_line(), errors);
+      parser_->ParseRow(*row, errors, writer_);
+      if (!writer_.EndRow(batch) && rejects != nullptr) {
         rejects->Reject(row->first_line(), RowText(*row), errors.row_messages());
       }
     }
@@ -305,7 +290,7 @@ class CsvFormatReader : public FormatReader {
   CsvRecord header_;
   ImportFormat format_ = ImportFormat::kAuto;
   std::unique_ptr<CsvRowParser> parser_;
-  Counts counts_;
+  RowWriter writer_;
   int64_t bytes_consumed_ = 0;
 
   std::unique_ptr<Block> current_;  // being parsed
@@ -322,11 +307,12 @@ class CsvFormatReader : public FormatReader {
 // A CsvFormatReader that owns the stream replaying detection's bytes.
 class ReplayCsvFormatReader : public FormatReader {
  public:
-  ReplayCsvFormatReader(std::istream& in, std::string prefix, const std::string& source)
-      : buf_(std::move(prefix), in.rdbuf()), stream_(&buf_), csv_(stream_, source) {}
+  ReplayCsvFormatReader(std::istream& in, std::string prefix, const std::string& source,
+                        const std::string& user)
+      : buf_(std::move(prefix), in.rdbuf()), stream_(&buf_), csv_(stream_, source, user) {}
   absl::Status Start(const ImportOptions& options) { return csv_.Start(options); }
   ImportFormat format() const override { return csv_.format(); }
-  const Counts& counts() const override { return csv_.counts(); }
+  const ImportCounts& counts() const override { return csv_.counts(); }
   absl::StatusOr<bool> ReadChunk(size_t max_rows, Batch& batch, ImportErrors& errors,
                                  RejectSink* rejects) override {
     return csv_.ReadChunk(max_rows, batch, errors, rejects);
@@ -390,7 +376,8 @@ absl::StatusOr<std::unique_ptr<FormatReader>> OpenFormatReader(std::istream& in,
     return MakeFhirReader(in, source, format, options.user, std::move(mapping),
                           std::move(first_line), blank_lines);
   }
-  auto reader = std::make_unique<ReplayCsvFormatReader>(in, std::move(prefix), source);
+  auto reader =
+      std::make_unique<ReplayCsvFormatReader>(in, std::move(prefix), source, options.user);
   COTRACK_RETURN_IF_ERROR(reader->Start(options));
   return std::unique_ptr<FormatReader>(std::move(reader));
 }

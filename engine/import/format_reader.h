@@ -1,12 +1,12 @@
 // The interface every import format implements: it turns a file's rows into
 // changes a chunk at a time, so that a file of any size streams through
-// bounded memory into one atomic bulk write (see import.cc).
+// bounded memory into one atomic bulk write (see import.cc). Each row ends in
+// a RowWriter (row_writer.h), the same way for every format.
 #ifndef COTRACK_IMPORT_FORMAT_READER_H_
 #define COTRACK_IMPORT_FORMAT_READER_H_
 
 #include <cstdint>
 #include <istream>
-#include <map>
 #include <memory>
 #include <string>
 
@@ -15,6 +15,7 @@
 #include "cotrack/database.h"
 #include "import/import.h"
 #include "import/import_errors.h"
+#include "import/row_writer.h"
 
 namespace cotrack {
 
@@ -28,13 +29,6 @@ class RejectSink {
 
 class FormatReader {
  public:
-  // Exact counts of what was read so far; the import summary prints them.
-  struct Counts {
-    int64_t rows = 0;     // source rows read (CSV data rows, NDJSON lines, Bundle entries)
-    int64_t skipped = 0;  // rows deliberately not imported (unmapped code, no value, ...)
-    std::map<std::string, int64_t> skipped_by_reason;  // reason -> rows
-  };
-
   virtual ~FormatReader() = default;
   virtual ImportFormat format() const = 0;
 
@@ -46,7 +40,8 @@ class FormatReader {
   virtual absl::StatusOr<bool> ReadChunk(size_t max_rows, Batch& batch, ImportErrors& errors,
                                          RejectSink* rejects) = 0;
 
-  virtual const Counts& counts() const = 0;
+  // Exact counts of what was read so far; the import summary prints them.
+  virtual const ImportCounts& counts() const = 0;
 
   // Input bytes behind the rows returned so far, for progress; -1 when the
   // reader does not know (the caller then asks the stream, which is safe

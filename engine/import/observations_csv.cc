@@ -7,7 +7,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "import/format_common.h"
 #include "import/value_text.h"
 
 namespace cotrack {
@@ -63,9 +62,9 @@ absl::Status ObservationsCsvParser::ParseHeader(const CsvRecord& header, const C
   return absl::OkStatus();
 }
 
-void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
+                                     RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
-  const size_t errors_before = errors.count();
   ObservationInput obs;
 
   obs.patient = std::string(absl::StripAsciiWhitespace(row[patient_]));
@@ -137,16 +136,10 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
   if (visit_.has_value()) obs.visit = std::string(absl::StripAsciiWhitespace(row[*visit_]));
 
   if (have_time && !obs.patient.empty() && !obs.measure.empty()) {
-    const int64_t first =
-        seen_.Insert(obs.patient, obs.measure, obs.time.seconds, row.first_line());
+    const int64_t first = writer.FirstSeen(obs.patient, obs.measure, obs.time, row.first_line());
     if (first != 0) errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
   }
-
-  if (errors.count() != errors_before) return;
-  obs.provenance.source = source_;
-  obs.provenance.line = row.first_line();
-  obs.provenance.user = user_;
-  batch.Record(std::move(obs));
+  writer.Record(std::move(obs));
 }
 
 }  // namespace cotrack

@@ -16,7 +16,6 @@
 #include "cotrack/database.h"
 #include "import/csv_reader.h"
 #include "import/csv_row_parser.h"
-#include "import/format_common.h"
 
 namespace cotrack {
 
@@ -25,24 +24,13 @@ class ObservationsCsvParser : public CsvRowParser {
   static constexpr const char* kRequired[] = {"patient", "measure", "date", "value"};
   static constexpr const char* kOptional[] = {"unit", "visit", "items"};
 
-  // `source` (the path as given) and `user` go into every observation's
-  // provenance.
-  ObservationsCsvParser(std::string source, std::string user)
-      : source_(std::move(source)), user_(std::move(user)) {}
-
   absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
-  void ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
 
  private:
-  std::string source_;
-  std::string user_;
   std::vector<std::string> names_;  // normalized header names
   size_t patient_ = 0, measure_ = 0, date_ = 0, value_ = 0;
   std::optional<size_t> unit_, visit_, items_;
-  // To reject an identity given twice: Database::Apply would take the
-  // second as a correction of the first, and every re-import would then add
-  // versions.
-  IdentitySet seen_;
 };
 
 }  // namespace cotrack

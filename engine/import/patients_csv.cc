@@ -32,9 +32,8 @@ absl::Status PatientsCsvParser::ParseHeader(const CsvRecord& header, const CsvRe
   return absl::OkStatus();
 }
 
-void PatientsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+void PatientsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
-  const size_t errors_before = errors.count();
   Patient p;
   p.id = std::string(absl::StripAsciiWhitespace(row[patient_]));
   if (p.id.empty()) {
@@ -76,11 +75,7 @@ void PatientsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Bat
     const absl::string_view value = absl::StripAsciiWhitespace(row[i]);
     if (!value.empty()) p.attributes[names_[i]] = std::string(value);
   }
-  if (errors.count() != errors_before) return;
-  p.provenance.source = source_;
-  p.provenance.line = row.first_line();
-  p.provenance.user = user_;
-  batch.PutPatient(std::move(p));
+  writer.PutPatient(std::move(p));
 }
 
 }  // namespace cotrack

@@ -20,17 +20,10 @@ namespace cotrack {
 
 class PatientsCsvParser : public CsvRowParser {
  public:
-  // `source` (the path as given) and `user` go into each registration's
-  // provenance.
-  PatientsCsvParser(std::string source, std::string user)
-      : source_(std::move(source)), user_(std::move(user)) {}
-
   absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
-  void ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
 
  private:
-  std::string source_;
-  std::string user_;
   std::vector<std::string> names_;  // normalized header names
   size_t patient_ = 0;
   std::optional<size_t> arm_, index_date_, treatment_dates_;

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "import/format_common.h"
 #include "import/value_text.h"
 
 namespace cotrack {
@@ -183,9 +184,8 @@ absl::Status RedcapParser::ParseHeader(const CsvRecord& header, const CsvReader&
   return absl::OkStatus();
 }
 
-void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
-  const size_t errors_before = errors.count();
   const std::string record(absl::StripAsciiWhitespace(row[id_]));
   if (record.empty()) {
     errors.Empty(row, id_, names_[id_], "expected a record id");
@@ -209,7 +209,7 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& b
 
   // Values first: a row with none (demographics, other instruments) needs no
   // date.
-  std::vector<ObservationInput> out;
+  std::vector<ObservationInput> values;
   for (const Column& c : columns_) {
     const absl::string_view cell = absl::StripAsciiWhitespace(row[c.index]);
     if (cell.empty()) continue;  // blank changes nothing
@@ -231,11 +231,11 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& b
     obs.comparator = v->comparator;
     obs.original_value = std::string(cell);
     obs.unit = NormalizeUnit(c.field->unit);
-    out.push_back(std::move(obs));
+    values.push_back(std::move(obs));
   }
-  if (errors.count() != errors_before) return;
-  if (out.empty()) {
-    Skip("no mapped values");
+  if (!writer.ok()) return;
+  if (values.empty()) {
+    writer.Skip("no mapped values");
     return;
   }
 
@@ -292,21 +292,17 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& b
   if (!instance.empty()) {
     absl::StrAppend(&visit, visit.empty() ? "" : "/", instrument, "#", instance);
   }
-  for (ObservationInput& obs : out) {
+  for (ObservationInput& obs : values) {
     obs.time = time;
     obs.visit = visit;
-    obs.provenance.source = source_;
-    obs.provenance.line = row.first_line();
-    obs.provenance.user = user_;
-    const int64_t first = seen_.Insert(obs.patient, obs.measure, time.seconds, row.first_line());
+    const int64_t first = writer.FirstSeen(obs.patient, obs.measure, time, row.first_line());
     if (first != 0) {
       errors.Add(row.first_line(), 0,
                  absl::StrCat(obs.measure, " of record ", QuoteForMessage(record), " on ",
                               FormatCivilTime(time), ": ", DuplicateMessage(first)));
     }
+    writer.Record(std::move(obs));
   }
-  if (errors.count() != errors_before) return;
-  for (ObservationInput& obs : out) batch.Record(std::move(obs));
 }
 
 }  // namespace cotrack

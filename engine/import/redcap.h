@@ -15,7 +15,6 @@
 #include "cotrack/civil_time.h"
 #include "import/csv_reader.h"
 #include "import/csv_row_parser.h"
-#include "import/format_common.h"
 
 namespace cotrack {
 
@@ -44,13 +43,12 @@ struct RedcapMapping {
   static absl::StatusOr<RedcapMapping> Load(const std::string& path);
 };
 
-class RedcapParser : public SkippingRowParser {
+class RedcapParser : public CsvRowParser {
  public:
-  RedcapParser(std::string source, std::string user, RedcapMapping mapping)
-      : source_(std::move(source)), user_(std::move(user)), mapping_(std::move(mapping)) {}
+  explicit RedcapParser(RedcapMapping mapping) : mapping_(std::move(mapping)) {}
 
   absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
-  void ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
 
   // True when `names` have redcap_event_name or redcap_repeat_instrument, or
   // the first is record_id.
@@ -61,8 +59,6 @@ class RedcapParser : public SkippingRowParser {
     size_t index;
     const RedcapMapping::Field* field;
   };
-  std::string source_;
-  std::string user_;
   RedcapMapping mapping_;
   std::vector<std::string> names_;
   size_t id_ = 0;
@@ -71,7 +67,6 @@ class RedcapParser : public SkippingRowParser {
   absl::flat_hash_map<std::string, size_t> date_columns_;  // date field -> column
   // record -> index date: the first non-blank index date field of its rows.
   absl::flat_hash_map<std::string, CivilTime> index_dates_;
-  IdentitySet seen_;
 };
 
 }  // namespace cotrack

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "import/format_common.h"
 #include "import/value_text.h"
 
 namespace cotrack {
@@ -63,15 +64,15 @@ absl::Status SyntheaObservationsParser::ParseHeader(const CsvRecord& header,
   return absl::OkStatus();
 }
 
-void SyntheaObservationsParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+void SyntheaObservationsParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
+                                         RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
   const absl::string_view code = absl::StripAsciiWhitespace(row[code_]);
   const CodeMappingEntry* m = mapping_.Find("", code);
   if (m == nullptr) {
-    Skip(absl::StrCat("unmapped code ", code));
+    writer.Skip(absl::StrCat("unmapped code ", code));
     return;
   }
-  const size_t errors_before = errors.count();
   ObservationInput obs;
   obs.measure = m->measure;
   obs.patient = std::string(absl::StripAsciiWhitespace(row[patient_]));
@@ -97,15 +98,10 @@ void SyntheaObservationsParser::ParseRow(const CsvRecord& row, ImportErrors& err
   obs.unit = NormalizeUnit(row[units_]);
   if (obs.unit.empty()) obs.unit = m->unit;
   if (have_time && !obs.patient.empty()) {
-    const int64_t first =
-        seen_.Insert(obs.patient, obs.measure, obs.time.seconds, row.first_line());
+    const int64_t first = writer.FirstSeen(obs.patient, obs.measure, obs.time, row.first_line());
     if (first != 0) errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
   }
-  if (errors.count() != errors_before) return;
-  obs.provenance.source = source_;
-  obs.provenance.line = row.first_line();
-  obs.provenance.user = user_;
-  batch.Record(std::move(obs));
+  writer.Record(std::move(obs));
 }
 
 bool SyntheaPatientsParser::Detect(const std::vector<std::string>& names) {
@@ -129,7 +125,8 @@ absl::Status SyntheaPatientsParser::ParseHeader(const CsvRecord& header, const C
   return absl::OkStatus();
 }
 
-void SyntheaPatientsParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+void SyntheaPatientsParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
+                                     RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
   Patient p;
   p.id = std::string(absl::StripAsciiWhitespace(row[id_]));
@@ -148,10 +145,7 @@ void SyntheaPatientsParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
     const absl::string_view cell = absl::StripAsciiWhitespace(row[i]);
     if (!cell.empty()) p.attributes[names_[i]] = std::string(cell);
   }
-  p.provenance.source = source_;
-  p.provenance.line = row.first_line();
-  p.provenance.user = user_;
-  batch.PutPatient(std::move(p));
+  writer.PutPatient(std::move(p));
 }
 
 }  // namespace cotrack

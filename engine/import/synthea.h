@@ -16,38 +16,30 @@
 #include "import/code_mapping.h"
 #include "import/csv_reader.h"
 #include "import/csv_row_parser.h"
-#include "import/format_common.h"
 
 namespace cotrack {
 
-class SyntheaObservationsParser : public SkippingRowParser {
+class SyntheaObservationsParser : public CsvRowParser {
  public:
-  SyntheaObservationsParser(std::string source, std::string user, CodeMapping mapping)
-      : source_(std::move(source)), user_(std::move(user)), mapping_(std::move(mapping)) {}
+  explicit SyntheaObservationsParser(CodeMapping mapping) : mapping_(std::move(mapping)) {}
 
   absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
-  void ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
 
   // True when `names` hold DATE, PATIENT, CODE, VALUE and UNITS.
   static bool Detect(const std::vector<std::string>& names);
 
  private:
-  std::string source_;
-  std::string user_;
   CodeMapping mapping_;
   std::vector<std::string> names_;
   size_t date_ = 0, patient_ = 0, code_ = 0, value_ = 0, units_ = 0;
   std::optional<size_t> type_;
-  IdentitySet seen_;
 };
 
-class SyntheaPatientsParser : public SkippingRowParser {
+class SyntheaPatientsParser : public CsvRowParser {
  public:
-  SyntheaPatientsParser(std::string source, std::string user)
-      : source_(std::move(source)), user_(std::move(user)) {}
-
   absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
-  void ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
 
   // True when the first of `names` is Id and they hold BIRTHDATE and GENDER.
   static bool Detect(const std::vector<std::string>& names);
@@ -58,8 +50,6 @@ class SyntheaPatientsParser : public SkippingRowParser {
                                                 "ethnicity"};
 
  private:
-  std::string source_;
-  std::string user_;
   std::vector<std::string> names_;
   size_t id_ = 0;
   std::vector<size_t> attributes_;

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "import/format_common.h"
 #include "import/value_text.h"
 
 namespace cotrack {
@@ -157,9 +158,8 @@ absl::Status WideCsvParser::ParseHeader(const CsvRecord& header, const CsvReader
   return absl::OkStatus();
 }
 
-void WideCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+void WideCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
-  const size_t errors_before = errors.count();
   const std::string patient(absl::StripAsciiWhitespace(row[patient_]));
   if (patient.empty()) errors.Empty(row, patient_, names_[patient_], "expected a patient id");
   CivilTime time;
@@ -178,7 +178,6 @@ void WideCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& 
   std::string visit;
   if (visit_) visit = std::string(absl::StripAsciiWhitespace(row[*visit_]));
 
-  std::vector<ObservationInput> out;
   for (const Measure& m : measures_) {
     ObservationInput obs;
     bool any_item = false;
@@ -218,24 +217,16 @@ void WideCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& 
     obs.time = time;
     obs.unit = NormalizeUnit(m.unit);
     obs.visit = visit;
-    obs.provenance.source = source_;
-    obs.provenance.line = row.first_line();
-    obs.provenance.user = user_;
     if (have_time && !patient.empty()) {
-      const int64_t first = seen_.Insert(patient, m.code, time.seconds, row.first_line());
+      const int64_t first = writer.FirstSeen(patient, m.code, time, row.first_line());
       if (first != 0) {
         errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
         break;
       }
     }
-    out.push_back(std::move(obs));
+    writer.Record(std::move(obs));
   }
-  if (errors.count() != errors_before) return;
-  if (out.empty()) {
-    Skip("no values (every measure cell empty)");
-    return;
-  }
-  for (ObservationInput& obs : out) batch.Record(std::move(obs));
+  if (writer.ok() && writer.size() == 0) writer.Skip("no values (every measure cell empty)");
 }
 
 }  // namespace cotrack

@@ -15,18 +15,16 @@
 #include "absl/status/status.h"
 #include "import/csv_reader.h"
 #include "import/csv_row_parser.h"
-#include "import/format_common.h"
 
 namespace cotrack {
 
-class WideCsvParser : public SkippingRowParser {
+class WideCsvParser : public CsvRowParser {
  public:
   // `ignore` holds normalized column names to leave out.
-  WideCsvParser(std::string source, std::string user, std::vector<std::string> ignore)
-      : source_(std::move(source)), user_(std::move(user)), ignore_(std::move(ignore)) {}
+  explicit WideCsvParser(std::vector<std::string> ignore) : ignore_(std::move(ignore)) {}
 
   absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
-  void ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
 
   // True when `names` (as written) look like a wide visit CSV: the first is
   // patient/id/patient_id, one is date, and there is no measure or value
@@ -40,14 +38,11 @@ class WideCsvParser : public SkippingRowParser {
     std::optional<size_t> total;  // column of the total
     std::vector<size_t> items;    // column of item k+1, or npos
   };
-  std::string source_;
-  std::string user_;
   std::vector<std::string> ignore_;
   std::vector<std::string> names_;  // as written, for messages and counts
   size_t patient_ = 0, date_ = 0;
   std::optional<size_t> visit_;
   std::vector<Measure> measures_;
-  IdentitySet seen_;
 };
 
 }  // namespace cotrack

@@ -21,7 +21,7 @@ namespace cotrack::formats_test {
 
 struct ReadResult {
   ImportFormat format = ImportFormat::kAuto;
-  FormatReader::Counts counts;
+  ImportCounts counts;
   Batch batch;
   absl::Status errors;  // every row error, as ImportErrors::ToStatus gives them
   std::vector<std::pair<int64_t, std::string>> rejects;  // line, reason
