@@ -1,11 +1,17 @@
 #include "import/fhir.h"
 
+#include <memory>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cotrack/status_macros.h"
+#include "import/code_mapping.h"
+#include "import/format.h"
 #include "import/format_common.h"
 #include "import/value_text.h"
 
@@ -466,12 +472,41 @@ bool LooksLikeNdjson(const std::string& first_line) {
   return doc.IsObject() && Str(Member(&doc, "resourceType")) != "Bundle";
 }
 
-std::unique_ptr<FormatReader> MakeFhirReader(std::istream& in, const std::string& source,
-                                             ImportFormat format, std::string user,
-                                             CodeMapping mapping, std::string first_line,
-                                             int64_t lines_before) {
-  return std::make_unique<FhirReader>(in, source, format, std::move(user), std::move(mapping),
-                                      std::move(first_line), lines_before);
+namespace {
+
+absl::StatusOr<std::unique_ptr<FormatReader>> OpenFhir(std::istream& in, const std::string& source,
+                                                       const ImportOptions& options,
+                                                       StreamStart start) {
+  if (start.first_byte != '{') {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ":", start.blank_lines + 1, ": expected FHIR JSON starting with '{'",
+        start.first_byte == std::char_traits<char>::eof() ? " (the file is empty)" : ""));
+  }
+  COTRACK_ASSIGN_OR_RETURN(CodeMapping mapping, CodeMapping::Load(options.mapping_file));
+  // The rest of the first line tells NDJSON (a whole resource per line)
+  // from a pretty-printed document.
+  std::string rest;
+  bool too_long = false;
+  ReadLineCapped(in, kMaxFhirLineBytes, rest, too_long);
+  if (too_long) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ":", start.blank_lines + 1, ": the first line is longer than ",
+        kMaxFhirLineBytes >> 20, " MiB; give --format fhir-json for a one-line document"));
+  }
+  std::string first_line = absl::StrCat("{", rest);
+  ImportFormat format = options.format;
+  if (format == ImportFormat::kAuto) {
+    format = LooksLikeNdjson(first_line) ? ImportFormat::kFhirNdjson : ImportFormat::kFhirJson;
+  }
+  return std::make_unique<FhirReader>(in, source, format, options.user, std::move(mapping),
+                                      std::move(first_line), start.blank_lines);
 }
+
+}  // namespace
+
+extern const FormatEntry kFhirNdjsonFormat = {
+    ImportFormat::kFhirNdjson, "fhir-ndjson", {"ndjson", nullptr}, nullptr, nullptr, &OpenFhir};
+extern const FormatEntry kFhirJsonFormat = {
+    ImportFormat::kFhirJson, "fhir-json", {"fhir", "fhir-bundle"}, nullptr, nullptr, &OpenFhir};
 
 }  // namespace cotrack

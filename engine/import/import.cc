@@ -19,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "cotrack/status_macros.h"
 #include "export/text.h"
-#include "import/format_reader.h"
+#include "import/format_registry.h"
 #include "import/import_errors.h"
 
 namespace cotrack {
@@ -47,23 +47,6 @@ absl::Status OpenForReading(const std::string& path, std::ifstream& in) {
 }
 
 }  // namespace
-
-ImportFormat DetectCsvFormat(const std::vector<std::string>& header_names) {
-  bool has_measure = false, has_value = false;
-  for (const std::string& name : header_names) {
-    const std::string key = NormalizeHeaderName(name);
-    has_measure |= key == "measure";
-    has_value |= key == "value";
-  }
-  if (has_measure && has_value) return ImportFormat::kObservationsCsv;
-  if (!header_names.empty() && NormalizeHeaderName(header_names[0]) == "patient") {
-    // "patient,measure,date" is an observations file missing its value
-    // column, not patients with a "measure" attribute: let the observations
-    // parser say what is missing.
-    return has_measure || has_value ? ImportFormat::kObservationsCsv : ImportFormat::kPatientsCsv;
-  }
-  return ImportFormat::kAuto;
-}
 
 absl::StatusOr<ParsedImport> ParseImport(std::istream& in, const std::string& source,
                                          const ImportOptions& options) {

@@ -94,12 +94,6 @@ absl::StatusOr<ImportReport> ImportStream(Database& db, std::istream& in, const 
 // (fhir-json). InvalidArgument listing the names otherwise.
 absl::StatusOr<ImportFormat> ParseImportFormat(absl::string_view name);
 
-// The format a CSV header announces: observations when it has measure and
-// value columns (or its first column is patient and it has one of them),
-// patients when its first column is patient and it has neither; kAuto
-// otherwise. Names are compared trimmed and case-insensitively.
-ImportFormat DetectCsvFormat(const std::vector<std::string>& header_names);
-
 // A file parsed into one batch (audit "import", detail = source), not yet
 // applied: what ImportFile hands to Database::Apply.
 struct ParsedImport {

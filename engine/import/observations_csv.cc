@@ -1,12 +1,26 @@
-#include "import/observations_csv.h"
-
+// The long observations CSV: one observation per row.
+//   patient,measure,date,value[,unit][,visit][,items]   (any column order)
+// Header names are trimmed and compared case-insensitively; unknown columns
+// are an error. `items` holds ';'-separated item scores (an empty item is an
+// unanswered one); an empty value with items given means "compute the total".
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <memory>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "cotrack/database.h"
+#include "import/csv_reader.h"
+#include "import/csv_row_parser.h"
+#include "import/format.h"
 #include "import/value_text.h"
 
 namespace cotrack {
@@ -23,6 +37,20 @@ bool Contains(const char* const* begin, const char* const* end, absl::string_vie
   }
   return false;
 }
+
+class ObservationsCsvParser : public CsvRowParser {
+ public:
+  static constexpr const char* kRequired[] = {"patient", "measure", "date", "value"};
+  static constexpr const char* kOptional[] = {"unit", "visit", "items"};
+
+  absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
+
+ private:
+  std::vector<std::string> names_;  // normalized header names
+  size_t patient_ = 0, measure_ = 0, date_ = 0, value_ = 0;
+  std::optional<size_t> unit_, visit_, items_;
+};
 
 }  // namespace
 
@@ -141,5 +169,32 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
   }
   writer.Record(std::move(obs));
 }
+
+namespace {
+
+// A header with measure and value columns, or a first column patient and one
+// of them: "patient,measure,date" is an observations file missing its value
+// column, not patients with a "measure" attribute, so the observations
+// parser is the one to say what is missing.
+bool Detect(const std::vector<std::string>& names) {
+  bool has_measure = false, has_value = false;
+  for (const std::string& name : names) {
+    const std::string key = NormalizeHeaderName(name);
+    has_measure |= key == "measure";
+    has_value |= key == "value";
+  }
+  if (has_measure && has_value) return true;
+  return !names.empty() && NormalizeHeaderName(names[0]) == "patient" && (has_measure || has_value);
+}
+
+absl::StatusOr<std::unique_ptr<CsvRowParser>> MakeParser(const std::string& /*source*/,
+                                                         const ImportOptions& /*options*/) {
+  return std::make_unique<ObservationsCsvParser>();
+}
+
+}  // namespace
+
+extern const FormatEntry kObservationsCsvFormat = {
+    ImportFormat::kObservationsCsv, "observations", {}, &Detect, &MakeParser, nullptr};
 
 }  // namespace cotrack

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "fuzz_util.h"
-#include "import/format_reader.h"
+#include "import/format_registry.h"
 #include "import/import.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "import/format_registry.h"
 #include "import/import.h"
 #include "support/test_support.h"
 

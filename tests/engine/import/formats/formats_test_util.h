@@ -13,7 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "cotrack/database.h"
-#include "import/format_reader.h"
+#include "import/format_registry.h"
 #include "import/import.h"
 #include "support/test_support.h"
 
