@@ -17,8 +17,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "command.h"
+#include "cotrack/import.h"
 #include "flags.h"
-#include "import/import.h"
 #include "output.h"
 
 namespace cotrack::tools {

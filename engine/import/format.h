@@ -12,7 +12,7 @@
 // and opens the right reader; nothing else names the formats.
 //
 // Adding a format:
-//   1. An enumerator in ImportFormat (import/import.h).
+//   1. An enumerator in ImportFormat (engine/include/cotrack/import.h).
 //   2. Its own file, engine/import/NAME.cc, with the format described at its
 //      top, defining `extern const FormatEntry kNAMEFormat`: a CSV dialect
 //      gives a CsvRowParser and, to be auto-detected, a header detector;
@@ -43,8 +43,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "cotrack/database.h"
+#include "cotrack/import.h"
 #include "import/csv_row_parser.h"
-#include "import/import.h"
 #include "import/import_errors.h"
 #include "import/row_writer.h"
 

@@ -12,8 +12,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "cotrack/import.h"
 #include "import/format.h"
-#include "import/import.h"
 
 namespace cotrack {
 

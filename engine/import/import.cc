@@ -1,6 +1,6 @@
 // The import driver: a file streams through its format's reader, a chunk of
 // rows at a time, into one bulk write that commits all of it or none of it.
-#include "import/import.h"
+#include "cotrack/import.h"
 
 #include <cerrno>
 #include <condition_variable>
@@ -21,6 +21,7 @@
 #include "export/text.h"
 #include "import/format_registry.h"
 #include "import/import_errors.h"
+#include "import/parse_import.h"
 
 namespace cotrack {
 

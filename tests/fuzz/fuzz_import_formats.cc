@@ -7,9 +7,9 @@
 #include <memory>
 #include <string>
 
+#include "cotrack/import.h"
 #include "fuzz_util.h"
 #include "import/format_registry.h"
-#include "import/import.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

@@ -13,8 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "cotrack/database.h"
+#include "cotrack/import.h"
 #include "import/format_registry.h"
-#include "import/import.h"
 #include "support/test_support.h"
 
 namespace cotrack::formats_test {
