@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "cotrack/status_macros.h"
-#include "export/text.h"
+#include "cotrack/text.h"
 
 namespace cotrack {
 namespace {
@@ -13,7 +13,7 @@ std::string RowText(const CsvRecord& row) {
   std::string out;
   for (size_t i = 0; i < row.size(); ++i) {
     if (i > 0) out += ',';
-    out += text::CsvField(row[i]);
+    out += CsvField(row[i]);
   }
   return out;
 }

@@ -18,7 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cotrack/status_macros.h"
-#include "export/text.h"
+#include "cotrack/text.h"
 #include "import/format_registry.h"
 #include "import/import_errors.h"
 #include "import/parse_import.h"
@@ -91,7 +91,7 @@ class RejectFile : public RejectSink {
       out_.open(path_, std::ios::binary | std::ios::trunc);
       out_ << "line,reason,row\n";
     }
-    out_ << line << ',' << text::CsvField(reason) << ',' << text::CsvField(raw_row) << '\n';
+    out_ << line << ',' << CsvField(reason) << ',' << CsvField(raw_row) << '\n';
     if (!out_) status_ = absl::UnavailableError(absl::StrCat("cannot write ", path_));
     ++rows_;
   }

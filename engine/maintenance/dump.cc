@@ -19,6 +19,7 @@
 #include "codec/value_codec.h"
 #include "cotrack/export.h"
 #include "cotrack/status_macros.h"
+#include "cotrack/text.h"
 #include "export/json.h"
 #include "maintenance/open_store.h"
 
@@ -44,7 +45,7 @@ std::string NumberArray(const std::vector<double>& values) {
 std::string StringArray(const std::vector<std::string>& values) {
   std::string out = "[";
   for (size_t i = 0; i < values.size(); ++i)
-    absl::StrAppend(&out, i ? "," : "", json::Quote(values[i]));
+    absl::StrAppend(&out, i ? "," : "", JsonString(values[i]));
   return out + "]";
 }
 
