@@ -93,7 +93,7 @@ absl::Status ObservationsCsvParser::ParseHeader(const CsvRecord& header, const C
 void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
                                      RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
-  ObservationInput obs;
+  ObservationInput& obs = writer.NewObservation();
 
   obs.patient = std::string(absl::StripAsciiWhitespace(row[patient_]));
   if (obs.patient.empty()) errors.Empty(row, patient_, "patient", "expected a patient id");
@@ -167,7 +167,6 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
     const int64_t first = writer.FirstSeen(obs.patient, obs.measure, obs.time, row.first_line());
     if (first != 0) errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
   }
-  writer.Record(std::move(obs));
 }
 
 namespace {

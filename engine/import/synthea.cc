@@ -126,7 +126,7 @@ void SyntheaObservationsParser::ParseRow(const CsvRecord& row, ImportErrors& err
     writer.Skip(absl::StrCat("unmapped code ", code));
     return;
   }
-  ObservationInput obs;
+  ObservationInput& obs = writer.NewObservation();
   obs.measure = m->measure;
   obs.patient = std::string(absl::StripAsciiWhitespace(row[patient_]));
   if (obs.patient.empty()) errors.Empty(row, patient_, "PATIENT", "expected a patient id");
@@ -154,7 +154,6 @@ void SyntheaObservationsParser::ParseRow(const CsvRecord& row, ImportErrors& err
     const int64_t first = writer.FirstSeen(obs.patient, obs.measure, obs.time, row.first_line());
     if (first != 0) errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
   }
-  writer.Record(std::move(obs));
 }
 
 bool SyntheaPatientsParser::Detect(const std::vector<std::string>& names) {

@@ -29,7 +29,7 @@ TEST(RowWriterTest, GoodRowsReachTheBatchWithTheirProvenance) {
 
   writer.BeginRow(2, errors);
   writer.Record(Obs("P1", "edss", 3.5));
-  writer.Record(Obs("P1", "hba1c", 6.5));
+  writer.NewObservation() = Obs("P1", "hba1c", 6.5);  // filled where it is staged
   EXPECT_EQ(writer.size(), 2u);
   EXPECT_TRUE(writer.EndRow(batch));
 
