@@ -12,14 +12,15 @@
 // and opens the right reader; nothing else names the formats.
 //
 // Adding a format:
-//   1. An enumerator in ImportFormat (engine/include/cotrack/import.h).
+//   1. An enumerator in ImportFormat (engine/include/cotrack/import.h), and
+//      its name in ImportFormatName's comment there.
 //   2. Its own file, engine/import/NAME.cc, with the format described at its
 //      top, defining `extern const FormatEntry kNAMEFormat`: a CSV dialect
 //      gives a CsvRowParser and, to be auto-detected, a header detector;
 //      any other format an opener returning its FormatReader. Read cells with
 //      value_text.h, end rows with the RowWriter it is given.
-//   3. Its registration line in format_registry.cc: the entry's declaration
-//      and its place in kFormats (the order auto-detection tries formats). A
+//   3. Its registration in format_registry.cc: the entry declared, and listed
+//      in kFormats where auto-detection should try it (a line each). A
 //      detected CSV format also belongs in kExpectedHeaders, the list an
 //      unrecognised header is answered with.
 //   4. Docs: docs/IMPORT_FORMATS.md (the table of formats and a section),
@@ -27,8 +28,9 @@
 //      (tools/cmd_import.cc).
 //   5. Tests: tests/engine/import/formats/NAME_test.cc (its columns, values,
 //      counts, every error message and rejects, on ../shared/data files when
-//      there are some), its files in detection_test.cc, and a case in the
-//      fuzz target tests/fuzz/fuzz_import_formats.cc.
+//      there are some), its files in detection_test.cc, its name in
+//      format_registry_test.cc, and a case in the fuzz target
+//      tests/fuzz/fuzz_import_formats.cc.
 #ifndef COTRACK_IMPORT_FORMAT_H_
 #define COTRACK_IMPORT_FORMAT_H_
 

@@ -133,9 +133,11 @@ struct ImportReport {
 //   Unavailable        a large import has no room to stage its changes on
 //                      disk;
 //   Aborted            the serving process exited during every attempt;
+//   DataLoss           an I/O error before the file's first row (later
+//                      ones are InvalidArgument, listed with the rows);
 // and, as for every Database call (see Reader in database.h), Unavailable
 // when the database does not answer, FailedPrecondition after Close and
-// DataLoss when it is damaged (or the file's first bytes cannot be read).
+// DataLoss when it is damaged.
 // One error comes after the write: Unavailable when the kSkip reject file
 // cannot be written; the good rows are then imported, the reject file is
 // incomplete.
