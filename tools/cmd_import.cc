@@ -17,9 +17,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "command.h"
+#include "cotrack/import.h"
 #include "flags.h"
-#include "import/format_names.h"
-#include "import/import.h"
 #include "output.h"
 
 namespace cotrack::tools {
@@ -141,7 +140,7 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   const std::vector<std::string>& files = parsed->positionals();
   if (files.empty()) return UsageError(kName, "expected at least one FILE");
   ImportOptions options;
-  absl::StatusOr<ImportFormat> format = FormatFromName(parsed->Get("format").value_or("auto"));
+  absl::StatusOr<ImportFormat> format = ParseImportFormat(parsed->Get("format").value_or("auto"));
   if (!format.ok()) return UsageError(kName, absl::StrCat("--format: ", format.status().message()));
   options.format = *format;
   options.mapping_file = parsed->Get("mapping").value_or("");

@@ -7,8 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "export/json.h"
-#include "export/text.h"
+#include "cotrack/text.h"
 
 namespace cotrack::tools {
 namespace {
@@ -182,11 +181,11 @@ std::string FormatNumber(double v) {
   return std::string(buf, end);
 }
 
-std::string JsonString(absl::string_view s) { return json::Quote(s); }
+std::string JsonString(absl::string_view s) { return cotrack::JsonString(s); }
 
-std::string CsvField(absl::string_view s) { return text::CsvField(s); }
+std::string CsvField(absl::string_view s) { return cotrack::CsvField(s); }
 
-std::string FormatTimestampUs(int64_t us) { return text::FormatTimestampUs(us); }
+std::string FormatTimestampUs(int64_t us) { return cotrack::FormatTimestampUs(us); }
 
 void WriteTable(const Table& table, OutputFormat format, std::ostream& out) {
   switch (format) {

@@ -4,6 +4,7 @@
 #include "cotrack/analytics.h"
 #include "cotrack/database.h"
 #include "import/csv_reader.h"
+#include "import/import_errors.h"
 
 namespace cotrack {
 

@@ -11,9 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cotrack/status_macros.h"
+#include "cotrack/text.h"
 #include "export/hmac.h"
 #include "export/json.h"
-#include "export/text.h"
 
 namespace cotrack {
 namespace {
@@ -23,9 +23,6 @@ constexpr char kUcum[] = "http://unitsofmeasure.org";
 constexpr char kLoinc[] = "http://loinc.org";
 constexpr char kPatientIdSystem[] = "https://cotrack.example/fhir/NamingSystem/patient-id";
 constexpr char kExtensionBase[] = "https://cotrack.example/fhir/StructureDefinition/";
-
-using text::CsvField;
-using text::FormatTimestampUs;
 
 // The UCUM code of a canonical unit: plain words such as "score" or
 // "episodes" are not UCUM units, so they become annotations ("{score}"); an

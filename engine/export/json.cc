@@ -7,7 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "export/text.h"
+#include "cotrack/text.h"
 
 namespace cotrack::json {
 namespace {
@@ -265,50 +265,6 @@ absl::Status FieldError(absl::string_view key, absl::string_view message) {
 
 }  // namespace
 
-std::string Quote(absl::string_view s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      const size_t n = text::Utf8SequenceLength(s, i);
-      if (n == 0) {
-        out += "\\ufffd";
-        ++i;
-      } else {
-        out.append(s.data() + i, n);
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
-  }
-  out += '"';
-  return out;
-}
-
 std::string Number(double v) {
   if (!std::isfinite(v)) return "null";
   char buf[64];
@@ -319,12 +275,12 @@ std::string Number(double v) {
 
 void ObjectWriter::Key(absl::string_view key) {
   if (text_.size() > 1) text_ += ',';
-  text_ += Quote(key);
+  text_ += JsonString(key);
   text_ += ':';
 }
 ObjectWriter& ObjectWriter::Str(absl::string_view key, absl::string_view value) {
   Key(key);
-  text_ += Quote(value);
+  text_ += JsonString(value);
   return *this;
 }
 ObjectWriter& ObjectWriter::StrIfSet(absl::string_view key, absl::string_view value) {

@@ -1,6 +1,7 @@
 // A small JSON writer and reader for export, dump and load: the engine has
 // no JSON library among its dependencies, and the dump format needs only
-// objects, arrays, strings, numbers, booleans and null.
+// objects, arrays, strings, numbers, booleans and null. Strings are written
+// by JsonString (cotrack/text.h).
 #ifndef COTRACK_EXPORT_JSON_H_
 #define COTRACK_EXPORT_JSON_H_
 
@@ -15,8 +16,6 @@
 
 namespace cotrack::json {
 
-// `s` as a quoted JSON string; bytes that are not valid UTF-8 become U+FFFD.
-std::string Quote(absl::string_view s);
 // Shortest decimal text that reads back to exactly `v`; "null" for NaN and
 // infinities (JSON has no such numbers).
 std::string Number(double v);

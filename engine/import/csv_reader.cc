@@ -4,12 +4,12 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cotrack/status_macros.h"
+#include "import/import_errors.h"
 
 namespace cotrack {
 
@@ -381,97 +381,6 @@ std::optional<size_t> CsvHeader::Find(absl::string_view key) const {
   auto it = index_.find(key);
   if (it == index_.end()) return std::nullopt;
   return it->second;
-}
-
-void ImportErrors::Add(int64_t line, int64_t column, absl::string_view message) {
-  ++count_;
-  absl::StrAppend(&row_messages_, row_messages_.empty() ? "" : "; ", message);
-  if (listed_.size() >= max_listed_) return;
-  if (column > 0) {
-    listed_.push_back({line, column, absl::StrCat(source_, ":", line, ":", column, ": ", message)});
-  } else {
-    listed_.push_back({line, column, absl::StrCat(source_, ":", line, ": ", message)});
-  }
-}
-
-void ImportErrors::BadValue(const CsvRecord& row, size_t i, absl::string_view field,
-                            absl::string_view expected) {
-  Add(row.line(i), row.column(i),
-      absl::StrCat("field \"", field, "\": bad value ", QuoteForMessage(row[i]), " (", expected,
-                   ")"));
-}
-
-void ImportErrors::Empty(const CsvRecord& row, size_t i, absl::string_view field,
-                         absl::string_view expected) {
-  Add(row.line(i), row.column(i), absl::StrCat("field \"", field, "\": empty (", expected, ")"));
-}
-
-void ImportErrors::AddStatus(const absl::Status& status) {
-  // Always listed: it is why reading stopped.
-  ++count_;
-  fatal_.push_back(std::string(status.message()));
-}
-
-absl::Status ImportErrors::ToStatus() const {
-  if (count_ == 0) return absl::OkStatus();
-  // Rows arrive in order, but the fields of one row are checked in the order
-  // their values depend on each other; list them as they appear in the file.
-  std::vector<const Listed*> sorted;
-  for (const Listed& l : listed_) sorted.push_back(&l);
-  std::stable_sort(sorted.begin(), sorted.end(), [](const Listed* a, const Listed* b) {
-    return a->line != b->line ? a->line < b->line : a->column < b->column;
-  });
-  std::vector<absl::string_view> lines;
-  for (const Listed* l : sorted) lines.push_back(l->text);
-  for (const std::string& f : fatal_) lines.push_back(f);
-  std::string message = absl::StrJoin(lines, "\n");
-  if (count_ > lines.size()) {
-    const size_t more = count_ - lines.size();
-    absl::StrAppend(&message, "\n... and ", more, more == 1 ? " more error" : " more errors");
-  }
-  return absl::InvalidArgumentError(message);
-}
-
-std::string QuoteForMessage(absl::string_view value) {
-  constexpr size_t kMax = 80;
-  std::string shown;
-  if (value.size() > kMax) {
-    size_t cut = 60;
-    // Do not cut a UTF-8 sequence in half.
-    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
-    shown = absl::StrCat(absl::Utf8SafeCEscape(value.substr(0, cut)), "...");
-  } else {
-    shown = absl::Utf8SafeCEscape(value);
-  }
-  return absl::StrCat("\"", shown, "\"");
-}
-
-absl::StatusOr<int64_t> ParseCsvRows(CsvReader& reader, const CsvRecord& header,
-                                     CsvRowParser& parser, Batch& batch) {
-  COTRACK_RETURN_IF_ERROR(parser.ParseHeader(header, reader));
-  ImportErrors errors(reader.source());
-  CsvRecord row;
-  int64_t rows = 0;
-  for (;;) {
-    absl::StatusOr<bool> next = reader.Next(row);
-    if (!next.ok()) {
-      errors.AddStatus(next.status());
-      break;
-    }
-    if (!*next) break;
-    if (row.AllFieldsBlank()) continue;  // e.g. ",,," left by a spreadsheet
-    ++rows;
-    if (errors.empty()) {
-      parser.ParseRow(row, errors, batch);
-    } else {
-      // The file will not be applied: check the row but let its changes go,
-      // so a huge bad file does not grow a batch nobody will use.
-      Batch discarded;
-      parser.ParseRow(row, errors, discarded);
-    }
-  }
-  COTRACK_RETURN_IF_ERROR(errors.ToStatus());
-  return rows;
 }
 
 std::vector<absl::string_view> SplitCell(absl::string_view cell, char sep) {

@@ -1,7 +1,6 @@
 // Streaming RFC 4180 CSV reading for every CSV importer (observations,
-// patients, and the wide/REDCap/Synthea dialects built on top), plus the
-// pieces they share: header lookup, per-file error collection and a driver
-// that feeds rows to a format-specific parser.
+// patients, and the wide/REDCap/Synthea dialects built on top), plus header
+// lookup by name.
 //
 // The reader never holds more than one record (bounded by size limits) plus a
 // fixed read buffer, so hostile or huge input cannot exhaust memory, and every
@@ -21,7 +20,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "cotrack/database.h"
 
 namespace cotrack {
 
@@ -163,71 +161,6 @@ class CsvHeader {
   std::vector<int64_t> columns_;
   absl::flat_hash_map<std::string, size_t> index_;
 };
-
-// Collects the errors of one file so all of them are reported together: the
-// first `max_listed` verbatim, then "... and N more errors".
-class ImportErrors {
- public:
-  explicit ImportErrors(std::string source, size_t max_listed = 20)
-      : source_(std::move(source)), max_listed_(max_listed) {}
-
-  // Adds "SOURCE:LINE:COL: message" (":COL" left out when column is 0).
-  void Add(int64_t line, int64_t column, absl::string_view message);
-  // Adds `field "NAME": bad value "TEXT" (EXPECTED)` at field `i` of `row`.
-  void BadValue(const CsvRecord& row, size_t i, absl::string_view field,
-                absl::string_view expected);
-  // Adds `field "NAME": empty (EXPECTED)` at field `i` of `row`.
-  void Empty(const CsvRecord& row, size_t i, absl::string_view field, absl::string_view expected);
-  // Adds a whole-file error (e.g. from the reader) as is.
-  void AddStatus(const absl::Status& status);
-
-  size_t count() const { return count_; }
-  bool empty() const { return count_ == 0; }
-
-  // Starts collecting the messages of one row (for a reject file): after
-  // BeginRow, row_messages() holds every message added since, joined by "; ".
-  void BeginRow() { row_messages_.clear(); }
-  const std::string& row_messages() const { return row_messages_; }
-  // OK when there were none; else one InvalidArgument listing them one per
-  // line, ordered by position (then the errors that stopped reading).
-  absl::Status ToStatus() const;
-
- private:
-  std::string source_;
-  size_t max_listed_;
-  size_t count_ = 0;
-  struct Listed {
-    int64_t line;
-    int64_t column;
-    std::string text;
-  };
-  std::vector<Listed> listed_;
-  std::vector<std::string> fatal_;  // from AddStatus, listed last
-  std::string row_messages_;
-};
-
-// A cell value quoted for a message: C-escaped, long values shortened.
-std::string QuoteForMessage(absl::string_view value);
-
-// One CSV dialect: checks the header, then turns each data row into changes
-// in a Batch. Implemented per format (observations, patients, ...).
-class CsvRowParser {
- public:
-  virtual ~CsvRowParser() = default;
-  // Called once with the header; an error rejects the file.
-  virtual absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) = 0;
-  // Called once per data row (rows whose cells are all blank are skipped).
-  // Problems go to `errors`; a row with any problem adds nothing to `batch`,
-  // a good row adds its changes (so a caller may skip bad rows and keep the
-  // good ones).
-  virtual void ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) = 0;
-};
-
-// Runs `parser` over the rows after an already read `header`, collecting
-// every row error. Returns the number of data rows read, or all errors as one
-// InvalidArgument (a reader error ends reading and is listed last).
-absl::StatusOr<int64_t> ParseCsvRows(CsvReader& reader, const CsvRecord& header,
-                                     CsvRowParser& parser, Batch& batch);
 
 // Splits a cell on `sep`, trimming spaces around each piece.
 std::vector<absl::string_view> SplitCell(absl::string_view cell, char sep);

@@ -1,13 +1,18 @@
 #include "import/fhir.h"
 
+#include <memory>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cotrack/status_macros.h"
+#include "import/code_mapping.h"
+#include "import/format.h"
 #include "import/format_common.h"
-#include "import/observations_csv.h"
 #include "import/value_text.h"
 
 // RapidJSON 1.1.0 (the Debian release) computes `stack + n` on its internal
@@ -143,14 +148,14 @@ class FhirReader : public FormatReader {
       : in_(in),
         source_(std::move(source)),
         format_(format),
-        user_(std::move(user)),
         mapping_(std::move(mapping)),
         pending_(std::move(first_line)),
         has_pending_(!pending_.empty()),
-        line_(lines_before) {}
+        line_(lines_before),
+        writer_(source_, std::move(user)) {}
 
   ImportFormat format() const override { return format_; }
-  const Counts& counts() const override { return counts_; }
+  const ImportCounts& counts() const override { return writer_.counts(); }
 
   absl::StatusOr<bool> ReadChunk(size_t max_rows, Batch& batch, ImportErrors& errors,
                                  RejectSink* rejects) override {
@@ -173,10 +178,8 @@ class FhirReader : public FormatReader {
       }
       ++line_;
       if (!too_long && absl::StripAsciiWhitespace(line).empty()) continue;
-      ++counts_.rows;
       ++n;
-      const size_t before = errors.count();
-      errors.BeginRow();
+      writer_.BeginRow(line_, errors);
       if (too_long) {
         errors.Add(line_, 0,
                    absl::StrCat("line is longer than ", kMaxFhirLineBytes >> 20,
@@ -190,10 +193,10 @@ class FhirReader : public FormatReader {
         } else if (!doc.IsObject()) {
           errors.Add(line_, 1, "expected a FHIR resource (a JSON object)");
         } else {
-          Resource(doc, line_, "", batch, errors);
+          Resource(doc, line_, "", errors);
         }
       }
-      if (rejects != nullptr && errors.count() != before) {
+      if (!writer_.EndRow(batch) && rejects != nullptr) {
         rejects->Reject(line_, line, errors.row_messages());
       }
     }
@@ -254,17 +257,15 @@ class FhirReader : public FormatReader {
     for (size_t n = 0; n < max_rows; ++n) {
       if (next_ >= entries_.size()) return false;
       const JsonValue* e = entries_[next_++];
-      ++counts_.rows;
-      const size_t before = errors.count();
-      errors.BeginRow();
+      writer_.BeginRow(0, errors);
       const std::string where = bundle_ ? absl::StrCat("entry ", next_, ": ") : std::string();
       const JsonValue* resource = bundle_ ? Member(e, "resource") : e;
       if (resource == nullptr || !resource->IsObject()) {
-        CountSkip(counts_, "entry without a resource");
-        continue;
+        writer_.Skip("entry without a resource");
+      } else {
+        Resource(*resource, 0, where, errors);
       }
-      Resource(*resource, 0, where, batch, errors);
-      if (rejects != nullptr && errors.count() != before) {
+      if (!writer_.EndRow(batch) && rejects != nullptr) {
         rejects->Reject(0,
                         absl::StrCat(where, Str(Member(resource, "resourceType")), "/",
                                      Str(Member(resource, "id"))),
@@ -276,32 +277,29 @@ class FhirReader : public FormatReader {
 
   // One resource: registers a patient, records/retracts an observation, or
   // counts why it was skipped.
-  void Resource(const JsonValue& r, int64_t line, const std::string& where, Batch& batch,
-                ImportErrors& errors) {
+  void Resource(const JsonValue& r, int64_t line, const std::string& where, ImportErrors& errors) {
     const absl::string_view type = Str(Member(&r, "resourceType"));
-    if (type == "Patient") return PatientResource(r, line, where, batch, errors);
+    if (type == "Patient") return PatientResource(r, line, where, errors);
     if (type != "Observation") {
-      CountSkip(counts_,
-                type.empty() ? std::string("no resourceType") : absl::StrCat("resource ", type));
+      writer_.Skip(type.empty() ? std::string("no resourceType") : absl::StrCat("resource ", type));
       return;
     }
     const std::string prefix = absl::StrCat(where, "Observation/", Str(Member(&r, "id")), ": ");
     const absl::string_view status = Str(Member(&r, "status"));
     const bool retract = status == "entered-in-error";
     if (!retract && status != "final" && status != "amended" && status != "corrected") {
-      CountSkip(counts_, absl::StrCat("status ", status.empty() ? "missing" : status));
+      writer_.Skip(absl::StrCat("status ", status.empty() ? "missing" : status));
       return;
     }
     const JsonValue* quantity = Member(&r, "valueQuantity");
     if (!retract && quantity == nullptr) {
       for (const char* kind : kValueKinds) {
         if (Member(&r, kind) != nullptr) {
-          CountSkip(counts_, kind);
+          writer_.Skip(kind);
           return;
         }
       }
-      CountSkip(counts_,
-                Member(&r, "component") != nullptr ? "no value (components only)" : "no value");
+      writer_.Skip(Member(&r, "component") != nullptr ? "no value (components only)" : "no value");
       return;
     }
     // Code -> measure.
@@ -317,16 +315,14 @@ class FhirReader : public FormatReader {
       }
     }
     if (m == nullptr) {
-      CountSkip(counts_,
-                absl::StrCat("unmapped code ", first_code.empty() ? "(none)" : first_code));
+      writer_.Skip(absl::StrCat("unmapped code ", first_code.empty() ? "(none)" : first_code));
       return;
     }
     const absl::string_view value = Str(Member(quantity, "value"));
     if (!retract && value.empty()) {
-      CountSkip(counts_, "no value");
+      writer_.Skip("no value");
       return;
     }
-    const size_t errors_before = errors.count();
     ObservationInput obs;
     obs.measure = m->measure;
     obs.patient = PatientId(Str(Member(Member(&r, "subject"), "reference")));
@@ -363,15 +359,10 @@ class FhirReader : public FormatReader {
                                 QuoteForMessage(when), " (", t.status().message(), ")"));
       }
     }
-    Provenance provenance;
-    provenance.source = source_;
-    provenance.line = line;
-    provenance.user = user_;
     if (retract) {
-      if (errors.count() != errors_before) return;
-      provenance.reason =
-          absl::StrCat("FHIR Observation/", Str(Member(&r, "id")), " status entered-in-error");
-      batch.Retract(obs.patient, obs.measure, obs.time, std::move(provenance));
+      writer_.Retract(
+          obs.patient, obs.measure, obs.time,
+          absl::StrCat("FHIR Observation/", Str(Member(&r, "id")), " status entered-in-error"));
       return;
     }
     absl::StatusOr<double> number = ParseNumber(value);
@@ -406,20 +397,16 @@ class FhirReader : public FormatReader {
     if (have_time && !obs.patient.empty()) {
       // Bundles have no line numbers; their entries are numbered instead.
       const int64_t position = line > 0 ? line : static_cast<int64_t>(next_);
-      const int64_t first = seen_.Insert(obs.patient, obs.measure, obs.time.seconds, position);
+      const int64_t first = writer_.FirstSeen(obs.patient, obs.measure, obs.time, position);
       if (first != 0) {
         errors.Add(line, 0,
-                   absl::StrCat(prefix, "same patient, measure and date as ",
-                                line > 0 ? "line " : "entry ", first,
-                                " (each observation may appear only once in a file)"));
+                   absl::StrCat(prefix, DuplicateMessage(first, line > 0 ? "line" : "entry")));
       }
     }
-    if (errors.count() != errors_before) return;
-    obs.provenance = std::move(provenance);
-    batch.Record(std::move(obs));
+    writer_.Record(std::move(obs));
   }
 
-  void PatientResource(const JsonValue& r, int64_t line, const std::string& where, Batch& batch,
+  void PatientResource(const JsonValue& r, int64_t line, const std::string& where,
                        ImportErrors& errors) {
     Patient p;
     p.id = std::string(Str(Member(&r, "id")));
@@ -434,16 +421,12 @@ class FhirReader : public FormatReader {
     attribute("birthDate", "birthdate");
     attribute("gender", "gender");
     attribute("deceasedDateTime", "deathdate");
-    p.provenance.source = source_;
-    p.provenance.line = line;
-    p.provenance.user = user_;
-    batch.PutPatient(std::move(p));
+    writer_.PutPatient(std::move(p));
   }
 
   std::istream& in_;
   std::string source_;
   ImportFormat format_;
-  std::string user_;
   CodeMapping mapping_;
   std::string pending_;
   bool has_pending_ = false;
@@ -453,8 +436,7 @@ class FhirReader : public FormatReader {
   rapidjson::Document doc_;
   std::vector<const JsonValue*> entries_;
   size_t next_ = 0;
-  IdentitySet seen_;
-  Counts counts_;
+  RowWriter writer_;
 };
 
 }  // namespace
@@ -490,12 +472,41 @@ bool LooksLikeNdjson(const std::string& first_line) {
   return doc.IsObject() && Str(Member(&doc, "resourceType")) != "Bundle";
 }
 
-std::unique_ptr<FormatReader> MakeFhirReader(std::istream& in, const std::string& source,
-                                             ImportFormat format, std::string user,
-                                             CodeMapping mapping, std::string first_line,
-                                             int64_t lines_before) {
-  return std::make_unique<FhirReader>(in, source, format, std::move(user), std::move(mapping),
-                                      std::move(first_line), lines_before);
+namespace {
+
+absl::StatusOr<std::unique_ptr<FormatReader>> OpenFhir(std::istream& in, const std::string& source,
+                                                       const ImportOptions& options,
+                                                       StreamStart start) {
+  if (start.first_byte != '{') {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ":", start.blank_lines + 1, ": expected FHIR JSON starting with '{'",
+        start.first_byte == std::char_traits<char>::eof() ? " (the file is empty)" : ""));
+  }
+  COTRACK_ASSIGN_OR_RETURN(CodeMapping mapping, CodeMapping::Load(options.mapping_file));
+  // The rest of the first line tells NDJSON (a whole resource per line)
+  // from a pretty-printed document.
+  std::string rest;
+  bool too_long = false;
+  ReadLineCapped(in, kMaxFhirLineBytes, rest, too_long);
+  if (too_long) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ":", start.blank_lines + 1, ": the first line is longer than ",
+        kMaxFhirLineBytes >> 20, " MiB; give --format fhir-json for a one-line document"));
+  }
+  std::string first_line = absl::StrCat("{", rest);
+  ImportFormat format = options.format;
+  if (format == ImportFormat::kAuto) {
+    format = LooksLikeNdjson(first_line) ? ImportFormat::kFhirNdjson : ImportFormat::kFhirJson;
+  }
+  return std::make_unique<FhirReader>(in, source, format, options.user, std::move(mapping),
+                                      std::move(first_line), start.blank_lines);
 }
+
+}  // namespace
+
+extern const FormatEntry kFhirNdjsonFormat = {
+    ImportFormat::kFhirNdjson, "fhir-ndjson", {"ndjson", nullptr}, nullptr, nullptr, &OpenFhir};
+extern const FormatEntry kFhirJsonFormat = {
+    ImportFormat::kFhirJson, "fhir-json", {"fhir", "fhir-bundle"}, nullptr, nullptr, &OpenFhir};
 
 }  // namespace cotrack

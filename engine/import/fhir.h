@@ -9,31 +9,21 @@
 // ("Patient/" and "urn:uuid:" stripped). status entered-in-error retracts.
 // Patient: registers the patient (birthDate, gender, deceasedDateTime kept).
 // Anything we cannot represent is counted per reason and skipped.
+//
+// Both are told from CSV by their first non-blank byte, '{', and from each
+// other by the first line: a whole resource that is not a Bundle is NDJSON.
 #ifndef COTRACK_IMPORT_FHIR_H_
 #define COTRACK_IMPORT_FHIR_H_
 
 #include <cstddef>
 #include <istream>
-#include <memory>
 #include <string>
-
-#include "absl/status/statusor.h"
-#include "import/code_mapping.h"
-#include "import/format_reader.h"
 
 namespace cotrack {
 
 inline constexpr size_t kMaxFhirDocumentBytes = size_t{256} << 20;  // a Bundle
 inline constexpr size_t kMaxFhirLineBytes = size_t{16} << 20;       // an NDJSON line
 inline constexpr int kMaxFhirJsonDepth = 100;
-
-// A reader for `format` (kFhirNdjson or kFhirJson). `first_line`, when not
-// empty, is the first non-blank line of the input, already consumed from `in`
-// by format detection after `lines_before` blank lines.
-std::unique_ptr<FormatReader> MakeFhirReader(std::istream& in, const std::string& source,
-                                             ImportFormat format, std::string user,
-                                             CodeMapping mapping, std::string first_line,
-                                             int64_t lines_before = 0);
 
 // Reads one line (without its line end) of at most `max_bytes` into `line`.
 // Returns false at the end of the input; sets `too_long` (and consumes the

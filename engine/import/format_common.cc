@@ -8,30 +8,6 @@
 
 namespace cotrack {
 
-uint32_t IdentitySet::Intern(absl::flat_hash_map<std::string, uint32_t>& ids,
-                             absl::string_view text) {
-  auto it = ids.find(text);
-  if (it != ids.end()) return it->second;
-  const uint32_t id = static_cast<uint32_t>(ids.size());
-  ids.emplace(std::string(text), id);
-  return id;
-}
-
-int64_t IdentitySet::Insert(absl::string_view patient, absl::string_view measure, int64_t seconds,
-                            int64_t line) {
-  if (size_ >= kMaxTrackedIdentities) return 0;
-  if (tables_.empty() || patient != last_patient_) {
-    last_patient_.assign(patient.data(), patient.size());
-    last_table_ = Intern(patients_, patient);
-    if (last_table_ == tables_.size()) tables_.emplace_back();
-  }
-  auto [it, inserted] =
-      tables_[last_table_].try_emplace(Key{seconds, Intern(measures_, measure)}, line);
-  if (!inserted) return it->second;
-  ++size_;
-  return 0;
-}
-
 std::string NormalizeUnit(absl::string_view unit) {
   unit = absl::StripAsciiWhitespace(unit);
   // UCUM annotations are case-insensitive ("{Score}"); the catalog spells

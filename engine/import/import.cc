@@ -1,6 +1,6 @@
 // The import driver: a file streams through its format's reader, a chunk of
 // rows at a time, into one bulk write that commits all of it or none of it.
-#include "import/import.h"
+#include "cotrack/import.h"
 
 #include <cerrno>
 #include <condition_variable>
@@ -18,10 +18,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cotrack/status_macros.h"
-#include "export/text.h"
-#include "import/csv_reader.h"
-#include "import/format_names.h"
-#include "import/format_reader.h"
+#include "cotrack/text.h"
+#include "import/format_registry.h"
+#include "import/import_errors.h"
+#include "import/parse_import.h"
 
 namespace cotrack {
 
@@ -48,29 +48,6 @@ absl::Status OpenForReading(const std::string& path, std::ifstream& in) {
 }
 
 }  // namespace
-
-const char* ImportFormatName(ImportFormat f) { return FormatName(f); }
-
-absl::StatusOr<ImportFormat> ParseImportFormat(absl::string_view name) {
-  return FormatFromName(name);
-}
-
-ImportFormat DetectCsvFormat(const std::vector<std::string>& header_names) {
-  bool has_measure = false, has_value = false;
-  for (const std::string& name : header_names) {
-    const std::string key = NormalizeHeaderName(name);
-    has_measure |= key == "measure";
-    has_value |= key == "value";
-  }
-  if (has_measure && has_value) return ImportFormat::kObservationsCsv;
-  if (!header_names.empty() && NormalizeHeaderName(header_names[0]) == "patient") {
-    // "patient,measure,date" is an observations file missing its value
-    // column, not patients with a "measure" attribute: let the observations
-    // parser say what is missing.
-    return has_measure || has_value ? ImportFormat::kObservationsCsv : ImportFormat::kPatientsCsv;
-  }
-  return ImportFormat::kAuto;
-}
 
 absl::StatusOr<ParsedImport> ParseImport(std::istream& in, const std::string& source,
                                          const ImportOptions& options) {
@@ -114,7 +91,7 @@ class RejectFile : public RejectSink {
       out_.open(path_, std::ios::binary | std::ios::trunc);
       out_ << "line,reason,row\n";
     }
-    out_ << line << ',' << text::CsvField(reason) << ',' << text::CsvField(raw_row) << '\n';
+    out_ << line << ',' << CsvField(reason) << ',' << CsvField(raw_row) << '\n';
     if (!out_) status_ = absl::UnavailableError(absl::StrCat("cannot write ", path_));
     ++rows_;
   }

@@ -1,15 +1,26 @@
-#include "import/observations_csv.h"
-
+// The long observations CSV: one observation per row.
+//   patient,measure,date,value[,unit][,visit][,items]   (any column order)
+// Header names are trimmed and compared case-insensitively; unknown columns
+// are an error. `items` holds ';'-separated item scores (an empty item is an
+// unanswered one); an empty value with items given means "compute the total".
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <memory>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "cotrack/civil_time.h"
-#include "import/format_common.h"
+#include "absl/strings/string_view.h"
+#include "cotrack/database.h"
+#include "import/csv_reader.h"
+#include "import/csv_row_parser.h"
+#include "import/format.h"
 #include "import/value_text.h"
 
 namespace cotrack {
@@ -27,43 +38,21 @@ bool Contains(const char* const* begin, const char* const* end, absl::string_vie
   return false;
 }
 
+class ObservationsCsvParser : public CsvRowParser {
+ public:
+  static constexpr const char* kRequired[] = {"patient", "measure", "date", "value"};
+  static constexpr const char* kOptional[] = {"unit", "visit", "items"};
+
+  absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
+
+ private:
+  std::vector<std::string> names_;  // normalized header names
+  size_t patient_ = 0, measure_ = 0, date_ = 0, value_ = 0;
+  std::optional<size_t> unit_, visit_, items_;
+};
+
 }  // namespace
-
-absl::StatusOr<CivilTime> ParseDateCell(absl::string_view text) {
-  const absl::string_view trimmed = absl::StripAsciiWhitespace(text);
-  absl::StatusOr<CivilTime> t = ParseCivilTime(trimmed);
-  if (t.ok()) return t;
-  // ParseCivilTime says `bad date "TEXT": WHY (expected ...)`; our messages
-  // name the value and what is expected themselves, so keep only WHY.
-  absl::string_view why = t.status().message();
-  const std::string prefix = absl::StrCat("bad date \"", trimmed, "\": ");
-  if (absl::StartsWith(why, prefix)) {
-    why.remove_prefix(prefix.size());
-    const size_t expected = why.rfind(" (expected");
-    if (expected != absl::string_view::npos) why = why.substr(0, expected);
-  }
-  return absl::InvalidArgumentError(why.empty() ? std::string(kExpectedDate)
-                                                : absl::StrCat(kExpectedDate, "; ", why));
-}
-
-bool CheckFieldCount(const CsvRecord& row, const std::vector<std::string>& names,
-                     ImportErrors& errors) {
-  if (row.size() == names.size()) return true;
-  if (row.size() > names.size()) {
-    const size_t first_extra = names.size();
-    errors.Add(row.line(first_extra), row.column(first_extra),
-               absl::StrCat("row has ", row.size(), " fields but the header has ", names.size(),
-                            " (a value containing a comma must be quoted)"));
-  } else {
-    std::vector<absl::string_view> missing;
-    for (size_t i = row.size(); i < names.size(); ++i) missing.push_back(names[i]);
-    const size_t last = row.size() - 1;  // a record has at least one field
-    errors.Add(row.line(last), row.column(last),
-               absl::StrCat("row has ", row.size(), " fields but the header has ", names.size(),
-                            " (nothing for ", absl::StrJoin(missing, ","), ")"));
-  }
-  return false;
-}
 
 absl::Status ObservationsCsvParser::ParseHeader(const CsvRecord& header, const CsvReader& reader) {
   absl::StatusOr<CsvHeader> h = CsvHeader::Make(header, reader);
@@ -101,10 +90,10 @@ absl::Status ObservationsCsvParser::ParseHeader(const CsvRecord& header, const C
   return absl::OkStatus();
 }
 
-void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
+                                     RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
-  const size_t errors_before = errors.count();
-  ObservationInput obs;
+  ObservationInput& obs = writer.NewObservation();
 
   obs.patient = std::string(absl::StripAsciiWhitespace(row[patient_]));
   if (obs.patient.empty()) errors.Empty(row, patient_, "patient", "expected a patient id");
@@ -175,16 +164,36 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
   if (visit_.has_value()) obs.visit = std::string(absl::StripAsciiWhitespace(row[*visit_]));
 
   if (have_time && !obs.patient.empty() && !obs.measure.empty()) {
-    const int64_t first =
-        seen_.Insert(obs.patient, obs.measure, obs.time.seconds, row.first_line());
+    const int64_t first = writer.FirstSeen(obs.patient, obs.measure, obs.time, row.first_line());
     if (first != 0) errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
   }
-
-  if (errors.count() != errors_before) return;
-  obs.provenance.source = source_;
-  obs.provenance.line = row.first_line();
-  obs.provenance.user = user_;
-  batch.Record(std::move(obs));
 }
+
+namespace {
+
+// A header with measure and value columns, or a first column patient and one
+// of them: "patient,measure,date" is an observations file missing its value
+// column, not patients with a "measure" attribute, so the observations
+// parser is the one to say what is missing.
+bool Detect(const std::vector<std::string>& names) {
+  bool has_measure = false, has_value = false;
+  for (const std::string& name : names) {
+    const std::string key = NormalizeHeaderName(name);
+    has_measure |= key == "measure";
+    has_value |= key == "value";
+  }
+  if (has_measure && has_value) return true;
+  return !names.empty() && NormalizeHeaderName(names[0]) == "patient" && (has_measure || has_value);
+}
+
+absl::StatusOr<std::unique_ptr<CsvRowParser>> MakeParser(const std::string& /*source*/,
+                                                         const ImportOptions& /*options*/) {
+  return std::make_unique<ObservationsCsvParser>();
+}
+
+}  // namespace
+
+extern const FormatEntry kObservationsCsvFormat = {
+    ImportFormat::kObservationsCsv, "observations", {}, &Detect, &MakeParser, nullptr};
 
 }  // namespace cotrack

@@ -1,12 +1,41 @@
-#include "import/patients_csv.h"
-
+// The patients CSV: one patient registration per row.
+//   patient[,arm][,index_date][,treatment_dates][,ATTRIBUTE...]
+// Other columns are free attributes keyed by their normalized header name
+// (trimmed, lower case); an empty cell leaves that attribute unset.
+// treatment_dates holds ';'-separated dates.
+#include <memory>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "import/observations_csv.h"
+#include "cotrack/database.h"
+#include "import/csv_reader.h"
+#include "import/csv_row_parser.h"
+#include "import/format.h"
+#include "import/value_text.h"
 
 namespace cotrack {
+namespace {
+
+class PatientsCsvParser : public CsvRowParser {
+ public:
+  absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
+
+ private:
+  std::vector<std::string> names_;  // normalized header names
+  size_t patient_ = 0;
+  std::optional<size_t> arm_, index_date_, treatment_dates_;
+  std::vector<size_t> attributes_;                  // columns holding free attributes
+  absl::flat_hash_map<std::string, int64_t> seen_;  // patient -> line
+};
+
+}  // namespace
 
 absl::Status PatientsCsvParser::ParseHeader(const CsvRecord& header, const CsvReader& reader) {
   absl::StatusOr<CsvHeader> h = CsvHeader::Make(header, reader);
@@ -32,9 +61,8 @@ absl::Status PatientsCsvParser::ParseHeader(const CsvRecord& header, const CsvRe
   return absl::OkStatus();
 }
 
-void PatientsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+void PatientsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
-  const size_t errors_before = errors.count();
   Patient p;
   p.id = std::string(absl::StripAsciiWhitespace(row[patient_]));
   if (p.id.empty()) {
@@ -76,11 +104,31 @@ void PatientsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Bat
     const absl::string_view value = absl::StripAsciiWhitespace(row[i]);
     if (!value.empty()) p.attributes[names_[i]] = std::string(value);
   }
-  if (errors.count() != errors_before) return;
-  p.provenance.source = source_;
-  p.provenance.line = row.first_line();
-  p.provenance.user = user_;
-  batch.PutPatient(std::move(p));
+  writer.PutPatient(std::move(p));
 }
+
+namespace {
+
+// A first column patient, and neither a measure nor a value column (with one
+// of them it is an observations CSV missing a column; see
+// observations_csv.cc).
+bool Detect(const std::vector<std::string>& names) {
+  if (names.empty() || NormalizeHeaderName(names[0]) != "patient") return false;
+  for (const std::string& name : names) {
+    const std::string key = NormalizeHeaderName(name);
+    if (key == "measure" || key == "value") return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::unique_ptr<CsvRowParser>> MakeParser(const std::string& /*source*/,
+                                                         const ImportOptions& /*options*/) {
+  return std::make_unique<PatientsCsvParser>();
+}
+
+}  // namespace
+
+extern const FormatEntry kPatientsCsvFormat = {
+    ImportFormat::kPatientsCsv, "patients", {}, &Detect, &MakeParser, nullptr};
 
 }  // namespace cotrack

@@ -1,13 +1,27 @@
-#include "import/redcap.h"
-
+// REDCap exports (flat or longitudinal, with or without repeating
+// instruments): one row per record, event and repeat instance. A mapping file
+// (docs/IMPORT_FORMATS.md) says which fields are which measures and how a row
+// gets its date. Blank cells change nothing, as in REDCap's own import.
+#include <memory>
+#include <optional>
 #include <sstream>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "import/observations_csv.h"
+#include "cotrack/civil_time.h"
+#include "cotrack/status_macros.h"
+#include "import/csv_reader.h"
+#include "import/csv_row_parser.h"
+#include "import/format.h"
+#include "import/format_common.h"
 #include "import/value_text.h"
 
 namespace cotrack {
@@ -22,6 +36,57 @@ constexpr char kMappingHelp[] =
 std::string Lower(absl::string_view s) {
   return absl::AsciiStrToLower(absl::StripAsciiWhitespace(s));
 }
+
+// The parsed mapping file.
+struct RedcapMapping {
+  struct Field {
+    std::string field;    // REDCap variable name (lower case)
+    std::string measure;  // catalog code
+    std::string unit;
+    bool decimal_comma = false;  // "1,54" means 1.54
+  };
+  // How the rows of one event (or repeat instrument, or "*" = any) are dated.
+  struct DateRule {
+    std::string date_field;              // a date field of the same row, or
+    std::optional<CivilTime> fixed;      // one date for all its rows, or
+    std::optional<int64_t> offset_days;  // days after the record's index date
+  };
+  std::string id_field;  // empty = the first column
+  std::string index_date_field;
+  std::vector<Field> fields;
+  absl::flat_hash_map<std::string, DateRule> dates;  // event / instrument / "*"
+
+  // Parses the mapping CSV (header kind,name,value[,unit][,decimal]; '#'
+  // lines are comments). Errors are InvalidArgument "SOURCE:LINE:COL: ...".
+  static absl::StatusOr<RedcapMapping> Parse(absl::string_view text, const std::string& source);
+  static absl::StatusOr<RedcapMapping> Load(const std::string& path);
+};
+
+class RedcapParser : public CsvRowParser {
+ public:
+  explicit RedcapParser(RedcapMapping mapping) : mapping_(std::move(mapping)) {}
+
+  absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
+
+  // True when `names` have redcap_event_name or redcap_repeat_instrument, or
+  // the first is record_id.
+  static bool Detect(const std::vector<std::string>& names);
+
+ private:
+  struct Column {
+    size_t index;
+    const RedcapMapping::Field* field;
+  };
+  RedcapMapping mapping_;
+  std::vector<std::string> names_;
+  size_t id_ = 0;
+  std::optional<size_t> event_, instrument_, instance_, index_date_;
+  std::vector<Column> columns_;
+  absl::flat_hash_map<std::string, size_t> date_columns_;  // date field -> column
+  // record -> index date: the first non-blank index date field of its rows.
+  absl::flat_hash_map<std::string, CivilTime> index_dates_;
+};
 
 }  // namespace
 
@@ -184,9 +249,8 @@ absl::Status RedcapParser::ParseHeader(const CsvRecord& header, const CsvReader&
   return absl::OkStatus();
 }
 
-void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
-  const size_t errors_before = errors.count();
   const std::string record(absl::StripAsciiWhitespace(row[id_]));
   if (record.empty()) {
     errors.Empty(row, id_, names_[id_], "expected a record id");
@@ -210,7 +274,7 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& b
 
   // Values first: a row with none (demographics, other instruments) needs no
   // date.
-  std::vector<ObservationInput> out;
+  std::vector<ObservationInput> values;
   for (const Column& c : columns_) {
     const absl::string_view cell = absl::StripAsciiWhitespace(row[c.index]);
     if (cell.empty()) continue;  // blank changes nothing
@@ -232,11 +296,11 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& b
     obs.comparator = v->comparator;
     obs.original_value = std::string(cell);
     obs.unit = NormalizeUnit(c.field->unit);
-    out.push_back(std::move(obs));
+    values.push_back(std::move(obs));
   }
-  if (errors.count() != errors_before) return;
-  if (out.empty()) {
-    Skip("no mapped values");
+  if (!writer.ok()) return;
+  if (values.empty()) {
+    writer.Skip("no mapped values");
     return;
   }
 
@@ -293,21 +357,35 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& b
   if (!instance.empty()) {
     absl::StrAppend(&visit, visit.empty() ? "" : "/", instrument, "#", instance);
   }
-  for (ObservationInput& obs : out) {
+  for (ObservationInput& obs : values) {
     obs.time = time;
     obs.visit = visit;
-    obs.provenance.source = source_;
-    obs.provenance.line = row.first_line();
-    obs.provenance.user = user_;
-    const int64_t first = seen_.Insert(obs.patient, obs.measure, time.seconds, row.first_line());
+    const int64_t first = writer.FirstSeen(obs.patient, obs.measure, time, row.first_line());
     if (first != 0) {
       errors.Add(row.first_line(), 0,
                  absl::StrCat(obs.measure, " of record ", QuoteForMessage(record), " on ",
                               FormatCivilTime(time), ": ", DuplicateMessage(first)));
     }
+    writer.Record(std::move(obs));
   }
-  if (errors.count() != errors_before) return;
-  for (ObservationInput& obs : out) batch.Record(std::move(obs));
 }
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<CsvRowParser>> MakeParser(const std::string& source,
+                                                         const ImportOptions& options) {
+  // The mapping file's own errors name it; this one is about the export.
+  if (options.mapping_file.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": ", RedcapMapping::Load("").status().message()));
+  }
+  COTRACK_ASSIGN_OR_RETURN(RedcapMapping mapping, RedcapMapping::Load(options.mapping_file));
+  return std::make_unique<RedcapParser>(std::move(mapping));
+}
+
+}  // namespace
+
+extern const FormatEntry kRedcapFormat = {ImportFormat::kRedcapCsv, "redcap",    {},
+                                          &RedcapParser::Detect,    &MakeParser, nullptr};
 
 }  // namespace cotrack

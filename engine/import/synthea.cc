@@ -1,12 +1,28 @@
-#include "import/synthea.h"
-
+// Synthea CSV output: observations.csv (lab values and scores, with or
+// without the CATEGORY column) and patients.csv (registrations).
+//   DATE,PATIENT,ENCOUNTER[,CATEGORY],CODE,DESCRIPTION,VALUE,UNITS,TYPE
+//   Id,BIRTHDATE,DEATHDATE,...,RACE,ETHNICITY,GENDER,...
+// CODE (LOINC) goes through a CodeMapping; rows of unmapped codes are counted
+// per code and skipped.
 #include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "import/observations_csv.h"
+#include "cotrack/status_macros.h"
+#include "import/code_mapping.h"
+#include "import/csv_reader.h"
+#include "import/csv_row_parser.h"
+#include "import/format.h"
+#include "import/format_common.h"
 #include "import/value_text.h"
 
 namespace cotrack {
@@ -40,6 +56,43 @@ absl::Status MissingColumns(const CsvRecord& header, const CsvHeader& h,
       missing.size() > 1 ? "s " : " ", absl::StrJoin(missing, ","), " (", expected, ")"));
 }
 
+class SyntheaObservationsParser : public CsvRowParser {
+ public:
+  explicit SyntheaObservationsParser(CodeMapping mapping) : mapping_(std::move(mapping)) {}
+
+  absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
+
+  // True when `names` hold DATE, PATIENT, CODE, VALUE and UNITS.
+  static bool Detect(const std::vector<std::string>& names);
+
+ private:
+  CodeMapping mapping_;
+  std::vector<std::string> names_;
+  size_t date_ = 0, patient_ = 0, code_ = 0, value_ = 0, units_ = 0;
+  std::optional<size_t> type_;
+};
+
+class SyntheaPatientsParser : public CsvRowParser {
+ public:
+  absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
+
+  // True when the first of `names` is Id and they hold BIRTHDATE and GENDER.
+  static bool Detect(const std::vector<std::string>& names);
+
+  // The columns kept as patient attributes (lower case); names, SSN,
+  // addresses and the like are deliberately not imported.
+  static constexpr const char* kAttributes[] = {"birthdate", "deathdate", "gender", "race",
+                                                "ethnicity"};
+
+ private:
+  std::vector<std::string> names_;
+  size_t id_ = 0;
+  std::vector<size_t> attributes_;
+  absl::flat_hash_map<std::string, int64_t> seen_;
+};
+
 }  // namespace
 
 bool SyntheaObservationsParser::Detect(const std::vector<std::string>& names) {
@@ -64,16 +117,16 @@ absl::Status SyntheaObservationsParser::ParseHeader(const CsvRecord& header,
   return absl::OkStatus();
 }
 
-void SyntheaObservationsParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+void SyntheaObservationsParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
+                                         RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
   const absl::string_view code = absl::StripAsciiWhitespace(row[code_]);
   const CodeMappingEntry* m = mapping_.Find("", code);
   if (m == nullptr) {
-    Skip(absl::StrCat("unmapped code ", code));
+    writer.Skip(absl::StrCat("unmapped code ", code));
     return;
   }
-  const size_t errors_before = errors.count();
-  ObservationInput obs;
+  ObservationInput& obs = writer.NewObservation();
   obs.measure = m->measure;
   obs.patient = std::string(absl::StripAsciiWhitespace(row[patient_]));
   if (obs.patient.empty()) errors.Empty(row, patient_, "PATIENT", "expected a patient id");
@@ -98,15 +151,9 @@ void SyntheaObservationsParser::ParseRow(const CsvRecord& row, ImportErrors& err
   obs.unit = NormalizeUnit(row[units_]);
   if (obs.unit.empty()) obs.unit = m->unit;
   if (have_time && !obs.patient.empty()) {
-    const int64_t first =
-        seen_.Insert(obs.patient, obs.measure, obs.time.seconds, row.first_line());
+    const int64_t first = writer.FirstSeen(obs.patient, obs.measure, obs.time, row.first_line());
     if (first != 0) errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
   }
-  if (errors.count() != errors_before) return;
-  obs.provenance.source = source_;
-  obs.provenance.line = row.first_line();
-  obs.provenance.user = user_;
-  batch.Record(std::move(obs));
 }
 
 bool SyntheaPatientsParser::Detect(const std::vector<std::string>& names) {
@@ -130,7 +177,8 @@ absl::Status SyntheaPatientsParser::ParseHeader(const CsvRecord& header, const C
   return absl::OkStatus();
 }
 
-void SyntheaPatientsParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+void SyntheaPatientsParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
+                                     RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
   Patient p;
   p.id = std::string(absl::StripAsciiWhitespace(row[id_]));
@@ -149,10 +197,29 @@ void SyntheaPatientsParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
     const absl::string_view cell = absl::StripAsciiWhitespace(row[i]);
     if (!cell.empty()) p.attributes[names_[i]] = std::string(cell);
   }
-  p.provenance.source = source_;
-  p.provenance.line = row.first_line();
-  p.provenance.user = user_;
-  batch.PutPatient(std::move(p));
+  writer.PutPatient(std::move(p));
 }
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<CsvRowParser>> MakeObservationsParser(const std::string& /*source*/,
+                                                                     const ImportOptions& options) {
+  COTRACK_ASSIGN_OR_RETURN(CodeMapping mapping, CodeMapping::Load(options.mapping_file));
+  return std::make_unique<SyntheaObservationsParser>(std::move(mapping));
+}
+
+absl::StatusOr<std::unique_ptr<CsvRowParser>> MakePatientsParser(const std::string& /*source*/,
+                                                                 const ImportOptions& /*options*/) {
+  return std::make_unique<SyntheaPatientsParser>();
+}
+
+}  // namespace
+
+extern const FormatEntry kSyntheaObservationsFormat = {
+    ImportFormat::kSyntheaObservations, "synthea-observations",  {},
+    &SyntheaObservationsParser::Detect, &MakeObservationsParser, nullptr};
+extern const FormatEntry kSyntheaPatientsFormat = {
+    ImportFormat::kSyntheaPatients, "synthea-patients",  {},
+    &SyntheaPatientsParser::Detect, &MakePatientsParser, nullptr};
 
 }  // namespace cotrack

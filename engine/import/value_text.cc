@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "cotrack/civil_time.h"
 
 namespace cotrack {
 
@@ -202,6 +203,23 @@ absl::StatusOr<ValueText> ParseValueText(absl::string_view text) {
   std::string why;
   if (!ParseNumberReason(t, &result.value, &why)) return fail(why);
   return result;
+}
+
+absl::StatusOr<CivilTime> ParseDateCell(absl::string_view text) {
+  const absl::string_view trimmed = absl::StripAsciiWhitespace(text);
+  absl::StatusOr<CivilTime> t = ParseCivilTime(trimmed);
+  if (t.ok()) return t;
+  // ParseCivilTime says `bad date "TEXT": WHY (expected ...)`; our messages
+  // name the value and what is expected themselves, so keep only WHY.
+  absl::string_view why = t.status().message();
+  const std::string prefix = absl::StrCat("bad date \"", trimmed, "\": ");
+  if (absl::StartsWith(why, prefix)) {
+    why.remove_prefix(prefix.size());
+    const size_t expected = why.rfind(" (expected");
+    if (expected != absl::string_view::npos) why = why.substr(0, expected);
+  }
+  return absl::InvalidArgumentError(why.empty() ? std::string(kExpectedDate)
+                                                : absl::StrCat(kExpectedDate, "; ", why));
 }
 
 }  // namespace cotrack

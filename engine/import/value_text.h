@@ -1,7 +1,8 @@
-// Parsing of numeric cells as people type them in spreadsheets and lab feeds:
-// "6.5", ".34", "-1", "1e3" and censored values such as "<0.5". Locale
-// independent (std::from_chars), and strict: anything that is not plainly one
-// number is rejected with the reason, never guessed at.
+// Parsing of value and date cells as people type them in spreadsheets and lab
+// feeds: "6.5", ".34", "-1", "1e3", censored values such as "<0.5", and dates.
+// Locale independent (std::from_chars), and strict: anything that is not
+// plainly one number or date is rejected with the reason, never guessed at.
+// Shared by every format.
 #ifndef COTRACK_IMPORT_VALUE_TEXT_H_
 #define COTRACK_IMPORT_VALUE_TEXT_H_
 
@@ -9,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "cotrack/civil_time.h"
 #include "cotrack/types.h"
 
 namespace cotrack {
@@ -33,6 +35,13 @@ absl::StatusOr<double> ParseNumber(absl::string_view text);
 // Like ParseNumber, but also accepts a comparator prefix "<", "<=", ">=" or
 // ">" (spaces allowed after it) marking a censored value.
 absl::StatusOr<ValueText> ParseValueText(absl::string_view text);
+
+// What a date cell must look like; used in "(expected ...)" messages.
+inline constexpr char kExpectedDate[] = "expected a date YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss]";
+
+// Parses a date cell with ParseCivilTime; on failure the InvalidArgument
+// message is "expected ...; reason", ready for "(...)".
+absl::StatusOr<CivilTime> ParseDateCell(absl::string_view text);
 
 }  // namespace cotrack
 

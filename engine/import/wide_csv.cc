@@ -1,15 +1,28 @@
-#include "import/wide_csv.h"
-
+// The wide visit CSV: one row per visit, one column per measure.
+//   patient,date[,visit],CODE,CODE[UNIT],CODE.N,...
+// `patient` may also be called id or patient_id. CODE is a catalog measure
+// code (case-insensitive); a unit may ride in the header (hba1c[mmol/mol]);
+// CODE.N is item N of CODE (ais.1 ... ais.8). An empty cell is "not
+// measured". Without a CODE column the total is computed from the items;
+// with both, the engine checks that they agree.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <memory>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "import/observations_csv.h"
+#include "import/csv_reader.h"
+#include "import/csv_row_parser.h"
+#include "import/format.h"
+#include "import/format_common.h"
 #include "import/value_text.h"
 
 namespace cotrack {
@@ -67,6 +80,33 @@ std::optional<ColumnName> ParseColumnName(absl::string_view name) {
   if (!IsMeasureCode(out.code)) return std::nullopt;
   return out;
 }
+
+class WideCsvParser : public CsvRowParser {
+ public:
+  // `ignore` holds normalized column names to leave out.
+  explicit WideCsvParser(std::vector<std::string> ignore) : ignore_(std::move(ignore)) {}
+
+  absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
+  void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
+
+  // True when `names` (as written) look like a wide visit CSV: the first is
+  // patient/id/patient_id, one is date, and there is no measure or value
+  // column.
+  static bool Detect(const std::vector<std::string>& names);
+
+ private:
+  struct Measure {
+    std::string code;
+    std::string unit;
+    std::optional<size_t> total;  // column of the total
+    std::vector<size_t> items;    // column of item k+1, or npos
+  };
+  std::vector<std::string> ignore_;
+  std::vector<std::string> names_;  // as written, for messages and counts
+  size_t patient_ = 0, date_ = 0;
+  std::optional<size_t> visit_;
+  std::vector<Measure> measures_;
+};
 
 }  // namespace
 
@@ -158,9 +198,8 @@ absl::Status WideCsvParser::ParseHeader(const CsvRecord& header, const CsvReader
   return absl::OkStatus();
 }
 
-void WideCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& batch) {
+void WideCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
-  const size_t errors_before = errors.count();
   const std::string patient(absl::StripAsciiWhitespace(row[patient_]));
   if (patient.empty()) errors.Empty(row, patient_, names_[patient_], "expected a patient id");
   CivilTime time;
@@ -179,7 +218,6 @@ void WideCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& 
   std::string visit;
   if (visit_) visit = std::string(absl::StripAsciiWhitespace(row[*visit_]));
 
-  std::vector<ObservationInput> out;
   for (const Measure& m : measures_) {
     ObservationInput obs;
     bool any_item = false;
@@ -219,24 +257,30 @@ void WideCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Batch& 
     obs.time = time;
     obs.unit = NormalizeUnit(m.unit);
     obs.visit = visit;
-    obs.provenance.source = source_;
-    obs.provenance.line = row.first_line();
-    obs.provenance.user = user_;
     if (have_time && !patient.empty()) {
-      const int64_t first = seen_.Insert(patient, m.code, time.seconds, row.first_line());
+      const int64_t first = writer.FirstSeen(patient, m.code, time, row.first_line());
       if (first != 0) {
         errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
         break;
       }
     }
-    out.push_back(std::move(obs));
+    writer.Record(std::move(obs));
   }
-  if (errors.count() != errors_before) return;
-  if (out.empty()) {
-    Skip("no values (every measure cell empty)");
-    return;
-  }
-  for (ObservationInput& obs : out) batch.Record(std::move(obs));
+  if (writer.ok() && writer.size() == 0) writer.Skip("no values (every measure cell empty)");
 }
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<CsvRowParser>> MakeParser(const std::string& /*source*/,
+                                                         const ImportOptions& options) {
+  std::vector<std::string> ignore;
+  for (const std::string& c : options.ignore_columns) ignore.push_back(NormalizeHeaderName(c));
+  return std::make_unique<WideCsvParser>(std::move(ignore));
+}
+
+}  // namespace
+
+extern const FormatEntry kWideCsvFormat = {ImportFormat::kWideCsv, "wide",      {},
+                                           &WideCsvParser::Detect, &MakeParser, nullptr};
 
 }  // namespace cotrack

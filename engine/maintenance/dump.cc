@@ -14,6 +14,7 @@
 #include "cotrack/database.h"
 #include "cotrack/maintenance.h"
 #include "cotrack/status_macros.h"
+#include "cotrack/text.h"
 #include "export/json.h"
 #include "maintenance/open_store.h"
 
@@ -36,7 +37,7 @@ std::string NumberArray(const std::vector<double>& values) {
 std::string StringArray(const std::vector<std::string>& values) {
   std::string out = "[";
   for (size_t i = 0; i < values.size(); ++i)
-    absl::StrAppend(&out, i ? "," : "", json::Quote(values[i]));
+    absl::StrAppend(&out, i ? "," : "", JsonString(values[i]));
   return out + "]";
 }
 

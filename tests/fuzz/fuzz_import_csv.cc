@@ -13,7 +13,7 @@
 
 #include "cotrack/database.h"
 #include "fuzz_util.h"
-#include "import/import.h"
+#include "import/parse_import.h"
 
 namespace {
 

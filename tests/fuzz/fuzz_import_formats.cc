@@ -7,9 +7,9 @@
 #include <memory>
 #include <string>
 
+#include "cotrack/import.h"
 #include "fuzz_util.h"
-#include "import/format_reader.h"
-#include "import/import.h"
+#include "import/format_registry.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (!*more) break;
   }
-  const cotrack::FormatReader::Counts& counts = (*reader)->counts();
+  const cotrack::ImportCounts& counts = (*reader)->counts();
   int64_t by_reason = 0;
   for (const auto& [reason, n] : counts.skipped_by_reason) by_reason += n;
   if (by_reason != counts.skipped || counts.skipped > counts.rows) __builtin_trap();

@@ -19,9 +19,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "cotrack/database.h"
+#include "cotrack/import.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "import/import.h"
 #include "support/test_support.h"
 
 namespace cotrack {

@@ -17,7 +17,7 @@
 #include "bench_util.h"
 #include "cotrack/analytics.h"
 #include "cotrack/database.h"
-#include "import/import.h"
+#include "cotrack/import.h"
 
 namespace cotrack::bench {
 namespace {

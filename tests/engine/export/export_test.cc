@@ -12,6 +12,7 @@
 #include "codec/key_codec.h"
 #include "cotrack/database.h"
 #include "cotrack/maintenance.h"
+#include "cotrack/text.h"
 #include "export/hmac.h"
 #include "export/json.h"
 #include "storage/store.h"
@@ -66,7 +67,7 @@ TEST(Deidentify, PseudonymsAndShiftsAreKeyedAndStable) {
 
 TEST(Json, QuoteAndParseRoundTrip) {
   const std::string text = "a\"b\\c\nd\t\x01 é 😀";
-  absl::StatusOr<json::Value> v = json::Parse(json::Quote(text));
+  absl::StatusOr<json::Value> v = json::Parse(JsonString(text));
   ASSERT_OK(v);
   EXPECT_EQ(v->text, text);
   ASSERT_OK_AND_ASSIGN(json::Value esc, json::Parse(R"("\u00e9\ud83d\ude00")"));

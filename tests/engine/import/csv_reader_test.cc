@@ -7,6 +7,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "import/import_errors.h"
 #include "support/test_support.h"
 
 namespace cotrack {

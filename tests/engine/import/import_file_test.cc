@@ -3,7 +3,7 @@
 #include <string>
 
 #include "cotrack/database.h"
-#include "import/import.h"
+#include "cotrack/import.h"
 #include "support/test_support.h"
 
 namespace cotrack {

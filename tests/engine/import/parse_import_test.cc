@@ -1,10 +1,12 @@
 // Parsing observations and patients CSVs into a Batch (no database).
+#include "import/parse_import.h"
+
 #include <cmath>
 #include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "import/import.h"
+#include "import/format_registry.h"
 #include "support/test_support.h"
 
 namespace cotrack {

@@ -2,7 +2,6 @@
 #include <string>
 
 #include "formats_test_util.h"
-#include "import/format_names.h"
 
 namespace cotrack::formats_test {
 namespace {
@@ -109,11 +108,11 @@ TEST(DetectionTest, FormatNamesRoundTrip) {
        {ImportFormat::kAuto, ImportFormat::kObservationsCsv, ImportFormat::kPatientsCsv,
         ImportFormat::kWideCsv, ImportFormat::kRedcapCsv, ImportFormat::kSyntheaObservations,
         ImportFormat::kSyntheaPatients, ImportFormat::kFhirNdjson, ImportFormat::kFhirJson}) {
-    ASSERT_OK_AND_ASSIGN(ImportFormat back, FormatFromName(FormatName(f)));
+    ASSERT_OK_AND_ASSIGN(ImportFormat back, ParseImportFormat(ImportFormatName(f)));
     EXPECT_EQ(back, f);
   }
-  EXPECT_EQ(*FormatFromName("NDJSON"), ImportFormat::kFhirNdjson);
-  EXPECT_THAT(FormatFromName("xml"),
+  EXPECT_EQ(*ParseImportFormat("NDJSON"), ImportFormat::kFhirNdjson);
+  EXPECT_THAT(ParseImportFormat("xml"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("fhir-ndjson")));
 }
 

@@ -13,15 +13,15 @@
 
 #include "absl/status/statusor.h"
 #include "cotrack/database.h"
-#include "import/format_reader.h"
-#include "import/import.h"
+#include "cotrack/import.h"
+#include "import/format_registry.h"
 #include "support/test_support.h"
 
 namespace cotrack::formats_test {
 
 struct ReadResult {
   ImportFormat format = ImportFormat::kAuto;
-  FormatReader::Counts counts;
+  ImportCounts counts;
   Batch batch;
   absl::Status errors;  // every row error, as ImportErrors::ToStatus gives them
   std::vector<std::pair<int64_t, std::string>> rejects;  // line, reason

@@ -1,6 +1,4 @@
 // REDCap exports with a mapping file, read as published.
-#include "import/redcap.h"
-
 #include <string>
 
 #include "formats_test_util.h"

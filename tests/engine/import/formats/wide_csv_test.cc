@@ -1,6 +1,4 @@
 // The wide visit CSV: one row per visit, one column per measure.
-#include "import/wide_csv.h"
-
 #include <cmath>
 #include <string>
 

@@ -1,0 +1,158 @@
+// Importing files into a cotrack database: observations and patients from
+// the CSV, REDCap, Synthea and FHIR formats clinics have
+// (docs/IMPORT_FORMATS.md). A file streams through bounded memory into one
+// atomic write: after a bad row or a crash, either all of the file is visible
+// or none of it.
+//
+// Example: import a file, then print its summary.
+//
+//   cotrack::ImportOptions options;  // the format is told from the content
+//   options.user = "coordinator";
+//   absl::StatusOr<cotrack::ImportReport> report =
+//       cotrack::ImportFile(*db, "visits.csv", options);
+//   if (!report.ok()) {
+//     // Every bad row, as `visits.csv:12:3: field "value": bad value "6,5"
+//     // (expected ...)`; nothing of the file was written.
+//     std::cerr << report.status().message() << "\n";
+//     return 1;
+//   }
+//   std::cout << report->path << " (" << cotrack::ImportFormatName(report->format)
+//             << "): " << report->rows << " rows, " << report->summary.written
+//             << " written, " << report->summary.unchanged << " unchanged\n";
+//
+// Thread safety: several threads (and processes) may import into one
+// database at once; their writes are applied one at a time (see BulkWrite).
+#ifndef COTRACK_IMPORT_H_
+#define COTRACK_IMPORT_H_
+
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "cotrack/database.h"
+
+namespace cotrack {
+
+// The formats a file may be in; docs/IMPORT_FORMATS.md describes each and
+// how it is told apart from the others.
+enum class ImportFormat {
+  kAuto,                 // told apart by the content (import only; never reported)
+  kObservationsCsv,      // patient,measure,date,value[,unit][,visit][,items]
+  kPatientsCsv,          // patient[,arm][,index_date][,treatment_dates][,attr...]
+  kWideCsv,              // patient,date[,visit],CODE[unit]...,CODE.N...
+  kRedcapCsv,            // REDCap export + ImportOptions::mapping_file
+  kSyntheaObservations,  // Synthea observations.csv
+  kSyntheaPatients,      // Synthea patients.csv
+  kFhirNdjson,           // FHIR R4 Bulk Data NDJSON (one resource per line)
+  kFhirJson,             // FHIR R4 Bundle JSON or a single resource
+};
+
+// The format's name, as `cotrack import --format` takes it: "auto",
+// "observations", "patients", "wide", "redcap", "synthea-observations",
+// "synthea-patients", "fhir-ndjson" or "fhir-json".
+const char* ImportFormatName(ImportFormat format);
+
+// The inverse of ImportFormatName, case-insensitive and ignoring spaces
+// around it; a "-csv" suffix is accepted, as are "ndjson" (fhir-ndjson) and
+// "fhir"/"fhir-bundle" (fhir-json). InvalidArgument listing the names
+// otherwise.
+absl::StatusOr<ImportFormat> ParseImportFormat(absl::string_view name);
+
+// How far an import has come, for a progress display.
+struct ImportProgress {
+  int64_t rows = 0;         // source rows read so far
+  int64_t bytes = 0;        // bytes of input read so far
+  int64_t total_bytes = 0;  // size of the input, or 0 when unknown (a stream)
+  bool done = false;        // every row is read; the write is being committed
+};
+
+struct ImportOptions {
+  ImportFormat format = ImportFormat::kAuto;
+  WriteOptions write;  // write.dry_run validates and counts without writing
+  std::string user;    // provenance; empty = OS user
+  // REDCap: the field/event mapping (required). Synthea/FHIR: extra code ->
+  // measure mappings added to (and overriding) the built-in table. Formats
+  // in docs/IMPORT_FORMATS.md.
+  std::string mapping_file;
+  // Wide CSV: columns to leave out, by header name (case and spaces around
+  // it do not matter), e.g. {"sdmt"}.
+  std::vector<std::string> ignore_columns;
+
+  // kAbort: any bad row rejects the whole file (the default: a file is
+  // atomic). kSkip: bad rows are written to `reject_file` with their reason
+  // and the good ones are imported (still atomically, together).
+  enum class OnError { kAbort, kSkip };
+  OnError on_error = OnError::kAbort;
+  // Where kSkip writes rejected rows (CSV: line,reason,row); empty =
+  // "<file>.rejects.csv" next to the imported file.
+  std::string reject_file;
+  // Called every few thousand rows and at the end, on the thread that called
+  // ImportFile; writes to the database wait for the import, so it must not
+  // write.
+  std::function<void(const ImportProgress&)> progress;
+};
+
+// What an import did.
+struct ImportReport {
+  std::string path;
+  ImportFormat format = ImportFormat::kAuto;         // the format used
+  int64_t rows = 0;                                  // source rows read
+  WriteSummary summary;                              // written, unchanged, corrected, ...
+  int64_t rejected = 0;                              // rows rejected (kSkip only)
+  int64_t skipped = 0;                               // rows deliberately not imported
+  std::map<std::string, int64_t> skipped_by_reason;  // why, e.g. "unmapped code 8302-2"
+  std::string reject_file;                           // where rejected rows went, when any were
+};
+
+// Imports the file at `path` into `db`, streaming it through bounded memory
+// into one atomic bulk write. With OnError::kAbort a file with any bad row is
+// rejected whole; with kSkip its bad rows go to the reject file and the rest
+// is written. When the process serving the database exits mid-import
+// (IsInterruptedWrite), nothing was written and the file is read and
+// imported again, up to three attempts in all.
+//
+// Errors, after which nothing of the file has been written:
+//   InvalidArgument    the content: an unrecognised header, a missing or
+//                      unknown column, bad rows (each listed as
+//                      `FILE:LINE[:COL]: field "x": bad value "v" (expected
+//                      ...)`, the first 20, then a count of the rest), a
+//                      second value for one (patient, measure, date), input
+//                      that cannot be read on (an unclosed quote, an I/O
+//                      error); also `path` being a directory, and a mapping
+//                      file that is not one;
+//   NotFound           `path` or the mapping file does not exist; with
+//                      kAbort, a FHIR entered-in-error Observation of a
+//                      value the database does not hold;
+//   PermissionDenied   `path` may not be read;
+//   FailedPrecondition `path` cannot be opened for another reason;
+//   Unavailable        a large import has no room to stage its changes on
+//                      disk;
+//   Aborted            the serving process exited during every attempt;
+//   DataLoss           an I/O error before the file's first row (later
+//                      ones are InvalidArgument, listed with the rows);
+// and, as for every Database call (see Reader in database.h), Unavailable
+// when the database does not answer, FailedPrecondition after Close and
+// DataLoss when it is damaged.
+// One error comes after the write: Unavailable when the kSkip reject file
+// cannot be written; the good rows are then imported, the reject file is
+// incomplete.
+absl::StatusOr<ImportReport> ImportFile(Database& db, const std::string& path,
+                                        const ImportOptions& options);
+
+// Like ImportFile, reading `in`; `source` names it in messages and
+// provenance (e.g. "-" or "<stdin>") and, with kSkip and no reject_file,
+// gives the reject file's name. `in` is read on a thread of the import's own
+// until ImportStream returns. A stream cannot be read twice, so an
+// interrupted import (IsInterruptedWrite) is returned as Aborted for the
+// caller to start again; ImportProgress::total_bytes stays 0.
+absl::StatusOr<ImportReport> ImportStream(Database& db, std::istream& in, const std::string& source,
+                                          const ImportOptions& options);
+
+}  // namespace cotrack
+
+#endif  // COTRACK_IMPORT_H_
