@@ -6,14 +6,9 @@
 #include <string>
 #include <vector>
 
-namespace cotrack::tools {
+#include "global_flags.h"
 
-// What every command receives after the global flags are parsed.
-struct GlobalContext {
-  std::string db_path;   // --db, else $COTRACK_DB, else ./cotrack-data
-  std::string user;      // --user, else the OS user
-  std::string key_file;  // --key-file: key of an encrypted database, else empty
-};
+namespace cotrack::tools {
 
 struct Command {
   const char* name;     // e.g. "trajectory", or "measure add" for a subcommand
