@@ -54,10 +54,9 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kAuditCommand = {
-    kName,
-    "List the audit log: every change, who made it, when and from where",
-    R"(Usage: cotrack audit [--patient P] [--format FMT]
+const Command kAuditCommand =
+    LegacyCommand(kName, "List the audit log: every change, who made it, when and from where",
+                  R"(Usage: cotrack audit [--patient P] [--format FMT]
 
 Lists the append-only audit log, oldest first: one entry per change to the
 database (import, record, correction, retraction, patient registration,
@@ -76,8 +75,7 @@ one patient), patients (how many patients it concerned), written /
 corrected / unchanged / retracted (observation counts), detail (e.g. the
 imported file) and reason.
 )",
-    Run,
-};
+                  Run);
 COTRACK_REGISTER_COMMAND(kAuditCommand);
 
 }  // namespace

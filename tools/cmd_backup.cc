@@ -52,10 +52,9 @@ int RunBackup(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kBackupCommand = {
-    kBackupName,
-    "Add an incremental backup of the database to a directory",
-    R"(Usage: cotrack backup DIR [--format FMT]
+const Command kBackupCommand =
+    LegacyCommand(kBackupName, "Add an incremental backup of the database to a directory",
+                  R"(Usage: cotrack backup DIR [--format FMT]
 
 Adds a backup of the database to DIR (created private, 0700, when missing).
 Backups are incremental: table files DIR already holds from an earlier
@@ -74,8 +73,7 @@ Options:
 
 See also: cotrack backup verify DIR, cotrack restore DIR --to NEWDB.
 )",
-    RunBackup,
-};
+                  RunBackup);
 COTRACK_REGISTER_COMMAND(kBackupCommand);
 
 constexpr char kVerifyName[] = "backup verify";
@@ -102,10 +100,9 @@ int RunVerify(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kVerifyCommand = {
-    kVerifyName,
-    "Verify every backup in a directory against its checksums",
-    R"(Usage: cotrack backup verify DIR [--format FMT]
+const Command kVerifyCommand =
+    LegacyCommand(kVerifyName, "Verify every backup in a directory against its checksums",
+                  R"(Usage: cotrack backup verify DIR [--format FMT]
 
 Reads every file of every backup in DIR and compares its size and checksum
 with those recorded when the backup was made. Lists the backups with their
@@ -117,8 +114,7 @@ Options:
 
 Exit status: 0 all good, 1 a backup is damaged or DIR holds none.
 )",
-    RunVerify,
-};
+                  RunVerify);
 COTRACK_REGISTER_COMMAND(kVerifyCommand);
 
 constexpr char kRestoreName[] = "restore";
@@ -142,10 +138,9 @@ int RunRestore(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kRestoreCommand = {
-    kRestoreName,
-    "Restore the latest backup into a new database directory",
-    R"(Usage: cotrack restore DIR --to NEWDB [--format FMT]
+const Command kRestoreCommand =
+    LegacyCommand(kRestoreName, "Restore the latest backup into a new database directory",
+                  R"(Usage: cotrack restore DIR --to NEWDB [--format FMT]
 
 Restores the latest good backup in DIR into NEWDB, which must not exist or
 be an empty directory: restore never overwrites a database. The restored
@@ -160,8 +155,7 @@ Options:
                   encrypted with it (a plain backup restored with a key file
                   becomes an encrypted database)
 )",
-    RunRestore,
-};
+                  RunRestore);
 COTRACK_REGISTER_COMMAND(kRestoreCommand);
 
 }  // namespace

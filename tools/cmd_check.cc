@@ -67,10 +67,9 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kCheckCommand = {
-    kName,
-    "Verify checksums, every stored record and every reference",
-    R"(Usage: cotrack check [--format FMT]
+const Command kCheckCommand =
+    LegacyCommand(kName, "Verify checksums, every stored record and every reference",
+                  R"(Usage: cotrack check [--format FMT]
 
 Checks the whole database without changing it:
   - the block checksums of every RocksDB table file, each file on its own;
@@ -92,8 +91,7 @@ Options:
 
 Exit status: 0 intact, 1 damaged (or the check could not run), 2 bad usage.
 )",
-    Run,
-};
+                  Run);
 COTRACK_REGISTER_COMMAND(kCheckCommand);
 
 }  // namespace

@@ -72,10 +72,8 @@ int RunLoad(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kDumpCommand = {
-    "dump",
-    "The whole database, every version, as NDJSON",
-    R"(Usage: cotrack dump [--out FILE]
+const Command kDumpCommand = LegacyCommand("dump", "The whole database, every version, as NDJSON",
+                                           R"(Usage: cotrack dump [--out FILE]
 
 Writes everything the database holds - every version of every patient and
 observation with its status, version number, recorded time and provenance,
@@ -86,14 +84,11 @@ it. Reads a snapshot: a writer may keep the database open meanwhile.
 Options:
   --out FILE   write to FILE instead of standard output
 )",
-    RunDump,
-};
+                                           RunDump);
 COTRACK_REGISTER_COMMAND(kDumpCommand);
 
-const Command kLoadCommand = {
-    "load",
-    "Rebuild a database from a `cotrack dump` file",
-    R"(Usage: cotrack load FILE [--db NEWDB]
+const Command kLoadCommand = LegacyCommand("load", "Rebuild a database from a `cotrack dump` file",
+                                           R"(Usage: cotrack load FILE [--db NEWDB]
 
 Loads the dump in FILE (- for standard input) into the database of --db,
 which must be new or empty: every version keeps its number, recorded time
@@ -101,8 +96,7 @@ and provenance, and the audit log is restored as it was. Exporting or
 dumping the loaded database gives the same output as the original.
 If the load fails half-way, delete NEWDB and load again.
 )",
-    RunLoad,
-};
+                                           RunLoad);
 COTRACK_REGISTER_COMMAND(kLoadCommand);
 
 }  // namespace

@@ -103,10 +103,9 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kExportCommand = {
-    kName,
-    "Current values as CSV, JSON Lines or FHIR, optionally de-identified",
-    R"(Usage: cotrack export [--format csv|ndjson|fhir] [--measure M[,M...]]
+const Command kExportCommand =
+    LegacyCommand(kName, "Current values as CSV, JSON Lines or FHIR, optionally de-identified",
+                  R"(Usage: cotrack export [--format csv|ndjson|fhir] [--measure M[,M...]]
                       [--patient P] [--out FILE] [--with-patients]
                       [--deidentify --key-file F]
 
@@ -133,8 +132,7 @@ Options:
   --deidentify-key F the same, for when --key-file is the key of an
                      encrypted database
 )",
-    Run,
-};
+                  Run);
 COTRACK_REGISTER_COMMAND(kExportCommand);
 
 }  // namespace

@@ -36,10 +36,9 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kHistoryCommand = {
-    kName,
-    "Every version of one observation, with who, when and why",
-    R"(Usage: cotrack history PATIENT MEASURE DATE [--format FMT]
+const Command kHistoryCommand =
+    LegacyCommand(kName, "Every version of one observation, with who, when and why",
+                  R"(Usage: cotrack history PATIENT MEASURE DATE [--format FMT]
 
 Prints every stored version of the observation identified by PATIENT,
 MEASURE and DATE (YYYY-MM-DD, or YYYY-MM-DDThh:mm:ss when it was recorded
@@ -53,8 +52,7 @@ Columns: those of trajectory, plus original_value and original_unit (as
 entered), items (item scores, ;-separated), source (file:line, or cli/api),
 user and reason.
 )",
-    Run,
-};
+                  Run);
 COTRACK_REGISTER_COMMAND(kHistoryCommand);
 
 }  // namespace

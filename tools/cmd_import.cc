@@ -222,10 +222,9 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kImportCommand = {
-    kName,
-    "Import observations or patients from CSV files",
-    R"(Usage: cotrack import FILE... [--dry-run] [--format FMT] [--mapping FILE]
+const Command kImportCommand =
+    LegacyCommand(kName, "Import observations or patients from CSV files",
+                  R"(Usage: cotrack import FILE... [--dry-run] [--format FMT] [--mapping FILE]
                       [--on-error abort|skip] [--reject-file FILE] [--no-sync]
 
 Imports each FILE in turn, each one atomically: a file with any bad row is
@@ -265,8 +264,7 @@ Options:
 A summary per file goes to stderr: rows read, written, unchanged, corrected,
 rejected and skipped (with the reason for each kind of skipped row).
 )",
-    Run,
-};
+                  Run);
 COTRACK_REGISTER_COMMAND(kImportCommand);
 
 }  // namespace

@@ -68,9 +68,8 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kLatestCommand = {
-    kName,
-    "The most recent value(s) of a patient, as of a date",
+const Command kLatestCommand = LegacyCommand(
+    kName, "The most recent value(s) of a patient, as of a date",
     R"(Usage: cotrack latest PATIENT [MEASURE] [--as-of DATE] [-n N] [--format FMT] [--derived]
 
 Prints the newest current value of MEASURE for PATIENT, or of every measure
@@ -84,8 +83,7 @@ Options:
   --derived       add a "derived" column: AIS severity band, FIS/MFIS subscales,
                   HbA1c in both units and eAG, C-peptide in both units
 )",
-    Run,
-};
+    Run);
 COTRACK_REGISTER_COMMAND(kLatestCommand);
 
 }  // namespace

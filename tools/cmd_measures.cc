@@ -73,10 +73,9 @@ int RunList(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kMeasuresCommand = {
-    "measures",
-    "List the measures: built-in and registered",
-    R"(Usage: cotrack measures [--format FMT]
+const Command kMeasuresCommand =
+    LegacyCommand("measures", "List the measures: built-in and registered",
+                  R"(Usage: cotrack measures [--format FMT]
 
 Prints the measure catalog: the built-in measures, then those registered with
 `cotrack measure add`, each ordered by code. `cotrack measure show CODE` gives
@@ -85,8 +84,7 @@ every detail of one measure.
 Options:
   --format FMT    table (default), csv or json (one object per line)
 )",
-    RunList,
-};
+                  RunList);
 COTRACK_REGISTER_COMMAND(kMeasuresCommand);
 
 // ---- measure show ----
@@ -142,10 +140,8 @@ int RunShow(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kMeasureShowCommand = {
-    "measure show",
-    "Every detail of one measure",
-    R"(Usage: cotrack measure show CODE [--format FMT]
+const Command kMeasureShowCommand = LegacyCommand("measure show", "Every detail of one measure",
+                                                  R"(Usage: cotrack measure show CODE [--format FMT]
 
 Prints the definition of measure CODE: unit and accepted input units with
 their conversions, valid range, step or allowed values, items and subscales,
@@ -155,8 +151,7 @@ rules come from.
 Options:
   --format FMT    table (default; one field per line), csv or json
 )",
-    RunShow,
-};
+                                                  RunShow);
 COTRACK_REGISTER_COMMAND(kMeasureShowCommand);
 
 // ---- measure add ----
@@ -234,10 +229,9 @@ int RunAdd(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kMeasureAddCommand = {
-    "measure add",
-    "Register a measure of your own",
-    R"(Usage: cotrack measure add --code CODE --name NAME --unit UNIT --min X --max Y
+const Command kMeasureAddCommand =
+    LegacyCommand("measure add", "Register a measure of your own",
+                  R"(Usage: cotrack measure add --code CODE --name NAME --unit UNIT --min X --max Y
                            [--step S] [--integer] [--direction DIR]
                            [--threshold T] [--description TEXT]
 
@@ -257,8 +251,7 @@ Options:
   --description TEXT  where the rules come from
   --no-sync           do not wait for the write to reach the disk
 )",
-    RunAdd,
-};
+                  RunAdd);
 COTRACK_REGISTER_COMMAND(kMeasureAddCommand);
 
 }  // namespace

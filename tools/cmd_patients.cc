@@ -64,10 +64,8 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kPatientsCommand = {
-    kName,
-    "List the registered patients",
-    R"(Usage: cotrack patients [--format FMT]
+const Command kPatientsCommand = LegacyCommand(kName, "List the registered patients",
+                                               R"(Usage: cotrack patients [--format FMT]
 
 Prints every registered patient, ordered by id: arm, index date, further
 treatment dates (;-separated), the registration's version and when it was
@@ -76,8 +74,7 @@ recorded, then one column per free attribute (sex, diagnosis, ...).
 Options:
   --format FMT    table (default), csv or json (one object per line)
 )",
-    Run,
-};
+                                               Run);
 COTRACK_REGISTER_COMMAND(kPatientsCommand);
 
 }  // namespace

@@ -54,10 +54,9 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kPlotCommand = {
-    kName,
-    "Draw one measure's trajectories and medians as an SVG chart",
-    R"(Usage: cotrack plot MEASURE [--patient ID[,ID...]] [--out FILE.svg] [--title T]
+const Command kPlotCommand =
+    LegacyCommand(kName, "Draw one measure's trajectories and medians as an SVG chart",
+                  R"(Usage: cotrack plot MEASURE [--patient ID[,ID...]] [--out FILE.svg] [--title T]
          [--at LIST] [--window DAYS] [--by KEY] [...]
 
 Draws every patient's values of MEASURE against months since their index
@@ -73,8 +72,7 @@ Options:
 )" COTRACK_SUMMARY_FLAGS_HELP R"(
 --by defaults to arm here (none for one group).
 )",
-    Run,
-};
+                  Run);
 COTRACK_REGISTER_COMMAND(kPlotCommand);
 
 }  // namespace

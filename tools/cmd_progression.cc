@@ -214,10 +214,9 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kProgressionCommand = {
-    kName,
-    "Confirmed EDSS worsening and improvement events",
-    R"(Usage: cotrack progression [PATIENT] [--measure edss] [--rule RULE]
+const Command kProgressionCommand =
+    LegacyCommand(kName, "Confirmed EDSS worsening and improvement events",
+                  R"(Usage: cotrack progression [PATIENT] [--measure edss] [--rule RULE]
          [--confirm 12w] [--tolerance BEFORE,AFTER] [--baseline fixed|roving]
          [--no-intermediate] [--event worsening|improvement|all] [--first]
          [--unconfirmed-last] [--from-first-visit] [--relapses FILE]
@@ -263,8 +262,7 @@ confirmed_date, confirmed_value, confirmed, relapse_associated (a relapse up
 to 90 days before), threshold; csv and json add the parameters used, which
 table format prints on its first line.
 )",
-    Run,
-};
+                  Run);
 COTRACK_REGISTER_COMMAND(kProgressionCommand);
 
 }  // namespace

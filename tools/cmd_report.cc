@@ -58,9 +58,8 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kReportCommand = {
-    kName,
-    "Write a self-contained HTML report: cohort tables and charts per measure",
+const Command kReportCommand = LegacyCommand(
+    kName, "Write a self-contained HTML report: cohort tables and charts per measure",
     R"(Usage: cotrack report [--out FILE.html] [--measure CODE[,CODE...]] [--per-patient]
          [--title T] [--at LIST] [--window DAYS] [--by KEY] [...]
 
@@ -77,8 +76,7 @@ Options:
 )" COTRACK_SUMMARY_FLAGS_HELP R"(
 --by defaults to arm here (none for one group).
 )",
-    Run,
-};
+    Run);
 COTRACK_REGISTER_COMMAND(kReportCommand);
 
 }  // namespace

@@ -42,10 +42,9 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kRetractCommand = {
-    kName,
-    "Mark a value entered-in-error (nothing is deleted)",
-    R"(Usage: cotrack retract PATIENT MEASURE DATE --reason TEXT
+const Command kRetractCommand =
+    LegacyCommand(kName, "Mark a value entered-in-error (nothing is deleted)",
+                  R"(Usage: cotrack retract PATIENT MEASURE DATE --reason TEXT
 
 Marks the current version of the observation (PATIENT, MEASURE, DATE) as
 entered-in-error. It leaves trajectories, latest values and visits, and stays
@@ -56,8 +55,7 @@ Options:
   --no-sync       do not wait for the write to reach the disk (faster; a
                   power loss may lose it)
 )",
-    Run,
-};
+                  Run);
 COTRACK_REGISTER_COMMAND(kRetractCommand);
 
 }  // namespace

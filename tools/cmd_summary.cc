@@ -79,10 +79,9 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kSummaryCommand = {
-    kName,
-    "Cohort table of one measure at protocol timepoints, by arm or attribute",
-    R"(Usage: cotrack summary MEASURE [--at 0,3m,6m,12m] [--window DAYS] [--by KEY]
+const Command kSummaryCommand =
+    LegacyCommand(kName, "Cohort table of one measure at protocol timepoints, by arm or attribute",
+                  R"(Usage: cotrack summary MEASURE [--at 0,3m,6m,12m] [--window DAYS] [--by KEY]
          [--censored exclude|half-limit|limit] [--lookback DAYS] [--rule RULE]
          [--format FMT]
 
@@ -93,14 +92,13 @@ percentages of those classified. One pass over the data.
 
 Options:
 )" COTRACK_SUMMARY_FLAGS_HELP
-    R"(  --format FMT      table (default), csv or json (one object per line)
+                  R"(  --format FMT      table (default), csv or json (one object per line)
 
 Classification uses the measure's direction and change threshold (see
 cotrack measure show MEASURE); EDSS uses the step rule by baseline. Patients
 without an index date are listed on stderr, never guessed.
 )",
-    Run,
-};
+                  Run);
 COTRACK_REGISTER_COMMAND(kSummaryCommand);
 
 }  // namespace

@@ -54,9 +54,8 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kTrajectoryCommand = {
-    kName,
-    "Values of one measure for one patient over time",
+const Command kTrajectoryCommand = LegacyCommand(
+    kName, "Values of one measure for one patient over time",
     R"(Usage: cotrack trajectory PATIENT MEASURE [--from DATE] [--to DATE] [--format FMT] [--derived]
 
 Prints the current values of MEASURE (a code such as edss, hba1c) for PATIENT,
@@ -74,8 +73,7 @@ Columns: patient, measure, date, value, unit, comparator, visit, status,
 version, recorded_at. A censored value such as <0.5 keeps its number in value
 and its comparator in comparator; the table shows it as <0.5.
 )",
-    Run,
-};
+    Run);
 COTRACK_REGISTER_COMMAND(kTrajectoryCommand);
 
 }  // namespace

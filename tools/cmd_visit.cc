@@ -38,10 +38,9 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kVisitCommand = {
-    kName,
-    "Everything recorded for a patient on one date",
-    R"(Usage: cotrack visit PATIENT DATE [--format FMT] [--derived]
+const Command kVisitCommand =
+    LegacyCommand(kName, "Everything recorded for a patient on one date",
+                  R"(Usage: cotrack visit PATIENT DATE [--format FMT] [--derived]
 
 Prints every current value recorded for PATIENT on the civil day DATE
 (YYYY-MM-DD; values with a time of day on that day included), ordered by
@@ -52,8 +51,7 @@ Options:
   --derived       add a "derived" column: AIS severity band, FIS/MFIS subscales,
                   HbA1c in both units and eAG, C-peptide in both units
 )",
-    Run,
-};
+                  Run);
 COTRACK_REGISTER_COMMAND(kVisitCommand);
 
 }  // namespace

@@ -161,7 +161,7 @@ int Main(int argc, char** argv) {
   }
 
   const GlobalContext ctx = ResolveGlobalContext(*globals);
-  int status = command->run(ctx, args);
+  int status = RunCommand(*command, ctx, args);
   // Data that never reached stdout (a full disk, a closed pipe) is an error.
   std::cout.flush();
   if (!std::cout || std::fflush(stdout) != 0) {
