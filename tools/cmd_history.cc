@@ -20,7 +20,7 @@ absl::StatusOr<HistoryRequest> ParseHistoryRequest(const ParsedArgs& args) {
   HistoryRequest request;
   request.patient = args.positionals()[0];
   request.measure = args.positionals()[1];
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(args.Get("format").value_or("table"));
+  absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
   if (!format.ok()) return format.status();
   request.format = *format;
   absl::StatusOr<CivilTime> date = ParseDateArg("DATE", args.positionals()[2]);

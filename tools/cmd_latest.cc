@@ -12,7 +12,7 @@ absl::StatusOr<LatestRequest> ParseLatestRequest(const ParsedArgs& args) {
   LatestRequest request;
   request.patient = args.positionals()[0];
   if (args.positionals().size() == 2) request.measure = args.positionals()[1];
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(args.Get("format").value_or("table"));
+  absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
   if (!format.ok()) return format.status();
   request.format = *format;
   if (auto text = args.Get("as-of")) {

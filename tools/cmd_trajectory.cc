@@ -10,7 +10,7 @@ absl::StatusOr<TrajectoryRequest> ParseTrajectoryRequest(const ParsedArgs& args)
   TrajectoryRequest request;
   request.patient = args.positionals()[0];
   request.measure = args.positionals()[1];
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(args.Get("format").value_or("table"));
+  absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
   if (!format.ok()) return format.status();
   request.format = *format;
   if (auto from = args.Get("from")) {

@@ -19,7 +19,7 @@ struct VisitRequest {
 absl::StatusOr<VisitRequest> ParseVisitRequest(const ParsedArgs& args) {
   VisitRequest request;
   request.patient = args.positionals()[0];
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(args.Get("format").value_or("table"));
+  absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
   if (!format.ok()) return format.status();
   request.format = *format;
   absl::StatusOr<CivilTime> date = ParseDateArg("DATE", args.positionals()[1]);

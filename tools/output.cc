@@ -114,6 +114,10 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view text) {
       absl::StrFormat("--format: bad value \"%s\" (expected table, csv or json)", text));
 }
 
+absl::StatusOr<OutputFormat> ParseFormatFlag(const ParsedArgs& args) {
+  return ParseOutputFormat(args.Get("format").value_or("table"));
+}
+
 Cell Cell::String(std::string s) {
   Cell c;
   c.kind_ = Kind::kString;

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "cotrack/types.h"
+#include "flags.h"
 
 namespace cotrack::tools {
 
@@ -23,6 +24,10 @@ enum class OutputFormat { kTable, kCsv, kJson };
 
 // "table", "csv" or "json"; InvalidArgument naming `--format` otherwise.
 absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view text);
+
+// The --format flag of a command's words; table when it is absent.
+// InvalidArgument as ParseOutputFormat.
+absl::StatusOr<OutputFormat> ParseFormatFlag(const ParsedArgs& args);
 
 // One field of a row.
 class Cell {
