@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <fstream>
+#include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -224,6 +226,20 @@ void WriteRecord(const std::vector<std::string>& columns, const std::vector<Cell
     vertical.rows.push_back({Cell::String(columns[i]), Cell::String(cells[i].TableText())});
   }
   WriteAligned(vertical, out);
+}
+
+absl::Status WriteDocument(const std::string& path, const std::string& content,
+                           absl::string_view what) {
+  if (path == "-") {
+    std::cout << content;
+    return absl::OkStatus();
+  }
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << content;
+  f.close();
+  if (!f) return absl::UnavailableError(absl::StrCat(path, ": cannot write the ", what));
+  std::cerr << "cotrack: wrote " << path << " (" << content.size() << " bytes)\n";
+  return absl::OkStatus();
 }
 
 Table ObservationTable(const std::vector<Observation>& observations, ObservationColumns columns) {

@@ -80,6 +80,13 @@ void WriteTable(const Table& table, OutputFormat format, std::ostream& out);
 void WriteRecord(const std::vector<std::string>& columns, const std::vector<Cell>& cells,
                  OutputFormat format, std::ostream& out);
 
+// Writes a whole document (an SVG chart, an HTML report) to stdout when
+// `path` is "-", else to the file `path`, saying on stderr how much was
+// written there. Unavailable "PATH: cannot write the WHAT" when the file
+// cannot be written.
+absl::Status WriteDocument(const std::string& path, const std::string& content,
+                           absl::string_view what);
+
 // Shortest decimal text that parses back to exactly `v` ("0.1", "7", "1e-22").
 std::string FormatNumber(double v);
 // `s` as a quoted JSON string; invalid UTF-8 bytes become U+FFFD.
