@@ -55,20 +55,9 @@ absl::StatusOr<ParsedArgs> ParseCommandArgs(const CommandSpec& command,
 
 int RunCommand(const Command& command, const GlobalContext& ctx,
                const std::vector<std::string>& args) {
-  if (command.legacy_run != nullptr) return command.legacy_run(ctx, args);
   absl::StatusOr<ParsedArgs> parsed = ParseCommandArgs(command, args);
   if (!parsed.ok()) return UsageError(command.name, parsed.status().message());
   return command.run(ctx, *parsed);
-}
-
-Command LegacyCommand(const char* name, const char* summary, const char* usage,
-                      int (*run)(const GlobalContext& ctx, const std::vector<std::string>& args)) {
-  Command command;
-  command.name = name;
-  command.summary = summary;
-  command.usage = usage;
-  command.legacy_run = run;
-  return command;
 }
 
 bool RegisterCommand(const Command& command) {

@@ -81,13 +81,7 @@ struct Command : CommandSpec {
   // command's request and runs it (see MakeCommand). Returns the exit status:
   // 0 success, 1 a runtime error (message already on stderr), 2 bad usage.
   std::function<int(const GlobalContext& ctx, const ParsedArgs& args)> run;
-  // While commands move to MakeCommand: one that still parses its own words.
-  int (*legacy_run)(const GlobalContext& ctx, const std::vector<std::string>& args) = nullptr;
 };
-
-// While commands move to MakeCommand: one whose `run` still does everything.
-Command LegacyCommand(const char* name, const char* summary, const char* usage,
-                      int (*run)(const GlobalContext& ctx, const std::vector<std::string>& args));
 
 // `args` (the words after the command's name) checked against the command's
 // flags and arity. InvalidArgument with the usage error, e.g. `unknown flag

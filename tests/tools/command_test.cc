@@ -2,6 +2,8 @@
 // parse / run steps MakeCommand ties together.
 #include "command.h"
 
+#include <cctype>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -181,6 +183,84 @@ TEST(RunOnDatabaseTest, AFailureToOpenOrExecuteIsARuntimeErrorAndPrintsNothing) 
             1);
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "cotrack: damaged\n");
   EXPECT_FALSE(printed);
+}
+
+// ---- The registry: every command's description is consistent ----
+
+// The flags a usage text mentions: words "--name" and "-n" that start after
+// a space, "[", "(" or "`". "See also:" lines name other commands' flags.
+std::set<std::string> FlagsMentioned(absl::string_view usage) {
+  const size_t see_also = usage.find("See also:");
+  if (see_also != absl::string_view::npos) usage = usage.substr(0, see_also);
+  auto is_name_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+  };
+  std::set<std::string> flags;
+  for (size_t i = 0; i < usage.size(); ++i) {
+    const bool starts_word =
+        i == 0 || absl::string_view(" \n[(`").find(usage[i - 1]) != absl::string_view::npos;
+    if (usage[i] != '-' || !starts_word) continue;
+    const size_t dashes = i + 1 < usage.size() && usage[i + 1] == '-' ? 2 : 1;
+    size_t end = i + dashes;
+    while (end < usage.size() && is_name_char(usage[end])) ++end;
+    const absl::string_view name = usage.substr(i + dashes, end - i - dashes);
+    const bool long_flag = dashes == 2 && name.size() > 1;
+    const bool letter_flag =
+        dashes == 1 && name.size() == 1 && std::isalpha(static_cast<unsigned char>(name[0]));
+    if (long_flag || letter_flag) flags.insert(std::string(usage.substr(i, end - i)));
+    i = end;
+  }
+  return flags;
+}
+
+TEST(RegistryTest, HoldsEveryCommandOnce) {
+  std::vector<std::string> names;
+  for (const Command& c : RegisteredCommands()) names.push_back(c.name);
+  EXPECT_THAT(names, ElementsAre("audit", "backup", "backup verify", "check", "dump", "export",
+                                 "history", "import", "latest", "load", "measure add",
+                                 "measure show", "measures", "patients", "plot", "progression",
+                                 "report", "restore", "retract", "summary", "trajectory", "visit"));
+  EXPECT_EQ(FindCommand("nosuch"), nullptr);
+  ASSERT_NE(FindCommand("measure add"), nullptr);
+  EXPECT_STREQ(FindCommand("measure add")->name, "measure add");
+}
+
+TEST(RegistryTest, EveryUsageStartsWithItsSynopsisAndEveryCommandRuns) {
+  for (const Command& c : RegisteredCommands()) {
+    EXPECT_THAT(c.usage, ::testing::StartsWith(absl::StrCat("Usage: cotrack ", c.name))) << c.name;
+    EXPECT_NE(std::string(c.summary), "") << c.name;
+    EXPECT_TRUE(static_cast<bool>(c.run)) << c.name;
+  }
+}
+
+// --help and the parser read one description: a flag the parser accepts is
+// documented, and a flag the help shows is accepted.
+TEST(RegistryTest, HelpAndParserAgreeOnEveryFlag) {
+  std::set<std::string> global = {"--help"};
+  for (const GlobalFlag& flag : GlobalFlags()) global.insert(absl::StrCat("--", flag.name));
+  for (const Command& c : RegisteredCommands()) {
+    const std::set<std::string> mentioned = FlagsMentioned(c.usage);
+    std::set<std::string> accepted;
+    for (const FlagSpec& spec : c.flags) accepted.insert(FlagDisplayName(spec.name));
+    for (const std::string& flag : accepted) {
+      // --key-file is the global flag too; commands that list it document it.
+      EXPECT_TRUE(mentioned.count(flag) > 0)
+          << c.name << " accepts " << flag << " but its help does not say so";
+    }
+    for (const std::string& flag : mentioned) {
+      EXPECT_TRUE(accepted.count(flag) > 0 || global.count(flag) > 0)
+          << c.name << "'s help shows " << flag << " but the command does not accept it";
+    }
+  }
+}
+
+TEST(RegistryTest, FlagNamesAreUniqueWithinACommand) {
+  for (const Command& c : RegisteredCommands()) {
+    std::set<std::string> names;
+    for (const FlagSpec& spec : c.flags) {
+      EXPECT_TRUE(names.insert(spec.name).second) << c.name << ": " << spec.name;
+    }
+  }
 }
 
 }  // namespace
