@@ -4,8 +4,10 @@
 
 namespace cotrack::tools {
 
-std::vector<FlagSpec> SummaryFlagSpecs() {
-  return {{"at"}, {"window"}, {"lookback"}, {"by"}, {"censored"}, {"rule"}};
+std::vector<FlagSpec> SummaryFlagSpecs(std::vector<FlagSpec> more) {
+  std::vector<FlagSpec> specs = {{"at"}, {"window"}, {"lookback"}, {"by"}, {"censored"}, {"rule"}};
+  specs.insert(specs.end(), more.begin(), more.end());
+  return specs;
 }
 
 absl::Status ParseSummaryFlags(const ParsedArgs& args, const std::string& default_by,

@@ -12,8 +12,9 @@
 
 namespace cotrack::tools {
 
-// --at, --window, --lookback, --by, --censored, --rule.
-std::vector<FlagSpec> SummaryFlagSpecs();
+// --at, --window, --lookback, --by, --censored, --rule, then `more` (a
+// command's own flags).
+std::vector<FlagSpec> SummaryFlagSpecs(std::vector<FlagSpec> more = {});
 
 // Fills `options` from the flags; `default_by` applies when --by is absent.
 // InvalidArgument naming the flag and what was expected.

@@ -11,29 +11,31 @@ namespace {
 
 constexpr char kName[] = "audit";
 
-int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"patient"}, {"format"}, {"key-file"}});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  if (!parsed->positionals().empty()) return UsageError(kName, "expected no arguments");
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
-  if (!format.ok()) return UsageError(kName, format.status().message());
-  std::optional<std::string> patient = parsed->Get("patient");
+struct AuditRequest {
+  std::optional<std::string> patient;
+  OutputFormat format = OutputFormat::kTable;
+};
 
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
-  if (!db.ok()) return RuntimeError(db.status());
-  absl::StatusOr<std::vector<AuditRecord>> log = (*db)->AuditLog(patient);
-  if (!log.ok()) return RuntimeError(log.status());
-  if (patient && log->empty()) {
-    if (absl::Status known = CheckPatientExists(**db, *patient); !known.ok()) {
-      return RuntimeError(known);
-    }
+absl::StatusOr<AuditRequest> ParseAuditRequest(const ParsedArgs& args) {
+  absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
+  if (!format.ok()) return format.status();
+  return AuditRequest{args.Get("patient"), *format};
+}
+
+absl::StatusOr<std::vector<AuditRecord>> Execute(Database& db, const AuditRequest& request) {
+  absl::StatusOr<std::vector<AuditRecord>> log = db.AuditLog(request.patient);
+  if (log.ok() && request.patient && log->empty()) {
+    if (absl::Status known = CheckPatientExists(db, *request.patient); !known.ok()) return known;
   }
+  return log;
+}
 
+Table AuditTable(const std::vector<AuditRecord>& log) {
   Table table;
   table.columns = {"seq",       "at",       "action",  "user",      "source",
                    "patient",   "patients", "written", "corrected", "unchanged",
                    "retracted", "detail",   "reason"};
-  for (const AuditRecord& a : *log) {
+  for (const AuditRecord& a : log) {
     table.rows.push_back({
         Cell::Integer(static_cast<int64_t>(a.sequence)),
         Cell::String(FormatTimestampUs(a.at_us)),
@@ -50,14 +52,22 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
         Cell::StringOrNull(a.provenance.reason),
     });
   }
-  WriteTable(table, *format, std::cout);
-  return 0;
+  return table;
 }
 
-const Command kAuditCommand = {
-    kName,
-    "List the audit log: every change, who made it, when and from where",
-    R"(Usage: cotrack audit [--patient P] [--format FMT]
+int Run(const GlobalContext& ctx, const AuditRequest& request) {
+  return RunOnDatabase(
+      ctx, OpenMode::kRead, [&](Database& db) { return Execute(db, request); },
+      [&](const std::vector<AuditRecord>& log) {
+        WriteTable(AuditTable(log), request.format, std::cout);
+        return 0;
+      });
+}
+
+const Command kAuditCommand =
+    MakeCommand({kName,
+                 "List the audit log: every change, who made it, when and from where",
+                 R"(Usage: cotrack audit [--patient P] [--format FMT]
 
 Lists the append-only audit log, oldest first: one entry per change to the
 database (import, record, correction, retraction, patient registration,
@@ -76,8 +86,9 @@ one patient), patients (how many patients it concerned), written /
 corrected / unchanged / retracted (observation counts), detail (e.g. the
 imported file) and reason.
 )",
-    Run,
-};
+                 Arity::None(),
+                 {{"patient"}, {"format"}, {"key-file"}}},
+                ParseAuditRequest, Run);
 COTRACK_REGISTER_COMMAND(kAuditCommand);
 
 }  // namespace

@@ -1,6 +1,9 @@
 // `cotrack backup DIR`, `cotrack backup verify DIR`, `cotrack restore DIR --to NEWDB`
 #include <cstdio>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "command.h"
 #include "cotrack/maintenance.h"
@@ -27,35 +30,54 @@ Table BackupTable(const std::vector<BackupInfo>& backups, bool with_status) {
   return table;
 }
 
-Options MaintenanceOptions(const GlobalContext& ctx, const ParsedArgs& parsed) {
+// What backup, backup verify and restore are asked: a backup directory (and
+// for restore, where to restore it).
+struct BackupRequest {
+  std::string dir;
+  std::optional<std::string> to;  // restore --to NEWDB
+  OutputFormat format = OutputFormat::kTable;
+  std::optional<std::string> key_file;  // else the global --key-file
+};
+
+absl::StatusOr<BackupRequest> ParseBackupRequest(const ParsedArgs& args) {
+  absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
+  if (!format.ok()) return format.status();
+  return BackupRequest{args.positionals()[0], std::nullopt, *format, args.Get("key-file")};
+}
+
+absl::StatusOr<BackupRequest> ParseRestoreRequest(const ParsedArgs& args) {
+  std::optional<std::string> to = args.Get("to");
+  if (!to || to->empty()) {
+    return absl::InvalidArgumentError("--to NEWDB is required (a new or empty directory)");
+  }
+  absl::StatusOr<BackupRequest> request = ParseBackupRequest(args);
+  if (request.ok()) request->to = to;
+  return request;
+}
+
+Options MaintenanceOptions(const GlobalContext& ctx, const BackupRequest& request) {
   Options options;
   options.user = ctx.user;
-  options.encryption_key_file = parsed.Get("key-file").value_or(ctx.key_file);
+  options.encryption_key_file = request.key_file.value_or(ctx.key_file);
   return options;
 }
 
-constexpr char kBackupName[] = "backup";
-
-int RunBackup(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}, {"key-file"}});
-  if (!parsed.ok()) return UsageError(kBackupName, parsed.status().message());
-  if (parsed->positionals().size() != 1) return UsageError(kBackupName, "expected DIR");
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
-  if (!format.ok()) return UsageError(kBackupName, format.status().message());
-  const std::string& dir = parsed->positionals()[0];
+// Backups work on directories, not on an open Database: execute is the
+// maintenance call itself.
+int RunBackup(const GlobalContext& ctx, const BackupRequest& request) {
   absl::StatusOr<BackupInfo> made =
-      BackupDatabase(ctx.db_path, dir, MaintenanceOptions(ctx, *parsed));
+      BackupDatabase(ctx.db_path, request.dir, MaintenanceOptions(ctx, request));
   if (!made.ok()) return RuntimeError(made.status());
-  WriteTable(BackupTable({*made}, false), *format, std::cout);
+  WriteTable(BackupTable({*made}, false), request.format, std::cout);
   std::fprintf(stderr, "cotrack: backup %u of %s written to %s\n", made->id, ctx.db_path.c_str(),
-               dir.c_str());
+               request.dir.c_str());
   return 0;
 }
 
-const Command kBackupCommand = {
-    kBackupName,
-    "Add an incremental backup of the database to a directory",
-    R"(Usage: cotrack backup DIR [--format FMT]
+const Command kBackupCommand =
+    MakeCommand({"backup",
+                 "Add an incremental backup of the database to a directory",
+                 R"(Usage: cotrack backup DIR [--format FMT]
 
 Adds a backup of the database to DIR (created private, 0700, when missing).
 Backups are incremental: table files DIR already holds from an earlier
@@ -74,38 +96,32 @@ Options:
 
 See also: cotrack backup verify DIR, cotrack restore DIR --to NEWDB.
 )",
-    RunBackup,
-};
+                 Arity::Exactly(1, "DIR"),
+                 {{"format"}, {"key-file"}}},
+                ParseBackupRequest, RunBackup);
 COTRACK_REGISTER_COMMAND(kBackupCommand);
 
-constexpr char kVerifyName[] = "backup verify";
-
-int RunVerify(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}, {"key-file"}});
-  if (!parsed.ok()) return UsageError(kVerifyName, parsed.status().message());
-  if (parsed->positionals().size() != 1) return UsageError(kVerifyName, "expected DIR");
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
-  if (!format.ok()) return UsageError(kVerifyName, format.status().message());
-  const std::string& dir = parsed->positionals()[0];
+int RunVerify(const GlobalContext& ctx, const BackupRequest& request) {
   absl::StatusOr<std::vector<BackupInfo>> backups =
-      VerifyBackups(dir, MaintenanceOptions(ctx, *parsed));
+      VerifyBackups(request.dir, MaintenanceOptions(ctx, request));
   if (!backups.ok()) return RuntimeError(backups.status());
-  WriteTable(BackupTable(*backups, true), *format, std::cout);
+  WriteTable(BackupTable(*backups, true), request.format, std::cout);
   size_t bad = 0;
   for (const BackupInfo& b : *backups) bad += b.error.empty() ? 0 : 1;
   if (bad > 0) {
     std::fprintf(stderr, "cotrack: %zu of %zu backups in %s are DAMAGED\n", bad, backups->size(),
-                 dir.c_str());
+                 request.dir.c_str());
     return 1;
   }
-  std::fprintf(stderr, "cotrack: all %zu backups in %s verified\n", backups->size(), dir.c_str());
+  std::fprintf(stderr, "cotrack: all %zu backups in %s verified\n", backups->size(),
+               request.dir.c_str());
   return 0;
 }
 
-const Command kVerifyCommand = {
-    kVerifyName,
-    "Verify every backup in a directory against its checksums",
-    R"(Usage: cotrack backup verify DIR [--format FMT]
+const Command kVerifyCommand =
+    MakeCommand({"backup verify",
+                 "Verify every backup in a directory against its checksums",
+                 R"(Usage: cotrack backup verify DIR [--format FMT]
 
 Reads every file of every backup in DIR and compares its size and checksum
 with those recorded when the backup was made. Lists the backups with their
@@ -117,35 +133,25 @@ Options:
 
 Exit status: 0 all good, 1 a backup is damaged or DIR holds none.
 )",
-    RunVerify,
-};
+                 Arity::Exactly(1, "DIR"),
+                 {{"format"}, {"key-file"}}},
+                ParseBackupRequest, RunVerify);
 COTRACK_REGISTER_COMMAND(kVerifyCommand);
 
-constexpr char kRestoreName[] = "restore";
-
-int RunRestore(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"to"}, {"format"}, {"key-file"}});
-  if (!parsed.ok()) return UsageError(kRestoreName, parsed.status().message());
-  if (parsed->positionals().size() != 1) return UsageError(kRestoreName, "expected DIR");
-  std::optional<std::string> to = parsed->Get("to");
-  if (!to || to->empty()) {
-    return UsageError(kRestoreName, "--to NEWDB is required (a new or empty directory)");
-  }
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
-  if (!format.ok()) return UsageError(kRestoreName, format.status().message());
-  const std::string& dir = parsed->positionals()[0];
-  absl::StatusOr<BackupInfo> restored = RestoreBackup(dir, *to, MaintenanceOptions(ctx, *parsed));
+int RunRestore(const GlobalContext& ctx, const BackupRequest& request) {
+  absl::StatusOr<BackupInfo> restored =
+      RestoreBackup(request.dir, *request.to, MaintenanceOptions(ctx, request));
   if (!restored.ok()) return RuntimeError(restored.status());
-  WriteTable(BackupTable({*restored}, false), *format, std::cout);
+  WriteTable(BackupTable({*restored}, false), request.format, std::cout);
   std::fprintf(stderr, "cotrack: backup %u restored into %s and checked\n", restored->id,
-               to->c_str());
+               request.to->c_str());
   return 0;
 }
 
-const Command kRestoreCommand = {
-    kRestoreName,
-    "Restore the latest backup into a new database directory",
-    R"(Usage: cotrack restore DIR --to NEWDB [--format FMT]
+const Command kRestoreCommand =
+    MakeCommand({"restore",
+                 "Restore the latest backup into a new database directory",
+                 R"(Usage: cotrack restore DIR --to NEWDB [--format FMT]
 
 Restores the latest good backup in DIR into NEWDB, which must not exist or
 be an empty directory: restore never overwrites a database. The restored
@@ -160,8 +166,9 @@ Options:
                   encrypted with it (a plain backup restored with a key file
                   becomes an encrypted database)
 )",
-    RunRestore,
-};
+                 Arity::Exactly(1, "DIR"),
+                 {{"to"}, {"format"}, {"key-file"}}},
+                ParseRestoreRequest, RunRestore);
 COTRACK_REGISTER_COMMAND(kRestoreCommand);
 
 }  // namespace

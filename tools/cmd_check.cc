@@ -1,6 +1,8 @@
 // `cotrack check`
 #include <cstdio>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "absl/strings/str_format.h"
 #include "command.h"
@@ -13,53 +15,53 @@ namespace {
 
 constexpr char kName[] = "check";
 
-int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}, {"key-file"}});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  if (!parsed->positionals().empty()) return UsageError(kName, "expected no arguments");
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
-  if (!format.ok()) return UsageError(kName, format.status().message());
+struct CheckRequest {
+  OutputFormat format = OutputFormat::kTable;
+  std::optional<std::string> key_file;  // else the global --key-file
+};
 
-  Options options;
-  options.user = ctx.user;
-  options.encryption_key_file = parsed->Get("key-file").value_or(ctx.key_file);
-  absl::StatusOr<CheckReport> report = CheckDatabase(ctx.db_path, options);
-  if (!report.ok()) return RuntimeError(report.status());
+absl::StatusOr<CheckRequest> ParseCheckRequest(const ParsedArgs& args) {
+  absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
+  if (!format.ok()) return format.status();
+  return CheckRequest{*format, args.Get("key-file")};
+}
 
-  const size_t problem_count = report->problems.size() + report->problems_not_listed;
-  if (*format == OutputFormat::kTable) {
+// The counts and problems; exit status 1 when the database is damaged.
+int Print(const GlobalContext& ctx, const CheckRequest& request, const CheckReport& report) {
+  const size_t problem_count = report.problems.size() + report.problems_not_listed;
+  if (request.format == OutputFormat::kTable) {
     WriteRecord({"table files", "patients", "patient versions", "user measures", "series",
                  "observations", "versions", "audit entries", "problems"},
-                {Cell::Integer(report->table_files), Cell::Integer(report->patients),
-                 Cell::Integer(report->patient_versions), Cell::Integer(report->measures),
-                 Cell::Integer(report->series), Cell::Integer(report->observations),
-                 Cell::Integer(report->versions), Cell::Integer(report->audit_entries),
+                {Cell::Integer(report.table_files), Cell::Integer(report.patients),
+                 Cell::Integer(report.patient_versions), Cell::Integer(report.measures),
+                 Cell::Integer(report.series), Cell::Integer(report.observations),
+                 Cell::Integer(report.versions), Cell::Integer(report.audit_entries),
                  Cell::Integer(problem_count)},
-                *format, std::cout);
-    if (!report->problems.empty()) std::cout << "\n";
+                request.format, std::cout);
+    if (!report.problems.empty()) std::cout << "\n";
   }
   // In csv and json the problems are the rows; the counts go to stderr.
-  if (!report->problems.empty() || *format != OutputFormat::kTable) {
+  if (!report.problems.empty() || request.format != OutputFormat::kTable) {
     Table table;
     table.columns = {"family", "key", "patient", "problem"};
-    for (const CheckProblem& p : report->problems) {
+    for (const CheckProblem& p : report.problems) {
       table.rows.push_back({Cell::String(p.family), Cell::StringOrNull(p.key),
                             Cell::StringOrNull(p.patient), Cell::String(p.message)});
     }
-    WriteTable(table, *format, std::cout);
+    WriteTable(table, request.format, std::cout);
   }
-  if (*format != OutputFormat::kTable) {
+  if (request.format != OutputFormat::kTable) {
     std::fprintf(stderr,
                  "cotrack: checked %zu table files, %zu patients, %zu series, %zu observations "
                  "(%zu versions), %zu audit entries\n",
-                 report->table_files, report->patients, report->series, report->observations,
-                 report->versions, report->audit_entries);
+                 report.table_files, report.patients, report.series, report.observations,
+                 report.versions, report.audit_entries);
   }
   if (problem_count > 0) {
     std::fprintf(stderr, "cotrack: %s is DAMAGED: %zu problem%s%s\n", ctx.db_path.c_str(),
                  problem_count, problem_count == 1 ? "" : "s",
-                 report->problems_not_listed > 0
-                     ? absl::StrFormat(" (the first %zu listed)", report->problems.size()).c_str()
+                 report.problems_not_listed > 0
+                     ? absl::StrFormat(" (the first %zu listed)", report.problems.size()).c_str()
                      : "");
     return 1;
   }
@@ -67,10 +69,21 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kCheckCommand = {
-    kName,
-    "Verify checksums, every stored record and every reference",
-    R"(Usage: cotrack check [--format FMT]
+// CheckDatabase works on the directory (every table file on its own), not
+// on an open Database, so there is no RunOnDatabase here.
+int Run(const GlobalContext& ctx, const CheckRequest& request) {
+  Options options;
+  options.user = ctx.user;
+  options.encryption_key_file = request.key_file.value_or(ctx.key_file);
+  absl::StatusOr<CheckReport> report = CheckDatabase(ctx.db_path, options);
+  if (!report.ok()) return RuntimeError(report.status());
+  return Print(ctx, request, *report);
+}
+
+const Command kCheckCommand =
+    MakeCommand({kName,
+                 "Verify checksums, every stored record and every reference",
+                 R"(Usage: cotrack check [--format FMT]
 
 Checks the whole database without changing it:
   - the block checksums of every RocksDB table file, each file on its own;
@@ -92,8 +105,9 @@ Options:
 
 Exit status: 0 intact, 1 damaged (or the check could not run), 2 bad usage.
 )",
-    Run,
-};
+                 Arity::None(),
+                 {{"format"}, {"key-file"}}},
+                ParseCheckRequest, Run);
 COTRACK_REGISTER_COMMAND(kCheckCommand);
 
 }  // namespace

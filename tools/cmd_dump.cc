@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "command.h"
@@ -27,37 +29,48 @@ void PrintSummary(const char* verb, const DumpSummary& s, const std::string& whe
                static_cast<long long>(s.audit_entries), where.c_str());
 }
 
-int RunDump(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  constexpr char kName[] = "dump";
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"out"}});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  if (!parsed->positionals().empty()) return UsageError(kName, "expected no arguments");
+struct DumpRequest {
+  std::optional<std::string> out;  // --out; "-" or absent is stdout
+};
+
+absl::StatusOr<DumpRequest> ParseDumpRequest(const ParsedArgs& args) {
+  return DumpRequest{args.Get("out")};
+}
+
+// Dump and load work on the database directory, not on an open Database:
+// execute is DumpDatabase or LoadDatabase itself.
+int RunDump(const GlobalContext& ctx, const DumpRequest& request) {
   std::ofstream file;
   std::ostream* out = &std::cout;
-  const std::optional<std::string> out_path = parsed->Get("out");
-  if (out_path && *out_path != "-") {
-    file.open(*out_path, std::ios::binary | std::ios::trunc);
-    if (!file) return RuntimeError(absl::NotFoundError(absl::StrCat("cannot write ", *out_path)));
+  if (request.out && *request.out != "-") {
+    file.open(*request.out, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      return RuntimeError(absl::NotFoundError(absl::StrCat("cannot write ", *request.out)));
+    }
     out = &file;
   }
   absl::StatusOr<DumpSummary> summary = DumpDatabase(ctx.db_path, DbOptions(ctx), *out);
   if (!summary.ok()) return RuntimeError(summary.status());
   if (file.is_open()) {
     file.close();
-    if (!file)
-      return RuntimeError(absl::DataLossError(absl::StrCat("writing ", *out_path, " failed")));
+    if (!file) {
+      return RuntimeError(absl::DataLossError(absl::StrCat("writing ", *request.out, " failed")));
+    }
   }
   PrintSummary("dumped", *summary, absl::StrCat("from ", ctx.db_path));
   return 0;
 }
 
-int RunLoad(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  constexpr char kName[] = "load";
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  if (parsed->positionals().size() != 1)
-    return UsageError(kName, "expected FILE (a dump, or - for standard input)");
-  const std::string& path = parsed->positionals()[0];
+struct LoadRequest {
+  std::string path;  // a dump file, or - for standard input
+};
+
+absl::StatusOr<LoadRequest> ParseLoadRequest(const ParsedArgs& args) {
+  return LoadRequest{args.positionals()[0]};
+}
+
+int RunLoad(const GlobalContext& ctx, const LoadRequest& request) {
+  const std::string& path = request.path;
   std::ifstream file;
   std::istream* in = &std::cin;
   if (path != "-") {
@@ -72,10 +85,9 @@ int RunLoad(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kDumpCommand = {
-    "dump",
-    "The whole database, every version, as NDJSON",
-    R"(Usage: cotrack dump [--out FILE]
+const Command kDumpCommand = MakeCommand({"dump",
+                                          "The whole database, every version, as NDJSON",
+                                          R"(Usage: cotrack dump [--out FILE]
 
 Writes everything the database holds - every version of every patient and
 observation with its status, version number, recorded time and provenance,
@@ -86,14 +98,15 @@ it. Reads a snapshot: a writer may keep the database open meanwhile.
 Options:
   --out FILE   write to FILE instead of standard output
 )",
-    RunDump,
-};
+                                          Arity::None(),
+                                          {{"out"}}},
+                                         ParseDumpRequest, RunDump);
 COTRACK_REGISTER_COMMAND(kDumpCommand);
 
-const Command kLoadCommand = {
-    "load",
-    "Rebuild a database from a `cotrack dump` file",
-    R"(Usage: cotrack load FILE [--db NEWDB]
+const Command kLoadCommand =
+    MakeCommand({"load",
+                 "Rebuild a database from a `cotrack dump` file",
+                 R"(Usage: cotrack load FILE [--db NEWDB]
 
 Loads the dump in FILE (- for standard input) into the database of --db,
 which must be new or empty: every version keeps its number, recorded time
@@ -101,8 +114,9 @@ and provenance, and the audit log is restored as it was. Exporting or
 dumping the loaded database gives the same output as the original.
 If the load fails half-way, delete NEWDB and load again.
 )",
-    RunLoad,
-};
+                 Arity::Exactly(1, "FILE (a dump, or - for standard input)"),
+                 {}},
+                ParseLoadRequest, RunLoad);
 COTRACK_REGISTER_COMMAND(kLoadCommand);
 
 }  // namespace

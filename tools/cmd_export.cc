@@ -1,5 +1,7 @@
 // `cotrack export --format csv|ndjson|fhir [--measure M] [--patient P]
 //  [--out FILE] [--deidentify --key-file F]`
+#include "cmd_export.h"
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -11,23 +13,11 @@
 #include "flags.h"
 
 namespace cotrack::tools {
-namespace {
 
-constexpr char kName[] = "export";
-
-int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"},
-                                                       {"measure"},
-                                                       {"patient"},
-                                                       {"out"},
-                                                       {"deidentify", FlagSpec::kBool},
-                                                       {"deidentify-key"},
-                                                       {"with-patients", FlagSpec::kBool}});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  if (!parsed->positionals().empty()) return UsageError(kName, "expected no arguments");
-
-  ExportOptions options;
-  const std::string format = parsed->Get("format").value_or("csv");
+absl::StatusOr<ExportRequest> ParseExportRequest(const ParsedArgs& args, const GlobalContext& ctx) {
+  ExportRequest request;
+  ExportOptions& options = request.options;
+  const std::string format = args.Get("format").value_or("csv");
   if (format == "csv") {
     options.format = ExportFormat::kCsv;
   } else if (format == "ndjson" || format == "json") {
@@ -35,78 +25,99 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   } else if (format == "fhir") {
     options.format = ExportFormat::kFhir;
   } else {
-    return UsageError(
-        kName, absl::StrCat("--format: bad value \"", format, "\" (expected csv, ndjson or fhir)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--format: bad value \"", format, "\" (expected csv, ndjson or fhir)"));
   }
-  if (auto measures = parsed->Get("measure")) {
+  if (auto measures = args.Get("measure")) {
     for (absl::string_view m : absl::StrSplit(*measures, ',', absl::SkipEmpty())) {
       options.measures.emplace_back(m);
     }
-    if (options.measures.empty()) return UsageError(kName, "--measure: no measure code given");
+    if (options.measures.empty()) {
+      return absl::InvalidArgumentError("--measure: no measure code given");
+    }
   }
-  options.patient = parsed->Get("patient");
-  options.fhir_patients = parsed->Has("with-patients");
+  options.patient = args.Get("patient");
+  options.fhir_patients = args.Has("with-patients");
   if (options.fhir_patients && options.format != ExportFormat::kFhir) {
-    return UsageError(kName, "--with-patients needs --format fhir");
+    return absl::InvalidArgumentError("--with-patients needs --format fhir");
   }
 
   // `--key-file` is a global flag (the database's encryption key). With
   // --deidentify and no --deidentify-key it names the de-identification key,
   // as the documented `export --deidentify --key-file F` says; the database
   // is then opened without an encryption key.
-  GlobalContext db_ctx = ctx;
-  if (parsed->Has("deidentify")) {
-    std::string key_file = parsed->Get("deidentify-key").value_or("");
+  request.db_key_file = ctx.key_file;
+  if (args.Has("deidentify")) {
+    std::string key_file = args.Get("deidentify-key").value_or("");
     if (key_file.empty()) {
       key_file = ctx.key_file;
-      db_ctx.key_file.clear();
+      request.db_key_file.clear();
     }
     if (key_file.empty()) {
-      return UsageError(kName, "--deidentify needs a key: --key-file F (or --deidentify-key F)");
+      return absl::InvalidArgumentError(
+          "--deidentify needs a key: --key-file F (or --deidentify-key F)");
     }
-    absl::StatusOr<std::string> key = ReadDeidentifyKey(key_file);
-    if (!key.ok()) return RuntimeError(key.status());
-    options.deidentify_key = *std::move(key);
-  } else if (parsed->Has("deidentify-key")) {
-    return UsageError(kName, "--deidentify-key needs --deidentify");
+    request.deidentify_key_file = key_file;
+  } else if (args.Has("deidentify-key")) {
+    return absl::InvalidArgumentError("--deidentify-key needs --deidentify");
   }
+  request.out = args.Get("out");
+  return request;
+}
 
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(db_ctx, OpenMode::kRead);
-  if (!db.ok()) return RuntimeError(db.status());
+namespace {
 
+constexpr char kName[] = "export";
+
+absl::StatusOr<ExportSummary> Execute(Database& db, const ExportOptions& options,
+                                      const std::optional<std::string>& out_path) {
   std::ofstream file;
   std::ostream* out = &std::cout;
-  const std::optional<std::string> out_path = parsed->Get("out");
   if (out_path && *out_path != "-") {
     file.open(*out_path, std::ios::binary | std::ios::trunc);
-    if (!file) return RuntimeError(absl::NotFoundError(absl::StrCat("cannot write ", *out_path)));
+    if (!file) return absl::NotFoundError(absl::StrCat("cannot write ", *out_path));
     out = &file;
   }
-  absl::StatusOr<ExportSummary> summary = Export(**db, options, *out);
+  absl::StatusOr<ExportSummary> summary = Export(db, options, *out);
   if (!summary.ok()) {
     if (absl::IsNotFound(summary.status()) && options.patient) {
-      if (absl::Status known = CheckPatientExists(**db, *options.patient); !known.ok()) {
-        return RuntimeError(known);
+      if (absl::Status known = CheckPatientExists(db, *options.patient); !known.ok()) {
+        return known;
       }
     }
-    return RuntimeError(summary.status());
+    return summary.status();
   }
   if (file.is_open()) {
     file.close();
-    if (!file)
-      return RuntimeError(absl::DataLossError(absl::StrCat("writing ", *out_path, " failed")));
+    if (!file) return absl::DataLossError(absl::StrCat("writing ", *out_path, " failed"));
   }
-  std::fprintf(stderr, "cotrack: exported %lld values of %lld patients%s\n",
-               static_cast<long long>(summary->observations),
-               static_cast<long long>(summary->patients),
-               options.deidentify_key ? " (de-identified)" : "");
-  return 0;
+  return summary;
 }
 
-const Command kExportCommand = {
-    kName,
-    "Current values as CSV, JSON Lines or FHIR, optionally de-identified",
-    R"(Usage: cotrack export [--format csv|ndjson|fhir] [--measure M[,M...]]
+int Run(const GlobalContext& ctx, const ExportRequest& request) {
+  ExportOptions options = request.options;
+  if (request.deidentify_key_file) {
+    absl::StatusOr<std::string> key = ReadDeidentifyKey(*request.deidentify_key_file);
+    if (!key.ok()) return RuntimeError(key.status());
+    options.deidentify_key = *std::move(key);
+  }
+  GlobalContext db_ctx = ctx;
+  db_ctx.key_file = request.db_key_file;
+  return RunOnDatabase(
+      db_ctx, OpenMode::kRead, [&](Database& db) { return Execute(db, options, request.out); },
+      [&](const ExportSummary& summary) {
+        std::fprintf(stderr, "cotrack: exported %lld values of %lld patients%s\n",
+                     static_cast<long long>(summary.observations),
+                     static_cast<long long>(summary.patients),
+                     options.deidentify_key ? " (de-identified)" : "");
+        return 0;
+      });
+}
+
+const Command kExportCommand =
+    MakeCommand({kName,
+                 "Current values as CSV, JSON Lines or FHIR, optionally de-identified",
+                 R"(Usage: cotrack export [--format csv|ndjson|fhir] [--measure M[,M...]]
                       [--patient P] [--out FILE] [--with-patients]
                       [--deidentify --key-file F]
 
@@ -133,8 +144,15 @@ Options:
   --deidentify-key F the same, for when --key-file is the key of an
                      encrypted database
 )",
-    Run,
-};
+                 Arity::None(),
+                 {{"format"},
+                  {"measure"},
+                  {"patient"},
+                  {"out"},
+                  {"deidentify", FlagSpec::kBool},
+                  {"deidentify-key"},
+                  {"with-patients", FlagSpec::kBool}}},
+                ParseExportRequest, Run);
 COTRACK_REGISTER_COMMAND(kExportCommand);
 
 }  // namespace

@@ -63,6 +63,25 @@ void PrintReport(const ImportReport& r, bool dry_run) {
   }
 }
 
+// Why files[failed] was not imported, which files before it were and which
+// after it were not attempted.
+void PrintFailure(const std::vector<std::string>& files, size_t failed,
+                  const std::vector<std::string>& done, const absl::Status& status, bool dry_run) {
+  PrintImportError(files[failed], status);
+  std::fprintf(stderr, "cotrack: %s: not imported; nothing from it was written\n",
+               files[failed].c_str());
+  const char* verb = dry_run ? "validated" : "imported";
+  if (!done.empty()) {
+    std::fprintf(stderr, "cotrack: %s before the failure: %s\n", verb,
+                 absl::StrJoin(done, ", ").c_str());
+  }
+  if (failed + 1 < files.size()) {
+    std::vector<std::string> rest(files.begin() + static_cast<std::ptrdiff_t>(failed) + 1,
+                                  files.end());
+    std::fprintf(stderr, "cotrack: not attempted: %s\n", absl::StrJoin(rest, ", ").c_str());
+  }
+}
+
 // A one-line progress bar on a terminal: rows/s and, when the size of the
 // input is known, percent done and time left.
 class ProgressBar {
@@ -127,46 +146,56 @@ class ScratchDatabase {
   std::string path_;
 };
 
-int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"},
-                                                       {"mapping"},
-                                                       {"ignore-columns"},
-                                                       {"on-error"},
-                                                       {"reject-file"},
-                                                       {"dry-run", FlagSpec::kBool},
-                                                       {"no-sync", FlagSpec::kBool},
-                                                       {"no-progress", FlagSpec::kBool}});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  const std::vector<std::string>& files = parsed->positionals();
-  if (files.empty()) return UsageError(kName, "expected at least one FILE");
-  ImportOptions options;
-  absl::StatusOr<ImportFormat> format = ParseImportFormat(parsed->Get("format").value_or("auto"));
-  if (!format.ok()) return UsageError(kName, absl::StrCat("--format: ", format.status().message()));
+struct ImportRequest {
+  std::vector<std::string> files;
+  ImportOptions options;  // without the progress callback and the user
+  bool progress = true;   // a progress bar on a terminal (--no-progress clears it)
+};
+
+absl::StatusOr<ImportRequest> ParseImportRequest(const ParsedArgs& args) {
+  ImportRequest request;
+  request.files = args.positionals();
+  ImportOptions& options = request.options;
+  absl::StatusOr<ImportFormat> format = ParseImportFormat(args.Get("format").value_or("auto"));
+  if (!format.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--format: ", format.status().message()));
+  }
   options.format = *format;
-  options.mapping_file = parsed->Get("mapping").value_or("");
-  if (auto ignore = parsed->Get("ignore-columns")) {
+  options.mapping_file = args.Get("mapping").value_or("");
+  if (auto ignore = args.Get("ignore-columns")) {
     for (absl::string_view c : absl::StrSplit(*ignore, ',', absl::SkipEmpty())) {
       options.ignore_columns.push_back(absl::AsciiStrToLower(absl::StripAsciiWhitespace(c)));
     }
   }
-  const std::string on_error = parsed->Get("on-error").value_or("abort");
+  const std::string on_error = args.Get("on-error").value_or("abort");
   if (on_error == "skip") {
     options.on_error = ImportOptions::OnError::kSkip;
   } else if (on_error != "abort") {
-    return UsageError(
-        kName, absl::StrFormat("--on-error: bad value \"%s\" (expected abort or skip)", on_error));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("--on-error: bad value \"%s\" (expected abort or skip)", on_error));
   }
-  options.reject_file = parsed->Get("reject-file").value_or("");
-  if (!options.reject_file.empty() && files.size() > 1) {
-    return UsageError(kName, "--reject-file names one file: import one FILE at a time with it");
+  options.reject_file = args.Get("reject-file").value_or("");
+  if (!options.reject_file.empty() && request.files.size() > 1) {
+    return absl::InvalidArgumentError(
+        "--reject-file names one file: import one FILE at a time with it");
   }
+  request.progress = !args.Has("no-progress");
+  options.write.dry_run = args.Has("dry-run");
+  options.write.sync = !args.Has("no-sync");
+  return request;
+}
+
+// Each file is its own atomic import (execute: ImportFile), its summary
+// printed as soon as it is done, so a long run shows its progress file by
+// file and a failure stops before the next file.
+int Run(const GlobalContext& ctx, const ImportRequest& request) {
+  const std::vector<std::string>& files = request.files;
+  ImportOptions options = request.options;
   ProgressBar progress;
-  if (!parsed->Has("no-progress") && ::isatty(STDERR_FILENO)) {
+  if (request.progress && ::isatty(STDERR_FILENO)) {
     options.progress = [&progress](const ImportProgress& p) { progress.Show(p); };
   }
-  const bool dry_run = parsed->Has("dry-run");
-  options.write.dry_run = dry_run;
-  options.write.sync = !parsed->Has("no-sync");
+  const bool dry_run = options.write.dry_run;
   options.user = ctx.user;
 
   // A missing file should not leave a fresh empty database behind.
@@ -195,19 +224,7 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
     absl::StatusOr<ImportReport> report = ImportFile(**db, files[i], options);
     progress.Clear();
     if (!report.ok()) {
-      PrintImportError(files[i], report.status());
-      std::fprintf(stderr, "cotrack: %s: not imported; nothing from it was written\n",
-                   files[i].c_str());
-      const char* verb = dry_run ? "validated" : "imported";
-      if (!done.empty()) {
-        std::fprintf(stderr, "cotrack: %s before the failure: %s\n", verb,
-                     absl::StrJoin(done, ", ").c_str());
-      }
-      if (i + 1 < files.size()) {
-        std::vector<std::string> rest(files.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                                      files.end());
-        std::fprintf(stderr, "cotrack: not attempted: %s\n", absl::StrJoin(rest, ", ").c_str());
-      }
+      PrintFailure(files, i, done, report.status(), dry_run);
       if (done.empty() && created_here && db_ctx.db_path == ctx.db_path) {
         db->reset();  // closes it, releasing the lock, before removal
         std::error_code ignored;
@@ -221,10 +238,10 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kImportCommand = {
-    kName,
-    "Import observations or patients from CSV files",
-    R"(Usage: cotrack import FILE... [--dry-run] [--format FMT] [--mapping FILE]
+const Command kImportCommand =
+    MakeCommand({kName,
+                 "Import observations or patients from CSV files",
+                 R"(Usage: cotrack import FILE... [--dry-run] [--format FMT] [--mapping FILE]
                       [--on-error abort|skip] [--reject-file FILE] [--no-sync]
 
 Imports each FILE in turn, each one atomically: a file with any bad row is
@@ -264,8 +281,16 @@ Options:
 A summary per file goes to stderr: rows read, written, unchanged, corrected,
 rejected and skipped (with the reason for each kind of skipped row).
 )",
-    Run,
-};
+                 Arity::AtLeast(1, "at least one FILE"),
+                 {{"format"},
+                  {"mapping"},
+                  {"ignore-columns"},
+                  {"on-error"},
+                  {"reject-file"},
+                  {"dry-run", FlagSpec::kBool},
+                  {"no-sync", FlagSpec::kBool},
+                  {"no-progress", FlagSpec::kBool}}},
+                ParseImportRequest, Run);
 COTRACK_REGISTER_COMMAND(kImportCommand);
 
 }  // namespace

@@ -1,77 +1,67 @@
 // `cotrack latest PATIENT [MEASURE] [--as-of D] [-n N]`
-#include <iostream>
+#include "cmd_latest.h"
+
+#include <vector>
 
 #include "command.h"
-#include "derived_column.h"
-#include "flags.h"
-#include "output.h"
+#include "observation_query.h"
 
 namespace cotrack::tools {
+
+absl::StatusOr<LatestRequest> ParseLatestRequest(const ParsedArgs& args) {
+  LatestRequest request;
+  request.patient = args.positionals()[0];
+  if (args.positionals().size() == 2) request.measure = args.positionals()[1];
+  absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
+  if (!format.ok()) return format.status();
+  request.format = *format;
+  if (auto text = args.Get("as-of")) {
+    absl::StatusOr<CivilTime> t = ParseDateArg("--as-of", *text);
+    if (!t.ok()) return t.status();
+    request.as_of = *t;
+  }
+  if (auto text = args.Get("n")) {
+    absl::StatusOr<int64_t> v = ParseIntArg("-n", *text, 1, 1000000);
+    if (!v.ok()) return v.status();
+    request.n = static_cast<int>(*v);
+  }
+  request.derived = args.Has("derived");
+  return request;
+}
+
 namespace {
 
 constexpr char kName[] = "latest";
 
-int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed =
-      ParseArgs(args, {{"as-of"}, {"n"}, {"format"}, {"derived", FlagSpec::kBool}});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  const std::vector<std::string>& pos = parsed->positionals();
-  if (pos.empty() || pos.size() > 2) return UsageError(kName, "expected PATIENT [MEASURE]");
-  const std::string& patient = pos[0];
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
-  if (!format.ok()) return UsageError(kName, format.status().message());
-  std::optional<CivilTime> as_of;
-  if (auto text = parsed->Get("as-of")) {
-    absl::StatusOr<CivilTime> t = ParseDateArg("--as-of", *text);
-    if (!t.ok()) return UsageError(kName, t.status().message());
-    as_of = *t;
+absl::StatusOr<std::vector<Observation>> FetchLatest(Database& db, const LatestRequest& request) {
+  if (request.measure) {
+    return db.Latest(request.patient, *request.measure, request.as_of, request.n);
   }
-  int n = 1;
-  if (auto text = parsed->Get("n")) {
-    absl::StatusOr<int64_t> v = ParseIntArg("-n", *text, 1, 1000000);
-    if (!v.ok()) return UsageError(kName, v.status().message());
-    n = static_cast<int>(*v);
-  }
-
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
-  if (!db.ok()) return RuntimeError(db.status());
+  absl::StatusOr<std::vector<Observation>> latest = db.LatestAll(request.patient, request.as_of);
+  if (!latest.ok() || request.n == 1) return latest;
+  // LatestAll names the measures the patient has; ask each for its last n.
   std::vector<Observation> rows;
-  if (pos.size() == 2) {
-    absl::StatusOr<std::vector<Observation>> values = (*db)->Latest(patient, pos[1], as_of, n);
-    if (!values.ok()) return RuntimeError(values.status());
-    rows = std::move(*values);
-  } else {
-    absl::StatusOr<std::vector<Observation>> latest = (*db)->LatestAll(patient, as_of);
-    if (!latest.ok()) return RuntimeError(latest.status());
-    if (n == 1) {
-      rows = std::move(*latest);
-    } else {
-      // LatestAll names the measures the patient has; ask each for its last n.
-      for (const Observation& newest : *latest) {
-        absl::StatusOr<std::vector<Observation>> values =
-            (*db)->Latest(patient, newest.measure, as_of, n);
-        if (!values.ok()) return RuntimeError(values.status());
-        rows.insert(rows.end(), values->begin(), values->end());
-      }
-    }
+  for (const Observation& newest : *latest) {
+    absl::StatusOr<std::vector<Observation>> values =
+        db.Latest(request.patient, newest.measure, request.as_of, request.n);
+    if (!values.ok()) return values.status();
+    rows.insert(rows.end(), values->begin(), values->end());
   }
-  if (rows.empty()) {
-    if (absl::Status known = CheckPatientExists(**db, patient); !known.ok()) {
-      return RuntimeError(known);
-    }
-  }
-  Table table = ObservationTable(rows, ObservationColumns::kCurrent);
-  if (parsed->Has("derived")) {
-    if (absl::Status s = AddDerivedColumn(**db, rows, &table); !s.ok()) return RuntimeError(s);
-  }
-  WriteTable(table, *format, std::cout);
-  return 0;
+  return rows;
 }
 
-const Command kLatestCommand = {
-    kName,
-    "The most recent value(s) of a patient, as of a date",
-    R"(Usage: cotrack latest PATIENT [MEASURE] [--as-of DATE] [-n N] [--format FMT] [--derived]
+int Run(const GlobalContext& ctx, const LatestRequest& request) {
+  ObservationQuery query;
+  query.patient = request.patient;
+  query.derived = request.derived;
+  query.format = request.format;
+  return RunObservationQuery(ctx, query, [&](Database& db) { return FetchLatest(db, request); });
+}
+
+const Command kLatestCommand = MakeCommand(
+    {kName,
+     "The most recent value(s) of a patient, as of a date",
+     R"(Usage: cotrack latest PATIENT [MEASURE] [--as-of DATE] [-n N] [--format FMT] [--derived]
 
 Prints the newest current value of MEASURE for PATIENT, or of every measure
 the patient has when MEASURE is left out (ordered by measure code). Retracted
@@ -84,8 +74,9 @@ Options:
   --derived       add a "derived" column: AIS severity band, FIS/MFIS subscales,
                   HbA1c in both units and eAG, C-peptide in both units
 )",
-    Run,
-};
+     Arity::Between(1, 2, "PATIENT [MEASURE]"),
+     {{"as-of"}, {"n"}, {"format"}, {"derived", FlagSpec::kBool}}},
+    ParseLatestRequest, Run);
 COTRACK_REGISTER_COMMAND(kLatestCommand);
 
 }  // namespace

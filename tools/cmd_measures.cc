@@ -1,4 +1,6 @@
 // `cotrack measures`, `cotrack measure show CODE`, `cotrack measure add ...`
+#include "cmd_measures.h"
+
 #include <cstdio>
 #include <iostream>
 
@@ -10,6 +12,8 @@
 
 namespace cotrack::tools {
 namespace {
+
+// ---- Printing ----
 
 std::string JoinNumbers(const std::vector<double>& values) {
   return absl::StrJoin(values, ";",
@@ -50,61 +54,14 @@ std::vector<Cell> SummaryRow(const MeasureDefinition& m) {
   };
 }
 
-// ---- measures ----
-
-int RunList(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  constexpr char kName[] = "measures";
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  if (!parsed->positionals().empty()) {
-    return UsageError(kName, "unexpected argument \"" + parsed->positionals()[0] +
-                                 "\" (for one measure: cotrack measure show CODE)");
-  }
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
-  if (!format.ok()) return UsageError(kName, format.status().message());
-
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
-  if (!db.ok()) return RuntimeError(db.status());
-  absl::StatusOr<std::vector<MeasureDefinition>> measures = (*db)->ListMeasures();
-  if (!measures.ok()) return RuntimeError(measures.status());
+Table MeasureListTable(const std::vector<MeasureDefinition>& measures) {
   Table table{SummaryColumns(), {}};
-  for (const MeasureDefinition& m : *measures) table.rows.push_back(SummaryRow(m));
-  WriteTable(table, *format, std::cout);
-  return 0;
+  for (const MeasureDefinition& m : measures) table.rows.push_back(SummaryRow(m));
+  return table;
 }
 
-const Command kMeasuresCommand = {
-    "measures",
-    "List the measures: built-in and registered",
-    R"(Usage: cotrack measures [--format FMT]
-
-Prints the measure catalog: the built-in measures, then those registered with
-`cotrack measure add`, each ordered by code. `cotrack measure show CODE` gives
-every detail of one measure.
-
-Options:
-  --format FMT    table (default), csv or json (one object per line)
-)",
-    RunList,
-};
-COTRACK_REGISTER_COMMAND(kMeasuresCommand);
-
-// ---- measure show ----
-
-int RunShow(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  constexpr char kName[] = "measure show";
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  if (parsed->positionals().size() != 1) return UsageError(kName, "expected CODE");
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
-  if (!format.ok()) return UsageError(kName, format.status().message());
-
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
-  if (!db.ok()) return RuntimeError(db.status());
-  absl::StatusOr<MeasureDefinition> found = (*db)->GetMeasure(parsed->positionals()[0]);
-  if (!found.ok()) return RuntimeError(found.status());
-  const MeasureDefinition& m = *found;
-
+// Every field of one measure, as `measure show` prints it.
+void WriteMeasureDetails(const MeasureDefinition& m, OutputFormat format) {
   std::vector<std::string> columns = SummaryColumns();
   std::vector<Cell> cells = SummaryRow(m);
   auto add = [&](const char* name, Cell cell) {
@@ -138,14 +95,118 @@ int RunShow(const GlobalContext& ctx, const std::vector<std::string>& args) {
   add("subscales", Cell::StringOrNull(absl::StrJoin(subscales, "; ")));
   add("loinc", Cell::StringOrNull(absl::StrJoin(m.loinc, ";")));
   add("description", Cell::StringOrNull(m.description));
-  WriteRecord(columns, cells, *format, std::cout);
-  return 0;
+  WriteRecord(columns, cells, format, std::cout);
 }
 
-const Command kMeasureShowCommand = {
-    "measure show",
-    "Every detail of one measure",
-    R"(Usage: cotrack measure show CODE [--format FMT]
+}  // namespace
+
+// ---- measure add: parse ----
+
+absl::StatusOr<MeasureAddRequest> ParseMeasureAddRequest(const ParsedArgs& args) {
+  MeasureAddRequest request;
+  MeasureDefinition& m = request.measure;
+  for (const char* required : {"code", "name", "unit", "min", "max"}) {
+    if (!args.Has(required)) {
+      return absl::InvalidArgumentError(absl::StrCat("--", required, " is required"));
+    }
+  }
+  m.code = *args.Get("code");
+  m.name = *args.Get("name");
+  m.unit = *args.Get("unit");
+  m.description = args.Get("description").value_or("");
+  m.integer = args.Has("integer");
+  struct NumberFlag {
+    const char* name;
+    double* target;
+  };
+  for (NumberFlag flag :
+       {NumberFlag{"min", &m.min}, NumberFlag{"max", &m.max}, NumberFlag{"step", &m.step},
+        NumberFlag{"threshold", &m.change_threshold}}) {
+    std::optional<std::string> text = args.Get(flag.name);
+    if (!text) continue;
+    absl::StatusOr<double> v = ParseNumberArg(absl::StrCat("--", flag.name), *text);
+    if (!v.ok()) return v.status();
+    *flag.target = *v;
+  }
+  if (m.min > m.max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--min ", FormatNumber(m.min), " is above --max ", FormatNumber(m.max)));
+  }
+  if (m.step < 0) return absl::InvalidArgumentError("--step: must not be negative");
+  if (m.change_threshold < 0) {
+    return absl::InvalidArgumentError("--threshold: must not be negative");
+  }
+  std::string direction = args.Get("direction").value_or("none");
+  if (direction == "higher-is-worse") {
+    m.direction = Direction::kHigherIsWorse;
+  } else if (direction == "higher-is-better") {
+    m.direction = Direction::kHigherIsBetter;
+  } else if (direction == "none") {
+    m.direction = Direction::kNone;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat("--direction: bad value \"", direction,
+                                                   "\" (expected higher-is-worse, "
+                                                   "higher-is-better or none)"));
+  }
+  request.sync = !args.Has("no-sync");
+  return request;
+}
+
+namespace {
+
+// ---- measures ----
+
+int RunList(const GlobalContext& ctx, const OutputFormat& format) {
+  return RunOnDatabase(
+      ctx, OpenMode::kRead, [](Database& db) { return db.ListMeasures(); },
+      [&](const std::vector<MeasureDefinition>& measures) {
+        WriteTable(MeasureListTable(measures), format, std::cout);
+        return 0;
+      });
+}
+
+const Command kMeasuresCommand =
+    MakeCommand({"measures",
+                 "List the measures: built-in and registered",
+                 R"(Usage: cotrack measures [--format FMT]
+
+Prints the measure catalog: the built-in measures, then those registered with
+`cotrack measure add`, each ordered by code. `cotrack measure show CODE` gives
+every detail of one measure.
+
+Options:
+  --format FMT    table (default), csv or json (one object per line)
+)",
+                 Arity::None("for one measure: cotrack measure show CODE"),
+                 {{"format"}}},
+                ParseFormatFlag, RunList);
+COTRACK_REGISTER_COMMAND(kMeasuresCommand);
+
+// ---- measure show ----
+
+struct MeasureShowRequest {
+  std::string code;
+  OutputFormat format = OutputFormat::kTable;
+};
+
+absl::StatusOr<MeasureShowRequest> ParseShowRequest(const ParsedArgs& args) {
+  absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
+  if (!format.ok()) return format.status();
+  return MeasureShowRequest{args.positionals()[0], *format};
+}
+
+int RunShow(const GlobalContext& ctx, const MeasureShowRequest& request) {
+  return RunOnDatabase(
+      ctx, OpenMode::kRead, [&](Database& db) { return db.GetMeasure(request.code); },
+      [&](const MeasureDefinition& m) {
+        WriteMeasureDetails(m, request.format);
+        return 0;
+      });
+}
+
+const Command kMeasureShowCommand = MakeCommand({"measure show",
+                                                 "Every detail of one measure",
+                                                 R"(Usage: cotrack measure show CODE [--format FMT]
 
 Prints the definition of measure CODE: unit and accepted input units with
 their conversions, valid range, step or allowed values, items and subscales,
@@ -155,89 +216,36 @@ rules come from.
 Options:
   --format FMT    table (default; one field per line), csv or json
 )",
-    RunShow,
-};
+                                                 Arity::Exactly(1, "CODE"),
+                                                 {{"format"}}},
+                                                ParseShowRequest, RunShow);
 COTRACK_REGISTER_COMMAND(kMeasureShowCommand);
 
 // ---- measure add ----
 
-int RunAdd(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  constexpr char kName[] = "measure add";
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"code"},
-                                                       {"name"},
-                                                       {"unit"},
-                                                       {"min"},
-                                                       {"max"},
-                                                       {"step"},
-                                                       {"direction"},
-                                                       {"threshold"},
-                                                       {"description"},
-                                                       {"integer", FlagSpec::kBool},
-                                                       {"no-sync", FlagSpec::kBool}});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  if (!parsed->positionals().empty()) {
-    return UsageError(kName, "unexpected argument \"" + parsed->positionals()[0] +
-                                 "\" (every field is a flag, e.g. --code CODE)");
-  }
-  MeasureDefinition m;
-  for (const char* required : {"code", "name", "unit", "min", "max"}) {
-    if (!parsed->Has(required)) {
-      return UsageError(kName, absl::StrCat("--", required, " is required"));
-    }
-  }
-  m.code = *parsed->Get("code");
-  m.name = *parsed->Get("name");
-  m.unit = *parsed->Get("unit");
-  m.description = parsed->Get("description").value_or("");
-  m.integer = parsed->Has("integer");
-  struct NumberFlag {
-    const char* name;
-    double* target;
-  };
-  for (NumberFlag flag :
-       {NumberFlag{"min", &m.min}, NumberFlag{"max", &m.max}, NumberFlag{"step", &m.step},
-        NumberFlag{"threshold", &m.change_threshold}}) {
-    std::optional<std::string> text = parsed->Get(flag.name);
-    if (!text) continue;
-    absl::StatusOr<double> v = ParseNumberArg(absl::StrCat("--", flag.name), *text);
-    if (!v.ok()) return UsageError(kName, v.status().message());
-    *flag.target = *v;
-  }
-  if (m.min > m.max) {
-    return UsageError(kName, absl::StrCat("--min ", FormatNumber(m.min), " is above --max ",
-                                          FormatNumber(m.max)));
-  }
-  if (m.step < 0) return UsageError(kName, "--step: must not be negative");
-  if (m.change_threshold < 0) return UsageError(kName, "--threshold: must not be negative");
-  std::string direction = parsed->Get("direction").value_or("none");
-  if (direction == "higher-is-worse") {
-    m.direction = Direction::kHigherIsWorse;
-  } else if (direction == "higher-is-better") {
-    m.direction = Direction::kHigherIsBetter;
-  } else if (direction == "none") {
-    m.direction = Direction::kNone;
-  } else {
-    return UsageError(kName, absl::StrCat("--direction: bad value \"", direction,
-                                          "\" (expected higher-is-worse, higher-is-better or "
-                                          "none)"));
-  }
-
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kCreate);
-  if (!db.ok()) return RuntimeError(db.status());
-  WriteOptions options;
-  options.sync = !parsed->Has("no-sync");
-  if (absl::Status s = (*db)->RegisterMeasure(m, CliProvenance(ctx), options); !s.ok()) {
-    return RuntimeError(s);
-  }
-  std::fprintf(stderr, "registered measure %s (%s, %s)\n", m.code.c_str(), m.name.c_str(),
-               m.unit.c_str());
-  return 0;
+int RunAdd(const GlobalContext& ctx, const MeasureAddRequest& request) {
+  return RunOnDatabase(
+      ctx, OpenMode::kCreate,
+      [&](Database& db) -> absl::StatusOr<MeasureDefinition> {
+        WriteOptions options;
+        options.sync = request.sync;
+        if (absl::Status s = db.RegisterMeasure(request.measure, CliProvenance(ctx), options);
+            !s.ok()) {
+          return s;
+        }
+        return request.measure;
+      },
+      [](const MeasureDefinition& m) {
+        std::fprintf(stderr, "registered measure %s (%s, %s)\n", m.code.c_str(), m.name.c_str(),
+                     m.unit.c_str());
+        return 0;
+      });
 }
 
-const Command kMeasureAddCommand = {
-    "measure add",
-    "Register a measure of your own",
-    R"(Usage: cotrack measure add --code CODE --name NAME --unit UNIT --min X --max Y
+const Command kMeasureAddCommand =
+    MakeCommand({"measure add",
+                 "Register a measure of your own",
+                 R"(Usage: cotrack measure add --code CODE --name NAME --unit UNIT --min X --max Y
                            [--step S] [--integer] [--direction DIR]
                            [--threshold T] [--description TEXT]
 
@@ -257,8 +265,19 @@ Options:
   --description TEXT  where the rules come from
   --no-sync           do not wait for the write to reach the disk
 )",
-    RunAdd,
-};
+                 Arity::None("every field is a flag, e.g. --code CODE"),
+                 {{"code"},
+                  {"name"},
+                  {"unit"},
+                  {"min"},
+                  {"max"},
+                  {"step"},
+                  {"direction"},
+                  {"threshold"},
+                  {"description"},
+                  {"integer", FlagSpec::kBool},
+                  {"no-sync", FlagSpec::kBool}}},
+                ParseMeasureAddRequest, RunAdd);
 COTRACK_REGISTER_COMMAND(kMeasureAddCommand);
 
 }  // namespace

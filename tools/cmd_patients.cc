@@ -12,21 +12,7 @@ namespace {
 
 constexpr char kName[] = "patients";
 
-int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  if (!parsed->positionals().empty()) {
-    return UsageError(
-        kName, "unexpected argument \"" + parsed->positionals()[0] + "\" (patients takes none)");
-  }
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
-  if (!format.ok()) return UsageError(kName, format.status().message());
-
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
-  if (!db.ok()) return RuntimeError(db.status());
-  absl::StatusOr<std::vector<Patient>> patients = (*db)->ListPatients();
-  if (!patients.ok()) return RuntimeError(patients.status());
-
+Table PatientTable(const std::vector<Patient>& patients) {
   Table table;
   table.columns = {"patient", "arm", "index_date", "treatment_dates", "version", "recorded_at"};
   const size_t fixed = table.columns.size();
@@ -34,7 +20,7 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   // so that csv and json stay flat; a name clashing with a fixed column is
   // prefixed.
   std::set<std::string> attribute_names;
-  for (const Patient& p : *patients) {
+  for (const Patient& p : patients) {
     for (const auto& [key, value] : p.attributes) attribute_names.insert(key);
   }
   std::vector<std::string> attributes(attribute_names.begin(), attribute_names.end());
@@ -43,7 +29,7 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
     for (size_t i = 0; i < fixed; ++i) clash = clash || table.columns[i] == name;
     table.columns.push_back(clash ? "attr_" + name : name);
   }
-  for (const Patient& p : *patients) {
+  for (const Patient& p : patients) {
     std::vector<std::string> treatments;
     for (const CivilTime& t : p.treatment_dates) treatments.push_back(FormatCivilTime(t));
     std::vector<Cell> row = {
@@ -60,14 +46,21 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
     }
     table.rows.push_back(std::move(row));
   }
-  WriteTable(table, *format, std::cout);
-  return 0;
+  return table;
 }
 
-const Command kPatientsCommand = {
-    kName,
-    "List the registered patients",
-    R"(Usage: cotrack patients [--format FMT]
+int Run(const GlobalContext& ctx, const OutputFormat& format) {
+  return RunOnDatabase(
+      ctx, OpenMode::kRead, [](Database& db) { return db.ListPatients(); },
+      [&](const std::vector<Patient>& patients) {
+        WriteTable(PatientTable(patients), format, std::cout);
+        return 0;
+      });
+}
+
+const Command kPatientsCommand = MakeCommand({kName,
+                                              "List the registered patients",
+                                              R"(Usage: cotrack patients [--format FMT]
 
 Prints every registered patient, ordered by id: arm, index date, further
 treatment dates (;-separated), the registration's version and when it was
@@ -76,8 +69,9 @@ recorded, then one column per free attribute (sex, diagnosis, ...).
 Options:
   --format FMT    table (default), csv or json (one object per line)
 )",
-    Run,
-};
+                                              Arity::None("patients takes none"),
+                                              {{"format"}}},
+                                             ParseFormatFlag, Run);
 COTRACK_REGISTER_COMMAND(kPatientsCommand);
 
 }  // namespace

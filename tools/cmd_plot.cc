@@ -1,63 +1,63 @@
 // `cotrack plot MEASURE [--patient ID[,ID...]] [--out FILE.svg] [summary flags]`
-#include <fstream>
-#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "analytics_flags.h"
 #include "command.h"
 #include "cotrack/analytics.h"
 #include "flags.h"
+#include "output.h"
 
 namespace cotrack::tools {
 namespace {
 
 constexpr char kName[] = "plot";
 
-int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  std::vector<FlagSpec> specs = SummaryFlagSpecs();
-  specs.push_back({"patient"});
-  specs.push_back({"out"});
-  specs.push_back({"title"});
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, specs);
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  if (parsed->positionals().size() != 1) return UsageError(kName, "expected MEASURE");
-  const std::string& measure = parsed->positionals()[0];
-  SummaryOptions o;
-  if (absl::Status s = ParseSummaryFlags(*parsed, "arm", &o); !s.ok()) {
-    return UsageError(kName, s.message());
-  }
-  std::vector<std::string> patients;
-  if (auto v = parsed->Get("patient")) {
-    patients = absl::StrSplit(*v, ',', absl::SkipEmpty());
-    if (patients.empty()) return UsageError(kName, "--patient: expected ID[,ID...]");
-  }
+struct PlotRequest {
+  std::string measure;
+  SummaryOptions options;
+  std::vector<std::string> patients;  // --patient: whose lines to draw; all when empty
+  std::optional<std::string> title;
+  std::string out = "-";
+};
 
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
-  if (!db.ok()) return RuntimeError(db.status());
-  absl::StatusOr<ChartSpec> chart = CohortChart(**db, measure, o, patients);
-  if (!chart.ok()) return RuntimeError(chart.status());
-  if (auto t = parsed->Get("title")) chart->title = *t;
-  const std::string svg = RenderSvgChart(*chart);
-
-  const std::string out = parsed->Get("out").value_or("-");
-  if (out == "-") {
-    std::cout << svg;
-    return 0;
+absl::StatusOr<PlotRequest> ParsePlotRequest(const ParsedArgs& args) {
+  PlotRequest request;
+  request.measure = args.positionals()[0];
+  if (absl::Status s = ParseSummaryFlags(args, "arm", &request.options); !s.ok()) return s;
+  if (auto v = args.Get("patient")) {
+    request.patients = absl::StrSplit(*v, ',', absl::SkipEmpty());
+    if (request.patients.empty()) {
+      return absl::InvalidArgumentError("--patient: expected ID[,ID...]");
+    }
   }
-  std::ofstream f(out, std::ios::binary | std::ios::trunc);
-  f << svg;
-  f.close();
-  if (!f)
-    return RuntimeError(absl::UnavailableError(absl::StrCat(out, ": cannot write the chart")));
-  std::cerr << "cotrack: wrote " << out << " (" << svg.size() << " bytes)\n";
-  return 0;
+  request.title = args.Get("title");
+  request.out = args.Get("out").value_or("-");
+  return request;
 }
 
-const Command kPlotCommand = {
-    kName,
-    "Draw one measure's trajectories and medians as an SVG chart",
-    R"(Usage: cotrack plot MEASURE [--patient ID[,ID...]] [--out FILE.svg] [--title T]
+absl::StatusOr<std::string> Execute(Database& db, const PlotRequest& request) {
+  absl::StatusOr<ChartSpec> chart =
+      CohortChart(db, request.measure, request.options, request.patients);
+  if (!chart.ok()) return chart.status();
+  if (request.title) chart->title = *request.title;
+  return RenderSvgChart(*chart);
+}
+
+int Run(const GlobalContext& ctx, const PlotRequest& request) {
+  return RunOnDatabase(
+      ctx, OpenMode::kRead, [&](Database& db) { return Execute(db, request); },
+      [&](const std::string& svg) {
+        absl::Status written = WriteDocument(request.out, svg, "chart");
+        return written.ok() ? 0 : RuntimeError(written);
+      });
+}
+
+const Command kPlotCommand =
+    MakeCommand({kName, "Draw one measure's trajectories and medians as an SVG chart",
+                 R"(Usage: cotrack plot MEASURE [--patient ID[,ID...]] [--out FILE.svg] [--title T]
          [--at LIST] [--window DAYS] [--by KEY] [...]
 
 Draws every patient's values of MEASURE against months since their index
@@ -73,8 +73,8 @@ Options:
 )" COTRACK_SUMMARY_FLAGS_HELP R"(
 --by defaults to arm here (none for one group).
 )",
-    Run,
-};
+                 Arity::Exactly(1, "MEASURE"), SummaryFlagSpecs({{"patient"}, {"out"}, {"title"}})},
+                ParsePlotRequest, Run);
 COTRACK_REGISTER_COMMAND(kPlotCommand);
 
 }  // namespace

@@ -1,21 +1,19 @@
 // `cotrack progression [PATIENT] --measure edss [--rule R] [--confirm 12w]
 //  [--tolerance B,A] [--baseline fixed|roving] [--no-intermediate]
 //  [--event worsening|improvement|all] [--format FMT]`
+#include "cmd_progression.h"
+
 #include <iostream>
 #include <limits>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "command.h"
-#include "cotrack/analytics.h"
-#include "flags.h"
-#include "output.h"
 
 namespace cotrack::tools {
 namespace {
-
-constexpr char kName[] = "progression";
 
 // "12w" -> 84, "84d" or "84" -> 84.
 absl::StatusOr<int64_t> ParseConfirm(absl::string_view text) {
@@ -50,128 +48,136 @@ absl::Status ParseTolerance(absl::string_view text, ProgressionOptions& o) {
   return absl::OkStatus();
 }
 
-int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"measure"},
-                                                       {"rule"},
-                                                       {"confirm"},
-                                                       {"tolerance"},
-                                                       {"baseline"},
-                                                       {"no-intermediate", FlagSpec::kBool},
-                                                       {"event"},
-                                                       {"first", FlagSpec::kBool},
-                                                       {"unconfirmed-last", FlagSpec::kBool},
-                                                       {"from-first-visit", FlagSpec::kBool},
-                                                       {"relapses"},
-                                                       {"relapse-measure"},
-                                                       {"relapse-window"},
-                                                       {"format"}});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  if (parsed->positionals().size() > 1) return UsageError(kName, "expected at most one PATIENT");
-  const std::string measure = parsed->Get("measure").value_or("edss");
-  if (measure != "edss") {
-    return UsageError(kName, absl::StrCat("--measure: bad value \"", measure,
-                                          "\" (the confirmation rules are defined for edss only)"));
-  }
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
-  if (!format.ok()) return UsageError(kName, format.status().message());
+}  // namespace
 
-  ProgressionOptions o;
-  if (auto v = parsed->Get("rule")) {
+absl::StatusOr<ProgressionRequest> ParseProgressionRequest(const ParsedArgs& args) {
+  ProgressionRequest request;
+  if (args.positionals().size() == 1) request.patient = args.positionals()[0];
+  request.measure = args.Get("measure").value_or("edss");
+  if (request.measure != "edss") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--measure: bad value \"", request.measure,
+                     "\" (the confirmation rules are defined for edss only)"));
+  }
+  absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
+  if (!format.ok()) return format.status();
+  request.format = *format;
+
+  ProgressionOptions& o = request.options;
+  if (auto v = args.Get("rule")) {
     absl::StatusOr<EdssRule> r = ParseEdssRule(*v);
-    if (!r.ok()) return UsageError(kName, absl::StrCat("--rule: ", r.status().message()));
+    if (!r.ok()) return absl::InvalidArgumentError(absl::StrCat("--rule: ", r.status().message()));
     o.rule = *r;
   }
-  if (auto v = parsed->Get("confirm")) {
+  if (auto v = args.Get("confirm")) {
     absl::StatusOr<int64_t> days = ParseConfirm(*v);
-    if (!days.ok()) return UsageError(kName, days.status().message());
+    if (!days.ok()) return days.status();
     o.confirm_days = *days;
   }
-  if (auto v = parsed->Get("tolerance")) {
-    if (absl::Status s = ParseTolerance(*v, o); !s.ok()) return UsageError(kName, s.message());
+  if (auto v = args.Get("tolerance")) {
+    if (absl::Status s = ParseTolerance(*v, o); !s.ok()) return s;
   }
-  if (auto v = parsed->Get("baseline")) {
+  if (auto v = args.Get("baseline")) {
     if (*v == "fixed") {
       o.baseline = BaselineScheme::kFixed;
     } else if (*v == "roving") {
       o.baseline = BaselineScheme::kRoving;
     } else {
-      return UsageError(
-          kName, absl::StrCat("--baseline: bad value \"", *v, "\" (expected fixed or roving)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--baseline: bad value \"", *v, "\" (expected fixed or roving)"));
     }
   }
-  o.require_intermediate = !parsed->Has("no-intermediate");
-  o.count_unconfirmed_last = parsed->Has("unconfirmed-last");
-  o.from_index_date = !parsed->Has("from-first-visit");
-  if (auto v = parsed->Get("relapse-window")) {
+  o.require_intermediate = !args.Has("no-intermediate");
+  o.count_unconfirmed_last = args.Has("unconfirmed-last");
+  o.from_index_date = !args.Has("from-first-visit");
+  if (auto v = args.Get("relapse-window")) {
     absl::StatusOr<int64_t> days = ParseIntArg("--relapse-window", *v, 0, 36500);
-    if (!days.ok()) return UsageError(kName, days.status().message());
+    if (!days.ok()) return days.status();
     o.relapse_window_days = *days;
   }
   if (absl::Status s = ValidateProgressionOptions(o); !s.ok()) {
-    return UsageError(kName, s.message());
+    return absl::InvalidArgumentError(s.message());
   }
-  std::optional<ProgressionEventKind> only;
-  const std::string event = parsed->Get("event").value_or("all");
+  const std::string event = args.Get("event").value_or("all");
   if (event == "worsening") {
-    only = ProgressionEventKind::kWorsening;
+    request.only = ProgressionEventKind::kWorsening;
   } else if (event == "improvement") {
-    only = ProgressionEventKind::kImprovement;
+    request.only = ProgressionEventKind::kImprovement;
   } else if (event != "all") {
-    return UsageError(kName, absl::StrCat("--event: bad value \"", event,
-                                          "\" (expected worsening, improvement or all)"));
+    return absl::InvalidArgumentError(absl::StrCat("--event: bad value \"", event,
+                                                   "\" (expected worsening, improvement or all)"));
   }
-  const bool first_only = parsed->Has("first");
+  request.first_only = args.Has("first");
+  request.relapses_file = args.Get("relapses");
+  request.relapse_measure = args.Get("relapse-measure").value_or("");
+  return request;
+}
 
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
-  if (!db.ok()) return RuntimeError(db.status());
+namespace {
 
-  // Relapse onsets: a file, a measure, or the measure "relapse" when one is
-  // registered.
+constexpr char kName[] = "progression";
+
+struct ProgressionRun {
+  std::vector<ProgressionResult> results;
+  std::string relapse_source;  // where relapse onsets came from, for the parameters
+};
+
+// Relapse onsets: a file, a measure, or the measure "relapse" when one is
+// registered.
+absl::StatusOr<RelapseDates> LoadRelapses(Database& db, const ProgressionRequest& request,
+                                          std::string* source) {
   RelapseDates relapses;
-  std::string relapse_source = "none";
-  if (auto file = parsed->Get("relapses")) {
-    absl::StatusOr<RelapseDates> r = ReadRelapseCsv(*file);
-    if (!r.ok()) return RuntimeError(r.status());
+  *source = "none";
+  if (request.relapses_file) {
+    absl::StatusOr<RelapseDates> r = ReadRelapseCsv(*request.relapses_file);
+    if (!r.ok()) return r.status();
     relapses = *std::move(r);
-    relapse_source = *file;
+    *source = *request.relapses_file;
   }
-  std::string relapse_measure = parsed->Get("relapse-measure").value_or("");
-  if (relapse_measure.empty() && !parsed->Has("relapses") && (*db)->GetMeasure("relapse").ok()) {
+  std::string relapse_measure = request.relapse_measure;
+  if (relapse_measure.empty() && !request.relapses_file && db.GetMeasure("relapse").ok()) {
     relapse_measure = "relapse";
   }
   if (!relapse_measure.empty() && relapse_measure != "none") {
-    absl::StatusOr<RelapseDates> r = RelapseDatesFromMeasure(**db, relapse_measure);
-    if (!r.ok()) return RuntimeError(r.status());
+    absl::StatusOr<RelapseDates> r = RelapseDatesFromMeasure(db, relapse_measure);
+    if (!r.ok()) return r.status();
     for (auto& [id, dates] : *r) {
       relapses[id].insert(relapses[id].end(), dates.begin(), dates.end());
     }
-    relapse_source = relapse_source == "none"
-                         ? absl::StrCat("measure ", relapse_measure)
-                         : absl::StrCat(relapse_source, " + measure ", relapse_measure);
+    *source = *source == "none" ? absl::StrCat("measure ", relapse_measure)
+                                : absl::StrCat(*source, " + measure ", relapse_measure);
   }
+  return relapses;
+}
 
-  std::vector<ProgressionResult> results;
+absl::StatusOr<ProgressionRun> Execute(Database& db, const ProgressionRequest& request) {
+  ProgressionRun run;
+  absl::StatusOr<RelapseDates> relapses = LoadRelapses(db, request, &run.relapse_source);
+  if (!relapses.ok()) return relapses.status();
   auto analyse = [&](const Patient& p, const std::vector<Observation>& traj) -> absl::Status {
-    auto rel = relapses.find(p.id);
+    auto rel = relapses->find(p.id);
     absl::StatusOr<ProgressionResult> r = DetectEdssProgression(
-        p, traj, rel == relapses.end() ? std::vector<CivilTime>{} : rel->second, o);
+        p, traj, rel == relapses->end() ? std::vector<CivilTime>{} : rel->second, request.options);
     if (!r.ok()) return r.status();
-    results.push_back(*std::move(r));
+    run.results.push_back(*std::move(r));
     return absl::OkStatus();
   };
-  if (parsed->positionals().size() == 1) {
-    const std::string& id = parsed->positionals()[0];
-    absl::StatusOr<Patient> p = (*db)->GetPatient(id);
-    if (!p.ok()) return RuntimeError(p.status());
-    absl::StatusOr<std::vector<Observation>> traj = (*db)->Trajectory(id, measure);
-    if (!traj.ok()) return RuntimeError(traj.status());
-    if (absl::Status s = analyse(*p, *traj); !s.ok()) return RuntimeError(s);
-  } else if (absl::Status s = (*db)->ForEachSeries(measure, analyse); !s.ok()) {
-    return RuntimeError(s);
+  if (request.patient) {
+    absl::StatusOr<Patient> p = db.GetPatient(*request.patient);
+    if (!p.ok()) return p.status();
+    absl::StatusOr<std::vector<Observation>> traj =
+        db.Trajectory(*request.patient, request.measure);
+    if (!traj.ok()) return traj.status();
+    if (absl::Status s = analyse(*p, *traj); !s.ok()) return s;
+  } else if (absl::Status s = db.ForEachSeries(request.measure, analyse); !s.ok()) {
+    return s;
   }
+  return run;
+}
 
+int Print(const ProgressionRequest& request, const ProgressionRun& run) {
   const std::string parameters =
-      absl::StrCat(DescribeProgressionOptions(o), " relapses=", relapse_source);
+      absl::StrCat(DescribeProgressionOptions(request.options), " relapses=", run.relapse_source);
   Table table;
   table.columns = {"patient",        "event",
                    "date",           "value",
@@ -179,13 +185,13 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
                    "confirmed_date", "confirmed_value",
                    "confirmed",      "relapse_associated",
                    "threshold"};
-  if (*format != OutputFormat::kTable) table.columns.push_back("parameters");
+  if (request.format != OutputFormat::kTable) table.columns.push_back("parameters");
   int64_t events = 0;
   std::vector<std::string> no_baseline;
-  for (const ProgressionResult& r : results) {
+  for (const ProgressionResult& r : run.results) {
     if (!r.analysed) no_baseline.push_back(r.patient);
     for (const ProgressionEvent& e : r.events) {
-      if (only && e.kind != *only) continue;
+      if (request.only && e.kind != *request.only) continue;
       std::vector<Cell> row = {Cell::String(e.patient),
                                Cell::String(ProgressionEventKindName(e.kind)),
                                Cell::String(FormatCivilTime(e.date)),
@@ -197,15 +203,15 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
                                Cell::Bool(e.confirmed),
                                Cell::Bool(e.relapse_associated),
                                Cell::Number(e.threshold)};
-      if (*format != OutputFormat::kTable) row.push_back(Cell::String(parameters));
+      if (request.format != OutputFormat::kTable) row.push_back(Cell::String(parameters));
       table.rows.push_back(std::move(row));
       ++events;
-      if (first_only) break;
+      if (request.first_only) break;
     }
   }
-  if (*format == OutputFormat::kTable) std::cout << "# " << parameters << "\n";
-  WriteTable(table, *format, std::cout);
-  std::cerr << "cotrack: " << results.size() << " patient(s), " << events << " event(s); "
+  if (request.format == OutputFormat::kTable) std::cout << "# " << parameters << "\n";
+  WriteTable(table, request.format, std::cout);
+  std::cerr << "cotrack: " << run.results.size() << " patient(s), " << events << " event(s); "
             << parameters << "\n";
   if (!no_baseline.empty()) {
     std::cerr << "cotrack: no EDSS on or before the index date (not analysed): "
@@ -214,10 +220,16 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-const Command kProgressionCommand = {
-    kName,
-    "Confirmed EDSS worsening and improvement events",
-    R"(Usage: cotrack progression [PATIENT] [--measure edss] [--rule RULE]
+int Run(const GlobalContext& ctx, const ProgressionRequest& request) {
+  return RunOnDatabase(
+      ctx, OpenMode::kRead, [&](Database& db) { return Execute(db, request); },
+      [&](const ProgressionRun& run) { return Print(request, run); });
+}
+
+const Command kProgressionCommand =
+    MakeCommand({kName,
+                 "Confirmed EDSS worsening and improvement events",
+                 R"(Usage: cotrack progression [PATIENT] [--measure edss] [--rule RULE]
          [--confirm 12w] [--tolerance BEFORE,AFTER] [--baseline fixed|roving]
          [--no-intermediate] [--event worsening|improvement|all] [--first]
          [--unconfirmed-last] [--from-first-visit] [--relapses FILE]
@@ -263,8 +275,22 @@ confirmed_date, confirmed_value, confirmed, relapse_associated (a relapse up
 to 90 days before), threshold; csv and json add the parameters used, which
 table format prints on its first line.
 )",
-    Run,
-};
+                 Arity::Between(0, 1, "at most one PATIENT"),
+                 {{"measure"},
+                  {"rule"},
+                  {"confirm"},
+                  {"tolerance"},
+                  {"baseline"},
+                  {"no-intermediate", FlagSpec::kBool},
+                  {"event"},
+                  {"first", FlagSpec::kBool},
+                  {"unconfirmed-last", FlagSpec::kBool},
+                  {"from-first-visit", FlagSpec::kBool},
+                  {"relapses"},
+                  {"relapse-measure"},
+                  {"relapse-window"},
+                  {"format"}}},
+                ParseProgressionRequest, Run);
 COTRACK_REGISTER_COMMAND(kProgressionCommand);
 
 }  // namespace

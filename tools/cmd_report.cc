@@ -1,67 +1,51 @@
 // `cotrack report [--out FILE.html] [--measure CODE[,CODE...]] [--per-patient]
 //  [summary flags]`
-#include <fstream>
-#include <iostream>
+#include <string>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "analytics_flags.h"
 #include "command.h"
 #include "cotrack/analytics.h"
 #include "flags.h"
+#include "output.h"
 
 namespace cotrack::tools {
 namespace {
 
 constexpr char kName[] = "report";
 
-int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  std::vector<FlagSpec> specs = SummaryFlagSpecs();
-  specs.push_back({"out"});
-  specs.push_back({"measure"});
-  specs.push_back({"title"});
-  specs.push_back({"per-patient", FlagSpec::kBool});
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, specs);
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  if (!parsed->positionals().empty()) {
-    return UsageError(kName, absl::StrCat("unexpected argument \"", parsed->positionals()[0],
-                                          "\" (use --measure CODE to choose measures)"));
-  }
-  ReportOptions o;
-  if (absl::Status s = ParseSummaryFlags(*parsed, "arm", &o.summary); !s.ok()) {
-    return UsageError(kName, s.message());
-  }
-  if (auto v = parsed->Get("measure")) {
-    o.measures = absl::StrSplit(*v, ',', absl::SkipEmpty());
-    if (o.measures.empty()) return UsageError(kName, "--measure: expected CODE[,CODE...]");
-  }
-  if (auto t = parsed->Get("title")) o.title = *t;
-  o.per_patient = parsed->Has("per-patient");
-  o.progression.rule = o.summary.change.edss_rule;
-  const std::string out = parsed->Get("out").value_or("report.html");
+struct ReportRequest {
+  ReportOptions options;
+  std::string out = "report.html";
+};
 
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
-  if (!db.ok()) return RuntimeError(db.status());
-  absl::StatusOr<std::string> html = BuildHtmlReport(**db, o);
-  if (!html.ok()) return RuntimeError(html.status());
-  if (out == "-") {
-    std::cout << *html;
-    return 0;
+absl::StatusOr<ReportRequest> ParseReportRequest(const ParsedArgs& args) {
+  ReportRequest request;
+  ReportOptions& o = request.options;
+  if (absl::Status s = ParseSummaryFlags(args, "arm", &o.summary); !s.ok()) return s;
+  if (auto v = args.Get("measure")) {
+    o.measures = absl::StrSplit(*v, ',', absl::SkipEmpty());
+    if (o.measures.empty()) return absl::InvalidArgumentError("--measure: expected CODE[,CODE...]");
   }
-  std::ofstream f(out, std::ios::binary | std::ios::trunc);
-  f << *html;
-  f.close();
-  if (!f) {
-    return RuntimeError(absl::UnavailableError(absl::StrCat(out, ": cannot write the report")));
-  }
-  std::cerr << "cotrack: wrote " << out << " (" << html->size() << " bytes)\n";
-  return 0;
+  if (auto t = args.Get("title")) o.title = *t;
+  o.per_patient = args.Has("per-patient");
+  o.progression.rule = o.summary.change.edss_rule;
+  request.out = args.Get("out").value_or("report.html");
+  return request;
 }
 
-const Command kReportCommand = {
-    kName,
-    "Write a self-contained HTML report: cohort tables and charts per measure",
-    R"(Usage: cotrack report [--out FILE.html] [--measure CODE[,CODE...]] [--per-patient]
+int Run(const GlobalContext& ctx, const ReportRequest& request) {
+  return RunOnDatabase(
+      ctx, OpenMode::kRead, [&](Database& db) { return BuildHtmlReport(db, request.options); },
+      [&](const std::string& html) {
+        absl::Status written = WriteDocument(request.out, html, "report");
+        return written.ok() ? 0 : RuntimeError(written);
+      });
+}
+
+const Command kReportCommand = MakeCommand(
+    {kName, "Write a self-contained HTML report: cohort tables and charts per measure",
+     R"(Usage: cotrack report [--out FILE.html] [--measure CODE[,CODE...]] [--per-patient]
          [--title T] [--at LIST] [--window DAYS] [--by KEY] [...]
 
 Writes one HTML file with no external resources (it opens offline and prints
@@ -77,8 +61,9 @@ Options:
 )" COTRACK_SUMMARY_FLAGS_HELP R"(
 --by defaults to arm here (none for one group).
 )",
-    Run,
-};
+     Arity::None("use --measure CODE to choose measures"),
+     SummaryFlagSpecs({{"out"}, {"measure"}, {"title"}, {"per-patient", FlagSpec::kBool}})},
+    ParseReportRequest, Run);
 COTRACK_REGISTER_COMMAND(kReportCommand);
 
 }  // namespace

@@ -10,42 +10,61 @@ namespace {
 
 constexpr char kName[] = "retract";
 
-int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"reason"}, {"no-sync", FlagSpec::kBool}});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  const std::vector<std::string>& pos = parsed->positionals();
-  if (pos.size() != 3) return UsageError(kName, "expected PATIENT MEASURE DATE");
-  absl::StatusOr<CivilTime> date = ParseDateArg("DATE", pos[2]);
-  if (!date.ok()) return UsageError(kName, date.status().message());
-  std::string reason = parsed->Get("reason").value_or("");
-  // The audit trail must say why a value was withdrawn.
-  if (reason.find_first_not_of(" \t") == std::string::npos) {
-    return UsageError(kName, "--reason TEXT is required (why the value is entered-in-error)");
-  }
+struct RetractRequest {
+  std::string patient;
+  std::string measure;
+  CivilTime date;
+  std::string reason;
+  bool sync = true;
+};
 
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kWrite);
-  if (!db.ok()) return RuntimeError(db.status());
-  WriteOptions options;
-  options.sync = !parsed->Has("no-sync");
-  absl::StatusOr<WriteSummary> done =
-      (*db)->Retract(pos[0], pos[1], *date, CliProvenance(ctx, reason), options);
-  if (!done.ok()) {
-    if (absl::IsNotFound(done.status())) {
-      if (absl::Status known = CheckPatientExists(**db, pos[0]); !known.ok()) {
-        return RuntimeError(known);
-      }
-    }
-    return RuntimeError(done.status());
+absl::StatusOr<RetractRequest> ParseRetractRequest(const ParsedArgs& args) {
+  RetractRequest request;
+  request.patient = args.positionals()[0];
+  request.measure = args.positionals()[1];
+  absl::StatusOr<CivilTime> date = ParseDateArg("DATE", args.positionals()[2]);
+  if (!date.ok()) return date.status();
+  request.date = *date;
+  request.reason = args.Get("reason").value_or("");
+  // The audit trail must say why a value was withdrawn.
+  if (request.reason.find_first_not_of(" \t") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        "--reason TEXT is required (why the value is entered-in-error)");
   }
-  std::fprintf(stderr, "retracted %s %s %s: now entered-in-error (history keeps every version)\n",
-               pos[0].c_str(), pos[1].c_str(), FormatCivilTime(*date).c_str());
-  return 0;
+  request.sync = !args.Has("no-sync");
+  return request;
 }
 
-const Command kRetractCommand = {
-    kName,
-    "Mark a value entered-in-error (nothing is deleted)",
-    R"(Usage: cotrack retract PATIENT MEASURE DATE --reason TEXT
+absl::StatusOr<WriteSummary> Execute(Database& db, const RetractRequest& request,
+                                     const Provenance& provenance) {
+  WriteOptions options;
+  options.sync = request.sync;
+  absl::StatusOr<WriteSummary> done =
+      db.Retract(request.patient, request.measure, request.date, provenance, options);
+  // "Nothing to retract" most often means a mistyped patient: say which.
+  if (absl::IsNotFound(done.status())) {
+    if (absl::Status known = CheckPatientExists(db, request.patient); !known.ok()) return known;
+  }
+  return done;
+}
+
+int Run(const GlobalContext& ctx, const RetractRequest& request) {
+  return RunOnDatabase(
+      ctx, OpenMode::kWrite,
+      [&](Database& db) { return Execute(db, request, CliProvenance(ctx, request.reason)); },
+      [&](const WriteSummary&) {
+        std::fprintf(stderr,
+                     "retracted %s %s %s: now entered-in-error (history keeps every version)\n",
+                     request.patient.c_str(), request.measure.c_str(),
+                     FormatCivilTime(request.date).c_str());
+        return 0;
+      });
+}
+
+const Command kRetractCommand =
+    MakeCommand({kName,
+                 "Mark a value entered-in-error (nothing is deleted)",
+                 R"(Usage: cotrack retract PATIENT MEASURE DATE --reason TEXT
 
 Marks the current version of the observation (PATIENT, MEASURE, DATE) as
 entered-in-error. It leaves trajectories, latest values and visits, and stays
@@ -56,8 +75,9 @@ Options:
   --no-sync       do not wait for the write to reach the disk (faster; a
                   power loss may lose it)
 )",
-    Run,
-};
+                 Arity::Exactly(3, "PATIENT MEASURE DATE"),
+                 {{"reason"}, {"no-sync", FlagSpec::kBool}}},
+                ParseRetractRequest, Run);
 COTRACK_REGISTER_COMMAND(kRetractCommand);
 
 }  // namespace

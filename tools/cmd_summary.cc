@@ -24,34 +24,33 @@ Cell Num(const std::optional<double>& v) {
   return c;
 }
 
-int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  std::vector<FlagSpec> specs = SummaryFlagSpecs();
-  specs.push_back({"format"});
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, specs);
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  if (parsed->positionals().size() != 1) return UsageError(kName, "expected MEASURE");
-  const std::string& measure = parsed->positionals()[0];
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
-  if (!format.ok()) return UsageError(kName, format.status().message());
-  SummaryOptions o;
-  if (absl::Status s = ParseSummaryFlags(*parsed, "", &o); !s.ok()) {
-    return UsageError(kName, s.message());
-  }
+struct SummaryRequest {
+  std::string measure;
+  OutputFormat format = OutputFormat::kTable;
+  SummaryOptions options;
+};
 
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
-  if (!db.ok()) return RuntimeError(db.status());
-  absl::StatusOr<CohortSummary> s = SummarizeCohort(**db, measure, o);
-  if (!s.ok()) return RuntimeError(s.status());
+absl::StatusOr<SummaryRequest> ParseSummaryRequest(const ParsedArgs& args) {
+  SummaryRequest request;
+  request.measure = args.positionals()[0];
+  absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
+  if (!format.ok()) return format.status();
+  request.format = *format;
+  if (absl::Status s = ParseSummaryFlags(args, "", &request.options); !s.ok()) return s;
+  return request;
+}
 
-  const std::string parameters = absl::StrCat("measure=", measure, " ", DescribeSummaryOptions(o));
+int Print(const SummaryRequest& request, const CohortSummary& s) {
+  const std::string parameters =
+      absl::StrCat("measure=", request.measure, " ", DescribeSummaryOptions(request.options));
   Table table;
   table.columns = {
       "measure",  "group",    "timepoint",    "patients",      "n",           "missing",
       "censored", "mean",     "sd",           "median",        "q1",          "q3",
       "min",      "max",      "change_n",     "change_median", "change_mean", "improved",
       "stable",   "worsened", "improved_pct", "stable_pct",    "worsened_pct"};
-  if (*format != OutputFormat::kTable) table.columns.push_back("parameters");
-  for (const SummaryRow& r : s->rows) {
+  if (request.format != OutputFormat::kTable) table.columns.push_back("parameters");
+  for (const SummaryRow& r : s.rows) {
     std::vector<Cell> row = {
         Cell::String(r.measure),   Cell::String(r.group),     Cell::String(r.timepoint),
         Cell::Integer(r.patients), Cell::Integer(r.stats.n),  Cell::Integer(r.missing),
@@ -61,28 +60,34 @@ int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
         Num(r.change_median),      Num(r.change_mean),        Cell::Integer(r.improved),
         Cell::Integer(r.stable),   Cell::Integer(r.worsened), Num(r.improved_pct),
         Num(r.stable_pct),         Num(r.worsened_pct)};
-    if (*format != OutputFormat::kTable) row.push_back(Cell::String(parameters));
+    if (request.format != OutputFormat::kTable) row.push_back(Cell::String(parameters));
     table.rows.push_back(std::move(row));
   }
-  if (*format == OutputFormat::kTable)
-    std::cout << "# " << parameters << " unit=" << s->unit << "\n";
-  WriteTable(table, *format, std::cout);
-  std::cerr << "cotrack: " << s->patients << " patient(s) with " << measure << " values\n";
-  if (!s->no_index_date.empty()) {
+  if (request.format == OutputFormat::kTable)
+    std::cout << "# " << parameters << " unit=" << s.unit << "\n";
+  WriteTable(table, request.format, std::cout);
+  std::cerr << "cotrack: " << s.patients << " patient(s) with " << request.measure << " values\n";
+  if (!s.no_index_date.empty()) {
     std::cerr << "cotrack: no index date (counted as missing at every timepoint): "
-              << absl::StrJoin(s->no_index_date, ", ") << "\n";
+              << absl::StrJoin(s.no_index_date, ", ") << "\n";
   }
-  if (!s->no_baseline.empty()) {
+  if (!s.no_baseline.empty()) {
     std::cerr << "cotrack: no baseline on or before the index date (no change computed): "
-              << absl::StrJoin(s->no_baseline, ", ") << "\n";
+              << absl::StrJoin(s.no_baseline, ", ") << "\n";
   }
   return 0;
 }
 
-const Command kSummaryCommand = {
-    kName,
-    "Cohort table of one measure at protocol timepoints, by arm or attribute",
-    R"(Usage: cotrack summary MEASURE [--at 0,3m,6m,12m] [--window DAYS] [--by KEY]
+int Run(const GlobalContext& ctx, const SummaryRequest& request) {
+  return RunOnDatabase(
+      ctx, OpenMode::kRead,
+      [&](Database& db) { return SummarizeCohort(db, request.measure, request.options); },
+      [&](const CohortSummary& summary) { return Print(request, summary); });
+}
+
+const Command kSummaryCommand =
+    MakeCommand({kName, "Cohort table of one measure at protocol timepoints, by arm or attribute",
+                 R"(Usage: cotrack summary MEASURE [--at 0,3m,6m,12m] [--window DAYS] [--by KEY]
          [--censored exclude|half-limit|limit] [--lookback DAYS] [--rule RULE]
          [--format FMT]
 
@@ -93,14 +98,14 @@ percentages of those classified. One pass over the data.
 
 Options:
 )" COTRACK_SUMMARY_FLAGS_HELP
-    R"(  --format FMT      table (default), csv or json (one object per line)
+                 R"(  --format FMT      table (default), csv or json (one object per line)
 
 Classification uses the measure's direction and change threshold (see
 cotrack measure show MEASURE); EDSS uses the step rule by baseline. Patients
 without an index date are listed on stderr, never guessed.
 )",
-    Run,
-};
+                 Arity::Exactly(1, "MEASURE"), SummaryFlagSpecs({{"format"}})},
+                ParseSummaryRequest, Run);
 COTRACK_REGISTER_COMMAND(kSummaryCommand);
 
 }  // namespace

@@ -1,63 +1,54 @@
 // `cotrack trajectory PATIENT MEASURE [--from D] [--to D]`
-#include <iostream>
+#include "cmd_trajectory.h"
 
 #include "command.h"
-#include "derived_column.h"
-#include "flags.h"
-#include "output.h"
+#include "observation_query.h"
 
 namespace cotrack::tools {
+
+absl::StatusOr<TrajectoryRequest> ParseTrajectoryRequest(const ParsedArgs& args) {
+  TrajectoryRequest request;
+  request.patient = args.positionals()[0];
+  request.measure = args.positionals()[1];
+  absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
+  if (!format.ok()) return format.status();
+  request.format = *format;
+  if (auto from = args.Get("from")) {
+    absl::StatusOr<CivilTime> t = ParseDateArg("--from", *from);
+    if (!t.ok()) return t.status();
+    request.range.from = *t;
+  }
+  if (auto to = args.Get("to")) {
+    absl::StatusOr<CivilTime> t = ParseDateArg("--to", *to);
+    if (!t.ok()) return t.status();
+    request.range.to = *t;
+  }
+  const TimeRange& range = request.range;
+  if (range.from && range.to && range.from->seconds > range.to->seconds) {
+    return absl::InvalidArgumentError("--from is after --to");
+  }
+  request.derived = args.Has("derived");
+  return request;
+}
+
 namespace {
 
 constexpr char kName[] = "trajectory";
 
-int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed =
-      ParseArgs(args, {{"from"}, {"to"}, {"format"}, {"derived", FlagSpec::kBool}});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  if (parsed->positionals().size() != 2) {
-    return UsageError(kName, "expected PATIENT MEASURE");
-  }
-  const std::string& patient = parsed->positionals()[0];
-  const std::string& measure = parsed->positionals()[1];
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
-  if (!format.ok()) return UsageError(kName, format.status().message());
-  TimeRange range;
-  if (auto from = parsed->Get("from")) {
-    absl::StatusOr<CivilTime> t = ParseDateArg("--from", *from);
-    if (!t.ok()) return UsageError(kName, t.status().message());
-    range.from = *t;
-  }
-  if (auto to = parsed->Get("to")) {
-    absl::StatusOr<CivilTime> t = ParseDateArg("--to", *to);
-    if (!t.ok()) return UsageError(kName, t.status().message());
-    range.to = *t;
-  }
-  if (range.from && range.to && range.from->seconds > range.to->seconds) {
-    return UsageError(kName, "--from is after --to");
-  }
-
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
-  if (!db.ok()) return RuntimeError(db.status());
-  absl::StatusOr<std::vector<Observation>> values = (*db)->Trajectory(patient, measure, range);
-  if (!values.ok()) return RuntimeError(values.status());
-  if (values->empty()) {
-    if (absl::Status known = CheckPatientExists(**db, patient); !known.ok()) {
-      return RuntimeError(known);
-    }
-  }
-  Table table = ObservationTable(*values, ObservationColumns::kCurrent);
-  if (parsed->Has("derived")) {
-    if (absl::Status s = AddDerivedColumn(**db, *values, &table); !s.ok()) return RuntimeError(s);
-  }
-  WriteTable(table, *format, std::cout);
-  return 0;
+int Run(const GlobalContext& ctx, const TrajectoryRequest& request) {
+  ObservationQuery query;
+  query.patient = request.patient;
+  query.derived = request.derived;
+  query.format = request.format;
+  return RunObservationQuery(ctx, query, [&](Database& db) {
+    return db.Trajectory(request.patient, request.measure, request.range);
+  });
 }
 
-const Command kTrajectoryCommand = {
-    kName,
-    "Values of one measure for one patient over time",
-    R"(Usage: cotrack trajectory PATIENT MEASURE [--from DATE] [--to DATE] [--format FMT] [--derived]
+const Command kTrajectoryCommand = MakeCommand(
+    {kName,
+     "Values of one measure for one patient over time",
+     R"(Usage: cotrack trajectory PATIENT MEASURE [--from DATE] [--to DATE] [--format FMT] [--derived]
 
 Prints the current values of MEASURE (a code such as edss, hba1c) for PATIENT,
 oldest first. Retracted (entered-in-error) values are left out; corrected
@@ -74,8 +65,9 @@ Columns: patient, measure, date, value, unit, comparator, visit, status,
 version, recorded_at. A censored value such as <0.5 keeps its number in value
 and its comparator in comparator; the table shows it as <0.5.
 )",
-    Run,
-};
+     Arity::Exactly(2, "PATIENT MEASURE"),
+     {{"from"}, {"to"}, {"format"}, {"derived", FlagSpec::kBool}}},
+    ParseTrajectoryRequest, Run);
 COTRACK_REGISTER_COMMAND(kTrajectoryCommand);
 
 }  // namespace

@@ -1,9 +1,7 @@
 // `cotrack visit PATIENT DATE`
-#include <iostream>
-
 #include "command.h"
-#include "derived_column.h"
 #include "flags.h"
+#include "observation_query.h"
 #include "output.h"
 
 namespace cotrack::tools {
@@ -11,37 +9,39 @@ namespace {
 
 constexpr char kName[] = "visit";
 
-int Run(const GlobalContext& ctx, const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {{"format"}, {"derived", FlagSpec::kBool}});
-  if (!parsed.ok()) return UsageError(kName, parsed.status().message());
-  const std::vector<std::string>& pos = parsed->positionals();
-  if (pos.size() != 2) return UsageError(kName, "expected PATIENT DATE");
-  absl::StatusOr<OutputFormat> format = ParseOutputFormat(parsed->Get("format").value_or("table"));
-  if (!format.ok()) return UsageError(kName, format.status().message());
-  absl::StatusOr<CivilTime> date = ParseDateArg("DATE", pos[1]);
-  if (!date.ok()) return UsageError(kName, date.status().message());
+struct VisitRequest {
+  std::string patient;
+  CivilTime date;
+  OutputFormat format = OutputFormat::kTable;
+  bool derived = false;
+};
 
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
-  if (!db.ok()) return RuntimeError(db.status());
-  absl::StatusOr<std::vector<Observation>> values = (*db)->Visit(pos[0], *date);
-  if (!values.ok()) return RuntimeError(values.status());
-  if (values->empty()) {
-    if (absl::Status known = CheckPatientExists(**db, pos[0]); !known.ok()) {
-      return RuntimeError(known);
-    }
-  }
-  Table table = ObservationTable(*values, ObservationColumns::kCurrent);
-  if (parsed->Has("derived")) {
-    if (absl::Status s = AddDerivedColumn(**db, *values, &table); !s.ok()) return RuntimeError(s);
-  }
-  WriteTable(table, *format, std::cout);
-  return 0;
+absl::StatusOr<VisitRequest> ParseVisitRequest(const ParsedArgs& args) {
+  VisitRequest request;
+  request.patient = args.positionals()[0];
+  absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
+  if (!format.ok()) return format.status();
+  request.format = *format;
+  absl::StatusOr<CivilTime> date = ParseDateArg("DATE", args.positionals()[1]);
+  if (!date.ok()) return date.status();
+  request.date = *date;
+  request.derived = args.Has("derived");
+  return request;
 }
 
-const Command kVisitCommand = {
-    kName,
-    "Everything recorded for a patient on one date",
-    R"(Usage: cotrack visit PATIENT DATE [--format FMT] [--derived]
+int Run(const GlobalContext& ctx, const VisitRequest& request) {
+  ObservationQuery query;
+  query.patient = request.patient;
+  query.derived = request.derived;
+  query.format = request.format;
+  return RunObservationQuery(ctx, query,
+                             [&](Database& db) { return db.Visit(request.patient, request.date); });
+}
+
+const Command kVisitCommand =
+    MakeCommand({kName,
+                 "Everything recorded for a patient on one date",
+                 R"(Usage: cotrack visit PATIENT DATE [--format FMT] [--derived]
 
 Prints every current value recorded for PATIENT on the civil day DATE
 (YYYY-MM-DD; values with a time of day on that day included), ordered by
@@ -52,8 +52,9 @@ Options:
   --derived       add a "derived" column: AIS severity band, FIS/MFIS subscales,
                   HbA1c in both units and eAG, C-peptide in both units
 )",
-    Run,
-};
+                 Arity::Exactly(2, "PATIENT DATE"),
+                 {{"format"}, {"derived", FlagSpec::kBool}}},
+                ParseVisitRequest, Run);
 COTRACK_REGISTER_COMMAND(kVisitCommand);
 
 }  // namespace

@@ -18,9 +18,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "command.h"
 #include "cotrack/civil_time.h"
 #include "cotrack/database.h"
+#include "global_flags.h"
 
 namespace cotrack::tools {
 

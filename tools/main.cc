@@ -1,21 +1,18 @@
 // `cotrack [--db DIR] [--user NAME] COMMAND ...`: resolves the global flags
-// and the command, answers --help and --version, and hands over to the
-// command's own file. Commands register themselves (see command.h).
-#include <pwd.h>
-#include <unistd.h>
-
+// (one table, in global_flags.h) and the command, answers --help and
+// --version, and hands over to the command's own file. Commands register
+// themselves (see command.h).
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "command.h"
+#include "global_flags.h"
 
 #ifndef COTRACK_VERSION
 #define COTRACK_VERSION "unknown"
@@ -23,13 +20,6 @@
 
 namespace cotrack::tools {
 namespace {
-
-constexpr char kGlobalOptions[] =
-    "Global options (before or after the command):\n"
-    "  --db DIR      the database directory (default: $COTRACK_DB, else ./cotrack-data)\n"
-    "  --user NAME   who makes the changes, for provenance and the audit log\n"
-    "                (default: the OS user)\n"
-    "  --key-file F  the key file of an encrypted database (docs/OPERATIONS.md)\n";
 
 void PrintCommandList(const std::vector<Command>& commands, FILE* out) {
   size_t width = 0;
@@ -41,88 +31,28 @@ void PrintCommandList(const std::vector<Command>& commands, FILE* out) {
 
 void PrintMainHelp(FILE* out) {
   std::fprintf(out,
-               "Usage: cotrack [--db DIR] [--user NAME] COMMAND [ARGS...]\n"
+               "Usage: cotrack %s COMMAND [ARGS...]\n"
                "\n"
                "Per-patient, per-measure clinical outcome tracking with full version history.\n"
                "\n"
-               "Commands:\n");
+               "Commands:\n",
+               GlobalSynopsis().c_str());
   PrintCommandList(RegisteredCommands(), out);
-  std::fprintf(out,
-               "\n%s"
-               "  --help        this text; `cotrack COMMAND --help` for one command\n"
-               "  --version     print the version\n"
-               "\n"
-               "stdout carries data, stderr messages. Exit status: 0 success, 1 error,\n"
-               "2 bad usage.\n",
-               kGlobalOptions);
+  std::fprintf(
+      out,
+      "\n%s%s%s"
+      "\n"
+      "stdout carries data, stderr messages. Exit status: 0 success, 1 error,\n"
+      "2 bad usage.\n",
+      GlobalOptionsHelp().c_str(),
+      OptionHelpLine("--help", "this text; `cotrack COMMAND --help` for one command").c_str(),
+      OptionHelpLine("--version", "print the version").c_str());
 }
 
 void PrintCommandHelp(const Command& command) {
   std::string usage = command.usage;
   if (!usage.empty() && usage.back() != '\n') usage += '\n';
-  std::fprintf(stdout, "%s\n%s", usage.c_str(), kGlobalOptions);
-}
-
-std::string OsUser() {
-  struct passwd pw;
-  struct passwd* result = nullptr;
-  char buf[4096];
-  if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &result) == 0 && result != nullptr &&
-      result->pw_name != nullptr) {
-    return result->pw_name;
-  }
-  const char* env = std::getenv("USER");
-  return env != nullptr ? env : "";
-}
-
-// Global flags, wherever they stand before a `--`.
-struct Globals {
-  std::optional<std::string> db;
-  std::optional<std::string> user;
-  std::optional<std::string> key_file;
-};
-
-// Takes `--db`/`--user` (either form) out of `words`, leaving the rest in
-// order. Returns an error message, or "" on success.
-std::string ExtractGlobals(std::vector<std::string>& words, Globals& globals) {
-  std::vector<std::string> rest;
-  bool after_dashes = false;
-  for (size_t i = 0; i < words.size(); ++i) {
-    const std::string& w = words[i];
-    if (after_dashes || w == "--") {
-      after_dashes = true;
-      rest.push_back(w);
-      continue;
-    }
-    std::optional<std::string>* target = nullptr;
-    std::string name;
-    for (const char* flag : {"db", "user", "key-file"}) {
-      std::string dashed = absl::StrCat("--", flag);
-      if (w == dashed || absl::StartsWith(w, dashed + "=")) {
-        target = std::strcmp(flag, "db") == 0     ? &globals.db
-                 : std::strcmp(flag, "user") == 0 ? &globals.user
-                                                  : &globals.key_file;
-        name = dashed;
-      }
-    }
-    if (target == nullptr) {
-      rest.push_back(w);
-      continue;
-    }
-    std::string value;
-    if (w.size() > name.size()) {
-      value = w.substr(name.size() + 1);
-    } else if (i + 1 < words.size() && !absl::StartsWith(words[i + 1], "--")) {
-      value = words[++i];
-    } else {
-      return name + " needs a value";
-    }
-    if (value.empty()) return name + ": empty value";
-    if (target->has_value()) return name + " given more than once";
-    *target = value;
-  }
-  words = std::move(rest);
-  return "";
+  std::fprintf(stdout, "%s\n%s", usage.c_str(), GlobalOptionsHelp().c_str());
 }
 
 bool WantsHelp(const std::vector<std::string>& words) {
@@ -135,7 +65,6 @@ bool WantsHelp(const std::vector<std::string>& words) {
 
 int Main(int argc, char** argv) {
   std::vector<std::string> words(argv + 1, argv + argc);
-  Globals globals;
   // Leading flags belong to cotrack itself.
   size_t first = 0;
   bool help = false;
@@ -148,18 +77,18 @@ int Main(int argc, char** argv) {
     if (w == "--help" || w == "-h") {
       help = true;
       ++first;
-    } else if (w == "--db" || w == "--user" || w == "--key-file" || absl::StartsWith(w, "--db=") ||
-               absl::StartsWith(w, "--user=") || absl::StartsWith(w, "--key-file=")) {
+    } else if (bool separate; IsGlobalFlag(w, &separate)) {
       // Handled below with the rest; skip the flag and its separate value.
-      bool separate = w == "--db" || w == "--user" || w == "--key-file";
       first += separate ? 2 : 1;
     } else {
       std::fprintf(stderr, "cotrack: unknown flag \"%s\"\nTry 'cotrack --help'.\n", w.c_str());
       return 2;
     }
   }
-  if (std::string error = ExtractGlobals(words, globals); !error.empty()) {
-    std::fprintf(stderr, "cotrack: %s\nTry 'cotrack --help'.\n", error.c_str());
+  absl::StatusOr<GivenGlobalFlags> globals = ExtractGlobalFlags(words);
+  if (!globals.ok()) {
+    std::fprintf(stderr, "cotrack: %s\nTry 'cotrack --help'.\n",
+                 std::string(globals.status().message()).c_str());
     return 2;
   }
   // Re-find the command word now that the global flags are gone.
@@ -231,18 +160,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
 
-  GlobalContext ctx;
-  if (globals.db.has_value()) {
-    ctx.db_path = *globals.db;
-  } else if (const char* env = std::getenv("COTRACK_DB"); env != nullptr && *env != '\0') {
-    ctx.db_path = env;
-  } else {
-    ctx.db_path = "./cotrack-data";
-  }
-  ctx.user = globals.user.has_value() ? *globals.user : OsUser();
-  ctx.key_file = globals.key_file.value_or("");
-
-  int status = command->run(ctx, args);
+  const GlobalContext ctx = ResolveGlobalContext(*globals);
+  int status = RunCommand(*command, ctx, args);
   // Data that never reached stdout (a full disk, a closed pipe) is an error.
   std::cout.flush();
   if (!std::cout || std::fflush(stdout) != 0) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <fstream>
+#include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -113,6 +115,10 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view text) {
       absl::StrFormat("--format: bad value \"%s\" (expected table, csv or json)", text));
 }
 
+absl::StatusOr<OutputFormat> ParseFormatFlag(const ParsedArgs& args) {
+  return ParseOutputFormat(args.Get("format").value_or("table"));
+}
+
 Cell Cell::String(std::string s) {
   Cell c;
   c.kind_ = Kind::kString;
@@ -219,6 +225,20 @@ void WriteRecord(const std::vector<std::string>& columns, const std::vector<Cell
     vertical.rows.push_back({Cell::String(columns[i]), Cell::String(cells[i].TableText())});
   }
   WriteAligned(vertical, out);
+}
+
+absl::Status WriteDocument(const std::string& path, const std::string& content,
+                           absl::string_view what) {
+  if (path == "-") {
+    std::cout << content;
+    return absl::OkStatus();
+  }
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << content;
+  f.close();
+  if (!f) return absl::UnavailableError(absl::StrCat(path, ": cannot write the ", what));
+  std::cerr << "cotrack: wrote " << path << " (" << content.size() << " bytes)\n";
+  return absl::OkStatus();
 }
 
 Table ObservationTable(const std::vector<Observation>& observations, ObservationColumns columns) {

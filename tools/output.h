@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "cotrack/types.h"
+#include "flags.h"
 
 namespace cotrack::tools {
 
@@ -23,6 +24,10 @@ enum class OutputFormat { kTable, kCsv, kJson };
 
 // "table", "csv" or "json"; InvalidArgument naming `--format` otherwise.
 absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view text);
+
+// The --format flag of a command's words; table when it is absent.
+// InvalidArgument as ParseOutputFormat.
+absl::StatusOr<OutputFormat> ParseFormatFlag(const ParsedArgs& args);
 
 // One field of a row.
 class Cell {
@@ -74,6 +79,13 @@ void WriteTable(const Table& table, OutputFormat format, std::ostream& out);
 // wide record such as `measure show`), otherwise as WriteTable would.
 void WriteRecord(const std::vector<std::string>& columns, const std::vector<Cell>& cells,
                  OutputFormat format, std::ostream& out);
+
+// Writes a whole document (an SVG chart, an HTML report) to stdout when
+// `path` is "-", else to the file `path`, saying on stderr how much was
+// written there. Unavailable "PATH: cannot write the WHAT" when the file
+// cannot be written.
+absl::Status WriteDocument(const std::string& path, const std::string& content,
+                           absl::string_view what);
 
 // Shortest decimal text that parses back to exactly `v` ("0.1", "7", "1e-22").
 std::string FormatNumber(double v);

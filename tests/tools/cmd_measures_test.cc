@@ -1,0 +1,88 @@
+// `cotrack measure add`'s parse step: words -> MeasureAddRequest.
+#include "cmd_measures.h"
+
+#include "parse_test_support.h"
+
+namespace cotrack::tools {
+namespace {
+
+using ::cotrack::testing::StatusIs;
+using ::testing::Eq;
+
+absl::StatusOr<MeasureAddRequest> Parse(std::vector<std::string> args) {
+  return ParseAs("measure add", args, ParseMeasureAddRequest);
+}
+
+std::vector<std::string> Required(std::vector<std::string> more = {}) {
+  std::vector<std::string> args = {"--code", "sdmt2", "--name", "SDMT two", "--unit",
+                                   "score",  "--min", "0",      "--max",    "110"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+TEST(MeasureAddParseTest, TheRequiredFieldsAndTheDefaults) {
+  absl::StatusOr<MeasureAddRequest> r = Parse(Required());
+  ASSERT_TRUE(r.ok()) << r.status();
+  const MeasureDefinition& m = r->measure;
+  EXPECT_EQ(m.code, "sdmt2");
+  EXPECT_EQ(m.name, "SDMT two");
+  EXPECT_EQ(m.unit, "score");
+  EXPECT_EQ(m.min, 0);
+  EXPECT_EQ(m.max, 110);
+  EXPECT_EQ(m.step, 0);
+  EXPECT_EQ(m.change_threshold, 0);
+  EXPECT_EQ(m.direction, Direction::kNone);
+  EXPECT_FALSE(m.integer);
+  EXPECT_EQ(m.description, "");
+  EXPECT_TRUE(r->sync);
+}
+
+TEST(MeasureAddParseTest, EveryOptionalField) {
+  absl::StatusOr<MeasureAddRequest> r =
+      Parse(Required({"--step", "0.5", "--integer", "--direction", "higher-is-better",
+                      "--threshold=4", "--description", "Smith 1982", "--no-sync"}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->measure.step, 0.5);
+  EXPECT_TRUE(r->measure.integer);
+  EXPECT_EQ(r->measure.direction, Direction::kHigherIsBetter);
+  EXPECT_EQ(r->measure.change_threshold, 4);
+  EXPECT_EQ(r->measure.description, "Smith 1982");
+  EXPECT_FALSE(r->sync);
+  EXPECT_EQ(Parse(Required({"--direction", "higher-is-worse"}))->measure.direction,
+            Direction::kHigherIsWorse);
+}
+
+TEST(MeasureAddParseTest, ARangeOfOneValueIsFine) {
+  absl::StatusOr<MeasureAddRequest> r =
+      Parse({"--code", "x", "--name", "y", "--unit", "u", "--min", "1", "--max", "1"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->measure.min, r->measure.max);
+}
+
+TEST(MeasureAddParseTest, UsageErrorsNameTheFlagAndWhatWasExpected) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{}, "--code is required"},
+      {{"--code", "x", "--unit", "u"}, "--name is required"},
+      {{"--code", "x"}, "--name is required"},
+      {{"--code", "x", "--name", "y", "--unit", "u", "--max", "1"}, "--min is required"},
+      {{"extra"}, "unexpected argument \"extra\" (every field is a flag, e.g. --code CODE)"},
+      {Required({"--step", "half"}), "--step: bad value \"half\" (expected a number)"},
+      {{"--code", "x", "--name", "y", "--unit", "u", "--min", "5", "--max", "1"},
+       "--min 5 is above --max 1"},
+      {Required({"--step", "-1"}), "--step: must not be negative"},
+      {Required({"--threshold", "-0.5"}), "--threshold: must not be negative"},
+      {Required({"--direction", "up"}),
+       "--direction: bad value \"up\" (expected higher-is-worse, higher-is-better or none)"},
+      {Required({"--integer=yes"}), "--integer takes no value (got \"yes\")"},
+      // Numbers are read in flag order: --min before --step.
+      {{"--code", "x", "--name", "y", "--unit", "u", "--min", "a", "--max", "1", "--step", "b"},
+       "--min: bad value \"a\" (expected a number)"},
+  };
+  for (const auto& [args, message] : cases) {
+    EXPECT_THAT(Parse(args), StatusIs(absl::StatusCode::kInvalidArgument, Eq(message)))
+        << ::testing::PrintToString(args);
+  }
+}
+
+}  // namespace
+}  // namespace cotrack::tools
