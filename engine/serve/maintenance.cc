@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "cotrack/export.h"
@@ -32,7 +34,9 @@ Options ExistingOnly(const Options& options) {
 }
 
 // Runs `local` on the engine holding `path`, or sends the request `build`
-// makes to the process serving it, again after a hand-over.
+// makes to the process serving it, again after a hand-over. `build` runs
+// before every try: a caller receiving frames drops those of a failed try
+// there.
 absl::Status RunMaintenance(const std::string& path, const Options& options,
                             const std::function<absl::Status(Engine&)>& local,
                             const std::function<void(rpc::Request&)>& build,
@@ -44,18 +48,81 @@ absl::Status RunMaintenance(const std::string& path, const Options& options,
     if (a.engine != nullptr) return local(*a.engine);
     rpc::Request request;
     build(request);
-    bool delivered = false;
-    std::function<absl::Status(rpc::Response&)> frames;
-    if (on_frame != nullptr) {
-      frames = [&](rpc::Response& r) {
-        delivered = true;
-        return on_frame(r);
-      };
-    }
-    absl::Status s = a.client->Call(request, response, frames, pass_fd);
-    if (!rpc::IsTransportLost(s) || delivered || tries >= kMaxReattach) return s;
+    absl::Status s = a.client->Call(request, response, on_frame, pass_fd);
+    if (!rpc::IsTransportLost(s) || tries >= kMaxReattach) return s;
   }
 }
+
+// A dump served by another process is spooled to an unlinked temporary file
+// and copied to the caller's stream once whole: when that process dies
+// mid-stream the dump is taken again from the one that takes over, and the
+// stream still receives exactly one dump.
+class Spool {
+ public:
+  Spool() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string name =
+        absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/cotrack-dump-XXXXXX");
+    fd_ = ::mkstemp(name.data());
+    if (fd_ >= 0) {
+      ::unlink(name.c_str());
+    } else {
+      error_ = absl::UnavailableError(absl::StrCat(
+          "cannot create a temporary file for the dump in ", name.substr(0, name.rfind('/')), ": ",
+          std::strerror(errno), " (set TMPDIR to a writable directory)"));
+    }
+  }
+  ~Spool() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+
+  // Drops what a failed try wrote.
+  void Reset() {
+    if (fd_ >= 0 && (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0)) Fail("truncate");
+  }
+
+  absl::Status Write(const std::string& text) {
+    size_t done = 0;
+    while (error_.ok() && done < text.size()) {
+      const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        Fail("write");
+        break;
+      }
+      done += static_cast<size_t>(n);
+    }
+    return error_;
+  }
+
+  absl::Status CopyTo(std::ostream& out) {
+    if (error_.ok() && ::lseek(fd_, 0, SEEK_SET) != 0) Fail("rewind");
+    char buf[1 << 16];
+    while (error_.ok()) {
+      const ssize_t n = ::read(fd_, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) Fail("read");
+      if (n <= 0) break;
+      out.write(buf, n);
+      if (!out.good()) return absl::UnavailableError("cannot write the dump: output failed");
+    }
+    return error_;
+  }
+
+ private:
+  void Fail(const char* what) {
+    if (error_.ok()) {
+      error_ = absl::UnavailableError(
+          absl::StrCat("cannot ", what, " the dump's temporary file: ", std::strerror(errno),
+                       " (is TMPDIR full? set TMPDIR elsewhere)"));
+    }
+  }
+
+  int fd_ = -1;
+  absl::Status error_;
+};
 
 }  // namespace
 
@@ -121,25 +188,23 @@ absl::StatusOr<DumpSummary> DumpDatabase(const std::string& path, const Options&
                                          std::ostream& out) {
   DumpSummary summary;
   rpc::Response response;
-  bool remote = false;
+  std::unique_ptr<Spool> spool;
   COTRACK_RETURN_IF_ERROR(RunMaintenance(
       path, options,
       [&](Engine& e) -> absl::Status {
-        remote = false;
+        spool.reset();
         COTRACK_ASSIGN_OR_RETURN(summary, DumpStore(e.db().store(), out));
         return absl::OkStatus();
       },
       [&](rpc::Request& r) {
         r.op = rpc::Op::kDump;
-        remote = true;
+        if (spool == nullptr) spool = std::make_unique<Spool>();
+        spool->Reset();
       },
-      &response,
-      [&](rpc::Response& frame) {
-        out.write(frame.chunk.data(), static_cast<std::streamsize>(frame.chunk.size()));
-        return out.good() ? absl::OkStatus()
-                          : absl::UnavailableError("cannot write the dump: output failed");
-      }));
-  return remote ? response.dump : summary;
+      &response, [&](rpc::Response& frame) { return spool->Write(frame.chunk); }));
+  if (spool == nullptr) return summary;
+  COTRACK_RETURN_IF_ERROR(spool->CopyTo(out));
+  return response.dump;
 }
 
 }  // namespace cotrack

@@ -1,6 +1,8 @@
 #include "storage/rocks_maintenance.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +43,43 @@ absl::Status MakePrivateDir(const std::string& dir) {
   }
   return absl::OkStatus();
 }
+
+// Holds a flock on a backup directory. RocksDB's BackupEngine assumes it is
+// the only writer of its directory: opening one removes the files of any
+// backup in progress, so two backups into one directory (two commands, or a
+// backup retried by the process that took over a database) would delete each
+// other's copies. Writers (create, delete) take the lock exclusively, readers
+// (verify, restore) shared; the kernel drops it when a holder dies.
+class BackupDirLock {
+ public:
+  static absl::StatusOr<BackupDirLock> Take(const std::string& dir, bool exclusive) {
+    BackupDirLock lock;
+    lock.fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lock.fd_ < 0 && errno == ENOENT) {
+      return absl::NotFoundError(absl::StrCat("no cotrack backup in ", dir));
+    }
+    if (lock.fd_ < 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot open backup directory ", dir, ": ", strerror(errno)));
+    }
+    while (::flock(lock.fd_, exclusive ? LOCK_EX : LOCK_SH) != 0) {
+      if (errno != EINTR) {
+        return absl::UnavailableError(
+            absl::StrCat("cannot lock backup directory ", dir, ": ", strerror(errno)));
+      }
+    }
+    return lock;
+  }
+  BackupDirLock(BackupDirLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  BackupDirLock& operator=(BackupDirLock&&) = delete;
+  ~BackupDirLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
+  }
+
+ private:
+  BackupDirLock() = default;
+  int fd_ = -1;
+};
 
 BackupSummary Summarize(const rocksdb::BackupInfo& info) {
   BackupSummary b;
@@ -145,6 +184,8 @@ absl::Status VerifyTableFilesInDirectory(const std::string& db_dir, const std::s
 absl::StatusOr<BackupSummary> CreateRocksBackup(rocksdb::DB* db, const std::string& backup_dir,
                                                 const std::string& key_file) {
   if (absl::Status s = MakePrivateDir(backup_dir); !s.ok()) return s;
+  absl::StatusOr<BackupDirLock> lock = BackupDirLock::Take(backup_dir, /*exclusive=*/true);
+  if (!lock.ok()) return lock.status();
   // An encrypted database makes encrypted backups, with its own key.
   absl::StatusOr<rocksdb::Env*> backup_env =
       FileEnvForDirectory(backup_dir, key_file, /*create=*/true);
@@ -181,6 +222,8 @@ absl::Status DeleteStoreBackup(const std::string& backup_dir, uint32_t id,
                                const std::string& key_file) {
   absl::StatusOr<rocksdb::Env*> env = FileEnvForDirectory(backup_dir, key_file, /*create=*/false);
   if (!env.ok()) return env.status();
+  absl::StatusOr<BackupDirLock> lock = BackupDirLock::Take(backup_dir, /*exclusive=*/true);
+  if (!lock.ok()) return lock.status();
   rocksdb::BackupEngineOptions options(backup_dir);
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::IOStatus s = rocksdb::BackupEngine::Open(*env, options, &raw);
@@ -194,6 +237,8 @@ absl::StatusOr<std::vector<BackupSummary>> VerifyStoreBackups(const std::string&
                                                               const std::string& key_file) {
   absl::StatusOr<rocksdb::Env*> env = FileEnvForDirectory(backup_dir, key_file, /*create=*/false);
   if (!env.ok()) return env.status();
+  absl::StatusOr<BackupDirLock> lock = BackupDirLock::Take(backup_dir, /*exclusive=*/false);
+  if (!lock.ok()) return lock.status();
   auto engine = OpenBackupDir(backup_dir, *env, *env);
   if (!engine.ok()) return engine.status();
   std::vector<rocksdb::BackupInfo> infos;
@@ -244,6 +289,8 @@ absl::StatusOr<BackupSummary> RestoreStoreBackup(const std::string& backup_dir,
   if (!backup_env.ok()) return backup_env.status();
   auto engine_or = OpenBackupDir(backup_dir, *backup_env, *backup_env);
   if (!engine_or.ok()) return engine_or.status();
+  absl::StatusOr<BackupDirLock> lock = BackupDirLock::Take(backup_dir, /*exclusive=*/false);
+  if (!lock.ok()) return lock.status();
   rocksdb::BackupInfo info;
   rocksdb::Status latest = (*engine_or)->GetLatestBackupInfo(&info);
   if (!latest.ok()) {

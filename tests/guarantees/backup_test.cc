@@ -191,6 +191,33 @@ TEST(BackupTest, BackupsAreIncrementalAndVerified) {
   EXPECT_EQ(t.back().time.day(), 21000);
 }
 
+// A cron backup and an operator's backup into one directory at the same
+// time (or one retried by the process that took a database over): RocksDB's
+// backup engine deletes the files of a backup in progress when another opens
+// the directory, so they must take turns, and every one must land.
+TEST(BackupTest, BackupsIntoOneDirectoryAtOnceAllLand) {
+  TempDir dir;
+  const std::string db_path = dir.File("db"), backups = dir.File("backups");
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(db_path));
+  Populate(*db);
+  constexpr int kThreads = 4, kEach = 3;
+  std::vector<std::string> errors[kThreads];
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        absl::StatusOr<BackupInfo> made = BackupDatabase(db_path, backups);
+        if (!made.ok()) errors[t].push_back(std::string(made.status().message()));
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_THAT(errors[t], ::testing::IsEmpty()) << "thread " << t;
+  ASSERT_OK_AND_ASSIGN(std::vector<BackupInfo> all, VerifyBackups(backups));
+  EXPECT_EQ(all.size(), static_cast<size_t>(kThreads * kEach));
+  for (const BackupInfo& b : all) EXPECT_EQ(b.error, "") << "backup " << b.id;
+}
+
 TEST(BackupTest, ADamagedBackupFailsVerification) {
   TempDir dir;
   const std::string db_path = dir.File("db"), backups = dir.File("backups");

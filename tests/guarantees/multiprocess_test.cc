@@ -133,6 +133,53 @@ TEST(MultiProcessTest, BackupsChecksAndDumpsFromOtherProcessesWhileWritersRun) {
   EXPECT_EQ(check.exit_code, 0) << check.err;
 }
 
+// A dump streams from the serving process in frames; when that process is
+// killed mid-stream the dump is taken again from whoever holds the database
+// next, and the caller still gets one whole dump, not an error or a dump and
+// a half.
+TEST(MultiProcessTest, ADumpOutlivesTheProcessServingIt) {
+  TempDir dir;
+  const std::string db_path = dir.File("db");
+  std::string want;
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Open(db_path));
+    Batch batch;
+    for (int p = 0; p < 600; ++p) {  // a dump of several frames
+      for (int v = 0; v < 20; ++v) {
+        ObservationInput in;
+        in.patient = absl::StrCat("D", p);
+        in.measure = "edss";
+        in.time = CivilTime::FromDay(18000 + 30 * v);
+        in.value = 1.0 + 0.5 * (v % 12);
+        batch.Record(in);
+      }
+    }
+    ASSERT_OK(db->Apply(batch));
+  }
+  {
+    std::ostringstream out;
+    ASSERT_OK(DumpDatabase(db_path, Options(), out));
+    want = out.str();
+  }
+  ASSERT_GT(want.size(), 2u << 20);
+  // Kills at different moments of the stream; the last waits past its end.
+  for (int delay_ms : {0, 5, 15, 30, 60, 120}) {
+    Child holder = Spawn({COTRACK_MP_WORKER, "--db", db_path, "--hold"}, dir.File("holder.out"));
+    AwaitLine(holder, "ready");
+    ASSERT_EQ(Holder(db_path), holder.pid);
+    std::ostringstream out;
+    absl::Status dumped;
+    std::thread dumper([&] { dumped = DumpDatabase(db_path, Options(), out).status(); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    ASSERT_EQ(kill(holder.pid, SIGKILL), 0);
+    Wait(holder);
+    dumper.join();
+    EXPECT_OK(dumped) << "killed after " << delay_ms << " ms";
+    EXPECT_TRUE(out.str() == want) << "killed after " << delay_ms << " ms: a dump of "
+                                   << out.str().size() << " bytes, want " << want.size();
+  }
+}
+
 // The whole API from a process the database is served to: reads, writes,
 // bulk writes, snapshots; then the serving process exits and this one takes
 // over without its callers noticing.

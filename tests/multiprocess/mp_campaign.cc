@@ -25,11 +25,13 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cotrack/database.h"
 #include "cotrack/maintenance.h"
 #include "multiprocess/processes.h"
@@ -57,8 +59,14 @@ void Failure(Totals& t, const std::string& what) {
 }
 
 // A command-line run in the background: import, backup, check or dump.
-Child Command(const std::string& db, const std::string& round_dir, int n, std::mt19937& rng) {
+struct CommandRun {
+  Child child;
+  std::string what;  // its command line, for a failure message
+};
+
+CommandRun Command(const std::string& db, const std::string& round_dir, int n, std::mt19937& rng) {
   const std::string out = absl::StrCat(round_dir, "/cli-", n, ".out");
+  std::vector<std::string> args = {COTRACK_BINARY, "--db", db};
   switch (rng() % 4) {
     case 0: {
       const std::string csv = absl::StrCat(round_dir, "/import-", n, ".csv");
@@ -68,16 +76,23 @@ Child Command(const std::string& db, const std::string& round_dir, int n, std::m
         f << "CSV" << n << "-" << i % 10 << ",edss," << 1990 + i / 10 << "-06-01,"
           << 1.0 + 0.5 * (i % 5) << "\n";
       }
-      return cotrack::mp::Spawn({COTRACK_BINARY, "--db", db, "--user", "cron", "import", csv}, out);
+      args.insert(args.end(), {"--user", "cron", "import", csv});
+      break;
     }
     case 1:
-      return cotrack::mp::Spawn(
-          {COTRACK_BINARY, "--db", db, "backup", absl::StrCat(round_dir, "/backups")}, out);
+      args.insert(args.end(), {"backup", absl::StrCat(round_dir, "/backups")});
+      break;
     case 2:
-      return cotrack::mp::Spawn({COTRACK_BINARY, "--db", db, "check"}, out);
+      args.push_back("check");
+      break;
     default:
-      return cotrack::mp::Spawn({COTRACK_BINARY, "--db", db, "dump"}, out);
+      args.push_back("dump");
+      break;
   }
+  CommandRun run;
+  run.what = absl::StrJoin(args.begin() + 3, args.end(), " ");
+  run.child = cotrack::mp::Spawn(args, out, absl::StrCat(round_dir, "/cli-", n, ".err"));
+  return run;
 }
 
 void Round(const Config& c, int round, std::mt19937& rng, Totals& t) {
@@ -93,7 +108,7 @@ void Round(const Config& c, int round, std::mt19937& rng, Totals& t) {
   };
   std::vector<Child> workers, finished;
   for (int i = 0; i < c.workers; ++i) workers.push_back(start_worker());
-  std::vector<Child> commands;
+  std::vector<CommandRun> commands;
   int kills = 0, command_count = 0;
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (kills < c.kills_per_round && std::chrono::steady_clock::now() < give_up) {
@@ -138,9 +153,15 @@ void Round(const Config& c, int round, std::mt19937& rng, Totals& t) {
     }
     finished.push_back(w);
   }
-  for (Child& cmd : commands) {
-    const int code = cotrack::mp::Wait(cmd);
-    if (code != 0) Failure(t, absl::StrCat("round ", round, ": a command exited ", code));
+  for (CommandRun& cmd : commands) {
+    const int code = cotrack::mp::Wait(cmd.child);
+    if (code != 0) {
+      std::ifstream err(cmd.child.err);
+      std::stringstream text;
+      text << err.rdbuf();
+      Failure(t, absl::StrCat("round ", round, ": `cotrack ", cmd.what, "` exited ", code, ": ",
+                              text.str()));
+    }
   }
 
   // Every acknowledged visit is there, whole.

@@ -18,9 +18,11 @@ extern char** environ;
 
 namespace cotrack::mp {
 
-Child Spawn(const std::vector<std::string>& args, const std::string& out_path) {
+Child Spawn(const std::vector<std::string>& args, const std::string& out_path,
+            const std::string& err_path) {
   Child c;
   c.out = out_path;
+  c.err = err_path;
   int in[2];
   if (pipe2(in, O_CLOEXEC) != 0) return c;
   posix_spawn_file_actions_t actions;
@@ -28,6 +30,10 @@ Child Spawn(const std::vector<std::string>& args, const std::string& out_path) {
   posix_spawn_file_actions_adddup2(&actions, in[0], 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0600);
+  if (!err_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
+  }
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);

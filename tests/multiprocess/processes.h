@@ -15,10 +15,13 @@ struct Child {
   pid_t pid = -1;
   int stdin_fd = -1;  // write end of its standard input (closing it ends --hold)
   std::string out;    // path of its standard output
+  std::string err;    // path of its standard error; empty: this process's
 };
 
-// Starts `args` (args[0] a path); -1 pid when it could not start.
-Child Spawn(const std::vector<std::string>& args, const std::string& out_path);
+// Starts `args` (args[0] a path); -1 pid when it could not start. Standard
+// error goes to `err_path` when one is given.
+Child Spawn(const std::vector<std::string>& args, const std::string& out_path,
+            const std::string& err_path = "");
 
 // Closes the child's standard input and waits: its exit code, or 128 + the
 // signal that ended it.

@@ -69,7 +69,8 @@ struct BackupInfo {
 // yet are copied. Works while a writer runs: the backup is the state as of
 // the moment it starts (write-ahead log included), consistent across
 // families. When the writer deletes a file mid-copy (compaction), the backup
-// is retried a few times, then fails with Aborted.
+// is retried a few times, then fails with Aborted. Backups into one
+// directory take turns (a flock on it), from any number of processes.
 absl::StatusOr<BackupInfo> BackupDatabase(const std::string& db_path, const std::string& backup_dir,
                                           const Options& options = Options());
 
@@ -100,10 +101,12 @@ struct DumpSummary {
 // Writes every record of the database in directory `path` to `out` as
 // NDJSON (docs/EXPORT.md): every version with its provenance, user measures
 // and the audit log, as of one snapshot, so a writer may keep working. It
-// runs where the database is held (this process, or the one serving it).
+// runs where the database is held (this process, or the one serving it);
+// from a serving process it is spooled to a temporary file in $TMPDIR and
+// written to `out` once whole, so a hand-over mid-dump restarts it unseen.
 // Errors: those of Database::Open (NotFound when there is no database);
 // DataLoss when a stored record is damaged (CheckDatabase names it);
-// Unavailable or DataLoss when writing to `out` fails.
+// Unavailable or DataLoss when writing to `out` (or the spool) fails.
 absl::StatusOr<DumpSummary> DumpDatabase(const std::string& path, const Options& options,
                                          std::ostream& out);
 
