@@ -9,6 +9,7 @@
 #ifndef COTRACK_SERVE_ENGINE_H_
 #define COTRACK_SERVE_ENGINE_H_
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -49,6 +50,25 @@ struct Attachment {
 // Attaches to the database in directory `path` (created when
 // options.create_if_missing and it is missing). Errors as Database::Open.
 absl::StatusOr<Attachment> Attach(const std::string& path, const Options& options);
+
+// How many hand-overs one call rides out before it reports the lost
+// connection: at least three, and any number while the call is younger than
+// the busy timeout. A count alone failed calls longer than the time between
+// two hand-overs (a dump while holders come and go); a time alone would give
+// up on a slow call after its first hand-over.
+class HandOverBudget {
+ public:
+  explicit HandOverBudget(const Options& options)
+      : deadline_(std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(options.busy_timeout_ms)) {}
+  // True when the call may reattach and try once more.
+  bool Another() { return ++used_ <= kAtLeast || std::chrono::steady_clock::now() < deadline_; }
+
+ private:
+  static constexpr int kAtLeast = 3;
+  std::chrono::steady_clock::time_point deadline_;
+  int used_ = 0;
+};
 
 }  // namespace cotrack
 

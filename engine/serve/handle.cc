@@ -26,9 +26,6 @@ using LocalRead = std::function<absl::Status(DatabaseImpl&, const ReadView*)>;
 using BuildRequest = std::function<void(rpc::Request&)>;
 using TakeResponse = std::function<absl::Status(rpc::Response&)>;
 
-// Hand-overs one call rides out before giving up (each waits up to the busy
-// timeout for a successor).
-constexpr int kMaxReattach = 3;
 // Counts fork()s: a handle opened before a fork belongs to the parent (its
 // engine's threads and its connections do not exist in the child).
 std::atomic<uint64_t> fork_generation{0};
@@ -474,7 +471,7 @@ class Handle : public Reads<Database> {
                                                             std::string audit_detail) override {
     COTRACK_ASSIGN_OR_RETURN(Call call, Enter());
     if (options_.read_only) return ReadOnlyError(path_);
-    for (int tries = 0;; ++tries) {
+    for (HandOverBudget hand_overs(options_);;) {
       Attachment a = Current();
       if (a.engine != nullptr) {
         WriteContext c;
@@ -499,14 +496,14 @@ class Handle : public Reads<Database> {
               new RemoteBulkWrite(*std::move(connection), path_, options_));
         }
       }
-      if (!rpc::IsTransportLost(s) || tries >= kMaxReattach) return s;
+      if (!rpc::IsTransportLost(s) || !hand_overs.Another()) return s;
       COTRACK_RETURN_IF_ERROR(Reattach(a));
     }
   }
 
   absl::StatusOr<std::unique_ptr<ReadSnapshot>> NewSnapshot() override {
     COTRACK_ASSIGN_OR_RETURN(Call call, Enter());
-    for (int tries = 0;; ++tries) {
+    for (HandOverBudget hand_overs(options_);;) {
       Attachment a = Current();
       if (a.engine != nullptr) {
         return std::unique_ptr<ReadSnapshot>(new SnapshotHandle(a.engine));
@@ -523,7 +520,7 @@ class Handle : public Reads<Database> {
               new SnapshotHandle(*std::move(connection), response.snapshot));
         }
       }
-      if (!rpc::IsTransportLost(s) || tries >= kMaxReattach) return s;
+      if (!rpc::IsTransportLost(s) || !hand_overs.Another()) return s;
       COTRACK_RETURN_IF_ERROR(Reattach(a));
     }
   }
@@ -567,7 +564,7 @@ class Handle : public Reads<Database> {
     Engine* engine = nullptr;
     COTRACK_ASSIGN_OR_RETURN(Call call, Enter(&engine));
     if (engine != nullptr) return local(engine->db(), nullptr);
-    for (int tries = 0;; ++tries) {
+    for (HandOverBudget hand_overs(options_);;) {
       Attachment a = Current();
       if (a.engine != nullptr) return local(a.engine->db(), nullptr);
       rpc::Request request;
@@ -582,7 +579,7 @@ class Handle : public Reads<Database> {
         };
       }
       absl::Status s = a.client->Call(request, &response, frames);
-      if (rpc::IsTransportLost(s) && !delivered && tries < kMaxReattach) {
+      if (rpc::IsTransportLost(s) && !delivered && hand_overs.Another()) {
         COTRACK_RETURN_IF_ERROR(Reattach(a));
         continue;
       }
@@ -647,7 +644,7 @@ class Handle : public Reads<Database> {
     COTRACK_ASSIGN_OR_RETURN(Call call, Enter());
     if (options_.read_only) return ReadOnlyError(path_);
     rpc::WriteTag tag;  // set once the write was sent
-    for (int tries = 0;; ++tries) {
+    for (HandOverBudget hand_overs(options_);;) {
       Attachment a = Current();
       if (a.engine != nullptr) {
         WriteContext c;
@@ -666,7 +663,7 @@ class Handle : public Reads<Database> {
       request.tag = tag;
       rpc::Response response;
       absl::Status s = a.client->Call(request, &response);
-      if (rpc::IsTransportLost(s) && tries < kMaxReattach) {
+      if (rpc::IsTransportLost(s) && hand_overs.Another()) {
         tag = request.tag;
         tag.retry = true;
         COTRACK_RETURN_IF_ERROR(Reattach(a));

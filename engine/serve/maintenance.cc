@@ -24,9 +24,6 @@
 namespace cotrack {
 namespace {
 
-// Hand-overs one maintenance call rides out.
-constexpr int kMaxReattach = 3;
-
 Options ExistingOnly(const Options& options) {
   Options o = options;
   o.create_if_missing = false;
@@ -43,13 +40,13 @@ absl::Status RunMaintenance(const std::string& path, const Options& options,
                             rpc::Response* response,
                             const std::function<absl::Status(rpc::Response&)>& on_frame = nullptr,
                             int pass_fd = -1) {
-  for (int tries = 0;; ++tries) {
+  for (HandOverBudget hand_overs(options);;) {
     COTRACK_ASSIGN_OR_RETURN(Attachment a, Attach(path, ExistingOnly(options)));
     if (a.engine != nullptr) return local(*a.engine);
     rpc::Request request;
     build(request);
     absl::Status s = a.client->Call(request, response, on_frame, pass_fd);
-    if (!rpc::IsTransportLost(s) || tries >= kMaxReattach) return s;
+    if (!rpc::IsTransportLost(s) || !hand_overs.Another()) return s;
   }
 }
 
