@@ -11,10 +11,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "codec/key_codec.h"
+#include "codec/series.h"
 #include "codec/value_codec.h"
 #include "cotrack/status_macros.h"
 #include "db/database_impl.h"
-#include "query/series.h"
 
 namespace cotrack {
 namespace {
