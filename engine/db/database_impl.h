@@ -7,7 +7,7 @@
 // whose they are (the default provenance user) and, for writes that another
 // process sent, a receipt that makes a retried write apply exactly once.
 // Files: open/meta in database_impl.cc, writes in bulk_write.cc and
-// write_path.cc (each through a CommitBatch, commit_batch.h), reads in
+// measures.cc (each through a CommitBatch, commit_batch.h), reads in
 // read_path.cc.
 #ifndef COTRACK_DB_DATABASE_IMPL_H_
 #define COTRACK_DB_DATABASE_IMPL_H_
