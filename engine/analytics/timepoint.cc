@@ -6,16 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cotrack/analytics.h"
+#include "time/calendar.h"
 
 namespace cotrack {
 namespace {
-
-bool IsLeapYear(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-unsigned DaysInMonth(int64_t y, unsigned m) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return (m == 2 && IsLeapYear(y)) ? 29 : kDays[m - 1];
-}
 
 int64_t AddCalendarMonths(int64_t day, int64_t months) {
   int64_t y;
@@ -25,7 +19,8 @@ int64_t AddCalendarMonths(int64_t day, int64_t months) {
   const int64_t ny = total / 12;
   const unsigned nm = static_cast<unsigned>(total % 12) + 1;
   // A protocol "month 1" after Jan 31 is the end of February, not March 2/3.
-  const unsigned nd = std::min(d, DaysInMonth(ny, nm));
+  const unsigned nd =
+      std::min(d, static_cast<unsigned>(calendar::DaysInMonth(ny, static_cast<int>(nm))));
   return DaysFromCivil(ny, nm, nd);
 }
 
@@ -37,20 +32,8 @@ absl::Status BadTimepoint(absl::string_view text, absl::string_view why) {
 
 }  // namespace
 
-void CivilDayToDate(int64_t z, int64_t* year, unsigned* month, unsigned* dayofmonth) {
-  // Howard Hinnant's civil_from_days.
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  *year = y + (m <= 2);
-  *month = m;
-  *dayofmonth = d;
+void CivilDayToDate(int64_t day, int64_t* year, unsigned* month, unsigned* dayofmonth) {
+  calendar::CivilFromDays(day, year, month, dayofmonth);
 }
 
 const char* TimepointStatusName(TimepointStatus s) {

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "codec/catalog_entry.h"
 #include "cotrack/types.h"
 
 namespace cotrack {
@@ -19,11 +20,6 @@ namespace cotrack {
 // Built-in ids are 1-255 (fixed in schema/builtin_measures.json); user
 // measures get ids from here on.
 constexpr uint32_t kFirstUserMeasureId = 256;
-
-struct CatalogEntry {
-  uint32_t id = 0;
-  MeasureDefinition def;
-};
 
 // The built-in measures, decoded once from the compiled-in catalog, ordered
 // by code.

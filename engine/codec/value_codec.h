@@ -20,8 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "catalog/catalog.h"
-#include "cotrack/database.h"
+#include "codec/catalog_entry.h"
 #include "cotrack/types.h"
 
 namespace cotrack::codec {

@@ -23,13 +23,13 @@
 #include "absl/types/span.h"
 #include "catalog/validation.h"
 #include "codec/key_codec.h"
+#include "codec/series.h"
 #include "codec/value_codec.h"
 #include "cotrack/status_macros.h"
 #include "db/commit_batch.h"
 #include "db/database_impl.h"
 #include "db/series_ends.h"
 #include "db/staging.h"
-#include "query/series.h"
 
 namespace cotrack {
 namespace {

@@ -1,7 +1,7 @@
 // The records of one write, put where the stored layout says
 // (codec/key_codec.h). Every write of a database fills a CommitBatch and
 // applies it in one atomic step: a bulk write (bulk_write.cc), a measure
-// registration (write_path.cc), the format stamp of a new database
+// registration (measures.cc), the format stamp of a new database
 // (database_impl.cc) and each step of a restore from a dump (restore.cc). So
 // this class, with the key codec, is the only code that writes a record, a
 // patient-id index entry, a series end or a counter: it alone knows which

@@ -1,4 +1,5 @@
-// The non-virtual conveniences of the public API: each builds a Batch.
+// The public API's out-of-line parts: Version(), the interfaces' destructors
+// and the non-virtual conveniences of Database (each builds a Batch).
 #include "cotrack/database.h"
 
 namespace cotrack {
@@ -44,46 +45,6 @@ absl::StatusOr<WriteSummary> Database::PutPatient(const Patient& patient,
   batch.PutPatient(patient);
   batch.SetAudit("patient", patient.id);
   return Apply(batch, options);
-}
-
-const char* ComparatorSymbol(Comparator c) {
-  switch (c) {
-    case Comparator::kNone:
-      return "";
-    case Comparator::kLess:
-      return "<";
-    case Comparator::kLessEqual:
-      return "<=";
-    case Comparator::kGreaterEqual:
-      return ">=";
-    case Comparator::kGreater:
-      return ">";
-  }
-  return "";
-}
-
-const char* StatusName(ObservationStatus s) {
-  switch (s) {
-    case ObservationStatus::kFinal:
-      return "final";
-    case ObservationStatus::kAmended:
-      return "amended";
-    case ObservationStatus::kEnteredInError:
-      return "entered-in-error";
-  }
-  return "final";
-}
-
-const char* DirectionName(Direction d) {
-  switch (d) {
-    case Direction::kNone:
-      return "none";
-    case Direction::kHigherIsWorse:
-      return "higher-is-worse";
-    case Direction::kHigherIsBetter:
-      return "higher-is-better";
-  }
-  return "none";
 }
 
 }  // namespace cotrack

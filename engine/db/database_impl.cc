@@ -6,7 +6,6 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "codec/key_codec.h"
@@ -186,20 +185,6 @@ void DatabaseImpl::CachePatientNum(const std::string& id, uint32_t num) {
   std::unique_lock lock(mu_);
   if (patient_nums_.size() >= kMaxCachedPatientNums) patient_nums_.clear();
   patient_nums_[id] = num;
-}
-
-absl::StatusOr<const CatalogEntry*> DatabaseImpl::FindMeasure(absl::string_view code) const {
-  std::shared_lock lock(mu_);
-  if (const CatalogEntry* e = catalog_.Find(code)) return e;
-  std::vector<std::string> codes;
-  for (const CatalogEntry* e : catalog_.All()) codes.push_back(e->def.code);
-  return absl::NotFoundError(
-      absl::StrCat("unknown measure \"", code, "\" (known: ", absl::StrJoin(codes, ", "), ")"));
-}
-
-const CatalogEntry* DatabaseImpl::MeasureById(uint32_t id) const {
-  std::shared_lock lock(mu_);
-  return catalog_.FindById(id);
 }
 
 absl::Status DatabaseImpl::CheckWritable() const {

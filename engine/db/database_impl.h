@@ -1,14 +1,25 @@
 // The engine behind every cotrack::Database handle of one process: the one
 // open RocksDB store of a database directory, its catalog and counters, and
-// every read and write. Handles (serve/) call it directly in the process that
-// holds the database, and its server calls it for every other process.
+// every read and write. The process holding the database owns one (in its
+// Engine, serve/engine.h): its handles call it directly, and its server
+// (serve/server.h) calls it for the handles of every other process.
 //
 // Reads take a ReadView (null: the latest data). Writes take a WriteContext:
 // whose they are (the default provenance user) and, for writes that another
 // process sent, a receipt that makes a retried write apply exactly once.
-// Files: open/meta in database_impl.cc, writes in bulk_write.cc and
-// write_path.cc (each through a CommitBatch, commit_batch.h), reads in
-// read_path.cc.
+//
+// Where DatabaseImpl's members are defined:
+//   database_impl.cc  Open and Load (format stamp or check, counters, user
+//                     measures, stale receipts), receipts, the patient-number
+//                     cache, provenance defaults, Compact
+//   measures.cc       finding and listing measures, RegisterMeasure
+//   bulk_write.cc     Apply and BeginBulkWrite: every write of observations,
+//                     patients and retractions (BulkWriteImpl)
+//   read_path.cc      reads of observations, patients and the audit log
+// Every write fills a CommitBatch (commit_batch.h). The rest of db/: the
+// staging of a bulk write (staging.h), series ends (series_ends.h), the
+// write behind `cotrack load` (restore.h, which does not go through
+// DatabaseImpl) and the public API's out-of-line parts (database.cc).
 #ifndef COTRACK_DB_DATABASE_IMPL_H_
 #define COTRACK_DB_DATABASE_IMPL_H_
 
@@ -104,6 +115,7 @@ class DatabaseImpl {
   absl::StatusOr<std::vector<AuditRecord>> AuditLog(const ReadView* view,
                                                     std::optional<std::string> patient);
 
+  // Compacts every column family; FailedPrecondition when read-only.
   absl::Status Compact();
   const std::string& path() const { return store_->path(); }
   bool read_only() const { return options_.read_only; }
@@ -116,18 +128,40 @@ class DatabaseImpl {
 
   DatabaseImpl(std::unique_ptr<Store> store, const Options& options);
 
-  // The catalog entry of a measure id, or nullptr (stable pointer).
-  const CatalogEntry* MeasureById(uint32_t id) const;
+  // ---- database_impl.cc ----
 
-  // Open-time work: format version check, counters, user measures, receipts.
+  // Open-time work: stamps a new database with the format version or checks
+  // an existing one's, reads the counters and the user measures and (unless
+  // read-only) drops receipts older than a day.
   absl::Status Load();
 
   // The patient number of `id` as of `view`, or 0 when unknown (numbers start
   // at 1). Latest-data lookups are cached: a number, once given, never changes.
   absl::StatusOr<uint32_t> PatientNum(const ReadView* view, absl::string_view id);
+  // Remembers patient numbers a write just made visible.
+  void CachePatientNum(const std::string& id, uint32_t num);
+
+  // FailedPrecondition when the database was opened read-only.
+  absl::Status CheckWritable() const;
+  // `in` with an empty source as "api" and an empty user as the context's,
+  // else the engine's, assigned into `out` (reusing its strings' capacity).
+  void DefaultProvenance(const Provenance& in, const WriteContext& context, Provenance* out) const;
+  Provenance DefaultProvenance(const Provenance& in, const WriteContext& context) const;
+  // Adds the receipt of `context` (when it has a client) to `out`.
+  void PutReceipt(const WriteContext& context, const WriteSummary& summary, int64_t now_us,
+                  CommitBatch& out) const;
+
+  // ---- measures.cc ----
+
   // Catalog lookup under the catalog lock; NotFound names the known codes.
   // Entries are never removed or moved, so the pointer stays valid.
   absl::StatusOr<const CatalogEntry*> FindMeasure(absl::string_view code) const;
+  // The catalog entry of a measure id, or nullptr (stable pointer).
+  const CatalogEntry* MeasureById(uint32_t id) const;
+  // Every catalog entry (stable pointers), ordered by code.
+  std::vector<const CatalogEntry*> MeasuresByCode() const;
+
+  // ---- read_path.cc ----
 
   // All versions of one series as of `view`.
   absl::Status ReadSeries(const ReadView* view, uint32_t patient_num, const std::string& patient,
@@ -150,27 +184,14 @@ class DatabaseImpl {
                                                          int64_t to, size_t last = 0);
 
   // Current values of every measure of a patient within [from, to] (the last
-  // `last` per measure when > 0), by measure code, from one snapshot.
+  // `last` per measure when > 0), by measure code, appended to `out`: one
+  // batched read (MultiGet, one sequence number), so never half a visit.
   absl::Status ReadAllMeasures(const ReadView* view, absl::string_view patient, int64_t from,
                                int64_t to, size_t last, std::vector<Observation>* out);
 
   // Calls fn(number, current registration) for every patient as of `view`,
   // in patient-number order.
   absl::Status ScanPatients(const ReadView* view, const std::function<void(uint32_t, Patient)>& fn);
-
-  // Every catalog entry (stable pointers), ordered by code.
-  std::vector<const CatalogEntry*> MeasuresByCode() const;
-
-  absl::Status CheckWritable() const;
-  // `in` with an empty source as "api" and an empty user as the context's,
-  // else the engine's, assigned into `out` (reusing its strings' capacity).
-  void DefaultProvenance(const Provenance& in, const WriteContext& context, Provenance* out) const;
-  Provenance DefaultProvenance(const Provenance& in, const WriteContext& context) const;
-  // Adds the receipt of `context` (when it has a client) to `out`.
-  void PutReceipt(const WriteContext& context, const WriteSummary& summary, int64_t now_us,
-                  CommitBatch& out) const;
-  // Remembers patient numbers a write just made visible.
-  void CachePatientNum(const std::string& id, uint32_t num);
 
   std::unique_ptr<Store> store_;
   Options options_;

@@ -11,10 +11,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "codec/key_codec.h"
+#include "codec/series.h"
 #include "codec/value_codec.h"
 #include "cotrack/status_macros.h"
 #include "db/database_impl.h"
-#include "query/series.h"
 
 namespace cotrack {
 namespace {
@@ -93,17 +93,6 @@ absl::Status DatabaseImpl::ReadPatientVersions(const ReadView* view, uint32_t nu
     if (!s.ok()) return absl::DataLossError(absl::StrCat(what, ": ", s.message()));
   }
   return absl::OkStatus();
-}
-
-std::vector<const CatalogEntry*> DatabaseImpl::MeasuresByCode() const {
-  std::vector<const CatalogEntry*> measures;
-  {
-    std::shared_lock lock(mu_);
-    measures = catalog_.All();
-  }
-  std::sort(measures.begin(), measures.end(),
-            [](const CatalogEntry* a, const CatalogEntry* b) { return a->def.code < b->def.code; });
-  return measures;
 }
 
 absl::StatusOr<std::vector<Observation>> DatabaseImpl::CurrentSeries(const ReadView* view,
@@ -262,18 +251,6 @@ absl::StatusOr<std::vector<Patient>> DatabaseImpl::ListPatients(const ReadView* 
   COTRACK_RETURN_IF_ERROR(
       ScanPatients(view, [&](uint32_t, Patient p) { out.push_back(std::move(p)); }));
   std::sort(out.begin(), out.end(), [](const Patient& a, const Patient& b) { return a.id < b.id; });
-  return out;
-}
-
-absl::StatusOr<MeasureDefinition> DatabaseImpl::GetMeasure(absl::string_view code) {
-  COTRACK_ASSIGN_OR_RETURN(const CatalogEntry* e, FindMeasure(code));
-  return e->def;
-}
-
-absl::StatusOr<std::vector<MeasureDefinition>> DatabaseImpl::ListMeasures() {
-  std::shared_lock lock(mu_);
-  std::vector<MeasureDefinition> out;
-  for (const CatalogEntry* e : catalog_.All()) out.push_back(e->def);
   return out;
 }
 

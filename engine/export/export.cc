@@ -13,7 +13,7 @@
 #include "cotrack/status_macros.h"
 #include "cotrack/text.h"
 #include "export/hmac.h"
-#include "export/json.h"
+#include "text/json.h"
 
 namespace cotrack {
 namespace {

@@ -14,12 +14,12 @@
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog.h"
 #include "codec/key_codec.h"
+#include "codec/series.h"
 #include "codec/value_codec.h"
 #include "cotrack/database.h"
 #include "cotrack/status_macros.h"
 #include "db/series_ends.h"
 #include "maintenance/open_store.h"
-#include "query/series.h"
 
 namespace cotrack {
 namespace {

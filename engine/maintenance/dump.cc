@@ -15,8 +15,8 @@
 #include "cotrack/maintenance.h"
 #include "cotrack/status_macros.h"
 #include "cotrack/text.h"
-#include "export/json.h"
 #include "maintenance/open_store.h"
+#include "text/json.h"
 
 namespace cotrack {
 namespace {

@@ -18,8 +18,8 @@
 #include "cotrack/maintenance.h"
 #include "cotrack/status_macros.h"
 #include "db/restore.h"
-#include "export/json.h"
 #include "maintenance/dump.h"
+#include "text/json.h"
 
 namespace cotrack {
 namespace {

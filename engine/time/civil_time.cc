@@ -5,18 +5,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "time/calendar.h"
 
 namespace cotrack {
 namespace {
 
 constexpr char kExpected[] = "a date YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss]";
-
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(int64_t y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
-}
 
 // Reads exactly `n` digits at `pos`; false when they are not all digits.
 bool Digits(absl::string_view s, size_t pos, size_t n, int* out) {
@@ -35,6 +29,17 @@ absl::Status Bad(absl::string_view text, absl::string_view why) {
       absl::StrCat("bad date \"", text, "\": ", why, " (expected ", kExpected, ")"));
 }
 
+}  // namespace
+
+namespace calendar {
+
+bool IsLeapYear(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int DaysInMonth(int64_t y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && IsLeapYear(y) ? 29 : kDays[m - 1];
+}
+
 // Civil-from-days, after Howard Hinnant's public-domain algorithm.
 void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
   z += 719468;
@@ -49,7 +54,7 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
   *y = yy + (*m <= 2);
 }
 
-}  // namespace
+}  // namespace calendar
 
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
@@ -68,9 +73,9 @@ absl::StatusOr<CivilTime> ParseCivilTime(absl::string_view text) {
   }
   if (year < 1) return Bad(text, "year must be 0001 to 9999");
   if (month < 1 || month > 12) return Bad(text, "month must be 01 to 12");
-  if (day < 1 || day > DaysInMonth(year, month)) {
-    return Bad(text,
-               absl::StrFormat("%04d-%02d has %d days", year, month, DaysInMonth(year, month)));
+  if (day < 1 || day > calendar::DaysInMonth(year, month)) {
+    return Bad(text, absl::StrFormat("%04d-%02d has %d days", year, month,
+                                     calendar::DaysInMonth(year, month)));
   }
   CivilTime t;
   t.seconds = DaysFromCivil(year, month, day) * kSecondsPerDay;
@@ -116,7 +121,7 @@ std::string FormatCivilTime(const CivilTime& t) {
   const int64_t day = t.day();
   int64_t y;
   unsigned m, d;
-  CivilFromDays(day, &y, &m, &d);
+  calendar::CivilFromDays(day, &y, &m, &d);
   if (t.precision == TimePrecision::kDate) {
     return absl::StrFormat("%04d-%02d-%02d", y, m, d);
   }

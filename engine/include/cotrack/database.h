@@ -112,18 +112,6 @@ class BulkWrite {
   absl::StatusOr<WriteSummary> Commit() { return Commit(nullptr); }
 };
 
-// One entry of the append-only audit log.
-struct AuditRecord {
-  uint64_t sequence = 0;
-  int64_t at_us = 0;
-  std::string action;
-  std::string patient;                // set when the change concerns one patient
-  std::vector<std::string> patients;  // every patient the change concerned, sorted
-  std::string detail;
-  Provenance provenance;
-  WriteSummary summary;
-};
-
 // The queries, shared by a Database (each call reads the latest data) and a
 // ReadSnapshot (every call reads the same point in time). Every method may
 // also fail with Unavailable when the database could not be reached within

@@ -150,6 +150,18 @@ struct WriteSummary {
   int64_t patients = 0;  // patient registrations created or changed
 };
 
+// One entry of the append-only audit log.
+struct AuditRecord {
+  uint64_t sequence = 0;
+  int64_t at_us = 0;
+  std::string action;
+  std::string patient;                // set when the change concerns one patient
+  std::vector<std::string> patients;  // every patient the change concerned, sorted
+  std::string detail;
+  Provenance provenance;
+  WriteSummary summary;
+};
+
 }  // namespace cotrack
 
 #endif  // COTRACK_TYPES_H_

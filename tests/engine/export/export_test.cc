@@ -14,9 +14,9 @@
 #include "cotrack/maintenance.h"
 #include "cotrack/text.h"
 #include "export/hmac.h"
-#include "export/json.h"
 #include "storage/store.h"
 #include "support/test_support.h"
+#include "text/json.h"
 
 namespace cotrack {
 namespace {
@@ -61,29 +61,6 @@ TEST(Deidentify, PseudonymsAndShiftsAreKeyedAndStable) {
     positive |= shift > 0;
   }
   EXPECT_TRUE(negative && positive);
-}
-
-// ---- JSON. ----
-
-TEST(Json, QuoteAndParseRoundTrip) {
-  const std::string text = "a\"b\\c\nd\t\x01 é 😀";
-  absl::StatusOr<json::Value> v = json::Parse(JsonString(text));
-  ASSERT_OK(v);
-  EXPECT_EQ(v->text, text);
-  ASSERT_OK_AND_ASSIGN(json::Value esc, json::Parse(R"("\u00e9\ud83d\ude00")"));
-  EXPECT_EQ(esc.text, "é😀");
-  EXPECT_EQ(json::Number(0.1), "0.1");
-  EXPECT_EQ(json::Number(7), "7");
-  EXPECT_EQ(json::Number(NAN), "null");
-}
-
-TEST(Json, RejectsMalformedTextWithColumn) {
-  EXPECT_THAT(json::Parse(R"({"a":1,})"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("column 8")));
-  EXPECT_THAT(json::Parse(R"({"a":1} x)"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("end of the line")));
-  EXPECT_THAT(json::Parse(R"("abc)"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("closing")));
 }
 
 // ---- A database with every kind of content. ----

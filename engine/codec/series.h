@@ -1,7 +1,9 @@
-// Reading a stored series (the record log of one patient's one measure):
-// every version in order, or just the current value of each observation.
-#ifndef COTRACK_QUERY_SERIES_H_
-#define COTRACK_QUERY_SERIES_H_
+// Reading a stored series (the record log of one patient's one measure, as
+// the value codec frames it): every version in order, or just the current
+// value of each observation, decoded with codec::ObservationLogView. The
+// queries themselves (which series, which patients) are in db/read_path.cc.
+#ifndef COTRACK_CODEC_SERIES_H_
+#define COTRACK_CODEC_SERIES_H_
 
 #include <cstdint>
 #include <string>
@@ -50,4 +52,4 @@ int64_t EndOf(const CivilTime& t);
 
 }  // namespace cotrack
 
-#endif  // COTRACK_QUERY_SERIES_H_
+#endif  // COTRACK_CODEC_SERIES_H_

@@ -1,4 +1,4 @@
-#include "export/json.h"
+#include "text/json.h"
 
 #include <charconv>
 #include <cmath>

@@ -1,6 +1,12 @@
-// Registering user measures. Observations and patients are written by the
-// bulk write (bulk_write.cc).
+// The measures of an open database: looking them up in its catalog (built-ins
+// and the user measures loaded at open) and registering a user measure.
+// Observations and patients are written by the bulk write (bulk_write.cc).
+#include <algorithm>
+#include <mutex>
+#include <shared_mutex>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "catalog/validation.h"
@@ -10,6 +16,43 @@
 #include "db/database_impl.h"
 
 namespace cotrack {
+
+absl::StatusOr<const CatalogEntry*> DatabaseImpl::FindMeasure(absl::string_view code) const {
+  std::shared_lock lock(mu_);
+  if (const CatalogEntry* e = catalog_.Find(code)) return e;
+  std::vector<std::string> codes;
+  for (const CatalogEntry* e : catalog_.All()) codes.push_back(e->def.code);
+  return absl::NotFoundError(
+      absl::StrCat("unknown measure \"", code, "\" (known: ", absl::StrJoin(codes, ", "), ")"));
+}
+
+const CatalogEntry* DatabaseImpl::MeasureById(uint32_t id) const {
+  std::shared_lock lock(mu_);
+  return catalog_.FindById(id);
+}
+
+std::vector<const CatalogEntry*> DatabaseImpl::MeasuresByCode() const {
+  std::vector<const CatalogEntry*> measures;
+  {
+    std::shared_lock lock(mu_);
+    measures = catalog_.All();
+  }
+  std::sort(measures.begin(), measures.end(),
+            [](const CatalogEntry* a, const CatalogEntry* b) { return a->def.code < b->def.code; });
+  return measures;
+}
+
+absl::StatusOr<MeasureDefinition> DatabaseImpl::GetMeasure(absl::string_view code) {
+  COTRACK_ASSIGN_OR_RETURN(const CatalogEntry* e, FindMeasure(code));
+  return e->def;
+}
+
+absl::StatusOr<std::vector<MeasureDefinition>> DatabaseImpl::ListMeasures() {
+  std::shared_lock lock(mu_);
+  std::vector<MeasureDefinition> out;
+  for (const CatalogEntry* e : catalog_.All()) out.push_back(e->def);
+  return out;
+}
 
 absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
                                            const Provenance& provenance,

@@ -1,4 +1,4 @@
-#include "query/series.h"
+#include "codec/series.h"
 
 #include <algorithm>
 #include <limits>

@@ -2,8 +2,8 @@
 // no JSON library among its dependencies, and the dump format needs only
 // objects, arrays, strings, numbers, booleans and null. Strings are written
 // by JsonString (cotrack/text.h).
-#ifndef COTRACK_EXPORT_JSON_H_
-#define COTRACK_EXPORT_JSON_H_
+#ifndef COTRACK_TEXT_JSON_H_
+#define COTRACK_TEXT_JSON_H_
 
 #include <cstdint>
 #include <string>
@@ -71,4 +71,4 @@ absl::StatusOr<double> NumberOrNull(const Value& v, absl::string_view what);
 
 }  // namespace cotrack::json
 
-#endif  // COTRACK_EXPORT_JSON_H_
+#endif  // COTRACK_TEXT_JSON_H_
