@@ -1,8 +1,8 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
-#include "cotrack/analytics.h"
 #include "cotrack/database.h"
+#include "cotrack/progression.h"
 #include "import/csv_reader.h"
 #include "import/import_errors.h"
 
