@@ -1,6 +1,8 @@
 #include "analytics_flags.h"
 
 #include "absl/strings/str_cat.h"
+#include "cotrack/change.h"
+#include "cotrack/timepoint.h"
 
 namespace cotrack::tools {
 

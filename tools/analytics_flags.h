@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "cotrack/analytics.h"
+#include "cotrack/summary.h"
 #include "flags.h"
 
 namespace cotrack::tools {

@@ -6,7 +6,8 @@
 #include "absl/strings/str_split.h"
 #include "analytics_flags.h"
 #include "command.h"
-#include "cotrack/analytics.h"
+#include "cotrack/chart.h"
+#include "cotrack/summary.h"
 #include "flags.h"
 #include "output.h"
 

@@ -11,6 +11,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "command.h"
+#include "cotrack/change.h"
+#include "cotrack/timepoint.h"
 
 namespace cotrack::tools {
 namespace {

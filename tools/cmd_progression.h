@@ -6,7 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "cotrack/analytics.h"
+#include "cotrack/progression.h"
 #include "flags.h"
 #include "output.h"
 

@@ -5,7 +5,7 @@
 #include "absl/strings/str_split.h"
 #include "analytics_flags.h"
 #include "command.h"
-#include "cotrack/analytics.h"
+#include "cotrack/report.h"
 #include "flags.h"
 #include "output.h"
 

@@ -7,7 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "analytics_flags.h"
 #include "command.h"
-#include "cotrack/analytics.h"
+#include "cotrack/summary.h"
 #include "flags.h"
 #include "output.h"
 

@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "cotrack/analytics.h"
+#include "cotrack/derived.h"
 #include "cotrack/status_macros.h"
 
 namespace cotrack::tools {

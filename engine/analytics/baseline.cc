@@ -1,4 +1,4 @@
-#include "cotrack/analytics.h"
+#include "cotrack/baseline.h"
 
 namespace cotrack {
 

@@ -1,8 +1,9 @@
+#include "cotrack/change.h"
+
 #include <cmath>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "cotrack/analytics.h"
 
 namespace cotrack {
 namespace {

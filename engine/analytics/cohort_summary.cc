@@ -3,8 +3,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "cotrack/analytics.h"
+#include "cotrack/baseline.h"
+#include "cotrack/change.h"
 #include "cotrack/database.h"
+#include "cotrack/summary.h"
+#include "cotrack/timepoint.h"
 
 namespace cotrack {
 namespace {

@@ -1,8 +1,9 @@
+#include "cotrack/derived.h"
+
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "cotrack/analytics.h"
 
 namespace cotrack {
 namespace {

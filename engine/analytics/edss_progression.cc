@@ -3,7 +3,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "cotrack/analytics.h"
+#include "cotrack/baseline.h"
+#include "cotrack/change.h"
+#include "cotrack/progression.h"
 
 namespace cotrack {
 namespace {

@@ -1,8 +1,8 @@
 // Relapse dates from a measure of the database (RelapseDatesFromMeasure). A
 // relapse file is read by the importers' CSV reader: ReadRelapseCsv is in
 // import/relapse_csv.cc.
-#include "cotrack/analytics.h"
 #include "cotrack/database.h"
+#include "cotrack/progression.h"
 
 namespace cotrack {
 

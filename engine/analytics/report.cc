@@ -1,3 +1,5 @@
+#include "cotrack/report.h"
+
 #include <array>
 #include <map>
 #include <set>
@@ -5,8 +7,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "cotrack/analytics.h"
+#include "cotrack/change.h"
+#include "cotrack/chart.h"
 #include "cotrack/database.h"
+#include "cotrack/derived.h"
+#include "cotrack/progression.h"
+#include "cotrack/summary.h"
+#include "cotrack/timepoint.h"
 #include "svg_util.h"
 
 namespace cotrack {

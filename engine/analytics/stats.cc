@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "cotrack/analytics.h"
+#include "cotrack/summary.h"
 
 namespace cotrack {
 

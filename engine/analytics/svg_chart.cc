@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "cotrack/analytics.h"
+#include "cotrack/chart.h"
 #include "svg_util.h"
 
 namespace cotrack {

@@ -1,3 +1,5 @@
+#include "cotrack/timepoint.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <set>
@@ -5,7 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "cotrack/analytics.h"
+#include "cotrack/baseline.h"
 #include "time/calendar.h"
 
 namespace cotrack {

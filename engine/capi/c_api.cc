@@ -17,11 +17,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "capi/snapshot_handle.h"
-#include "cotrack/analytics.h"
 #include "cotrack/c.h"
 #include "cotrack/civil_time.h"
 #include "cotrack/database.h"
 #include "cotrack/options.h"
+#include "cotrack/summary.h"
+#include "cotrack/timepoint.h"
 #include "cotrack/types.h"
 
 struct cotrack_options_t {

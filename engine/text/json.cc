@@ -179,10 +179,10 @@ class Parser {
           out->push_back('\t');
           break;
         case 'u': {
-          uint32_t cp;
+          uint32_t cp = 0;
           if (absl::Status s = ParseHex4(&cp); !s.ok()) return s;
           if (cp >= 0xD800 && cp <= 0xDBFF) {
-            uint32_t low;
+            uint32_t low = 0;
             if (!Consume("\\u")) return Error("the second half of a surrogate pair");
             if (absl::Status s = ParseHex4(&low); !s.ok()) return s;
             if (low < 0xDC00 || low > 0xDFFF) return Error("a low surrogate");

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "cotrack/change.h"
 #include "parse_test_support.h"
 
 namespace cotrack::tools {

@@ -15,9 +15,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "bench_util.h"
-#include "cotrack/analytics.h"
 #include "cotrack/database.h"
 #include "cotrack/import.h"
+#include "cotrack/summary.h"
+#include "cotrack/timepoint.h"
 
 namespace cotrack::bench {
 namespace {

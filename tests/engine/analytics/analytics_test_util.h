@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "cotrack/analytics.h"
 #include "cotrack/civil_time.h"
 #include "cotrack/types.h"
 #include "gtest/gtest.h"

@@ -1,7 +1,8 @@
 // Change from baseline and improved / stable / worsened, including the EDSS
 // step rules by baseline as DESIGN.md tabulates them.
+#include "cotrack/change.h"
+
 #include "analytics_test_util.h"
-#include "cotrack/analytics.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_support.h"

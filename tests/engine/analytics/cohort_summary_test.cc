@@ -4,7 +4,8 @@
 #include <cmath>
 
 #include "analytics_test_util.h"
-#include "cotrack/analytics.h"
+#include "cotrack/summary.h"
+#include "cotrack/timepoint.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_support.h"

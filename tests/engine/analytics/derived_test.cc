@@ -1,10 +1,11 @@
 // Derived values: AIS bands, FIS/MFIS subscales, HbA1c units and eAG,
 // C-peptide units.
+#include "cotrack/derived.h"
+
 #include <cmath>
 #include <limits>
 
 #include "analytics_test_util.h"
-#include "cotrack/analytics.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_support.h"

@@ -1,7 +1,8 @@
 // Confirmed EDSS worsening / improvement on small courses whose answer is
 // known by construction. Days are offsets from 2020-01-01 (testing::Day).
 #include "analytics_test_util.h"
-#include "cotrack/analytics.h"
+#include "cotrack/change.h"
+#include "cotrack/progression.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_support.h"

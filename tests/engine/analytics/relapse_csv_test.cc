@@ -1,7 +1,7 @@
 // Relapse onset dates read from a CSV file (msprog's relapse file and bad
 // files).
 #include "analytics_test_util.h"
-#include "cotrack/analytics.h"
+#include "cotrack/progression.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_support.h"

@@ -3,8 +3,12 @@
 #include <memory>
 
 #include "analytics_test_util.h"
-#include "cotrack/analytics.h"
+#include "cotrack/chart.h"
 #include "cotrack/database.h"
+#include "cotrack/progression.h"
+#include "cotrack/report.h"
+#include "cotrack/summary.h"
+#include "cotrack/timepoint.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_support.h"

@@ -1,6 +1,8 @@
 // The SVG charts: well-formed, escaped, and drawing what the cohort holds.
 #include "analytics_test_util.h"
-#include "cotrack/analytics.h"
+#include "cotrack/chart.h"
+#include "cotrack/summary.h"
+#include "cotrack/timepoint.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_support.h"

@@ -1,9 +1,11 @@
 // Baselines and protocol timepoints: which observation a study would read as
 // "baseline" or "month 6", with the tie and calendar rules spelled out.
+#include "cotrack/timepoint.h"
+
 #include <cmath>
 
 #include "analytics_test_util.h"
-#include "cotrack/analytics.h"
+#include "cotrack/baseline.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_support.h"

@@ -1,0 +1,75 @@
+// SVG charts: a generic line chart (ChartSpec -> standalone SVG) and the
+// cohort chart built from a cohort summary. This is `cotrack plot` and the
+// charts of the HTML report (cotrack/report.h).
+//
+// Charts are plain SVG text with no scripts or external resources, so they
+// can be mailed, archived with a study and printed as they are.
+//
+// RenderSvgChart and BuildCohortChart are pure functions of plain values;
+// CohortChart reads a Database in one pass (Database::ForEachSeries).
+#ifndef COTRACK_CHART_H_
+#define COTRACK_CHART_H_
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "cotrack/summary.h"
+#include "cotrack/types.h"
+
+namespace cotrack {
+
+class Database;
+
+struct ChartSeries {
+  std::string label;    // legend text; empty = not listed
+  std::string tooltip;  // shown on hover (e.g. the patient id); default: label
+  std::vector<std::pair<double, double>> points;  // (x, y), joined in this order
+  int color = 0;            // index into a colour-blind-safe palette (Okabe-Ito)
+  bool emphasized = false;  // thick line with markers (medians); else thin, light
+};
+
+struct ChartSpec {
+  std::string title;
+  std::string x_label;
+  std::string y_label;
+  std::vector<ChartSeries> series;
+  std::optional<double> y_min, y_max;  // unset: the data's range (padded)
+  int width = 760;
+  int height = 420;
+  std::string note;  // small print under the plot, e.g. who was left out
+};
+
+// A standalone SVG document (<svg xmlns=...>) of `spec`: white background,
+// axes with round-number ticks, grid, legend; black text that prints well.
+// Text is XML-escaped, so patient ids and labels can never break the markup.
+// An empty chart still renders (with "no data").
+std::string RenderSvgChart(const ChartSpec& spec);
+
+// Months since the index date on the x axis: days / 30.4375 (the mean month
+// of the Gregorian calendar), so that a "6m" timepoint lands near 6.
+constexpr double kDaysPerMonth = 30.4375;
+
+// The cohort chart: every patient's trajectory against months since the
+// index date (thin, coloured by group) and the median per group at the
+// summary's timepoints (thick). Patients without an index date are left out
+// and named in the note.
+ChartSpec BuildCohortChart(const MeasureDefinition& measure,
+                           const std::vector<std::pair<Patient, std::vector<Observation>>>& series,
+                           const CohortSummary& summary);
+
+// BuildCohortChart over the database in one pass; `patients` restricts the
+// trajectories drawn (empty = all; the medians stay the cohort's).
+// InvalidArgument when no timepoint is given; NotFound for an unknown measure
+// or a listed patient with no values of it; errors reading the database are
+// returned as they come.
+absl::StatusOr<ChartSpec> CohortChart(Database& db, absl::string_view measure,
+                                      const SummaryOptions& options,
+                                      const std::vector<std::string>& patients = {});
+
+}  // namespace cotrack
+
+#endif  // COTRACK_CHART_H_

@@ -1,0 +1,45 @@
+// The HTML follow-up report (`cotrack report`): per measure the cohort table
+// (cotrack/summary.h), the cohort chart (cotrack/chart.h) and, for EDSS,
+// confirmed worsening / improvement per group (cotrack/progression.h).
+//
+// One self-contained page, so that it can be mailed or archived with a study
+// and still shows everything when opened later: nothing depends on a server,
+// a script or a file next to it. It prints the parameters of every table and
+// who was left out, so a reader can tell what the numbers cover.
+#ifndef COTRACK_REPORT_H_
+#define COTRACK_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cotrack/progression.h"
+#include "cotrack/summary.h"
+
+namespace cotrack {
+
+class Database;
+
+struct ReportOptions {
+  std::vector<std::string> measures;  // empty = every measure that has values
+  SummaryOptions summary;             // timepoints, window, grouping, rules
+  bool per_patient = false;           // also one small chart per patient
+  std::string title = "Follow-up report";
+  // For EDSS: confirmed worsening / improvement per group with these options
+  // (relapse onsets from the measure "relapse" when it is registered).
+  ProgressionOptions progression;
+};
+
+// One self-contained HTML page (inline CSS and SVG, no scripts or external
+// resources): per measure the cohort table and the cohort chart (for EDSS
+// also confirmed worsening/improvement per group, for AIS the severity
+// bands per timepoint), the parameters used, and who was left out.
+// InvalidArgument when no timepoint is given, or when EDSS is reported and
+// the progression options are bad (as ValidateProgressionOptions); NotFound
+// for an unknown measure;
+// errors reading the database are returned as they come.
+absl::StatusOr<std::string> BuildHtmlReport(Database& db, const ReportOptions& options);
+
+}  // namespace cotrack
+
+#endif  // COTRACK_REPORT_H_

@@ -1,0 +1,133 @@
+// Cohort summaries: per timepoint and group, how many patients had a value,
+// the descriptive statistics of those values, and their change from baseline
+// (improved / stable / worsened). This is `cotrack summary` and the tables of
+// the HTML report. Definitions: DESIGN.md "Follow-up analytics".
+//
+// Who was left out (no index date, no baseline, no value in the window,
+// censored values) is counted in the result rather than dropped silently,
+// and every option is carried with it (DescribeSummaryOptions), because a
+// mean means little without knowing whom and what rules it covers.
+//
+// CohortSummaryBuilder and the statistics are pure functions of plain values;
+// SummarizeCohort reads a Database in one pass (Database::ForEachSeries).
+#ifndef COTRACK_SUMMARY_H_
+#define COTRACK_SUMMARY_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "cotrack/change.h"
+#include "cotrack/timepoint.h"
+#include "cotrack/types.h"
+
+namespace cotrack {
+
+class Database;
+
+// What a censored value ("<0.5") contributes to statistics.
+enum class CensoredRule {
+  kExclude,    // left out of every statistic, counted in `censored` (default)
+  kHalfLimit,  // "<L" and "<=L" count as L/2; ">L" and ">=L" as L
+  kLimit,      // the limit L itself
+};
+const char* CensoredRuleName(CensoredRule r);  // "exclude", "half-limit", "limit"
+// The inverse of CensoredRuleName, ignoring case ("half" is accepted for
+// "half-limit"). InvalidArgument listing the accepted names otherwise.
+absl::StatusOr<CensoredRule> ParseCensoredRule(absl::string_view text);
+
+// Quartiles: Hyndman & Fan type 7 (linear interpolation between order
+// statistics, the default of R and NumPy, so numbers can be checked there):
+// for sorted x[0..n-1] and p, h = (n-1)p,
+// q = x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h]).
+double Quantile(std::vector<double> values, double p);  // values non-empty
+
+struct Descriptive {
+  int64_t n = 0;
+  std::optional<double> mean, sd, median, q1, q3, min, max;  // sd: sample (n-1), needs n >= 2
+};
+// Descriptive statistics of `values` (all unset when empty).
+Descriptive Describe(const std::vector<double>& values);
+
+struct SummaryOptions {
+  std::vector<Timepoint> timepoints;  // e.g. ParseTimepointList("0,3m,6m,12m")
+  TimepointOptions timepoint;
+  // "" = one group "all"; "arm" = the patient's arm; anything else = that
+  // patient attribute. Patients without it form the group "(none)".
+  std::string group_by;
+  CensoredRule censored = CensoredRule::kExclude;
+  ChangeOptions change;
+};
+
+// The group a patient falls in for SummaryOptions::group_by: "all" when
+// empty, the arm for "arm", else that attribute; "(none)" when unset.
+std::string PatientGroup(const Patient& patient, const std::string& group_by);
+
+struct SummaryRow {
+  std::string measure;
+  std::string group;
+  std::string timepoint;  // the label
+  int64_t patients = 0;   // patients in the group (with values of the measure)
+  int64_t missing = 0;    // no value at this timepoint (incl. no index date)
+  int64_t censored = 0;   // censored values found at this timepoint
+  Descriptive stats;      // over the values used (see CensoredRule)
+  // Change from baseline over patients with a usable baseline and value.
+  int64_t change_n = 0;
+  std::optional<double> change_median, change_mean;
+  // Classified changes; percentages are of improved + stable + worsened.
+  int64_t improved = 0, stable = 0, worsened = 0;
+  std::optional<double> improved_pct, stable_pct, worsened_pct;
+};
+
+struct CohortSummary {
+  std::string measure;
+  std::string unit;
+  SummaryOptions options;
+  std::vector<SummaryRow> rows;  // by timepoint (as given), then group name
+  int64_t patients = 0;
+  std::vector<std::string> no_index_date;  // patients skipped: no index date
+  std::vector<std::string> no_baseline;    // patients with no baseline value
+};
+
+// Builds a CohortSummary one patient at a time (no database needed), so a
+// caller that already holds the trajectories, or reads them for something
+// else too (the report, the cohort chart), does not read them twice.
+class CohortSummaryBuilder {
+ public:
+  CohortSummaryBuilder(MeasureDefinition measure, SummaryOptions options);
+  // Adds one patient's current trajectory of the measure.
+  void Add(const Patient& patient, const std::vector<Observation>& trajectory);
+  CohortSummary Finish() const;
+
+ private:
+  struct Cell {
+    int64_t patients = 0, missing = 0, censored = 0;
+    std::vector<double> values, changes;
+    int64_t improved = 0, stable = 0, worsened = 0;
+  };
+  MeasureDefinition measure_;
+  SummaryOptions options_;
+  std::map<std::string, std::vector<Cell>> groups_;  // one cell per timepoint
+  int64_t patients_ = 0;
+  std::vector<std::string> no_index_date_;
+  std::vector<std::string> no_baseline_;
+};
+
+// One line listing every option, e.g. "at=0,6m window=30d lookback=any
+// by=arm censored=exclude edss-rule=threetier quartiles=type7".
+std::string DescribeSummaryOptions(const SummaryOptions& options);
+
+// Summarises `measure` over every patient in one pass
+// (Database::ForEachSeries). InvalidArgument when no timepoint is given or
+// the window is negative; NotFound for an unknown measure; errors reading
+// the database are returned as they come.
+absl::StatusOr<CohortSummary> SummarizeCohort(Database& db, absl::string_view measure,
+                                              const SummaryOptions& options);
+
+}  // namespace cotrack
+
+#endif  // COTRACK_SUMMARY_H_
