@@ -201,8 +201,9 @@ class Hl7Reader : public FormatReader {
         std::swap(s, pending_);
         has_pending_ = false;
       } else if (!segments_.Next(s)) {
-        if (segments_.read_error())
+        if (segments_.read_error()) {
           return absl::DataLossError(absl::StrCat(source_, ": read error"));
+        }
         return false;
       }
       const absl::string_view id = absl::string_view(s.text).substr(0, 3);
@@ -229,7 +230,6 @@ class Hl7Reader : public FormatReader {
   // The state of the message being read.
   struct Message {
     int64_t number = 0;  // 1-based, in the file; 0 before the first MSH
-    int64_t line = 0;
     Hl7Encoding encoding;
     std::string problem;   // when not empty, its OBX segments cannot be read
     bool results = false;  // ORU or OUL
@@ -263,7 +263,6 @@ class Hl7Reader : public FormatReader {
     const int64_t number = message_.number + 1;
     message_ = Message();
     message_.number = number;
-    message_.line = s.line;
     const std::string where = absl::StrCat("MSH on line ", s.line, ": ");
     if (s.too_long) {
       message_.problem =

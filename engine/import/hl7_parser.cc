@@ -45,16 +45,10 @@ bool AllDigits(absl::string_view s) {
 }  // namespace
 
 bool LooksLikeHl7(absl::string_view start) {
-  if (start.size() < 6 || !IsHeaderId(start.substr(0, 3))) return false;
+  if (start.size() < 4 || !IsHeaderId(start.substr(0, 3))) return false;
   const char sep = start[3];
-  if (!IsDelimiter(sep)) return false;
-  // 1 to 5 encoding characters, distinct delimiters, then the separator.
-  for (size_t i = 4; i < start.size() && i <= 9; ++i) {
-    if (start[i] == sep) return i > 4;
-    if (!IsDelimiter(start[i])) return false;
-    if (start.substr(3, i - 3).find(start[i]) != absl::string_view::npos) return false;
-  }
-  return false;
+  // Not what a CSV header could have after a name starting MSH.
+  return IsDelimiter(sep) && absl::string_view(",;\"'_-.").find(sep) == absl::string_view::npos;
 }
 
 absl::StatusOr<Hl7Encoding> ParseHl7Encoding(absl::string_view segment) {
@@ -294,6 +288,19 @@ int Hl7SegmentReader::Get() {
   return static_cast<unsigned char>(buffer_[pos_++]);
 }
 
+void Hl7SegmentReader::TakeRun(Segment& s) {
+  if (taken_pos_ < taken_.size()) return;
+  const char* const data = buffer_.data();
+  size_t stop = pos_;
+  while (stop < end_ && data[stop] != '\r' && data[stop] != '\n' && data[stop] != kMllpEnd) ++stop;
+  const size_t n = stop - pos_;
+  const size_t room = max_segment_bytes_ - std::min(max_segment_bytes_, s.text.size());
+  s.text.append(data + pos_, std::min(n, room));
+  if (n > room) s.too_long = true;
+  consumed_ += static_cast<int64_t>(n);
+  pos_ = stop;
+}
+
 bool Hl7SegmentReader::Next(Segment& s) {
   while (true) {
     s.text.clear();
@@ -324,6 +331,7 @@ bool Hl7SegmentReader::Next(Segment& s) {
       } else {
         s.too_long = true;
       }
+      TakeRun(s);
     }
     if (at_start_ && absl::StartsWith(s.text, "\xEF\xBB\xBF")) {
       s.text.erase(0, 3);

@@ -40,9 +40,11 @@ struct Hl7Encoding {
 
 // Whether `start` (an input from its first byte that is not white space, a
 // byte order mark or an MLLP start byte) begins like HL7 v2: "MSH" (or the
-// batch headers "FHS", "BHS"), a field separator, 1 to 5 encoding
-// characters and the field separator again ("MSH|^~\&|"). `start` needs at
-// most 10 bytes.
+// batch headers "FHS", "BHS") and a field separator: a punctuation
+// character, but none a CSV header could have after a name starting MSH
+// (, ; " ' _ - .) ("MSH|^~\&|"; the encoding characters are checked when
+// the message is read, where a bad one gets its own message). `start` needs
+// 4 bytes.
 bool LooksLikeHl7(absl::string_view start);
 
 // The encoding characters of a segment starting "MSH" (or "FHS"/"BHS"):
@@ -149,6 +151,9 @@ class Hl7SegmentReader {
  private:
   // The next byte, or -1 at the end.
   int Get();
+  // Appends the bytes up to the next line or segment end that are already in
+  // the buffer to `s` (a segment's bulk, read without a call per byte).
+  void TakeRun(Segment& s);
   bool Fill();
 
   std::istream& in_;

@@ -14,17 +14,21 @@ namespace {
 using ::cotrack::testing::StatusIs;
 using ::testing::HasSubstr;
 
-TEST(Hl7ParserTest, LooksLikeHl7NeedsAHeaderAndItsEncodingCharacters) {
+TEST(Hl7ParserTest, LooksLikeHl7NeedsAHeaderAndAFieldSeparator) {
   EXPECT_TRUE(LooksLikeHl7("MSH|^~\\&|LAB|"));
   EXPECT_TRUE(LooksLikeHl7("MSH|^~\\&#|LAB"));  // v2.7 truncation character
   EXPECT_TRUE(LooksLikeHl7("MSH!@#$%!LAB"));    // delimiters are the message's own
   EXPECT_TRUE(LooksLikeHl7("FHS|^~\\&|"));
   EXPECT_TRUE(LooksLikeHl7("BHS|^~\\&|"));
+  // Bad encoding characters are the reader's to report, message by message.
+  EXPECT_TRUE(LooksLikeHl7("MSH|^^|"));
+  EXPECT_TRUE(LooksLikeHl7("MSH|"));
   EXPECT_FALSE(LooksLikeHl7("MSH,patient,date"));  // a CSV header
-  EXPECT_FALSE(LooksLikeHl7("MSH|^~\\&"));         // no separator after them (yet)
-  EXPECT_FALSE(LooksLikeHl7("MSH||"));             // none
-  EXPECT_FALSE(LooksLikeHl7("MSH|^^|"));           // one twice
-  EXPECT_FALSE(LooksLikeHl7("MSH|^A|"));           // a letter
+  EXPECT_FALSE(LooksLikeHl7("MSH;patient;date"));
+  EXPECT_FALSE(LooksLikeHl7("MSH\"x\""));
+  EXPECT_FALSE(LooksLikeHl7("MSH_ID,date"));  // '_' is punctuation, but part of a name
+  EXPECT_FALSE(LooksLikeHl7("MSHA|"));
+  EXPECT_FALSE(LooksLikeHl7("MSH |"));
   EXPECT_FALSE(LooksLikeHl7("PID|^~\\&|"));
   EXPECT_FALSE(LooksLikeHl7("MSH"));
   EXPECT_FALSE(LooksLikeHl7(""));

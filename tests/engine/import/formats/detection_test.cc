@@ -132,8 +132,17 @@ TEST(DetectionTest, Hl7IsToldByHowItStarts) {
   // A CSV whose first column is named MSH stays a CSV; so does a short file.
   EXPECT_THAT(ReadText("MSH,PID,OBX\n1,2,3\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unrecognised header")));
-  EXPECT_THAT(ReadText("MSH|"),
+  EXPECT_THAT(ReadText("MSH_ID,date\n1,2020-01-01\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unrecognised header")));
+  // HL7 with broken delimiters is HL7, and says what is wrong with them.
+  ASSERT_OK_AND_ASSIGN(ReadResult broken,
+                       ReadText("MSH|^~^&|LAB\rPID|1||P1\rOBX|1|NM|4548-4^A1c^LN||6|%\r",
+                                ImportOptions(), "lab.hl7"));
+  EXPECT_EQ(broken.format, ImportFormat::kHl7);
+  EXPECT_THAT(broken.errors,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("lab.hl7:3: message 1, OBX 1: MSH on line 1: "
+                                 "MSH-2, the encoding characters, uses \"^\" twice")));
   ASSERT_OK_AND_ASSIGN(ReadResult wide, ReadText("patient,date,edss\nMSH|^~\\&|,2020-01-01,3\n"));
   EXPECT_EQ(wide.format, ImportFormat::kWideCsv);
   // --format hl7 reads it whatever its start, and says what it expected.
