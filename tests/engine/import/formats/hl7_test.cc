@@ -371,6 +371,33 @@ TEST_F(Hl7Test, BuiltInLabsWithConversionsAndCensoring) {
   EXPECT_EQ(again.summary.unchanged, 4);
 }
 
+// The example of docs/IMPORT_FORMATS.md, as it is there.
+TEST_F(Hl7Test, DocumentationExample) {
+  const std::string doc = ReadFile(::cotrack::testing::SourcePath("docs/IMPORT_FORMATS.md"));
+  const size_t start = doc.find("```\nMSH|^~\\&|LAB|CLINIC");
+  ASSERT_NE(start, std::string::npos);
+  const size_t end = doc.find("```", start + 4);
+  std::string text = doc.substr(start + 4, end - start - 4);  // LF line ends
+  ASSERT_OK_AND_ASSIGN(ReadResult r, ReadText(text, ImportOptions(), "lab.hl7"));
+  ASSERT_OK(r.errors);
+  EXPECT_EQ(r.counts.rows, 4);
+  EXPECT_THAT(r.counts.skipped_by_reason,
+              UnorderedElementsAre(Pair("status P (preliminary)", 1),
+                                   Pair("value type ST, code 8251-1", 1)));
+  ASSERT_EQ(r.batch.observations().size(), 2u);
+  const ObservationInput& a1c = r.batch.observations()[0];
+  EXPECT_EQ(a1c.patient, "12345");
+  EXPECT_EQ(a1c.measure, "hba1c");
+  EXPECT_EQ(a1c.value, 6.5);
+  EXPECT_EQ(FormatCivilTime(a1c.time), "2024-03-05T08:30:00");
+  const ObservationInput& il4 = r.batch.observations()[1];
+  EXPECT_EQ(il4.measure, "il4");
+  EXPECT_EQ(il4.comparator, Comparator::kLess);
+  EXPECT_EQ(il4.original_value, "<0.5");
+  EXPECT_EQ(il4.unit, "pg/mL");
+  EXPECT_EQ(FormatCivilTime(il4.time), "2024-03-05T08:30:00");
+}
+
 TEST_F(Hl7Test, StructuredNumericComparatorsRangesAndRatios) {
   const std::vector<std::pair<std::string, std::string>> values = {
       {"<^0.5", "<0.5"}, {">=^1000", ">=1000"}, {"^182", "182"}, {"=^5", "5"},
