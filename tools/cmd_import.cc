@@ -1,5 +1,7 @@
 // `cotrack import FILE... [--dry-run] [--format FMT] [--mapping FILE]
-// [--on-error abort|skip] [--reject-file FILE] [--no-sync] [--no-progress]`
+// [--on-error abort|skip] [--reject-file FILE] [--no-sync] [--no-progress]
+// [--hl7-patient-id-field PID-N] [--hl7-patient-id-authority NAME]
+// [--hl7-patient-id-type CODE]`
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -167,6 +169,21 @@ absl::StatusOr<ImportRequest> ParseImportRequest(const ParsedArgs& args) {
       options.ignore_columns.push_back(absl::AsciiStrToLower(absl::StripAsciiWhitespace(c)));
     }
   }
+  if (auto field = args.Get("hl7-patient-id-field")) {
+    const std::string f = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(*field));
+    if (f == "PID-2" || f == "2") {
+      options.hl7_patient_id_field = 2;
+    } else if (f == "PID-3" || f == "3") {
+      options.hl7_patient_id_field = 3;
+    } else if (f == "PID-4" || f == "4") {
+      options.hl7_patient_id_field = 4;
+    } else {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "--hl7-patient-id-field: bad value \"%s\" (expected PID-2, PID-3 or PID-4)", *field));
+    }
+  }
+  options.hl7_patient_id_authority = args.Get("hl7-patient-id-authority").value_or("");
+  options.hl7_patient_id_type = args.Get("hl7-patient-id-type").value_or("");
   const std::string on_error = args.Get("on-error").value_or("abort");
   if (on_error == "skip") {
     options.on_error = ImportOptions::OnError::kSkip;
@@ -240,7 +257,7 @@ int Run(const GlobalContext& ctx, const ImportRequest& request) {
 
 const Command kImportCommand =
     MakeCommand({kName,
-                 "Import observations or patients from CSV files",
+                 "Import observations or patients from CSV, FHIR or HL7 v2 files",
                  R"(Usage: cotrack import FILE... [--dry-run] [--format FMT] [--mapping FILE]
                       [--on-error abort|skip] [--reject-file FILE] [--no-sync]
 
@@ -261,6 +278,10 @@ The format is told from the content (see docs/IMPORT_FORMATS.md):
   redcap         a REDCap export; --mapping says which fields are which measures
   synthea-observations, synthea-patients   Synthea CSV output
   fhir-ndjson, fhir-json                   FHIR R4 Observations (Bulk Data, Bundle)
+  hl7            HL7 v2 lab results (ORU^R01, v2.3-2.8): one or many messages,
+                 MLLP framing allowed; an OBX of type NM or SN is a value
+                 (SN <^0.5 is censored), OBX-3 the code, OBX-14 (else OBR-7,
+                 else OBR-14) the date, PID-3 the patient
 
 Importing the same row again changes nothing; a different value for the same
 patient, measure and date is a correction: a new version, the old one kept.
@@ -269,8 +290,13 @@ Observations of unregistered patients register them.
 Options:
   --dry-run           validate and count, write nothing
   --format FMT        a format above; auto (the default) tells it from the content
-  --mapping FILE      REDCap field/event mapping; Synthea/FHIR extra code mappings
+  --mapping FILE      REDCap field/event mapping; Synthea/FHIR/HL7 extra code mappings
   --ignore-columns A,B  wide CSV: columns to leave out (e.g. visit_day,sdmt)
+  --hl7-patient-id-field PID-N  HL7: the field holding the patient id: PID-3
+                      (the default), PID-2 or PID-4
+  --hl7-patient-id-authority NAME  HL7: the identifier whose assigning authority
+                      (CX-4: namespace id or OID) is NAME, not the first one
+  --hl7-patient-id-type CODE  HL7: the identifier of type CODE (CX-5, e.g. MR)
   --on-error skip     import the good rows (still together, atomically) and write
                       each bad row with its reason to the reject file
   --reject-file FILE  where --on-error skip writes (default FILE.rejects.csv)
@@ -285,6 +311,9 @@ rejected and skipped (with the reason for each kind of skipped row).
                  {{"format"},
                   {"mapping"},
                   {"ignore-columns"},
+                  {"hl7-patient-id-field"},
+                  {"hl7-patient-id-authority"},
+                  {"hl7-patient-id-type"},
                   {"on-error"},
                   {"reject-file"},
                   {"dry-run", FlagSpec::kBool},

@@ -17,7 +17,8 @@
 //   2. Its own file, engine/import/NAME.cc, with the format described at its
 //      top, defining `extern const FormatEntry kNAMEFormat`: a CSV dialect
 //      gives a CsvRowParser and, to be auto-detected, a header detector;
-//      any other format an opener returning its FormatReader. Read cells with
+//      any other format an opener returning its FormatReader (and, to be
+//      auto-detected when it is not JSON, a detect_start). Read cells with
 //      value_text.h, end rows with the RowWriter it is given.
 //   3. Its registration in format_registry.cc: the entry declared, and listed
 //      in kFormats where auto-detection should try it (a line each). A
@@ -85,12 +86,20 @@ class FormatReader {
 // How far the registry read an input that is not CSV before handing it to
 // its format's opener.
 struct StreamStart {
-  // The first byte that is not white space or a UTF-8 byte order mark,
-  // already taken from the stream; std::char_traits<char>::eof() when there
-  // is none.
+  // The first byte that is not white space, a UTF-8 byte order mark or an
+  // MLLP start byte (0x0B), already taken from the stream;
+  // std::char_traits<char>::eof() when there is none.
   int first_byte = 0;
-  int64_t blank_lines = 0;  // line ends before it
+  int64_t blank_lines = 0;  // line ends (LF) before it
+  // Every byte taken from the stream, in order: the blank bytes, the first
+  // byte and, when a format's detect_start was asked, up to
+  // kMaxStartBytes after it. A reader that counts lines its own way reads
+  // these first.
+  std::string taken;
 };
+
+// How many bytes from the first one detect_start is given at most.
+inline constexpr size_t kMaxStartBytes = 16;
 
 // A format as the registry knows it. Defined in the format's own file as a
 // constant (only names and function pointers, so it is ready before any
@@ -117,6 +126,13 @@ struct FormatEntry {
   absl::StatusOr<std::unique_ptr<FormatReader>> (*open)(std::istream& in, const std::string& source,
                                                         const ImportOptions& options,
                                                         StreamStart start);
+
+  // A format that is not CSV or JSON, for auto-detection: whether an input
+  // starting with `start` (from its first byte that is not blank, at most
+  // kMaxStartBytes; fewer at the end of the input) is this format's
+  // (nullptr: not detected this way). Asked in registry order before the
+  // input is taken for CSV.
+  bool (*detect_start)(absl::string_view start) = nullptr;
 };
 
 }  // namespace cotrack

@@ -21,13 +21,16 @@ extern const FormatEntry kSyntheaObservationsFormat;  // synthea.cc
 extern const FormatEntry kSyntheaPatientsFormat;      // synthea.cc
 extern const FormatEntry kFhirNdjsonFormat;           // fhir.cc
 extern const FormatEntry kFhirJsonFormat;             // fhir.cc
+extern const FormatEntry kHl7Format;                  // hl7.cc
 
 namespace {
 
 // The order auto-detection tries them: each CSV format's detector in turn
 // (what it looks for on the right), so the dialects with the most specific
 // headers come first and our own two CSV formats, whose headers are the most
-// general, last. JSON input goes to the first format with an opener.
+// general, last. JSON input goes to the first format with an opener; an
+// input that a format's detect_start claims (HL7 v2: "MSH|^~\&|") to that
+// format, before CSV is tried.
 const FormatEntry* const kFormats[] = {
     &kSyntheaObservationsFormat,  // DATE, PATIENT, CODE, VALUE and UNITS
     &kSyntheaPatientsFormat,      // Id first, BIRTHDATE and GENDER
@@ -37,6 +40,7 @@ const FormatEntry* const kFormats[] = {
     &kPatientsCsvFormat,          // patient first
     &kFhirNdjsonFormat,           // JSON: tells NDJSON from a document itself
     &kFhirJsonFormat,
+    &kHl7Format,  // starts "MSH|^~\&|" (or a batch header), after MLLP, BOM or blank lines
 };
 
 // What an unrecognised header is answered with.
@@ -44,7 +48,8 @@ constexpr char kExpectedHeaders[] =
     "expected an observations CSV (patient,measure,date,value[,unit][,visit][,items]), a "
     "patients CSV (patient[,arm][,index_date]...), a wide visit CSV (patient,date[,visit],"
     "CODE...), a REDCap export (record_id or redcap_event_name), a Synthea observations.csv "
-    "or patients.csv, or FHIR JSON/NDJSON; --format names the format when detection cannot";
+    "or patients.csv, FHIR JSON/NDJSON, or HL7 v2 messages starting MSH|; --format names the "
+    "format when detection cannot";
 
 // White space before the first byte that format detection looks at; past it
 // the input is handed to the CSV reader (which skips blank lines itself).
@@ -144,10 +149,11 @@ absl::StatusOr<std::unique_ptr<FormatReader>> OpenFormatReader(std::istream& in,
     while ((c = sb->sbumpc()) != std::char_traits<char>::eof()) {
       prefix += static_cast<char>(c);
       if (c == '\n') ++start.blank_lines;
-      // A UTF-8 byte order mark may precede JSON as well as CSV.
+      // A UTF-8 byte order mark may precede JSON as well as CSV; an MLLP
+      // start byte (0x0B) precedes an HL7 message.
       const bool in_bom = prefix.size() <= 3 &&
                           absl::string_view("\xEF\xBB\xBF", 3).substr(0, prefix.size()) == prefix;
-      if (!in_bom && c != ' ' && c != '\t' && c != '\r' && c != '\n') break;
+      if (!in_bom && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '\x0B') break;
       if (prefix.size() >= kMaxLeadingBlankBytes) break;  // not JSON; replayed as CSV
     }
   }
@@ -157,7 +163,26 @@ absl::StatusOr<std::unique_ptr<FormatReader>> OpenFormatReader(std::istream& in,
       if (f->open != nullptr) return f->open(in, source, options, start);
     }
   }
-  if (stream_format) return given->open(in, source, options, start);
+  if (options.format == ImportFormat::kAuto && c != std::char_traits<char>::eof()) {
+    // A few more bytes for the formats told by how they start; CSV replays
+    // them.
+    const size_t first = prefix.size() - 1;
+    while (prefix.size() - first < kMaxStartBytes &&
+           (c = sb->sbumpc()) != std::char_traits<char>::eof()) {
+      prefix += static_cast<char>(c);
+    }
+    for (const FormatEntry* f : kFormats) {
+      if (f->detect_start != nullptr && f->open != nullptr &&
+          f->detect_start(absl::string_view(prefix).substr(first))) {
+        start.taken = std::move(prefix);
+        return f->open(in, source, options, std::move(start));
+      }
+    }
+  }
+  if (stream_format) {
+    start.taken = std::move(prefix);
+    return given->open(in, source, options, std::move(start));
+  }
   return OpenCsv(in, std::move(prefix), source, options);
 }
 

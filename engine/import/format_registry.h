@@ -29,7 +29,8 @@ ImportFormat DetectCsvFormat(const std::vector<std::string>& header_names);
 
 // Opens `in` (named `source` in messages and provenance) as
 // `options.format`, or, for kAuto, as the format its content shows: JSON
-// when its first non-blank byte is '{', else CSV told apart by the header.
+// when its first non-blank byte is '{', a format whose detect_start claims
+// how it starts (HL7 v2), else CSV told apart by the header.
 absl::StatusOr<std::unique_ptr<FormatReader>> OpenFormatReader(std::istream& in,
                                                                const std::string& source,
                                                                const ImportOptions& options);

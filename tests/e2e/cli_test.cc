@@ -696,6 +696,60 @@ TEST_F(CliTest, UserMeasuresPersistAndImport) {
   EXPECT_THAT(rejected.err, HasSubstr(dir_.File("sdmt.csv") + ":3"));
 }
 
+// HL7 v2 lab feeds: the sample files as they are, a mapping for their code,
+// the patient chosen by its assigning authority, a correction.
+TEST_F(CliTest, Hl7LabResultsWithMappingAndPatientAuthority) {
+  CommandResult help = Run({"import", "--help"});
+  EXPECT_THAT(help.out, AllOf(HasSubstr("hl7 "), HasSubstr("--hl7-patient-id-authority NAME")));
+
+  const std::string samples = SharedData("hl7v2_samples/");
+  // No measure for lead in the catalog: every OBX is counted and skipped.
+  CommandResult plain = Run({"import", samples + "hl7-v2.5.1-oru-r01-1.hl7"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_THAT(plain.err, AllOf(HasSubstr("(hl7): 13 rows read: 0 written"), HasSubstr("13 skipped"),
+                               HasSubstr("skipped 1: value type DT, code 65222-2"),
+                               HasSubstr("skipped 1: unmapped code 30525-0")));
+
+  CommandResult add = Run({"measure", "add", "--code", "lead", "--name", "Lead, blood", "--unit",
+                           "ug/dL", "--min", "0", "--max", "1000"});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  WriteFile(dir_.File("map.csv"),
+            "system,code,measure,unit\nhttp://loinc.org,10368-9,lead,ug/dL\n");
+  CommandResult bad_flag =
+      Run({"import", samples + "cerner_lead.hl7", "--hl7-patient-id-field", "PID-9"});
+  EXPECT_EQ(bad_flag.exit_code, 2);
+  EXPECT_THAT(bad_flag.err, HasSubstr("--hl7-patient-id-field: bad value \"PID-9\""));
+  CommandResult wrong = Run({"import", samples + "cerner_lead.hl7", "--mapping",
+                             dir_.File("map.csv"), "--hl7-patient-id-authority", "MPI"});
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_THAT(wrong.err,
+              HasSubstr(samples + "cerner_lead.hl7:7: message 1, OBX 1: PID on line 3: "
+                                  "field \"PID-3\": no identifier of assigning authority "
+                                  "\"MPI\""));
+  CommandResult cerner =
+      Run({"import", samples + "cerner_lead.hl7", "--mapping", dir_.File("map.csv"),
+           "--hl7-patient-id-authority", "33D1234567", "--hl7-patient-id-type", "MR"});
+  ASSERT_EQ(cerner.exit_code, 0) << cerner.err;
+  EXPECT_THAT(cerner.err, HasSubstr("1 rows read: 1 written"));
+  CommandResult nist = Run({"import", samples + "ORU_R01_2.5.1_SampleTestCase1.hl7",
+                            samples + "ORU_R01_2.5.1_SampleTestCase3.hl7", "--format", "hl7",
+                            "--mapping", dir_.File("map.csv")});
+  ASSERT_EQ(nist.exit_code, 0) << nist.err;
+  EXPECT_THAT(nist.err, AllOf(HasSubstr("1 written, 0 unchanged, 0 corrected"),
+                              HasSubstr("0 written, 0 unchanged, 1 corrected")));
+  // Both versions, each with the file and line of its OBX.
+  const std::string history = Csv({"history", "9817566735", "lead", "2008-08-15T10:30:00"});
+  EXPECT_THAT(history,
+              AllOf(HasSubstr("9817566735,lead,2008-08-15T10:30:00,50,ug/dL,,,final,1,"),
+                    HasSubstr(",50,,," + samples + "ORU_R01_2.5.1_SampleTestCase1.hl7:6,"),
+                    HasSubstr("9817566735,lead,2008-08-15T10:30:00,25,ug/dL,,,amended,2,"),
+                    HasSubstr(",25,,," + samples + "ORU_R01_2.5.1_SampleTestCase3.hl7:6,")));
+  EXPECT_THAT(Csv({"trajectory", "9339683996", "lead"}),
+              HasSubstr("9339683996,lead,2010-11-04T16:40:00,50,ug/dL,"));
+  EXPECT_THAT(Csv({"trajectory", "9817566735", "lead"}),
+              HasSubstr("9817566735,lead,2008-08-15T10:30:00,25,ug/dL,"));
+}
+
 TEST_F(CliTest, CommandsWorkWhileAnotherProcessHoldsTheDatabase) {
   ImportStandard();
   absl::StatusOr<std::unique_ptr<Database>> holder = Database::Open(db_);

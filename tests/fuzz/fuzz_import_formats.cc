@@ -1,4 +1,4 @@
-// The clinic-format readers (wide CSV, Synthea, FHIR NDJSON/JSON; REDCap
+// The clinic-format readers (wide CSV, Synthea, FHIR NDJSON/JSON, HL7 v2; REDCap
 // needs a mapping file and only reaches its "mapping needed" error): the
 // first byte picks auto detection or a forced format, the rest is the file.
 // Every chunk is read; errors must name the source, counts must add up.
@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                                    cotrack::ImportFormat::kSyntheaObservations,
                                                    cotrack::ImportFormat::kSyntheaPatients,
                                                    cotrack::ImportFormat::kFhirNdjson,
-                                                   cotrack::ImportFormat::kFhirJson};
+                                                   cotrack::ImportFormat::kFhirJson,
+                                                   cotrack::ImportFormat::kHl7};
   cotrack::ImportOptions options;
   options.format = kFormats[data[0] % (sizeof kFormats / sizeof kFormats[0])];
   options.user = "fuzz";

@@ -48,6 +48,7 @@ for t in "${targets[@]}"; do
       # Importers read files: every file of the shared test data is a seed.
       [ -d "$shared" ] && inputs+=("$shared")
       [[ "$t" == *csv* ]] && extra+=("-dict=$here/csv.dict")
+      [[ "$t" == *hl7* ]] && extra+=("-dict=$here/hl7.dict")
       ;;
   esac
   echo "fuzz: $t for ${seconds}s" >&2

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <fstream>
 #include <istream>
 #include <ostream>
 #include <streambuf>
@@ -46,6 +47,12 @@ struct HostileCase {
 void PrintTo(const HostileCase& c, std::ostream* os) { *os << c.name; }
 
 std::string Obs(const std::string& row) { return absl::StrCat(kObsHeader, row, "\n"); }
+
+// An HL7 v2 result message: MSH, `pid`, an OBR dated 2024-03-05, `obx`.
+std::string Hl7(const std::string& pid, const std::string& obx) {
+  return absl::StrCat("MSH|^~\\&|LAB|CLINIC|||20240305||ORU^R01|1|P|2.5.1\r", pid,
+                      "\rOBR|1|||x|||20240305\r", obx, "\r");
+}
 
 std::vector<HostileCase> Cases() {
   std::string many_fields = "P1,edss,2024-01-01,2.0";
@@ -96,6 +103,24 @@ std::vector<HostileCase> Cases() {
        "patient,arm\nQ\xe9"
        "1,A\n",
        {"invalid UTF-8"}},
+      // HL7 v2, told from CSV by its content.
+      {"hl7_invalid_utf8_patient",
+       Hl7("PID|1||P\xff"
+           "1",
+           "OBX|1|NM|4548-4^HbA1c^LN||6.5|%|||||F"),
+       {"hl7_invalid_utf8_patient.csv:4", "field \"patient\"", "not valid UTF-8"}},
+      {"hl7_out_of_range",
+       Hl7("PID|1||P1", "OBX|1|NM|4548-4^HbA1c^LN||65|%|||||F"),
+       {"hl7_out_of_range.csv:4", "\"65 %\"", "from 2 to 25 %"}},
+      {"hl7_duplicate_delimiter",
+       "MSH|^~^&|LAB\rPID|1||P1\rOBX|1|NM|4548-4^HbA1c^LN||6.5|%|||||F|||20240305\r",
+       {"hl7_duplicate_delimiter.csv:3: message 1, OBX 1: MSH on line 1", "twice"}},
+      {"hl7_nul_bytes",
+       Hl7(std::string("PID|1||P\0"
+                       "1",
+                       10),
+           "OBX|1|NM|4548-4^HbA1c^LN||6.5|%|||||F"),
+       {"hl7_nul_bytes.csv:4", "control character"}},
   };
 }
 
@@ -234,6 +259,37 @@ TEST(HostileStreamTest, A200MegabyteRecordOfQuotedFieldsIsRejectedWithoutReading
   EXPECT_THAT(report, StatusIs(absl::StatusCode::kInvalidArgument,
                                AllOf(HasSubstr("wide.csv:2"), HasSubstr("record longer than"))));
   EXPECT_LT(gen.served(), kReadBound);
+}
+
+// Peak resident memory of this process (VmHWM), in bytes.
+size_t PeakRss() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6)) << 10;
+  }
+  return 0;
+}
+
+TEST(HostileStreamTest, A200MegabyteHl7SegmentIsHeldToItsLimit) {
+  // HL7 reads on past a long segment (an embedded report is skipped, the
+  // next OBX read), keeping at most 16 MiB of it.
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("db")));
+  GeneratedInput gen(
+      "MSH|^~\\&|LAB|CLINIC|||20240305||ORU^R01|1|P|2.5.1\rPID|1||P1\r"
+      "OBX|1|NM|4548-4^HbA1c^LN||6",
+      "5", k200MB);
+  std::istream in(&gen);
+  const size_t before = PeakRss();
+  auto report = ImportStream(*db, in, "huge.hl7", ImportOptions());
+  EXPECT_THAT(report, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("huge.hl7:3: message 1, OBX 1: the segment is longer "
+                                         "than 16 MiB (a numeric result never is)")));
+  EXPECT_EQ(gen.served(), k200MB);
+  EXPECT_LT(PeakRss() - before, size_t{100} << 20);
+  ASSERT_OK_AND_ASSIGN(auto patients, db->ListPatients());
+  EXPECT_TRUE(patients.empty());
 }
 
 TEST(HostileStreamTest, CommandLineStopsReadingA200MegabyteLine) {

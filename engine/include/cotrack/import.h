@@ -1,5 +1,5 @@
 // Importing files into a cotrack database: observations and patients from
-// the CSV, REDCap, Synthea and FHIR formats clinics have
+// the CSV, REDCap, Synthea, FHIR and HL7 v2 formats clinics have
 // (docs/IMPORT_FORMATS.md). A file streams through bounded memory into one
 // atomic write: after a bad row or a crash, either all of the file is visible
 // or none of it.
@@ -50,16 +50,17 @@ enum class ImportFormat {
   kSyntheaPatients,      // Synthea patients.csv
   kFhirNdjson,           // FHIR R4 Bulk Data NDJSON (one resource per line)
   kFhirJson,             // FHIR R4 Bundle JSON or a single resource
+  kHl7,                  // HL7 v2 result messages (ORU^R01), one or many, MLLP framing allowed
 };
 
 // The format's name, as `cotrack import --format` takes it: "auto",
 // "observations", "patients", "wide", "redcap", "synthea-observations",
-// "synthea-patients", "fhir-ndjson" or "fhir-json".
+// "synthea-patients", "fhir-ndjson", "fhir-json" or "hl7".
 const char* ImportFormatName(ImportFormat format);
 
 // The inverse of ImportFormatName, case-insensitive and ignoring spaces
-// around it; a "-csv" suffix is accepted, as are "ndjson" (fhir-ndjson) and
-// "fhir"/"fhir-bundle" (fhir-json). InvalidArgument listing the names
+// around it; a "-csv" suffix is accepted, as are "ndjson" (fhir-ndjson),
+// "fhir"/"fhir-bundle" (fhir-json) and "hl7v2"/"oru" (hl7). InvalidArgument listing the names
 // otherwise.
 absl::StatusOr<ImportFormat> ParseImportFormat(absl::string_view name);
 
@@ -75,13 +76,25 @@ struct ImportOptions {
   ImportFormat format = ImportFormat::kAuto;
   WriteOptions write;  // write.dry_run validates and counts without writing
   std::string user;    // provenance; empty = OS user
-  // REDCap: the field/event mapping (required). Synthea/FHIR: extra code ->
-  // measure mappings added to (and overriding) the built-in table. Formats
+  // REDCap: the field/event mapping (required). Synthea/FHIR/HL7: extra code
+  // -> measure mappings added to (and overriding) the built-in table. Formats
   // in docs/IMPORT_FORMATS.md.
   std::string mapping_file;
   // Wide CSV: columns to leave out, by header name (case and spaces around
   // it do not matter), e.g. {"sdmt"}.
   std::vector<std::string> ignore_columns;
+  // HL7 v2: which identifier of a PID segment is the patient. By default the
+  // first identifier of PID-3. `hl7_patient_id_field` picks the field: 3
+  // (PID-3, the patient identifier list), 2 (PID-2, the external id of v2.3
+  // and earlier) or 4 (PID-4, the alternate id). `hl7_patient_id_authority`
+  // picks the repetition whose assigning authority (CX-4) is this: its
+  // namespace id, its universal id (an OID) or the whole component, case
+  // ignored; `hl7_patient_id_type` the one whose identifier type code (CX-5)
+  // is this, e.g. "MR". With either given, a PID with no such identifier is
+  // an error, never a fall-back to another identifier.
+  int hl7_patient_id_field = 3;
+  std::string hl7_patient_id_authority;
+  std::string hl7_patient_id_type;
 
   // kAbort: any bad row rejects the whole file (the default: a file is
   // atomic). kSkip: bad rows are written to `reject_file` with their reason

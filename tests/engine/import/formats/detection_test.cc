@@ -24,6 +24,16 @@ TEST(DetectionTest, EveryCoveredSharedFileIsRecognised) {
       {"fhir_r4_examples/diagnosticreport-example-ghp.json", ImportFormat::kFhirJson},
       {"fhir_r4_examples/observation-example.json", ImportFormat::kFhirJson},
       {"msprog_toydata/MSprog_toydata_visits.csv", ImportFormat::kWideCsv},
+      {"hl7v2_samples/ORU_R01_2.5.1_SampleTestCase1.hl7", ImportFormat::kHl7},
+      {"hl7v2_samples/ORU_R01_2.5.1_SampleTestCase2.hl7", ImportFormat::kHl7},
+      {"hl7v2_samples/ORU_R01_2.5.1_SampleTestCase3.hl7", ImportFormat::kHl7},
+      {"hl7v2_samples/cerner_lead.hl7", ImportFormat::kHl7},
+      {"hl7v2_samples/hl7-v2.3-oru-r01-1.hl7", ImportFormat::kHl7},
+      {"hl7v2_samples/hl7-v2.3-oru-r01-2.hl7", ImportFormat::kHl7},
+      {"hl7v2_samples/hl7-v2.3.1-oru-r01-1.hl7", ImportFormat::kHl7},
+      {"hl7v2_samples/hl7-v2.5.1-oru-r01-1.hl7", ImportFormat::kHl7},
+      {"hl7v2_samples/hl7-v2.8-oru-r01-1.hl7", ImportFormat::kHl7},
+      {"hl7v2_samples/oru-example.hl7", ImportFormat::kHl7},
   };
   for (const auto& [file, format] : files) {
     SCOPED_TRACE(file);
@@ -103,15 +113,60 @@ TEST(DetectionTest, ByteOrderMarkBeforeJsonAndNonObjectLines) {
   EXPECT_EQ(csv.batch.observations().size(), 1u);
 }
 
+TEST(DetectionTest, Hl7IsToldByHowItStarts) {
+  const std::string message =
+      "MSH|^~\\&|LAB|C|||20240305||ORU^R01|1|P|2.5.1\rPID|1||P1\r"
+      "OBX|1|NM|4548-4^HbA1c^LN||6.5|%|||||F|||20240305\r";
+  // After MLLP start bytes, a byte order mark, blank lines; any delimiters.
+  for (const std::string& text :
+       {message, "\x0b" + message + "\x1c\r", "\xEF\xBB\xBF\r\n \n" + message,
+        std::string("MSH#@*!%#LAB#C###20240305##ORU@R01#1#P#2.5.1\rPID#1##P1\r"
+                    "OBX#1#NM#4548-4@HbA1c@LN##6.5#%#####F###20240305\r")}) {
+    SCOPED_TRACE(text);
+    ASSERT_OK_AND_ASSIGN(ReadResult r, ReadText(text, ImportOptions(), "lab.hl7"));
+    EXPECT_EQ(r.format, ImportFormat::kHl7);
+    ASSERT_OK(r.errors);
+    ASSERT_EQ(r.batch.observations().size(), 1u);
+    EXPECT_EQ(r.batch.observations()[0].value, 6.5);
+  }
+  // A CSV whose first column is named MSH stays a CSV; so does a short file.
+  EXPECT_THAT(ReadText("MSH,PID,OBX\n1,2,3\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unrecognised header")));
+  EXPECT_THAT(ReadText("MSH_ID,date\n1,2020-01-01\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unrecognised header")));
+  // HL7 with broken delimiters is HL7, and says what is wrong with them.
+  ASSERT_OK_AND_ASSIGN(ReadResult broken,
+                       ReadText("MSH|^~^&|LAB\rPID|1||P1\rOBX|1|NM|4548-4^A1c^LN||6|%\r",
+                                ImportOptions(), "lab.hl7"));
+  EXPECT_EQ(broken.format, ImportFormat::kHl7);
+  EXPECT_THAT(broken.errors,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("lab.hl7:3: message 1, OBX 1: MSH on line 1: "
+                                 "MSH-2, the encoding characters, uses \"^\" twice")));
+  ASSERT_OK_AND_ASSIGN(ReadResult wide, ReadText("patient,date,edss\nMSH|^~\\&|,2020-01-01,3\n"));
+  EXPECT_EQ(wide.format, ImportFormat::kWideCsv);
+  // --format hl7 reads it whatever its start, and says what it expected.
+  ImportOptions o;
+  o.format = ImportFormat::kHl7;
+  ASSERT_OK_AND_ASSIGN(ReadResult forced, ReadText(message, o, "lab.txt"));
+  EXPECT_EQ(forced.batch.observations().size(), 1u);
+  EXPECT_THAT(ReadText("{\"resourceType\":\"Patient\"}\n", o, "p.json"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("p.json:1: expected an HL7 v2 message starting with MSH")));
+}
+
 TEST(DetectionTest, FormatNamesRoundTrip) {
   for (ImportFormat f :
        {ImportFormat::kAuto, ImportFormat::kObservationsCsv, ImportFormat::kPatientsCsv,
         ImportFormat::kWideCsv, ImportFormat::kRedcapCsv, ImportFormat::kSyntheaObservations,
-        ImportFormat::kSyntheaPatients, ImportFormat::kFhirNdjson, ImportFormat::kFhirJson}) {
+        ImportFormat::kSyntheaPatients, ImportFormat::kFhirNdjson, ImportFormat::kFhirJson,
+        ImportFormat::kHl7}) {
     ASSERT_OK_AND_ASSIGN(ImportFormat back, ParseImportFormat(ImportFormatName(f)));
     EXPECT_EQ(back, f);
   }
   EXPECT_EQ(*ParseImportFormat("NDJSON"), ImportFormat::kFhirNdjson);
+  EXPECT_EQ(*ParseImportFormat("HL7v2"), ImportFormat::kHl7);
+  EXPECT_EQ(*ParseImportFormat("oru"), ImportFormat::kHl7);
   EXPECT_THAT(ParseImportFormat("xml"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("fhir-ndjson")));
 }
