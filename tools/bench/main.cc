@@ -1,8 +1,10 @@
-// cotrack_bench: the same clinical-registry workload on cotrack, SQLite and
-// plain RocksDB in one run, printed as a Markdown table (issue 6). Each engine
-// runs in its own forked child so that peak RSS figures do not mix; the child
-// sends its figures back through a pipe as "kind\tworkload\tfield\tvalue"
-// lines. stdout is the report, stderr is progress.
+// cotrack_bench: the same clinical-registry workload on cotrack, SQLite,
+// plain RocksDB and DuckDB in one run, printed as a Markdown table (issues 6
+// and 13). Each engine runs in its own forked child so that peak RSS figures
+// do not mix; the child sends its figures back through a pipe as
+// "kind\tworkload\tfield\tvalue" lines. DuckDB's child is a node program
+// that runs the whole workload itself (duckdb_runner.h). stdout is the
+// report, stderr is progress.
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,7 +30,19 @@
 #include "absl/strings/str_split.h"
 #include "bench_engine.h"
 #include "bench_util.h"
+#include "duckdb_runner.h"
 #include "registry_generator.h"
+#include "workload.h"
+
+#ifndef COTRACK_BENCH_PYTHON_SCRIPT
+#define COTRACK_BENCH_PYTHON_SCRIPT ""
+#endif
+#ifndef COTRACK_BENCH_CLI
+#define COTRACK_BENCH_CLI ""
+#endif
+#ifndef COTRACK_BENCH_LIBRARY
+#define COTRACK_BENCH_LIBRARY ""
+#endif
 
 namespace cotrack::bench {
 namespace {
@@ -35,10 +50,14 @@ namespace {
 constexpr const char* kUsage = R"(usage: cotrack_bench [flags]
 
 Runs the registry benchmark (import, API ingest, trajectory, latest as-of,
-visit, cohort summary, full export) on cotrack, SQLite and plain RocksDB and
-prints a Markdown table to stdout.
+visit, cohort summary, full export) on cotrack, SQLite, plain RocksDB and
+DuckDB and prints a Markdown table to stdout.
 
   --patients N       registry size (default 100000, ~9 million observations)
+  --shape NAME       registry (default: five measures, missed visits,
+                     dropouts) or issue13 (exactly 20 visits of EDSS and
+                     HbA1c per patient: 30000 patients = 1.2 million rows,
+                     in one file unless --rows-per-file says otherwise)
   --seed S           generator and query-key seed (default 42)
   --rows-per-file N  data rows per generated CSV file (default 1000000)
   --queries N        keys per point-query workload (default 5 per patient,
@@ -46,20 +65,39 @@ prints a Markdown table to stdout.
   --reps N           timed repetitions; medians are reported (default 3)
   --ingest N         visits recorded through the API (default patients/5,
                      at least 200, at most 20000)
-  --engines LIST     comma-separated: cotrack,sqlite,rocksdb (default all
-                     available)
+  --engines LIST     comma-separated: cotrack,sqlite,rocksdb,duckdb (default
+                     all available; DuckDB needs node and the npm package,
+                     see --duckdb-modules, and is skipped with a message
+                     when they are missing)
   --dir DIR          work directory (default /tmp/cotrack-bench-PID); must
                      not exist
   --keep             keep the work directory (generated CSV and stores)
   --workloads LIST   comma-separated subset of ingest,trajectory,latest,
                      visit,cohort,export to time (default all; the import
                      always runs and is always reported)
+  --python           after the engines, run tools/bench/python_bench.py on
+                     the same generated files (the cotrack Python module
+                     against Python's sqlite3) and append its table
+
+DuckDB (a node child running tools/bench/duckdb/driver.js):
+  --node PATH        node executable (default: node on PATH)
+  --duckdb-modules DIR  where `npm ci` installed @duckdb/node-api (default:
+                     the build tree's tools/bench/duckdb, filled by
+                     `ninja cotrack_bench_duckdb`)
+  --duckdb-script PATH  the driver (default: the source tree's)
+  --duckdb-key       declare PRIMARY KEY (patient, measure, date) (an ART
+                     index; imports become upserts)
+  --duckdb-resort    compaction rewrites the table in key order (API visits
+                     are appended unsorted) before its CHECKPOINT
+  --duckdb-ingest M  appender (default: one Appender flush per visit) or
+                     insert (prepared INSERTs in BEGIN ... COMMIT)
 )";
 
 struct Flags {
   int64_t patients = 100000;
+  Shape shape = Shape::kRegistry;
   uint64_t seed = 42;
-  int64_t rows_per_file = 1000000;
+  int64_t rows_per_file = -1;  // -1: 1000000 (registry) or one file (issue13)
   int64_t queries = -1;
   int reps = 3;
   int64_t ingest = -1;
@@ -67,6 +105,8 @@ struct Flags {
   std::string dir;
   bool keep = false;
   std::vector<std::string> workloads;  // empty = all
+  bool python = false;
+  DuckDbSetup duckdb = DefaultDuckDbSetup();
 
   // Whether workload `name` is to be timed (import always runs).
   bool Want(const std::string& name) const {
@@ -115,34 +155,6 @@ class Emitter {
   std::FILE* out_;
 };
 
-struct PointKey {
-  std::string patient;
-  int measure = 0;
-  int64_t day = 0;
-};
-
-struct Keys {
-  std::vector<PointKey> trajectory, latest, visit;
-};
-
-// The same keys for every engine: drawn from `seed` and `stream` only.
-Keys DrawKeys(uint64_t seed, uint64_t stream, int64_t patients, int64_t n) {
-  Keys k;
-  Rng rng(MixSeed(seed ^ 0x9E7E5ULL, stream));
-  for (int64_t i = 0; i < n; ++i) {
-    GenPatient p = GeneratePatient(seed, rng.Range(0, patients - 1));
-    k.trajectory.push_back({p.id, static_cast<int>(rng.Range(0, kMeasureCount - 1)), 0});
-    p = GeneratePatient(seed, rng.Range(0, patients - 1));
-    k.latest.push_back({p.id, static_cast<int>(rng.Range(0, kMeasureCount - 1)),
-                        p.index_day + rng.Range(-30, 3700)});
-    p = GeneratePatient(seed, rng.Range(0, patients - 1));
-    const GenVisit& v =
-        p.visits[static_cast<size_t>(rng.Range(0, static_cast<int64_t>(p.visits.size()) - 1))];
-    k.visit.push_back({p.id, 0, v.day});
-  }
-  return k;
-}
-
 // Runs `op(i)` for every key index, `reps` times after one warm-up pass over
 // `warm` keys; figures are medians over the repetitions.
 template <typename Op, typename Warm>
@@ -176,6 +188,24 @@ absl::StatusOr<Figures> TimePointQueries(size_t n, size_t warm_n, int reps, Op o
 
 std::string CheckText(const QueryResult& r) {
   return absl::StrFormat("rows=%d sum=%.2f", r.rows, r.value_sum);
+}
+
+std::string CohortCheckText(const std::vector<CohortCell>& cells) {
+  std::vector<std::string> parts;
+  for (const CohortCell& c : cells) {
+    parts.push_back(absl::StrFormat("%s/%d:n=%d,median=%.2f", c.arm, c.timepoint, c.n, c.median));
+  }
+  return absl::StrJoin(parts, " ");
+}
+
+// EDSS at baseline, months 12, 24 and 60, by arm.
+CohortQuery TheCohortQuery() {
+  CohortQuery q;
+  q.measure = kEdss;
+  q.offsets = {0, 365, 731, 1826};
+  q.cotrack_timepoints = "0,12m,24m,60m";
+  q.window = 45;
+  return q;
 }
 
 absl::Status RunEngine(BenchEngine& engine, const Flags& flags, const GeneratedFiles& files,
@@ -218,7 +248,7 @@ absl::Status RunEngine(BenchEngine& engine, const Flags& flags, const GeneratedF
     std::vector<IngestVisit> visits;
     visits.reserve(static_cast<size_t>(flags.ingest));
     for (int64_t j = 0; j < flags.ingest; ++j) {
-      visits.push_back(GenerateIngestVisit(flags.seed, flags.patients, j));
+      visits.push_back(GenerateIngestVisit(flags.seed, flags.patients, j, flags.shape));
       ingested_obs += static_cast<int64_t>(visits.back().values.size());
     }
     std::vector<int64_t> lat(visits.size());
@@ -247,8 +277,9 @@ absl::Status RunEngine(BenchEngine& engine, const Flags& flags, const GeneratedF
   emit.Metric("disk", "bytes", static_cast<double>(*bytes));
 
   std::fprintf(stderr, "%spoint queries\n", tag.c_str());
-  Keys keys = DrawKeys(flags.seed, 1, flags.patients, flags.queries);
-  Keys warm = DrawKeys(flags.seed, 2, flags.patients, std::max<int64_t>(flags.queries / 2, 1));
+  Keys keys = DrawKeys(flags.seed, 1, flags.patients, flags.queries, flags.shape);
+  Keys warm = DrawKeys(flags.seed, 2, flags.patients, std::max<int64_t>(flags.queries / 2, 1),
+                       flags.shape);
   size_t n = static_cast<size_t>(flags.queries);
   size_t wn = warm.trajectory.size();
   QueryResult check;
@@ -296,11 +327,7 @@ absl::Status RunEngine(BenchEngine& engine, const Flags& flags, const GeneratedF
   // Cohort summary: EDSS at baseline, months 12, 24 and 60, by arm.
   if (flags.Want("cohort")) {
     std::fprintf(stderr, "%scohort summary\n", tag.c_str());
-    CohortQuery q;
-    q.measure = kEdss;
-    q.offsets = {0, 365, 731, 1826};
-    q.cotrack_timepoints = "0,12m,24m,60m";
-    q.window = 45;
+    CohortQuery q = TheCohortQuery();
     absl::StatusOr<std::vector<CohortCell>> cells = engine.Cohort(q);  // warm-up
     if (!cells.ok()) return cells.status();
     std::vector<int64_t> lat;
@@ -310,11 +337,7 @@ absl::Status RunEngine(BenchEngine& engine, const Flags& flags, const GeneratedF
       lat.push_back(NowNanos() - t0);
       if (!cells.ok()) return cells.status();
     }
-    std::vector<std::string> parts;
-    for (const CohortCell& c : *cells) {
-      parts.push_back(absl::StrFormat("%s/%d:n=%d,median=%.2f", c.arm, c.timepoint, c.n, c.median));
-    }
-    emit.Check("cohort", absl::StrJoin(parts, " "));
+    emit.Check("cohort", CohortCheckText(*cells));
     Figures cf;
     cf.p50_ns = static_cast<double>(Percentile(lat, 0.50));
     cf.p99_ns = static_cast<double>(Percentile(lat, 1.0));
@@ -355,6 +378,8 @@ struct EngineResult {
   std::string error;
   std::map<std::string, std::map<std::string, double>> metrics;
   std::map<std::string, std::string> checks;
+  std::vector<CohortCell> cohort_cells;  // from "cohort" lines (DuckDB)
+  std::vector<std::string> notes;        // shown under the table
 };
 
 std::unique_ptr<BenchEngine> MakeEngine(const std::string& key) {
@@ -364,11 +389,90 @@ std::unique_ptr<BenchEngine> MakeEngine(const std::string& key) {
   return nullptr;
 }
 
+// One line of a child's report (see Emitter; the DuckDB driver adds
+// "qcheck", "cohort" and "note" lines, whose numbers are formatted here
+// exactly as the in-process engines' checks are).
+void ParseChildLine(const std::string& text, EngineResult* result) {
+  std::vector<std::string> all = absl::StrSplit(text, '\t');
+  if (all[0] == "qcheck" && all.size() == 4) {
+    QueryResult q;
+    if (absl::SimpleAtoi(all[2], &q.rows) && absl::SimpleAtod(all[3], &q.value_sum)) {
+      result->checks[all[1]] = CheckText(q);
+    }
+    return;
+  }
+  if (all[0] == "cohort" && all.size() == 5) {
+    CohortCell c;
+    c.arm = all[1];
+    if (absl::SimpleAtoi(all[2], &c.timepoint) && absl::SimpleAtoi(all[3], &c.n) &&
+        absl::SimpleAtod(all[4], &c.median)) {
+      result->cohort_cells.push_back(std::move(c));
+      result->checks["cohort"] = CohortCheckText(result->cohort_cells);
+    }
+    return;
+  }
+  std::vector<std::string> parts = absl::StrSplit(text, absl::MaxSplits('\t', 3));
+  if (parts.size() < 3) return;
+  if (parts[0] == "metric" && parts.size() == 4) {
+    double v = 0;
+    if (absl::SimpleAtod(parts[3], &v)) result->metrics[parts[1]][parts[2]] = v;
+  } else if (parts[0] == "check") {
+    result->checks[parts[1]] = parts.size() == 4 ? parts[2] + "\t" + parts[3] : parts[2];
+  } else if (parts[0] == "note" && parts.size() == 4) {
+    result->notes.push_back(parts[3]);
+  } else if (parts[0] == "error") {
+    result->error = parts.size() == 4 ? parts[3] : parts[2];
+  }
+}
+
+const char* EngineDisplayName(const std::string& key) {
+  if (key == "cotrack") return "cotrack";
+  if (key == "sqlite") return "SQLite";
+  if (key == "rocksdb") return "RocksDB";
+  if (key == "duckdb") return "DuckDB";
+  return key.c_str();
+}
+
+// Everything DuckDB's driver runs: the same files, visits, keys and cohort
+// query as RunEngine gives the in-process engines.
+DuckDbWorkload MakeDuckDbWorkload(const Flags& flags, const GeneratedFiles& files) {
+  DuckDbWorkload w;
+  w.store_dir = absl::StrCat(flags.dir, "/store-duckdb");
+  w.patient_files = files.patient_files;
+  w.observation_files = files.observation_files;
+  w.patients = files.patients;
+  w.observations = files.observations;
+  w.reps = flags.reps;
+  if (flags.Want("ingest")) {
+    for (int64_t j = 0; j < flags.ingest; ++j) {
+      w.ingest.push_back(GenerateIngestVisit(flags.seed, flags.patients, j, flags.shape));
+    }
+  }
+  w.trajectory = flags.Want("trajectory");
+  w.latest = flags.Want("latest");
+  w.visit = flags.Want("visit");
+  w.cohort = flags.Want("cohort");
+  w.export_all = flags.Want("export");
+  w.keys = DrawKeys(flags.seed, 1, flags.patients, flags.queries, flags.shape);
+  w.warm = DrawKeys(flags.seed, 2, flags.patients, std::max<int64_t>(flags.queries / 2, 1),
+                    flags.shape);
+  w.cohort_query = TheCohortQuery();
+  return w;
+}
+
 EngineResult RunInChild(const std::string& key, const Flags& flags, const GeneratedFiles& files) {
   EngineResult result;
-  std::unique_ptr<BenchEngine> probe = MakeEngine(key);
-  result.name = probe ? probe->name() : key;
-  probe.reset();
+  result.name = EngineDisplayName(key);
+  const bool duckdb = key == "duckdb";
+  const std::string workload_path = absl::StrCat(flags.dir, "/duckdb-workload.json");
+  if (duckdb) {
+    absl::Status s =
+        WriteDuckDbWorkload(flags.duckdb, MakeDuckDbWorkload(flags, files), workload_path);
+    if (!s.ok()) {
+      result.error = s.ToString();
+      return result;
+    }
+  }
   int fds[2];
   if (::pipe(fds) != 0) {
     result.error = absl::StrCat("pipe: ", std::strerror(errno));
@@ -380,6 +484,15 @@ EngineResult RunInChild(const std::string& key, const Flags& flags, const Genera
   if (pid < 0) {
     result.error = absl::StrCat("fork: ", std::strerror(errno));
     return result;
+  }
+  if (pid == 0 && duckdb) {
+    ::close(fds[0]);
+    ExecDuckDbDriver(flags.duckdb, workload_path, fds[1]);
+    std::string msg = absl::StrCat("error\t-\t-\tcannot run ", flags.duckdb.node, ": ",
+                                   std::strerror(errno), "\n");
+    ssize_t ignored = ::write(STDOUT_FILENO, msg.data(), msg.size());
+    (void)ignored;
+    std::_Exit(127);
   }
   if (pid == 0) {
     ::close(fds[0]);
@@ -402,16 +515,7 @@ EngineResult RunInChild(const std::string& key, const Flags& flags, const Genera
   while ((len = ::getline(&line, &cap, in)) > 0) {
     std::string text(line, static_cast<size_t>(len));
     if (!text.empty() && text.back() == '\n') text.pop_back();
-    std::vector<std::string> parts = absl::StrSplit(text, absl::MaxSplits('\t', 3));
-    if (parts.size() < 3) continue;
-    if (parts[0] == "metric" && parts.size() == 4) {
-      double v = 0;
-      if (absl::SimpleAtod(parts[3], &v)) result.metrics[parts[1]][parts[2]] = v;
-    } else if (parts[0] == "check") {
-      result.checks[parts[1]] = parts.size() == 4 ? parts[2] + "\t" + parts[3] : parts[2];
-    } else if (parts[0] == "error") {
-      result.error = parts.size() == 4 ? parts[3] : parts[2];
-    }
+    ParseChildLine(text, &result);
   }
   std::free(line);
   std::fclose(in);
@@ -446,6 +550,14 @@ std::string Duration(double ns) {
   return absl::StrFormat("%.2f s", ns / 1e9);
 }
 
+// Two decimals; two significant digits below 0.1 (0.0013, not 0.00) and
+// none from 100 on.
+std::string RatioText(double v) {
+  if (v >= 100) return absl::StrFormat("%.0f", v);
+  if (v >= 0.1) return absl::StrFormat("%.2f", v);
+  return absl::StrFormat("%.2g", v);
+}
+
 const double* Find(const EngineResult& r, const std::string& w, const std::string& f) {
   auto it = r.metrics.find(w);
   if (it == r.metrics.end()) return nullptr;
@@ -454,29 +566,47 @@ const double* Find(const EngineResult& r, const std::string& w, const std::strin
 }
 
 void PrintReport(const Flags& flags, const GeneratedFiles& files,
-                 const std::vector<EngineResult>& results) {
+                 const std::vector<EngineResult>& results,
+                 const std::vector<std::string>& skipped) {
   std::printf(
-      "cotrack_bench: %lld patients, %lld observations in %zu CSV files (%lld rows per file), "
+      "cotrack_bench: %lld patients%s, %lld observations in %zu CSV files (%lld rows per file), "
       "%lld API visits, %lld keys per point query, %d timed repetitions (medians), seed %llu, "
       "%u hardware threads\n\n",
-      static_cast<long long>(files.patients), static_cast<long long>(files.observations),
+      static_cast<long long>(files.patients),
+      flags.shape == Shape::kRegistry ? "" : absl::StrCat(" (shape ", ShapeName(flags.shape), ")").c_str(),
+      static_cast<long long>(files.observations),
       files.patient_files.size() + files.observation_files.size(),
-      static_cast<long long>(flags.rows_per_file), static_cast<long long>(flags.ingest),
+      static_cast<long long>(flags.rows_per_file == std::numeric_limits<int64_t>::max()
+                                 ? files.observations
+                                 : flags.rows_per_file),
+      static_cast<long long>(flags.ingest),
       static_cast<long long>(flags.queries), flags.reps,
       static_cast<unsigned long long>(flags.seed), std::thread::hardware_concurrency());
 
   const EngineResult* cot = nullptr;
-  const EngineResult* sql = nullptr;
   for (const EngineResult& r : results) {
     if (r.name == "cotrack" && r.ran) cot = &r;
-    if (r.name == "SQLite" && r.ran) sql = &r;
   }
+  // A ratio column cotrack ÷ X for each of SQLite and DuckDB in the run
+  // (cotrack ÷ SQLite alone, as before, when neither is).
+  std::vector<std::string> peers;
+  for (const EngineResult& r : results) {
+    if (r.name == "SQLite" || r.name == "DuckDB") peers.push_back(r.name);
+  }
+  if (peers.empty()) peers.push_back("SQLite");
+  auto peer_result = [&](const std::string& name) -> const EngineResult* {
+    for (const EngineResult& r : results) {
+      if (r.name == name && r.ran) return &r;
+    }
+    return nullptr;
+  };
 
   std::printf("| workload | metric |");
   for (const EngineResult& r : results) std::printf(" %s |", r.name.c_str());
-  std::printf(" cotrack/SQLite |\n|---|---|");
-  for (size_t i = 0; i < results.size(); ++i) std::printf("---:|");
-  std::printf("---:|\n");
+  for (const std::string& p : peers) std::printf(" cotrack/%s |", p.c_str());
+  std::printf("\n|---|---|");
+  for (size_t i = 0; i < results.size() + peers.size(); ++i) std::printf("---:|");
+  std::printf("\n");
 
   struct Row {
     const char* workload;
@@ -538,16 +668,25 @@ void PrintReport(const Flags& flags, const GeneratedFiles& files,
       }
     }
     const double* a = cot ? Find(*cot, row.workload, row.field) : nullptr;
-    const double* b = sql ? Find(*sql, row.workload, row.field) : nullptr;
-    if (a != nullptr && b != nullptr && *b != 0) {
-      std::printf(" %.2f× |\n", *a / *b);
-    } else {
-      std::printf(" n/a |\n");
+    for (const std::string& p : peers) {
+      const EngineResult* peer = peer_result(p);
+      const double* b = peer ? Find(*peer, row.workload, row.field) : nullptr;
+      if (a != nullptr && b != nullptr && *b != 0) {
+        std::printf(" %s× |", RatioText(*a / *b).c_str());
+      } else {
+        std::printf(" n/a |");
+      }
     }
+    std::printf("\n");
   }
   std::printf(
-      "\nRatios are cotrack ÷ SQLite of the figure in that row: above 1 is better for "
-      "throughput, below 1 is better for latency, bytes and RSS.\n");
+      "\nRatios are cotrack ÷ %s of the figure in that row: above 1 is better for "
+      "throughput, below 1 is better for latency, bytes and RSS.\n",
+      absl::StrJoin(peers, " and cotrack ÷ ").c_str());
+  for (const EngineResult& r : results) {
+    for (const std::string& note : r.notes) std::printf("\n%s: %s\n", r.name.c_str(), note.c_str());
+  }
+  for (const std::string& s : skipped) std::printf("\n%s\n", s.c_str());
 
   // Every engine must have given the same answers.
   std::vector<std::string> problems;
@@ -588,6 +727,51 @@ void PrintReport(const Flags& flags, const GeneratedFiles& files,
 }
 
 bool ParseInt(const char* text, int64_t* v) { return absl::SimpleAtoi(text, v); }
+
+// tools/bench/python_bench.py on the generated files: the cotrack Python
+// module against Python's sqlite3. Its Markdown goes to our stdout, after
+// the table. False when it could not run or failed.
+bool RunPythonBench(const Flags& flags) {
+  const std::string script = COTRACK_BENCH_PYTHON_SCRIPT;
+  const std::string python = FindExecutable("python3");
+  if (python.empty() || script.empty() || std::string(COTRACK_BENCH_LIBRARY).empty()) {
+    std::fprintf(stderr,
+                 "cotrack_bench: --python needs python3 and a build with the cotrack library "
+                 "and command line\n");
+    return false;
+  }
+  std::vector<std::string> args = {python,
+                                   script,
+                                   "--data",
+                                   flags.dir,
+                                   "--work",
+                                   absl::StrCat(flags.dir, "/python"),
+                                   "--library",
+                                   COTRACK_BENCH_LIBRARY,
+                                   "--cotrack",
+                                   COTRACK_BENCH_CLI,
+                                   "--seed",
+                                   absl::StrCat(flags.seed)};
+  std::vector<char*> argv;
+  for (std::string& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  std::printf("\n");
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t pid = ::fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    ::execv(python.c_str(), argv.data());
+    std::_Exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "cotrack_bench: %s failed\n", script.c_str());
+    return false;
+  }
+  return true;
+}
 
 int Main(int argc, char** argv) {
   Flags flags;
@@ -637,11 +821,40 @@ int Main(int argc, char** argv) {
       }
     } else if (a == "--keep") {
       flags.keep = true;
+    } else if (a == "--shape" && i + 1 < argc) {
+      if (!ParseShape(argv[++i], &flags.shape)) {
+        std::fprintf(stderr, "cotrack_bench: unknown shape \"%s\" (expected registry or issue13)\n",
+                     argv[i]);
+        return 2;
+      }
+    } else if (a == "--python") {
+      flags.python = true;
+    } else if (a == "--node" && i + 1 < argc) {
+      flags.duckdb.node = argv[++i];
+    } else if (a == "--duckdb-modules" && i + 1 < argc) {
+      flags.duckdb.modules = argv[++i];
+    } else if (a == "--duckdb-script" && i + 1 < argc) {
+      flags.duckdb.script = argv[++i];
+    } else if (a == "--duckdb-key") {
+      flags.duckdb.key = true;
+    } else if (a == "--duckdb-resort") {
+      flags.duckdb.resort = true;
+    } else if (a == "--duckdb-ingest" && i + 1 < argc) {
+      flags.duckdb.ingest_mode = argv[++i];
+      if (flags.duckdb.ingest_mode != "appender" && flags.duckdb.ingest_mode != "insert") {
+        std::fprintf(stderr, "cotrack_bench: --duckdb-ingest takes appender or insert\n");
+        return 2;
+      }
     } else {
       std::fprintf(stderr, "cotrack_bench: unknown or incomplete flag \"%s\" (see --help)\n",
                    a.c_str());
       return 2;
     }
+  }
+  if (flags.rows_per_file == -1) {
+    // Issue 13's file is one file.
+    flags.rows_per_file = flags.shape == Shape::kIssue13 ? std::numeric_limits<int64_t>::max()
+                                                         : 1000000;
   }
   if (flags.queries == -1) {
     flags.queries = std::min<int64_t>(10000, std::max<int64_t>(1000, flags.patients * 5));
@@ -655,19 +868,37 @@ int Main(int argc, char** argv) {
   if (flags.ingest < 0) {
     flags.ingest = std::min<int64_t>(20000, std::max<int64_t>(200, flags.patients / 5));
   }
-  if (flags.engines.empty()) {
+  const bool engines_given = !flags.engines.empty();
+  if (!engines_given) {
     for (const char* key : {"cotrack", "sqlite", "rocksdb"}) {
       if (MakeEngine(key) != nullptr) flags.engines.push_back(key);
     }
+    flags.engines.push_back("duckdb");
   }
   for (const std::string& key : flags.engines) {
-    if (MakeEngine(key) == nullptr) {
+    if (key != "duckdb" && MakeEngine(key) == nullptr) {
       std::fprintf(stderr,
                    "cotrack_bench: engine \"%s\" is unknown or not built into this binary "
-                   "(expected cotrack, sqlite or rocksdb)\n",
+                   "(expected cotrack, sqlite, rocksdb or duckdb)\n",
                    key.c_str());
       return 2;
     }
+  }
+  // DuckDB runs only where node and its npm package are: otherwise it is
+  // skipped with a message, never an error.
+  std::vector<std::string> skipped;
+  auto duck = std::find(flags.engines.begin(), flags.engines.end(), "duckdb");
+  if (duck != flags.engines.end()) {
+    std::string why = DuckDbUnavailable(flags.duckdb);
+    if (!why.empty()) {
+      skipped.push_back(absl::StrCat("DuckDB skipped: ", why, "."));
+      std::fprintf(stderr, "cotrack_bench: %s\n", skipped.back().c_str());
+      flags.engines.erase(duck);
+    }
+  }
+  if (flags.engines.empty()) {
+    std::fprintf(stderr, "cotrack_bench: no engine left to run\n");
+    return 1;
   }
   if (flags.dir.empty()) flags.dir = absl::StrCat("/tmp/cotrack-bench-", ::getpid());
   if (::mkdir(flags.dir.c_str(), 0755) != 0) {
@@ -679,7 +910,7 @@ int Main(int argc, char** argv) {
   std::fprintf(stderr, "generating %lld patients into %s\n", static_cast<long long>(flags.patients),
                flags.dir.c_str());
   absl::StatusOr<GeneratedFiles> files =
-      WriteRegistry(flags.dir, flags.seed, flags.patients, flags.rows_per_file);
+      WriteRegistry(flags.dir, flags.seed, flags.patients, flags.rows_per_file, flags.shape);
   if (!files.ok()) {
     std::fprintf(stderr, "cotrack_bench: %s\n", files.status().ToString().c_str());
     return 1;
@@ -692,7 +923,9 @@ int Main(int argc, char** argv) {
                    results.back().error.c_str());
     }
   }
-  PrintReport(flags, *files, results);
+  PrintReport(flags, *files, results, skipped);
+  bool python_ok = true;
+  if (flags.python) python_ok = RunPythonBench(flags);
   if (!flags.keep) {
     absl::Status s = RemoveDir(flags.dir);
     if (!s.ok()) std::fprintf(stderr, "cotrack_bench: %s\n", s.ToString().c_str());
@@ -700,7 +933,7 @@ int Main(int argc, char** argv) {
   for (const EngineResult& r : results) {
     if (!r.ran) return 1;
   }
-  return 0;
+  return python_ok ? 0 : 1;
 }
 
 }  // namespace

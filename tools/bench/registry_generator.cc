@@ -16,6 +16,7 @@ namespace cotrack::bench {
 namespace {
 
 constexpr int kMaxVisit = 20;  // month 120
+constexpr int kIssue13Visits = 20;  // months 0 to 114
 constexpr double kDaysPerMonth = 30.4375;
 constexpr double kDropoutShare = 0.15;  // patients who leave early
 constexpr double kMissedVisit = 0.05;   // a scheduled visit that did not happen
@@ -40,12 +41,18 @@ struct Latent {
   double edss, edss_drift, ais, fis, hba1c, il4_log;
 };
 
-void DrawValues(Rng& rng, Latent& s, bool first, std::vector<GenValue>* out) {
+void DrawValues(Rng& rng, Latent& s, bool first, Shape shape, std::vector<GenValue>* out) {
   if (!first) {
     s.edss += s.edss_drift + 0.25 * rng.Normal();
     s.ais = Clamp(s.ais + 1.0 * rng.Normal(), 0, 24);
     s.fis = Clamp(s.fis + 5.0 * rng.Normal(), 0, 160);
     s.hba1c = Clamp(s.hba1c + 0.2 * rng.Normal(), 4.5, 13.0);
+  }
+  if (shape == Shape::kIssue13) {  // EDSS and HbA1c at every visit
+    out->push_back({kEdss, SnapEdss(s.edss), false});
+    double h = std::round(Clamp(s.hba1c + 0.3 * rng.Normal(), 4.0, 14.0) * 10) / 10;
+    out->push_back({kHba1c, h, false});
+    return;
   }
   out->push_back({kEdss, SnapEdss(s.edss), false});
   out->push_back({kAis, Clamp(std::round(s.ais + 1.5 * rng.Normal()), 0, 24), false});
@@ -148,6 +155,25 @@ class CsvOut {
 
 }  // namespace
 
+bool ParseShape(const std::string& name, Shape* shape) {
+  if (name == "registry") {
+    *shape = Shape::kRegistry;
+  } else if (name == "issue13") {
+    *shape = Shape::kIssue13;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+const char* ShapeName(Shape shape) { return shape == Shape::kIssue13 ? "issue13" : "registry"; }
+
+const std::vector<int>& ShapeMeasures(Shape shape) {
+  static const std::vector<int> registry = {kEdss, kAis, kFis, kHba1c, kIl4};
+  static const std::vector<int> issue13 = {kEdss, kHba1c};
+  return shape == Shape::kIssue13 ? issue13 : registry;
+}
+
 const char* MeasureCode(int measure) { return kCodes[measure]; }
 const char* MeasureUnit(int measure) { return kUnits[measure]; }
 int MeasureFromCode(const std::string& code) {
@@ -161,7 +187,7 @@ std::string PatientId(int64_t number) { return absl::StrFormat("P%07d", number);
 
 std::string VisitLabel(int month) { return absl::StrCat("M", month); }
 
-GenPatient GeneratePatient(uint64_t seed, int64_t number) {
+GenPatient GeneratePatient(uint64_t seed, int64_t number, Shape shape) {
   Rng rng(MixSeed(seed, static_cast<uint64_t>(number)));
   GenPatient p;
   p.number = number;
@@ -169,18 +195,22 @@ GenPatient GeneratePatient(uint64_t seed, int64_t number) {
   bool treatment = rng.Bernoulli(0.5);
   p.arm = treatment ? "treatment" : "control";
   p.index_day = DaysFromYmd(2010, 1, 1) + rng.Range(0, 3652 - 1);
-  int last_visit = kMaxVisit;
-  if (rng.Bernoulli(kDropoutShare)) last_visit = static_cast<int>(rng.Range(0, kMaxVisit - 1));
+  const bool issue13 = shape == Shape::kIssue13;
+  // Issue 13's file: 20 visits for everyone (months 0 to 114).
+  int last_visit = issue13 ? kIssue13Visits - 1 : kMaxVisit;
+  if (!issue13 && rng.Bernoulli(kDropoutShare)) {
+    last_visit = static_cast<int>(rng.Range(0, kMaxVisit - 1));
+  }
   Latent s = DrawLatent(rng, treatment);
   for (int v = 0; v <= last_visit; ++v) {
     // The baseline visit always happens; later ones are sometimes missed.
-    if (v > 0 && rng.Bernoulli(kMissedVisit)) continue;
+    if (!issue13 && v > 0 && rng.Bernoulli(kMissedVisit)) continue;
     GenVisit visit;
     visit.month = 6 * v;
     int64_t jitter = v == 0 ? 0 : rng.Range(-14, 14);
     visit.day =
         p.index_day + static_cast<int64_t>(std::lround(kDaysPerMonth * visit.month)) + jitter;
-    DrawValues(rng, s, v == 0, &visit.values);
+    DrawValues(rng, s, v == 0, shape, &visit.values);
     p.visits.push_back(std::move(visit));
   }
   return p;
@@ -203,11 +233,11 @@ void AppendValueText(const GenValue& v, std::string* out) {
   }
 }
 
-IngestVisit GenerateIngestVisit(uint64_t seed, int64_t patients, int64_t j) {
+IngestVisit GenerateIngestVisit(uint64_t seed, int64_t patients, int64_t j, Shape shape) {
   Rng rng(MixSeed(seed ^ 0x1A6E57ULL, static_cast<uint64_t>(j)));
   // A stride coprime with most sizes spreads the visits over the registry.
   int64_t number = (j * 7919 + 13) % patients;
-  int64_t index_day = GeneratePatient(seed, number).index_day;
+  int64_t index_day = GeneratePatient(seed, number, shape).index_day;
   IngestVisit v;
   v.patient = PatientId(number);
   // After month 120 (+14 days of jitter); one week apart when a patient gets
@@ -215,19 +245,20 @@ IngestVisit GenerateIngestVisit(uint64_t seed, int64_t patients, int64_t j) {
   v.day = index_day + 3700 + 7 * (j / patients);
   v.label = "X" + std::to_string(j / patients + 1);
   Latent s = DrawLatent(rng, rng.Bernoulli(0.5));
-  DrawValues(rng, s, true, &v.values);
+  DrawValues(rng, s, true, shape, &v.values);
   return v;
 }
 
 absl::StatusOr<GeneratedFiles> WriteRegistry(const std::string& dir, uint64_t seed,
-                                             int64_t patients, int64_t rows_per_file) {
+                                             int64_t patients, int64_t rows_per_file,
+                                             Shape shape) {
   if (patients <= 0) return absl::InvalidArgumentError("--patients must be at least 1");
   if (rows_per_file <= 0) return absl::InvalidArgumentError("--rows-per-file must be at least 1");
   CsvOut pat(dir, "patients", "patient,arm,index_date", rows_per_file);
   CsvOut obs(dir, "observations", "patient,measure,date,value,unit,visit", rows_per_file);
   std::string row;
   for (int64_t i = 0; i < patients; ++i) {
-    GenPatient p = GeneratePatient(seed, i);
+    GenPatient p = GeneratePatient(seed, i, shape);
     row.clear();
     absl::StrAppend(&row, p.id, ",", p.arm, ",");
     AppendDay(p.index_day, &row);

@@ -17,6 +17,21 @@ namespace cotrack::bench {
 // The five benchmark measures, in a fixed order.
 enum MeasureIndex { kEdss = 0, kAis, kFis, kHba1c, kIl4, kMeasureCount };
 
+// The shape of the generated registry.
+//   kRegistry: the default registry described above (five measures, missed
+//     visits, dropouts, missing lab samples).
+//   kIssue13: the file of issue 13: every patient has exactly 20 visits
+//     (months 0 to 114) of exactly 2 measures, EDSS and HbA1c, so 30,000
+//     patients make 1,200,000 observation rows.
+enum class Shape { kRegistry, kIssue13 };
+
+// "registry" / "issue13"; false when `name` is neither.
+bool ParseShape(const std::string& name, Shape* shape);
+const char* ShapeName(Shape shape);
+
+// The measures a registry of `shape` records, in MeasureIndex order.
+const std::vector<int>& ShapeMeasures(Shape shape);
+
 // Catalog code, e.g. "edss".
 const char* MeasureCode(int measure);
 // Unit written in the CSV ("" = the measure's canonical unit).
@@ -48,7 +63,7 @@ struct GenPatient {
 std::string PatientId(int64_t number);
 
 // Patient `number` (0-based) of the registry drawn from `seed`.
-GenPatient GeneratePatient(uint64_t seed, int64_t number);
+GenPatient GeneratePatient(uint64_t seed, int64_t number, Shape shape = Shape::kRegistry);
 
 // Appends the CSV text of `v` (e.g. "4.5", "17", "<0.5") to `out`.
 void AppendValueText(const GenValue& v, std::string* out);
@@ -65,7 +80,8 @@ struct IngestVisit {
   std::string label;
   std::vector<GenValue> values;
 };
-IngestVisit GenerateIngestVisit(uint64_t seed, int64_t patients, int64_t j);
+IngestVisit GenerateIngestVisit(uint64_t seed, int64_t patients, int64_t j,
+                                Shape shape = Shape::kRegistry);
 
 struct GeneratedFiles {
   std::vector<std::string> patient_files;
@@ -79,7 +95,8 @@ struct GeneratedFiles {
 // (patient,measure,date,value,unit,visit), at most `rows_per_file` data rows
 // per file. `dir` must exist.
 absl::StatusOr<GeneratedFiles> WriteRegistry(const std::string& dir, uint64_t seed,
-                                             int64_t patients, int64_t rows_per_file);
+                                             int64_t patients, int64_t rows_per_file,
+                                             Shape shape = Shape::kRegistry);
 
 }  // namespace cotrack::bench
 
