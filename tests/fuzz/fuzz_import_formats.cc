@@ -36,18 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   cotrack::Batch batch;
   cotrack::ImportErrors errors("fuzz.in");
-  while (true) {
-    absl::StatusOr<bool> more = (*reader)->ReadChunk(3, batch, errors, nullptr);
-    if (!more.ok()) {
-      if (more.status().message().find("fuzz.in") == absl::string_view::npos) __builtin_trap();
-      return 0;
-    }
-    if (!*more) break;
-  }
-  const cotrack::ImportCounts& counts = (*reader)->counts();
-  int64_t by_reason = 0;
-  for (const auto& [reason, n] : counts.skipped_by_reason) by_reason += n;
-  if (by_reason != counts.skipped || counts.skipped > counts.rows) __builtin_trap();
+  if (!cotrack::fuzz::ReadAllChunks(**reader, batch, errors, "fuzz.in")) return 0;
   (void)errors.ToStatus();
   return 0;
 }
