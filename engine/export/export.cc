@@ -13,6 +13,8 @@
 #include "cotrack/status_macros.h"
 #include "cotrack/text.h"
 #include "export/hmac.h"
+#include "export/ucum.h"
+#include "import/code_mapping.h"
 #include "text/json.h"
 
 namespace cotrack {
@@ -21,18 +23,18 @@ namespace {
 constexpr size_t kMinKeyBytes = 16;
 constexpr char kUcum[] = "http://unitsofmeasure.org";
 constexpr char kLoinc[] = "http://loinc.org";
-constexpr char kPatientIdSystem[] = "https://cotrack.example/fhir/NamingSystem/patient-id";
-constexpr char kExtensionBase[] = "https://cotrack.example/fhir/StructureDefinition/";
 
-// The UCUM code of a canonical unit: plain words such as "score" or
-// "episodes" are not UCUM units, so they become annotations ("{score}"); an
-// empty unit is the unity "1".
-std::string UcumCode(const std::string& unit) {
-  if (unit.empty()) return "1";
-  const bool word = unit.size() >= 4 && std::all_of(unit.begin(), unit.end(), [](char c) {
-                      return absl::ascii_islower(static_cast<unsigned char>(c));
-                    });
-  return word ? absl::StrCat("{", unit, "}") : unit;
+std::string Extension(absl::string_view name, absl::string_view type, absl::string_view value) {
+  return json::ObjectWriter()
+      .Str("url", absl::StrCat(kFhirExtensionBase, name))
+      .Str(type, value)
+      .Finish();
+}
+
+std::string JsonArray(const std::vector<std::string>& items) {
+  std::string list = "[";
+  for (size_t i = 0; i < items.size(); ++i) absl::StrAppend(&list, i ? "," : "", items[i]);
+  return list + "]";
 }
 
 bool IsFhirId(absl::string_view id) {
@@ -116,6 +118,10 @@ class Exporter {
   void WriteSeries(const MeasureDefinition& m, const std::vector<Observation>& values) {
     if (values.empty()) return;
     patients_.insert(values.front().patient);
+    if (options_.format == ExportFormat::kFhir && fhir_code_measure_ != m.code) {
+      fhir_code_measure_ = m.code;
+      fhir_code_ = FhirCode(m);
+    }
     for (const Observation& o : values) {
       switch (options_.format) {
         case ExportFormat::kCsv:
@@ -162,49 +168,76 @@ class Exporter {
     out_ << w.Finish() << '\n';
   }
 
+  // Observation.code of a measure's values: one LOINC code at most, then
+  // cotrack's own code, which is what import reads back. The LOINC code is
+  // the one the code table gives for the measure in its canonical unit
+  // (HbA1c in % is 4548-4, never the mmol/mol code 59261-8 beside it in
+  // MeasureDefinition::loinc); for a measure the table does not know (a
+  // user measure), the first code of its definition.
+  static std::string FhirCode(const MeasureDefinition& m) {
+    std::vector<std::string> coding;
+    const CodeMapping& table = CodeMapping::Builtin();
+    std::string loinc;
+    if (const CodeMappingEntry* e = table.FindForMeasure(kLoinc, m.code, m.unit)) {
+      loinc = e->code;
+    } else if (!table.MapsMeasure(m.code) && !m.loinc.empty()) {
+      loinc = m.loinc.front();
+    }
+    if (!loinc.empty()) {
+      coding.push_back(json::ObjectWriter().Str("system", kLoinc).Str("code", loinc).Finish());
+    }
+    coding.push_back(json::ObjectWriter()
+                         .Str("system", kMeasureCodeSystem)
+                         .Str("code", m.code)
+                         .Str("display", m.name)
+                         .Finish());
+    return json::ObjectWriter().Raw("coding", JsonArray(coding)).Str("text", m.name).Finish();
+  }
+
   std::string FhirObservation(const MeasureDefinition& m, const Observation& o) const {
     const std::string pid = FhirPatientId(o.patient);
-    const std::string date = FormatCivilTime(Shift(o.patient, o.time));
+    const std::string when = FormatCivilTime(Shift(o.patient, o.time));
+    // A FHIR dateTime with a time needs an offset, which cotrack never knew:
+    // the date goes in effectiveDateTime, the clinic-local time of day in an
+    // extension.
+    const std::string date = when.substr(0, 10);
     const std::string id = absl::StrCat(
-        "obs-", DigestHex(Sha256(absl::StrCat(pid, "\x1f", m.code, "\x1f", date)), 16));
-    std::string coding = "[";
-    for (const std::string& loinc : m.loinc) {
-      absl::StrAppend(&coding,
-                      json::ObjectWriter().Str("system", kLoinc).Str("code", loinc).Finish(), ",");
-    }
-    absl::StrAppend(&coding,
-                    json::ObjectWriter()
-                        .Str("system", kMeasureCodeSystem)
-                        .Str("code", m.code)
-                        .Str("display", m.name)
-                        .Finish(),
-                    "]");
+        "obs-", DigestHex(Sha256(absl::StrCat(pid, "\x1f", m.code, "\x1f", when)), 16));
+    const std::string& unit = o.unit.empty() ? m.unit : o.unit;
     json::ObjectWriter quantity;
     quantity.Num("value", o.value);
     if (o.comparator != Comparator::kNone) quantity.Str("comparator", FhirComparator(o.comparator));
-    quantity.Str("unit", o.unit.empty() ? m.unit : o.unit)
-        .Str("system", kUcum)
-        .Str("code", UcumCode(o.unit.empty() ? m.unit : o.unit));
+    if (!unit.empty()) quantity.Str("unit", unit);
+    if (IsUcumUnit(unit)) {
+      quantity.Str("system", kUcum).Str("code", unit);
+    } else if (unit.empty()) {
+      quantity.Str("system", kUcum).Str("code", "1");
+    }
 
+    json::ObjectWriter meta;
+    meta.Str("versionId", absl::StrCat(o.version));
+    if (const std::string recorded = RecordedAt(o); !recorded.empty()) {
+      meta.Str("lastUpdated", recorded);
+    }
     json::ObjectWriter w;
-    w.Str("resourceType", "Observation")
-        .Str("id", id)
-        .Raw("meta", json::ObjectWriter().Str("versionId", absl::StrCat(o.version)).Finish());
-    if (!o.visit.empty()) {
-      w.Raw("extension", absl::StrCat("[",
-                                      json::ObjectWriter()
-                                          .Str("url", absl::StrCat(kExtensionBase, "visit"))
-                                          .Str("valueString", o.visit)
-                                          .Finish(),
-                                      "]"));
+    w.Str("resourceType", "Observation").Str("id", id).Raw("meta", meta.Finish());
+    std::vector<std::string> ext;
+    if (!o.visit.empty()) ext.push_back(Extension("visit", "valueString", o.visit));
+    if (when.size() > 11) ext.push_back(Extension("time-of-day", "valueTime", when.substr(11)));
+    if (!ext.empty()) w.Raw("extension", JsonArray(ext));
+    json::ObjectWriter subject;
+    subject.Str("reference", absl::StrCat("Patient/", pid));
+    if (!deid()) {
+      subject.Raw("identifier", json::ObjectWriter()
+                                    .Str("system", kPatientIdSystem)
+                                    .Str("value", o.patient)
+                                    .Finish());
     }
     w.Str("status", o.status == ObservationStatus::kAmended ? "amended" : "final")
-        .Raw("code", json::ObjectWriter().Raw("coding", coding).Str("text", m.name).Finish())
-        .Raw("subject",
-             json::ObjectWriter().Str("reference", absl::StrCat("Patient/", pid)).Finish())
-        .Str("effectiveDateTime", date);
-    if (const std::string issued = RecordedAt(o); !issued.empty()) w.Str("issued", issued);
-    w.Raw("valueQuantity", quantity.Finish());
+        .Raw("code", fhir_code_)
+        .Raw("subject", subject.Finish())
+        .Str("effectiveDateTime", date)
+        .Raw("valueQuantity", quantity.Finish());
     return w.Finish();
   }
 
@@ -212,29 +245,37 @@ class Exporter {
     json::ObjectWriter w;
     w.Str("resourceType", "Patient").Str("id", FhirPatientId(p.id));
     if (!deid()) {
-      w.Raw(
-          "identifier",
-          absl::StrCat(
-              "[", json::ObjectWriter().Str("system", kPatientIdSystem).Str("value", p.id).Finish(),
-              "]"));
+      w.Raw("identifier",
+            JsonArray({json::ObjectWriter().Str("system", kPatientIdSystem).Str("value", p.id).Finish()}));
     }
     std::vector<std::string> ext;
-    auto add = [&](const char* name, const char* type, const std::string& value) {
-      ext.push_back(json::ObjectWriter()
-                        .Str("url", absl::StrCat(kExtensionBase, name))
-                        .Str(type, value)
-                        .Finish());
-    };
-    if (!p.arm.empty()) add("arm", "valueString", p.arm);
-    if (p.index_date) add("index-date", "valueDate", FormatCivilTime(Shift(p.id, *p.index_date)));
+    if (!p.arm.empty()) ext.push_back(Extension("arm", "valueString", p.arm));
+    if (p.index_date) {
+      ext.push_back(
+          Extension("index-date", "valueDate", FormatCivilTime(Shift(p.id, *p.index_date))));
+    }
     for (const CivilTime& t : p.treatment_dates) {
-      add("treatment-date", "valueDate", FormatCivilTime(Shift(p.id, t)));
+      ext.push_back(Extension("treatment-date", "valueDate", FormatCivilTime(Shift(p.id, t))));
     }
-    if (!ext.empty()) {
-      std::string list = "[";
-      for (size_t i = 0; i < ext.size(); ++i) absl::StrAppend(&list, i ? "," : "", ext[i]);
-      w.Raw("extension", list + "]");
+    // Free-text attributes can identify a patient: not when de-identifying.
+    if (!deid()) {
+      for (const auto& [name, value] : p.attributes) {
+        ext.push_back(json::ObjectWriter()
+                          .Str("url", absl::StrCat(kFhirExtensionBase, "attribute"))
+                          .Raw("extension", JsonArray({
+                                                json::ObjectWriter()
+                                                    .Str("url", "name")
+                                                    .Str("valueString", name)
+                                                    .Finish(),
+                                                json::ObjectWriter()
+                                                    .Str("url", "value")
+                                                    .Str("valueString", value)
+                                                    .Finish(),
+                                            }))
+                          .Finish());
+      }
     }
+    if (!ext.empty()) w.Raw("extension", JsonArray(ext));
     return w.Finish();
   }
 
@@ -243,6 +284,9 @@ class Exporter {
   std::ostream& out_;
   std::set<std::string> patients_;
   ExportSummary summary_;
+  // Observation.code of the measure being written (FhirCode), made once.
+  std::string fhir_code_measure_;
+  std::string fhir_code_;
 };
 
 }  // namespace

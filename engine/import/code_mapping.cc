@@ -117,4 +117,20 @@ const CodeMappingEntry* CodeMapping::Find(absl::string_view system, absl::string
   return any;
 }
 
+const CodeMappingEntry* CodeMapping::FindForMeasure(absl::string_view system,
+                                                    absl::string_view measure,
+                                                    absl::string_view unit) const {
+  for (const CodeMappingEntry& e : entries_) {
+    if (e.system == system && e.measure == measure && e.unit == unit) return &e;
+  }
+  return nullptr;
+}
+
+bool CodeMapping::MapsMeasure(absl::string_view measure) const {
+  for (const CodeMappingEntry& e : entries_) {
+    if (e.measure == measure) return true;
+  }
+  return false;
+}
+
 }  // namespace cotrack

@@ -42,6 +42,16 @@ class CodeMapping {
   // matches any entry of that code); nullptr when unmapped.
   const CodeMappingEntry* Find(absl::string_view system, absl::string_view code) const;
 
+  // The first entry (in table order) of `system` that maps to `measure` with
+  // `unit`: the code an exporter writes for a value of that measure in that
+  // unit (HbA1c in % is LOINC 4548-4, in mmol/mol 59261-8); nullptr when
+  // none does.
+  const CodeMappingEntry* FindForMeasure(absl::string_view system, absl::string_view measure,
+                                         absl::string_view unit) const;
+
+  // True when some entry maps to `measure`.
+  bool MapsMeasure(absl::string_view measure) const;
+
   size_t size() const { return entries_.size(); }
 
  private:

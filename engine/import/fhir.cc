@@ -9,6 +9,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/container/flat_hash_map.h"
+#include "cotrack/export.h"
 #include "cotrack/status_macros.h"
 #include "import/code_mapping.h"
 #include "import/format.h"
@@ -139,6 +141,36 @@ std::string PatientId(absl::string_view ref) {
     ref.remove_prefix(9);
   }
   return std::string(ref);
+}
+
+// The cotrack extension `name` (kFhirExtensionBase + name) among the
+// extensions of `r`, or nullptr.
+const JsonValue* CotrackExtension(const JsonValue* r, absl::string_view name) {
+  const JsonValue* ext = Member(r, "extension");
+  if (ext == nullptr || !ext->IsArray()) return nullptr;
+  for (const JsonValue& e : ext->GetArray()) {
+    const absl::string_view url = Str(Member(&e, "url"));
+    if (absl::StartsWith(url, kFhirExtensionBase) &&
+        url.substr(sizeof(kFhirExtensionBase) - 1) == name) {
+      return &e;
+    }
+  }
+  return nullptr;
+}
+
+// The value of `identifier` (one Identifier or an array of them) in cotrack's
+// patient-id system; empty when there is none.
+absl::string_view CotrackPatientId(const JsonValue* identifier) {
+  if (identifier == nullptr) return {};
+  if (identifier->IsObject()) {
+    return Str(Member(identifier, "system")) == kPatientIdSystem ? Str(Member(identifier, "value"))
+                                                                  : absl::string_view();
+  }
+  if (!identifier->IsArray()) return {};
+  for (const JsonValue& i : identifier->GetArray()) {
+    if (Str(Member(&i, "system")) == kPatientIdSystem) return Str(Member(&i, "value"));
+  }
+  return {};
 }
 
 class FhirReader : public FormatReader {
@@ -280,6 +312,9 @@ class FhirReader : public FormatReader {
   void Resource(const JsonValue& r, int64_t line, const std::string& where, ImportErrors& errors) {
     const absl::string_view type = Str(Member(&r, "resourceType"));
     if (type == "Patient") return PatientResource(r, line, where, errors);
+    if (type.empty() && Member(&r, "measure") != nullptr && Member(&r, "patient") != nullptr) {
+      return ExportRow(r, line, errors);
+    }
     if (type != "Observation") {
       writer_.Skip(type.empty() ? std::string("no resourceType") : absl::StrCat("resource ", type));
       return;
@@ -302,16 +337,25 @@ class FhirReader : public FormatReader {
       writer_.Skip(Member(&r, "component") != nullptr ? "no value (components only)" : "no value");
       return;
     }
-    // Code -> measure.
+    // Code -> measure: cotrack's own code names the measure itself (what
+    // export writes); otherwise the first coding the table maps.
     const CodeMappingEntry* m = nullptr;
+    CodeMappingEntry own;
     std::string first_code;
     const JsonValue* coding = Member(Member(&r, "code"), "coding");
     if (coding != nullptr && coding->IsArray()) {
       for (const JsonValue& c : coding->GetArray()) {
+        if (Str(Member(&c, "system")) == kMeasureCodeSystem && !Str(Member(&c, "code")).empty()) {
+          own.measure = std::string(Str(Member(&c, "code")));
+          m = &own;
+          break;
+        }
+      }
+      for (const JsonValue& c : coding->GetArray()) {
+        if (m != nullptr) break;
         const absl::string_view code = Str(Member(&c, "code"));
         if (first_code.empty()) first_code = std::string(code);
         m = mapping_.Find(Str(Member(&c, "system")), code);
-        if (m != nullptr) break;
       }
     }
     if (m == nullptr) {
@@ -325,7 +369,7 @@ class FhirReader : public FormatReader {
     }
     ObservationInput obs;
     obs.measure = m->measure;
-    obs.patient = PatientId(Str(Member(Member(&r, "subject"), "reference")));
+    obs.patient = SubjectPatient(Member(&r, "subject"));
     if (obs.patient.empty()) {
       errors.Add(line, 0,
                  absl::StrCat(prefix,
@@ -350,6 +394,13 @@ class FhirReader : public FormatReader {
                               "effectivePeriod.start (the observation needs a date)"));
     } else {
       absl::StatusOr<CivilTime> t = ParseDateCell(when);
+      const absl::string_view time_of_day =
+          Str(Member(CotrackExtension(&r, "time-of-day"), "valueTime"));
+      if (t.ok() && !time_of_day.empty() && t->precision == TimePrecision::kDate) {
+        // cotrack's own export: the date, and the clinic-local time beside it.
+        t = ParseDateCell(absl::StrCat(when, "T", time_of_day));
+        when_field = "effectiveDateTime with the time-of-day extension";
+      }
       if (t.ok()) {
         obs.time = *t;
         have_time = true;
@@ -388,6 +439,7 @@ class FhirReader : public FormatReader {
                               QuoteForMessage(comparator), " (expected <, <=, >= or >)"));
     }
     obs.original_value = absl::StrCat(comparator, value);
+    obs.visit = std::string(Str(Member(CotrackExtension(&r, "visit"), "valueString")));
     const absl::string_view code = Str(Member(quantity, "code"));
     const absl::string_view unit_system = Str(Member(quantity, "system"));
     obs.unit = NormalizeUnit(!code.empty() && unit_system == "http://unitsofmeasure.org"
@@ -406,13 +458,131 @@ class FhirReader : public FormatReader {
     writer_.Record(std::move(obs));
   }
 
+  // A line of `cotrack export --format ndjson`: the columns of the CSV
+  // export as members. version and recorded_at are the exporting database's
+  // bookkeeping and are read past.
+  void ExportRow(const JsonValue& r, int64_t line, ImportErrors& errors) {
+    ObservationInput obs;
+    auto field = [&](const char* name, bool required) -> absl::string_view {
+      const JsonValue* v = Member(&r, name);
+      if (v != nullptr && v->IsString() && v->GetStringLength() > 0) return Str(v);
+      if (required || (v != nullptr && !v->IsNull() && !v->IsString())) {
+        errors.Add(line, 0,
+                   absl::StrCat("field \"", name, "\": ",
+                                v == nullptr || v->IsNull() ? "missing"
+                                                            : "not a string or number",
+                                " (a line of `cotrack export --format ndjson` has patient, "
+                                "measure, date and value)"));
+      }
+      return {};
+    };
+    obs.patient = std::string(field("patient", true));
+    obs.measure = std::string(field("measure", true));
+    const absl::string_view date = field("date", true);
+    const absl::string_view value = field("value", true);
+    const absl::string_view comparator = field("comparator", false);
+    obs.unit = std::string(field("unit", false));
+    obs.visit = std::string(field("visit", false));
+    const absl::string_view status = field("status", false);
+    if (!status.empty() && status != "final" && status != "amended") {
+      errors.Add(line, 0,
+                 absl::StrCat("field \"status\": bad value ", QuoteForMessage(status),
+                              " (expected final or amended; a retraction is made with "
+                              "`cotrack retract`)"));
+    }
+    bool have_time = false;
+    if (!date.empty()) {
+      absl::StatusOr<CivilTime> t = ParseDateCell(date);
+      if (t.ok()) {
+        obs.time = *t;
+        have_time = true;
+      } else {
+        errors.Add(line, 0,
+                   absl::StrCat("field \"date\": bad value ", QuoteForMessage(date), " (",
+                                t.status().message(), ")"));
+      }
+    }
+    if (!value.empty()) {
+      const std::string text = absl::StrCat(comparator, value);
+      absl::StatusOr<ValueText> v = ParseValueText(text);
+      if (v.ok()) {
+        obs.value = v->value;
+        obs.comparator = v->comparator;
+        obs.original_value = text;
+      } else {
+        errors.Add(line, 0,
+                   absl::StrCat("fields \"comparator\" and \"value\": bad value ",
+                                QuoteForMessage(text), " (", v.status().message(), ")"));
+      }
+    }
+    if (have_time && !obs.patient.empty() && !obs.measure.empty()) {
+      const int64_t first = writer_.FirstSeen(obs.patient, obs.measure, obs.time, line);
+      if (first != 0) errors.Add(line, 0, DuplicateMessage(first));
+    }
+    writer_.Record(std::move(obs));
+  }
+
+  // The patient an Observation.subject names: the clinic's id when the
+  // reference carries cotrack's identifier, or names a Patient of this file
+  // that did; else the id of the reference.
+  std::string SubjectPatient(const JsonValue* subject) const {
+    const absl::string_view own = CotrackPatientId(Member(subject, "identifier"));
+    if (!own.empty()) return std::string(own);
+    std::string id = PatientId(Str(Member(subject, "reference")));
+    auto it = patient_ids_.find(id);
+    return it == patient_ids_.end() ? id : it->second;
+  }
+
   void PatientResource(const JsonValue& r, int64_t line, const std::string& where,
                        ImportErrors& errors) {
     Patient p;
-    p.id = std::string(Str(Member(&r, "id")));
+    const std::string fhir_id(Str(Member(&r, "id")));
+    p.id = std::string(CotrackPatientId(Member(&r, "identifier")));
+    if (p.id.empty()) {
+      p.id = fhir_id;
+    } else if (!fhir_id.empty() && fhir_id != p.id) {
+      patient_ids_[fhir_id] = p.id;
+    }
     if (p.id.empty()) {
       errors.Add(line, 0, absl::StrCat(where, "Patient: no id"));
       return;
+    }
+    const std::string prefix = absl::StrCat(where, "Patient/", fhir_id, ": ");
+    // cotrack's own extensions: what `export --with-patients` wrote.
+    auto date = [&](const JsonValue& e, absl::string_view name) -> std::optional<CivilTime> {
+      const absl::string_view v = Str(Member(&e, "valueDate"));
+      absl::StatusOr<CivilTime> t = ParseDateCell(v);
+      if (t.ok()) return *t;
+      errors.Add(line, 0,
+                 absl::StrCat(prefix, "extension ", name, ": bad valueDate ", QuoteForMessage(v),
+                              " (", t.status().message(), ")"));
+      return std::nullopt;
+    };
+    const JsonValue* ext = Member(&r, "extension");
+    if (ext != nullptr && ext->IsArray()) {
+      for (const JsonValue& e : ext->GetArray()) {
+        const absl::string_view url = Str(Member(&e, "url"));
+        if (!absl::StartsWith(url, kFhirExtensionBase)) continue;
+        const absl::string_view name = url.substr(sizeof(kFhirExtensionBase) - 1);
+        if (name == "arm") {
+          p.arm = std::string(Str(Member(&e, "valueString")));
+        } else if (name == "index-date") {
+          p.index_date = date(e, name);
+        } else if (name == "treatment-date") {
+          if (std::optional<CivilTime> t = date(e, name)) p.treatment_dates.push_back(*t);
+        } else if (name == "attribute") {
+          std::string key, value;
+          const JsonValue* parts = Member(&e, "extension");
+          if (parts != nullptr && parts->IsArray()) {
+            for (const JsonValue& part : parts->GetArray()) {
+              const absl::string_view part_url = Str(Member(&part, "url"));
+              if (part_url == "name") key = std::string(Str(Member(&part, "valueString")));
+              if (part_url == "value") value = std::string(Str(Member(&part, "valueString")));
+            }
+          }
+          if (!key.empty()) p.attributes[key] = value;
+        }
+      }
     }
     auto attribute = [&](const char* field, const char* name) {
       const absl::string_view v = Str(Member(&r, field));
@@ -436,6 +606,9 @@ class FhirReader : public FormatReader {
   rapidjson::Document doc_;
   std::vector<const JsonValue*> entries_;
   size_t next_ = 0;
+  // FHIR Patient id -> the clinic's id, for Patients of this file whose id
+  // differs from their cotrack identifier (export hashes ids FHIR refuses).
+  absl::flat_hash_map<std::string, std::string> patient_ids_;
   RowWriter writer_;
 };
 

@@ -1,7 +1,8 @@
 // The long observations CSV: one observation per row.
 //   patient,measure,date,value[,unit][,visit][,items]   (any column order)
-// Header names are trimmed and compared case-insensitively; unknown columns
-// are an error. `items` holds ';'-separated item scores (an empty item is an
+// and the further columns of `cotrack export` (comparator, status, version,
+// recorded_at), so that an export imports back as it was. Header names are
+// trimmed and compared case-insensitively; unknown columns are an error. `items` holds ';'-separated item scores (an empty item is an
 // unanswered one); an empty value with items given means "compute the total".
 #include <cmath>
 #include <cstdint>
@@ -29,7 +30,7 @@ namespace {
 
 constexpr char kObservationsColumns[] =
     "an observations CSV has the columns patient,measure,date,value and optionally "
-    "unit,visit,items";
+    "unit,visit,items (and comparator,status,version,recorded_at as `cotrack export` writes them)";
 
 bool Contains(const char* const* begin, const char* const* end, absl::string_view name) {
   for (const char* const* p = begin; p != end; ++p) {
@@ -41,7 +42,10 @@ bool Contains(const char* const* begin, const char* const* end, absl::string_vie
 class ObservationsCsvParser : public CsvRowParser {
  public:
   static constexpr const char* kRequired[] = {"patient", "measure", "date", "value"};
-  static constexpr const char* kOptional[] = {"unit", "visit", "items"};
+  // version and recorded_at are the exporting database's bookkeeping: read
+  // past, since the importing database numbers and times its own versions.
+  static constexpr const char* kOptional[] = {"unit",   "visit",   "items",      "comparator",
+                                              "status", "version", "recorded_at"};
 
   absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
   void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
@@ -49,7 +53,7 @@ class ObservationsCsvParser : public CsvRowParser {
  private:
   std::vector<std::string> names_;  // normalized header names
   size_t patient_ = 0, measure_ = 0, date_ = 0, value_ = 0;
-  std::optional<size_t> unit_, visit_, items_;
+  std::optional<size_t> unit_, visit_, items_, comparator_, status_;
 };
 
 }  // namespace
@@ -87,6 +91,8 @@ absl::Status ObservationsCsvParser::ParseHeader(const CsvRecord& header, const C
   unit_ = h->Find("unit");
   visit_ = h->Find("visit");
   items_ = h->Find("items");
+  comparator_ = h->Find("comparator");
+  status_ = h->Find("status");
   return absl::OkStatus();
 }
 
@@ -160,6 +166,30 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
     }
   }
 
+  if (comparator_.has_value()) {
+    const absl::string_view cell = absl::StripAsciiWhitespace(row[*comparator_]);
+    if (!cell.empty()) {
+      absl::StatusOr<ValueText> c = ParseValueText(absl::StrCat(cell, "0"));
+      if (!c.ok() || c->comparator == Comparator::kNone) {
+        errors.BadValue(row, *comparator_, "comparator", "expected <, <=, >= or > (or empty)");
+      } else if (obs.comparator != Comparator::kNone && obs.comparator != c->comparator) {
+        errors.BadValue(row, *comparator_, "comparator",
+                        "the value cell gives another comparator; give it in one place");
+      } else {
+        obs.comparator = c->comparator;
+        obs.original_value = absl::StrCat(cell, value_cell);
+      }
+    }
+  }
+  if (status_.has_value()) {
+    // An export holds current values: final, or amended for a corrected
+    // one, which the importing database stores as its first version.
+    const absl::string_view cell = absl::StripAsciiWhitespace(row[*status_]);
+    if (!cell.empty() && cell != "final" && cell != "amended") {
+      errors.BadValue(row, *status_, "status",
+                      "expected final or amended (a retraction is made with `cotrack retract`)");
+    }
+  }
   if (unit_.has_value()) obs.unit = std::string(absl::StripAsciiWhitespace(row[*unit_]));
   if (visit_.has_value()) obs.visit = std::string(absl::StripAsciiWhitespace(row[*visit_]));
 

@@ -30,8 +30,20 @@ enum class ExportFormat {
   kFhir,    // FHIR R4 Observation (and Patient) resources, one per line
 };
 
-// The code system of the cotrack measure codes in FHIR output.
+// cotrack's own FHIR naming, written by export and read back by import so
+// that export -> import -> export is identical (docs/EXPORT.md). The URIs
+// identify; they do not resolve.
+// The code system of the cotrack measure codes.
 constexpr char kMeasureCodeSystem[] = "https://cotrack.example/fhir/CodeSystem/measure";
+// The identifier system of the clinic's patient ids (Patient.identifier and
+// Observation.subject.identifier).
+constexpr char kPatientIdSystem[] = "https://cotrack.example/fhir/NamingSystem/patient-id";
+// Extension URLs: kFhirExtensionBase + "visit" (Observation, valueString),
+// "time-of-day" (Observation, valueTime: the clinic-local time of a
+// date-time, since FHIR wants an offset with a time and cotrack keeps none),
+// "arm" (Patient, valueString), "index-date" and "treatment-date" (Patient,
+// valueDate), "attribute" (Patient; nested "name" and "value", valueString).
+constexpr char kFhirExtensionBase[] = "https://cotrack.example/fhir/StructureDefinition/";
 
 struct ExportOptions {
   ExportFormat format = ExportFormat::kCsv;

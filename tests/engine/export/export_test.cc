@@ -239,8 +239,11 @@ TEST_F(ExportTest, FhirObservationsCarryLoincUcumAndComparator) {
     ASSERT_OK_AND_ASSIGN(std::string status, json::GetString(v, "status"));
     EXPECT_TRUE(status == "final" || status == "amended");
     ASSERT_NE(v.Find("valueQuantity"), nullptr);
-    ASSERT_OK_AND_ASSIGN(std::string system, json::GetString(*v.Find("valueQuantity"), "system"));
-    EXPECT_EQ(system, "http://unitsofmeasure.org");
+    // UCUM only where the unit is UCUM: EDSS "score" is a word.
+    ASSERT_OK_AND_ASSIGN(std::string unit, json::GetString(*v.Find("valueQuantity"), "unit"));
+    ASSERT_OK_AND_ASSIGN(std::string system,
+                         json::GetOptionalString(*v.Find("valueQuantity"), "system"));
+    EXPECT_EQ(system, unit == "score" ? "" : "http://unitsofmeasure.org") << unit;
   }
   EXPECT_EQ(patients, 3);
   EXPECT_EQ(observations, 8);  // 11 recorded, 1 retracted, 2 corrections of existing values
@@ -248,13 +251,16 @@ TEST_F(ExportTest, FhirObservationsCarryLoincUcumAndComparator) {
   EXPECT_THAT(
       text,
       HasSubstr(R"({"system":"https://cotrack.example/fhir/CodeSystem/measure","code":"walk6")"));
-  EXPECT_THAT(text, HasSubstr(R"("effectiveDateTime":"2021-02-01T08:30:00")"));
+  EXPECT_THAT(text, HasSubstr(R"("effectiveDateTime":"2021-02-01")"));
+  EXPECT_THAT(text, HasSubstr(R"("valueTime":"08:30:00")"));
   EXPECT_THAT(
       text,
       HasSubstr(
           R"("valueQuantity":{"value":0.5,"comparator":"<","unit":"pg/mL","system":"http://unitsofmeasure.org","code":"pg/mL"})"));
-  EXPECT_THAT(text, HasSubstr(R"("code":"{score}")"));
-  EXPECT_THAT(text, HasSubstr(R"("subject":{"reference":"Patient/MS-Alpha-001"})"));
+  EXPECT_THAT(text, HasSubstr(R"("valueQuantity":{"value":3.5,"unit":"score"})"));
+  EXPECT_THAT(text, HasSubstr(R"("subject":{"reference":"Patient/MS-Alpha-001","identifier":)"));
+  // A user measure's own LOINC code is written (the code table knows none).
+  EXPECT_THAT(text, HasSubstr(R"("coding":[{"system":"http://loinc.org","code":"64098-7"},)"));
 }
 
 TEST_F(ExportTest, FhirIdsAreStable) {

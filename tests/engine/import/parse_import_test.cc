@@ -131,7 +131,8 @@ TEST(ParseObservationsTest, UnknownAndMissingColumns) {
                              HasSubstr("obs.csv:1: header \"patient,measure,value,comment,unit,"
                                        "extra\": missing column date (an observations CSV has "
                                        "the columns patient,measure,date,value and optionally "
-                                       "unit,visit,items)"))));
+                                       "unit,visit,items (and comparator,status,version,"
+                                       "recorded_at as `cotrack export` writes them))"))));
 }
 
 TEST(ParseObservationsTest, BadCellsAreAllReportedWithLineAndColumn) {

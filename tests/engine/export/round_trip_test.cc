@@ -1,0 +1,238 @@
+// Export -> import -> export: what cotrack writes for other systems, it reads
+// back into a new database without loss (issue 15, item 3), and its FHIR is
+// R4 as written: dates as dates, UCUM only for UCUM units, one LOINC code
+// that fits the unit.
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "cotrack/database.h"
+#include "cotrack/export.h"
+#include "cotrack/import.h"
+#include "export/ucum.h"
+#include "support/test_support.h"
+
+namespace cotrack {
+namespace {
+
+using ::cotrack::testing::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(Ucum, TellsUcumUnitsFromWords) {
+  for (const char* unit : {"%", "mmol/mol", "pg/mL", "ng/L", "nmol/L", "pmol/mL", "10*9/L",
+                           "mm[Hg]", "kg/m2", "mL/min/{1.73_m2}", "{score}", "[iU]/L", "mg/dl",
+                           "s-1", "m", "min", "/min", "umol/L", "U/L", "g.m-2"}) {
+    EXPECT_TRUE(IsUcumUnit(unit)) << unit;
+  }
+  for (const char* unit : {"", "score", "episodes", "IU/L", "cells", "mmHg", "beats/min",
+                           "mg / dL", "{score", "m)", "%%x", "points"}) {
+    EXPECT_FALSE(IsUcumUnit(unit)) << unit;
+  }
+}
+
+CivilTime At(const char* text) { return *ParseCivilTime(text); }
+
+ObservationInput Obs(const std::string& patient, const std::string& measure, const char* time,
+                     double value) {
+  ObservationInput in;
+  in.patient = patient;
+  in.measure = measure;
+  in.time = At(time);
+  in.value = value;
+  in.provenance.source = "visits.csv";
+  return in;
+}
+
+MeasureDefinition Walk6() {
+  MeasureDefinition m;
+  m.code = "walk6";
+  m.name = "Six-minute walk distance";
+  m.unit = "m";
+  m.min = 0;
+  m.max = 1000;
+  m.direction = Direction::kHigherIsBetter;
+  return m;
+}
+
+// Every kind of content export carries: patients with arms, index and
+// treatment dates, attributes and an id FHIR does not allow; visit labels,
+// date-times, censored values, a unit converted on entry, a non-UCUM unit, a
+// user measure, a corrected and a retracted value.
+void Populate(Database& db) {
+  ASSERT_OK(db.RegisterMeasure(Walk6(), Provenance{"api", 0, "alice", ""}));
+  Patient a;
+  a.id = "MS-Alpha-001";
+  a.arm = "aHSCT";
+  a.index_date = At("2020-12-01");
+  a.treatment_dates = {At("2021-05-05"), At("2021-06-05")};
+  a.attributes = {{"site", "Uppsala clinic"}, {"sex", "F"}};
+  ASSERT_OK(db.PutPatient(a));
+  Patient b;
+  b.id = "T1D gamma/003";  // spaces and a slash: not a FHIR id
+  b.arm = "control";
+  ASSERT_OK(db.PutPatient(b));
+
+  Batch batch;
+  ObservationInput edss = Obs(a.id, "edss", "2021-01-15", 3.5);
+  edss.visit = "BL";
+  batch.Record(edss);
+  batch.Record(Obs(a.id, "edss", "2021-07-15", 3.0));
+  batch.Record(Obs(a.id, "edss", "2022-01-14", 2.5));
+  ObservationInput il4 = Obs(a.id, "il4", "2021-02-01T08:30:00", 0.5);
+  il4.comparator = Comparator::kLess;
+  batch.Record(il4);
+  ObservationInput hba1c = Obs(b.id, "hba1c", "2021-02-01T08:30:15", 53);
+  hba1c.unit = "mmol/mol";
+  hba1c.visit = "M0";
+  batch.Record(hba1c);
+  batch.Record(Obs(b.id, "hba1c", "2021-08-01", 6.9));
+  batch.Record(Obs(b.id, "hypo", "2021-08-01", 3));
+  batch.Record(Obs(b.id, "walk6", "2021-03-10", 412.5));
+  ASSERT_OK(db.Apply(batch));
+  ASSERT_OK(db.Record(Obs(a.id, "edss", "2021-07-15", 4.0)));  // a correction
+  ASSERT_OK(db.Retract(a.id, "edss", At("2022-01-14"), Provenance{"cli", 0, "bob", "wrong"}));
+}
+
+std::string Export(Database& db, ExportFormat format) {
+  ExportOptions options;
+  options.format = format;
+  options.fhir_patients = format == ExportFormat::kFhir;
+  std::ostringstream out;
+  EXPECT_OK(cotrack::Export(db, options, out));
+  return out.str();
+}
+
+// The export without what belongs to the database that wrote it, not to the
+// data: FHIR meta (versionId, lastUpdated) and "amended" (the target holds
+// the value as its first version); CSV/NDJSON version and recorded_at.
+std::string WithoutBookkeeping(const std::string& text, ExportFormat format) {
+  static const std::regex kMeta(R"("meta":\{[^{}]*\},)");
+  static const std::regex kVersion(R"(,"version":[0-9]+,"recorded_at":("[^"]*"|null))");
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    std::string l(line);
+    if (format == ExportFormat::kCsv) {
+      std::vector<std::string> f = absl::StrSplit(l, ',');
+      if (f.size() >= 10) f.resize(f.size() - 2);  // version, recorded_at
+      if (f.back() == "amended") f.back() = "final";
+      l = absl::StrJoin(f, ",");
+    } else {
+      l = std::regex_replace(l, kMeta, "");
+      l = std::regex_replace(l, kVersion, "");
+      l = absl::StrReplaceAll(l, {{R"("status":"amended")", R"("status":"final")"}});
+    }
+    absl::StrAppend(&out, l, "\n");
+  }
+  return out;
+}
+
+class RoundTripTest : public ::testing::TestWithParam<ExportFormat> {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(source_, Database::Open(dir_.File("source"), Options()));
+    ASSERT_NO_FATAL_FAILURE(Populate(*source_));
+    ASSERT_OK_AND_ASSIGN(target_, Database::Open(dir_.File("target"), Options()));
+    // A user measure is a definition of the source database; the target
+    // registers it first (import says so when it does not).
+    ASSERT_OK(target_->RegisterMeasure(Walk6(), Provenance{"api", 0, "alice", ""}));
+  }
+  TempDir dir_;
+  std::unique_ptr<Database> source_, target_;
+};
+
+TEST_P(RoundTripTest, ExportImportExportIsIdentical) {
+  const ExportFormat format = GetParam();
+  const std::string first = Export(*source_, format);
+  const std::string file = dir_.File("export");
+  testing::WriteFile(file, first);
+  ASSERT_OK_AND_ASSIGN(ImportReport report, ImportFile(*target_, file, ImportOptions()));
+  EXPECT_EQ(report.skipped, 0) << first;
+  EXPECT_EQ(report.summary.written, 7);
+  const std::string second = Export(*target_, format);
+  EXPECT_EQ(WithoutBookkeeping(second, format), WithoutBookkeeping(first, format));
+
+  // Value by value, not only as text.
+  for (const char* patient : {"MS-Alpha-001", "T1D gamma/003"}) {
+    for (const char* measure : {"edss", "il4", "hba1c", "hypo", "walk6"}) {
+      ASSERT_OK_AND_ASSIGN(std::vector<Observation> want, source_->Trajectory(patient, measure));
+      ASSERT_OK_AND_ASSIGN(std::vector<Observation> got, target_->Trajectory(patient, measure));
+      ASSERT_EQ(got.size(), want.size()) << patient << " " << measure;
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i].time, want[i].time);
+        EXPECT_EQ(got[i].value, want[i].value);
+        EXPECT_EQ(got[i].comparator, want[i].comparator);
+        EXPECT_EQ(got[i].unit, want[i].unit);
+        EXPECT_EQ(got[i].visit, want[i].visit) << patient << " " << measure;
+      }
+    }
+  }
+  if (format == ExportFormat::kFhir) {
+    for (const char* id : {"MS-Alpha-001", "T1D gamma/003"}) {
+      ASSERT_OK_AND_ASSIGN(Patient want, source_->GetPatient(id));
+      ASSERT_OK_AND_ASSIGN(Patient got, target_->GetPatient(id));
+      EXPECT_EQ(got.arm, want.arm);
+      EXPECT_EQ(got.index_date, want.index_date);
+      EXPECT_EQ(got.treatment_dates, want.treatment_dates);
+      EXPECT_EQ(got.attributes, want.attributes);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, RoundTripTest,
+                         ::testing::Values(ExportFormat::kFhir, ExportFormat::kCsv,
+                                           ExportFormat::kNdjson),
+                         [](const auto& info) {
+                           switch (info.param) {
+                             case ExportFormat::kFhir:
+                               return "Fhir";
+                             case ExportFormat::kCsv:
+                               return "Csv";
+                             case ExportFormat::kNdjson:
+                               return "Ndjson";
+                           }
+                           return "Unknown";
+                         });
+
+class FhirExportTest : public RoundTripTest {};
+
+TEST_F(FhirExportTest, WritesR4AsSpecified) {
+  const std::string text = Export(*source_, ExportFormat::kFhir);
+  // A time of day goes beside the date, since cotrack knows no offset.
+  EXPECT_THAT(text, HasSubstr(R"("effectiveDateTime":"2021-02-01")"));
+  EXPECT_THAT(text, Not(HasSubstr("T08:30")));
+  EXPECT_THAT(text, HasSubstr(R"({"url":"https://cotrack.example/fhir/StructureDefinition/time-of-day","valueTime":"08:30:15"})"));
+  // HbA1c in % is 4548-4 only: the mmol/mol code 59261-8 is not a synonym.
+  EXPECT_THAT(text, HasSubstr(R"("coding":[{"system":"http://loinc.org","code":"4548-4"},)"));
+  EXPECT_THAT(text, Not(HasSubstr("59261-8")));
+  EXPECT_THAT(text, Not(HasSubstr("17856-6")));
+  // UCUM where the unit is UCUM, free text where it is not.
+  EXPECT_THAT(text, HasSubstr(R"("unit":"%","system":"http://unitsofmeasure.org","code":"%")"));
+  EXPECT_THAT(text, HasSubstr(R"("valueQuantity":{"value":3,"unit":"episodes"})"));
+  EXPECT_THAT(text, HasSubstr(R"("valueQuantity":{"value":0.5,"comparator":"<","unit":"pg/mL","system":"http://unitsofmeasure.org","code":"pg/mL"})"));
+  EXPECT_THAT(text, Not(HasSubstr("{episodes}")));
+  // The clinic's id rides along where FHIR's id cannot hold it.
+  EXPECT_THAT(text, HasSubstr(R"("identifier":{"system":"https://cotrack.example/fhir/NamingSystem/patient-id","value":"T1D gamma/003"})"));
+  EXPECT_THAT(text, HasSubstr(R"("url":"https://cotrack.example/fhir/StructureDefinition/attribute")"));
+  EXPECT_THAT(text, Not(HasSubstr(R"("issued")")));
+}
+
+TEST_F(FhirExportTest, ImportNamesAUserMeasureTheTargetLacks) {
+  const std::string file = dir_.File("export.ndjson");
+  testing::WriteFile(file, Export(*source_, ExportFormat::kFhir));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Database> fresh,
+                       Database::Open(dir_.File("fresh"), Options()));
+  absl::StatusOr<ImportReport> report = ImportFile(*fresh, file, ImportOptions());
+  ASSERT_FALSE(report.ok());
+  EXPECT_THAT(report.status().message(), HasSubstr("walk6"));
+  EXPECT_THAT(report.status().message(), HasSubstr("measure add"));
+}
+
+}  // namespace
+}  // namespace cotrack
