@@ -9,7 +9,7 @@ endif()
 file(READ ${SOURCE_DIR}/${DOC} doc)
 set(missing)
 foreach(pair "cpp:main.cc" "c:main.c" "python:example.py" "cmake:CMakeLists.txt"
-             "go:go/main.go")
+             "go:go/main.go" "java:java/Embed.java")
   string(REPLACE ":" ";" pair "${pair}")
   list(GET pair 0 lang)
   list(GET pair 1 file)

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Embed.Go: installs the build into a fresh prefix, builds the Go example
-# against that installed copy only (cotrack.pc for cgo; the build tree is
-# nowhere on any path), runs it on a new database and compares what it prints
-# with what every example prints.
-# Usage: example_test.sh go BUILD_DIR SOURCE_DIR WORK_DIR
+# Embed.Go and Embed.Java: installs the build into a fresh prefix, builds the
+# Go or Java example against that installed copy only (cotrack.pc for cgo,
+# JNA for Java; the build tree is nowhere on any path), runs it on a new
+# database and compares what it prints with what every example prints.
+# Usage: example_test.sh go|java BUILD_DIR SOURCE_DIR WORK_DIR
 # Exits 77 (ctest: skipped) when the language's tools are not installed;
-# .ci/setup.sh installs them, so CI always runs it.
+# .ci/setup.sh installs them, so CI always runs both.
 set -euo pipefail
 lang=$1 build=$2 source=$3 work=$4
 
 case $lang in
   go) needs=(go) packages="golang-go" ;;
+  java) needs=(javac java /usr/share/java/jna.jar) packages="default-jdk-headless libjna-java" ;;
   *) echo "unknown language $lang" >&2; exit 2 ;;
 esac
 for need in "${needs[@]}"; do
@@ -37,6 +38,10 @@ case $lang in
     PKG_CONFIG_PATH=$libdir/pkgconfig CGO_LDFLAGS="-Wl,-rpath,$libdir" \
       go build -o "$work/embed_go" "$example/main.go"
     program=("$work/embed_go")
+    ;;
+  java)
+    javac -Xlint:all -Werror -cp /usr/share/java/jna.jar -d "$work/classes" "$example/Embed.java"
+    program=(java -cp "/usr/share/java/jna.jar:$work/classes" -Djna.library.path="$libdir" Embed)
     ;;
 esac
 
