@@ -6,6 +6,13 @@ set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config librocksdb-dev libflatbuffers-dev flatbuffers-compiler
           libabsl-dev libgtest-dev libgmock-dev libssl-dev libsqlite3-dev rapidjson-dev python3)
+# Embed.Go and Embed.Java build the Go and Java examples against an installed
+# cotrack (downloads: about 80 MB for Go, 120-170 MB for the JDK and the
+# libraries it needs): only for a full build, which includes the tests, not
+# for examples/demo.sh or CI's partial TSan build, which name their targets.
+if [ -z "${COTRACK_BUILD_TARGETS:-}" ]; then
+  packages+=(golang-go default-jdk-headless libjna-java)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

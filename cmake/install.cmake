@@ -8,7 +8,8 @@
 #     lib/cmake/cotrack/cotrackConfig.cmake  find_package(cotrack):
 #                                          cotrack::cotrack (shared),
 #                                          cotrack::cotrack_static
-#     lib/pkgconfig/cotrack.pc             pkg-config --cflags --libs cotrack
+#     lib/pkgconfig/cotrack.pc             pkg-config --cflags --libs cotrack (C ABI)
+#     lib/pkgconfig/cotrack-cxx.pc         ... cotrack-cxx (C++ API: adds Abseil)
 #     lib/python3/dist-packages/cotrack    the Python module (ctypes)
 #     bin/cotrack                          the command line tool
 include(GNUInstallDirs)
@@ -52,10 +53,11 @@ install(FILES ${PROJECT_BINARY_DIR}/cotrackConfig.cmake
 # pkg-config: the prefix is computed from the .pc file's own location, so an
 # installed tree can be moved (and installed with --prefix at install time).
 string(REGEX REPLACE "[^/]+" ".." COTRACK_PC_TO_PREFIX "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
-configure_file(${PROJECT_SOURCE_DIR}/cmake/cotrack.pc.in
-               ${PROJECT_BINARY_DIR}/cotrack.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/cotrack.pc
-        DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+# cotrack-cxx.pc has no paths of its own: it adds Abseil to cotrack.pc.
+foreach(pc cotrack cotrack-cxx)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/${pc}.pc.in ${PROJECT_BINARY_DIR}/${pc}.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endforeach()
 
 if(COTRACK_BUILD_TESTS)
   # The C test program needs a C compiler; languages must be enabled from

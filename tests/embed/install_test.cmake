@@ -1,7 +1,9 @@
 # Installs the build into a fresh prefix and uses it the way an embedder
 # would: configures and builds examples/embed with find_package(cotrack)
-# (shared and static) and with pkg-config (C++ and C), runs each program on a
-# fresh database, and runs the Python example from the installed module.
+# (shared and static), with pkg-config (C++: cotrack-cxx; C: cotrack, with no
+# other .pc file visible) and with plain -I/-L/-lcotrack, runs each program on
+# a fresh database, runs the Python example from the installed module, and
+# checks that docs/EMBEDDING.md names every run-time package of the library.
 # Usage (see CMakeLists.txt): cmake -DBUILD_DIR=... -DSOURCE_DIR=...
 #   -DWORK_DIR=... -DGENERATOR=... -DCXX=... -DCC=... -DPYTHON=... -P install_test.cmake
 cmake_minimum_required(VERSION 3.16)
@@ -71,20 +73,60 @@ if(run_out MATCHES "libcotrack")
 endif()
 
 # 3. pkg-config: the same sources, compiled by hand as a Makefile would.
+# cotrack.pc must resolve with no other .pc file in sight: a C program needs
+# c.h and the library, not Abseil's, RocksDB's or OpenSSL's development files.
 find_program(PKG_CONFIG pkg-config REQUIRED)
-set(ENV{PKG_CONFIG_PATH} ${pcdir})
+set(ENV{PKG_CONFIG_LIBDIR} ${pcdir})
 run(${PKG_CONFIG} --cflags --libs cotrack)
-string(STRIP "${run_out}" flags)
-separate_arguments(flags UNIX_COMMAND "${flags}")
+unset(ENV{PKG_CONFIG_LIBDIR})
+string(STRIP "${run_out}" c_flags)
+separate_arguments(c_flags UNIX_COMMAND "${c_flags}")
+set(ENV{PKG_CONFIG_PATH} ${pcdir})
+run(${PKG_CONFIG} --cflags --libs cotrack-cxx)
+string(STRIP "${run_out}" cxx_flags)
+separate_arguments(cxx_flags UNIX_COMMAND "${cxx_flags}")
 run(${PKG_CONFIG} --modversion cotrack)
 if(NOT run_out MATCHES "^0\\.1\\.")
   message(FATAL_ERROR "pkg-config --modversion cotrack: ${run_out}")
 endif()
-run(${CXX} -std=c++17 ${example}/main.cc -o ${WORK_DIR}/pc_cpp ${flags} -Wl,-rpath,${libdir})
+run(${CXX} -std=c++17 ${example}/main.cc -o ${WORK_DIR}/pc_cpp ${cxx_flags} -Wl,-rpath,${libdir})
 check_program("pkg-config C++" ${WORK_DIR}/pc_cpp)
-run(${CC} -std=c99 -Wall -Wextra -Werror ${example}/main.c -o ${WORK_DIR}/pc_c ${flags}
+run(${CC} -std=c99 -Wall -Wextra -Werror ${example}/main.c -o ${WORK_DIR}/pc_c ${c_flags}
     -Wl,-rpath,${libdir})
 check_program("pkg-config C" ${WORK_DIR}/pc_c)
+# And with no pkg-config at all.
+run(${CC} -std=c99 ${example}/main.c -o ${WORK_DIR}/plain_c -I${prefix}/include -L${libdir}
+    -lcotrack -Wl,-rpath,${libdir})
+check_program("cc -I -L -lcotrack" ${WORK_DIR}/plain_c)
+
+# Every shared library libcotrack.so.0 loads comes from a package that
+# docs/EMBEDDING.md lists among the run-time requirements (Debian only: the
+# names are Debian's).
+find_program(DPKG_QUERY dpkg-query)
+if(DPKG_QUERY)
+  file(READ ${SOURCE_DIR}/docs/EMBEDDING.md doc)
+  run(readelf -d ${solib})
+  string(REGEX MATCHALL "Shared library: \\[[^]]+\\]" needed "${run_out}")
+  set(undocumented)
+  foreach(entry ${needed})
+    string(REGEX REPLACE ".*\\[(.*)\\]" "\\1" lib "${entry}")
+    if(lib MATCHES "^(libc|libm|libgcc_s|ld-linux.*)\\.so")
+      continue()  # the C runtime: on every system
+    endif()
+    execute_process(COMMAND ${DPKG_QUERY} -S "*/${lib}" OUTPUT_VARIABLE owner
+                    RESULT_VARIABLE rc ERROR_QUIET)
+    string(REGEX REPLACE "[:,].*" "" package "${owner}")
+    string(FIND "${doc}" "`${package}`" at)
+    if(NOT rc EQUAL 0 OR at EQUAL -1)
+      list(APPEND undocumented "${lib} (package '${package}')")
+    endif()
+  endforeach()
+  if(undocumented)
+    list(JOIN undocumented ", " text)
+    message(FATAL_ERROR "docs/EMBEDDING.md does not name the run-time packages of: ${text}")
+  endif()
+  message(STATUS "ok: run-time packages documented")
+endif()
 
 # 4. Python from the installed tree: finds the installed library by itself.
 if(PYTHON)
