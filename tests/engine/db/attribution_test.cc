@@ -106,7 +106,7 @@ TEST_F(AttributionTest, EveryKindOfWriteChecksItsAttribution) {
   std::vector<Rejection> rejected;
   ASSERT_OK(bulk->Add(batch, &rejected));
   ASSERT_EQ(rejected.size(), 1u);
-  EXPECT_THAT(rejected[0].message, HasSubstr("rows.csv:3: user"));
+  EXPECT_THAT(rejected[0].message, HasSubstr("rows.csv:3: field \"user\""));
   ASSERT_OK_AND_ASSIGN(WriteSummary s, bulk->Commit());
   EXPECT_EQ(s.written, 1);
 }
