@@ -196,6 +196,12 @@ absl::StatusOr<ImportRequest> ParseImportRequest(const ParsedArgs& args) {
     return absl::InvalidArgumentError(
         "--reject-file names one file: import one FILE at a time with it");
   }
+  if (auto reason = args.Get("reason")) {
+    if (reason->find_first_not_of(" \t") == std::string::npos) {
+      return absl::InvalidArgumentError("--reason: empty value (say why, or leave the flag out)");
+    }
+    options.reason = *reason;
+  }
   request.progress = !args.Has("no-progress");
   options.write.dry_run = args.Has("dry-run");
   options.write.sync = !args.Has("no-sync");
@@ -259,7 +265,7 @@ const Command kImportCommand =
     MakeCommand({kName,
                  "Import observations or patients from CSV, FHIR or HL7 v2 files",
                  R"(Usage: cotrack import FILE... [--dry-run] [--format FMT] [--mapping FILE]
-                      [--on-error abort|skip] [--reject-file FILE] [--no-sync]
+                      [--on-error abort|skip] [--reject-file FILE] [--reason TEXT] [--no-sync]
 
 Imports each FILE in turn, each one atomically: a file with any bad row is
 rejected whole (every bad row is reported as FILE:LINE: field "x": bad value
@@ -300,6 +306,8 @@ Options:
   --on-error skip     import the good rows (still together, atomically) and write
                       each bad row with its reason to the reject file
   --reject-file FILE  where --on-error skip writes (default FILE.rejects.csv)
+  --reason TEXT       why the files are imported ("monthly lab feed"): kept with
+                      every change, shown by history and audit (who: --user)
   --no-sync           do not wait for the writes to reach the disk (faster; a
                       power loss may lose them, a crash does not)
   --no-progress       no progress bar (shown on a terminal for long imports)
@@ -316,6 +324,7 @@ rejected and skipped (with the reason for each kind of skipped row).
                   {"hl7-patient-id-type"},
                   {"on-error"},
                   {"reject-file"},
+                  {"reason"},
                   {"dry-run", FlagSpec::kBool},
                   {"no-sync", FlagSpec::kBool},
                   {"no-progress", FlagSpec::kBool}}},

@@ -148,6 +148,12 @@ absl::StatusOr<MeasureAddRequest> ParseMeasureAddRequest(const ParsedArgs& args)
                                                    "\" (expected higher-is-worse, "
                                                    "higher-is-better or none)"));
   }
+  if (auto reason = args.Get("reason")) {
+    if (reason->find_first_not_of(" \t") == std::string::npos) {
+      return absl::InvalidArgumentError("--reason: empty value (say why, or leave the flag out)");
+    }
+    request.reason = *reason;
+  }
   request.sync = !args.Has("no-sync");
   return request;
 }
@@ -229,7 +235,8 @@ int RunAdd(const GlobalContext& ctx, const MeasureAddRequest& request) {
       [&](Database& db) -> absl::StatusOr<MeasureDefinition> {
         WriteOptions options;
         options.sync = request.sync;
-        if (absl::Status s = db.RegisterMeasure(request.measure, CliProvenance(ctx), options);
+        if (absl::Status s = db.RegisterMeasure(request.measure, CliProvenance(ctx, request.reason),
+                                              options);
             !s.ok()) {
           return s;
         }
@@ -247,7 +254,7 @@ const Command kMeasureAddCommand =
                  "Register a measure of your own",
                  R"(Usage: cotrack measure add --code CODE --name NAME --unit UNIT --min X --max Y
                            [--step S] [--integer] [--direction DIR]
-                           [--threshold T] [--description TEXT]
+                           [--threshold T] [--description TEXT] [--reason TEXT]
 
 Registers a user-defined measure in the database; it persists and is then
 accepted by import like the built-ins. Registering the identical definition
@@ -263,6 +270,7 @@ Options:
   --direction DIR     higher-is-worse, higher-is-better or none (default)
   --threshold T       the smallest change that counts as meaningful
   --description TEXT  where the rules come from
+  --reason TEXT       why it is registered, for the audit log (who: --user)
   --no-sync           do not wait for the write to reach the disk
 )",
                  Arity::None("every field is a flag, e.g. --code CODE"),
@@ -275,6 +283,7 @@ Options:
                   {"direction"},
                   {"threshold"},
                   {"description"},
+                  {"reason"},
                   {"integer", FlagSpec::kBool},
                   {"no-sync", FlagSpec::kBool}}},
                 ParseMeasureAddRequest, RunAdd);

@@ -10,13 +10,15 @@ namespace cotrack::tools {
 
 struct MeasureAddRequest {
   MeasureDefinition measure;
-  bool sync = true;  // --no-sync clears it
+  std::string reason;  // --reason: why, for the audit log; empty = none
+  bool sync = true;    // --no-sync clears it
 };
 
 // `args` have passed the command's flags and arity (none). InvalidArgument
 // naming the flag: a required one missing (--code, --name, --unit, --min,
 // --max, in that order), a number that is not one, --min above --max, a
-// negative --step or --threshold, an unknown --direction. The definition
+// negative --step or --threshold, an unknown --direction, an empty
+// --reason. The definition
 // itself (code syntax, a taken code) is the database's to judge.
 absl::StatusOr<MeasureAddRequest> ParseMeasureAddRequest(const ParsedArgs& args);
 

@@ -52,6 +52,10 @@ struct cotrack_summary_t {
   std::string options;
 };
 
+struct cotrack_audit_t {
+  std::vector<cotrack::AuditRecord> entries;
+};
+
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -177,6 +181,107 @@ const cotrack::Observation* Row(const cotrack_observations_t* r, size_t i) {
 const cotrack::SummaryRow* SummaryRowAt(const cotrack_summary_t* s, size_t i) {
   if (s == nullptr || i >= s->summary.rows.size()) return nullptr;
   return &s->summary.rows[i];
+}
+
+// The provenance of an attributed write (the *_as calls). NULL user: the
+// handle's. "" is refused rather than defaulted: a web session that lost its
+// user must not write as the application's account. The engine checks the
+// rest (cotrack::Provenance).
+absl::StatusOr<cotrack::Provenance> Attribution(const char* user, const char* reason) {
+  cotrack::Provenance p;
+  if (user != nullptr) {
+    if (*user == '\0') {
+      return absl::InvalidArgumentError(
+          "field \"user\": bad value \"\" (expected a user name, or NULL to write as the "
+          "handle's user)");
+    }
+    p.user = user;
+  }
+  p.reason = OrEmpty(reason);
+  return p;
+}
+
+int RegisterPatient(cotrack_db_t* db, const char* id, const char* arm, const char* index_date,
+                    const char* const* attribute_keys, const char* const* attribute_values,
+                    size_t attribute_count, const cotrack::Provenance& provenance,
+                    cotrack_write_summary* summary, char** err) {
+  if (int c = CheckDb(db, err)) return c;
+  absl::Status s = Required(id, "id");
+  if (!s.ok()) return Report(err, s);
+  cotrack::Patient p;
+  p.id = id;
+  p.arm = OrEmpty(arm);
+  auto index = ParseOptionalTime(index_date, "index_date");
+  if (!index.ok()) return Report(err, index.status());
+  p.index_date = *index;
+  if (attribute_count > 0 && (attribute_keys == nullptr || attribute_values == nullptr)) {
+    return Fail(err, COTRACK_INVALID_ARGUMENT,
+                "attribute_keys and attribute_values must not be NULL when "
+                "attribute_count > 0");
+  }
+  for (size_t i = 0; i < attribute_count; ++i) {
+    if (attribute_keys[i] == nullptr || attribute_values[i] == nullptr) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT,
+                  absl::StrCat("attribute ", i, ": key and value must not be NULL"));
+    }
+    p.attributes[attribute_keys[i]] = attribute_values[i];
+  }
+  p.provenance = provenance;
+  return WriteResult(db->db->PutPatient(p, db->write), summary, err);
+}
+
+int Record(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
+           double value, const char* unit, const cotrack::Provenance& provenance,
+           cotrack_write_summary* summary, char** err) {
+  if (int c = CheckDb(db, err)) return c;
+  if (int c = RequireArgs(err, {{patient, "patient"}, {measure, "measure"}})) return c;
+  auto t = ParseTime(time, "time");
+  if (!t.ok()) return Report(err, t.status());
+  cotrack::ObservationInput obs;
+  obs.patient = patient;
+  obs.measure = measure;
+  obs.time = *t;
+  obs.value = value;
+  obs.unit = OrEmpty(unit);
+  obs.provenance = provenance;
+  return WriteResult(db->db->Record(obs, db->write), summary, err);
+}
+
+int Retract(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
+            const cotrack::Provenance& provenance, cotrack_write_summary* summary, char** err) {
+  if (int c = CheckDb(db, err)) return c;
+  if (int c = RequireArgs(err, {{patient, "patient"}, {measure, "measure"}})) return c;
+  auto t = ParseTime(time, "time");
+  if (!t.ok()) return Report(err, t.status());
+  return WriteResult(db->db->Retract(patient, measure, *t, provenance, db->write), summary, err);
+}
+
+// `provenance` null: the builder's measures as they are (the handle's user).
+int CommitVisit(cotrack_db_t* db, const cotrack_visit_t* visit,
+                const cotrack::Provenance* provenance, cotrack_write_summary* summary,
+                char** err) {
+  if (int c = CheckDb(db, err)) return c;
+  if (visit == nullptr) {
+    return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"visit\" is NULL");
+  }
+  if (visit->measures.empty()) {
+    return Fail(err, COTRACK_INVALID_ARGUMENT,
+                absl::StrCat("visit of patient \"", visit->patient, "\" at ",
+                             cotrack::FormatCivilTime(visit->time),
+                             " has no measures (add some with cotrack_visit_add)"));
+  }
+  if (provenance == nullptr) {
+    return WriteResult(db->db->RecordVisit(visit->measures, db->write), summary, err);
+  }
+  // The builder is const and may be committed again by someone else.
+  std::vector<cotrack::ObservationInput> measures = visit->measures;
+  for (cotrack::ObservationInput& obs : measures) obs.provenance = *provenance;
+  return WriteResult(db->db->RecordVisit(measures, db->write), summary, err);
+}
+
+const cotrack::AuditRecord* Entry(const cotrack_audit_t* a, size_t i) {
+  if (a == nullptr || i >= a->entries.size()) return nullptr;
+  return &a->entries[i];
 }
 
 double OrNaN(const std::optional<double>& v) { return v.has_value() ? *v : kNaN; }
@@ -318,45 +423,15 @@ int cotrack_register_patient(cotrack_db_t* db, const char* id, const char* arm,
                              const char* const* attribute_values, size_t attribute_count,
                              cotrack_write_summary* summary, char** err) {
   return Guard(err, [&]() -> int {
-    if (int c = CheckDb(db, err)) return c;
-    absl::Status s = Required(id, "id");
-    if (!s.ok()) return Report(err, s);
-    cotrack::Patient p;
-    p.id = id;
-    p.arm = OrEmpty(arm);
-    auto index = ParseOptionalTime(index_date, "index_date");
-    if (!index.ok()) return Report(err, index.status());
-    p.index_date = *index;
-    if (attribute_count > 0 && (attribute_keys == nullptr || attribute_values == nullptr)) {
-      return Fail(err, COTRACK_INVALID_ARGUMENT,
-                  "attribute_keys and attribute_values must not be NULL when "
-                  "attribute_count > 0");
-    }
-    for (size_t i = 0; i < attribute_count; ++i) {
-      if (attribute_keys[i] == nullptr || attribute_values[i] == nullptr) {
-        return Fail(err, COTRACK_INVALID_ARGUMENT,
-                    absl::StrCat("attribute ", i, ": key and value must not be NULL"));
-      }
-      p.attributes[attribute_keys[i]] = attribute_values[i];
-    }
-    return WriteResult(db->db->PutPatient(p, db->write), summary, err);
+    return RegisterPatient(db, id, arm, index_date, attribute_keys, attribute_values,
+                           attribute_count, cotrack::Provenance(), summary, err);
   });
 }
 
 int cotrack_record(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
                    double value, const char* unit, cotrack_write_summary* summary, char** err) {
   return Guard(err, [&]() -> int {
-    if (int c = CheckDb(db, err)) return c;
-    if (int c = RequireArgs(err, {{patient, "patient"}, {measure, "measure"}})) return c;
-    auto t = ParseTime(time, "time");
-    if (!t.ok()) return Report(err, t.status());
-    cotrack::ObservationInput obs;
-    obs.patient = patient;
-    obs.measure = measure;
-    obs.time = *t;
-    obs.value = value;
-    obs.unit = OrEmpty(unit);
-    return WriteResult(db->db->Record(obs, db->write), summary, err);
+    return Record(db, patient, measure, time, value, unit, cotrack::Provenance(), summary, err);
   });
 }
 
@@ -366,11 +441,53 @@ int cotrack_retract(cotrack_db_t* db, const char* patient, const char* measure, 
     if (int c = CheckDb(db, err)) return c;
     if (int c = RequireArgs(err, {{patient, "patient"}, {measure, "measure"}, {reason, "reason"}}))
       return c;
-    auto t = ParseTime(time, "time");
-    if (!t.ok()) return Report(err, t.status());
     cotrack::Provenance provenance;
     provenance.reason = reason;
-    return WriteResult(db->db->Retract(patient, measure, *t, provenance, db->write), summary, err);
+    return Retract(db, patient, measure, time, provenance, summary, err);
+  });
+}
+
+// ---- Attributed writes ----
+
+int cotrack_register_patient_as(cotrack_db_t* db, const char* id, const char* arm,
+                                const char* index_date, const char* const* attribute_keys,
+                                const char* const* attribute_values, size_t attribute_count,
+                                const char* user, const char* reason,
+                                cotrack_write_summary* summary, char** err) {
+  return Guard(err, [&]() -> int {
+    auto by = Attribution(user, reason);
+    if (!by.ok()) return Report(err, by.status());
+    return RegisterPatient(db, id, arm, index_date, attribute_keys, attribute_values,
+                           attribute_count, *by, summary, err);
+  });
+}
+
+int cotrack_record_as(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
+                      double value, const char* unit, const char* user, const char* reason,
+                      cotrack_write_summary* summary, char** err) {
+  return Guard(err, [&]() -> int {
+    auto by = Attribution(user, reason);
+    if (!by.ok()) return Report(err, by.status());
+    return Record(db, patient, measure, time, value, unit, *by, summary, err);
+  });
+}
+
+int cotrack_retract_as(cotrack_db_t* db, const char* patient, const char* measure,
+                       const char* time, const char* user, const char* reason,
+                       cotrack_write_summary* summary, char** err) {
+  return Guard(err, [&]() -> int {
+    auto by = Attribution(user, reason);
+    if (!by.ok()) return Report(err, by.status());
+    return Retract(db, patient, measure, time, *by, summary, err);
+  });
+}
+
+int cotrack_visit_commit_as(cotrack_db_t* db, const cotrack_visit_t* visit, const char* user,
+                            const char* reason, cotrack_write_summary* summary, char** err) {
+  return Guard(err, [&]() -> int {
+    auto by = Attribution(user, reason);
+    if (!by.ok()) return Report(err, by.status());
+    return CommitVisit(db, visit, &*by, summary, err);
   });
 }
 
@@ -471,19 +588,7 @@ size_t cotrack_visit_size(const cotrack_visit_t* visit) {
 
 int cotrack_visit_commit(cotrack_db_t* db, const cotrack_visit_t* visit,
                          cotrack_write_summary* summary, char** err) {
-  return Guard(err, [&]() -> int {
-    if (int c = CheckDb(db, err)) return c;
-    if (visit == nullptr) {
-      return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"visit\" is NULL");
-    }
-    if (visit->measures.empty()) {
-      return Fail(err, COTRACK_INVALID_ARGUMENT,
-                  absl::StrCat("visit of patient \"", visit->patient, "\" at ",
-                               cotrack::FormatCivilTime(visit->time),
-                               " has no measures (add some with cotrack_visit_add)"));
-    }
-    return WriteResult(db->db->RecordVisit(visit->measures, db->write), summary, err);
-  });
+  return Guard(err, [&]() -> int { return CommitVisit(db, visit, nullptr, summary, err); });
 }
 
 // ---- Reads ----
@@ -612,6 +717,94 @@ size_t cotrack_observations_item_count(const cotrack_observations_t* r, size_t i
 double cotrack_observations_item(const cotrack_observations_t* r, size_t i, size_t k) {
   const auto* o = Row(r, i);
   return o == nullptr || k >= o->items.size() ? kNaN : o->items[k];
+}
+
+const char* cotrack_observations_user(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? nullptr : o->provenance.user.c_str();
+}
+
+const char* cotrack_observations_reason(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? nullptr : o->provenance.reason.c_str();
+}
+
+const char* cotrack_observations_source(const cotrack_observations_t* r, size_t i) {
+  const auto* o = Row(r, i);
+  return o == nullptr ? nullptr : o->provenance.source.c_str();
+}
+
+// ---- Audit log ----
+
+int cotrack_audit(cotrack_db_t* db, const char* patient, cotrack_audit_t** out, char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckDb(db, err)) return c;
+    if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
+    std::optional<std::string> only;
+    if (patient != nullptr && *patient != '\0') only = patient;
+    auto entries = db->db->AuditLog(only);
+    if (!entries.ok()) return Report(err, entries.status());
+    auto result = std::make_unique<cotrack_audit_t>();
+    result->entries = std::move(*entries);
+    *out = result.release();
+    return Ok(err);
+  });
+}
+
+void cotrack_audit_destroy(cotrack_audit_t* audit) { delete audit; }
+
+size_t cotrack_audit_count(const cotrack_audit_t* audit) {
+  return audit == nullptr ? 0 : audit->entries.size();
+}
+
+uint64_t cotrack_audit_sequence(const cotrack_audit_t* a, size_t i) {
+  const auto* e = Entry(a, i);
+  return e == nullptr ? 0 : e->sequence;
+}
+
+int64_t cotrack_audit_at_us(const cotrack_audit_t* a, size_t i) {
+  const auto* e = Entry(a, i);
+  return e == nullptr ? 0 : e->at_us;
+}
+
+const char* cotrack_audit_action(const cotrack_audit_t* a, size_t i) {
+  const auto* e = Entry(a, i);
+  return e == nullptr ? nullptr : e->action.c_str();
+}
+
+const char* cotrack_audit_patient(const cotrack_audit_t* a, size_t i) {
+  const auto* e = Entry(a, i);
+  return e == nullptr ? nullptr : e->patient.c_str();
+}
+
+const char* cotrack_audit_detail(const cotrack_audit_t* a, size_t i) {
+  const auto* e = Entry(a, i);
+  return e == nullptr ? nullptr : e->detail.c_str();
+}
+
+const char* cotrack_audit_user(const cotrack_audit_t* a, size_t i) {
+  const auto* e = Entry(a, i);
+  return e == nullptr ? nullptr : e->provenance.user.c_str();
+}
+
+const char* cotrack_audit_reason(const cotrack_audit_t* a, size_t i) {
+  const auto* e = Entry(a, i);
+  return e == nullptr ? nullptr : e->provenance.reason.c_str();
+}
+
+const char* cotrack_audit_source(const cotrack_audit_t* a, size_t i) {
+  const auto* e = Entry(a, i);
+  return e == nullptr ? nullptr : e->provenance.source.c_str();
+}
+
+void cotrack_audit_summary(const cotrack_audit_t* a, size_t i, cotrack_write_summary* summary) {
+  const auto* e = Entry(a, i);
+  if (summary == nullptr) return;
+  if (e == nullptr) {
+    *summary = cotrack_write_summary{0, 0, 0, 0, 0};
+    return;
+  }
+  FillSummary(e->summary, summary);
 }
 
 // ---- Cohort summary ----

@@ -674,4 +674,52 @@ absl::Status ValidateMeasureDefinition(const MeasureDefinition& def) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateAttribution(const Provenance& provenance) {
+  // Bounds as for patient ids: a user name is an account or a person, never
+  // a paragraph; a reason is free text, but a line of the audit log.
+  constexpr size_t kMaxUserBytes = 128;
+  constexpr size_t kMaxReasonBytes = 4096;
+  const std::string& user = provenance.user;
+  if (!user.empty()) {
+    if (user.size() > kMaxUserBytes) {
+      return Invalid("user", user,
+                     absl::StrCat("a user name of at most ", kMaxUserBytes, " bytes, not ",
+                                  user.size()));
+    }
+    if (user.find_first_not_of(" \t") == std::string::npos) {
+      return Invalid("user", user, "a user name, not only spaces (or none, for the handle's user)");
+    }
+    for (size_t i = 0; i < user.size();) {
+      uint32_t cp = 0;
+      const size_t len = Utf8SequenceLength(user, i, &cp);
+      if (len == 0 || IsControl(cp)) {
+        return Invalid("user", user,
+                       absl::StrCat("a user name in UTF-8 without control characters; byte ",
+                                    i + 1, " is not"));
+      }
+      i += len;
+    }
+  }
+  const std::string& reason = provenance.reason;
+  if (reason.size() > kMaxReasonBytes) {
+    return Invalid("reason", reason,
+                   absl::StrCat("a reason of at most ", kMaxReasonBytes, " bytes, not ",
+                                reason.size()));
+  }
+  for (size_t i = 0; i < reason.size();) {
+    uint32_t cp = 0;
+    const size_t len = Utf8SequenceLength(reason, i, &cp);
+    // Line breaks and tabs are free text; other controls would garble the
+    // audit log's lines and terminals.
+    if (len == 0 || (IsControl(cp) && cp != '\t' && cp != '\n' && cp != '\r')) {
+      return Invalid("reason", reason,
+                     absl::StrCat("a reason in UTF-8 without control characters other than tabs "
+                                  "and line breaks; byte ",
+                                  i + 1, " is not"));
+    }
+    i += len;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace cotrack

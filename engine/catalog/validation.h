@@ -40,6 +40,13 @@ absl::Status ValidatePatientId(absl::string_view id);
 // unit conversions, items.
 absl::Status ValidateMeasureDefinition(const MeasureDefinition& def);
 
+// Who made a change and why, as a write gives them (Provenance::user and
+// ::reason; empty = not given, the handle's user and no reason). user: UTF-8,
+// 1-128 bytes, no control characters, not only spaces. reason: UTF-8, at
+// most 4096 bytes, no control characters but tabs and line breaks.
+// InvalidArgument naming the field ("user" or "reason").
+absl::Status ValidateAttribution(const Provenance& provenance);
+
 }  // namespace cotrack
 
 #endif  // COTRACK_CATALOG_VALIDATION_H_

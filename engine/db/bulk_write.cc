@@ -149,6 +149,9 @@ class BulkWriteImpl : public EngineBulkWrite {
   // The id of a touched patient's number (for messages; built on first use).
   const std::string& IdOf(uint32_t num);
   absl::StatusOr<const CatalogEntry*> Measure(const std::string& code);
+  // ValidateAttribution, skipping the user and reason the last valid change
+  // had: an import repeats them on every row.
+  absl::Status CheckAttribution(const Provenance& p);
   // The patient's series ends, read on first use.
   struct PatientEnds;
   absl::StatusOr<PatientEnds*> EndsOf(uint32_t num, const ReadView* view);
@@ -181,6 +184,7 @@ class BulkWriteImpl : public EngineBulkWrite {
   std::map<std::string, Touched> touched_;  // by id: sorted for the audit entry
   const std::string* last_touched_id_ = nullptr;
   std::string last_valid_patient_;
+  std::string last_valid_user_, last_valid_reason_;  // empty: valid (the defaults)
   Touched* last_touched_ = nullptr;
   absl::flat_hash_map<uint32_t, const std::string*> ids_by_num_;
   std::map<std::string, absl::StatusOr<const CatalogEntry*>, std::less<>> measures_;
@@ -276,6 +280,14 @@ absl::StatusOr<const CatalogEntry*> BulkWriteImpl::Measure(const std::string& co
   return it->second;
 }
 
+absl::Status BulkWriteImpl::CheckAttribution(const Provenance& p) {
+  if (p.user == last_valid_user_ && p.reason == last_valid_reason_) return absl::OkStatus();
+  COTRACK_RETURN_IF_ERROR(ValidateAttribution(p));
+  last_valid_user_ = p.user;
+  last_valid_reason_ = p.reason;
+  return absl::OkStatus();
+}
+
 absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* rejected) {
   if (finished_) return absl::FailedPreconditionError("bulk write already committed");
   std::vector<Rejection> local;
@@ -307,6 +319,10 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
       }
       last_valid_patient_ = in.patient;
     }
+    if (absl::Status s = CheckAttribution(in.provenance); !s.ok()) {
+      reject(in.provenance, s.message(), as_row(in));
+      continue;
+    }
     const absl::StatusOr<const CatalogEntry*>& measure = Measure(in.measure);
     if (!measure.ok()) {
       reject(in.provenance, FieldError("measure", in.measure, measure.status().message()),
@@ -330,6 +346,8 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
   for (const cotrack::Patient& p : batch.patients()) {
     if (absl::Status s = ValidatePatientId(p.id); !s.ok()) {
       reject(p.provenance, s.message(), p.id);
+    } else if (absl::Status a = CheckAttribution(p.provenance); !a.ok()) {
+      reject(p.provenance, a.message(), p.id);
     } else {
       valid_patients.push_back(&p);
     }
@@ -341,6 +359,8 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
         absl::StrCat(r.patient, ",", r.measure, ",", FormatCivilTime(r.time), ",,");
     if (r.provenance.reason.empty()) {
       reject(r.provenance, FieldError("reason", "", "why the value is retracted"), change);
+    } else if (absl::Status a = CheckAttribution(r.provenance); !a.ok()) {
+      reject(r.provenance, a.message(), change);
     } else if (!measure.ok()) {
       reject(r.provenance, measure.status().message(), change);
     } else {

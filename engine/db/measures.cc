@@ -61,6 +61,7 @@ absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
                                            const WriteContext& context) {
   COTRACK_RETURN_IF_ERROR(CheckWritable());
   COTRACK_RETURN_IF_ERROR(ValidateMeasureDefinition(measure));
+  COTRACK_RETURN_IF_ERROR(ValidateAttribution(provenance));
   std::lock_guard<std::mutex> write_lock(write_mu_);
   MeasureDefinition def = measure;
   def.builtin = false;

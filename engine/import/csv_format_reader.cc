@@ -34,11 +34,11 @@ CsvFormatReader::PrefixStreambuf::int_type CsvFormatReader::PrefixStreambuf::und
 }
 
 CsvFormatReader::CsvFormatReader(std::istream& in, std::string prefix, const std::string& source,
-                                 std::string user)
+                                 std::string user, std::string reason)
     : buf_(std::move(prefix), in.rdbuf()),
       stream_(&buf_),
       reader_(stream_, source),
-      writer_(source, std::move(user)) {}
+      writer_(source, std::move(user), std::move(reason)) {}
 
 CsvFormatReader::~CsvFormatReader() { StopTokenizer(); }
 

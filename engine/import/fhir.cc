@@ -176,7 +176,8 @@ absl::string_view CotrackPatientId(const JsonValue* identifier) {
 class FhirReader : public FormatReader {
  public:
   FhirReader(std::istream& in, std::string source, ImportFormat format, std::string user,
-             CodeMapping mapping, std::string first_line, int64_t lines_before)
+             std::string reason, CodeMapping mapping, std::string first_line,
+             int64_t lines_before)
       : in_(in),
         source_(std::move(source)),
         format_(format),
@@ -184,7 +185,7 @@ class FhirReader : public FormatReader {
         pending_(std::move(first_line)),
         has_pending_(!pending_.empty()),
         line_(lines_before),
-        writer_(source_, std::move(user)) {}
+        writer_(source_, std::move(user), std::move(reason)) {}
 
   ImportFormat format() const override { return format_; }
   const ImportCounts& counts() const override { return writer_.counts(); }
@@ -671,7 +672,8 @@ absl::StatusOr<std::unique_ptr<FormatReader>> OpenFhir(std::istream& in, const s
   if (format == ImportFormat::kAuto) {
     format = LooksLikeNdjson(first_line) ? ImportFormat::kFhirNdjson : ImportFormat::kFhirJson;
   }
-  return std::make_unique<FhirReader>(in, source, format, options.user, std::move(mapping),
+  return std::make_unique<FhirReader>(in, source, format, options.user, options.reason,
+                                      std::move(mapping),
                                       std::move(first_line), start.blank_lines);
 }
 

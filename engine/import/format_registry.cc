@@ -67,7 +67,8 @@ const FormatEntry* DetectCsvEntry(const std::vector<std::string>& names) {
 absl::StatusOr<std::unique_ptr<FormatReader>> OpenCsv(std::istream& in, std::string prefix,
                                                       const std::string& source,
                                                       const ImportOptions& options) {
-  auto reader = std::make_unique<CsvFormatReader>(in, std::move(prefix), source, options.user);
+  auto reader = std::make_unique<CsvFormatReader>(in, std::move(prefix), source, options.user,
+                                                  options.reason);
   COTRACK_RETURN_IF_ERROR(reader->ReadHeader());
   const FormatEntry* entry = FindImportFormat(options.format);
   if (options.format == ImportFormat::kAuto) {

@@ -161,13 +161,13 @@ bool PatientOf(const Hl7Segment& pid, const PatientChoice& choice, std::string& 
 
 class Hl7Reader : public FormatReader {
  public:
-  Hl7Reader(std::istream& in, std::string source, std::string user, CodeMapping mapping,
-            PatientChoice choice, std::string taken)
+  Hl7Reader(std::istream& in, std::string source, std::string user, std::string reason,
+            CodeMapping mapping, PatientChoice choice, std::string taken)
       : segments_(in, std::move(taken)),
         source_(std::move(source)),
         mapping_(std::move(mapping)),
         choice_(std::move(choice)),
-        writer_(source_, std::move(user)) {}
+        writer_(source_, std::move(user), std::move(reason)) {}
 
   ImportFormat format() const override { return ImportFormat::kHl7; }
   const ImportCounts& counts() const override { return writer_.counts(); }
@@ -608,7 +608,8 @@ absl::StatusOr<std::unique_ptr<FormatReader>> OpenHl7(std::istream& in, const st
   choice.authority = std::string(absl::StripAsciiWhitespace(options.hl7_patient_id_authority));
   choice.type = std::string(absl::StripAsciiWhitespace(options.hl7_patient_id_type));
   COTRACK_ASSIGN_OR_RETURN(CodeMapping mapping, CodeMapping::Load(options.mapping_file));
-  auto reader = std::make_unique<Hl7Reader>(in, source, options.user, std::move(mapping),
+  auto reader = std::make_unique<Hl7Reader>(in, source, options.user, options.reason,
+                                            std::move(mapping),
                                             std::move(choice), std::move(start.taken));
   COTRACK_RETURN_IF_ERROR(reader->Start());
   return std::unique_ptr<FormatReader>(std::move(reader));

@@ -60,6 +60,7 @@ void RowWriter::Stamp(Provenance& p) const {
   p.source = source_;
   p.line = line_;
   p.user = user_;
+  p.reason = reason_;
 }
 
 bool RowWriter::EndRow(Batch& batch) {
@@ -75,7 +76,7 @@ bool RowWriter::EndRow(Batch& batch) {
   for (PendingRetraction& r : retractions_) {
     Provenance p;
     Stamp(p);
-    p.reason = std::move(r.reason);
+    if (!r.reason.empty()) p.reason = std::move(r.reason);
     batch.Retract(std::move(r.patient), std::move(r.measure), r.time, std::move(p));
   }
   return true;

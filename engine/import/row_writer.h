@@ -85,10 +85,10 @@ std::string DuplicateMessage(int64_t first, absl::string_view where = "line");
 
 class RowWriter {
  public:
-  // `source` (the path as given) and `user` go into every change's
-  // provenance.
-  RowWriter(std::string source, std::string user)
-      : source_(std::move(source)), user_(std::move(user)) {}
+  // `source` (the path as given), `user` and `reason` (ImportOptions') go
+  // into every change's provenance; a retraction's own reason comes first.
+  RowWriter(std::string source, std::string user, std::string reason = {})
+      : source_(std::move(source)), user_(std::move(user)), reason_(std::move(reason)) {}
 
   // Starts a source row at `line` (0 when the source has no lines): counts
   // it, and starts collecting its messages in `errors`, which must outlive
@@ -138,11 +138,12 @@ class RowWriter {
     CivilTime time;
     std::string reason;
   };
-  // Sets the row's source, line and user.
+  // Sets the row's source, line, user and reason.
   void Stamp(Provenance& p) const;
 
   std::string source_;
   std::string user_;
+  std::string reason_;
   ImportCounts counts_;
   IdentitySet identities_;
   // The current row.

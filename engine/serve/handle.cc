@@ -15,6 +15,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "catalog/validation.h"
 #include "cotrack/database.h"
 #include "cotrack/status_macros.h"
 #include "serve/engine.h"
@@ -694,6 +695,13 @@ bool IsInterruptedWrite(const absl::Status& status) {
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
                                                          const Options& options) {
+  // The default user of every write: a bad one is better refused now than
+  // on each write.
+  Provenance default_user;
+  default_user.user = options.user;
+  if (absl::Status s = ValidateAttribution(default_user); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("Options::user: ", s.message()));
+  }
   COTRACK_ASSIGN_OR_RETURN(Attachment a, Attach(path, options));
   return std::unique_ptr<Database>(new Handle(path, options, std::move(a)));
 }

@@ -40,7 +40,7 @@ import threading
 from collections import namedtuple
 
 __all__ = [
-    "open", "Database", "Observation", "Censored", "Error", "InvalidArgument",
+    "open", "Database", "Observation", "AuditEntry", "Censored", "Error", "InvalidArgument",
     "NotFound", "AlreadyExists", "FailedPrecondition", "Locked", "DataLoss",
     "Internal", "library_path", "version",
 ]
@@ -209,6 +209,19 @@ def _declare(lib):
                                    c_double, c_char_p, _summary_p, _err_p]),
         "cotrack_retract": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p,
                                     c_char_p, _summary_p, _err_p]),
+        "cotrack_record_as": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p,
+                                      c_double, c_char_p, c_char_p, c_char_p,
+                                      _summary_p, _err_p]),
+        "cotrack_retract_as": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p,
+                                       c_char_p, c_char_p, _summary_p, _err_p]),
+        "cotrack_visit_commit_as": (c_int, [c_void_p, c_void_p, c_char_p,
+                                            c_char_p, _summary_p, _err_p]),
+        "cotrack_audit": (c_int, [c_void_p, c_char_p, _void_pp, _err_p]),
+        "cotrack_audit_destroy": (None, [c_void_p]),
+        "cotrack_audit_count": (c_size_t, [c_void_p]),
+        "cotrack_audit_sequence": (ctypes.c_uint64, [c_void_p, c_size_t]),
+        "cotrack_audit_at_us": (ctypes.c_int64, [c_void_p, c_size_t]),
+        "cotrack_audit_summary": (None, [c_void_p, c_size_t, _summary_p]),
         "cotrack_visit_create": (c_int, [c_char_p, c_char_p, c_char_p,
                                          _void_pp, _err_p]),
         "cotrack_visit_destroy": (None, [c_void_p]),
@@ -254,6 +267,8 @@ def _declare(lib):
     for field in _TEXT_FIELDS:
         signatures["cotrack_observations_" + field] = (c_char_p,
                                                        [c_void_p, c_size_t])
+    for field in _AUDIT_TEXT_FIELDS:
+        signatures["cotrack_audit_" + field] = (c_char_p, [c_void_p, c_size_t])
     for name, (restype, argtypes) in signatures.items():
         fn = getattr(lib, name)
         fn.restype = restype
@@ -261,7 +276,10 @@ def _declare(lib):
 
 
 _TEXT_FIELDS = ("patient", "measure", "time", "unit", "comparator",
-                "original_value", "original_unit", "visit", "status")
+                "original_value", "original_unit", "visit", "status",
+                "source", "user", "reason")
+_AUDIT_TEXT_FIELDS = ("action", "patient", "detail", "source", "user",
+                      "reason")
 
 
 def _call(fn, *args):
@@ -314,6 +332,7 @@ class Censored(namedtuple("Censored", "comparator limit")):
 Observation = namedtuple("Observation", [
     "patient", "measure", "date", "value", "unit", "original_value",
     "original_unit", "visit", "status", "version", "recorded_at", "items",
+    "source", "user", "reason",
 ])
 Observation.__doc__ = """One stored version of an observation.
 
@@ -321,7 +340,20 @@ date: datetime.date (or datetime.datetime with a time of day); value: float
 in `unit` (the measure's canonical unit) or Censored; original_value and
 original_unit: as entered; status: "final", "amended" or "entered-in-error";
 version: 1, 2, ...; recorded_at: datetime (UTC); items: tuple of item
-responses (None = not answered), empty when none were stored."""
+responses (None = not answered), empty when none were stored; source, user
+and reason: where the version came from ("api", "cli" or a file), who wrote
+it and why ("" when no reason was given)."""
+
+AuditEntry = namedtuple("AuditEntry", [
+    "sequence", "at", "action", "patient", "detail", "source", "user",
+    "reason", "summary",
+])
+AuditEntry.__doc__ = """One entry of the audit log: one write.
+
+sequence: 1, 2, ...; at: datetime (UTC); action: "record", "retract",
+"patient", "import", "measure", ...; patient: the patient it concerned (""
+when several or none); detail: free text; source, user, reason: where from,
+who and why; summary: the write summary as a dict."""
 
 _COMPARATORS = ("<=", ">=", "<", ">")
 
@@ -504,20 +536,30 @@ class Database:
         return _summary_dict(summary)
 
     @_in_use
-    def record(self, patient, measure, date, value, unit=None):
-        """Records one exact value (in `unit`, default canonical)."""
+    def record(self, patient, measure, date, value, unit=None, *, user=None,
+               reason=None):
+        """Records one exact value (in `unit`, default canonical).
+
+        `user` and `reason` attribute this write (a handle shared by several
+        clinicians names each one's): user None = the handle's (open(user=)),
+        reason None = none. Both show in history() and audit()."""
         if isinstance(value, (str, tuple, dict, Censored)):
-            return self.record_visit(patient, date, {measure: value})
+            return self.record_visit(patient, date, {measure: value},
+                                     user=user, reason=reason)
         summary = _WriteSummary()
-        _call(self._lib.cotrack_record, self._handle(),
+        _call(self._lib.cotrack_record_as, self._handle(),
               _text(patient, "patient"), _text(measure, "measure"),
               _text(date, "date"), float(value),
-              _text(unit, "unit", optional=True), ctypes.byref(summary))
+              _text(unit, "unit", optional=True),
+              _text(user, "user", optional=True),
+              _text(reason, "reason", optional=True), ctypes.byref(summary))
         return _summary_dict(summary)
 
     @_in_use
-    def record_visit(self, patient, date, measures, visit=None):
-        """Records several measures of one visit, all or nothing.
+    def record_visit(self, patient, date, measures, visit=None, *, user=None,
+                     reason=None):
+        """Records several measures of one visit, all or nothing, attributed
+        to `user` (None = the handle's) for `reason` (as record()).
 
         `measures` maps a measure code to a number (canonical unit), a
         (value, unit) tuple, a censored string such as "<0.5" (or
@@ -546,20 +588,23 @@ class Database:
                     array, n = _double_array(items)
                     _call(lib.cotrack_visit_set_items, handle, array, n)
             summary = _WriteSummary()
-            _call(lib.cotrack_visit_commit, self._handle(), handle,
+            _call(lib.cotrack_visit_commit_as, self._handle(), handle,
+                  _text(user, "user", optional=True),
+                  _text(reason, "reason", optional=True),
                   ctypes.byref(summary))
             return _summary_dict(summary)
         finally:
             lib.cotrack_visit_destroy(handle)
 
     @_in_use
-    def retract(self, patient, measure, date, reason):
-        """Marks the current value entered-in-error (kept in the history)."""
+    def retract(self, patient, measure, date, reason, *, user=None):
+        """Marks the current value entered-in-error (kept in the history),
+        as `user` (None = the handle's) for `reason` (required)."""
         summary = _WriteSummary()
-        _call(self._lib.cotrack_retract, self._handle(),
+        _call(self._lib.cotrack_retract_as, self._handle(),
               _text(patient, "patient"), _text(measure, "measure"),
-              _text(date, "date"), _text(reason, "reason"),
-              ctypes.byref(summary))
+              _text(date, "date"), _text(user, "user", optional=True),
+              _text(reason, "reason"), ctypes.byref(summary))
         return _summary_dict(summary)
 
     # -- reads (each one consistent snapshot) ------------------------------
@@ -608,6 +653,32 @@ class Database:
         return self._query(self._lib.cotrack_history, self._handle(),
                            _text(patient, "patient"),
                            _text(measure, "measure"), _text(date, "date"))
+
+    @_in_use
+    def audit(self, patient=None):
+        """The audit log, oldest first (only entries concerning `patient`
+        when given): AuditEntry records, one per write, with who made it
+        and why."""
+        lib = self._lib
+        handle = ctypes.c_void_p()
+        _call(lib.cotrack_audit, self._handle(),
+              _text(patient, "patient", optional=True), ctypes.byref(handle))
+        try:
+            entries = []
+            for i in range(lib.cotrack_audit_count(handle)):
+                text = {f: getattr(lib, "cotrack_audit_" + f)(handle, i)
+                        .decode("utf-8") for f in _AUDIT_TEXT_FIELDS}
+                summary = _WriteSummary()
+                lib.cotrack_audit_summary(handle, i, ctypes.byref(summary))
+                at = datetime.datetime.fromtimestamp(
+                    lib.cotrack_audit_at_us(handle, i) / 1e6,
+                    tz=datetime.timezone.utc)
+                entries.append(AuditEntry(
+                    sequence=lib.cotrack_audit_sequence(handle, i), at=at,
+                    summary=_summary_dict(summary), **text))
+            return entries
+        finally:
+            lib.cotrack_audit_destroy(handle)
 
     @_in_use
     def summary(self, measure, timepoints="0,6m,12m", group_by=None):
@@ -677,7 +748,8 @@ def _row(lib, result, i):
         original_unit=text["original_unit"], visit=text["visit"],
         status=text["status"],
         version=lib.cotrack_observations_version(result, i),
-        recorded_at=recorded, items=items)
+        recorded_at=recorded, items=items, source=text["source"],
+        user=text["user"], reason=text["reason"])
 
 
 def _summary_dict(summary):

@@ -426,6 +426,131 @@ static void test_threads(const char* path) {
   cotrack_close(db);
 }
 
+/* A web application's one handle, shared by two clinicians: each write names
+ * its user and reason; history and the audit log show them. */
+static void test_attribution(const char* path) {
+  cotrack_db_t* db = NULL;
+  cotrack_options_t* options = cotrack_options_create();
+  cotrack_options_set_user(options, "webapp");
+  OK(cotrack_open(path, options, &db, &err));
+  cotrack_options_destroy(options);
+  if (db == NULL) return;
+
+  cotrack_write_summary ws;
+  OK(cotrack_register_patient_as(db, "P01", "HSCT", NULL, NULL, NULL, 0, "dr.ada", "screening",
+                                 &ws, &err));
+  CHECK(ws.patients == 1);
+  cotrack_visit_t* visit = NULL;
+  OK(cotrack_visit_create("P01", "2024-01-05", "M0", &visit, &err));
+  OK(cotrack_visit_add(visit, "edss", 3.0, NULL, &err));
+  OK(cotrack_visit_add(visit, "hba1c", 48, "mmol/mol", &err));
+  OK(cotrack_visit_commit_as(db, visit, "dr.ada", "baseline visit", &ws, &err));
+  CHECK(ws.written == 2);
+  cotrack_visit_destroy(visit);
+  OK(cotrack_record_as(db, "P01", "edss", "2024-01-05", 3.5, NULL, "dr.bo", "re-scored the FS",
+                       &ws, &err));
+  CHECK(ws.corrected == 1);
+  OK(cotrack_retract_as(db, "P01", "hba1c", "2024-01-05", "dr.bo", "sample of another patient",
+                        &ws, &err));
+  CHECK(ws.retracted == 1);
+  OK(cotrack_record_as(db, "P01", "edss", "2024-07-05", 4.0, NULL, NULL, NULL, NULL, &err));
+
+  /* Refused, naming the field; nothing written. */
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "user",
+               cotrack_record_as(db, "P01", "edss", "2024-08-01", 4.0, NULL, "", NULL, NULL, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "user",
+               cotrack_record_as(db, "P01", "edss", "2024-08-01", 4.0, NULL, "dr.\x1b", NULL, NULL,
+                                 &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "reason",
+               cotrack_record_as(db, "P01", "edss", "2024-08-01", 4.0, NULL, NULL, "a\x01", NULL,
+                                 &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "reason",
+               cotrack_retract_as(db, "P01", "edss", "2024-07-05", "dr.bo", NULL, NULL, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "user",
+               cotrack_register_patient_as(db, "P02", NULL, NULL, NULL, NULL, 0, " ", NULL, NULL,
+                                           &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "visit",
+               cotrack_visit_commit_as(db, NULL, "dr.ada", NULL, NULL, &err));
+
+  cotrack_observations_t* rows = NULL;
+  OK(cotrack_history(db, "P01", "edss", "2024-01-05", &rows, &err));
+  CHECK(cotrack_observations_count(rows) == 2);
+  if (cotrack_observations_count(rows) == 2) {
+    CHECK(strcmp(cotrack_observations_user(rows, 0), "dr.ada") == 0);
+    CHECK(strcmp(cotrack_observations_reason(rows, 0), "baseline visit") == 0);
+    CHECK(strcmp(cotrack_observations_source(rows, 0), "api") == 0);
+    CHECK(strcmp(cotrack_observations_user(rows, 1), "dr.bo") == 0);
+    CHECK(strcmp(cotrack_observations_reason(rows, 1), "re-scored the FS") == 0);
+  }
+  CHECK(cotrack_observations_user(rows, 2) == NULL);
+  CHECK(cotrack_observations_reason(rows, 2) == NULL);
+  CHECK(cotrack_observations_source(rows, 2) == NULL);
+  cotrack_observations_destroy(rows);
+  rows = NULL;
+  OK(cotrack_history(db, "P01", "hba1c", "2024-01-05", &rows, &err));
+  CHECK(cotrack_observations_count(rows) == 2);
+  if (cotrack_observations_count(rows) == 2) {
+    CHECK(strcmp(cotrack_observations_status(rows, 1), "entered-in-error") == 0);
+    CHECK(strcmp(cotrack_observations_user(rows, 1), "dr.bo") == 0);
+    CHECK(strcmp(cotrack_observations_reason(rows, 1), "sample of another patient") == 0);
+  }
+  cotrack_observations_destroy(rows);
+  rows = NULL;
+  OK(cotrack_history(db, "P01", "edss", "2024-07-05", &rows, &err));
+  CHECK(cotrack_observations_count(rows) == 1);
+  if (cotrack_observations_count(rows) == 1) {
+    CHECK(strcmp(cotrack_observations_user(rows, 0), "webapp") == 0);
+    CHECK(strcmp(cotrack_observations_reason(rows, 0), "") == 0);
+  }
+  cotrack_observations_destroy(rows);
+
+  cotrack_audit_t* audit = NULL;
+  OK(cotrack_audit(db, "P01", &audit, &err));
+  static const char* const want[][3] = {
+      {"patient", "dr.ada", "screening"},
+      {"record", "dr.ada", "baseline visit"},
+      {"record", "dr.bo", "re-scored the FS"},
+      {"retract", "dr.bo", "sample of another patient"},
+      {"record", "webapp", ""},
+  };
+  const size_t n = sizeof want / sizeof want[0];
+  CHECK(cotrack_audit_count(audit) == n);
+  for (size_t i = 0; i < n && i < cotrack_audit_count(audit); i++) {
+    CHECK(strcmp(cotrack_audit_action(audit, i), want[i][0]) == 0);
+    CHECK(strcmp(cotrack_audit_user(audit, i), want[i][1]) == 0);
+    CHECK(strcmp(cotrack_audit_reason(audit, i), want[i][2]) == 0);
+    CHECK(strcmp(cotrack_audit_patient(audit, i), "P01") == 0);
+    CHECK(strcmp(cotrack_audit_source(audit, i), "api") == 0);
+    CHECK(cotrack_audit_sequence(audit, i) == i + 1);
+    CHECK(cotrack_audit_at_us(audit, i) > 0);
+  }
+  if (cotrack_audit_count(audit) == n) {
+    cotrack_audit_summary(audit, 3, &ws);
+    CHECK(ws.retracted == 1 && ws.written == 0);
+    CHECK(strcmp(cotrack_audit_detail(audit, 0), "P01") == 0);
+  }
+  CHECK(cotrack_audit_action(audit, n) == NULL);
+  CHECK(cotrack_audit_user(audit, n) == NULL);
+  CHECK(cotrack_audit_sequence(audit, n) == 0);
+  memset(&ws, 0xff, sizeof ws);
+  cotrack_audit_summary(audit, n, &ws);
+  CHECK(ws.written == 0 && ws.retracted == 0);
+  cotrack_audit_destroy(audit);
+  audit = NULL;
+  OK(cotrack_audit(db, "nobody", &audit, &err));
+  CHECK(cotrack_audit_count(audit) == 0);
+  cotrack_audit_destroy(audit);
+  audit = NULL;
+  OK(cotrack_audit(db, NULL, &audit, &err));
+  CHECK(cotrack_audit_count(audit) == n);
+  cotrack_audit_destroy(audit);
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "out", cotrack_audit(db, NULL, NULL, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "db", cotrack_audit(NULL, NULL, &audit, &err));
+  cotrack_audit_destroy(NULL);
+  CHECK(cotrack_audit_count(NULL) == 0);
+  cotrack_close(db);
+}
+
 int main(void) {
   char dir[] = "/tmp/cotrack-c-api-XXXXXX";
   if (mkdtemp(dir) == NULL) {
@@ -441,6 +566,8 @@ int main(void) {
   test_threads(path);
   snprintf(path, sizeof path, "%s/two", dir);
   test_two_handles(path);
+  snprintf(path, sizeof path, "%s/attribution", dir);
+  test_attribution(path);
   nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   if (failures > 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);

@@ -336,6 +336,87 @@ class ManyProcessesTest(TempDbTest):
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
 
 
+class AttributionTest(TempDbTest):
+    """One handle of a web application, shared by its clinicians: each
+    write says who makes it and why."""
+
+    def expect_attributed(self, db):
+        history = db.history("P01", "edss", "2024-01-05")
+        self.assertEqual([(h.version, h.user, h.reason, h.source)
+                          for h in history],
+                         [(1, "dr.ada", "baseline visit", "api"),
+                          (2, "dr.bo", "re-scored the FS", "api")])
+        hba1c = db.history("P01", "hba1c", "2024-01-05")
+        self.assertEqual([(h.status, h.user, h.reason) for h in hba1c],
+                         [("final", "dr.ada", "baseline visit"),
+                          ("entered-in-error", "dr.bo",
+                           "sample of another patient")])
+        later = db.history("P01", "edss", "2024-07-05")
+        self.assertEqual([(h.user, h.reason) for h in later],
+                         [("webapp", "")])
+        audit = db.audit("P01")
+        self.assertEqual([(a.action, a.user, a.reason) for a in audit],
+                         [("record", "dr.ada", "baseline visit"),
+                          ("record", "dr.bo", "re-scored the FS"),
+                          ("retract", "dr.bo", "sample of another patient"),
+                          ("record", "webapp", "")])
+        self.assertEqual([a.sequence for a in audit], [1, 2, 3, 4])
+        self.assertEqual(audit[2].summary["retracted"], 1)
+        self.assertEqual(audit[0].patient, "P01")
+        self.assertIsInstance(audit[0].at, datetime.datetime)
+
+    def write_as_two_clinicians(self, db):
+        db.record_visit("P01", "2024-01-05",
+                        {"edss": 3.0, "hba1c": (48, "mmol/mol")},
+                        user="dr.ada", reason="baseline visit")
+        self.assertEqual(db.record("P01", "edss", "2024-01-05", 3.5,
+                                   user="dr.bo", reason="re-scored the FS")
+                         ["corrected"], 1)
+        db.retract("P01", "hba1c", "2024-01-05",
+                   reason="sample of another patient", user="dr.bo")
+        db.record("P01", "edss", "2024-07-05", 4.0)  # the handle's user
+
+    def test_a_shared_handle_writes_as_each_clinician(self):
+        with self.open(user="webapp") as db:
+            self.write_as_two_clinicians(db)
+            self.expect_attributed(db)
+            self.assertEqual(db.audit(), db.audit("P01"))
+            self.assertEqual(db.audit("nobody"), [])
+
+    def test_from_a_process_the_database_is_served_to(self):
+        # This process holds the database; the writes come over the socket.
+        with self.open(user="holder") as db:
+            script = (
+                "import sys, cotrack\n"
+                "with cotrack.open(sys.argv[1], sync=False, user='webapp') as db:\n"
+                "    db.record_visit('P01', '2024-01-05', {'edss': 3.0,\n"
+                "                    'hba1c': (48, 'mmol/mol')},\n"
+                "                    user='dr.ada', reason='baseline visit')\n"
+                "    db.record('P01', 'edss', '2024-01-05', 3.5, user='dr.bo',\n"
+                "              reason='re-scored the FS')\n"
+                "    db.retract('P01', 'hba1c', '2024-01-05', user='dr.bo',\n"
+                "               reason='sample of another patient')\n"
+                "    db.record('P01', 'edss', '2024-07-05', 4.0)\n")
+            out = subprocess.run([sys.executable, "-c", script, self.path],
+                                 capture_output=True, text=True, env=os.environ)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.expect_attributed(db)
+
+    def test_bad_users_and_reasons_are_refused(self):
+        with self.open(user="webapp") as db:
+            for user in ("", "dr.\x1b[31m", " ", "x" * 129):
+                with self.assertRaises(cotrack.InvalidArgument) as e:
+                    db.record("P01", "edss", "2024-01-05", 3.0, user=user)
+                self.assertIn("user", e.exception.message)
+            with self.assertRaises(cotrack.InvalidArgument) as e:
+                db.record_visit("P01", "2024-01-05", {"edss": 3.0},
+                                reason="typo\x07")
+            self.assertIn("reason", e.exception.message)
+            self.assertEqual(db.audit(), [])
+            with self.assertRaises(TypeError):
+                db.record("P01", "edss", "2024-01-05", 3.0, None, "dr.ada")
+
+
 class ExampleTest(TempDbTest):
     def test_example_prints_the_documented_output(self):
         out = subprocess.run([sys.executable, EXAMPLE, self.path],

@@ -1,7 +1,9 @@
 // Issue 5 item 8: every change appends an audit entry (when, who, what,
 // source, counts); entries accumulate, survive reopening, can be listed per
 // patient, and nothing edits or deletes them.
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "cotrack/database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -129,6 +131,72 @@ TEST(AuditTest, TheCommandLineListsWhoDidWhat) {
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_THAT(unknown.err, HasSubstr("unknown patient"));
   EXPECT_EQ(RunCotrack({"--db", db, "audit", "--format", "xml"}).exit_code, 2);
+}
+
+// The line of `out` holding `needle`, or "" (the test then fails on it).
+std::string LineWith(const std::string& out, const std::string& needle) {
+  for (absl::string_view line : absl::StrSplit(out, '\n')) {
+    if (absl::StrContains(line, needle)) return std::string(line);
+  }
+  return "";
+}
+
+// Issue 16 item 5: clinicians writing from the command line beside a web
+// application that holds the database (so every command is served over the
+// socket): each write keeps its --user and --reason, and history and audit
+// show them.
+TEST(AuditTest, TheCommandLineAttributesEachWriteToItsUserAndReason) {
+  TempDir dir;
+  const std::string db = dir.File("db");
+  Options options;
+  options.user = "webapp";
+  ASSERT_OK_AND_ASSIGN(auto app, Database::Open(db, options));
+  WriteFile(dir.File("obs.csv"),
+            "patient,measure,date,value\nP1,edss,2024-01-05,3.0\nP1,hba1c,2024-01-05,6.5\n");
+  WriteFile(dir.File("fix.csv"), "patient,measure,date,value\nP1,edss,2024-01-05,3.5\n");
+  for (const std::vector<std::string>& command : std::vector<std::vector<std::string>>{
+           {"--user", "dr.ada", "import", dir.File("obs.csv"), "--reason", "baseline visit"},
+           {"--user", "dr.bo", "import", dir.File("fix.csv"), "--reason=re-scored the FS"},
+           {"--user", "dr.bo", "retract", "P1", "hba1c", "2024-01-05", "--reason",
+            "sample of another patient"},
+           {"--user", "dr.ada", "measure", "add", "--code", "grip", "--name", "Grip", "--unit",
+            "kg", "--min", "0", "--max", "100", "--reason", "protocol amendment 2"}}) {
+    std::vector<std::string> args = {"--db", db};
+    args.insert(args.end(), command.begin(), command.end());
+    testing::CommandResult r = RunCotrack(args);
+    ASSERT_EQ(r.exit_code, 0) << command[2] << ": " << r.err;
+  }
+
+  testing::CommandResult history =
+      RunCotrack({"--db", db, "history", "P1", "edss", "2024-01-05", "--format", "csv"});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_THAT(LineWith(history.out, "obs.csv:2"), HasSubstr(",dr.ada,baseline visit"));
+  EXPECT_THAT(LineWith(history.out, "fix.csv:2"), HasSubstr(",dr.bo,re-scored the FS"));
+  testing::CommandResult retracted =
+      RunCotrack({"--db", db, "history", "P1", "hba1c", "2024-01-05", "--format", "csv"});
+  ASSERT_EQ(retracted.exit_code, 0) << retracted.err;
+  EXPECT_THAT(LineWith(retracted.out, "entered-in-error"),
+              HasSubstr(",dr.bo,sample of another patient"));
+
+  testing::CommandResult audit = RunCotrack({"--db", db, "audit", "--format", "csv"});
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_THAT(LineWith(audit.out, "obs.csv"), HasSubstr(",import,dr.ada,"));
+  EXPECT_THAT(LineWith(audit.out, "obs.csv"), HasSubstr(",baseline visit"));
+  EXPECT_THAT(LineWith(audit.out, "fix.csv"), HasSubstr(",import,dr.bo,"));
+  EXPECT_THAT(LineWith(audit.out, "fix.csv"), HasSubstr(",re-scored the FS"));
+  EXPECT_THAT(LineWith(audit.out, ",retract,"), HasSubstr(",dr.bo,"));
+  EXPECT_THAT(LineWith(audit.out, ",retract,"), HasSubstr(",sample of another patient"));
+  EXPECT_THAT(LineWith(audit.out, ",measure,"), HasSubstr(",dr.ada,"));
+  EXPECT_THAT(LineWith(audit.out, ",measure,"), HasSubstr(",protocol amendment 2"));
+
+  // The application's handle reads the same.
+  ASSERT_OK_AND_ASSIGN(auto versions, app->History("P1", "edss", *ParseCivilTime("2024-01-05")));
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[1].provenance.user, "dr.bo");
+  EXPECT_EQ(versions[1].provenance.reason, "re-scored the FS");
+
+  // An empty reason is a usage error, not "no reason".
+  EXPECT_EQ(RunCotrack({"--db", db, "import", dir.File("obs.csv"), "--reason", " "}).exit_code, 2);
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "multiprocess/processes.h"
+#include "support/attribution_scenario.h"
 #include "support/test_support.h"
 
 namespace cotrack {
@@ -178,6 +179,36 @@ TEST(MultiProcessTest, ADumpOutlivesTheProcessServingIt) {
     EXPECT_TRUE(out.str() == want) << "killed after " << delay_ms << " ms: a dump of "
                                    << out.str().size() << " bytes, want " << want.size();
   }
+}
+
+// A web app's shared handle in a process the database is served to: each
+// write's user and reason cross the socket and are stored as given, not as
+// the handle's or the serving process's user.
+TEST(MultiProcessTest, PerWriteUsersAndReasonsReachTheServingProcess) {
+  TempDir dir;
+  const std::string db_path = dir.File("db");
+  Child holder = Spawn({COTRACK_MP_WORKER, "--db", db_path, "--hold"}, dir.File("holder.out"));
+  AwaitLine(holder, "ready");
+  Options options;
+  options.user = testing::kSharedHandleUser;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(db_path, options));
+  ASSERT_EQ(Holder(db_path), holder.pid);
+  ASSERT_NO_FATAL_FAILURE(testing::WriteAsTwoClinicians(*db));
+  testing::ExpectEachClinicianAttributed(*db);
+  // A bad user is refused where the database is served, and says so.
+  ObservationInput in;
+  in.patient = "P1";
+  in.measure = "edss";
+  in.time = CivilTime::FromDay(19000);
+  in.value = 2.0;
+  in.provenance.user = "dr.\x01";
+  EXPECT_THAT(db->Record(in),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user")));
+  db.reset();
+  EXPECT_EQ(Wait(holder), 0) << Output(holder);
+  // As the process that held it stored them.
+  ASSERT_OK_AND_ASSIGN(db, Database::Open(db_path));
+  testing::ExpectEachClinicianAttributed(*db);
 }
 
 // The whole API from a process the database is served to: reads, writes,

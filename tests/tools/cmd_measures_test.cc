@@ -52,6 +52,15 @@ TEST(MeasureAddParseTest, EveryOptionalField) {
             Direction::kHigherIsWorse);
 }
 
+TEST(MeasureAddParseTest, AReasonForTheAuditLog) {
+  absl::StatusOr<MeasureAddRequest> r = Parse(Required({"--reason", "protocol amendment 2"}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->reason, "protocol amendment 2");
+  EXPECT_EQ(Parse(Required())->reason, "");
+  EXPECT_THAT(Parse(Required({"--reason", " "})),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("--reason")));
+}
+
 TEST(MeasureAddParseTest, ARangeOfOneValueIsFine) {
   absl::StatusOr<MeasureAddRequest> r =
       Parse({"--code", "x", "--name", "y", "--unit", "u", "--min", "1", "--max", "1"});

@@ -42,7 +42,7 @@
  * (see docs/EMBEDDING.md, "Many processes").
  *
  * Durability. Every write call (cotrack_register_patient, cotrack_record,
- * cotrack_visit_commit, cotrack_retract) is atomic: all of it is visible, or
+ * cotrack_visit_commit, cotrack_retract and their *_as variants) is atomic: all of it is visible, or
  * none of it. With sync on (the default) the write-ahead log is fsync'ed
  * before the call returns COTRACK_OK, so an acknowledged write survives a
  * process crash and power loss. cotrack_options_set_sync(opts, 0) keeps
@@ -104,6 +104,7 @@ typedef struct cotrack_options_t cotrack_options_t;
 typedef struct cotrack_visit_t cotrack_visit_t;
 typedef struct cotrack_observations_t cotrack_observations_t;
 typedef struct cotrack_summary_t cotrack_summary_t;
+typedef struct cotrack_audit_t cotrack_audit_t;
 
 /* What one write did, per observation identity (patient, measure, time).
  * Filled by write calls that take a `cotrack_write_summary*` (or NULL). */
@@ -209,6 +210,51 @@ COTRACK_EXPORT int cotrack_record(cotrack_db_t* db, const char* patient, const c
 COTRACK_EXPORT int cotrack_retract(cotrack_db_t* db, const char* patient, const char* measure,
                                    const char* time, const char* reason,
                                    cotrack_write_summary* summary, char** err);
+
+/* ---- Attributed writes: who makes each one, and why -------------------
+ *
+ * The calls above write as the handle's user (cotrack_options_set_user, else
+ * the OS user) and give no reason. A handle shared by several people (a web
+ * application's) names the user and reason of each write with these
+ * variants, which otherwise behave exactly as the call they extend. Both are
+ * stored with every version the write makes (cotrack_observations_user,
+ * cotrack_observations_reason) and in its audit entry (cotrack_audit).
+ *
+ *   user    NULL = the handle's user. Otherwise UTF-8, 1-128 bytes, no
+ *           control characters, not only spaces. "" is refused, not taken as
+ *           the handle's user, so that a session that lost its user cannot
+ *           write as the application.
+ *   reason  NULL or "" = none (required by cotrack_retract_as). Otherwise
+ *           UTF-8, at most 4096 bytes, no control characters but tabs and
+ *           line breaks.
+ *
+ * A bad user or reason is COTRACK_INVALID_ARGUMENT naming the field ("user"
+ * or "reason"), and nothing is written. Other errors as the call extended. */
+
+/* cotrack_register_patient, attributed. */
+COTRACK_EXPORT int cotrack_register_patient_as(cotrack_db_t* db, const char* id, const char* arm,
+                                               const char* index_date,
+                                               const char* const* attribute_keys,
+                                               const char* const* attribute_values,
+                                               size_t attribute_count, const char* user,
+                                               const char* reason, cotrack_write_summary* summary,
+                                               char** err);
+
+/* cotrack_record, attributed. */
+COTRACK_EXPORT int cotrack_record_as(cotrack_db_t* db, const char* patient, const char* measure,
+                                     const char* time, double value, const char* unit,
+                                     const char* user, const char* reason,
+                                     cotrack_write_summary* summary, char** err);
+
+/* cotrack_retract, attributed; `reason` is required. */
+COTRACK_EXPORT int cotrack_retract_as(cotrack_db_t* db, const char* patient, const char* measure,
+                                      const char* time, const char* user, const char* reason,
+                                      cotrack_write_summary* summary, char** err);
+
+/* cotrack_visit_commit, attributed: every measure of the visit. */
+COTRACK_EXPORT int cotrack_visit_commit_as(cotrack_db_t* db, const cotrack_visit_t* visit,
+                                           const char* user, const char* reason,
+                                           cotrack_write_summary* summary, char** err);
 
 /* ---- Visit builder: several measures of one patient at one time, -------
  * ---- committed all-or-nothing. --------------------------------------- */
@@ -327,6 +373,50 @@ COTRACK_EXPORT size_t cotrack_observations_item_count(const cotrack_observations
                                                       size_t i);
 COTRACK_EXPORT double cotrack_observations_item(const cotrack_observations_t* result, size_t i,
                                                 size_t k);
+/* Provenance of the version: who wrote it (the write's user, else the
+ * writing handle's), why ("" when no reason was given; a retraction's
+ * reason), and from where ("api", "cli", or an imported file's path). */
+COTRACK_EXPORT const char* cotrack_observations_user(const cotrack_observations_t* result,
+                                                     size_t i);
+COTRACK_EXPORT const char* cotrack_observations_reason(const cotrack_observations_t* result,
+                                                       size_t i);
+COTRACK_EXPORT const char* cotrack_observations_source(const cotrack_observations_t* result,
+                                                       size_t i);
+
+/* ---- Audit log -------------------------------------------------------- */
+
+/* The audit log, oldest first: one entry per write (a visit, a correction, a
+ * retraction, a registration, an imported file), with who made it and why.
+ * `patient` NULL or "" = every entry, else only those concerning that
+ * patient (an unknown patient has none: count 0). On success *out is a
+ * result the caller frees with cotrack_audit_destroy. */
+COTRACK_EXPORT int cotrack_audit(cotrack_db_t* db, const char* patient, cotrack_audit_t** out,
+                                 char** err);
+/* Frees a result and every string it returned. NULL is a no-op. */
+COTRACK_EXPORT void cotrack_audit_destroy(cotrack_audit_t* audit);
+/* The number of entries; entries are 0 .. count-1. */
+COTRACK_EXPORT size_t cotrack_audit_count(const cotrack_audit_t* audit);
+/* Entry accessors. For an index out of range string accessors return NULL
+ * and numeric ones 0. Strings belong to `audit`. */
+/* 1, 2, ... without gaps. */
+COTRACK_EXPORT uint64_t cotrack_audit_sequence(const cotrack_audit_t* audit, size_t i);
+/* When it was written: microseconds since the Unix epoch (UTC). */
+COTRACK_EXPORT int64_t cotrack_audit_at_us(const cotrack_audit_t* audit, size_t i);
+/* "record", "retract", "patient", "import", "measure", ... */
+COTRACK_EXPORT const char* cotrack_audit_action(const cotrack_audit_t* audit, size_t i);
+/* The patient the write concerned ("" when it concerned several or none). */
+COTRACK_EXPORT const char* cotrack_audit_patient(const cotrack_audit_t* audit, size_t i);
+/* Free text, e.g. the imported file or the registered measure. */
+COTRACK_EXPORT const char* cotrack_audit_detail(const cotrack_audit_t* audit, size_t i);
+/* Who made the write and why (that of its first change; see Attributed
+ * writes), and from where ("api", "cli" or a file). */
+COTRACK_EXPORT const char* cotrack_audit_user(const cotrack_audit_t* audit, size_t i);
+COTRACK_EXPORT const char* cotrack_audit_reason(const cotrack_audit_t* audit, size_t i);
+COTRACK_EXPORT const char* cotrack_audit_source(const cotrack_audit_t* audit, size_t i);
+/* What the write did; all zero for an index out of range. `summary` must
+ * not be NULL. */
+COTRACK_EXPORT void cotrack_audit_summary(const cotrack_audit_t* audit, size_t i,
+                                          cotrack_write_summary* summary);
 
 /* ---- Cohort summary --------------------------------------------------- */
 

@@ -209,6 +209,12 @@ class Database : public Reader {
   ~Database() override;
 
   // ---- Writes. Each is atomic: all of it is visible, or none of it. ----
+  //
+  // Attribution: each change carries its Provenance (types.h): who makes it
+  // (empty: Options::user) and why. A handle shared by several clinicians
+  // names each write's user and reason; History, PatientHistory and AuditLog
+  // show them. A bad user or reason is an InvalidArgument naming the field,
+  // as any invalid change is.
 
   // Validates every change in `batch` and applies them together. On any
   // invalid change nothing is written and the error lists each bad change as
@@ -234,16 +240,20 @@ class Database : public Reader {
                                            const WriteOptions& options = {});
 
   // Marks the current version of an observation entered-in-error; it leaves
-  // trajectories but stays in History. NotFound when there is none.
+  // trajectories but stays in History. NotFound when there is none;
+  // InvalidArgument when `provenance.reason` is empty (say why) or the user
+  // or reason is malformed.
   absl::StatusOr<WriteSummary> Retract(const std::string& patient, const std::string& measure,
                                        CivilTime time, const Provenance& provenance,
                                        const WriteOptions& options = {});
 
-  // Registers or updates a patient.
+  // Registers or updates a patient, attributed to `patient.provenance`.
   absl::StatusOr<WriteSummary> PutPatient(const Patient& patient, const WriteOptions& options = {});
 
-  // Adds a user-defined measure. AlreadyExists when the code is taken by a
-  // different definition; registering an identical definition is a no-op.
+  // Adds a user-defined measure, attributed to `provenance` in the audit log.
+  // AlreadyExists when the code is taken by a different definition;
+  // registering an identical definition is a no-op. InvalidArgument for a
+  // bad definition or a malformed user or reason.
   virtual absl::Status RegisterMeasure(const MeasureDefinition& measure,
                                        const Provenance& provenance,
                                        const WriteOptions& options = {}) = 0;

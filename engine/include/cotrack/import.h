@@ -76,6 +76,10 @@ struct ImportOptions {
   ImportFormat format = ImportFormat::kAuto;
   WriteOptions write;  // write.dry_run validates and counts without writing
   std::string user;    // provenance; empty = OS user
+  // Why the file is imported ("monthly lab feed"), kept with every change it
+  // writes and in the audit log; a retraction row's own reason comes first.
+  // Checked as Provenance::reason is (types.h).
+  std::string reason;
   // REDCap: the field/event mapping (required). Synthea/FHIR/HL7: extra code
   // -> measure mappings added to (and overriding) the built-in table. Formats
   // in docs/IMPORT_FORMATS.md.

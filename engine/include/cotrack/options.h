@@ -38,6 +38,10 @@ struct Options {
   // imports, and the same all-or-nothing guarantee.
   size_t bulk_ingest_threshold = 20000;
   // Who is writing, for provenance and the audit log; empty = the OS user.
+  // The default of every write that names no user of its own
+  // (Provenance::user), so a handle shared by several people (a web app's)
+  // names each write's instead. Checked as Provenance::user is: Open fails
+  // with InvalidArgument "Options::user: ..." for a bad one.
   std::string user;
   // Encryption at rest (AES-256-CTR, see docs/OPERATIONS.md): the file
   // holding the key (32 random bytes or 64 hex digits, mode 0600). A new

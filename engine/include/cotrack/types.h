@@ -28,11 +28,25 @@ const char* StatusName(ObservationStatus s);
 // "none", "higher-is-worse", "higher-is-better".
 const char* DirectionName(Direction d);
 
-// Who made a change, from where, and why.
+// Who made a change, from where, and why: the attribution every write takes
+// per change (ObservationInput::provenance, Patient::provenance, the
+// Provenance of Database::Retract and RegisterMeasure, ImportOptions::user
+// and ::reason), so that one handle shared by many people (a web app's)
+// records each change as the person who made it. Stored with each version:
+// History and PatientHistory return every version's own; AuditLog returns
+// each write's (that of its first change).
+//
+// Checked by every write, wherever the database is served; a bad value is an
+// InvalidArgument naming the field ("user", "reason"):
+//   user    empty = not given: the handle's Options::user, else the OS user.
+//           Else UTF-8, at most 128 bytes, no control characters, not only
+//           spaces.
+//   reason  optional, but required for retractions. UTF-8, at most 4096
+//           bytes, no control characters other than tabs and line breaks.
 struct Provenance {
   std::string source;  // file path, or "api" (the default when empty)
   int64_t line = 0;    // 1-based line in `source`; 0 when not from a file
-  std::string user;    // who; empty means the OS user
+  std::string user;    // who; empty means the handle's user (see above)
   std::string reason;  // why; required for retractions
 };
 
