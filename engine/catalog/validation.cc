@@ -485,30 +485,57 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
   return out;
 }
 
+namespace {
+
+// Unicode White_Space outside the control characters, which the rule refuses
+// anywhere in an id.
+bool IsSpace(uint32_t cp) {
+  return cp == 0x20 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+         cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+std::string CodePointName(uint32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "U+%04X", cp);
+  return buf;
+}
+
+absl::Status BadPatientId(absl::string_view id, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("field \"patient\": bad value \"",
+                                                 EscapeForMessage(id), "\" (", what,
+                                                 "; expected ", kPatientIdRule, ")"));
+}
+
+}  // namespace
+
 absl::Status ValidatePatientId(absl::string_view id) {
-  if (id.empty()) {
-    return Invalid("patient", id, "a patient id of 1 to 128 bytes");
-  }
-  if (id.size() > 128) {
-    return Invalid("patient", id,
-                   absl::StrCat("a patient id of at most 128 bytes, not ", id.size()));
+  if (id.empty()) return BadPatientId(id, "it is empty");
+  if (id.size() > kMaxPatientIdBytes) {
+    return BadPatientId(id, absl::StrCat("it has ", id.size(), " bytes, more than ", kMaxPatientIdBytes));
   }
   size_t i = 0;
+  uint32_t first = 0, last = 0;
   while (i < id.size()) {
     uint32_t cp = 0;
     size_t len = Utf8SequenceLength(id, i, &cp);
     if (len == 0) {
-      return Invalid("patient", id,
-                     absl::StrCat("a patient id in UTF-8; byte ", i + 1, " is not valid UTF-8"));
+      return BadPatientId(id, absl::StrCat("byte ", i + 1, " is not valid UTF-8"));
     }
     if (IsControl(cp)) {
-      char buf[16];
-      std::snprintf(buf, sizeof(buf), "U+%04X", cp);
-      return Invalid("patient", id,
-                     absl::StrCat("a patient id without control characters; byte ", i + 1,
-                                  " is the control character ", buf));
+      return BadPatientId(
+          id, absl::StrCat("byte ", i + 1, " is the control character ", CodePointName(cp)));
     }
+    if (i == 0) first = cp;
+    last = cp;
     i += len;
+  }
+  // Ids are compared byte for byte: " P1" would be a second patient that
+  // every listing shows as "P1".
+  if (IsSpace(first)) {
+    return BadPatientId(id, absl::StrCat("it starts with whitespace (", CodePointName(first), ")"));
+  }
+  if (IsSpace(last)) {
+    return BadPatientId(id, absl::StrCat("it ends with whitespace (", CodePointName(last), ")"));
   }
   return absl::OkStatus();
 }

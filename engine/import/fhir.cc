@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cotrack/patient_id.h"
 #include "cotrack/status_macros.h"
 #include "import/code_mapping.h"
 #include "import/format.h"
@@ -127,8 +128,9 @@ constexpr const char* kValueKinds[] = {"valueCodeableConcept", "valueString",   
                                        "valueSampledData",     "valueTime",      "valueDateTime",
                                        "valuePeriod",          "valueAttachment"};
 
+// The id is kept as given, never trimmed: " P1" is refused by the identity
+// rule (cotrack/patient_id.h), not imported as "P1".
 std::string PatientId(absl::string_view ref) {
-  ref = absl::StripAsciiWhitespace(ref);
   const size_t slash = ref.rfind("Patient/");
   if (slash != absl::string_view::npos) {
     ref.remove_prefix(slash + 8);
@@ -325,12 +327,16 @@ class FhirReader : public FormatReader {
     }
     ObservationInput obs;
     obs.measure = m->measure;
-    obs.patient = PatientId(Str(Member(Member(&r, "subject"), "reference")));
-    if (obs.patient.empty()) {
+    const absl::string_view reference = Str(Member(Member(&r, "subject"), "reference"));
+    obs.patient = PatientId(reference);
+    if (reference.empty()) {
       errors.Add(line, 0,
                  absl::StrCat(prefix,
                               "field \"subject.reference\": empty (expected a "
                               "reference such as Patient/123)"));
+    } else if (absl::Status s = ValidatePatientId(obs.patient); !s.ok()) {
+      errors.Add(line, 0, absl::StrCat(prefix, s.message()));
+      obs.patient.clear();
     }
     absl::string_view when = Str(Member(&r, "effectiveDateTime"));
     const char* when_field = "effectiveDateTime";

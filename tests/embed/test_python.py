@@ -253,6 +253,46 @@ class ErrorTest(TempDbTest):
                 db.record("P01", "edss", "2024-02-05", 4.0)
 
 
+class PatientIdRuleTest(TempDbTest):
+    """Issue 16: one identity rule for patient ids on every write."""
+
+    RULE = "a patient id of 1 to 128 bytes of UTF-8"
+    BAD = [("", "it is empty"),
+           (" ", "starts with whitespace"),
+           (" P1", "starts with whitespace"),
+           ("P1 ", "ends with whitespace"),
+           ("P\t1", "control character U+0009"),
+           ("P\n1", "control character U+000A"),
+           ("P\x01", "control character U+0001"),
+           ("x" * 129, "it has 129 bytes")]
+    GOOD = ["P-001", "\u00fcn\u00efcode-1", "y" * 128]
+
+    def test_bad_ids_are_refused_and_nothing_is_written(self):
+        with self.open() as db:
+            for pid, broke in self.BAD:
+                writes = [
+                    lambda: db.record(pid, "edss", "2024-01-05", 4.0),
+                    lambda: db.record_visit(pid, "2024-01-05",
+                                            {"edss": 4.0, "hba1c": 6.5}),
+                    lambda: db.register_patient(pid, arm="A"),
+                ]
+                for write in writes:
+                    with self.assertRaises(cotrack.InvalidArgument,
+                                           msg=repr(pid)) as cm:
+                        write()
+                    self.assertIn(broke, cm.exception.message)
+                    self.assertIn(self.RULE, cm.exception.message)
+                with self.assertRaises(cotrack.Error, msg=repr(pid)):
+                    db.trajectory(pid, "edss")  # never became a patient
+
+    def test_good_ids_are_accepted(self):
+        with self.open() as db:
+            for pid in self.GOOD:
+                db.record(pid, "edss", "2024-01-05", 4.0)
+                db.register_patient(pid, arm="A")
+                self.assertEqual(len(db.trajectory(pid, "edss")), 1)
+
+
 class ManyProcessesTest(TempDbTest):
     """Python, C ABI and command-line processes write one database at once.
 

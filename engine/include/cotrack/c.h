@@ -198,7 +198,10 @@ COTRACK_EXPORT int cotrack_register_patient(cotrack_db_t* db, const char* id, co
  * content again is a no-op; a different value for the same (patient,
  * measure, time) is a correction that keeps the earlier version. Unknown
  * patients are registered (no arm, no index date). Censored values, item
- * responses and visit labels: use a cotrack_visit_t. `summary` may be NULL. */
+ * responses and visit labels: use a cotrack_visit_t. `summary` may be NULL.
+ * Every write call refuses a patient id that breaks the rule of
+ * cotrack/patient_id.h (1-128 bytes of UTF-8, no control characters, no
+ * leading or trailing whitespace) with COTRACK_INVALID_ARGUMENT. */
 COTRACK_EXPORT int cotrack_record(cotrack_db_t* db, const char* patient, const char* measure,
                                   const char* time, double value, const char* unit,
                                   cotrack_write_summary* summary, char** err);

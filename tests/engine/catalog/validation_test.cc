@@ -406,8 +406,8 @@ TEST(ValidatePatientIdTest, RejectsBadIds) {
     return StatusIs(absl::StatusCode::kInvalidArgument,
                     AllOf(StartsWith("field \"patient\": bad value \""), HasSubstr(piece)));
   };
-  EXPECT_THAT(ValidatePatientId(""), invalid("1 to 128 bytes"));
-  EXPECT_THAT(ValidatePatientId(std::string(129, 'x')), invalid("at most 128 bytes, not 129"));
+  EXPECT_THAT(ValidatePatientId(""), invalid("it is empty"));
+  EXPECT_THAT(ValidatePatientId(std::string(129, 'x')), invalid("it has 129 bytes, more than 128"));
   EXPECT_THAT(ValidatePatientId("p\t1"), invalid("control character U+0009"));
   EXPECT_THAT(ValidatePatientId(std::string("p\0001", 3)), invalid("control character U+0000"));
   EXPECT_THAT(ValidatePatientId("p\x7F"), invalid("U+007F"));
@@ -416,6 +416,21 @@ TEST(ValidatePatientIdTest, RejectsBadIds) {
   EXPECT_THAT(ValidatePatientId("\xC0\xAF"), invalid("not valid UTF-8"));              // overlong
   EXPECT_THAT(ValidatePatientId("\xED\xA0\x80"), invalid("not valid UTF-8"));          // surrogate
   EXPECT_THAT(ValidatePatientId("ab\xE6\x82"), invalid("byte 3 is not valid UTF-8"));  // cut
+  EXPECT_THAT(ValidatePatientId(" "), invalid("starts with whitespace (U+0020)"));
+  EXPECT_THAT(ValidatePatientId(" P1"), invalid("starts with whitespace (U+0020)"));
+  EXPECT_THAT(ValidatePatientId("P1 "), invalid("ends with whitespace (U+0020)"));
+  EXPECT_THAT(ValidatePatientId("P1\xC2\xA0"), invalid("ends with whitespace (U+00A0)"));
+  EXPECT_THAT(ValidatePatientId("\xE3\x80\x80P1"), invalid("starts with whitespace (U+3000)"));
+  // Every refusal names the whole rule, and escapes what it echoes.
+  EXPECT_THAT(ValidatePatientId("P\n1"),
+              invalid("bad value \"P\\x0A1\" (byte 2 is the control character U+000A; "
+                      "expected a patient id of 1 to 128 bytes of UTF-8"));
+  EXPECT_THAT(ValidatePatientId(""), invalid(kPatientIdRule));
+}
+
+TEST(ValidatePatientIdTest, InnerSpacesAreFine) {
+  EXPECT_THAT(ValidatePatientId("P 1"), IsOk());
+  EXPECT_THAT(ValidatePatientId("a\xC2\xA0" "b"), IsOk());
 }
 
 MeasureDefinition UserMeasure() {
