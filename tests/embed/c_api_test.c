@@ -480,6 +480,19 @@ static void test_patient_id_rule(const char* path) {
     OK(cotrack_record(db, good[i], "edss", "2024-01-05", 4.0, NULL, NULL, &err));
     OK(cotrack_register_patient(db, good[i], "A", NULL, NULL, NULL, 0, NULL, &err));
   }
+  /* An attribute no patient has is an error naming the known ones, not one
+   * group "(none)" holding everyone. */
+  const char* keys[] = {"sex"};
+  const char* values[] = {"F"};
+  OK(cotrack_register_patient(db, "P-001", "A", "2024-01-01", keys, values, 1, NULL, &err));
+  cotrack_summary_t* summary = NULL;
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "group_by \"nonexistent\": no patient has this attribute",
+               cotrack_summarize(db, "edss", "0", "nonexistent", &summary, &err));
+  CHECK(summary == NULL);
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "\"arm\" or a patient attribute: \"sex\"",
+               cotrack_summarize(db, "edss", "0", "nonexistent", &summary, &err));
+  OK(cotrack_summarize(db, "edss", "0", "sex", &summary, &err));
+  cotrack_summary_destroy(summary);
   cotrack_close(db);
 }
 

@@ -292,6 +292,20 @@ class PatientIdRuleTest(TempDbTest):
                 db.register_patient(pid, arm="A")
                 self.assertEqual(len(db.trajectory(pid, "edss")), 1)
 
+    def test_summary_by_an_unknown_attribute_is_an_error(self):
+        with self.open() as db:
+            db.register_patient("P01", arm="A", index_date="2024-01-10",
+                                attributes={"sex": "F"})
+            db.record("P01", "edss", "2024-01-05", 4.0)
+            with self.assertRaises(cotrack.InvalidArgument) as cm:
+                db.summary("edss", "0", group_by="nonexistent")
+            self.assertIn('group_by "nonexistent"', cm.exception.message)
+            self.assertIn('"arm" or a patient attribute: "sex"',
+                          cm.exception.message)
+            self.assertEqual(
+                [r["group"] for r in db.summary("edss", "0", group_by="sex")],
+                ["F"])
+
 
 class ManyProcessesTest(TempDbTest):
     """Python, C ABI and command-line processes write one database at once.

@@ -338,7 +338,9 @@ COTRACK_EXPORT double cotrack_observations_item(const cotrack_observations_t* re
  * baseline. `timepoints` is a comma-separated list relative to each
  * patient's index date, e.g. "0,6m,12m" ("0" = baseline; "Nd", "Nw", "Nm",
  * "Ny"); values count within +-30 days of the target. `group_by` is NULL or
- * "" (one group "all"), "arm", or a patient attribute name. Censored values
+ * "" (one group "all"), "arm", or a patient attribute name that at least one
+ * patient has (another name is COTRACK_INVALID_ARGUMENT naming the known
+ * ones). Censored values
  * are excluded from statistics and counted. On success *out is a result the
  * caller frees with cotrack_summary_destroy. */
 COTRACK_EXPORT int cotrack_summarize(cotrack_db_t* db, const char* measure, const char* timepoints,
