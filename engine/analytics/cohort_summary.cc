@@ -12,6 +12,7 @@
 #include "cotrack/status_macros.h"
 #include "cotrack/summary.h"
 #include "cotrack/timepoint.h"
+#include "decimal.h"
 
 namespace cotrack {
 namespace {
@@ -37,7 +38,7 @@ std::optional<double> UsableValue(const Observation& obs, CensoredRule rule) {
 
 std::optional<double> Percent(int64_t part, int64_t whole) {
   if (whole == 0) return std::nullopt;
-  return 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+  return decimal::Clean(100.0 * static_cast<double>(part) / static_cast<double>(whole));
 }
 
 }  // namespace

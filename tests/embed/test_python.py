@@ -292,6 +292,21 @@ class PatientIdRuleTest(TempDbTest):
                 db.register_patient(pid, arm="A")
                 self.assertEqual(len(db.trajectory(pid, "edss")), 1)
 
+    def test_converted_values_and_statistics_have_no_binary_noise(self):
+        with self.open() as db:
+            db.record("P01", "hba1c", "2024-01-05", 51, "mmol/mol")
+            hba1c = db.latest("P01", "hba1c")
+            self.assertEqual(hba1c.value, 6.81748)  # not 6.817480000000001
+            self.assertEqual((hba1c.original_value, hba1c.original_unit),
+                             ("51", "mmol/mol"))
+            for pid in ("P02", "P03"):
+                db.register_patient(pid, index_date="2024-01-10")
+                db.record(pid, "hba1c", "2024-01-05", 51, "mmol/mol")
+            db.register_patient("P01", index_date="2024-01-10")
+            row = db.summary("hba1c", "0")[0]
+            self.assertEqual((row["n"], row["mean"], row["sd"]),
+                             (3, 6.81748, 0.0))
+
     def test_summary_by_an_unknown_attribute_is_an_error(self):
         with self.open() as db:
             db.register_patient("P01", arm="A", index_date="2024-01-10",

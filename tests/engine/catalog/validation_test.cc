@@ -4,6 +4,8 @@
 #include "catalog/validation.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <vector>
@@ -392,6 +394,39 @@ TEST(ValidationTest, FieldErrorEscapesTheValue) {
   EXPECT_EQ(FieldError("value", "M\xC3\xBCller", "y"),
             "field \"value\": bad value \"M\xC3\xBCller\" (expected y)");
   EXPECT_EQ(FieldError("value", "\xFF", "y"), "field \"value\": bad value \"\\xFF\" (expected y)");
+}
+
+// Issue 16: a converted value is the exact decimal result of value * factor
+// + offset, never binary noise (51 mmol/mol was 6.817480000000001 %); the
+// value as entered is kept beside it.
+TEST(ConversionTest, ConvertedValuesAreTheExactDecimalResult) {
+  const auto convert = [](const std::string& code, double value, const std::string& unit) {
+    ObservationInput in;
+    in.patient = "P1";
+    in.measure = code;
+    in.value = value;
+    in.unit = unit;
+    absl::StatusOr<ValidatedValue> v = ValidateObservation(Builtin(code), in);
+    EXPECT_THAT(v, IsOk());
+    return v.ok() ? *v : ValidatedValue();
+  };
+  const ValidatedValue a = convert("hba1c", 51, "mmol/mol");
+  EXPECT_EQ(a.value, 6.81748);  // exactly: not 6.817480000000001
+  EXPECT_EQ(a.original_value, "51");
+  EXPECT_EQ(a.original_unit, "mmol/mol");
+  EXPECT_EQ(convert("hba1c", 48, "mmol/mol").value, 6.54304);
+  EXPECT_EQ(convert("hba1c", 53.5, "mmol/mol").value, 7.04618);
+  EXPECT_EQ(convert("cpeptide", 0.7, "ng/mL").value, 0.23177);
+  EXPECT_EQ(convert("hba1c", 6.5, "").value, 6.5);  // canonical: as given
+  // Every integer IFCC value from 20 to 130: the printed value is short.
+  for (int ifcc = 20; ifcc <= 130; ++ifcc) {
+    const double v = convert("hba1c", ifcc, "mmol/mol").value;
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.17g", v);
+    EXPECT_EQ(std::strtod(buf, nullptr), v);
+    std::snprintf(buf, sizeof(buf), "%.7g", v);
+    EXPECT_EQ(std::strtod(buf, nullptr), v) << ifcc << " mmol/mol gives " << buf;
+  }
 }
 
 TEST(ValidatePatientIdTest, AcceptsUtf8Ids) {
