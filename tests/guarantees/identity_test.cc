@@ -324,7 +324,12 @@ TEST_F(IdentityTest, ExistingDatabaseWithABadIdIsReadableAndCheckSaysHowToFixIt)
   ASSERT_OK_AND_ASSIGN(std::vector<Observation> t, (*db)->Trajectory(" P3", "edss"));
   ASSERT_EQ(t.size(), 1u);
   EXPECT_EQ(t[0].value, 4.0);
-  // Its values can still be retracted (a retraction names an existing id).
+  // Its values can still be retracted: a retraction names an existing id.
+  Provenance why;
+  why.reason = "entered twice";
+  ASSERT_OK((*db)->Retract(" P3", "edss", CivilTime::FromDay(18262), why));
+  ASSERT_OK_AND_ASSIGN(t, (*db)->Trajectory(" P3", "edss"));
+  EXPECT_TRUE(t.empty());
   db->reset();
 
   // dump works; load refuses the id with the rule; fixed in the dump, it
@@ -341,7 +346,10 @@ TEST_F(IdentityTest, ExistingDatabaseWithABadIdIsReadableAndCheckSaysHowToFixIt)
   auto fixed = Database::Open(dir_.File("fixed"));
   ASSERT_OK(fixed);
   ASSERT_OK_AND_ASSIGN(t, (*fixed)->Trajectory("P3", "edss"));
-  EXPECT_EQ(t.size(), 1u);
+  EXPECT_TRUE(t.empty());  // the retraction came along
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> h,
+                       (*fixed)->History("P3", "edss", CivilTime::FromDay(18262)));
+  EXPECT_EQ(h.size(), 2u);
 }
 
 }  // namespace
