@@ -33,7 +33,8 @@ absl::Status ParseSummaryFlags(const ParsedArgs& args, const std::string& defaul
   "                    (default 30); of two equally near, the earlier is used\n"     \
   "  --lookback DAYS   the baseline must be at most DAYS before the index date\n"    \
   "  --by KEY          group by arm, or by any patient attribute (route, ...);\n"    \
-  "                    none for one group; patients without it form (none)\n"        \
+  "                    none for one group; patients without it form (none);\n"       \
+  "                    an attribute no patient has is an error\n"                    \
   "  --censored RULE   censored lab values (<0.5): exclude (default; counted\n"      \
   "                    only), half-limit (<L counts as L/2, >L as L) or limit\n"     \
   "  --rule RULE       EDSS step rule for improved/worsened: threetier (default),\n" \

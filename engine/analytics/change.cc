@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "decimal.h"
 
 namespace cotrack {
 namespace {
@@ -81,8 +82,9 @@ Change ComputeChange(const MeasureDefinition& measure, double baseline, double v
   c.options = options;
   c.baseline = baseline;
   c.value = value;
-  c.absolute = value - baseline;
-  if (baseline != 0) c.percent = 100.0 * c.absolute / std::fabs(baseline);
+  // In decimal: 6.6 - 6.5 is 0.1, not 0.09999999999999964 (decimal.h).
+  c.absolute = decimal::Difference(value, baseline);
+  if (baseline != 0) c.percent = decimal::Clean(100.0 * c.absolute / std::fabs(baseline));
 
   // `worse` is the change in the worsening direction.
   double worse = 0;

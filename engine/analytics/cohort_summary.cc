@@ -1,4 +1,7 @@
+#include <set>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -6,8 +9,10 @@
 #include "cotrack/baseline.h"
 #include "cotrack/change.h"
 #include "cotrack/database.h"
+#include "cotrack/status_macros.h"
 #include "cotrack/summary.h"
 #include "cotrack/timepoint.h"
+#include "decimal.h"
 
 namespace cotrack {
 namespace {
@@ -33,7 +38,7 @@ std::optional<double> UsableValue(const Observation& obs, CensoredRule rule) {
 
 std::optional<double> Percent(int64_t part, int64_t whole) {
   if (whole == 0) return std::nullopt;
-  return 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+  return decimal::Clean(100.0 * static_cast<double>(part) / static_cast<double>(whole));
 }
 
 }  // namespace
@@ -170,6 +175,31 @@ CohortSummary CohortSummaryBuilder::Finish() const {
   return out;
 }
 
+absl::Status ValidateGroupBy(Database& db, absl::string_view group_by) {
+  if (group_by.empty() || group_by == "arm") return absl::OkStatus();
+  absl::StatusOr<std::vector<Patient>> patients = db.ListPatients();
+  if (!patients.ok()) return patients.status();
+  std::set<std::string> known;
+  for (const Patient& p : *patients) {
+    for (const auto& [key, value] : p.attributes) {
+      if (key == group_by) return absl::OkStatus();
+      known.insert(key);
+    }
+  }
+  std::string expected = "\"arm\"";
+  if (!known.empty()) {
+    absl::StrAppend(&expected, " or a patient attribute: ",
+                    absl::StrJoin(known, ", ", [](std::string* out, const std::string& k) {
+                      absl::StrAppend(out, "\"", k, "\"");
+                    }));
+  } else {
+    absl::StrAppend(&expected, "; no patient has attributes");
+  }
+  return absl::InvalidArgumentError(absl::StrCat("group_by \"", group_by,
+                                                 "\": no patient has this attribute (expected ",
+                                                 expected, "; or \"\" for one group)"));
+}
+
 absl::StatusOr<CohortSummary> SummarizeCohort(Database& db, absl::string_view measure,
                                               const SummaryOptions& options) {
   if (options.timepoints.empty()) {
@@ -182,12 +212,18 @@ absl::StatusOr<CohortSummary> SummarizeCohort(Database& db, absl::string_view me
   absl::StatusOr<MeasureDefinition> def = db.GetMeasure(measure);
   if (!def.ok()) return def.status();
   CohortSummaryBuilder builder(*std::move(def), options);
-  absl::Status s = db.ForEachSeries(
-      measure, [&builder](const Patient& p, const std::vector<Observation>& trajectory) {
-        builder.Add(p, trajectory);
-        return absl::OkStatus();
-      });
+  // The group_by attribute is checked on the patients the scan meets; only
+  // when none of them has it are all patients read, to tell a typo from an
+  // attribute that only patients without values of this measure have.
+  bool group_seen = options.group_by.empty() || options.group_by == "arm";
+  absl::Status s = db.ForEachSeries(measure, [&](const Patient& p,
+                                                 const std::vector<Observation>& trajectory) {
+    group_seen = group_seen || p.attributes.count(options.group_by) > 0;
+    builder.Add(p, trajectory);
+    return absl::OkStatus();
+  });
   if (!s.ok()) return s;
+  if (!group_seen) COTRACK_RETURN_IF_ERROR(ValidateGroupBy(db, options.group_by));
   return builder.Finish();
 }
 

@@ -1,6 +1,7 @@
 #include "cotrack/derived.h"
 
 #include <cmath>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -16,12 +17,14 @@ DerivedValue Number(std::string name, double value, std::string unit, Comparator
                     int digits) {
   DerivedValue d;
   d.name = std::move(name);
-  d.value = value;
   d.unit = std::move(unit);
   d.comparator = cmp;
-  d.text = absl::StrCat(ComparatorSymbol(cmp), style == Style::kDecimals
-                                                   ? absl::StrFormat("%.*f", digits, value)
-                                                   : absl::StrFormat("%.*g", digits, value));
+  const std::string shown = style == Style::kDecimals ? absl::StrFormat("%.*f", digits, value)
+                                                      : absl::StrFormat("%.*g", digits, value);
+  // The value is the one shown: a conversion's precision is that of its
+  // formula, and more digits would only be noise (47.5076... mmol/mol).
+  d.value = std::strtod(shown.c_str(), nullptr);
+  d.text = absl::StrCat(ComparatorSymbol(cmp), shown);
   return d;
 }
 

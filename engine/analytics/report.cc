@@ -12,6 +12,7 @@
 #include "cotrack/database.h"
 #include "cotrack/derived.h"
 #include "cotrack/progression.h"
+#include "cotrack/status_macros.h"
 #include "cotrack/summary.h"
 #include "cotrack/timepoint.h"
 #include "svg_util.h"
@@ -264,6 +265,7 @@ absl::StatusOr<ChartSpec> CohortChart(Database& db, absl::string_view measure,
   }
   absl::StatusOr<MeasureDefinition> def = db.GetMeasure(measure);
   if (!def.ok()) return def.status();
+  COTRACK_RETURN_IF_ERROR(ValidateGroupBy(db, options.group_by));
   CohortSummaryBuilder builder(*def, options);
   const std::set<std::string> wanted(patients.begin(), patients.end());
   Series drawn;
@@ -291,6 +293,7 @@ absl::StatusOr<std::string> BuildHtmlReport(Database& db, const ReportOptions& o
   if (options.summary.timepoints.empty()) {
     return absl::InvalidArgumentError("no timepoints given (expected e.g. --at 0,3m,6m,12m)");
   }
+  COTRACK_RETURN_IF_ERROR(ValidateGroupBy(db, options.summary.group_by));
   std::vector<MeasureDefinition> measures;
   if (options.measures.empty()) {
     absl::StatusOr<std::vector<MeasureDefinition>> all = db.ListMeasures();

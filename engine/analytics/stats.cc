@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "cotrack/summary.h"
+#include "decimal.h"
 
 namespace cotrack {
 
@@ -10,28 +11,45 @@ double Quantile(std::vector<double> values, double p) {
   const double h = (static_cast<double>(values.size()) - 1) * p;
   const size_t lo = static_cast<size_t>(std::floor(h));
   if (lo + 1 >= values.size()) return values.back();
-  return values[lo] + (h - static_cast<double>(lo)) * (values[lo + 1] - values[lo]);
+  if (values[lo] == values[lo + 1]) return values[lo];
+  return decimal::Clean(values[lo] +
+                        (h - static_cast<double>(lo)) * decimal::Difference(values[lo + 1], values[lo]));
 }
 
 Descriptive Describe(const std::vector<double>& values) {
   Descriptive d;
   d.n = static_cast<int64_t>(values.size());
   if (values.empty()) return d;
-  double sum = 0;
-  for (double v : values) sum += v;
-  const double mean = sum / static_cast<double>(values.size());
-  d.mean = mean;
-  if (values.size() >= 2) {
-    // Two-pass for accuracy; the cohorts are small.
-    double ss = 0;
-    for (double v : values) ss += (v - mean) * (v - mean);
-    d.sd = std::sqrt(ss / static_cast<double>(values.size() - 1));
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  const double n = static_cast<double>(values.size());
+  if (*lo == *hi) {
+    // Equal values: the mean is the value and the spread is 0, exactly. The
+    // sums below would say otherwise: three times 6.81748 sums to a double
+    // whose third is an ulp off, and the sd came out as 2.7e-16.
+    d.mean = *lo;
+    if (values.size() >= 2) d.sd = 0.0;
+  } else {
+    // The sum in decimal (stored values are short decimals), then one
+    // division: the mean of 0.1 and 0.2 is 0.15, not 0.15000000000000002.
+    const double mean = decimal::Sum(values) / n;
+    d.mean = decimal::Clean(mean);
+    if (values.size() >= 2) {
+      // Two-pass with the correction term (Chan, Golub & LeVeque 1983): the
+      // deviations from a rounded mean do not sum to 0, and subtracting
+      // their squared sum / n removes that error instead of adding it.
+      double ss = 0, dev = 0;
+      for (double v : values) {
+        ss += (v - mean) * (v - mean);
+        dev += v - mean;
+      }
+      d.sd = decimal::Clean(std::sqrt(std::max(0.0, (ss - dev * dev / n) / (n - 1))));
+    }
   }
   d.median = Quantile(values, 0.5);
   d.q1 = Quantile(values, 0.25);
   d.q3 = Quantile(values, 0.75);
-  d.min = *std::min_element(values.begin(), values.end());
-  d.max = *std::max_element(values.begin(), values.end());
+  d.min = *lo;
+  d.max = *hi;
   return d;
 }
 

@@ -83,6 +83,50 @@ std::string FormatLikeStep(double v, double step) {
   return buf;
 }
 
+// Decimals of the shortest fixed-point text that reads back as `v` (48 -> 0,
+// 0.09148 -> 5), or -1 when none of up to 17 does (1e-20, 1/3).
+int ShortestDecimals(double v) {
+  char buf[400];
+  for (int d = 0; d <= 17; ++d) {
+    std::snprintf(buf, sizeof(buf), "%.*f", d, v);
+    if (std::strtod(buf, nullptr) == v) return d;
+  }
+  return -1;
+}
+
+// `v` rounded to `digits` significant digits (through decimal text, so the
+// result is the double nearest that decimal).
+double RoundSignificant(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*e", digits - 1, v);
+  return std::strtod(buf, nullptr);
+}
+
+// value * factor + offset, in decimal. Each of the three is the double of a
+// short decimal (what was typed, what the catalog says), and the exact
+// decimal result has at most decimals(value) + decimals(factor) decimals
+// (the product) or decimals(offset) (the sum), so rounding the binary result
+// there removes only the noise of binary arithmetic: 51 mmol/mol is 6.81748 %,
+// not 6.817480000000001 %. Nothing is lost: the exact converted value is kept
+// (and the value and unit as entered are stored beside it). When the exact
+// result needs more digits than a double holds (a factor of 1/3), the result
+// is rounded to 15 significant digits, the most a double always keeps.
+double ConvertToCanonical(double value, const UnitConversion& c) {
+  const double raw = value * c.factor + c.offset;
+  if (!std::isfinite(raw) || raw == 0) return raw;
+  constexpr int kSignificant = 15;
+  const int dv = ShortestDecimals(value), df = ShortestDecimals(c.factor),
+            doff = ShortestDecimals(c.offset);
+  // Digits before the decimal point (<= 0 for |raw| < 1).
+  const int whole = static_cast<int>(std::floor(std::log10(std::fabs(raw)))) + 1;
+  if (dv < 0 || df < 0 || doff < 0) return RoundSignificant(raw, kSignificant);
+  const int decimals = std::max(dv + df, doff);
+  if (whole + decimals > kSignificant) return RoundSignificant(raw, kSignificant);
+  char buf[400];
+  std::snprintf(buf, sizeof(buf), "%.*f", decimals, raw);
+  return std::strtod(buf, nullptr);
+}
+
 // Length of the valid UTF-8 sequence at s[i], or 0 when it is not one
 // (overlong forms, surrogates and code points above U+10FFFF included).
 size_t Utf8SequenceLength(absl::string_view s, size_t i, uint32_t* code_point) {
@@ -419,7 +463,7 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
   bool canonical = false;
   absl::Status unit_status = ResolveUnit(def, in.unit, &conversion, &canonical);
   if (!unit_status.ok()) return unit_status;
-  const double value = canonical ? in.value : in.value * conversion.factor + conversion.offset;
+  const double value = canonical ? in.value : ConvertToCanonical(in.value, conversion);
 
   // A conversion with an offset maps impossible amounts into range (the NGSP
   // equation turns 0 or -1 mmol/mol into about 2 %), so a measure that cannot
@@ -485,30 +529,57 @@ absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
   return out;
 }
 
+namespace {
+
+// Unicode White_Space outside the control characters, which the rule refuses
+// anywhere in an id.
+bool IsSpace(uint32_t cp) {
+  return cp == 0x20 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+         cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+std::string CodePointName(uint32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "U+%04X", cp);
+  return buf;
+}
+
+absl::Status BadPatientId(absl::string_view id, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("field \"patient\": bad value \"",
+                                                 EscapeForMessage(id), "\" (", what,
+                                                 "; expected ", kPatientIdRule, ")"));
+}
+
+}  // namespace
+
 absl::Status ValidatePatientId(absl::string_view id) {
-  if (id.empty()) {
-    return Invalid("patient", id, "a patient id of 1 to 128 bytes");
-  }
-  if (id.size() > 128) {
-    return Invalid("patient", id,
-                   absl::StrCat("a patient id of at most 128 bytes, not ", id.size()));
+  if (id.empty()) return BadPatientId(id, "it is empty");
+  if (id.size() > kMaxPatientIdBytes) {
+    return BadPatientId(id, absl::StrCat("it has ", id.size(), " bytes, more than ", kMaxPatientIdBytes));
   }
   size_t i = 0;
+  uint32_t first = 0, last = 0;
   while (i < id.size()) {
     uint32_t cp = 0;
     size_t len = Utf8SequenceLength(id, i, &cp);
     if (len == 0) {
-      return Invalid("patient", id,
-                     absl::StrCat("a patient id in UTF-8; byte ", i + 1, " is not valid UTF-8"));
+      return BadPatientId(id, absl::StrCat("byte ", i + 1, " is not valid UTF-8"));
     }
     if (IsControl(cp)) {
-      char buf[16];
-      std::snprintf(buf, sizeof(buf), "U+%04X", cp);
-      return Invalid("patient", id,
-                     absl::StrCat("a patient id without control characters; byte ", i + 1,
-                                  " is the control character ", buf));
+      return BadPatientId(
+          id, absl::StrCat("byte ", i + 1, " is the control character ", CodePointName(cp)));
     }
+    if (i == 0) first = cp;
+    last = cp;
     i += len;
+  }
+  // Ids are compared byte for byte: " P1" would be a second patient that
+  // every listing shows as "P1".
+  if (IsSpace(first)) {
+    return BadPatientId(id, absl::StrCat("it starts with whitespace (", CodePointName(first), ")"));
+  }
+  if (IsSpace(last)) {
+    return BadPatientId(id, absl::StrCat("it ends with whitespace (", CodePointName(last), ")"));
   }
   return absl::OkStatus();
 }

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "cotrack/patient_id.h"  // ValidatePatientId, declared there for embedders
 #include "cotrack/types.h"
 
 namespace cotrack {
@@ -32,9 +33,6 @@ struct ValidatedValue {
 // Never clamps or rounds a bad value into range: it is an InvalidArgument.
 absl::StatusOr<ValidatedValue> ValidateObservation(const MeasureDefinition& def,
                                                    const ObservationInput& in);
-
-// Patient ids: UTF-8, 1-128 bytes, no control characters.
-absl::Status ValidatePatientId(absl::string_view id);
 
 // A user-registered measure: code syntax, min <= max, step, threshold,
 // unit conversions, items.

@@ -664,7 +664,16 @@ bool SameContent(const Observation& a, const Observation& b) {
     const bool both_nan = std::isnan(a.items[i]) && std::isnan(b.items[i]);
     if (!both_nan && a.items[i] != b.items[i]) return false;
   }
-  return a.time == b.time && a.value == b.value && a.comparator == b.comparator &&
+  // A converted value is a function of the value and unit as entered. Since
+  // conversions are rounded to their exact decimal result, a version stored
+  // before that holds the same conversion a few ulps off (6.817480000000001
+  // for 6.81748): re-importing the same entry must stay a no-op, not become
+  // a correction.
+  const bool same_value =
+      a.value == b.value ||
+      (!a.original_unit.empty() && std::fabs(a.value - b.value) <=
+                                       1e-12 * std::max(std::fabs(a.value), std::fabs(b.value)));
+  return a.time == b.time && same_value && a.comparator == b.comparator &&
          a.status == b.status && a.original_value == b.original_value &&
          a.original_unit == b.original_unit && a.visit == b.visit;
 }

@@ -183,6 +183,9 @@ class BulkWriteImpl : public EngineBulkWrite {
   uint32_t next_patient_;
   std::map<std::string, Touched> touched_;  // by id: sorted for the audit entry
   const std::string* last_touched_id_ = nullptr;
+  // The id of the previous observation that passed ValidatePatientId, so a
+  // patient's rows (files list them together) check it once. Empty until one
+  // has: "" itself breaks the rule and must not pass as already checked.
   std::string last_valid_patient_;
   std::string last_valid_user_, last_valid_reason_;  // empty: valid (the defaults)
   Touched* last_touched_ = nullptr;
@@ -312,7 +315,7 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
   std::vector<Valid> valid;
   valid.reserve(batch.observations().size());
   for (const ObservationInput& in : batch.observations()) {
-    if (in.patient != last_valid_patient_) {  // files list a patient's rows together
+    if (in.patient.empty() || in.patient != last_valid_patient_) {
       if (absl::Status s = ValidatePatientId(in.patient); !s.ok()) {
         reject(in.provenance, s.message(), as_row(in));
         continue;

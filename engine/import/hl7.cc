@@ -34,6 +34,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cotrack/patient_id.h"
 #include "cotrack/status_macros.h"
 #include "import/code_mapping.h"
 #include "import/format.h"
@@ -111,7 +112,8 @@ bool PatientOf(const Hl7Segment& pid, const PatientChoice& choice, std::string& 
   int repetitions = 0;
   ForEachHl7Part(pid.Field(choice.field), e.repetition, [&](absl::string_view rep) {
     ++repetitions;
-    std::string cx1(absl::StripAsciiWhitespace(DecodeHl7Escapes(Hl7Part(rep, e.component, 1), e)));
+    // Kept as given: " P1" is refused by the identity rule, not read as "P1".
+    std::string cx1(DecodeHl7Escapes(Hl7Part(rep, e.component, 1), e));
     if (cx1.empty()) return true;
     const absl::string_view cx4 = Hl7Part(rep, e.component, 4);
     const std::string ns = DecodeHl7Escapes(Hl7Part(cx4, e.subcomponent, 1), e);
@@ -140,7 +142,8 @@ bool PatientOf(const Hl7Segment& pid, const PatientChoice& choice, std::string& 
   });
   if (!id.empty()) return true;
   if (!filtered || found.empty()) {
-    problem = absl::StrCat("field \"", name, "\": empty (expected the patient's identifier");
+    problem = absl::StrCat("field \"", name, "\": empty (expected the patient's identifier, ",
+                           kPatientIdRule);
     if (choice.field == 3 && !absl::StripAsciiWhitespace(pid.Field(2)).empty()) {
       absl::StrAppend(&problem, "; PID-2 holds one: --hl7-patient-id-field PID-2 reads it");
     }
@@ -302,6 +305,8 @@ class Hl7Reader : public FormatReader {
     std::string problem;
     if (!PatientOf(Hl7Segment(s.text, message_.encoding), choice_, message_.patient, problem)) {
       message_.patient_problem = absl::StrCat(where, problem);
+    } else if (absl::Status id = ValidatePatientId(message_.patient); !id.ok()) {
+      message_.patient_problem = absl::StrCat(where, id.message());
     }
   }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cotrack/patient_id.h"
 
 namespace cotrack {
 
@@ -30,6 +31,17 @@ void ImportErrors::BadValue(const CsvRecord& row, size_t i, absl::string_view fi
 void ImportErrors::Empty(const CsvRecord& row, size_t i, absl::string_view field,
                          absl::string_view expected) {
   Add(row.line(i), row.column(i), absl::StrCat("field \"", field, "\": empty (", expected, ")"));
+}
+
+bool ImportErrors::PatientId(absl::string_view id, int64_t line, int64_t column) {
+  if (!id.empty() && id == last_valid_patient_) return true;
+  absl::Status s = ValidatePatientId(id);
+  if (!s.ok()) {
+    Add(line, column, s.message());
+    return false;
+  }
+  last_valid_patient_ = std::string(id);
+  return true;
 }
 
 void ImportErrors::AddStatus(const absl::Status& status) {

@@ -29,6 +29,15 @@ class ImportErrors {
                 absl::string_view expected);
   // Adds `field "NAME": empty (EXPECTED)` at field `i` of `row`.
   void Empty(const CsvRecord& row, size_t i, absl::string_view field, absl::string_view expected);
+  // The identity rule of cotrack/patient_id.h, applied where the row is read
+  // so the error points at the cell (the bulk write applies it again for
+  // every other path). Adds the rule's message at LINE:COLUMN (column 0:
+  // none) and returns false when `id` breaks it. `id` is the cell as given:
+  // an id is never trimmed into a different one.
+  bool PatientId(absl::string_view id, int64_t line, int64_t column);
+  bool PatientId(const CsvRecord& row, size_t i) {
+    return PatientId(row[i], row.line(i), row.column(i));
+  }
   // Adds a whole-file error (e.g. from the reader) as is.
   void AddStatus(const absl::Status& status);
 
@@ -55,6 +64,7 @@ class ImportErrors {
   std::vector<Listed> listed_;
   std::vector<std::string> fatal_;  // from AddStatus, listed last
   std::string row_messages_;
+  std::string last_valid_patient_;  // files list a patient's rows together
 };
 
 // A cell value quoted for a message: C-escaped, long values shortened.

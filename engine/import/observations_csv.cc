@@ -101,8 +101,8 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
   if (!CheckFieldCount(row, names_, errors)) return;
   ObservationInput& obs = writer.NewObservation();
 
-  obs.patient = std::string(absl::StripAsciiWhitespace(row[patient_]));
-  if (obs.patient.empty()) errors.Empty(row, patient_, "patient", "expected a patient id");
+  obs.patient = std::string(row[patient_]);
+  errors.PatientId(row, patient_);
 
   // Catalog codes are lower case, so case cannot select a different measure.
   obs.measure = absl::AsciiStrToLower(absl::StripAsciiWhitespace(row[measure_]));

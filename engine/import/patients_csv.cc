@@ -64,10 +64,8 @@ absl::Status PatientsCsvParser::ParseHeader(const CsvRecord& header, const CsvRe
 void PatientsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
   Patient p;
-  p.id = std::string(absl::StripAsciiWhitespace(row[patient_]));
-  if (p.id.empty()) {
-    errors.Empty(row, patient_, "patient", "expected a patient id");
-  } else {
+  p.id = std::string(row[patient_]);
+  if (errors.PatientId(row, patient_)) {
     auto [it, inserted] = seen_.emplace(p.id, row.first_line());
     if (!inserted) {
       errors.Add(row.line(patient_), row.column(patient_),

@@ -251,11 +251,8 @@ absl::Status RedcapParser::ParseHeader(const CsvRecord& header, const CsvReader&
 
 void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
-  const std::string record(absl::StripAsciiWhitespace(row[id_]));
-  if (record.empty()) {
-    errors.Empty(row, id_, names_[id_], "expected a record id");
-    return;
-  }
+  const std::string record(row[id_]);
+  if (!errors.PatientId(row, id_)) return;
   if (index_date_) {
     const absl::string_view cell = absl::StripAsciiWhitespace(row[*index_date_]);
     if (!cell.empty()) {

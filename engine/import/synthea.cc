@@ -128,8 +128,8 @@ void SyntheaObservationsParser::ParseRow(const CsvRecord& row, ImportErrors& err
   }
   ObservationInput& obs = writer.NewObservation();
   obs.measure = m->measure;
-  obs.patient = std::string(absl::StripAsciiWhitespace(row[patient_]));
-  if (obs.patient.empty()) errors.Empty(row, patient_, "PATIENT", "expected a patient id");
+  obs.patient = std::string(row[patient_]);
+  errors.PatientId(row, patient_);
   bool have_time = false;
   absl::StatusOr<CivilTime> t = ParseDateCell(row[date_]);
   if (t.ok()) {
@@ -181,11 +181,8 @@ void SyntheaPatientsParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
                                      RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
   Patient p;
-  p.id = std::string(absl::StripAsciiWhitespace(row[id_]));
-  if (p.id.empty()) {
-    errors.Empty(row, id_, "Id", "expected a patient id");
-    return;
-  }
+  p.id = std::string(row[id_]);
+  if (!errors.PatientId(row, id_)) return;
   auto [it, inserted] = seen_.emplace(p.id, row.first_line());
   if (!inserted) {
     errors.Add(row.line(id_), row.column(id_),

@@ -200,8 +200,8 @@ absl::Status WideCsvParser::ParseHeader(const CsvRecord& header, const CsvReader
 
 void WideCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) {
   if (!CheckFieldCount(row, names_, errors)) return;
-  const std::string patient(absl::StripAsciiWhitespace(row[patient_]));
-  if (patient.empty()) errors.Empty(row, patient_, names_[patient_], "expected a patient id");
+  const std::string patient(row[patient_]);
+  errors.PatientId(row, patient_);
   CivilTime time;
   bool have_time = false;
   if (absl::StripAsciiWhitespace(row[date_]).empty()) {

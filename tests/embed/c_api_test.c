@@ -551,6 +551,76 @@ static void test_attribution(const char* path) {
   cotrack_close(db);
 }
 
+/* Issue 16: one identity rule for patient ids (cotrack/patient_id.h) on
+ * every write call. Each bad id is refused with the rule named, and nothing
+ * is written: the id stays unknown. */
+static void test_patient_id_rule(const char* path) {
+  cotrack_db_t* db = NULL;
+  OK(cotrack_open(path, NULL, &db, &err));
+  if (db == NULL) return;
+  char long_id[130];
+  memset(long_id, 'x', 129);
+  long_id[129] = '\0';
+  const char* bad[] = {"", " ", " P1", "P1 ", "P\t1", "P\n1", "P\x01", long_id};
+  const char* broke[] = {"it is empty",
+                         "starts with whitespace",
+                         "starts with whitespace",
+                         "ends with whitespace",
+                         "control character U+0009",
+                         "control character U+000A",
+                         "control character U+0001",
+                         "it has 129 bytes"};
+  const char* rule = "a patient id of 1 to 128 bytes of UTF-8";
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+    EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, broke[i],
+                 cotrack_record(db, bad[i], "edss", "2024-01-05", 4.0, NULL, NULL, &err));
+    EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, rule,
+                 cotrack_record(db, bad[i], "edss", "2024-01-05", 4.0, NULL, NULL, &err));
+    EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, broke[i],
+                 cotrack_register_patient(db, bad[i], "A", NULL, NULL, NULL, 0, NULL, &err));
+    cotrack_visit_t* visit = NULL;
+    char* err = NULL;
+    if (cotrack_visit_create(bad[i], "2024-01-05", "M0", &visit, &err) == COTRACK_OK) {
+      OK(cotrack_visit_add(visit, "edss", 4.0, NULL, &err));
+      OK(cotrack_visit_add(visit, "hba1c", 6.5, NULL, &err));
+      EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, broke[i], cotrack_visit_commit(db, visit, NULL, &err));
+      cotrack_visit_destroy(visit);
+    } else {
+      /* Refusing it at create is as good, if the rule is named. */
+      CHECK(err != NULL && strstr(err, rule) != NULL);
+      cotrack_free(err);
+    }
+    /* Nothing written: the id is not a patient. */
+    cotrack_observations_t* rows = NULL;
+    err = NULL;
+    CHECK(cotrack_trajectory(db, bad[i], "edss", NULL, NULL, &rows, &err) != COTRACK_OK);
+    cotrack_free(err);
+    cotrack_observations_destroy(rows);
+  }
+  char max_id[129];
+  memset(max_id, 'y', 128);
+  max_id[128] = '\0';
+  const char* good[] = {"P-001", "\xC3\xBCn\xC3\xAF" "code-1", max_id};
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; ++i) {
+    OK(cotrack_record(db, good[i], "edss", "2024-01-05", 4.0, NULL, NULL, &err));
+    OK(cotrack_register_patient(db, good[i], "A", NULL, NULL, NULL, 0, NULL, &err));
+  }
+  /* An attribute no patient has is an error naming the known ones, not one
+   * group "(none)" holding everyone. */
+  const char* keys[] = {"sex"};
+  const char* values[] = {"F"};
+  OK(cotrack_register_patient(db, "P-001", "A", "2024-01-01", keys, values, 1, NULL, &err));
+  cotrack_summary_t* summary = NULL;
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "group_by \"nonexistent\": no patient has this attribute",
+               cotrack_summarize(db, "edss", "0", "nonexistent", &summary, &err));
+  CHECK(summary == NULL);
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "\"arm\" or a patient attribute: \"sex\"",
+               cotrack_summarize(db, "edss", "0", "nonexistent", &summary, &err));
+  OK(cotrack_summarize(db, "edss", "0", "sex", &summary, &err));
+  cotrack_summary_destroy(summary);
+  cotrack_close(db);
+}
+
 int main(void) {
   char dir[] = "/tmp/cotrack-c-api-XXXXXX";
   if (mkdtemp(dir) == NULL) {
@@ -568,6 +638,8 @@ int main(void) {
   test_two_handles(path);
   snprintf(path, sizeof path, "%s/attribution", dir);
   test_attribution(path);
+  snprintf(path, sizeof path, "%s/ids", dir);
+  test_patient_id_rule(path);
   nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   if (failures > 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);

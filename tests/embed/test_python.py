@@ -253,6 +253,75 @@ class ErrorTest(TempDbTest):
                 db.record("P01", "edss", "2024-02-05", 4.0)
 
 
+class PatientIdRuleTest(TempDbTest):
+    """Issue 16: one identity rule for patient ids on every write."""
+
+    RULE = "a patient id of 1 to 128 bytes of UTF-8"
+    BAD = [("", "it is empty"),
+           (" ", "starts with whitespace"),
+           (" P1", "starts with whitespace"),
+           ("P1 ", "ends with whitespace"),
+           ("P\t1", "control character U+0009"),
+           ("P\n1", "control character U+000A"),
+           ("P\x01", "control character U+0001"),
+           ("x" * 129, "it has 129 bytes")]
+    GOOD = ["P-001", "\u00fcn\u00efcode-1", "y" * 128]
+
+    def test_bad_ids_are_refused_and_nothing_is_written(self):
+        with self.open() as db:
+            for pid, broke in self.BAD:
+                writes = [
+                    lambda: db.record(pid, "edss", "2024-01-05", 4.0),
+                    lambda: db.record_visit(pid, "2024-01-05",
+                                            {"edss": 4.0, "hba1c": 6.5}),
+                    lambda: db.register_patient(pid, arm="A"),
+                ]
+                for write in writes:
+                    with self.assertRaises(cotrack.InvalidArgument,
+                                           msg=repr(pid)) as cm:
+                        write()
+                    self.assertIn(broke, cm.exception.message)
+                    self.assertIn(self.RULE, cm.exception.message)
+                with self.assertRaises(cotrack.Error, msg=repr(pid)):
+                    db.trajectory(pid, "edss")  # never became a patient
+
+    def test_good_ids_are_accepted(self):
+        with self.open() as db:
+            for pid in self.GOOD:
+                db.record(pid, "edss", "2024-01-05", 4.0)
+                db.register_patient(pid, arm="A")
+                self.assertEqual(len(db.trajectory(pid, "edss")), 1)
+
+    def test_converted_values_and_statistics_have_no_binary_noise(self):
+        with self.open() as db:
+            db.record("P01", "hba1c", "2024-01-05", 51, "mmol/mol")
+            hba1c = db.latest("P01", "hba1c")
+            self.assertEqual(hba1c.value, 6.81748)  # not 6.817480000000001
+            self.assertEqual((hba1c.original_value, hba1c.original_unit),
+                             ("51", "mmol/mol"))
+            for pid in ("P02", "P03"):
+                db.register_patient(pid, index_date="2024-01-10")
+                db.record(pid, "hba1c", "2024-01-05", 51, "mmol/mol")
+            db.register_patient("P01", index_date="2024-01-10")
+            row = db.summary("hba1c", "0")[0]
+            self.assertEqual((row["n"], row["mean"], row["sd"]),
+                             (3, 6.81748, 0.0))
+
+    def test_summary_by_an_unknown_attribute_is_an_error(self):
+        with self.open() as db:
+            db.register_patient("P01", arm="A", index_date="2024-01-10",
+                                attributes={"sex": "F"})
+            db.record("P01", "edss", "2024-01-05", 4.0)
+            with self.assertRaises(cotrack.InvalidArgument) as cm:
+                db.summary("edss", "0", group_by="nonexistent")
+            self.assertIn('group_by "nonexistent"', cm.exception.message)
+            self.assertIn('"arm" or a patient attribute: "sex"',
+                          cm.exception.message)
+            self.assertEqual(
+                [r["group"] for r in db.summary("edss", "0", group_by="sex")],
+                ["F"])
+
+
 class ManyProcessesTest(TempDbTest):
     """Python, C ABI and command-line processes write one database at once.
 

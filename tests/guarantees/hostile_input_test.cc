@@ -67,7 +67,7 @@ std::vector<HostileCase> Cases() {
       {"too_many_fields", Obs(many_fields), {"too_many_fields.csv:2", "more than 100000 fields"}},
       {"over_long_id",
        Obs(absl::StrCat(std::string(200, 'P'), ",edss,2024-01-01,2.0")),
-       {"over_long_id.csv:2", "at most 128 bytes"}},
+       {"over_long_id.csv:2", "it has 200 bytes, more than 128"}},
       {"invalid_utf8_in_id",
        Obs("P\xff"
            "1,edss,2024-01-01,2.0"),

@@ -199,7 +199,10 @@ COTRACK_EXPORT int cotrack_register_patient(cotrack_db_t* db, const char* id, co
  * content again is a no-op; a different value for the same (patient,
  * measure, time) is a correction that keeps the earlier version. Unknown
  * patients are registered (no arm, no index date). Censored values, item
- * responses and visit labels: use a cotrack_visit_t. `summary` may be NULL. */
+ * responses and visit labels: use a cotrack_visit_t. `summary` may be NULL.
+ * Every write call refuses a patient id that breaks the rule of
+ * cotrack/patient_id.h (1-128 bytes of UTF-8, no control characters, no
+ * leading or trailing whitespace) with COTRACK_INVALID_ARGUMENT. */
 COTRACK_EXPORT int cotrack_record(cotrack_db_t* db, const char* patient, const char* measure,
                                   const char* time, double value, const char* unit,
                                   cotrack_write_summary* summary, char** err);
@@ -425,7 +428,9 @@ COTRACK_EXPORT void cotrack_audit_summary(const cotrack_audit_t* audit, size_t i
  * baseline. `timepoints` is a comma-separated list relative to each
  * patient's index date, e.g. "0,6m,12m" ("0" = baseline; "Nd", "Nw", "Nm",
  * "Ny"); values count within +-30 days of the target. `group_by` is NULL or
- * "" (one group "all"), "arm", or a patient attribute name. Censored values
+ * "" (one group "all"), "arm", or a patient attribute name that at least one
+ * patient has (another name is COTRACK_INVALID_ARGUMENT naming the known
+ * ones). Censored values
  * are excluded from statistics and counted. On success *out is a result the
  * caller frees with cotrack_summary_destroy. */
 COTRACK_EXPORT int cotrack_summarize(cotrack_db_t* db, const char* measure, const char* timepoints,

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "cotrack/change.h"
@@ -57,7 +58,9 @@ struct SummaryOptions {
   std::vector<Timepoint> timepoints;  // e.g. ParseTimepointList("0,3m,6m,12m")
   TimepointOptions timepoint;
   // "" = one group "all"; "arm" = the patient's arm; anything else = that
-  // patient attribute. Patients without it form the group "(none)".
+  // patient attribute. Patients without it form the group "(none)". An
+  // attribute no patient has is an error (ValidateGroupBy), not one group
+  // "(none)" holding everyone: that is almost always a typo.
   std::string group_by;
   CensoredRule censored = CensoredRule::kExclude;
   ChangeOptions change;
@@ -66,6 +69,13 @@ struct SummaryOptions {
 // The group a patient falls in for SummaryOptions::group_by: "all" when
 // empty, the arm for "arm", else that attribute; "(none)" when unset.
 std::string PatientGroup(const Patient& patient, const std::string& group_by);
+
+// OK when `group_by` is "", "arm", or an attribute at least one patient of
+// `db` has. Otherwise InvalidArgument naming it and the known ones, e.g.
+//   group_by "sexx": no patient has this attribute (expected "arm" or a
+//   patient attribute: "sex", "site"; or "" for one group)
+// Errors reading the patients are returned as they come.
+absl::Status ValidateGroupBy(Database& db, absl::string_view group_by);
 
 struct SummaryRow {
   std::string measure;
@@ -122,9 +132,10 @@ class CohortSummaryBuilder {
 std::string DescribeSummaryOptions(const SummaryOptions& options);
 
 // Summarises `measure` over every patient in one pass
-// (Database::ForEachSeries). InvalidArgument when no timepoint is given or
-// the window is negative; NotFound for an unknown measure; errors reading
-// the database are returned as they come.
+// (Database::ForEachSeries). InvalidArgument when no timepoint is given, the
+// window is negative, or group_by names an attribute no patient has
+// (ValidateGroupBy); NotFound for an unknown measure; errors reading the
+// database are returned as they come.
 absl::StatusOr<CohortSummary> SummarizeCohort(Database& db, absl::string_view measure,
                                               const SummaryOptions& options);
 

@@ -47,6 +47,37 @@ TEST(DescribeTest, KnownValues) {
   EXPECT_FALSE(Describe({}).mean.has_value());
 }
 
+// Issue 16: statistics without binary noise.
+TEST(DescribeTest, EqualValuesHaveExactlyTheirMeanAndNoSpread) {
+  for (double v : {6.81748, 0.1, 4.0, 1e-3, 123456.789}) {
+    const Descriptive d = Describe({v, v, v});
+    EXPECT_EQ(*d.mean, v);
+    EXPECT_EQ(*d.sd, 0.0) << v;  // was 2.7e-16 for 6.81748
+    EXPECT_EQ(*d.median, v);
+    EXPECT_EQ(*d.q1, v);
+  }
+}
+
+TEST(DescribeTest, DecimalInputsGiveDecimalResults) {
+  const Descriptive d = Describe({0.1, 0.2});
+  EXPECT_EQ(*d.mean, 0.15);  // not 0.15000000000000002
+  EXPECT_EQ(*d.median, 0.15);
+  EXPECT_EQ(*Describe({6.5, 6.6, 6.7}).mean, 6.6);
+  EXPECT_EQ(Quantile({6.5, 6.6}, 0.25), 6.525);
+  // An sd that is not a short decimal keeps 15 significant digits.
+  EXPECT_NEAR(*Describe({1, 2}).sd, std::sqrt(0.5), 1e-15);
+}
+
+TEST(ChangeTest, ChangeIsTheDecimalDifference) {
+  MeasureDefinition hba1c;
+  hba1c.code = "hba1c";
+  hba1c.direction = Direction::kHigherIsWorse;
+  hba1c.change_threshold = 0.5;
+  const Change c = ComputeChange(hba1c, 6.5, 6.6, ChangeOptions());
+  EXPECT_EQ(c.absolute, 0.1);  // not 0.09999999999999964
+  EXPECT_EQ(ComputeChange(hba1c, 6.81748, 6.54304, ChangeOptions()).absolute, -0.27444);
+}
+
 // Index date day 100 for everyone; baseline on day 90; month 6 is day 282
 // (2020-04-10 + 6 months = 2020-10-10).
 struct Cohort {

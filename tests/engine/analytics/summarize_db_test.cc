@@ -19,6 +19,7 @@ namespace {
 using ::cotrack::testing::Day;
 using ::cotrack::testing::StatusIs;
 using ::cotrack::testing::TempDir;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -105,6 +106,47 @@ TEST_F(SummarizeDbTest, Errors) {
               StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   EXPECT_THAT(SummarizeCohort(*db_, "edss", SummaryOptions()),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no timepoints")));
+}
+
+// Issue 16: a group_by attribute no patient has is a typo to report, not one
+// group "(none)" holding everyone.
+TEST_F(SummarizeDbTest, UnknownGroupByIsAnErrorNamingTheKnownAttributes) {
+  Patient a1;
+  a1.id = "a1";
+  a1.arm = "A";
+  a1.index_date = Day(100);
+  a1.attributes = {{"sex", "F"}, {"site", "Oslo"}};
+  ASSERT_OK(db_->PutPatient(a1));
+  // Only a patient without EDSS values has "source": still a known one.
+  Patient other;
+  other.id = "c1";
+  other.attributes = {{"source", "PBSC"}};
+  ASSERT_OK(db_->PutPatient(other));
+
+  const auto unknown = StatusIs(
+      absl::StatusCode::kInvalidArgument,
+      AllOf(HasSubstr("group_by \"nonexistent\": no patient has this attribute"),
+            HasSubstr("expected \"arm\" or a patient attribute: \"sex\", \"site\", \"source\"")));
+  EXPECT_THAT(SummarizeCohort(*db_, "edss", At("0,6m", "nonexistent")), unknown);
+  EXPECT_THAT(ValidateGroupBy(*db_, "nonexistent"), unknown);
+  ReportOptions report;
+  report.summary = At("0,6m", "nonexistent");
+  EXPECT_THAT(BuildHtmlReport(*db_, report), unknown);
+  EXPECT_THAT(CohortChart(*db_, "edss", At("0,6m", "nonexistent"), {}), unknown);
+
+  ASSERT_OK_AND_ASSIGN(CohortSummary s, SummarizeCohort(*db_, "edss", At("6m", "sex")));
+  ASSERT_EQ(s.rows.size(), 2u);  // (none), F
+  EXPECT_EQ(s.rows[1].group, "F");
+  ASSERT_OK(SummarizeCohort(*db_, "edss", At("6m", "source")));  // all "(none)", but known
+  ASSERT_OK(SummarizeCohort(*db_, "edss", At("6m", "arm")));
+  ASSERT_OK(SummarizeCohort(*db_, "edss", At("6m", "")));
+
+  // The command line says the same and exits non-zero.
+  db_.reset();
+  testing::CommandResult cli = testing::RunCotrack(
+      {"--db", dir_.path(), "summary", "edss", "--at", "0,6m", "--by", "nonexistent"});
+  EXPECT_NE(cli.exit_code, 0);
+  EXPECT_THAT(cli.err, HasSubstr("group_by \"nonexistent\": no patient has this attribute"));
 }
 
 TEST_F(SummarizeDbTest, RelapseDatesFromAMeasure) {

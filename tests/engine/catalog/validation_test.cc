@@ -4,6 +4,8 @@
 #include "catalog/validation.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <vector>
@@ -394,6 +396,39 @@ TEST(ValidationTest, FieldErrorEscapesTheValue) {
   EXPECT_EQ(FieldError("value", "\xFF", "y"), "field \"value\": bad value \"\\xFF\" (expected y)");
 }
 
+// Issue 16: a converted value is the exact decimal result of value * factor
+// + offset, never binary noise (51 mmol/mol was 6.817480000000001 %); the
+// value as entered is kept beside it.
+TEST(ConversionTest, ConvertedValuesAreTheExactDecimalResult) {
+  const auto convert = [](const std::string& code, double value, const std::string& unit) {
+    ObservationInput in;
+    in.patient = "P1";
+    in.measure = code;
+    in.value = value;
+    in.unit = unit;
+    absl::StatusOr<ValidatedValue> v = ValidateObservation(Builtin(code), in);
+    EXPECT_THAT(v, IsOk());
+    return v.ok() ? *v : ValidatedValue();
+  };
+  const ValidatedValue a = convert("hba1c", 51, "mmol/mol");
+  EXPECT_EQ(a.value, 6.81748);  // exactly: not 6.817480000000001
+  EXPECT_EQ(a.original_value, "51");
+  EXPECT_EQ(a.original_unit, "mmol/mol");
+  EXPECT_EQ(convert("hba1c", 48, "mmol/mol").value, 6.54304);
+  EXPECT_EQ(convert("hba1c", 53.5, "mmol/mol").value, 7.04618);
+  EXPECT_EQ(convert("cpeptide", 0.7, "ng/mL").value, 0.23177);
+  EXPECT_EQ(convert("hba1c", 6.5, "").value, 6.5);  // canonical: as given
+  // Every integer IFCC value from 20 to 130: the printed value is short.
+  for (int ifcc = 20; ifcc <= 130; ++ifcc) {
+    const double v = convert("hba1c", ifcc, "mmol/mol").value;
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.17g", v);
+    EXPECT_EQ(std::strtod(buf, nullptr), v);
+    std::snprintf(buf, sizeof(buf), "%.7g", v);
+    EXPECT_EQ(std::strtod(buf, nullptr), v) << ifcc << " mmol/mol gives " << buf;
+  }
+}
+
 TEST(ValidatePatientIdTest, AcceptsUtf8Ids) {
   EXPECT_THAT(ValidatePatientId("P-001"), IsOk());
   EXPECT_THAT(ValidatePatientId("M\xC3\xBCller 12"), IsOk());          // ü
@@ -406,8 +441,8 @@ TEST(ValidatePatientIdTest, RejectsBadIds) {
     return StatusIs(absl::StatusCode::kInvalidArgument,
                     AllOf(StartsWith("field \"patient\": bad value \""), HasSubstr(piece)));
   };
-  EXPECT_THAT(ValidatePatientId(""), invalid("1 to 128 bytes"));
-  EXPECT_THAT(ValidatePatientId(std::string(129, 'x')), invalid("at most 128 bytes, not 129"));
+  EXPECT_THAT(ValidatePatientId(""), invalid("it is empty"));
+  EXPECT_THAT(ValidatePatientId(std::string(129, 'x')), invalid("it has 129 bytes, more than 128"));
   EXPECT_THAT(ValidatePatientId("p\t1"), invalid("control character U+0009"));
   EXPECT_THAT(ValidatePatientId(std::string("p\0001", 3)), invalid("control character U+0000"));
   EXPECT_THAT(ValidatePatientId("p\x7F"), invalid("U+007F"));
@@ -416,6 +451,21 @@ TEST(ValidatePatientIdTest, RejectsBadIds) {
   EXPECT_THAT(ValidatePatientId("\xC0\xAF"), invalid("not valid UTF-8"));              // overlong
   EXPECT_THAT(ValidatePatientId("\xED\xA0\x80"), invalid("not valid UTF-8"));          // surrogate
   EXPECT_THAT(ValidatePatientId("ab\xE6\x82"), invalid("byte 3 is not valid UTF-8"));  // cut
+  EXPECT_THAT(ValidatePatientId(" "), invalid("starts with whitespace (U+0020)"));
+  EXPECT_THAT(ValidatePatientId(" P1"), invalid("starts with whitespace (U+0020)"));
+  EXPECT_THAT(ValidatePatientId("P1 "), invalid("ends with whitespace (U+0020)"));
+  EXPECT_THAT(ValidatePatientId("P1\xC2\xA0"), invalid("ends with whitespace (U+00A0)"));
+  EXPECT_THAT(ValidatePatientId("\xE3\x80\x80P1"), invalid("starts with whitespace (U+3000)"));
+  // Every refusal names the whole rule, and escapes what it echoes.
+  EXPECT_THAT(ValidatePatientId("P\n1"),
+              invalid("bad value \"P\\x0A1\" (byte 2 is the control character U+000A; "
+                      "expected a patient id of 1 to 128 bytes of UTF-8"));
+  EXPECT_THAT(ValidatePatientId(""), invalid(kPatientIdRule));
+}
+
+TEST(ValidatePatientIdTest, InnerSpacesAreFine) {
+  EXPECT_THAT(ValidatePatientId("P 1"), IsOk());
+  EXPECT_THAT(ValidatePatientId("a\xC2\xA0" "b"), IsOk());
 }
 
 MeasureDefinition UserMeasure() {

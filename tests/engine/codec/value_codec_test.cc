@@ -213,5 +213,28 @@ TEST(ValueCodecTest, MeasureRoundTrips) {
   EXPECT_EQ(e.def.units[0].unit, "points");
 }
 
+// Issue 16: conversions are now rounded to their exact decimal result, so a
+// version stored before holds the same entry a few ulps off. Re-recording
+// that entry must stay a no-op, not become a correction; a value entered in
+// the canonical unit is compared exactly as before.
+TEST(SameContentTest, AConversionStoredWithBinaryNoiseIsTheSameEntry) {
+  Observation old_version;
+  old_version.value = 51 * 0.09148 + 2.152;  // 6.817480000000001
+  old_version.original_value = "51";
+  old_version.original_unit = "mmol/mol";
+  Observation now = old_version;
+  now.value = 6.81748;
+  ASSERT_NE(old_version.value, now.value);
+  EXPECT_TRUE(SameContent(old_version, now));
+  now.value = 6.8175;
+  EXPECT_FALSE(SameContent(old_version, now));
+  Observation canonical = old_version;
+  canonical.original_value = "6.817480000000001";
+  canonical.original_unit = "";
+  Observation other = canonical;
+  other.value = 6.81748;
+  EXPECT_FALSE(SameContent(canonical, other));
+}
+
 }  // namespace
 }  // namespace cotrack::codec

@@ -151,7 +151,8 @@ TEST(ParseObservationsTest, BadCellsAreAllReportedWithLineAndColumn) {
                 HasSubstr("obs.csv:3:20: field \"value\": bad value \"1,54\" (expected a number "
                           "such as 6.5, .34, -1 or 1e3, optionally after <, <=, >= or >; this "
                           "looks like a decimal comma; write 1.54)\n"),
-                HasSubstr("obs.csv:4:1: field \"patient\": empty (expected a patient id)\n"),
+                HasSubstr("obs.csv:4:1: field \"patient\": bad value \"\" (it is empty; "
+                          "expected a patient id of "),
                 HasSubstr("obs.csv:4:2: field \"measure\": empty"),
                 HasSubstr("obs.csv:4:14: field \"value\": empty (expected a number"),
                 HasSubstr("obs.csv:5:20: field \"items\": bad value \"1;x;2\" (item 2 is \"x\""),
