@@ -1,0 +1,92 @@
+#include "capi/table.h"
+
+#include <cstring>
+#include <utility>
+
+#include "cotrack/c.h"
+#include "cotrack/civil_time.h"
+
+namespace cotrack::capi {
+
+cotrack_table_t::Column& AddColumn(cotrack_table_t& table, std::string name, int type) {
+  cotrack_table_t::Column& c = table.columns.emplace_back();
+  c.name = std::move(name);
+  c.type = type;
+  // Reserving at least one entry keeps every array pointer non-NULL, even for
+  // a table without rows, so callers never special-case empty results.
+  switch (type) {
+    case COTRACK_COLUMN_INT64:
+      c.ints.reserve(table.rows + 1);
+      break;
+    case COTRACK_COLUMN_DOUBLE:
+      c.doubles.reserve(table.rows + 1);
+      break;
+    case COTRACK_COLUMN_STRING:
+      c.offsets.reserve(table.rows + 1);
+      c.offsets.push_back(0);
+      c.bytes.reserve(table.rows * 8);
+      break;
+    case COTRACK_COLUMN_DOUBLE_LIST:
+      c.offsets.reserve(table.rows + 1);
+      c.offsets.push_back(0);
+      c.doubles.reserve(1);
+      break;
+  }
+  return c;
+}
+
+void AppendString(cotrack_table_t::Column& column, const char* value) {
+  column.bytes.append(value, std::strlen(value));
+  column.bytes.push_back('\0');
+  column.offsets.push_back(static_cast<int64_t>(column.bytes.size()));
+}
+
+void AppendString(cotrack_table_t::Column& column, const std::string& value) {
+  column.bytes.append(value);
+  column.bytes.push_back('\0');
+  column.offsets.push_back(static_cast<int64_t>(column.bytes.size()));
+}
+
+cotrack_table_t ObservationTable(const std::vector<Observation>& rows) {
+  cotrack_table_t t;
+  t.rows = rows.size();
+  t.columns.reserve(15);  // the references below must survive every AddColumn
+  // The order is the ABI (enum cotrack_observation_column): columns may be
+  // appended in later versions, never moved.
+  auto& patient = AddColumn(t, "patient", COTRACK_COLUMN_STRING);
+  auto& measure = AddColumn(t, "measure", COTRACK_COLUMN_STRING);
+  auto& time = AddColumn(t, "time", COTRACK_COLUMN_STRING);
+  auto& seconds = AddColumn(t, "seconds", COTRACK_COLUMN_INT64);
+  auto& is_date = AddColumn(t, "is_date", COTRACK_COLUMN_INT64);
+  auto& value = AddColumn(t, "value", COTRACK_COLUMN_DOUBLE);
+  auto& comparator = AddColumn(t, "comparator", COTRACK_COLUMN_STRING);
+  auto& unit = AddColumn(t, "unit", COTRACK_COLUMN_STRING);
+  auto& original_value = AddColumn(t, "original_value", COTRACK_COLUMN_STRING);
+  auto& original_unit = AddColumn(t, "original_unit", COTRACK_COLUMN_STRING);
+  auto& visit = AddColumn(t, "visit", COTRACK_COLUMN_STRING);
+  auto& status = AddColumn(t, "status", COTRACK_COLUMN_STRING);
+  auto& version = AddColumn(t, "version", COTRACK_COLUMN_INT64);
+  auto& recorded = AddColumn(t, "recorded_at_us", COTRACK_COLUMN_INT64);
+  auto& items = AddColumn(t, "items", COTRACK_COLUMN_DOUBLE_LIST);
+  for (const Observation& o : rows) {
+    AppendString(patient, o.patient);
+    AppendString(measure, o.measure);
+    AppendString(time, FormatCivilTime(o.time));
+    seconds.ints.push_back(o.time.seconds);
+    is_date.ints.push_back(o.time.precision == TimePrecision::kDate ? 1 : 0);
+    value.doubles.push_back(o.value);
+    AppendString(comparator, ComparatorSymbol(o.comparator));
+    AppendString(unit, o.unit);
+    AppendString(original_value, o.original_value);
+    AppendString(original_unit, o.original_unit);
+    AppendString(visit, o.visit);
+    AppendString(status, StatusName(o.status));
+    version.ints.push_back(o.version);
+    recorded.ints.push_back(o.recorded_at_us);
+    items.doubles.insert(items.doubles.end(), o.items.begin(), o.items.end());
+    items.offsets.push_back(static_cast<int64_t>(items.doubles.size()));
+  }
+  return t;
+}
+
+}  // namespace cotrack::capi
