@@ -170,6 +170,14 @@ int Deliver(absl::StatusOr<std::vector<cotrack::Observation>> rows, cotrack_obse
   return Ok(err);
 }
 
+// Hands a query result to the caller as an observation table.
+int Deliver(absl::StatusOr<std::vector<cotrack::Observation>> rows, cotrack_table_t** out,
+            char** err) {
+  if (!rows.ok()) return Report(err, rows.status());
+  *out = new cotrack_table_t(cotrack::capi::ObservationTable(*rows));
+  return Ok(err);
+}
+
 const cotrack::Observation* Row(const cotrack_observations_t* r, size_t i) {
   if (r == nullptr || i >= r->rows.size()) return nullptr;
   return &r->rows[i];
@@ -489,8 +497,15 @@ int cotrack_visit_commit(cotrack_db_t* db, const cotrack_visit_t* visit,
 
 // ---- Reads ----
 
-int cotrack_trajectory(cotrack_db_t* db, const char* patient, const char* measure, const char* from,
-                       const char* to, cotrack_observations_t** out, char** err) {
+}  // extern "C"
+
+namespace {
+
+// Each read once, for both result types (Out: cotrack_observations_t or
+// cotrack_table_t), so that the two agree on arguments, rows and errors.
+template <typename Out>
+int Trajectory(cotrack_db_t* db, const char* patient, const char* measure, const char* from,
+               const char* to, Out** out, char** err) {
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
     if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
@@ -506,8 +521,9 @@ int cotrack_trajectory(cotrack_db_t* db, const char* patient, const char* measur
   });
 }
 
-int cotrack_latest(cotrack_db_t* db, const char* patient, const char* measure, const char* as_of,
-                   int n, cotrack_observations_t** out, char** err) {
+template <typename Out>
+int Latest(cotrack_db_t* db, const char* patient, const char* measure, const char* as_of, int n,
+           Out** out, char** err) {
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
     if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
@@ -522,8 +538,8 @@ int cotrack_latest(cotrack_db_t* db, const char* patient, const char* measure, c
   });
 }
 
-int cotrack_latest_all(cotrack_db_t* db, const char* patient, const char* as_of,
-                       cotrack_observations_t** out, char** err) {
+template <typename Out>
+int LatestAll(cotrack_db_t* db, const char* patient, const char* as_of, Out** out, char** err) {
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
     if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
@@ -535,8 +551,9 @@ int cotrack_latest_all(cotrack_db_t* db, const char* patient, const char* as_of,
   });
 }
 
-int cotrack_history(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
-                    cotrack_observations_t** out, char** err) {
+template <typename Out>
+int History(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
+            Out** out, char** err) {
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
     if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
@@ -545,6 +562,30 @@ int cotrack_history(cotrack_db_t* db, const char* patient, const char* measure, 
     if (!t.ok()) return Report(err, t.status());
     return Deliver(db->db->History(patient, measure, *t), out, err);
   });
+}
+
+}  // namespace
+
+extern "C" {
+
+int cotrack_trajectory(cotrack_db_t* db, const char* patient, const char* measure, const char* from,
+                       const char* to, cotrack_observations_t** out, char** err) {
+  return Trajectory(db, patient, measure, from, to, out, err);
+}
+
+int cotrack_latest(cotrack_db_t* db, const char* patient, const char* measure, const char* as_of,
+                   int n, cotrack_observations_t** out, char** err) {
+  return Latest(db, patient, measure, as_of, n, out, err);
+}
+
+int cotrack_latest_all(cotrack_db_t* db, const char* patient, const char* as_of,
+                       cotrack_observations_t** out, char** err) {
+  return LatestAll(db, patient, as_of, out, err);
+}
+
+int cotrack_history(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
+                    cotrack_observations_t** out, char** err) {
+  return History(db, patient, measure, time, out, err);
 }
 
 // ---- Observation results ----
@@ -729,21 +770,6 @@ const cotrack_table_t::Column* ColumnOf(const cotrack_table_t* t, size_t column,
   return c.type == type ? &c : nullptr;
 }
 
-// Runs a row-by-row read and hands its rows over as a table; the argument
-// checks and errors are those of the row-by-row call, by construction.
-template <typename Read>
-int ObservationsAsTable(cotrack_table_t** out, char** err, Read&& read) {
-  return Guard(err, [&]() -> int {
-    if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
-    cotrack_observations_t* result = nullptr;
-    int code = read(&result);
-    std::unique_ptr<cotrack_observations_t> owned(result);
-    if (code != COTRACK_OK) return code;
-    *out = new cotrack_table_t(cotrack::capi::ObservationTable(owned->rows));
-    return Ok(err);
-  });
-}
-
 // Checks a visit given as arrays and appends its measures to `to`; on an
 // error nothing is appended.
 int AppendVisit(const char* patient, const char* time, const char* label, size_t count,
@@ -842,30 +868,22 @@ const double* cotrack_table_double_list(const cotrack_table_t* t, size_t column,
 int cotrack_trajectory_table(cotrack_db_t* db, const char* patient, const char* measure,
                              const char* from, const char* to, cotrack_table_t** out,
                              char** err) {
-  return ObservationsAsTable(out, err, [&](cotrack_observations_t** rows) {
-    return cotrack_trajectory(db, patient, measure, from, to, rows, err);
-  });
+  return Trajectory(db, patient, measure, from, to, out, err);
 }
 
 int cotrack_latest_table(cotrack_db_t* db, const char* patient, const char* measure,
                          const char* as_of, int n, cotrack_table_t** out, char** err) {
-  return ObservationsAsTable(out, err, [&](cotrack_observations_t** rows) {
-    return cotrack_latest(db, patient, measure, as_of, n, rows, err);
-  });
+  return Latest(db, patient, measure, as_of, n, out, err);
 }
 
 int cotrack_latest_all_table(cotrack_db_t* db, const char* patient, const char* as_of,
                              cotrack_table_t** out, char** err) {
-  return ObservationsAsTable(out, err, [&](cotrack_observations_t** rows) {
-    return cotrack_latest_all(db, patient, as_of, rows, err);
-  });
+  return LatestAll(db, patient, as_of, out, err);
 }
 
 int cotrack_history_table(cotrack_db_t* db, const char* patient, const char* measure,
                           const char* time, cotrack_table_t** out, char** err) {
-  return ObservationsAsTable(out, err, [&](cotrack_observations_t** rows) {
-    return cotrack_history(db, patient, measure, time, rows, err);
-  });
+  return History(db, patient, measure, time, out, err);
 }
 
 int cotrack_summarize_table(cotrack_db_t* db, const char* measure, const char* timepoints,
