@@ -5,7 +5,8 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config librocksdb-dev libflatbuffers-dev flatbuffers-compiler
-          libabsl-dev libgtest-dev libgmock-dev libssl-dev libsqlite3-dev rapidjson-dev python3)
+          libabsl-dev libgtest-dev libgmock-dev libssl-dev libsqlite3-dev rapidjson-dev python3
+          python3-venv python3-pip python3-setuptools python3-wheel python3-pandas)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -544,6 +544,50 @@ class PythonApiTest(unittest.TestCase):
                                          f"parameter {p.name} has no type")
 
 
+class InstallTest(TempDbTest):
+    """pip install of python/ into a fresh virtualenv, offline, finding the
+    library it was installed with."""
+
+    def test_pip_install_into_a_venv(self):
+        library = os.environ.get("COTRACK_LIBRARY")
+        if not library:
+            self.fail("COTRACK_LIBRARY is not set (ctest sets it)")
+        with self.open() as db:
+            db.record_visit("P01", "2024-01-05", {"edss": 4.0, "il4": "<0.5"})
+        # A copy: pip builds in the source tree, and tests run in parallel.
+        source = os.path.join(self.dir, "src")
+        shutil.copytree(os.path.join(HERE, "..", "..", "python"), source,
+                        ignore=shutil.ignore_patterns("build", "*.egg-info",
+                                                      "__pycache__"))
+        venv = os.path.join(self.dir, "venv")
+        # --system-site-packages: the build tools (setuptools, wheel) are
+        # Debian's, as offline installs use them (docs/EMBEDDING.md).
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages",
+                        venv], check=True, capture_output=True)
+        python = os.path.join(venv, "bin", "python")
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)
+        out = subprocess.run(
+            [python, "-m", "pip", "install", "--no-build-isolation",
+             "--no-index", "--no-deps", "--quiet", source],
+            env=env, capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        env.pop("COTRACK_LIBRARY")  # found through the recorded path
+        script = (
+            "import sys, cotrack\n"
+            "assert cotrack.__file__.startswith(sys.prefix), cotrack.__file__\n"
+            "print(cotrack.library_path())\n"
+            "with cotrack.open(sys.argv[1], read_only=True) as db:\n"
+            "    print(db.trajectory('P01', 'il4').to_dict())\n")
+        out = subprocess.run([python, "-c", script, self.path], env=env,
+                             capture_output=True, text=True, cwd=self.dir)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        path, columns = out.stdout.splitlines()
+        self.assertEqual(os.path.realpath(path), os.path.realpath(library))
+        self.assertEqual(columns, "{'date': [datetime.date(2024, 1, 5)], "
+                                  "'value': [0.5], 'comparator': ['<']}")
+
+
 class ExampleTest(TempDbTest):
     def test_example_prints_the_documented_output(self):
         out = subprocess.run([sys.executable, EXAMPLE, self.path],
