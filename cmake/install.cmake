@@ -65,7 +65,7 @@ install(FILES ${PROJECT_BINARY_DIR}/cotrack.pc
 find_program(COTRACK_PYTHON3 NAMES python3 HINTS /usr/bin)
 if(COTRACK_PYTHON3)
   add_custom_target(python_wheel
-    COMMAND ${CMAKE_COMMAND} -E env COTRACK_LIBRARY=$<TARGET_FILE:cotrack_shared>
+    COMMAND ${CMAKE_COMMAND} -E env COTRACK_LIBRARY=$<TARGET_SONAME_FILE:cotrack_shared>
             ${COTRACK_PYTHON3} -m pip wheel --no-build-isolation --no-index --no-deps --quiet
             -w ${PROJECT_BINARY_DIR}/python-dist ${PROJECT_SOURCE_DIR}/python
     DEPENDS cotrack_shared

@@ -7,6 +7,7 @@ libcotrack.so and PYTHONPATH at python/; by hand:
 """
 import datetime
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -586,6 +587,12 @@ class InstallTest(TempDbTest):
         self.assertEqual(os.path.realpath(path), os.path.realpath(library))
         self.assertEqual(columns, "{'date': [datetime.date(2024, 1, 5)], "
                                   "'value': [0.5], 'comparator': ['<']}")
+
+    def test_the_package_version_is_the_library_version(self):
+        with open(os.path.join(HERE, "..", "..", "python", "pyproject.toml")) as f:
+            declared = re.search(r'^version = "([^"]+)"', f.read(), re.M)
+        self.assertIsNotNone(declared)
+        self.assertEqual(declared.group(1), cotrack.version())
 
 
 class ExampleTest(TempDbTest):
