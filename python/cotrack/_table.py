@@ -146,8 +146,9 @@ class Result(list):
         return [dict(zip(names, row)) for row in zip(*self._columns.values())]
 
     def to_pandas(self) -> "Any":
-        """A pandas.DataFrame of the columns (pandas is imported only now;
-        ImportError with a hint when it is not installed)."""
+        """A pandas.DataFrame of the columns, dates as datetime64 (pandas is
+        imported only now; ImportError with a hint when it is not
+        installed)."""
         try:
             import pandas
         except ImportError as e:
@@ -155,7 +156,13 @@ class Result(list):
                 "cotrack: to_pandas() needs pandas, which is not installed "
                 "(pip install pandas, or apt-get install python3-pandas); "
                 "to_dict() and to_records() need nothing") from e
-        return pandas.DataFrame(self.to_dict(), columns=list(self._columns))
+        frame = pandas.DataFrame(self.to_dict(), columns=list(self._columns))
+        # Dates as datetime64, so that .dt, resampling and plotting work (as
+        # Python objects they would be an "object" column).
+        for name, values in self._columns.items():
+            if values and isinstance(values[0], datetime.date):
+                frame[name] = pandas.to_datetime(frame[name])
+        return frame
 
     to_dataframe = to_pandas
 

@@ -429,6 +429,9 @@ class ResultTest(TempDbTest):
             self.assertEqual(str(frame["value"].dtype), "float64")
             self.assertEqual(frame["value"].tolist(), [1.5, 0.5])
             self.assertEqual(frame["comparator"].tolist(), ["", "<"])
+            self.assertEqual(frame["date"].dt.month.tolist(), [1, 7])
+            times = db.trajectory("P01", "edss").to_pandas()["date"]
+            self.assertEqual(times.dt.hour.tolist(), [0, 0, 8])
             obs = db.observations("P01", "edss").to_dataframe()
             self.assertEqual(len(obs), 3)
             self.assertEqual(obs["version"].tolist(), [1, 1, 1])
