@@ -36,6 +36,8 @@ namespace cotrack::capi {
 cotrack_table_t::Column& AddColumn(cotrack_table_t& table, std::string name, int type);
 void AppendString(cotrack_table_t::Column& column, const std::string& value);
 void AppendString(cotrack_table_t::Column& column, const char* value);
+// Appends FormatCivilTime(t) to a STRING column.
+void AppendTime(cotrack_table_t::Column& column, const CivilTime& t);
 
 // The observation table (columns as enum cotrack_observation_column).
 cotrack_table_t ObservationTable(const std::vector<Observation>& rows);

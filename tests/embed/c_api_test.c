@@ -521,6 +521,24 @@ static void test_tables_and_batches(const char* path) {
   CHECK(cotrack_table_row_count(t) == 1 && cotrack_table_int64(t, COTRACK_OBS_VERSION)[0] == 1);
   cotrack_table_destroy(t);
 
+  /* The time column is the row-by-row call's text, at the edges of the
+   * calendar too (the table formats it by hand). */
+  const char* edges[] = {"0001-01-01", "1969-12-31T23:59:59", "1970-01-01T00:00",
+                         "2000-02-29", "2100-03-01T12:05:09", "9999-12-31"};
+  for (size_t k = 0; k < sizeof edges / sizeof *edges; ++k) {
+    OK(cotrack_record(db, "E01", "hba1c", edges[k], 6.0, NULL, NULL, &err));
+  }
+  cotrack_observations_t* edge_rows = NULL;
+  OK(cotrack_trajectory(db, "E01", "hba1c", NULL, NULL, &edge_rows, &err));
+  OK(cotrack_trajectory_table(db, "E01", "hba1c", NULL, NULL, &t, &err));
+  CHECK(cotrack_table_row_count(t) == 6 && cotrack_observations_count(edge_rows) == 6);
+  times = cotrack_table_strings(t, COTRACK_OBS_TIME, &off);
+  for (size_t i = 0; i < cotrack_observations_count(edge_rows) && i < 6; ++i) {
+    CHECK(strcmp(times + off[i], cotrack_observations_time(edge_rows, i)) == 0);
+  }
+  cotrack_observations_destroy(edge_rows);
+  cotrack_table_destroy(t);
+
   /* An empty result: arrays are not NULL. */
   OK(cotrack_trajectory_table(db, "P01", "edss", "2030-01-01", NULL, &t, &err));
   CHECK(cotrack_table_row_count(t) == 0);
