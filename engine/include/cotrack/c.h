@@ -44,8 +44,8 @@
  * (see docs/EMBEDDING.md, "Many processes").
  *
  * Durability. Every write call (cotrack_register_patient, cotrack_record,
- * cotrack_visit_commit, cotrack_retract) is atomic: all of it is visible, or
- * none of it. With sync on (the default) the write-ahead log is fsync'ed
+ * cotrack_visit_commit, cotrack_record_visit, cotrack_retract,
+ * cotrack_batch_commit) is atomic: all of it is visible, or none of it. With sync on (the default) the write-ahead log is fsync'ed
  * before the call returns COTRACK_OK, so an acknowledged write survives a
  * process crash and power loss. cotrack_options_set_sync(opts, 0) keeps
  * process-crash safety but may lose the last writes on power loss.
