@@ -8,10 +8,13 @@ packages=(cmake ninja-build g++ pkg-config librocksdb-dev libflatbuffers-dev fla
           libabsl-dev libgtest-dev libgmock-dev libssl-dev libsqlite3-dev rapidjson-dev python3)
 # Embed.Go and Embed.Java build the Go and Java examples against an installed
 # cotrack (downloads: about 80 MB for Go, 120-170 MB for the JDK and the
-# libraries it needs): only for a full build, which includes the tests, not
-# for examples/demo.sh or CI's partial TSan build, which name their targets.
+# libraries it needs), and Embed.Python installs the package into a venv and
+# reads results into pandas: only for a full build, which includes the tests,
+# not for examples/demo.sh or CI's partial TSan build, which name their
+# targets.
 if [ -z "${COTRACK_BUILD_TARGETS:-}" ]; then
-  packages+=(golang-go default-jdk-headless libjna-java)
+  packages+=(golang-go default-jdk-headless libjna-java
+             python3-venv python3-pip python3-setuptools python3-wheel python3-pandas)
 fi
 missing=()
 for p in "${packages[@]}"; do

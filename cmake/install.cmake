@@ -59,6 +59,22 @@ foreach(pc cotrack cotrack-cxx)
   install(FILES ${PROJECT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endforeach()
 
+# `ninja python_wheel`: the Python package (python/pyproject.toml) as a wheel
+# in python-dist/ of the build tree, recording this build's library (see
+# python/setup.py): `pip install build/python-dist/cotrack-*.whl` on this
+# machine. Offline: setuptools and pip come from the system (python3-pip).
+# Debian's interpreter first, as the tests do (tests/embed/CMakeLists.txt).
+find_program(COTRACK_PYTHON3 NAMES python3 HINTS /usr/bin)
+if(COTRACK_PYTHON3)
+  add_custom_target(python_wheel
+    COMMAND ${CMAKE_COMMAND} -E env COTRACK_LIBRARY=$<TARGET_SONAME_FILE:cotrack_shared>
+            ${COTRACK_PYTHON3} -m pip wheel --no-build-isolation --no-index --no-deps --quiet
+            -w ${PROJECT_BINARY_DIR}/python-dist ${PROJECT_SOURCE_DIR}/python
+    DEPENDS cotrack_shared
+    COMMENT "Building the cotrack Python wheel into ${PROJECT_BINARY_DIR}/python-dist"
+    VERBATIM)
+endif()
+
 if(COTRACK_BUILD_TESTS)
   # The C test program needs a C compiler; languages must be enabled from
   # the top-level directory, which is where this file is included.

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "capi/snapshot_handle.h"
+#include "capi/table.h"
 #include "cotrack/c.h"
 #include "cotrack/civil_time.h"
 #include "cotrack/database.h"
@@ -170,6 +171,14 @@ int Deliver(absl::StatusOr<std::vector<cotrack::Observation>> rows, cotrack_obse
   result->times.reserve(result->rows.size());
   for (const auto& o : result->rows) result->times.push_back(cotrack::FormatCivilTime(o.time));
   *out = result.release();
+  return Ok(err);
+}
+
+// Hands a query result to the caller as an observation table.
+int Deliver(absl::StatusOr<std::vector<cotrack::Observation>> rows, cotrack_table_t** out,
+            char** err) {
+  if (!rows.ok()) return Report(err, rows.status());
+  *out = new cotrack_table_t(cotrack::capi::ObservationTable(*rows));
   return Ok(err);
 }
 
@@ -593,8 +602,15 @@ int cotrack_visit_commit(cotrack_db_t* db, const cotrack_visit_t* visit,
 
 // ---- Reads ----
 
-int cotrack_trajectory(cotrack_db_t* db, const char* patient, const char* measure, const char* from,
-                       const char* to, cotrack_observations_t** out, char** err) {
+}  // extern "C"
+
+namespace {
+
+// Each read once, for both result types (Out: cotrack_observations_t or
+// cotrack_table_t), so that the two agree on arguments, rows and errors.
+template <typename Out>
+int Trajectory(cotrack_db_t* db, const char* patient, const char* measure, const char* from,
+               const char* to, Out** out, char** err) {
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
     if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
@@ -610,8 +626,9 @@ int cotrack_trajectory(cotrack_db_t* db, const char* patient, const char* measur
   });
 }
 
-int cotrack_latest(cotrack_db_t* db, const char* patient, const char* measure, const char* as_of,
-                   int n, cotrack_observations_t** out, char** err) {
+template <typename Out>
+int Latest(cotrack_db_t* db, const char* patient, const char* measure, const char* as_of, int n,
+           Out** out, char** err) {
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
     if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
@@ -626,8 +643,8 @@ int cotrack_latest(cotrack_db_t* db, const char* patient, const char* measure, c
   });
 }
 
-int cotrack_latest_all(cotrack_db_t* db, const char* patient, const char* as_of,
-                       cotrack_observations_t** out, char** err) {
+template <typename Out>
+int LatestAll(cotrack_db_t* db, const char* patient, const char* as_of, Out** out, char** err) {
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
     if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
@@ -639,8 +656,9 @@ int cotrack_latest_all(cotrack_db_t* db, const char* patient, const char* as_of,
   });
 }
 
-int cotrack_history(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
-                    cotrack_observations_t** out, char** err) {
+template <typename Out>
+int History(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
+            Out** out, char** err) {
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
     if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
@@ -649,6 +667,30 @@ int cotrack_history(cotrack_db_t* db, const char* patient, const char* measure, 
     if (!t.ok()) return Report(err, t.status());
     return Deliver(db->db->History(patient, measure, *t), out, err);
   });
+}
+
+}  // namespace
+
+extern "C" {
+
+int cotrack_trajectory(cotrack_db_t* db, const char* patient, const char* measure, const char* from,
+                       const char* to, cotrack_observations_t** out, char** err) {
+  return Trajectory(db, patient, measure, from, to, out, err);
+}
+
+int cotrack_latest(cotrack_db_t* db, const char* patient, const char* measure, const char* as_of,
+                   int n, cotrack_observations_t** out, char** err) {
+  return Latest(db, patient, measure, as_of, n, out, err);
+}
+
+int cotrack_latest_all(cotrack_db_t* db, const char* patient, const char* as_of,
+                       cotrack_observations_t** out, char** err) {
+  return LatestAll(db, patient, as_of, out, err);
+}
+
+int cotrack_history(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
+                    cotrack_observations_t** out, char** err) {
+  return History(db, patient, measure, time, out, err);
 }
 
 // ---- Observation results ----
@@ -907,6 +949,296 @@ double cotrack_summary_row_stat(const cotrack_summary_t* s, size_t i, int which)
       return OrNaN(row->worsened_pct);
   }
   return kNaN;
+}
+
+}  // extern "C"
+
+// ---- Result tables ----
+
+namespace {
+
+const cotrack_table_t::Column* ColumnOf(const cotrack_table_t* t, size_t column, int type) {
+  if (t == nullptr || column >= t->columns.size()) return nullptr;
+  const auto& c = t->columns[column];
+  return c.type == type ? &c : nullptr;
+}
+
+// Checks a visit given as arrays and appends its measures to `to`; on an
+// error nothing is appended.
+int AppendVisit(const char* patient, const char* time, const char* label, size_t count,
+                const char* const* measures, const double* values, const char* const* units,
+                const char* const* comparators, std::vector<cotrack::ObservationInput>& to,
+                char** err) {
+  absl::Status s = Required(patient, "patient");
+  if (!s.ok()) return Report(err, s);
+  auto t = ParseTime(time, "time");
+  if (!t.ok()) return Report(err, t.status());
+  if (count > 0 && (measures == nullptr || values == nullptr)) {
+    return Fail(err, COTRACK_INVALID_ARGUMENT,
+                "arguments \"measures\" and \"values\" must not be NULL when count > 0");
+  }
+  std::vector<cotrack::ObservationInput> visit(count);
+  for (size_t k = 0; k < count; ++k) {
+    if (measures[k] == nullptr) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT, absl::StrCat("measures[", k, "] is NULL"));
+    }
+    cotrack::ObservationInput& obs = visit[k];
+    obs.patient = patient;
+    obs.measure = measures[k];
+    obs.time = *t;
+    obs.visit = OrEmpty(label);
+    obs.value = values[k];
+    obs.unit = units == nullptr ? std::string() : OrEmpty(units[k]);
+    if (comparators != nullptr) {
+      auto c = ParseComparator(comparators[k]);
+      if (!c.ok()) {
+        return Fail(err, COTRACK_INVALID_ARGUMENT,
+                    absl::StrCat("measure \"", measures[k], "\": ", c.status().message()));
+      }
+      obs.comparator = *c;
+    }
+  }
+  for (auto& obs : visit) to.push_back(std::move(obs));
+  return COTRACK_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+void cotrack_table_destroy(cotrack_table_t* table) { delete table; }
+
+size_t cotrack_table_row_count(const cotrack_table_t* t) { return t == nullptr ? 0 : t->rows; }
+
+size_t cotrack_table_column_count(const cotrack_table_t* t) {
+  return t == nullptr ? 0 : t->columns.size();
+}
+
+const char* cotrack_table_column_name(const cotrack_table_t* t, size_t column) {
+  if (t == nullptr || column >= t->columns.size()) return nullptr;
+  return t->columns[column].name.c_str();
+}
+
+int cotrack_table_column_type(const cotrack_table_t* t, size_t column) {
+  if (t == nullptr || column >= t->columns.size()) return 0;
+  return t->columns[column].type;
+}
+
+int64_t cotrack_table_column_index(const cotrack_table_t* t, const char* name) {
+  if (t == nullptr || name == nullptr) return -1;
+  for (size_t i = 0; i < t->columns.size(); ++i) {
+    if (t->columns[i].name == name) return static_cast<int64_t>(i);
+  }
+  return -1;
+}
+
+const int64_t* cotrack_table_int64(const cotrack_table_t* t, size_t column) {
+  const auto* c = ColumnOf(t, column, COTRACK_COLUMN_INT64);
+  return c == nullptr ? nullptr : c->ints.data();
+}
+
+const double* cotrack_table_double(const cotrack_table_t* t, size_t column) {
+  const auto* c = ColumnOf(t, column, COTRACK_COLUMN_DOUBLE);
+  return c == nullptr ? nullptr : c->doubles.data();
+}
+
+const char* cotrack_table_strings(const cotrack_table_t* t, size_t column,
+                                  const int64_t** offsets) {
+  const auto* c = ColumnOf(t, column, COTRACK_COLUMN_STRING);
+  if (c == nullptr) return nullptr;
+  if (offsets != nullptr) *offsets = c->offsets.data();
+  return c->bytes.c_str();
+}
+
+const double* cotrack_table_double_list(const cotrack_table_t* t, size_t column,
+                                        const int64_t** offsets) {
+  const auto* c = ColumnOf(t, column, COTRACK_COLUMN_DOUBLE_LIST);
+  if (c == nullptr) return nullptr;
+  if (offsets != nullptr) *offsets = c->offsets.data();
+  return c->doubles.data();
+}
+
+int cotrack_trajectory_table(cotrack_db_t* db, const char* patient, const char* measure,
+                             const char* from, const char* to, cotrack_table_t** out,
+                             char** err) {
+  return Trajectory(db, patient, measure, from, to, out, err);
+}
+
+int cotrack_latest_table(cotrack_db_t* db, const char* patient, const char* measure,
+                         const char* as_of, int n, cotrack_table_t** out, char** err) {
+  return Latest(db, patient, measure, as_of, n, out, err);
+}
+
+int cotrack_latest_all_table(cotrack_db_t* db, const char* patient, const char* as_of,
+                             cotrack_table_t** out, char** err) {
+  return LatestAll(db, patient, as_of, out, err);
+}
+
+int cotrack_history_table(cotrack_db_t* db, const char* patient, const char* measure,
+                          const char* time, cotrack_table_t** out, char** err) {
+  return History(db, patient, measure, time, out, err);
+}
+
+int cotrack_summarize_table(cotrack_db_t* db, const char* measure, const char* timepoints,
+                            const char* group_by, cotrack_table_t** out, char** err) {
+  return Guard(err, [&]() -> int {
+    if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
+    cotrack_summary_t* result = nullptr;
+    int code = cotrack_summarize(db, measure, timepoints, group_by, &result, err);
+    std::unique_ptr<cotrack_summary_t> owned(result);
+    if (code != COTRACK_OK) return code;
+    const auto& rows = owned->summary.rows;
+    auto t = std::make_unique<cotrack_table_t>();
+    t->rows = rows.size();
+    t->columns.reserve(COTRACK_SUM_COLUMN_COUNT);
+    using cotrack::capi::AddColumn;
+    auto& timepoint = AddColumn(*t, "timepoint", COTRACK_COLUMN_STRING);
+    auto& group = AddColumn(*t, "group", COTRACK_COLUMN_STRING);
+    for (const auto& row : rows) {
+      cotrack::capi::AppendString(timepoint, row.timepoint);
+      cotrack::capi::AppendString(group, row.group);
+    }
+    static constexpr const char* kCounts[] = {"patients", "missing",  "censored", "n",
+                                              "change_n", "improved", "stable",   "worsened"};
+    for (int k = 0; k < 8; ++k) {
+      auto& c = AddColumn(*t, kCounts[k], COTRACK_COLUMN_INT64);
+      for (size_t i = 0; i < rows.size(); ++i) {
+        c.ints.push_back(cotrack_summary_row_count_of(owned.get(), i, k));
+      }
+    }
+    static constexpr const char* kStats[] = {
+        "mean",          "sd",          "median",       "q1",         "q3",
+        "min",           "max",         "change_median", "change_mean", "improved_pct",
+        "stable_pct",    "worsened_pct"};
+    for (int k = 0; k < 12; ++k) {
+      auto& c = AddColumn(*t, kStats[k], COTRACK_COLUMN_DOUBLE);
+      for (size_t i = 0; i < rows.size(); ++i) {
+        c.doubles.push_back(cotrack_summary_row_stat(owned.get(), i, k));
+      }
+    }
+    *out = t.release();
+    return Ok(err);
+  });
+}
+
+// ---- Writes as arrays ----
+
+struct cotrack_batch_t {
+  cotrack::Batch batch;
+};
+
+int cotrack_record_visit(cotrack_db_t* db, const char* patient, const char* time,
+                         const char* label, size_t count, const char* const* measures,
+                         const double* values, const char* const* units,
+                         const char* const* comparators, cotrack_write_summary* summary,
+                         char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckDb(db, err)) return c;
+    if (count == 0) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT,
+                  absl::StrCat("visit of patient \"", OrEmpty(patient),
+                               "\" has no measures (count is 0)"));
+    }
+    std::vector<cotrack::ObservationInput> visit;
+    visit.reserve(count);
+    if (int c = AppendVisit(patient, time, label, count, measures, values, units, comparators,
+                            visit, err)) {
+      return c;
+    }
+    return WriteResult(db->db->RecordVisit(visit, db->write), summary, err);
+  });
+}
+
+cotrack_batch_t* cotrack_batch_create(void) { return new (std::nothrow) cotrack_batch_t(); }
+
+void cotrack_batch_destroy(cotrack_batch_t* batch) { delete batch; }
+
+int cotrack_batch_register_patient(cotrack_batch_t* batch, const char* id, const char* arm,
+                                   const char* index_date, const char* const* attribute_keys,
+                                   const char* const* attribute_values, size_t attribute_count,
+                                   char** err) {
+  return Guard(err, [&]() -> int {
+    if (batch == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"batch\" is NULL");
+    absl::Status s = Required(id, "id");
+    if (!s.ok()) return Report(err, s);
+    cotrack::Patient p;
+    p.id = id;
+    p.arm = OrEmpty(arm);
+    auto index = ParseOptionalTime(index_date, "index_date");
+    if (!index.ok()) return Report(err, index.status());
+    p.index_date = *index;
+    if (attribute_count > 0 && (attribute_keys == nullptr || attribute_values == nullptr)) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT,
+                  "attribute_keys and attribute_values must not be NULL when "
+                  "attribute_count > 0");
+    }
+    for (size_t i = 0; i < attribute_count; ++i) {
+      if (attribute_keys[i] == nullptr || attribute_values[i] == nullptr) {
+        return Fail(err, COTRACK_INVALID_ARGUMENT,
+                    absl::StrCat("attribute ", i, ": key and value must not be NULL"));
+      }
+      p.attributes[attribute_keys[i]] = attribute_values[i];
+    }
+    batch->batch.PutPatient(std::move(p));
+    return Ok(err);
+  });
+}
+
+int cotrack_batch_record_visit(cotrack_batch_t* batch, const char* patient, const char* time,
+                               const char* label, size_t count, const char* const* measures,
+                               const double* values, const char* const* units,
+                               const char* const* comparators, char** err) {
+  return Guard(err, [&]() -> int {
+    if (batch == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"batch\" is NULL");
+    std::vector<cotrack::ObservationInput> visit;
+    if (int c = AppendVisit(patient, time, label, count, measures, values, units, comparators,
+                            visit, err)) {
+      return c;
+    }
+    for (auto& obs : visit) batch->batch.Record(std::move(obs));
+    return Ok(err);
+  });
+}
+
+int cotrack_batch_add_visit(cotrack_batch_t* batch, const cotrack_visit_t* visit, char** err) {
+  return Guard(err, [&]() -> int {
+    if (batch == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"batch\" is NULL");
+    if (visit == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"visit\" is NULL");
+    for (const auto& obs : visit->measures) batch->batch.Record(obs);
+    return Ok(err);
+  });
+}
+
+int cotrack_batch_retract(cotrack_batch_t* batch, const char* patient, const char* measure,
+                          const char* time, const char* reason, char** err) {
+  return Guard(err, [&]() -> int {
+    if (batch == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"batch\" is NULL");
+    if (int c = RequireArgs(err, {{patient, "patient"}, {measure, "measure"}, {reason, "reason"}}))
+      return c;
+    auto t = ParseTime(time, "time");
+    if (!t.ok()) return Report(err, t.status());
+    cotrack::Provenance provenance;
+    provenance.reason = reason;
+    batch->batch.Retract(patient, measure, *t, std::move(provenance));
+    return Ok(err);
+  });
+}
+
+size_t cotrack_batch_size(const cotrack_batch_t* batch) {
+  return batch == nullptr ? 0 : batch->batch.size();
+}
+
+int cotrack_batch_commit(cotrack_db_t* db, const cotrack_batch_t* batch,
+                         cotrack_write_summary* summary, char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckDb(db, err)) return c;
+    if (batch == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"batch\" is NULL");
+    if (batch->batch.empty()) {
+      FillSummary(cotrack::WriteSummary(), summary);
+      return Ok(err);
+    }
+    return WriteResult(db->db->Apply(batch->batch, db->write), summary, err);
+  });
 }
 
 }  // extern "C"

@@ -27,7 +27,16 @@ DataLoss, ...) carrying .code (the C status code) and .message.
 Thread safety and durability are those of the C ABI: a Database may be used
 from several threads; every write is atomic and, with sync=True (the
 default), durable on disk before the call returns.
+
+Results: trajectory(), observations(), latest_n(), history() and summary()
+return a cotrack.Result, a list of rows that also holds the result as
+columns: .to_dict() ({column: [values]}), .to_records() ([{column: value}])
+and .to_pandas() (a DataFrame; pandas is optional and imported only then).
+Several writes at once: `with db.batch() as b:` commits everything added to
+`b` in one atomic write when the block ends, and nothing if it raises.
 """
+
+from __future__ import annotations
 
 import ctypes
 import ctypes.util
@@ -38,9 +47,15 @@ import math
 import os
 import threading
 from collections import namedtuple
+from typing import (Any, Dict, List, Mapping, Optional, Sequence,
+                    Tuple, Union)
+
+from . import _table
+from ._table import Result
 
 __all__ = [
-    "open", "Database", "Observation", "AuditEntry", "Censored", "Error", "InvalidArgument",
+    "open", "Database", "Batch", "Result", "Observation", "AuditEntry", "Censored", "Error",
+    "InvalidArgument",
     "NotFound", "AlreadyExists", "FailedPrecondition", "Locked", "DataLoss",
     "Internal", "library_path", "version",
 ]
@@ -56,7 +71,7 @@ class Error(Exception):
     code = 2
     name = "UNKNOWN"
 
-    def __init__(self, message, code=None):
+    def __init__(self, message: str, code: Optional[int] = None) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
@@ -161,13 +176,13 @@ def _lib():
         "(e.g. build/engine/libcotrack.so.0). Tried: " + "; ".join(tried))
 
 
-def library_path():
+def library_path() -> str:
     """The path of the loaded libcotrack (loads it when needed)."""
     _lib()
     return _LIBRARY_PATH
 
 
-def version():
+def version() -> str:
     """The library version, e.g. "0.1.0"."""
     return _lib().cotrack_version().decode()
 
@@ -263,7 +278,36 @@ def _declare(lib):
         "cotrack_summary_row_count_of": (ctypes.c_int64,
                                          [c_void_p, c_size_t, c_int]),
         "cotrack_summary_row_stat": (c_double, [c_void_p, c_size_t, c_int]),
+        "cotrack_trajectory_table": (c_int, [c_void_p, c_char_p, c_char_p,
+                                             c_char_p, c_char_p, _void_pp,
+                                             _err_p]),
+        "cotrack_latest_table": (c_int, [c_void_p, c_char_p, c_char_p,
+                                         c_char_p, c_int, _void_pp, _err_p]),
+        "cotrack_latest_all_table": (c_int, [c_void_p, c_char_p, c_char_p,
+                                             _void_pp, _err_p]),
+        "cotrack_history_table": (c_int, [c_void_p, c_char_p, c_char_p,
+                                          c_char_p, _void_pp, _err_p]),
+        "cotrack_summarize_table": (c_int, [c_void_p, c_char_p, c_char_p,
+                                            c_char_p, _void_pp, _err_p]),
+        "cotrack_record_visit": (c_int, [
+            c_void_p, c_char_p, c_char_p, c_char_p, c_size_t, _c_char_p_p,
+            _double_p, _c_char_p_p, _c_char_p_p, _summary_p, _err_p]),
+        "cotrack_batch_create": (c_void_p, []),
+        "cotrack_batch_destroy": (None, [c_void_p]),
+        "cotrack_batch_register_patient": (c_int, [
+            c_void_p, c_char_p, c_char_p, c_char_p, _c_char_p_p, _c_char_p_p,
+            c_size_t, _err_p]),
+        "cotrack_batch_record_visit": (c_int, [
+            c_void_p, c_char_p, c_char_p, c_char_p, c_size_t, _c_char_p_p,
+            _double_p, _c_char_p_p, _c_char_p_p, _err_p]),
+        "cotrack_batch_add_visit": (c_int, [c_void_p, c_void_p, _err_p]),
+        "cotrack_batch_retract": (c_int, [c_void_p, c_char_p, c_char_p,
+                                          c_char_p, c_char_p, _err_p]),
+        "cotrack_batch_size": (c_size_t, [c_void_p]),
+        "cotrack_batch_commit": (c_int, [c_void_p, c_void_p, _summary_p,
+                                         _err_p]),
     }
+    signatures.update(_table.declare(lib))
     for field in _TEXT_FIELDS:
         signatures["cotrack_observations_" + field] = (c_char_p,
                                                        [c_void_p, c_size_t])
@@ -295,6 +339,8 @@ def _call(fn, *args):
 
 
 def _text(value, name, optional=False):
+    if type(value) is str:  # the common case first: every call pays this
+        return value.encode()
     if value is None:
         if optional:
             return None
@@ -412,6 +458,13 @@ def _double_array(items):
 # ---------------------------------------------------------------------------
 
 
+# A date argument: "2024-07-09", "2024-07-09T14:30", a date or a datetime.
+DateLike = Union[str, datetime.date, datetime.datetime]
+# A value argument; see Database.record_visit.
+ValueSpec = Union[float, int, str, "Censored", Tuple[Any, Optional[str]],
+                  Mapping[str, Any]]
+
+
 def _in_use(method):
     """Counts a call in progress on the handle, so that close() waits for
     calls other threads are making (the C handle is freed by close)."""
@@ -436,8 +489,9 @@ class Database:
     may be shared by threads, and other processes may open the same database
     at the same time (each reads and writes; see docs/EMBEDDING.md)."""
 
-    def __init__(self, path, create_if_missing=True, read_only=False,
-                 sync=True, user=None):
+    def __init__(self, path: Union[str, "os.PathLike[str]"],
+                 create_if_missing: bool = True, read_only: bool = False,
+                 sync: bool = True, user: Optional[str] = None) -> None:
         lib = _lib()
         self._lib = lib
         self._db = None
@@ -464,7 +518,7 @@ class Database:
 
     # -- lifetime ----------------------------------------------------------
 
-    def close(self):
+    def close(self) -> None:
         """Closes the database (idempotent). Calls other threads are making
         finish first; later calls raise FailedPrecondition. Writes are
         already durable."""
@@ -478,7 +532,7 @@ class Database:
         self._lib.cotrack_close(db)
 
     @_in_use
-    def snapshot(self):
+    def snapshot(self) -> "Database":
         """A read snapshot: a read-only Database whose reads all see the
         database as of this call (a visit, a trajectory and a summary that
         agree), while other threads and processes write. Use it in a `with`
@@ -496,14 +550,14 @@ class Database:
         snap._closing = False
         return snap
 
-    def __enter__(self):
+    def __enter__(self) -> "Database":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> bool:
         self.close()
         return False
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close()
         except Exception:
@@ -517,27 +571,26 @@ class Database:
     # -- writes (atomic; durable before returning when sync=True) ----------
 
     @_in_use
-    def register_patient(self, patient, arm=None, index_date=None,
-                         attributes=None, **more_attributes):
+    def register_patient(self, patient: str, arm: Optional[str] = None,
+                         index_date: Optional[DateLike] = None,
+                         attributes: Optional[Mapping[str, Any]] = None,
+                         **more_attributes: Any) -> Dict[str, int]:
         """Registers `patient` or replaces its registration with exactly
         these attributes (earlier versions are kept). Returns the write
         summary as a dict."""
-        attrs = dict(attributes or {})
-        attrs.update(more_attributes)
-        keys = (ctypes.c_char_p * len(attrs))(
-            *[_text(k, "attribute name") for k in attrs])
-        values = (ctypes.c_char_p * len(attrs))(
-            *[_text(str(v), k) for k, v in attrs.items()])
+        keys, values, n = _attribute_arrays(attributes, more_attributes)
         summary = _WriteSummary()
         _call(self._lib.cotrack_register_patient, self._handle(),
               _text(patient, "patient"), _text(arm, "arm", optional=True),
               _text(index_date, "index_date", optional=True), keys, values,
-              len(attrs), ctypes.byref(summary))
+              n, ctypes.byref(summary))
         return _summary_dict(summary)
 
     @_in_use
-    def record(self, patient, measure, date, value, unit=None, *, user=None,
-               reason=None):
+    def record(self, patient: str, measure: str, date: DateLike,
+               value: ValueSpec, unit: Optional[str] = None, *,
+               user: Optional[str] = None,
+               reason: Optional[str] = None) -> Dict[str, int]:
         """Records one exact value (in `unit`, default canonical).
 
         `user` and `reason` attribute this write (a handle shared by several
@@ -556,8 +609,11 @@ class Database:
         return _summary_dict(summary)
 
     @_in_use
-    def record_visit(self, patient, date, measures, visit=None, *, user=None,
-                     reason=None):
+    def record_visit(self, patient: str, date: DateLike,
+                     measures: Mapping[str, ValueSpec],
+                     visit: Optional[str] = None, *,
+                     user: Optional[str] = None,
+                     reason: Optional[str] = None) -> Dict[str, int]:
         """Records several measures of one visit, all or nothing, attributed
         to `user` (None = the handle's) for `reason` (as record()).
 
@@ -567,27 +623,16 @@ class Database:
         "items" (item responses; the total is computed when "value" is
         missing). Returns the write summary as a dict."""
         lib = self._lib
-        handle = ctypes.c_void_p()
-        _call(lib.cotrack_visit_create, _text(patient, "patient"),
-              _text(date, "date"), _text(visit, "visit", optional=True),
-              ctypes.byref(handle))
+        summary = _WriteSummary()
+        attributed = user is not None or reason is not None
+        arrays = None if attributed else _visit_arrays(patient, date,
+                                                       measures, visit)
+        if arrays is not None:  # one C call for the whole visit
+            _call(lib.cotrack_record_visit, self._handle(), *arrays,
+                  ctypes.byref(summary))
+            return _summary_dict(summary)
+        handle = _visit_builder(lib, patient, date, measures, visit)
         try:
-            for measure, spec in measures.items():
-                value, unit, comparator, items = _split_value(measure, spec)
-                code = _text(measure, "measure")
-                if value is None:
-                    array, n = _double_array(items)
-                    _call(lib.cotrack_visit_add_items, handle, code, array, n)
-                    continue
-                _call(lib.cotrack_visit_add, handle, code, float(value),
-                      _text(unit, "unit", optional=True))
-                if comparator:
-                    _call(lib.cotrack_visit_set_comparator, handle,
-                          comparator.encode())
-                if items is not None:
-                    array, n = _double_array(items)
-                    _call(lib.cotrack_visit_set_items, handle, array, n)
-            summary = _WriteSummary()
             _call(lib.cotrack_visit_commit_as, self._handle(), handle,
                   _text(user, "user", optional=True),
                   _text(reason, "reason", optional=True),
@@ -597,7 +642,8 @@ class Database:
             lib.cotrack_visit_destroy(handle)
 
     @_in_use
-    def retract(self, patient, measure, date, reason, *, user=None):
+    def retract(self, patient: str, measure: str, date: DateLike,
+                reason: str, *, user: Optional[str] = None) -> Dict[str, int]:
         """Marks the current value entered-in-error (kept in the history),
         as `user` (None = the handle's) for `reason` (required)."""
         summary = _WriteSummary()
@@ -607,55 +653,99 @@ class Database:
               _text(reason, "reason"), ctypes.byref(summary))
         return _summary_dict(summary)
 
+    def batch(self) -> "Batch":
+        """A batch of writes committed together in one atomic write:
+
+            with db.batch() as b:
+                b.register_patient("P02", arm="control")
+                b.record_visit("P02", "2024-02-01", {"edss": 2.0})
+
+        The block commits everything on exit (b.summary is then the write
+        summary) and writes nothing when it raises, or when a change is
+        invalid (InvalidArgument lists each problem). Without `with`, call
+        b.commit() and b.close()."""
+        return Batch(self)
+
     # -- reads (each one consistent snapshot) ------------------------------
 
     @_in_use
-    def trajectory(self, patient, measure, start=None, end=None):
+    def trajectory(self, patient: str, measure: str,
+                   start: Optional[DateLike] = None,
+                   end: Optional[DateLike] = None) -> Result:
         """[(date, value), ...] of current values, oldest first ([] when
-        none). Raises NotFound for an unknown patient or measure."""
-        return [(o.date, o.value)
-                for o in self.observations(patient, measure, start, end)]
+        none); a censored value is a Censored. Columns: date, value (float;
+        a censored value's limit), comparator ("" when exact). Raises
+        NotFound for an unknown patient or measure."""
+        lib = self._lib
+        table = ctypes.c_void_p()
+        _call(lib.cotrack_trajectory_table, self._handle(),
+              _text(patient, "patient"), _text(measure, "measure"),
+              _text(start, "start", optional=True),
+              _text(end, "end", optional=True), ctypes.byref(table))
+        try:
+            n = lib.cotrack_table_row_count(table)
+            dates = _table.times(_table.int64s(lib, table, _SECONDS, n),
+                                 _table.int64s(lib, table, _IS_DATE, n))
+            values = _table.doubles(lib, table, _VALUE, n)
+            comparators = _table.strings(lib, table, _COMPARATOR, n)
+        finally:
+            lib.cotrack_table_destroy(table)
+        if any(comparators):
+            shown = [Censored(c, v) if c else v
+                     for v, c in zip(values, comparators)]
+        else:
+            shown = values
+        return _table.with_columns(
+            list(zip(dates, shown)),
+            {"date": dates, "value": values, "comparator": comparators})
 
     @_in_use
-    def observations(self, patient, measure, start=None, end=None):
-        """Like trajectory() but full Observation records."""
-        return self._query(self._lib.cotrack_trajectory, self._handle(),
-                           _text(patient, "patient"),
-                           _text(measure, "measure"),
-                           _text(start, "start", optional=True),
-                           _text(end, "end", optional=True))
+    def observations(self, patient: str, measure: str,
+                     start: Optional[DateLike] = None,
+                     end: Optional[DateLike] = None) -> Result:
+        """Like trajectory() but full Observation records; columns are the
+        Observation fields, with the value split into value and comparator."""
+        return self._observations(
+            self._lib.cotrack_trajectory_table, self._handle(),
+            _text(patient, "patient"), _text(measure, "measure"),
+            _text(start, "start", optional=True),
+            _text(end, "end", optional=True))
 
     @_in_use
-    def latest(self, patient, measure, as_of=None):
+    def latest(self, patient: str, measure: str,
+               as_of: Optional[DateLike] = None) -> Optional[Observation]:
         """The latest current Observation on or before `as_of`, or None."""
         rows = self.latest_n(patient, measure, 1, as_of)
         return rows[0] if rows else None
 
     @_in_use
-    def latest_n(self, patient, measure, n, as_of=None):
+    def latest_n(self, patient: str, measure: str, n: int,
+                 as_of: Optional[DateLike] = None) -> Result:
         """The last `n` current Observations, newest first."""
-        return self._query(self._lib.cotrack_latest, self._handle(),
-                           _text(patient, "patient"),
-                           _text(measure, "measure"),
-                           _text(as_of, "as_of", optional=True), int(n))
+        return self._observations(
+            self._lib.cotrack_latest_table, self._handle(),
+            _text(patient, "patient"), _text(measure, "measure"),
+            _text(as_of, "as_of", optional=True), int(n))
 
     @_in_use
-    def latest_all(self, patient, as_of=None):
+    def latest_all(self, patient: str,
+                   as_of: Optional[DateLike] = None) -> Dict[str, Observation]:
         """{measure: Observation} of the latest value of every measure."""
-        rows = self._query(self._lib.cotrack_latest_all, self._handle(),
-                           _text(patient, "patient"),
-                           _text(as_of, "as_of", optional=True))
+        rows = self._observations(
+            self._lib.cotrack_latest_all_table, self._handle(),
+            _text(patient, "patient"), _text(as_of, "as_of", optional=True))
         return {o.measure: o for o in rows}
 
     @_in_use
-    def history(self, patient, measure, date):
+    def history(self, patient: str, measure: str, date: DateLike) -> Result:
         """Every version of one observation, oldest first."""
-        return self._query(self._lib.cotrack_history, self._handle(),
-                           _text(patient, "patient"),
-                           _text(measure, "measure"), _text(date, "date"))
+        return self._observations(
+            self._lib.cotrack_history_table, self._handle(),
+            _text(patient, "patient"), _text(measure, "measure"),
+            _text(date, "date"))
 
     @_in_use
-    def audit(self, patient=None):
+    def audit(self, patient: Optional[str] = None) -> List["AuditEntry"]:
         """The audit log, oldest first (only entries concerning `patient`
         when given): AuditEntry records, one per write, with who made it
         and why."""
@@ -681,83 +771,243 @@ class Database:
             lib.cotrack_audit_destroy(handle)
 
     @_in_use
-    def summary(self, measure, timepoints="0,6m,12m", group_by=None):
+    def summary(self, measure: str,
+                timepoints: Union[str, Sequence[str]] = "0,6m,12m",
+                group_by: Optional[str] = None) -> Result:
         """Cohort summary rows (dicts) per timepoint and group; NaN-free:
-        undefined statistics are None."""
+        undefined statistics are None. Columns: timepoint, group, the
+        counts and the statistics."""
         if isinstance(timepoints, (list, tuple)):
             timepoints = ",".join(timepoints)
         lib = self._lib
-        handle = ctypes.c_void_p()
-        _call(lib.cotrack_summarize, self._handle(), _text(measure, "measure"),
-              _text(timepoints, "timepoints"),
-              _text(group_by, "group_by", optional=True), ctypes.byref(handle))
-        try:
-            rows = []
-            for i in range(lib.cotrack_summary_row_count(handle)):
-                row = {
-                    "timepoint": lib.cotrack_summary_row_timepoint(handle, i)
-                    .decode(),
-                    "group": lib.cotrack_summary_row_group(handle, i).decode(),
-                }
-                for k, name in enumerate(_COUNTS):
-                    row[name] = lib.cotrack_summary_row_count_of(handle, i, k)
-                for k, name in enumerate(_STATS):
-                    v = lib.cotrack_summary_row_stat(handle, i, k)
-                    row[name] = None if math.isnan(v) else v
-                rows.append(row)
-            return rows
-        finally:
-            lib.cotrack_summary_destroy(handle)
 
-    def _query(self, fn, *args):
+        def build(lib, table, n):
+            columns = _table.read_all(lib, table)
+            for name, values in columns.items():
+                if values and isinstance(values[0], float):
+                    columns[name] = [None if math.isnan(v) else v
+                                     for v in values]
+            return _table.with_columns(
+                [dict(zip(columns, row)) for row in zip(*columns.values())],
+                columns)
+
+        return _table.read_table(lib, lambda out: _call(
+            lib.cotrack_summarize_table, self._handle(),
+            _text(measure, "measure"), _text(timepoints, "timepoints"),
+            _text(group_by, "group_by", optional=True), out), build)
+
+    def _observations(self, fn, *args) -> Result:
+        return _table.read_table(self._lib, lambda out: _call(fn, *args, out),
+                                 _observation_result)
+
+    @_in_use
+    def _commit(self, batch, summary) -> None:
+        _call(self._lib.cotrack_batch_commit, self._handle(), batch,
+              ctypes.byref(summary))
+
+
+# The columns of an observation table (enum cotrack_observation_column).
+(_PATIENT, _MEASURE, _TIME, _SECONDS, _IS_DATE, _VALUE, _COMPARATOR, _UNIT,
+ _ORIGINAL_VALUE, _ORIGINAL_UNIT, _VISIT, _STATUS, _VERSION, _RECORDED_AT_US,
+ _ITEMS, _SOURCE, _USER, _REASON) = range(18)
+
+_UTC = datetime.timezone.utc
+
+
+def _observation_result(lib, table, n) -> Result:
+    c = _table.read_all(lib, table)
+    dates = _table.times(c["seconds"], c["is_date"])
+    values = [Censored(cmp, v) if cmp else v
+              for v, cmp in zip(c["value"], c["comparator"])]
+    recorded = [datetime.datetime.fromtimestamp(us / 1e6, tz=_UTC)
+                for us in c["recorded_at_us"]]
+    fields = {"patient": c["patient"], "measure": c["measure"], "date": dates,
+              "value": values, "unit": c["unit"],
+              "original_value": c["original_value"],
+              "original_unit": c["original_unit"], "visit": c["visit"],
+              "status": c["status"], "version": c["version"],
+              "recorded_at": recorded, "items": c["items"],
+              "source": c["source"], "user": c["user"], "reason": c["reason"]}
+    rows = list(map(Observation._make, zip(*fields.values()))) if n else []
+    # The columns keep the value numeric: the limit, with the comparator
+    # beside it.
+    fields["value"], fields["comparator"] = c["value"], c["comparator"]
+    return _table.with_columns(rows, {k: fields[k]
+                                      for k in _OBSERVATION_COLUMNS})
+
+
+def _attribute_arrays(attributes, more):
+    attrs = dict(attributes or {})
+    attrs.update(more)
+    keys = (ctypes.c_char_p * len(attrs))(
+        *[_text(k, "attribute name") for k in attrs])
+    values = (ctypes.c_char_p * len(attrs))(
+        *[_text(str(v), k) for k, v in attrs.items()])
+    return keys, values, len(attrs)
+
+
+def _visit_arrays(patient, date, measures, visit):
+    """The arguments of cotrack_record_visit for a visit without item
+    responses (None when it has some: those take the visit builder)."""
+    codes, values, units, comparators = [], [], [], []
+    for measure, spec in measures.items():
+        value, unit, comparator, items = _split_value(measure, spec)
+        if items is not None:
+            return None
+        codes.append(_text(measure, "measure"))
+        values.append(float(value))
+        units.append(_text(unit, "unit", optional=True))
+        comparators.append(comparator.encode() if comparator else None)
+    n = len(codes)
+    if n == 0:
+        raise InvalidArgument(f'visit of patient "{patient}": no measures')
+    return (_text(patient, "patient"), _text(date, "date"),
+            _text(visit, "visit", optional=True), n,
+            (ctypes.c_char_p * n)(*codes), (ctypes.c_double * n)(*values),
+            (ctypes.c_char_p * n)(*units) if any(units) else None,
+            (ctypes.c_char_p * n)(*comparators) if any(comparators) else None)
+
+
+def _visit_builder(lib, patient, date, measures, visit):
+    """A cotrack_visit_t holding the visit; the caller destroys it."""
+    handle = ctypes.c_void_p()
+    _call(lib.cotrack_visit_create, _text(patient, "patient"),
+          _text(date, "date"), _text(visit, "visit", optional=True),
+          ctypes.byref(handle))
+    try:
+        for measure, spec in measures.items():
+            value, unit, comparator, items = _split_value(measure, spec)
+            code = _text(measure, "measure")
+            if value is None:
+                array, n = _double_array(items)
+                _call(lib.cotrack_visit_add_items, handle, code, array, n)
+                continue
+            _call(lib.cotrack_visit_add, handle, code, float(value),
+                  _text(unit, "unit", optional=True))
+            if comparator:
+                _call(lib.cotrack_visit_set_comparator, handle,
+                      comparator.encode())
+            if items is not None:
+                array, n = _double_array(items)
+                _call(lib.cotrack_visit_set_items, handle, array, n)
+    except BaseException:
+        lib.cotrack_visit_destroy(handle)
+        raise
+    return handle
+
+
+class Batch:
+    """Writes collected in memory and committed in one atomic write; see
+    Database.batch(). Use from one thread at a time."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._lib = db._lib
+        self._batch = self._lib.cotrack_batch_create()
+        if not self._batch:
+            raise MemoryError("cotrack_batch_create")
+        self.summary: Optional[Dict[str, int]] = None
+
+    def _handle(self):
+        if not self._batch:
+            raise FailedPrecondition("this batch is closed (committed in a "
+                                     "`with` block, or close() was called)")
+        return self._batch
+
+    def register_patient(self, patient: str, arm: Optional[str] = None,
+                         index_date: Optional[DateLike] = None,
+                         attributes: Optional[Mapping[str, Any]] = None,
+                         **more_attributes: Any) -> None:
+        """As Database.register_patient, when the batch commits."""
+        keys, values, n = _attribute_arrays(attributes, more_attributes)
+        _call(self._lib.cotrack_batch_register_patient, self._handle(),
+              _text(patient, "patient"), _text(arm, "arm", optional=True),
+              _text(index_date, "index_date", optional=True), keys, values, n)
+
+    def record(self, patient: str, measure: str, date: DateLike,
+               value: ValueSpec, unit: Optional[str] = None) -> None:
+        """As Database.record, when the batch commits."""
+        if unit is not None and not isinstance(value, (tuple, dict)):
+            value = (value, unit)
+        self.record_visit(patient, date, {measure: value})
+
+    def record_visit(self, patient: str, date: DateLike,
+                     measures: Mapping[str, ValueSpec],
+                     visit: Optional[str] = None) -> None:
+        """As Database.record_visit, when the batch commits."""
         lib = self._lib
-        result = ctypes.c_void_p()
-        _call(fn, *args, ctypes.byref(result))
+        arrays = _visit_arrays(patient, date, measures, visit)
+        if arrays is not None:
+            _call(lib.cotrack_batch_record_visit, self._handle(), *arrays)
+            return
+        handle = _visit_builder(lib, patient, date, measures, visit)
         try:
-            return [_row(lib, result, i)
-                    for i in range(lib.cotrack_observations_count(result))]
+            _call(lib.cotrack_batch_add_visit, self._handle(), handle)
         finally:
-            lib.cotrack_observations_destroy(result)
+            lib.cotrack_visit_destroy(handle)
+
+    def retract(self, patient: str, measure: str, date: DateLike,
+                reason: str) -> None:
+        """As Database.retract, when the batch commits."""
+        _call(self._lib.cotrack_batch_retract, self._handle(),
+              _text(patient, "patient"), _text(measure, "measure"),
+              _text(date, "date"), _text(reason, "reason"))
+
+    def __len__(self) -> int:
+        """Registrations, observations and retractions added so far."""
+        return self._lib.cotrack_batch_size(self._handle())
+
+    def commit(self) -> Dict[str, int]:
+        """Writes everything added, all or nothing; returns (and keeps in
+        .summary) the write summary. Committing again is a no-op write."""
+        summary = _WriteSummary()
+        self._db._commit(self._handle(), summary)
+        self.summary = _summary_dict(summary)
+        return self.summary
+
+    def close(self) -> None:
+        """Frees the batch; what was not committed is discarded."""
+        batch, self._batch = self._batch, None
+        if batch:
+            self._lib.cotrack_batch_destroy(batch)
+
+    def __enter__(self) -> "Batch":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        try:
+            if exc_type is None:
+                self.commit()
+        finally:
+            self.close()
+        return False
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
 
 
 _COUNTS = ("patients", "missing", "censored", "n", "change_n", "improved",
            "stable", "worsened")
 _STATS = ("mean", "sd", "median", "q1", "q3", "min", "max", "change_median",
           "change_mean", "improved_pct", "stable_pct", "worsened_pct")
-
-
-def _row(lib, result, i):
-    text = {f: getattr(lib, "cotrack_observations_" + f)(result, i)
-            .decode("utf-8") for f in _TEXT_FIELDS}
-    value = lib.cotrack_observations_value(result, i)
-    if text["comparator"]:
-        value = Censored(text["comparator"], value)
-    items = tuple(
-        None if math.isnan(v) else v
-        for v in (lib.cotrack_observations_item(result, i, k)
-                  for k in range(lib.cotrack_observations_item_count(result,
-                                                                     i))))
-    recorded = datetime.datetime.fromtimestamp(
-        lib.cotrack_observations_recorded_at_us(result, i) / 1e6,
-        tz=datetime.timezone.utc)
-    return Observation(
-        patient=text["patient"], measure=text["measure"],
-        date=_parse_time(text["time"],
-                         lib.cotrack_observations_is_date(result, i)),
-        value=value, unit=text["unit"], original_value=text["original_value"],
-        original_unit=text["original_unit"], visit=text["visit"],
-        status=text["status"],
-        version=lib.cotrack_observations_version(result, i),
-        recorded_at=recorded, items=items, source=text["source"],
-        user=text["user"], reason=text["reason"])
+_OBSERVATION_COLUMNS = ("patient", "measure", "date", "value", "comparator",
+                        "unit", "original_value", "original_unit", "visit",
+                        "status", "version", "recorded_at", "items",
+                        "source", "user", "reason")
 
 
 def _summary_dict(summary):
     return {name: getattr(summary, name) for name, _ in summary._fields_}
 
 
-def open(path, create_if_missing=True, read_only=False, sync=True, user=None):
-    """Opens (or creates) the database in directory `path`.
+def open(path: Union[str, "os.PathLike[str]"], create_if_missing: bool = True,
+         read_only: bool = False, sync: bool = True,
+         user: Optional[str] = None) -> Database:
+    """Opens (or creates) the database in directory `path`; use it in a
+    `with` block (closed at its end) or close() it.
 
     sync=False trades power-loss durability for speed (a process crash still
     loses nothing acknowledged). Other processes may have the database open

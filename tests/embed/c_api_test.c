@@ -621,6 +621,202 @@ static void test_patient_id_rule(const char* path) {
   cotrack_close(db);
 }
 
+/* Result tables, a visit as arrays, and batches. */
+static void test_tables_and_batches(const char* path) {
+  cotrack_db_t* db = NULL;
+  cotrack_options_t* options = cotrack_options_create();
+  cotrack_options_set_sync(options, 0);
+  OK(cotrack_open(path, options, &db, &err));
+  cotrack_options_destroy(options);
+  if (db == NULL) return;
+
+  /* A visit in one call: canonical and converted units, a censored value. */
+  const char* measures[] = {"edss", "hba1c", "il4"};
+  const double values[] = {4.0, 48, 0.5};
+  const char* units[] = {NULL, "mmol/mol", ""};
+  const char* comparators[] = {"", NULL, "<"};
+  cotrack_write_summary ws;
+  OK(cotrack_record_visit(db, "P01", "2024-01-05", "BL", 3, measures, values, units, comparators,
+                          &ws, &err));
+  CHECK(ws.written == 3);
+  OK(cotrack_record_visit(db, "P01", "2024-07-09T14:30", NULL, 1, measures,
+                          (const double[]){3.5}, NULL, NULL, NULL, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "has no measures",
+               cotrack_record_visit(db, "P01", "2024-01-05", NULL, 0, measures, values, NULL,
+                                    NULL, NULL, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "=<",
+               cotrack_record_visit(db, "P01", "2024-02-05", NULL, 1, measures, values, NULL,
+                                    (const char* const[]){"=<"}, NULL, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "measures[1]",
+               cotrack_record_visit(db, "P01", "2024-02-05", NULL, 2,
+                                    (const char* const[]){"edss", NULL}, values, NULL, NULL, NULL,
+                                    &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "time",
+               cotrack_record_visit(db, "P01", "2024-02-30", NULL, 1, measures, values, NULL,
+                                    NULL, NULL, &err));
+
+  /* The trajectory as a table. */
+  cotrack_table_t* t = NULL;
+  OK(cotrack_trajectory_table(db, "P01", "edss", NULL, NULL, &t, &err));
+  CHECK(cotrack_table_row_count(t) == 2);
+  CHECK(cotrack_table_column_count(t) == COTRACK_OBS_COLUMN_COUNT);
+  CHECK(strcmp(cotrack_table_column_name(t, COTRACK_OBS_VALUE), "value") == 0);
+  CHECK(cotrack_table_column_index(t, "comparator") == COTRACK_OBS_COMPARATOR);
+  CHECK(cotrack_table_column_index(t, "nosuch") == -1);
+  CHECK(cotrack_table_column_type(t, COTRACK_OBS_SECONDS) == COTRACK_COLUMN_INT64);
+  CHECK(cotrack_table_column_type(t, 99) == 0);
+  CHECK(cotrack_table_column_name(t, 99) == NULL);
+  const double* v = cotrack_table_double(t, COTRACK_OBS_VALUE);
+  CHECK(v != NULL && v[0] == 4.0 && v[1] == 3.5);
+  CHECK(cotrack_table_double(t, COTRACK_OBS_PATIENT) == NULL); /* wrong type */
+  CHECK(cotrack_table_int64(t, COTRACK_OBS_VALUE) == NULL);
+  const int64_t* secs = cotrack_table_int64(t, COTRACK_OBS_SECONDS);
+  const int64_t* is_date = cotrack_table_int64(t, COTRACK_OBS_IS_DATE);
+  CHECK(secs[0] == 19727LL * 86400 && is_date[0] == 1); /* 2024-01-05 */
+  CHECK(secs[1] == 19913LL * 86400 + 14 * 3600 + 30 * 60 && is_date[1] == 0);
+  const int64_t* off = NULL;
+  const char* times = cotrack_table_strings(t, COTRACK_OBS_TIME, &off);
+  CHECK(strcmp(times + off[0], "2024-01-05") == 0);
+  CHECK(strcmp(times + off[1], "2024-07-09T14:30:00") == 0);
+  CHECK(off[2] == (int64_t)(strlen("2024-01-05") + strlen("2024-07-09T14:30:00") + 2));
+  const char* visits = cotrack_table_strings(t, COTRACK_OBS_VISIT, &off);
+  CHECK(strcmp(visits + off[0], "BL") == 0 && strcmp(visits + off[1], "") == 0);
+  CHECK(cotrack_table_strings(t, COTRACK_OBS_VALUE, &off) == NULL);
+  const double* items = cotrack_table_double_list(t, COTRACK_OBS_ITEMS, &off);
+  CHECK(items != NULL && off[0] == 0 && off[2] == 0);
+  cotrack_table_destroy(t);
+
+  /* Censored values stay a number plus a comparator. */
+  t = NULL;
+  OK(cotrack_latest_all_table(db, "P01", NULL, &t, &err));
+  CHECK(cotrack_table_row_count(t) == 3);
+  const char* m = cotrack_table_strings(t, COTRACK_OBS_MEASURE, &off);
+  CHECK(strcmp(m + off[2], "il4") == 0);
+  const char* cmp = cotrack_table_strings(t, COTRACK_OBS_COMPARATOR, &off);
+  CHECK(strcmp(cmp + off[2], "<") == 0 && strcmp(cmp + off[0], "") == 0);
+  CHECK(near(cotrack_table_double(t, COTRACK_OBS_VALUE)[2], 0.5));
+  const char* unit = cotrack_table_strings(t, COTRACK_OBS_UNIT, &off);
+  CHECK(strcmp(unit + off[1], "%") == 0);
+  cotrack_table_destroy(t);
+
+  /* Errors are those of the row-by-row calls; *out is untouched. */
+  t = NULL;
+  EXPECT_ERROR(COTRACK_NOT_FOUND, "nosuch",
+               cotrack_trajectory_table(db, "P01", "nosuch", NULL, NULL, &t, &err));
+  CHECK(t == NULL);
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "out",
+               cotrack_trajectory_table(db, "P01", "edss", NULL, NULL, NULL, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "n", cotrack_latest_table(db, "P01", "edss", NULL, 0,
+                                                                    &t, &err));
+  OK(cotrack_latest_table(db, "P01", "edss", "2024-03-01", 5, &t, &err));
+  CHECK(cotrack_table_row_count(t) == 1);
+  cotrack_table_destroy(t);
+  t = NULL;
+  OK(cotrack_history_table(db, "P01", "edss", "2024-01-05", &t, &err));
+  CHECK(cotrack_table_row_count(t) == 1 && cotrack_table_int64(t, COTRACK_OBS_VERSION)[0] == 1);
+  cotrack_table_destroy(t);
+
+  /* The time column is the row-by-row call's text, at the edges of the
+   * calendar too (the table formats it by hand). */
+  const char* edges[] = {"0001-01-01", "1969-12-31T23:59:59", "1970-01-01T00:00",
+                         "2000-02-29", "2100-03-01T12:05:09", "9999-12-31"};
+  for (size_t k = 0; k < sizeof edges / sizeof *edges; ++k) {
+    OK(cotrack_record(db, "E01", "hba1c", edges[k], 6.0, NULL, NULL, &err));
+  }
+  cotrack_observations_t* edge_rows = NULL;
+  OK(cotrack_trajectory(db, "E01", "hba1c", NULL, NULL, &edge_rows, &err));
+  OK(cotrack_trajectory_table(db, "E01", "hba1c", NULL, NULL, &t, &err));
+  CHECK(cotrack_table_row_count(t) == 6 && cotrack_observations_count(edge_rows) == 6);
+  times = cotrack_table_strings(t, COTRACK_OBS_TIME, &off);
+  for (size_t i = 0; i < cotrack_observations_count(edge_rows) && i < 6; ++i) {
+    CHECK(strcmp(times + off[i], cotrack_observations_time(edge_rows, i)) == 0);
+  }
+  cotrack_observations_destroy(edge_rows);
+  cotrack_table_destroy(t);
+
+  /* An empty result: arrays are not NULL. */
+  OK(cotrack_trajectory_table(db, "P01", "edss", "2030-01-01", NULL, &t, &err));
+  CHECK(cotrack_table_row_count(t) == 0);
+  CHECK(cotrack_table_double(t, COTRACK_OBS_VALUE) != NULL);
+  CHECK(cotrack_table_strings(t, COTRACK_OBS_PATIENT, &off) != NULL && off[0] == 0);
+  cotrack_table_destroy(t);
+  cotrack_table_destroy(NULL);
+  CHECK(cotrack_table_row_count(NULL) == 0 && cotrack_table_column_index(NULL, "x") == -1);
+
+  /* Batches: nothing is written until the commit; an invalid change writes
+   * nothing at all. */
+  cotrack_batch_t* b = cotrack_batch_create();
+  CHECK(b != NULL && cotrack_batch_size(b) == 0);
+  OK(cotrack_batch_register_patient(b, "B01", "HSCT", "2024-01-10", NULL, NULL, 0, &err));
+  OK(cotrack_batch_record_visit(b, "B01", "2024-01-05", "BL", 2, measures, values, units, NULL,
+                                &err));
+  cotrack_visit_t* visit = NULL;
+  OK(cotrack_visit_create("B01", "2024-07-05", NULL, &visit, &err));
+  const double ais[] = {1, 2, 1, 0, 3, 2, 1, 1};
+  OK(cotrack_visit_add_items(visit, "ais", ais, 8, &err));
+  OK(cotrack_batch_add_visit(b, visit, &err));
+  cotrack_visit_destroy(visit);
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "time",
+               cotrack_batch_record_visit(b, "B01", "never", NULL, 1, measures, values, NULL,
+                                          NULL, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "reason",
+               cotrack_batch_retract(b, "B01", "edss", "2024-01-05", NULL, &err));
+  CHECK(cotrack_batch_size(b) == 4);
+  EXPECT_ERROR(COTRACK_NOT_FOUND, "B01",
+               cotrack_trajectory_table(db, "B01", "edss", NULL, NULL, &t, &err));
+  OK(cotrack_batch_commit(db, b, &ws, &err));
+  CHECK(ws.written == 3 && ws.patients == 1);
+  OK(cotrack_trajectory_table(db, "B01", "ais", NULL, NULL, &t, &err));
+  CHECK(cotrack_table_row_count(t) == 1 && cotrack_table_double(t, COTRACK_OBS_VALUE)[0] == 11);
+  items = cotrack_table_double_list(t, COTRACK_OBS_ITEMS, &off);
+  CHECK(off[1] == 8 && items[4] == 3);
+  cotrack_table_destroy(t);
+  cotrack_batch_destroy(b);
+
+  b = cotrack_batch_create();
+  OK(cotrack_batch_record_visit(b, "B02", "2024-01-05", NULL, 1, measures, values, NULL, NULL,
+                                &err));
+  OK(cotrack_batch_record_visit(b, "B02", "2024-02-05", NULL, 1, measures, (const double[]){0.5},
+                                NULL, NULL, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "0.5", cotrack_batch_commit(db, b, NULL, &err));
+  EXPECT_ERROR(COTRACK_NOT_FOUND, "B02",
+               cotrack_trajectory_table(db, "B02", "edss", NULL, NULL, &t, &err));
+  cotrack_batch_destroy(b);
+  b = cotrack_batch_create();
+  OK(cotrack_batch_commit(db, b, &ws, &err)); /* empty: nothing to do */
+  CHECK(ws.written == 0);
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "batch", cotrack_batch_commit(db, NULL, NULL, &err));
+  cotrack_batch_destroy(b);
+  cotrack_batch_destroy(NULL);
+
+  /* A summary table. */
+  OK(cotrack_register_patient(db, "P01", "HSCT", "2024-01-10", NULL, NULL, 0, NULL, &err));
+  OK(cotrack_summarize_table(db, "edss", "0", "arm", &t, &err));
+  CHECK(cotrack_table_row_count(t) == 1 && cotrack_table_column_count(t) == COTRACK_SUM_COLUMN_COUNT);
+  CHECK(cotrack_table_column_index(t, "n") == COTRACK_SUM_N);
+  CHECK(cotrack_table_column_index(t, "worsened_pct") == COTRACK_SUM_WORSENED_PCT);
+  CHECK(cotrack_table_int64(t, COTRACK_SUM_N)[0] == 2);
+  /* Every count and statistic is the row-by-row call's (NaN where it is). */
+  cotrack_summary_t* rows = NULL;
+  OK(cotrack_summarize(db, "edss", "0", "arm", &rows, &err));
+  for (int k = 0; k < 8; ++k) {
+    CHECK(cotrack_table_int64(t, COTRACK_SUM_PATIENTS + k)[0] ==
+          cotrack_summary_row_count_of(rows, 0, k));
+  }
+  for (int k = 0; k < 12; ++k) {
+    double want = cotrack_summary_row_stat(rows, 0, k);
+    double got = cotrack_table_double(t, COTRACK_SUM_MEAN + k)[0];
+    CHECK((isnan(want) && isnan(got)) || want == got);
+  }
+  cotrack_summary_destroy(rows);
+  const char* group = cotrack_table_strings(t, COTRACK_SUM_GROUP, &off);
+  CHECK(strcmp(group, "HSCT") == 0);
+  cotrack_table_destroy(t);
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "6x",
+               cotrack_summarize_table(db, "edss", "0,6x", NULL, &t, &err));
+  cotrack_close(db);
+}
+
 int main(void) {
   char dir[] = "/tmp/cotrack-c-api-XXXXXX";
   if (mkdtemp(dir) == NULL) {
@@ -640,6 +836,8 @@ int main(void) {
   test_attribution(path);
   snprintf(path, sizeof path, "%s/ids", dir);
   test_patient_id_rule(path);
+  snprintf(path, sizeof path, "%s/tables", dir);
+  test_tables_and_batches(path);
   nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   if (failures > 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);

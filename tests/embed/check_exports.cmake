@@ -34,7 +34,7 @@ foreach(line IN LISTS lines)
     continue()  # the version node
   endif()
   math(EXPR count "${count} + 1")
-  if(name MATCHES "^cotrack_[a-z_]+$")
+  if(name MATCHES "^cotrack_[a-z0-9_]+$")
     continue()  # C ABI
   endif()
   if(name MATCHES "^(vtable|typeinfo|typeinfo name) for cotrack::[A-Za-z0-9_]+$")
@@ -76,6 +76,7 @@ foreach(d ${defined})
 endforeach()
 
 foreach(required "cotrack_open" "cotrack_close" "cotrack_visit_commit" "cotrack_summarize"
+                 "cotrack_trajectory_table" "cotrack_table_int64" "cotrack_batch_commit"
                  "cotrack::Database::Open(" "vtable for cotrack::Database")
   string(FIND "${symbols}" "${required}" at)
   if(at EQUAL -1)

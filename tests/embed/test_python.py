@@ -7,6 +7,7 @@ libcotrack.so and PYTHONPATH at python/; by hand:
 """
 import datetime
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,12 @@ import cotrack
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLE = os.path.join(HERE, "..", "..", "examples", "embed", "example.py")
+try:
+    import pandas  # noqa: F401  (optional: Result.to_pandas)
+    HAVE_PANDAS = True
+except ImportError:
+    HAVE_PANDAS = False
+
 
 
 class TempDbTest(unittest.TestCase):
@@ -501,6 +508,260 @@ class ExampleTest(TempDbTest):
             self.assertEqual(cotrack.library_path(),
                              os.environ["COTRACK_LIBRARY"])
 
+
+class ResultTest(TempDbTest):
+    """Results as columns: to_dict, to_records, to_pandas."""
+
+    def fill(self, db):
+        db.register_patient("P01", arm="HSCT", index_date="2024-01-10")
+        db.record_visit("P01", "2024-01-05", {"edss": 4.0, "il4": 1.5},
+                        visit="BL")
+        db.record_visit("P01", "2024-07-09", {"edss": 3.5, "il4": "<0.5"},
+                        visit="M6")
+        db.record("P01", "edss", datetime.datetime(2024, 9, 1, 8, 15), 3.0)
+
+    def test_trajectory_columns(self):
+        with self.open() as db:
+            self.fill(db)
+            t = db.trajectory("P01", "edss")
+            self.assertIsInstance(t, cotrack.Result)
+            self.assertIsInstance(t, list)  # still the list it always was
+            self.assertEqual(t.columns, ["date", "value", "comparator"])
+            self.assertEqual(t.to_dict(), {
+                "date": [datetime.date(2024, 1, 5), datetime.date(2024, 7, 9),
+                         datetime.datetime(2024, 9, 1, 8, 15)],
+                "value": [4.0, 3.5, 3.0], "comparator": ["", "", ""]})
+            self.assertEqual(t.to_records()[1], {
+                "date": datetime.date(2024, 7, 9), "value": 3.5,
+                "comparator": ""})
+            empty = db.trajectory("P01", "edss", start="2030-01-01")
+            self.assertEqual(empty, [])
+            self.assertEqual(empty.to_dict(),
+                             {"date": [], "value": [], "comparator": []})
+            self.assertEqual(empty.to_records(), [])
+
+    def test_censored_values_in_numeric_columns(self):
+        with self.open() as db:
+            self.fill(db)
+            t = db.trajectory("P01", "il4")
+            # Rows keep a censored value out of arithmetic ...
+            self.assertEqual([v for _, v in t],
+                             [1.5, cotrack.Censored("<", 0.5)])
+            # ... columns keep it numeric, its comparator beside it.
+            self.assertEqual(t.to_dict()["value"], [1.5, 0.5])
+            self.assertTrue(all(type(v) is float for v in t.to_dict()["value"]))
+            self.assertEqual(t.to_dict()["comparator"], ["", "<"])
+            obs = db.observations("P01", "il4").to_dict()
+            self.assertEqual(obs["value"], [1.5, 0.5])
+            self.assertEqual(obs["comparator"], ["", "<"])
+            self.assertEqual(obs["visit"], ["BL", "M6"])
+
+    def test_observation_rows_and_columns(self):
+        with self.open() as db:
+            self.fill(db)
+            db.record_visit("P01", "2024-07-09", {"hba1c": (48, "mmol/mol")})
+            rows = db.observations("P01", "hba1c")
+            self.assertIsInstance(rows[0], cotrack.Observation)
+            self.assertEqual(rows.columns, [
+                "patient", "measure", "date", "value", "comparator", "unit",
+                "original_value", "original_unit", "visit", "status",
+                "version", "recorded_at", "items"])
+            (record,) = rows.to_records()
+            self.assertEqual((record["unit"], record["original_value"],
+                              record["original_unit"], record["version"]),
+                             ("%", "48", "mmol/mol", 1))
+            self.assertAlmostEqual(record["value"], 0.09148 * 48 + 2.152)
+            history = db.history("P01", "edss", "2024-01-05").to_dict()
+            self.assertEqual(history["status"], ["final"])
+
+    def test_summary_columns(self):
+        with self.open() as db:
+            self.fill(db)
+            s = db.summary("edss", "0", group_by="arm")
+            self.assertEqual(s[0]["group"], "HSCT")
+            self.assertEqual(s.to_dict()["n"], [1])
+            self.assertEqual(s.to_dict()["sd"], [None])
+            self.assertEqual(s.to_records(), list(s))
+
+    @unittest.skipUnless(HAVE_PANDAS, "pandas is not installed (CI installs "
+                         "python3-pandas: .ci/setup.sh)")
+    def test_to_pandas(self):
+        import pandas
+        with self.open() as db:
+            self.fill(db)
+            frame = db.trajectory("P01", "il4").to_pandas()
+            self.assertIsInstance(frame, pandas.DataFrame)
+            self.assertEqual(list(frame.columns), ["date", "value", "comparator"])
+            self.assertEqual(str(frame["value"].dtype), "float64")
+            self.assertEqual(frame["value"].tolist(), [1.5, 0.5])
+            self.assertEqual(frame["comparator"].tolist(), ["", "<"])
+            self.assertEqual(frame["date"].dt.month.tolist(), [1, 7])
+            times = db.trajectory("P01", "edss").to_pandas()["date"]
+            self.assertEqual(times.dt.hour.tolist(), [0, 0, 8])
+            obs = db.observations("P01", "edss").to_dataframe()
+            self.assertEqual(len(obs), 3)
+            self.assertEqual(obs["version"].tolist(), [1, 1, 1])
+            summary = db.summary("edss", "0").to_pandas()
+            self.assertTrue(summary["sd"].isna().all())
+
+    def test_to_pandas_without_pandas_says_so(self):
+        with self.open() as db:
+            self.fill(db)
+            t = db.trajectory("P01", "edss")
+        saved = sys.modules.get("pandas")
+        sys.modules["pandas"] = None  # makes `import pandas` fail
+        try:
+            with self.assertRaises(ImportError) as cm:
+                t.to_pandas()
+            self.assertIn("needs pandas", str(cm.exception))
+            self.assertIn("to_dict()", str(cm.exception))
+        finally:
+            if saved is None:
+                del sys.modules["pandas"]
+            else:
+                sys.modules["pandas"] = saved
+
+
+class BatchTest(TempDbTest):
+    """with db.batch(): one atomic write on exit, nothing on an exception."""
+
+    def test_a_batch_commits_on_exit(self):
+        with self.open() as db:
+            with db.batch() as b:
+                b.register_patient("P01", arm="HSCT", index_date="2024-01-10",
+                                   sex="F")
+                b.record("P01", "edss", "2024-01-05", 4.0)
+                b.record("P01", "hba1c", "2024-01-05", 48, unit="mmol/mol")
+                b.record_visit("P01", "2024-07-09",
+                               {"edss": 3.5, "il4": "<0.5",
+                                "ais": {"items": [1, 2, 1, 0, 3, 2, 1, 1]}},
+                               visit="M6")
+                self.assertEqual(len(b), 6)
+                # nothing is visible before the block ends
+                with self.assertRaises(cotrack.NotFound):
+                    db.trajectory("P01", "edss")
+            self.assertEqual(b.summary["written"], 5)
+            self.assertEqual(b.summary["patients"], 1)
+            self.assertEqual([v for _, v in db.trajectory("P01", "edss")],
+                             [4.0, 3.5])
+            self.assertEqual(db.latest("P01", "il4").value,
+                             cotrack.Censored("<", 0.5))
+            self.assertEqual(db.latest("P01", "ais").value, 11.0)
+            self.assertEqual(db.latest("P01", "hba1c").original_unit,
+                             "mmol/mol")
+            with self.assertRaises(cotrack.FailedPrecondition):
+                b.record("P01", "edss", "2025-01-05", 4.0)  # closed
+
+    def test_an_exception_discards_the_batch(self):
+        with self.open() as db:
+            db.record("P01", "edss", "2024-01-05", 4.0)
+            with self.assertRaises(KeyError):
+                with db.batch() as b:
+                    b.record("P01", "edss", "2024-07-05", 3.0)
+                    b.retract("P01", "edss", "2024-01-05", reason="typo")
+                    b.record("P02", "edss", "2024-07-05", 3.0)
+                    raise KeyError("the application fails half-way")
+            self.assertEqual(db.trajectory("P01", "edss"),
+                             [(datetime.date(2024, 1, 5), 4.0)])
+            with self.assertRaises(cotrack.NotFound):
+                db.trajectory("P02", "edss")
+            self.assertEqual(len(db.history("P01", "edss", "2024-01-05")), 1)
+
+    def test_an_invalid_change_writes_nothing(self):
+        with self.open() as db:
+            with self.assertRaises(cotrack.InvalidArgument) as cm:
+                with db.batch() as b:
+                    b.record("P01", "edss", "2024-01-05", 4.0)
+                    b.record("P02", "edss", "2024-01-05", 0.5)  # no such EDSS
+            self.assertIn("0.5", cm.exception.message)
+            with self.assertRaises(cotrack.NotFound):
+                db.trajectory("P01", "edss")
+            # syntax errors are raised by the call that adds them
+            with db.batch() as b:
+                with self.assertRaises(cotrack.InvalidArgument):
+                    b.record("P01", "edss", "2024-02-30", 4.0)
+                b.record("P01", "edss", "2024-03-01", 4.0)
+            self.assertEqual(len(db.trajectory("P01", "edss")), 1)
+
+    def test_commit_by_hand_and_retractions(self):
+        with self.open() as db:
+            db.record("P01", "edss", "2024-01-05", 4.0)
+            b = db.batch()
+            b.retract("P01", "edss", "2024-01-05", reason="wrong patient")
+            self.assertEqual(b.commit()["retracted"], 1)
+            b.close()
+            self.assertEqual(db.trajectory("P01", "edss"), [])
+            b = db.batch()
+            b.record("P01", "edss", "2024-02-05", 4.0)
+            b.close()  # never committed: discarded
+            self.assertEqual(db.trajectory("P01", "edss"), [])
+
+
+class PythonApiTest(unittest.TestCase):
+    def test_public_methods_have_type_hints_and_docstrings(self):
+        import inspect
+        for cls in (cotrack.Database, cotrack.Batch, cotrack.Result):
+            for name, fn in inspect.getmembers(cls, inspect.isfunction):
+                if name.startswith("_"):
+                    continue
+                with self.subTest(f"{cls.__name__}.{name}"):
+                    self.assertTrue(fn.__doc__, "no docstring")
+                    sig = inspect.signature(fn)
+                    self.assertIsNot(sig.return_annotation, sig.empty,
+                                     "no return annotation")
+                    for p in list(sig.parameters.values())[1:]:
+                        self.assertIsNot(p.annotation, p.empty,
+                                         f"parameter {p.name} has no type")
+
+
+class InstallTest(TempDbTest):
+    """pip install of python/ into a fresh virtualenv, offline, finding the
+    library it was installed with."""
+
+    def test_pip_install_into_a_venv(self):
+        library = os.environ.get("COTRACK_LIBRARY")
+        if not library:
+            self.fail("COTRACK_LIBRARY is not set (ctest sets it)")
+        with self.open() as db:
+            db.record_visit("P01", "2024-01-05", {"edss": 4.0, "il4": "<0.5"})
+        # A copy: pip builds in the source tree, and tests run in parallel.
+        source = os.path.join(self.dir, "src")
+        shutil.copytree(os.path.join(HERE, "..", "..", "python"), source,
+                        ignore=shutil.ignore_patterns("build", "*.egg-info",
+                                                      "__pycache__"))
+        venv = os.path.join(self.dir, "venv")
+        # --system-site-packages: the build tools (setuptools, wheel) are
+        # Debian's, as offline installs use them (docs/EMBEDDING.md).
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages",
+                        venv], check=True, capture_output=True)
+        python = os.path.join(venv, "bin", "python")
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)
+        out = subprocess.run(
+            [python, "-m", "pip", "install", "--no-build-isolation",
+             "--no-index", "--no-deps", "--quiet", source],
+            env=env, capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        env.pop("COTRACK_LIBRARY")  # found through the recorded path
+        script = (
+            "import sys, cotrack\n"
+            "assert cotrack.__file__.startswith(sys.prefix), cotrack.__file__\n"
+            "print(cotrack.library_path())\n"
+            "with cotrack.open(sys.argv[1], read_only=True) as db:\n"
+            "    print(db.trajectory('P01', 'il4').to_dict())\n")
+        out = subprocess.run([python, "-c", script, self.path], env=env,
+                             capture_output=True, text=True, cwd=self.dir)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        path, columns = out.stdout.splitlines()
+        self.assertEqual(os.path.realpath(path), os.path.realpath(library))
+        self.assertEqual(columns, "{'date': [datetime.date(2024, 1, 5)], "
+                                  "'value': [0.5], 'comparator': ['<']}")
+
+    def test_the_package_version_is_the_library_version(self):
+        with open(os.path.join(HERE, "..", "..", "python", "pyproject.toml")) as f:
+            declared = re.search(r'^version = "([^"]+)"', f.read(), re.M)
+        self.assertIsNotNone(declared)
+        self.assertEqual(declared.group(1), cotrack.version())
 
 if __name__ == "__main__":
     unittest.main(verbosity=1)

@@ -32,9 +32,11 @@
  *
  * Thread safety. A cotrack_db_t may be used by any number of threads at once.
  * Reads each see one consistent snapshot (never half a visit); writes are
- * serialised. Builders (cotrack_visit_t) and results (cotrack_observations_t,
- * cotrack_summary_t) are plain objects: use each from one thread at a time;
- * distinct objects may be used on distinct threads.
+ * serialised. Builders (cotrack_visit_t, cotrack_batch_t) and results
+ * (cotrack_observations_t, cotrack_summary_t) are plain objects: use each
+ * from one thread at a time; distinct objects may be used on distinct
+ * threads. A cotrack_table_t is immutable once returned: any number of
+ * threads may read it at once (destroying it must wait for all of them).
  *
  * Many processes. Any number of processes may open one database at once,
  * each reading and writing: the first serves the others over a private
@@ -42,8 +44,9 @@
  * (see docs/EMBEDDING.md, "Many processes").
  *
  * Durability. Every write call (cotrack_register_patient, cotrack_record,
- * cotrack_visit_commit, cotrack_retract and their *_as variants) is atomic: all of it is visible, or
- * none of it. With sync on (the default) the write-ahead log is fsync'ed
+ * cotrack_visit_commit, cotrack_record_visit, cotrack_retract, the *_as variants
+ * and cotrack_batch_commit) is atomic: all of it is visible, or none of it.
+ * With sync on (the default) the write-ahead log is fsync'ed
  * before the call returns COTRACK_OK, so an acknowledged write survives a
  * process crash and power loss. cotrack_options_set_sync(opts, 0) keeps
  * process-crash safety but may lose the last writes on power loss.
@@ -105,6 +108,8 @@ typedef struct cotrack_visit_t cotrack_visit_t;
 typedef struct cotrack_observations_t cotrack_observations_t;
 typedef struct cotrack_summary_t cotrack_summary_t;
 typedef struct cotrack_audit_t cotrack_audit_t;
+typedef struct cotrack_table_t cotrack_table_t;
+typedef struct cotrack_batch_t cotrack_batch_t;
 
 /* What one write did, per observation identity (patient, measure, time).
  * Filled by write calls that take a `cotrack_write_summary*` (or NULL). */
@@ -480,6 +485,218 @@ typedef enum cotrack_summary_stat {
 } cotrack_summary_stat;
 COTRACK_EXPORT double cotrack_summary_row_stat(const cotrack_summary_t* summary, size_t i,
                                                int which);
+
+/* ---- Result tables: whole results as column arrays -------------------- *
+ *
+ * For callers that pay per call across a foreign-function boundary (Python
+ * ctypes, JNA, cgo, P/Invoke): a cotrack_table_t carries a whole result in
+ * columns, so reading N rows costs a handful of calls, not one per field per
+ * row. Every command that returns rows can return one (the *_table calls
+ * below); each documents its columns.
+ *
+ * Ownership and lifetime. A table is made by a *_table call (*out, owned by
+ * the caller) and freed with cotrack_table_destroy. Every pointer a table
+ * returns (names, column arrays, offsets) belongs to it, stays valid and
+ * unchanged until it is destroyed, and must never be freed. A table holds
+ * copies: it stays valid after the database handle it came from is closed.
+ *
+ * Shape. A table has cotrack_table_row_count rows and
+ * cotrack_table_column_count columns, each with a name and a type. The
+ * columns of each kind of result are listed, in order, by an enum
+ * (cotrack_observation_column, ...): callers may use those indices
+ * directly. Later versions may append columns, never remove or reorder them.
+ *
+ * Column types:
+ *   COTRACK_COLUMN_INT64   cotrack_table_int64: row_count int64_t values;
+ *   COTRACK_COLUMN_DOUBLE  cotrack_table_double: row_count doubles (NaN where
+ *                          a column documents "undefined");
+ *   COTRACK_COLUMN_STRING  cotrack_table_strings: one buffer of UTF-8 bytes
+ *                          and row_count + 1 offsets; row i is the bytes
+ *                          [offsets[i], offsets[i+1] - 1) and a NUL follows
+ *                          each row, so data + offsets[i] is also a C string
+ *                          and offsets[row_count] is the buffer's size. (A
+ *                          caller may turn the whole column into strings at
+ *                          once by splitting the buffer at NULs: strings
+ *                          given to this ABI never contain one.)
+ *   COTRACK_COLUMN_DOUBLE_LIST  cotrack_table_double_list: a list of doubles
+ *                          per row: row_count + 1 offsets into one array;
+ *                          row i is [offsets[i], offsets[i+1]).
+ * Array pointers are never NULL for a column of the requested type, even
+ * with 0 rows (then they must not be read).
+ *
+ * Errors. A *_table call fails like its row-by-row counterpart (code and
+ * *err; *out untouched). Accessors never fail: a NULL table, a column index
+ * out of range or a column of another type gives NULL (or 0, -1 as each
+ * says), which is a bug of the caller, never of the data.
+ *
+ * Thread safety. A table is immutable: any number of threads may read it. */
+
+typedef enum cotrack_column_type {
+  COTRACK_COLUMN_INT64 = 1,
+  COTRACK_COLUMN_DOUBLE = 2,
+  COTRACK_COLUMN_STRING = 3,
+  COTRACK_COLUMN_DOUBLE_LIST = 4
+} cotrack_column_type;
+
+/* Frees the table and everything it returned. NULL is a no-op. */
+COTRACK_EXPORT void cotrack_table_destroy(cotrack_table_t* table);
+/* Rows and columns (0 for NULL). */
+COTRACK_EXPORT size_t cotrack_table_row_count(const cotrack_table_t* table);
+COTRACK_EXPORT size_t cotrack_table_column_count(const cotrack_table_t* table);
+/* The column's name, e.g. "value" (NULL out of range). */
+COTRACK_EXPORT const char* cotrack_table_column_name(const cotrack_table_t* table, size_t column);
+/* The column's cotrack_column_type (0 out of range). */
+COTRACK_EXPORT int cotrack_table_column_type(const cotrack_table_t* table, size_t column);
+/* The index of the column named `name`, or -1 when there is none. */
+COTRACK_EXPORT int64_t cotrack_table_column_index(const cotrack_table_t* table, const char* name);
+/* The whole column as an array of row_count values (NULL when the column is
+ * out of range or not of that type). */
+COTRACK_EXPORT const int64_t* cotrack_table_int64(const cotrack_table_t* table, size_t column);
+COTRACK_EXPORT const double* cotrack_table_double(const cotrack_table_t* table, size_t column);
+/* A STRING column: returns its buffer and sets *offsets (when not NULL) to
+ * its row_count + 1 offsets; see "Column types". */
+COTRACK_EXPORT const char* cotrack_table_strings(const cotrack_table_t* table, size_t column,
+                                                 const int64_t** offsets);
+/* A DOUBLE_LIST column: returns the values of all rows and sets *offsets
+ * (when not NULL) to its row_count + 1 offsets. */
+COTRACK_EXPORT const double* cotrack_table_double_list(const cotrack_table_t* table,
+                                                       size_t column, const int64_t** offsets);
+
+/* The columns of an observation table, in order: one row per observation
+ * (version), the fields of the cotrack_observations_* accessors. */
+typedef enum cotrack_observation_column {
+  COTRACK_OBS_PATIENT = 0,        /* STRING */
+  COTRACK_OBS_MEASURE = 1,        /* STRING */
+  COTRACK_OBS_TIME = 2,           /* STRING, formatted as under Times */
+  COTRACK_OBS_SECONDS = 3,        /* INT64: the time as seconds since
+                                     1970-01-01T00:00:00 civil time (no zone);
+                                     a date is its midnight. Days since
+                                     1970-01-01: floor(seconds / 86400). */
+  COTRACK_OBS_IS_DATE = 4,        /* INT64: 1 for a date, 0 with a time of day */
+  COTRACK_OBS_VALUE = 5,          /* DOUBLE, canonical unit; for a censored
+                                     value the detection limit */
+  COTRACK_OBS_COMPARATOR = 6,     /* STRING: "" exact, else "<", "<=", ">=", ">" */
+  COTRACK_OBS_UNIT = 7,           /* STRING: the canonical unit */
+  COTRACK_OBS_ORIGINAL_VALUE = 8, /* STRING: as entered */
+  COTRACK_OBS_ORIGINAL_UNIT = 9,  /* STRING: as entered */
+  COTRACK_OBS_VISIT = 10,         /* STRING: the visit label, "" when none */
+  COTRACK_OBS_STATUS = 11,        /* STRING: "final", "amended", "entered-in-error" */
+  COTRACK_OBS_VERSION = 12,       /* INT64: 1, 2, ... */
+  COTRACK_OBS_RECORDED_AT_US = 13, /* INT64: microseconds since the Unix epoch, UTC */
+  COTRACK_OBS_ITEMS = 14,         /* DOUBLE_LIST: item responses, NaN = not
+                                     answered; empty when none */
+  COTRACK_OBS_SOURCE = 15,        /* STRING: where the version came from:
+                                     "api", "cli" or a file */
+  COTRACK_OBS_USER = 16,          /* STRING: who wrote it */
+  COTRACK_OBS_REASON = 17,        /* STRING: why, "" when no reason was given */
+  COTRACK_OBS_COLUMN_COUNT = 18
+} cotrack_observation_column;
+
+/* cotrack_trajectory, cotrack_latest, cotrack_latest_all and cotrack_history
+ * returning an observation table: the same rows, order and errors. */
+COTRACK_EXPORT int cotrack_trajectory_table(cotrack_db_t* db, const char* patient,
+                                            const char* measure, const char* from,
+                                            const char* to, cotrack_table_t** out, char** err);
+COTRACK_EXPORT int cotrack_latest_table(cotrack_db_t* db, const char* patient,
+                                        const char* measure, const char* as_of, int n,
+                                        cotrack_table_t** out, char** err);
+COTRACK_EXPORT int cotrack_latest_all_table(cotrack_db_t* db, const char* patient,
+                                            const char* as_of, cotrack_table_t** out,
+                                            char** err);
+COTRACK_EXPORT int cotrack_history_table(cotrack_db_t* db, const char* patient,
+                                         const char* measure, const char* time,
+                                         cotrack_table_t** out, char** err);
+
+/* The columns of a summary table (cotrack_summarize_table), in order: one
+ * row per timepoint and group, ordered as cotrack_summarize's rows. */
+typedef enum cotrack_summary_column {
+  COTRACK_SUM_TIMEPOINT = 0, /* STRING */
+  COTRACK_SUM_GROUP = 1,     /* STRING */
+  /* INT64, as cotrack_summary_count */
+  COTRACK_SUM_PATIENTS = 2,
+  COTRACK_SUM_MISSING = 3,
+  COTRACK_SUM_CENSORED = 4,
+  COTRACK_SUM_N = 5,
+  COTRACK_SUM_CHANGE_N = 6,
+  COTRACK_SUM_IMPROVED = 7,
+  COTRACK_SUM_STABLE = 8,
+  COTRACK_SUM_WORSENED = 9,
+  /* DOUBLE, NaN when undefined, as cotrack_summary_stat */
+  COTRACK_SUM_MEAN = 10,
+  COTRACK_SUM_SD = 11,
+  COTRACK_SUM_MEDIAN = 12,
+  COTRACK_SUM_Q1 = 13,
+  COTRACK_SUM_Q3 = 14,
+  COTRACK_SUM_MIN = 15,
+  COTRACK_SUM_MAX = 16,
+  COTRACK_SUM_CHANGE_MEDIAN = 17,
+  COTRACK_SUM_CHANGE_MEAN = 18,
+  COTRACK_SUM_IMPROVED_PCT = 19,
+  COTRACK_SUM_STABLE_PCT = 20,
+  COTRACK_SUM_WORSENED_PCT = 21,
+  COTRACK_SUM_COLUMN_COUNT = 22
+} cotrack_summary_column;
+
+/* cotrack_summarize as a summary table; the same arguments and errors. The
+ * unit and options line: use cotrack_summarize. */
+COTRACK_EXPORT int cotrack_summarize_table(cotrack_db_t* db, const char* measure,
+                                           const char* timepoints, const char* group_by,
+                                           cotrack_table_t** out, char** err);
+
+/* ---- Writes as arrays: one call per visit, and batches ---------------- */
+
+/* Records `count` (>= 1) measures of one visit of `patient` at `time`, all or
+ * nothing, in one call (cotrack_visit_create + _add + _set_comparator +
+ * _commit without a builder): measures[k] in units[k] (NULL or "" =
+ * canonical) with comparators[k] (NULL or "" = exact; else "<", "<=", ">=",
+ * ">", making values[k] a detection limit). `units` and `comparators` may be
+ * NULL (all canonical / all exact). `label` is the visit label or NULL.
+ * Errors as cotrack_visit_commit; COTRACK_INVALID_ARGUMENT for count 0, a
+ * NULL array or measure, a bad time or comparator. `summary` may be NULL. */
+COTRACK_EXPORT int cotrack_record_visit(cotrack_db_t* db, const char* patient, const char* time,
+                                        const char* label, size_t count,
+                                        const char* const* measures, const double* values,
+                                        const char* const* units,
+                                        const char* const* comparators,
+                                        cotrack_write_summary* summary, char** err);
+
+/* A batch: registrations, visits and retractions collected in memory, then
+ * written by cotrack_batch_commit in one atomic write (the engine's bulk
+ * write: all of it is visible, or none of it). Adding checks argument syntax
+ * only (NULLs, times, comparators: COTRACK_INVALID_ARGUMENT, and the batch is
+ * unchanged); everything else is validated by the commit. Destroying a batch
+ * that was never committed writes nothing. Returns NULL only when out of
+ * memory. */
+COTRACK_EXPORT cotrack_batch_t* cotrack_batch_create(void);
+COTRACK_EXPORT void cotrack_batch_destroy(cotrack_batch_t* batch);
+/* As cotrack_register_patient. */
+COTRACK_EXPORT int cotrack_batch_register_patient(cotrack_batch_t* batch, const char* id,
+                                                  const char* arm, const char* index_date,
+                                                  const char* const* attribute_keys,
+                                                  const char* const* attribute_values,
+                                                  size_t attribute_count, char** err);
+/* As cotrack_record_visit (count may be 0: nothing is added). */
+COTRACK_EXPORT int cotrack_batch_record_visit(cotrack_batch_t* batch, const char* patient,
+                                              const char* time, const char* label, size_t count,
+                                              const char* const* measures,
+                                              const double* values, const char* const* units,
+                                              const char* const* comparators, char** err);
+/* Adds every measure of a visit builder (item responses included); the
+ * builder is copied and stays the caller's. */
+COTRACK_EXPORT int cotrack_batch_add_visit(cotrack_batch_t* batch, const cotrack_visit_t* visit,
+                                           char** err);
+/* As cotrack_retract. */
+COTRACK_EXPORT int cotrack_batch_retract(cotrack_batch_t* batch, const char* patient,
+                                         const char* measure, const char* time,
+                                         const char* reason, char** err);
+/* Registrations, observations and retractions added so far. */
+COTRACK_EXPORT size_t cotrack_batch_size(const cotrack_batch_t* batch);
+/* Writes the whole batch in one atomic step; on any invalid change nothing
+ * is written and *err lists each problem. The batch is not consumed
+ * (committing it again is a no-op write). An empty batch writes nothing and
+ * succeeds. `summary` may be NULL. */
+COTRACK_EXPORT int cotrack_batch_commit(cotrack_db_t* db, const cotrack_batch_t* batch,
+                                        cotrack_write_summary* summary, char** err);
 
 #ifdef __cplusplus
 } /* extern "C" */
