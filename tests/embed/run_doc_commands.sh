@@ -75,7 +75,10 @@ fi
 
 cd "$work/checkout"
 status=0
-env -i PATH="$PATH" HOME="$work/home" LANG=C.UTF-8 TMPDIR="$work" \
+# A fresh machine's PATH too: a developer's PATH may put another python3
+# (pyenv, conda) first, which lacks the Debian packages the page installs.
+env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  HOME="$work/home" LANG=C.UTF-8 TMPDIR="$work" \
   bash -e -o pipefail -x "$work/commands.sh" > "$work/stdout" || status=$?
 cat "$work/stdout"
 if [ "$status" -ne 0 ]; then

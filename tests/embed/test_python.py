@@ -565,7 +565,8 @@ class ResultTest(TempDbTest):
             self.assertEqual(rows.columns, [
                 "patient", "measure", "date", "value", "comparator", "unit",
                 "original_value", "original_unit", "visit", "status",
-                "version", "recorded_at", "items"])
+                "version", "recorded_at", "items", "source", "user",
+                "reason"])
             (record,) = rows.to_records()
             self.assertEqual((record["unit"], record["original_value"],
                               record["original_unit"], record["version"]),
