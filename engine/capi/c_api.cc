@@ -210,33 +210,44 @@ absl::StatusOr<cotrack::Provenance> Attribution(const char* user, const char* re
   return p;
 }
 
+// The registration the arguments of cotrack_register_patient and
+// cotrack_batch_register_patient describe.
+absl::StatusOr<cotrack::Patient> PatientFromArgs(const char* id, const char* arm,
+                                                 const char* index_date,
+                                                 const char* const* attribute_keys,
+                                                 const char* const* attribute_values,
+                                                 size_t attribute_count) {
+  if (absl::Status s = Required(id, "id"); !s.ok()) return s;
+  cotrack::Patient p;
+  p.id = id;
+  p.arm = OrEmpty(arm);
+  auto index = ParseOptionalTime(index_date, "index_date");
+  if (!index.ok()) return index.status();
+  p.index_date = *index;
+  if (attribute_count > 0 && (attribute_keys == nullptr || attribute_values == nullptr)) {
+    return absl::InvalidArgumentError(
+        "attribute_keys and attribute_values must not be NULL when attribute_count > 0");
+  }
+  for (size_t i = 0; i < attribute_count; ++i) {
+    if (attribute_keys[i] == nullptr || attribute_values[i] == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("attribute ", i, ": key and value must not be NULL"));
+    }
+    p.attributes[attribute_keys[i]] = attribute_values[i];
+  }
+  return p;
+}
+
 int RegisterPatient(cotrack_db_t* db, const char* id, const char* arm, const char* index_date,
                     const char* const* attribute_keys, const char* const* attribute_values,
                     size_t attribute_count, const cotrack::Provenance& provenance,
                     cotrack_write_summary* summary, char** err) {
   if (int c = CheckDb(db, err)) return c;
-  absl::Status s = Required(id, "id");
-  if (!s.ok()) return Report(err, s);
-  cotrack::Patient p;
-  p.id = id;
-  p.arm = OrEmpty(arm);
-  auto index = ParseOptionalTime(index_date, "index_date");
-  if (!index.ok()) return Report(err, index.status());
-  p.index_date = *index;
-  if (attribute_count > 0 && (attribute_keys == nullptr || attribute_values == nullptr)) {
-    return Fail(err, COTRACK_INVALID_ARGUMENT,
-                "attribute_keys and attribute_values must not be NULL when "
-                "attribute_count > 0");
-  }
-  for (size_t i = 0; i < attribute_count; ++i) {
-    if (attribute_keys[i] == nullptr || attribute_values[i] == nullptr) {
-      return Fail(err, COTRACK_INVALID_ARGUMENT,
-                  absl::StrCat("attribute ", i, ": key and value must not be NULL"));
-    }
-    p.attributes[attribute_keys[i]] = attribute_values[i];
-  }
-  p.provenance = provenance;
-  return WriteResult(db->db->PutPatient(p, db->write), summary, err);
+  absl::StatusOr<cotrack::Patient> p =
+      PatientFromArgs(id, arm, index_date, attribute_keys, attribute_values, attribute_count);
+  if (!p.ok()) return Report(err, p.status());
+  p->provenance = provenance;
+  return WriteResult(db->db->PutPatient(*p, db->write), summary, err);
 }
 
 int Record(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
@@ -1159,27 +1170,10 @@ int cotrack_batch_register_patient(cotrack_batch_t* batch, const char* id, const
                                    char** err) {
   return Guard(err, [&]() -> int {
     if (batch == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"batch\" is NULL");
-    absl::Status s = Required(id, "id");
-    if (!s.ok()) return Report(err, s);
-    cotrack::Patient p;
-    p.id = id;
-    p.arm = OrEmpty(arm);
-    auto index = ParseOptionalTime(index_date, "index_date");
-    if (!index.ok()) return Report(err, index.status());
-    p.index_date = *index;
-    if (attribute_count > 0 && (attribute_keys == nullptr || attribute_values == nullptr)) {
-      return Fail(err, COTRACK_INVALID_ARGUMENT,
-                  "attribute_keys and attribute_values must not be NULL when "
-                  "attribute_count > 0");
-    }
-    for (size_t i = 0; i < attribute_count; ++i) {
-      if (attribute_keys[i] == nullptr || attribute_values[i] == nullptr) {
-        return Fail(err, COTRACK_INVALID_ARGUMENT,
-                    absl::StrCat("attribute ", i, ": key and value must not be NULL"));
-      }
-      p.attributes[attribute_keys[i]] = attribute_values[i];
-    }
-    batch->batch.PutPatient(std::move(p));
+    absl::StatusOr<cotrack::Patient> p =
+        PatientFromArgs(id, arm, index_date, attribute_keys, attribute_values, attribute_count);
+    if (!p.ok()) return Report(err, p.status());
+    batch->batch.PutPatient(*std::move(p));
     return Ok(err);
   });
 }
