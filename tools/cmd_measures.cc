@@ -235,8 +235,8 @@ int RunAdd(const GlobalContext& ctx, const MeasureAddRequest& request) {
       [&](Database& db) -> absl::StatusOr<MeasureDefinition> {
         WriteOptions options;
         options.sync = request.sync;
-        if (absl::Status s = db.RegisterMeasure(request.measure, CliProvenance(ctx, request.reason),
-                                              options);
+        if (absl::Status s =
+                db.RegisterMeasure(request.measure, CliProvenance(ctx, request.reason), options);
             !s.ok()) {
           return s;
         }

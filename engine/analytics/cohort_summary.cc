@@ -216,12 +216,12 @@ absl::StatusOr<CohortSummary> SummarizeCohort(Database& db, absl::string_view me
   // when none of them has it are all patients read, to tell a typo from an
   // attribute that only patients without values of this measure have.
   bool group_seen = options.group_by.empty() || options.group_by == "arm";
-  absl::Status s = db.ForEachSeries(measure, [&](const Patient& p,
-                                                 const std::vector<Observation>& trajectory) {
-    group_seen = group_seen || p.attributes.count(options.group_by) > 0;
-    builder.Add(p, trajectory);
-    return absl::OkStatus();
-  });
+  absl::Status s =
+      db.ForEachSeries(measure, [&](const Patient& p, const std::vector<Observation>& trajectory) {
+        group_seen = group_seen || p.attributes.count(options.group_by) > 0;
+        builder.Add(p, trajectory);
+        return absl::OkStatus();
+      });
   if (!s.ok()) return s;
   if (!group_seen) COTRACK_RETURN_IF_ERROR(ValidateGroupBy(db, options.group_by));
   return builder.Finish();

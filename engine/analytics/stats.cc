@@ -12,8 +12,8 @@ double Quantile(std::vector<double> values, double p) {
   const size_t lo = static_cast<size_t>(std::floor(h));
   if (lo + 1 >= values.size()) return values.back();
   if (values[lo] == values[lo + 1]) return values[lo];
-  return decimal::Clean(values[lo] +
-                        (h - static_cast<double>(lo)) * decimal::Difference(values[lo + 1], values[lo]));
+  return decimal::Clean(values[lo] + (h - static_cast<double>(lo)) *
+                                         decimal::Difference(values[lo + 1], values[lo]));
 }
 
 Descriptive Describe(const std::vector<double>& values) {

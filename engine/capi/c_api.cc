@@ -278,8 +278,7 @@ int Retract(cotrack_db_t* db, const char* patient, const char* measure, const ch
 
 // `provenance` null: the builder's measures as they are (the handle's user).
 int CommitVisit(cotrack_db_t* db, const cotrack_visit_t* visit,
-                const cotrack::Provenance* provenance, cotrack_write_summary* summary,
-                char** err) {
+                const cotrack::Provenance* provenance, cotrack_write_summary* summary, char** err) {
   if (int c = CheckDb(db, err)) return c;
   if (visit == nullptr) {
     return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"visit\" is NULL");
@@ -492,9 +491,9 @@ int cotrack_record_as(cotrack_db_t* db, const char* patient, const char* measure
   });
 }
 
-int cotrack_retract_as(cotrack_db_t* db, const char* patient, const char* measure,
-                       const char* time, const char* user, const char* reason,
-                       cotrack_write_summary* summary, char** err) {
+int cotrack_retract_as(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
+                       const char* user, const char* reason, cotrack_write_summary* summary,
+                       char** err) {
   return Guard(err, [&]() -> int {
     auto by = Attribution(user, reason);
     if (!by.ok()) return Report(err, by.status());
@@ -668,8 +667,8 @@ int LatestAll(cotrack_db_t* db, const char* patient, const char* as_of, Out** ou
 }
 
 template <typename Out>
-int History(cotrack_db_t* db, const char* patient, const char* measure, const char* time,
-            Out** out, char** err) {
+int History(cotrack_db_t* db, const char* patient, const char* measure, const char* time, Out** out,
+            char** err) {
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
     if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
@@ -1070,8 +1069,7 @@ const double* cotrack_table_double_list(const cotrack_table_t* t, size_t column,
 }
 
 int cotrack_trajectory_table(cotrack_db_t* db, const char* patient, const char* measure,
-                             const char* from, const char* to, cotrack_table_t** out,
-                             char** err) {
+                             const char* from, const char* to, cotrack_table_t** out, char** err) {
   return Trajectory(db, patient, measure, from, to, out, err);
 }
 
@@ -1118,9 +1116,8 @@ int cotrack_summarize_table(cotrack_db_t* db, const char* measure, const char* t
       }
     }
     static constexpr const char* kStats[] = {
-        "mean",          "sd",          "median",       "q1",         "q3",
-        "min",           "max",         "change_median", "change_mean", "improved_pct",
-        "stable_pct",    "worsened_pct"};
+        "mean",          "sd",          "median",       "q1",         "q3",          "min", "max",
+        "change_median", "change_mean", "improved_pct", "stable_pct", "worsened_pct"};
     for (int k = 0; k < 12; ++k) {
       auto& c = AddColumn(*t, kStats[k], COTRACK_COLUMN_DOUBLE);
       for (size_t i = 0; i < rows.size(); ++i) {
@@ -1138,17 +1135,16 @@ struct cotrack_batch_t {
   cotrack::Batch batch;
 };
 
-int cotrack_record_visit(cotrack_db_t* db, const char* patient, const char* time,
-                         const char* label, size_t count, const char* const* measures,
-                         const double* values, const char* const* units,
-                         const char* const* comparators, cotrack_write_summary* summary,
-                         char** err) {
+int cotrack_record_visit(cotrack_db_t* db, const char* patient, const char* time, const char* label,
+                         size_t count, const char* const* measures, const double* values,
+                         const char* const* units, const char* const* comparators,
+                         cotrack_write_summary* summary, char** err) {
   return Guard(err, [&]() -> int {
     if (int c = CheckDb(db, err)) return c;
     if (count == 0) {
-      return Fail(err, COTRACK_INVALID_ARGUMENT,
-                  absl::StrCat("visit of patient \"", OrEmpty(patient),
-                               "\" has no measures (count is 0)"));
+      return Fail(
+          err, COTRACK_INVALID_ARGUMENT,
+          absl::StrCat("visit of patient \"", OrEmpty(patient), "\" has no measures (count is 0)"));
     }
     std::vector<cotrack::ObservationInput> visit;
     visit.reserve(count);

@@ -546,8 +546,8 @@ std::string CodePointName(uint32_t cp) {
 
 absl::Status BadPatientId(absl::string_view id, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("field \"patient\": bad value \"",
-                                                 EscapeForMessage(id), "\" (", what,
-                                                 "; expected ", kPatientIdRule, ")"));
+                                                 EscapeForMessage(id), "\" (", what, "; expected ",
+                                                 kPatientIdRule, ")"));
 }
 
 }  // namespace
@@ -555,7 +555,8 @@ absl::Status BadPatientId(absl::string_view id, absl::string_view what) {
 absl::Status ValidatePatientId(absl::string_view id) {
   if (id.empty()) return BadPatientId(id, "it is empty");
   if (id.size() > kMaxPatientIdBytes) {
-    return BadPatientId(id, absl::StrCat("it has ", id.size(), " bytes, more than ", kMaxPatientIdBytes));
+    return BadPatientId(
+        id, absl::StrCat("it has ", id.size(), " bytes, more than ", kMaxPatientIdBytes));
   }
   size_t i = 0;
   uint32_t first = 0, last = 0;
@@ -753,9 +754,9 @@ absl::Status ValidateAttribution(const Provenance& provenance) {
   const std::string& user = provenance.user;
   if (!user.empty()) {
     if (user.size() > kMaxUserBytes) {
-      return Invalid("user", user,
-                     absl::StrCat("a user name of at most ", kMaxUserBytes, " bytes, not ",
-                                  user.size()));
+      return Invalid(
+          "user", user,
+          absl::StrCat("a user name of at most ", kMaxUserBytes, " bytes, not ", user.size()));
     }
     if (user.find_first_not_of(" \t") == std::string::npos) {
       return Invalid("user", user, "a user name, not only spaces (or none, for the handle's user)");
@@ -765,17 +766,17 @@ absl::Status ValidateAttribution(const Provenance& provenance) {
       const size_t len = Utf8SequenceLength(user, i, &cp);
       if (len == 0 || IsControl(cp)) {
         return Invalid("user", user,
-                       absl::StrCat("a user name in UTF-8 without control characters; byte ",
-                                    i + 1, " is not"));
+                       absl::StrCat("a user name in UTF-8 without control characters; byte ", i + 1,
+                                    " is not"));
       }
       i += len;
     }
   }
   const std::string& reason = provenance.reason;
   if (reason.size() > kMaxReasonBytes) {
-    return Invalid("reason", reason,
-                   absl::StrCat("a reason of at most ", kMaxReasonBytes, " bytes, not ",
-                                reason.size()));
+    return Invalid(
+        "reason", reason,
+        absl::StrCat("a reason of at most ", kMaxReasonBytes, " bytes, not ", reason.size()));
   }
   for (size_t i = 0; i < reason.size();) {
     uint32_t cp = 0;

@@ -671,11 +671,11 @@ bool SameContent(const Observation& a, const Observation& b) {
   // a correction.
   const bool same_value =
       a.value == b.value ||
-      (!a.original_unit.empty() && std::fabs(a.value - b.value) <=
-                                       1e-12 * std::max(std::fabs(a.value), std::fabs(b.value)));
-  return a.time == b.time && same_value && a.comparator == b.comparator &&
-         a.status == b.status && a.original_value == b.original_value &&
-         a.original_unit == b.original_unit && a.visit == b.visit;
+      (!a.original_unit.empty() &&
+       std::fabs(a.value - b.value) <= 1e-12 * std::max(std::fabs(a.value), std::fabs(b.value)));
+  return a.time == b.time && same_value && a.comparator == b.comparator && a.status == b.status &&
+         a.original_value == b.original_value && a.original_unit == b.original_unit &&
+         a.visit == b.visit;
 }
 
 std::string EncodePatient(const Patient& p) {

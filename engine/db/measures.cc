@@ -22,9 +22,9 @@ absl::StatusOr<const CatalogEntry*> DatabaseImpl::FindMeasure(absl::string_view 
   if (const CatalogEntry* e = catalog_.Find(code)) return e;
   std::vector<std::string> codes;
   for (const CatalogEntry* e : catalog_.All()) codes.push_back(e->def.code);
-  return absl::NotFoundError(
-      absl::StrCat("unknown measure \"", code, "\" (known: ", absl::StrJoin(codes, ", "),
-                   "; a new one is registered with `cotrack measure add`)"));
+  return absl::NotFoundError(absl::StrCat("unknown measure \"", code,
+                                          "\" (known: ", absl::StrJoin(codes, ", "),
+                                          "; a new one is registered with `cotrack measure add`)"));
 }
 
 const CatalogEntry* DatabaseImpl::MeasureById(uint32_t id) const {

@@ -228,10 +228,9 @@ class Exporter {
     json::ObjectWriter subject;
     subject.Str("reference", absl::StrCat("Patient/", pid));
     if (!deid()) {
-      subject.Raw("identifier", json::ObjectWriter()
-                                    .Str("system", kPatientIdSystem)
-                                    .Str("value", o.patient)
-                                    .Finish());
+      subject.Raw(
+          "identifier",
+          json::ObjectWriter().Str("system", kPatientIdSystem).Str("value", o.patient).Finish());
     }
     w.Str("status", o.status == ObservationStatus::kAmended ? "amended" : "final")
         .Raw("code", fhir_code_)
@@ -245,8 +244,10 @@ class Exporter {
     json::ObjectWriter w;
     w.Str("resourceType", "Patient").Str("id", FhirPatientId(p.id));
     if (!deid()) {
-      w.Raw("identifier",
-            JsonArray({json::ObjectWriter().Str("system", kPatientIdSystem).Str("value", p.id).Finish()}));
+      w.Raw(
+          "identifier",
+          JsonArray(
+              {json::ObjectWriter().Str("system", kPatientIdSystem).Str("value", p.id).Finish()}));
     }
     std::vector<std::string> ext;
     if (!p.arm.empty()) ext.push_back(Extension("arm", "valueString", p.arm));
@@ -260,19 +261,16 @@ class Exporter {
     // Free-text attributes can identify a patient: not when de-identifying.
     if (!deid()) {
       for (const auto& [name, value] : p.attributes) {
-        ext.push_back(json::ObjectWriter()
-                          .Str("url", absl::StrCat(kFhirExtensionBase, "attribute"))
-                          .Raw("extension", JsonArray({
-                                                json::ObjectWriter()
-                                                    .Str("url", "name")
-                                                    .Str("valueString", name)
-                                                    .Finish(),
-                                                json::ObjectWriter()
-                                                    .Str("url", "value")
-                                                    .Str("valueString", value)
-                                                    .Finish(),
-                                            }))
-                          .Finish());
+        ext.push_back(
+            json::ObjectWriter()
+                .Str("url", absl::StrCat(kFhirExtensionBase, "attribute"))
+                .Raw(
+                    "extension",
+                    JsonArray({
+                        json::ObjectWriter().Str("url", "name").Str("valueString", name).Finish(),
+                        json::ObjectWriter().Str("url", "value").Str("valueString", value).Finish(),
+                    }))
+                .Finish());
       }
     }
     if (!ext.empty()) w.Raw("extension", JsonArray(ext));

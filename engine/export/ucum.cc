@@ -14,31 +14,30 @@ namespace {
 // shape instead: the set is long and a unit written in brackets is meant as
 // UCUM.
 constexpr absl::string_view kMetricAtoms[] = {
-    "mol", "rad", "cd", "sr", "Hz", "Pa", "Ohm", "Wb", "Cel", "lm", "lx", "Bq", "Gy",
-    "Sv",  "bar", "eV", "pc", "gf", "Ky", "Gal", "dyn", "erg", "Bi", "St", "Mx", "Oe",
-    "Gb",  "sb",  "Lmb", "ph", "Ci", "RAD", "REM", "cal", "mho", "Np", "eq", "osm", "g%",
-    "kat", "bit", "By", "Bd", "ar", "m",   "s",   "g",   "K",   "C",   "N",   "J",   "W",
-    "A",   "V",   "F",   "S",   "T",   "H",   "l",   "L",   "t",   "u",   "P",   "G",   "R",
-    "B",   "U"};
+    "mol", "rad", "cd", "sr",  "Hz",  "Pa",  "Ohm", "Wb",  "Cel", "lm",  "lx", "Bq",  "Gy",  "Sv",
+    "bar", "eV",  "pc", "gf",  "Ky",  "Gal", "dyn", "erg", "Bi",  "St",  "Mx", "Oe",  "Gb",  "sb",
+    "Lmb", "ph",  "Ci", "RAD", "REM", "cal", "mho", "Np",  "eq",  "osm", "g%", "kat", "bit", "By",
+    "Bd",  "ar",  "m",  "s",   "g",   "K",   "C",   "N",   "J",   "W",   "A",  "V",   "F",   "S",
+    "T",   "H",   "l",  "L",   "t",   "u",   "P",   "G",   "R",   "B",   "U"};
 constexpr absl::string_view kOtherAtoms[] = {"10*", "10^", "min", "mo_s", "mo_j", "mo_g", "mo",
                                              "wk",  "a_t", "a_j", "a_g",  "deg",  "gon",  "h",
                                              "d",   "a",   "%",   "''",   "'"};
-constexpr absl::string_view kPrefixes[] = {"da", "Ki", "Mi", "Gi", "Ti", "Y", "Z", "E", "P", "T",
-                                           "G",  "M",  "k",  "h",  "d",  "c", "m", "u", "n", "p",
-                                           "f",  "a",  "z",  "y"};
+constexpr absl::string_view kPrefixes[] = {"da", "Ki", "Mi", "Gi", "Ti", "Y", "Z", "E",
+                                           "P",  "T",  "G",  "M",  "k",  "h", "d", "c",
+                                           "m",  "u",  "n",  "p",  "f",  "a", "z", "y"};
 
 bool IsExponent(absl::string_view s) {
   if (s.empty()) return true;
   if (s[0] == '+' || s[0] == '-') s.remove_prefix(1);
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isdigit(c); });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isdigit(c); });
 }
 
 bool IsAnnotation(absl::string_view s) {
   if (s.size() < 2 || s.front() != '{' || s.back() != '}') return false;
   s = s.substr(1, s.size() - 2);
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return c >= 0x21 && c <= 0x7E && c != '{' && c != '}';
-  });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return c >= 0x21 && c <= 0x7E && c != '{' && c != '}'; });
 }
 
 // A bracketed special unit with an optional prefix and letters before the

@@ -31,8 +31,8 @@ class CsvFormatReader : public FormatReader {
   // Reads `in`, first replaying `prefix` (bytes format detection already
   // took from it); `source` names it in messages and provenance, `user` and
   // `reason` in provenance.
-  CsvFormatReader(std::istream& in, std::string prefix, const std::string& source,
-                  std::string user, std::string reason = {});
+  CsvFormatReader(std::istream& in, std::string prefix, const std::string& source, std::string user,
+                  std::string reason = {});
   ~CsvFormatReader() override;
 
   // Reads the header line; call it first.

@@ -6,10 +6,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/container/flat_hash_map.h"
 #include "cotrack/export.h"
 #include "cotrack/patient_id.h"
 #include "cotrack/status_macros.h"
@@ -166,7 +166,7 @@ absl::string_view CotrackPatientId(const JsonValue* identifier) {
   if (identifier == nullptr) return {};
   if (identifier->IsObject()) {
     return Str(Member(identifier, "system")) == kPatientIdSystem ? Str(Member(identifier, "value"))
-                                                                  : absl::string_view();
+                                                                 : absl::string_view();
   }
   if (!identifier->IsArray()) return {};
   for (const JsonValue& i : identifier->GetArray()) {
@@ -178,8 +178,7 @@ absl::string_view CotrackPatientId(const JsonValue* identifier) {
 class FhirReader : public FormatReader {
  public:
   FhirReader(std::istream& in, std::string source, ImportFormat format, std::string user,
-             std::string reason, CodeMapping mapping, std::string first_line,
-             int64_t lines_before)
+             std::string reason, CodeMapping mapping, std::string first_line, int64_t lines_before)
       : in_(in),
         source_(std::move(source)),
         format_(format),
@@ -477,8 +476,7 @@ class FhirReader : public FormatReader {
       if (required || (v != nullptr && !v->IsNull() && !v->IsString())) {
         errors.Add(line, 0,
                    absl::StrCat("field \"", name, "\": ",
-                                v == nullptr || v->IsNull() ? "missing"
-                                                            : "not a string or number",
+                                v == nullptr || v->IsNull() ? "missing" : "not a string or number",
                                 " (a line of `cotrack export --format ndjson` has patient, "
                                 "measure, date and value)"));
       }
@@ -684,8 +682,7 @@ absl::StatusOr<std::unique_ptr<FormatReader>> OpenFhir(std::istream& in, const s
     format = LooksLikeNdjson(first_line) ? ImportFormat::kFhirNdjson : ImportFormat::kFhirJson;
   }
   return std::make_unique<FhirReader>(in, source, format, options.user, options.reason,
-                                      std::move(mapping),
-                                      std::move(first_line), start.blank_lines);
+                                      std::move(mapping), std::move(first_line), start.blank_lines);
 }
 
 }  // namespace

@@ -613,9 +613,9 @@ absl::StatusOr<std::unique_ptr<FormatReader>> OpenHl7(std::istream& in, const st
   choice.authority = std::string(absl::StripAsciiWhitespace(options.hl7_patient_id_authority));
   choice.type = std::string(absl::StripAsciiWhitespace(options.hl7_patient_id_type));
   COTRACK_ASSIGN_OR_RETURN(CodeMapping mapping, CodeMapping::Load(options.mapping_file));
-  auto reader = std::make_unique<Hl7Reader>(in, source, options.user, options.reason,
-                                            std::move(mapping),
-                                            std::move(choice), std::move(start.taken));
+  auto reader =
+      std::make_unique<Hl7Reader>(in, source, options.user, options.reason, std::move(mapping),
+                                  std::move(choice), std::move(start.taken));
   COTRACK_RETURN_IF_ERROR(reader->Start());
   return std::unique_ptr<FormatReader>(std::move(reader));
 }

@@ -2,8 +2,9 @@
 //   patient,measure,date,value[,unit][,visit][,items]   (any column order)
 // and the further columns of `cotrack export` (comparator, status, version,
 // recorded_at), so that an export imports back as it was. Header names are
-// trimmed and compared case-insensitively; unknown columns are an error. `items` holds ';'-separated item scores (an empty item is an
-// unanswered one); an empty value with items given means "compute the total".
+// trimmed and compared case-insensitively; unknown columns are an error. `items` holds
+// ';'-separated item scores (an empty item is an unanswered one); an empty value with items given
+// means "compute the total".
 #include <cmath>
 #include <cstdint>
 #include <limits>

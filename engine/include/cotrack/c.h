@@ -240,13 +240,10 @@ COTRACK_EXPORT int cotrack_retract(cotrack_db_t* db, const char* patient, const 
  * or "reason"), and nothing is written. Other errors as the call extended. */
 
 /* cotrack_register_patient, attributed. */
-COTRACK_EXPORT int cotrack_register_patient_as(cotrack_db_t* db, const char* id, const char* arm,
-                                               const char* index_date,
-                                               const char* const* attribute_keys,
-                                               const char* const* attribute_values,
-                                               size_t attribute_count, const char* user,
-                                               const char* reason, cotrack_write_summary* summary,
-                                               char** err);
+COTRACK_EXPORT int cotrack_register_patient_as(
+    cotrack_db_t* db, const char* id, const char* arm, const char* index_date,
+    const char* const* attribute_keys, const char* const* attribute_values, size_t attribute_count,
+    const char* user, const char* reason, cotrack_write_summary* summary, char** err);
 
 /* cotrack_record, attributed. */
 COTRACK_EXPORT int cotrack_record_as(cotrack_db_t* db, const char* patient, const char* measure,
@@ -559,53 +556,51 @@ COTRACK_EXPORT const char* cotrack_table_strings(const cotrack_table_t* table, s
                                                  const int64_t** offsets);
 /* A DOUBLE_LIST column: returns the values of all rows and sets *offsets
  * (when not NULL) to its row_count + 1 offsets. */
-COTRACK_EXPORT const double* cotrack_table_double_list(const cotrack_table_t* table,
-                                                       size_t column, const int64_t** offsets);
+COTRACK_EXPORT const double* cotrack_table_double_list(const cotrack_table_t* table, size_t column,
+                                                       const int64_t** offsets);
 
 /* The columns of an observation table, in order: one row per observation
  * (version), the fields of the cotrack_observations_* accessors. */
 typedef enum cotrack_observation_column {
-  COTRACK_OBS_PATIENT = 0,        /* STRING */
-  COTRACK_OBS_MEASURE = 1,        /* STRING */
-  COTRACK_OBS_TIME = 2,           /* STRING, formatted as under Times */
-  COTRACK_OBS_SECONDS = 3,        /* INT64: the time as seconds since
-                                     1970-01-01T00:00:00 civil time (no zone);
-                                     a date is its midnight. Days since
-                                     1970-01-01: floor(seconds / 86400). */
-  COTRACK_OBS_IS_DATE = 4,        /* INT64: 1 for a date, 0 with a time of day */
-  COTRACK_OBS_VALUE = 5,          /* DOUBLE, canonical unit; for a censored
-                                     value the detection limit */
-  COTRACK_OBS_COMPARATOR = 6,     /* STRING: "" exact, else "<", "<=", ">=", ">" */
-  COTRACK_OBS_UNIT = 7,           /* STRING: the canonical unit */
-  COTRACK_OBS_ORIGINAL_VALUE = 8, /* STRING: as entered */
-  COTRACK_OBS_ORIGINAL_UNIT = 9,  /* STRING: as entered */
-  COTRACK_OBS_VISIT = 10,         /* STRING: the visit label, "" when none */
-  COTRACK_OBS_STATUS = 11,        /* STRING: "final", "amended", "entered-in-error" */
-  COTRACK_OBS_VERSION = 12,       /* INT64: 1, 2, ... */
+  COTRACK_OBS_PATIENT = 0,         /* STRING */
+  COTRACK_OBS_MEASURE = 1,         /* STRING */
+  COTRACK_OBS_TIME = 2,            /* STRING, formatted as under Times */
+  COTRACK_OBS_SECONDS = 3,         /* INT64: the time as seconds since
+                                      1970-01-01T00:00:00 civil time (no zone);
+                                      a date is its midnight. Days since
+                                      1970-01-01: floor(seconds / 86400). */
+  COTRACK_OBS_IS_DATE = 4,         /* INT64: 1 for a date, 0 with a time of day */
+  COTRACK_OBS_VALUE = 5,           /* DOUBLE, canonical unit; for a censored
+                                      value the detection limit */
+  COTRACK_OBS_COMPARATOR = 6,      /* STRING: "" exact, else "<", "<=", ">=", ">" */
+  COTRACK_OBS_UNIT = 7,            /* STRING: the canonical unit */
+  COTRACK_OBS_ORIGINAL_VALUE = 8,  /* STRING: as entered */
+  COTRACK_OBS_ORIGINAL_UNIT = 9,   /* STRING: as entered */
+  COTRACK_OBS_VISIT = 10,          /* STRING: the visit label, "" when none */
+  COTRACK_OBS_STATUS = 11,         /* STRING: "final", "amended", "entered-in-error" */
+  COTRACK_OBS_VERSION = 12,        /* INT64: 1, 2, ... */
   COTRACK_OBS_RECORDED_AT_US = 13, /* INT64: microseconds since the Unix epoch, UTC */
-  COTRACK_OBS_ITEMS = 14,         /* DOUBLE_LIST: item responses, NaN = not
-                                     answered; empty when none */
-  COTRACK_OBS_SOURCE = 15,        /* STRING: where the version came from:
-                                     "api", "cli" or a file */
-  COTRACK_OBS_USER = 16,          /* STRING: who wrote it */
-  COTRACK_OBS_REASON = 17,        /* STRING: why, "" when no reason was given */
+  COTRACK_OBS_ITEMS = 14,          /* DOUBLE_LIST: item responses, NaN = not
+                                      answered; empty when none */
+  COTRACK_OBS_SOURCE = 15,         /* STRING: where the version came from:
+                                      "api", "cli" or a file */
+  COTRACK_OBS_USER = 16,           /* STRING: who wrote it */
+  COTRACK_OBS_REASON = 17,         /* STRING: why, "" when no reason was given */
   COTRACK_OBS_COLUMN_COUNT = 18
 } cotrack_observation_column;
 
 /* cotrack_trajectory, cotrack_latest, cotrack_latest_all and cotrack_history
  * returning an observation table: the same rows, order and errors. */
 COTRACK_EXPORT int cotrack_trajectory_table(cotrack_db_t* db, const char* patient,
-                                            const char* measure, const char* from,
-                                            const char* to, cotrack_table_t** out, char** err);
-COTRACK_EXPORT int cotrack_latest_table(cotrack_db_t* db, const char* patient,
-                                        const char* measure, const char* as_of, int n,
-                                        cotrack_table_t** out, char** err);
+                                            const char* measure, const char* from, const char* to,
+                                            cotrack_table_t** out, char** err);
+COTRACK_EXPORT int cotrack_latest_table(cotrack_db_t* db, const char* patient, const char* measure,
+                                        const char* as_of, int n, cotrack_table_t** out,
+                                        char** err);
 COTRACK_EXPORT int cotrack_latest_all_table(cotrack_db_t* db, const char* patient,
-                                            const char* as_of, cotrack_table_t** out,
-                                            char** err);
-COTRACK_EXPORT int cotrack_history_table(cotrack_db_t* db, const char* patient,
-                                         const char* measure, const char* time,
-                                         cotrack_table_t** out, char** err);
+                                            const char* as_of, cotrack_table_t** out, char** err);
+COTRACK_EXPORT int cotrack_history_table(cotrack_db_t* db, const char* patient, const char* measure,
+                                         const char* time, cotrack_table_t** out, char** err);
 
 /* The columns of a summary table (cotrack_summarize_table), in order: one
  * row per timepoint and group, ordered as cotrack_summarize's rows. */
@@ -656,8 +651,7 @@ COTRACK_EXPORT int cotrack_summarize_table(cotrack_db_t* db, const char* measure
 COTRACK_EXPORT int cotrack_record_visit(cotrack_db_t* db, const char* patient, const char* time,
                                         const char* label, size_t count,
                                         const char* const* measures, const double* values,
-                                        const char* const* units,
-                                        const char* const* comparators,
+                                        const char* const* units, const char* const* comparators,
                                         cotrack_write_summary* summary, char** err);
 
 /* A batch: registrations, visits and retractions collected in memory, then
@@ -678,8 +672,8 @@ COTRACK_EXPORT int cotrack_batch_register_patient(cotrack_batch_t* batch, const 
 /* As cotrack_record_visit (count may be 0: nothing is added). */
 COTRACK_EXPORT int cotrack_batch_record_visit(cotrack_batch_t* batch, const char* patient,
                                               const char* time, const char* label, size_t count,
-                                              const char* const* measures,
-                                              const double* values, const char* const* units,
+                                              const char* const* measures, const double* values,
+                                              const char* const* units,
                                               const char* const* comparators, char** err);
 /* Adds every measure of a visit builder (item responses included); the
  * builder is copied and stays the caller's. */
@@ -687,8 +681,8 @@ COTRACK_EXPORT int cotrack_batch_add_visit(cotrack_batch_t* batch, const cotrack
                                            char** err);
 /* As cotrack_retract. */
 COTRACK_EXPORT int cotrack_batch_retract(cotrack_batch_t* batch, const char* patient,
-                                         const char* measure, const char* time,
-                                         const char* reason, char** err);
+                                         const char* measure, const char* time, const char* reason,
+                                         char** err);
 /* Registrations, observations and retractions added so far. */
 COTRACK_EXPORT size_t cotrack_batch_size(const cotrack_batch_t* batch);
 /* Writes the whole batch in one atomic step; on any invalid change nothing
