@@ -249,23 +249,6 @@ def _declare(lib):
                                             _err_p]),
         "cotrack_visit_commit": (c_int, [c_void_p, c_void_p, _summary_p,
                                          _err_p]),
-        "cotrack_trajectory": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p,
-                                       c_char_p, _void_pp, _err_p]),
-        "cotrack_latest": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p,
-                                   c_int, _void_pp, _err_p]),
-        "cotrack_latest_all": (c_int, [c_void_p, c_char_p, c_char_p, _void_pp,
-                                       _err_p]),
-        "cotrack_history": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p,
-                                    _void_pp, _err_p]),
-        "cotrack_observations_destroy": (None, [c_void_p]),
-        "cotrack_observations_count": (c_size_t, [c_void_p]),
-        "cotrack_observations_is_date": (c_int, [c_void_p, c_size_t]),
-        "cotrack_observations_value": (c_double, [c_void_p, c_size_t]),
-        "cotrack_observations_version": (ctypes.c_uint32, [c_void_p, c_size_t]),
-        "cotrack_observations_recorded_at_us": (ctypes.c_int64,
-                                                [c_void_p, c_size_t]),
-        "cotrack_observations_item_count": (c_size_t, [c_void_p, c_size_t]),
-        "cotrack_observations_item": (c_double, [c_void_p, c_size_t, c_size_t]),
         "cotrack_summarize": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p,
                                       _void_pp, _err_p]),
         "cotrack_summary_destroy": (None, [c_void_p]),
@@ -308,9 +291,6 @@ def _declare(lib):
                                          _err_p]),
     }
     signatures.update(_table.declare(lib))
-    for field in _TEXT_FIELDS:
-        signatures["cotrack_observations_" + field] = (c_char_p,
-                                                       [c_void_p, c_size_t])
     for field in _AUDIT_TEXT_FIELDS:
         signatures["cotrack_audit_" + field] = (c_char_p, [c_void_p, c_size_t])
     for name, (restype, argtypes) in signatures.items():
@@ -319,9 +299,6 @@ def _declare(lib):
         fn.argtypes = argtypes
 
 
-_TEXT_FIELDS = ("patient", "measure", "time", "unit", "comparator",
-                "original_value", "original_unit", "visit", "status",
-                "source", "user", "reason")
 _AUDIT_TEXT_FIELDS = ("action", "patient", "detail", "source", "user",
                       "reason")
 
