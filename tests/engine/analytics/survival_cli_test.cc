@@ -1,0 +1,137 @@
+// `cotrack survival` as a user runs it: msprog's toy cohort imported, time
+// to first confirmed worsening by arm. The expected numbers are R's on the
+// patients' times (origin: the index-date baseline, or the first visit for
+// patient 7 who has no index date; end: the first worsening `cotrack
+// progression --first` lists, else the last visit):
+//   time = c(292, 198, 491, 304, 140, 491, 372)   # patients 1..7
+//   status = c(1, 1, 0, 1, 1, 0, 1); g = c(A, B, A, B, A, B, (none))
+//   survfit(Surv(time, status) ~ g, conf.type = "log-log"):
+//     (none) 1 1 372 NA NA;  A 3 2 292 140 NA;  B 3 2 304 198 NA
+//   survdiff: chisq 0.058212367783083308, df 2, p 0.97131332116227587
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "support/test_support.h"
+
+namespace cotrack {
+namespace {
+
+using ::cotrack::testing::CommandResult;
+using ::cotrack::testing::RunCotrack;
+using ::cotrack::testing::SharedData;
+using ::cotrack::testing::TempDir;
+using ::cotrack::testing::WriteFile;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class SurvivalCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ifstream in(SharedData("msprog_toydata/MSprog_toydata_visits.csv"));
+    ASSERT_TRUE(in);
+    std::string line;
+    std::getline(in, line);
+    std::ostringstream obs;
+    obs << "patient,measure,date,value\n";
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      std::vector<std::string> f = absl::StrSplit(line, ',');
+      absl::string_view id = f[0];
+      absl::ConsumePrefix(&id, "\"");
+      absl::ConsumeSuffix(&id, "\"");
+      obs << id << ",edss," << f[1] << "," << f[3] << "\n";
+    }
+    WriteFile(dir_.File("visits.csv"), obs.str());
+    WriteFile(dir_.File("patients.csv"),
+              "patient,arm,index_date,site\n1,A,2021-10-01,x\n2,B,2020-12-01,y\n"
+              "3,A,2021-10-20,x\n4,B,2021-09-20,y\n5,A,2021-06-15,x\n6,B,2021-10-19,y\n");
+    CommandResult r = Cotrack({"import", dir_.File("visits.csv"), dir_.File("patients.csv")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  CommandResult Cotrack(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--db", dir_.File("db")});
+    return RunCotrack(args);
+  }
+
+  std::vector<std::string> Msprog(std::vector<std::string> more) {
+    std::vector<std::string> args = {"survival",
+                                     "--rule",
+                                     "msprog",
+                                     "--baseline",
+                                     "roving",
+                                     "--relapses",
+                                     SharedData("msprog_toydata/MSprog_toydata_relapses.csv")};
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(SurvivalCliTest, JsonByArmMatchesR) {
+  CommandResult r = Cotrack(Msprog({"--by", "arm", "--format", "json"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 4u) << r.out;
+  EXPECT_THAT(lines[0], StartsWith(R"j({"group":"(none)","n":1,"events":1,"median":372,)j"
+                                   R"("lower":null,"upper":null,)"));
+  EXPECT_THAT(lines[1], StartsWith(R"({"group":"A","n":3,"events":2,"median":292,)"
+                                   R"("lower":140,"upper":null,)"));
+  EXPECT_THAT(lines[2], StartsWith(R"({"group":"B","n":3,"events":2,"median":304,)"
+                                   R"("lower":198,"upper":null,)"));
+  EXPECT_THAT(lines[3], StartsWith(R"({"test":"log-rank","chisq":0.0582123677830)"));
+  EXPECT_THAT(lines[3], HasSubstr(R"("df":2,"p":0.971313321162)"));
+  // The settings travel with every object.
+  EXPECT_THAT(lines[3], HasSubstr("event=first worsening by=arm"));
+  EXPECT_THAT(lines[3], HasSubstr("rule=msprog confirm=84d"));
+}
+
+TEST_F(SurvivalCliTest, EventsAreProgressionsFirstWorsenings) {
+  CommandResult p = Cotrack({"progression", "--rule", "msprog", "--baseline", "roving",
+                             "--relapses", SharedData("msprog_toydata/MSprog_toydata_relapses.csv"),
+                             "--event", "worsening", "--first", "--format", "csv"});
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const int64_t firsts = std::count(p.out.begin(), p.out.end(), '\n') - 1;
+  CommandResult s = Cotrack(Msprog({"--format", "csv"}));
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  std::vector<std::string> lines = absl::StrSplit(s.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u) << s.out;
+  EXPECT_THAT(lines[0], StartsWith("group,n,events,median,lower,upper,chisq,df,p,parameters"));
+  EXPECT_THAT(lines[1], StartsWith("all,7," + std::to_string(firsts) + ","));
+  EXPECT_THAT(lines[2], StartsWith("log-rank,,,,,,0,0,,"));
+}
+
+TEST_F(SurvivalCliTest, TableHasSettingsAtRiskAndTest) {
+  CommandResult r = Cotrack(Msprog({"--by", "arm", "--at", "180d,1y"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("# event=first worsening by=arm at=180d,365.25d"));
+  EXPECT_THAT(r.out, HasSubstr("# number at risk"));
+  // At 180 days A has lost patient 5 (event at 140), B nobody; at 365.25
+  // one each is left. Limits never reached read NR.
+  EXPECT_THAT(r.out, HasSubstr("A        3     2        1\n"));
+  EXPECT_THAT(r.out, HasSubstr("B        3     3        1\n"));
+  EXPECT_THAT(r.out, HasSubstr("A       3       2     292    140  NR\n"));
+  EXPECT_THAT(r.out, HasSubstr("# log-rank test: chisq=0.058 df=2 p=0.9713"));
+}
+
+TEST_F(SurvivalCliTest, Errors) {
+  CommandResult r = Cotrack({"survival", "--by", "sitex"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("\"sitex\": no patient has this attribute"));
+  EXPECT_THAT(r.err, HasSubstr("\"site\""));
+  r = Cotrack({"survival", "--at", "soon"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--at: bad value \"soon\""));
+  // progression's own checks.
+  r = Cotrack({"survival", "--confirm", "3m"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--confirm"));
+}
+
+}  // namespace
+}  // namespace cotrack
