@@ -145,6 +145,13 @@ int Print(const SurvivalRequest& request, const SurvivalAnalysis& a) {
     }
     std::vector<Cell> row(all.columns.size());
     row[0] = Cell::String("log-rank");
+    int64_t n = 0, events = 0;
+    for (const KaplanMeierCurve& c : a.curves) {
+      n += c.n;
+      events += c.events;
+    }
+    row[1] = Cell::Integer(n);  // over all groups, as cotrack_survival's
+    row[2] = Cell::Integer(events);
     row[all.columns.size() - 4] = Cell::Number(lr.chisq);
     row[all.columns.size() - 3] = Cell::Integer(lr.df);
     if (lr.p) row[all.columns.size() - 2] = Cell::Number(*lr.p);
@@ -253,7 +260,7 @@ json: one object per group (group, n, events, median, lower, upper in days;
 survival_T, survival_lower_T, survival_upper_T, at_risk_T for each --at time
 T; parameters) and one object for the test (test, chisq, df, p,
 parameters). csv: the same fields, the test as a last row with group
-"log-rank". Table format prints the settings on its first line. A median or
+"log-rank" (n and events over all groups). Table format prints the settings on its first line. A median or
 limit the curve never reaches is empty (null).
 )",
                  Arity::None(),

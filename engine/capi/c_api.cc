@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "capi/db_handle.h"
 #include "capi/snapshot_handle.h"
 #include "capi/table.h"
 #include "cotrack/c.h"
@@ -28,11 +29,6 @@
 
 struct cotrack_options_t {
   cotrack::Options options;
-  cotrack::WriteOptions write;
-};
-
-struct cotrack_db_t {
-  std::unique_ptr<cotrack::Database> db;
   cotrack::WriteOptions write;
 };
 

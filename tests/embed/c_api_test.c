@@ -437,8 +437,8 @@ static void test_attribution(const char* path) {
   if (db == NULL) return;
 
   cotrack_write_summary ws;
-  OK(cotrack_register_patient_as(db, "P01", "HSCT", NULL, NULL, NULL, 0, "dr.ada", "screening",
-                                 &ws, &err));
+  OK(cotrack_register_patient_as(db, "P01", "HSCT", NULL, NULL, NULL, 0, "dr.ada", "screening", &ws,
+                                 &err));
   CHECK(ws.patients == 1);
   cotrack_visit_t* visit = NULL;
   OK(cotrack_visit_create("P01", "2024-01-05", "M0", &visit, &err));
@@ -447,28 +447,28 @@ static void test_attribution(const char* path) {
   OK(cotrack_visit_commit_as(db, visit, "dr.ada", "baseline visit", &ws, &err));
   CHECK(ws.written == 2);
   cotrack_visit_destroy(visit);
-  OK(cotrack_record_as(db, "P01", "edss", "2024-01-05", 3.5, NULL, "dr.bo", "re-scored the FS",
-                       &ws, &err));
+  OK(cotrack_record_as(db, "P01", "edss", "2024-01-05", 3.5, NULL, "dr.bo", "re-scored the FS", &ws,
+                       &err));
   CHECK(ws.corrected == 1);
-  OK(cotrack_retract_as(db, "P01", "hba1c", "2024-01-05", "dr.bo", "sample of another patient",
-                        &ws, &err));
+  OK(cotrack_retract_as(db, "P01", "hba1c", "2024-01-05", "dr.bo", "sample of another patient", &ws,
+                        &err));
   CHECK(ws.retracted == 1);
   OK(cotrack_record_as(db, "P01", "edss", "2024-07-05", 4.0, NULL, NULL, NULL, NULL, &err));
 
   /* Refused, naming the field; nothing written. */
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "user",
                cotrack_record_as(db, "P01", "edss", "2024-08-01", 4.0, NULL, "", NULL, NULL, &err));
-  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "user",
-               cotrack_record_as(db, "P01", "edss", "2024-08-01", 4.0, NULL, "dr.\x1b", NULL, NULL,
-                                 &err));
-  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "reason",
-               cotrack_record_as(db, "P01", "edss", "2024-08-01", 4.0, NULL, NULL, "a\x01", NULL,
-                                 &err));
+  EXPECT_ERROR(
+      COTRACK_INVALID_ARGUMENT, "user",
+      cotrack_record_as(db, "P01", "edss", "2024-08-01", 4.0, NULL, "dr.\x1b", NULL, NULL, &err));
+  EXPECT_ERROR(
+      COTRACK_INVALID_ARGUMENT, "reason",
+      cotrack_record_as(db, "P01", "edss", "2024-08-01", 4.0, NULL, NULL, "a\x01", NULL, &err));
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "reason",
                cotrack_retract_as(db, "P01", "edss", "2024-07-05", "dr.bo", NULL, NULL, &err));
-  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "user",
-               cotrack_register_patient_as(db, "P02", NULL, NULL, NULL, NULL, 0, " ", NULL, NULL,
-                                           &err));
+  EXPECT_ERROR(
+      COTRACK_INVALID_ARGUMENT, "user",
+      cotrack_register_patient_as(db, "P02", NULL, NULL, NULL, NULL, 0, " ", NULL, NULL, &err));
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "visit",
                cotrack_visit_commit_as(db, NULL, "dr.ada", NULL, NULL, &err));
 
@@ -600,7 +600,10 @@ static void test_patient_id_rule(const char* path) {
   char max_id[129];
   memset(max_id, 'y', 128);
   max_id[128] = '\0';
-  const char* good[] = {"P-001", "\xC3\xBCn\xC3\xAF" "code-1", max_id};
+  const char* good[] = {"P-001",
+                        "\xC3\xBCn\xC3\xAF"
+                        "code-1",
+                        max_id};
   for (size_t i = 0; i < sizeof good / sizeof good[0]; ++i) {
     OK(cotrack_record(db, good[i], "edss", "2024-01-05", 4.0, NULL, NULL, &err));
     OK(cotrack_register_patient(db, good[i], "A", NULL, NULL, NULL, 0, NULL, &err));
@@ -639,21 +642,21 @@ static void test_tables_and_batches(const char* path) {
   OK(cotrack_record_visit(db, "P01", "2024-01-05", "BL", 3, measures, values, units, comparators,
                           &ws, &err));
   CHECK(ws.written == 3);
-  OK(cotrack_record_visit(db, "P01", "2024-07-09T14:30", NULL, 1, measures,
-                          (const double[]){3.5}, NULL, NULL, NULL, &err));
+  OK(cotrack_record_visit(db, "P01", "2024-07-09T14:30", NULL, 1, measures, (const double[]){3.5},
+                          NULL, NULL, NULL, &err));
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "has no measures",
-               cotrack_record_visit(db, "P01", "2024-01-05", NULL, 0, measures, values, NULL,
-                                    NULL, NULL, &err));
+               cotrack_record_visit(db, "P01", "2024-01-05", NULL, 0, measures, values, NULL, NULL,
+                                    NULL, &err));
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "=<",
                cotrack_record_visit(db, "P01", "2024-02-05", NULL, 1, measures, values, NULL,
                                     (const char* const[]){"=<"}, NULL, &err));
-  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "measures[1]",
-               cotrack_record_visit(db, "P01", "2024-02-05", NULL, 2,
-                                    (const char* const[]){"edss", NULL}, values, NULL, NULL, NULL,
-                                    &err));
+  EXPECT_ERROR(
+      COTRACK_INVALID_ARGUMENT, "measures[1]",
+      cotrack_record_visit(db, "P01", "2024-02-05", NULL, 2, (const char* const[]){"edss", NULL},
+                           values, NULL, NULL, NULL, &err));
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "time",
-               cotrack_record_visit(db, "P01", "2024-02-30", NULL, 1, measures, values, NULL,
-                                    NULL, NULL, &err));
+               cotrack_record_visit(db, "P01", "2024-02-30", NULL, 1, measures, values, NULL, NULL,
+                                    NULL, &err));
 
   /* The trajectory as a table. */
   cotrack_table_t* t = NULL;
@@ -706,8 +709,8 @@ static void test_tables_and_batches(const char* path) {
   CHECK(t == NULL);
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "out",
                cotrack_trajectory_table(db, "P01", "edss", NULL, NULL, NULL, &err));
-  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "n", cotrack_latest_table(db, "P01", "edss", NULL, 0,
-                                                                    &t, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "n",
+               cotrack_latest_table(db, "P01", "edss", NULL, 0, &t, &err));
   OK(cotrack_latest_table(db, "P01", "edss", "2024-03-01", 5, &t, &err));
   CHECK(cotrack_table_row_count(t) == 1);
   cotrack_table_destroy(t);
@@ -756,9 +759,9 @@ static void test_tables_and_batches(const char* path) {
   OK(cotrack_visit_add_items(visit, "ais", ais, 8, &err));
   OK(cotrack_batch_add_visit(b, visit, &err));
   cotrack_visit_destroy(visit);
-  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "time",
-               cotrack_batch_record_visit(b, "B01", "never", NULL, 1, measures, values, NULL,
-                                          NULL, &err));
+  EXPECT_ERROR(
+      COTRACK_INVALID_ARGUMENT, "time",
+      cotrack_batch_record_visit(b, "B01", "never", NULL, 1, measures, values, NULL, NULL, &err));
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "reason",
                cotrack_batch_retract(b, "B01", "edss", "2024-01-05", NULL, &err));
   CHECK(cotrack_batch_size(b) == 4);
@@ -792,7 +795,8 @@ static void test_tables_and_batches(const char* path) {
   /* A summary table. */
   OK(cotrack_register_patient(db, "P01", "HSCT", "2024-01-10", NULL, NULL, 0, NULL, &err));
   OK(cotrack_summarize_table(db, "edss", "0", "arm", &t, &err));
-  CHECK(cotrack_table_row_count(t) == 1 && cotrack_table_column_count(t) == COTRACK_SUM_COLUMN_COUNT);
+  CHECK(cotrack_table_row_count(t) == 1 &&
+        cotrack_table_column_count(t) == COTRACK_SUM_COLUMN_COUNT);
   CHECK(cotrack_table_column_index(t, "n") == COTRACK_SUM_N);
   CHECK(cotrack_table_column_index(t, "worsened_pct") == COTRACK_SUM_WORSENED_PCT);
   CHECK(cotrack_table_int64(t, COTRACK_SUM_N)[0] == 2);
@@ -817,6 +821,90 @@ static void test_tables_and_batches(const char* path) {
   cotrack_close(db);
 }
 
+/* ---- cotrack_survival (time to event) ---- */
+
+/* Two arms of two patients: A1 worsens at day 100 (confirmed at 200), A2 is
+ * censored at 300, B1 worsens at day 50, B2 is censored at 400. R:
+ * survfit medians A 100 (95% CI 100-NA), B 50 (50-NA); survdiff chisq
+ * 0.058823529411764761, df 1, p 0.80836515591451019. */
+static void test_survival(const char* path) {
+  cotrack_db_t* db = NULL;
+  OK(cotrack_open(path, NULL, &db, &err));
+  static const char* const ids[] = {"A1", "A2", "B1", "B2"};
+  static const char* const arms[] = {"A", "A", "B", "B"};
+  for (int i = 0; i < 4; ++i) {
+    OK(cotrack_register_patient(db, ids[i], arms[i], NULL, NULL, NULL, 0, NULL, &err));
+  }
+  OK(cotrack_record(db, "A1", "edss", "2025-01-01", 2.0, NULL, NULL, &err));
+  OK(cotrack_record(db, "A1", "edss", "2025-04-11", 3.5, NULL, NULL, &err)); /* day 100 */
+  OK(cotrack_record(db, "A1", "edss", "2025-07-20", 3.5, NULL, NULL, &err)); /* day 200 */
+  OK(cotrack_record(db, "A2", "edss", "2025-01-01", 2.0, NULL, NULL, &err));
+  OK(cotrack_record(db, "A2", "edss", "2025-10-28", 2.0, NULL, NULL, &err)); /* day 300 */
+  OK(cotrack_record(db, "B1", "edss", "2025-01-01", 2.0, NULL, NULL, &err));
+  OK(cotrack_record(db, "B1", "edss", "2025-02-20", 3.5, NULL, NULL, &err)); /* day 50 */
+  OK(cotrack_record(db, "B1", "edss", "2025-05-31", 3.5, NULL, NULL, &err)); /* day 150 */
+  OK(cotrack_record(db, "B2", "edss", "2025-01-01", 2.0, NULL, NULL, &err));
+  OK(cotrack_record(db, "B2", "edss", "2026-02-05", 2.0, NULL, NULL, &err)); /* day 400 */
+
+  static const char* const names[] = {"by", "at", "confirm"};
+  static const char* const values[] = {"arm", "60d", "12w"};
+  cotrack_table_t* t = NULL;
+  OK(cotrack_survival(db, names, values, 3, &t, &err));
+  CHECK(cotrack_table_row_count(t) == 3);
+  int64_t off_group = cotrack_table_column_index(t, "group");
+  int64_t off_median = cotrack_table_column_index(t, "median");
+  int64_t off_lower = cotrack_table_column_index(t, "lower");
+  int64_t off_upper = cotrack_table_column_index(t, "upper");
+  int64_t off_events = cotrack_table_column_index(t, "events");
+  int64_t off_chisq = cotrack_table_column_index(t, "chisq");
+  int64_t off_df = cotrack_table_column_index(t, "df");
+  int64_t off_p = cotrack_table_column_index(t, "p");
+  int64_t off_s60 = cotrack_table_column_index(t, "survival_60d");
+  int64_t off_r60 = cotrack_table_column_index(t, "at_risk_60d");
+  CHECK(off_group >= 0 && off_median >= 0 && off_lower >= 0 && off_upper >= 0 && off_chisq >= 0 &&
+        off_df >= 0 && off_p >= 0 && off_s60 >= 0 && off_r60 >= 0 && off_events >= 0);
+  if (off_group >= 0 && off_median >= 0 && off_chisq >= 0 && off_s60 >= 0 && off_r60 >= 0 &&
+      off_lower >= 0 && off_upper >= 0 && off_df >= 0 && off_p >= 0 && off_events >= 0) {
+    const int64_t* offsets = NULL;
+    const char* groups = cotrack_table_strings(t, (size_t)off_group, &offsets);
+    CHECK(strcmp(groups + offsets[0], "A") == 0 && strcmp(groups + offsets[1], "B") == 0 &&
+          strcmp(groups + offsets[2], "log-rank") == 0);
+    const double* median = cotrack_table_double(t, (size_t)off_median);
+    const double* lower = cotrack_table_double(t, (size_t)off_lower);
+    const double* upper = cotrack_table_double(t, (size_t)off_upper);
+    CHECK(median[0] == 100 && lower[0] == 100 && isnan(upper[0]));
+    CHECK(median[1] == 50 && lower[1] == 50 && isnan(upper[1]));
+    CHECK(cotrack_table_int64(t, (size_t)off_events)[2] == 2);
+    const double* s60 = cotrack_table_double(t, (size_t)off_s60);
+    CHECK(s60[0] == 1 && s60[1] == 0.5);
+    CHECK(cotrack_table_int64(t, (size_t)off_r60)[1] == 1);
+    const double* chisq = cotrack_table_double(t, (size_t)off_chisq);
+    const double* p = cotrack_table_double(t, (size_t)off_p);
+    CHECK(isnan(chisq[0]) && fabs(chisq[2] - 0.058823529411764761) < 1e-12);
+    CHECK(cotrack_table_int64(t, (size_t)off_df)[2] == 1);
+    CHECK(fabs(p[2] - 0.80836515591451019) < 1e-12);
+  }
+  cotrack_table_destroy(t);
+  /* No options: one group "all". */
+  OK(cotrack_survival(db, NULL, NULL, 0, &t, &err));
+  CHECK(cotrack_table_row_count(t) == 2);
+  cotrack_table_destroy(t);
+  /* The command's messages. */
+  static const char* const bad_names[] = {"confirm"};
+  static const char* const bad_values[] = {"3m"};
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "--confirm: bad value \"3m\"",
+               cotrack_survival(db, bad_names, bad_values, 1, &t, &err));
+  static const char* const by_names[] = {"by"};
+  static const char* const by_values[] = {"site"};
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "no patient has this attribute",
+               cotrack_survival(db, by_names, by_values, 1, &t, &err));
+  static const char* const typo[] = {"confrim"};
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "unknown option \"confrim\"",
+               cotrack_survival(db, typo, bad_values, 1, &t, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "db", cotrack_survival(NULL, NULL, NULL, 0, &t, &err));
+  cotrack_close(db);
+}
+
 int main(void) {
   char dir[] = "/tmp/cotrack-c-api-XXXXXX";
   if (mkdtemp(dir) == NULL) {
@@ -838,6 +926,8 @@ int main(void) {
   test_patient_id_rule(path);
   snprintf(path, sizeof path, "%s/tables", dir);
   test_tables_and_batches(path);
+  snprintf(path, sizeof path, "%s/survival", dir);
+  test_survival(path);
   nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   if (failures > 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);

@@ -692,6 +692,33 @@ COTRACK_EXPORT size_t cotrack_batch_size(const cotrack_batch_t* batch);
 COTRACK_EXPORT int cotrack_batch_commit(cotrack_db_t* db, const cotrack_batch_t* batch,
                                         cotrack_write_summary* summary, char** err);
 
+/* ---- Time to event (cotrack survival) -------------------------------- */
+
+/* Kaplan-Meier time to the first confirmed EDSS event of every patient with
+ * EDSS values, by group, and the log-rank test: `cotrack survival` (see its
+ * --help and docs/ANALYTICS.md). Options as parallel arrays of `option_count`
+ * names and values, the names spelled as the command's flags without "--"
+ * ("by", "at", "event", "rule", "confirm", "tolerance", "baseline",
+ * "relapses", ...; a flag without a value takes ""), parsed by the same
+ * engine parser as the command's, so values and messages are the same.
+ * option_names/option_values may be NULL when option_count is 0.
+ *
+ * *out: one row per group (by name) and a last row whose group is
+ * "log-rank": group STRING, n INT64, events INT64, median, lower, upper
+ * DOUBLE (days; NaN when the curve or band never reaches 0.5); for each "at"
+ * time T (as the command labels it, e.g. "365d"): survival_T,
+ * survival_lower_T, survival_upper_T DOUBLE (NaN after the last follow-up
+ * time), at_risk_T INT64; chisq DOUBLE, df INT64, p DOUBLE (NaN on group
+ * rows, and p NaN when df is 0); parameters STRING (the settings line).
+ * Group rows have 0 in df; the log-rank row has n and events over all groups
+ * and NaN medians. Errors: COTRACK_INVALID_ARGUMENT for an unknown option or
+ * bad value (naming it) or an attribute no patient has (naming the known
+ * ones); COTRACK_NOT_FOUND for a relapse file or measure that does not
+ * exist. */
+COTRACK_EXPORT int cotrack_survival(cotrack_db_t* db, const char* const* option_names,
+                                    const char* const* option_values, size_t option_count,
+                                    cotrack_table_t** out, char** err);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

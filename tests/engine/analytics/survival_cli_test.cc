@@ -103,7 +103,8 @@ TEST_F(SurvivalCliTest, EventsAreProgressionsFirstWorsenings) {
   ASSERT_EQ(lines.size(), 3u) << s.out;
   EXPECT_THAT(lines[0], StartsWith("group,n,events,median,lower,upper,chisq,df,p,parameters"));
   EXPECT_THAT(lines[1], StartsWith("all,7," + std::to_string(firsts) + ","));
-  EXPECT_THAT(lines[2], StartsWith("log-rank,,,,,,0,0,,"));
+  EXPECT_THAT(lines[2],
+              StartsWith("log-rank,7," + std::to_string(firsts) + ",,,,0,0,,event=first"));
 }
 
 TEST_F(SurvivalCliTest, TableHasSettingsAtRiskAndTest) {
