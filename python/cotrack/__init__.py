@@ -52,6 +52,7 @@ from typing import (Any, Dict, List, Mapping, Optional, Sequence,
 
 from . import _table
 from ._table import Result
+from . import _survival
 
 __all__ = [
     "open", "Database", "Batch", "Result", "Observation", "AuditEntry", "Censored", "Error",
@@ -772,6 +773,22 @@ class Database:
             lib.cotrack_summarize_table, self._handle(),
             _text(measure, "measure"), _text(timepoints, "timepoints"),
             _text(group_by, "group_by", optional=True), out), build)
+
+    # ---- Time to event (cotrack survival; python/cotrack/_survival.py) ----
+
+    @_in_use
+    def survival(self, **options) -> Result:
+        """Kaplan-Meier time to the first confirmed EDSS event by group and
+        the log-rank test, as `cotrack survival` (cotrack_survival in C).
+        Options by the command's flag names, underscores for dashes:
+        by="arm", at=["365d", "730d"], event="worsening", rule="msprog",
+        confirm="24w", no_intermediate=True, relapses="file.csv", ...
+        One row per group (group, n, events, median, lower, upper in days;
+        survival_T, survival_lower_T, survival_upper_T, at_risk_T per at
+        time) and a last row with group "log-rank" (chisq, df, p); None
+        where a value is undefined (a median never reached). Raises
+        InvalidArgument naming a bad option or value."""
+        return _survival.survival(self._lib, self._handle(), _call, options)
 
     def _observations(self, fn, *args) -> Result:
         return _table.read_table(self._lib, lambda out: _call(fn, *args, out),

@@ -764,5 +764,58 @@ class InstallTest(TempDbTest):
         self.assertIsNotNone(declared)
         self.assertEqual(declared.group(1), cotrack.version())
 
+class SurvivalTest(TempDbTest):
+    """Database.survival (cotrack_survival). Two arms: A1 worsens at day 100
+    (confirmed at 200), A2 censored at 300, B1 worsens at day 50, B2
+    censored at 400. R: medians A 100 (95% CI 100-NA), B 50 (50-NA);
+    survdiff chisq 0.058823529411764761, df 1, p 0.80836515591451019."""
+
+    def test_by_arm_matches_r(self):
+        with self.open() as db:
+            for pid, arm, visits in (
+                    ("A1", "A", (("2025-01-01", 2.0), ("2025-04-11", 3.5),
+                                 ("2025-07-20", 3.5))),
+                    ("A2", "A", (("2025-01-01", 2.0), ("2025-10-28", 2.0))),
+                    ("B1", "B", (("2025-01-01", 2.0), ("2025-02-20", 3.5),
+                                 ("2025-05-31", 3.5))),
+                    ("B2", "B", (("2025-01-01", 2.0), ("2026-02-05", 2.0)))):
+                db.register_patient(pid, arm=arm)
+                for date, value in visits:
+                    db.record(pid, "edss", date, value)
+            rows = db.survival(by="arm", at=["60d"], confirm="12w",
+                               no_intermediate=False)
+            self.assertEqual([r["group"] for r in rows],
+                             ["A", "B", "log-rank"])
+            a, b, test = rows
+            self.assertEqual((a["n"], a["events"], a["median"], a["lower"],
+                              a["upper"]), (2, 1, 100, 100, None))
+            self.assertEqual((b["median"], b["lower"], b["upper"]),
+                             (50, 50, None))
+            self.assertEqual(b["survival_60d"], 0.5)
+            self.assertEqual(b["at_risk_60d"], 1)
+            self.assertAlmostEqual(test["chisq"], 0.058823529411764761, 12)
+            self.assertEqual(test["df"], 1)
+            self.assertAlmostEqual(test["p"], 0.80836515591451019, 12)
+            self.assertIn("event=first worsening by=arm", test["parameters"])
+            # One group when not grouped; the test has nothing to compare.
+            rows = db.survival()
+            self.assertEqual([r["group"] for r in rows], ["all", "log-rank"])
+            self.assertIsNone(rows[1]["p"])
+
+    def test_errors_name_the_option(self):
+        with self.open() as db:
+            db.register_patient("P01", arm="A")
+            db.record("P01", "edss", "2025-01-01", 2.0)
+            with self.assertRaisesRegex(cotrack.InvalidArgument,
+                                        'confirm: bad value "3m"'):
+                db.survival(confirm="3m")
+            with self.assertRaisesRegex(cotrack.InvalidArgument,
+                                        'unknown option "confrim"'):
+                db.survival(confrim="12w")
+            with self.assertRaisesRegex(cotrack.InvalidArgument,
+                                        "no patient has this attribute"):
+                db.survival(by="site")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=1)
