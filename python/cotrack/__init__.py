@@ -777,7 +777,7 @@ class Database:
     # ---- Time to event (cotrack survival; python/cotrack/_survival.py) ----
 
     @_in_use
-    def survival(self, **options) -> Result:
+    def survival(self, **options: Any) -> Result:
         """Kaplan-Meier time to the first confirmed EDSS event by group and
         the log-rank test, as `cotrack survival` (cotrack_survival in C).
         Options by the command's flag names, underscores for dashes:

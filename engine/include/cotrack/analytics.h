@@ -28,6 +28,7 @@
 #include "cotrack/progression.h"  // IWYU pragma: export
 #include "cotrack/report.h"       // IWYU pragma: export
 #include "cotrack/summary.h"      // IWYU pragma: export
+#include "cotrack/survival.h"     // IWYU pragma: export
 #include "cotrack/timepoint.h"    // IWYU pragma: export
 
 #endif  // COTRACK_ANALYTICS_H_
