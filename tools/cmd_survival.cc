@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "cmd_progression.h"
 #include "command.h"
+#include "cotrack/chart.h"
 #include "cotrack/survival.h"
 #include "flags.h"
 #include "output.h"
@@ -20,6 +21,7 @@ constexpr char kName[] = "survival";
 
 struct SurvivalRequest {
   OutputFormat format = OutputFormat::kTable;
+  std::optional<std::string> plot;  // --plot FILE.svg: the step curves too
   SurvivalOptions options;
 };
 
@@ -40,6 +42,7 @@ absl::StatusOr<SurvivalRequest> ParseSurvivalRequest(const ParsedArgs& args) {
   if (!options.ok()) return options.status();
   SurvivalRequest request;
   request.format = progression->format;
+  request.plot = args.Get("plot");
   request.options = *std::move(options);
   request.options.progression = progression->options;
   request.options.relapses_file = progression->relapses_file;
@@ -93,6 +96,15 @@ int64_t AtRisk(const KaplanMeierCurve& c, double t) {
 }
 
 int Print(const SurvivalRequest& request, const SurvivalAnalysis& a) {
+  if (request.plot) {
+    ChartSpec chart = BuildSurvivalChart(
+        a.curves, request.options.filter.kinds.size() == 1 &&
+                          request.options.filter.kinds[0] == ProgressionEventKind::kImprovement
+                      ? "Time to first confirmed disability improvement"
+                      : "Time to first confirmed disability worsening");
+    absl::Status written = WriteDocument(*request.plot, RenderSvgChart(chart), "chart");
+    if (!written.ok()) return RuntimeError(written);
+  }
   const bool table_format = request.format == OutputFormat::kTable;
   const std::vector<double>& at = request.options.at_days;
   Table groups;
@@ -218,7 +230,16 @@ int Print(const SurvivalRequest& request, const SurvivalAnalysis& a) {
 
 int Run(const GlobalContext& ctx, const SurvivalRequest& request) {
   return RunOnDatabase(
-      ctx, OpenMode::kRead, [&](Database& db) { return AnalyzeSurvival(db, request.options); },
+      ctx, OpenMode::kRead,
+      [&](Database& db) -> absl::StatusOr<SurvivalAnalysis> {
+        RelapseDates file_relapses;
+        if (request.options.relapses_file) {
+          absl::StatusOr<RelapseDates> r = ReadRelapseCsv(*request.options.relapses_file);
+          if (!r.ok()) return r.status();
+          file_relapses = *std::move(r);
+        }
+        return AnalyzeSurvival(db, request.options, file_relapses);
+      },
       [&](const SurvivalAnalysis& a) { return Print(request, a); });
 }
 
@@ -230,7 +251,7 @@ const Command kSurvivalCommand =
          [--tolerance BEFORE,AFTER] [--baseline fixed|roving]
          [--no-intermediate] [--unconfirmed-last] [--from-first-visit]
          [--relapses FILE] [--relapse-measure CODE] [--relapse-window DAYS]
-         [--measure edss] [--format FMT]
+         [--measure edss] [--plot FILE.svg] [--format FMT]
 
 Time from the start of each patient's EDSS course (the index-date baseline,
 or the first visit when the patient has no index date or with
@@ -253,6 +274,8 @@ Options:
   --event E          worsening (default: confirmed disability worsening,
                      msprog's firstCDW), improvement (CDI), or all (the
                      first of either)
+  --plot FILE.svg    also write the Kaplan-Meier step curves (a tick at
+                     each censoring) as a standalone SVG chart
   every other option as in `cotrack progression --help`
   --format FMT       table (default), csv or json
 
@@ -279,6 +302,7 @@ limit the curve never reaches is empty (null).
                   {"relapses"},
                   {"relapse-measure"},
                   {"relapse-window"},
+                  {"plot"},
                   {"format"}}},
                 ParseSurvivalRequest, Run);
 COTRACK_REGISTER_COMMAND(kSurvivalCommand);

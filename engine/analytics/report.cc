@@ -1,6 +1,8 @@
 #include "cotrack/report.h"
 
 #include <array>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -14,6 +16,7 @@
 #include "cotrack/progression.h"
 #include "cotrack/status_macros.h"
 #include "cotrack/summary.h"
+#include "cotrack/survival.h"
 #include "cotrack/timepoint.h"
 #include "svg_util.h"
 
@@ -53,8 +56,62 @@ std::vector<std::pair<double, double>> Points(const Patient& p,
   return pts;
 }
 
-std::string AxisLabel(const MeasureDefinition& m) {
-  return m.unit.empty() ? m.code : absl::StrCat(m.code, " (", m.unit, ")");
+std::string AxisLabel(const MeasureDefinition& m) { return MeasureAxisLabel(m); }
+
+const char* RuleInWords(EdssRule r) {
+  switch (r) {
+    case EdssRule::kThreeTier:
+      return "+1.5 from 0, +1.0 from 1.0-5.5, +0.5 from 6.0";
+    case EdssRule::kTwoTier:
+      return "+1.0 up to 5.5, +0.5 from 6.0";
+    case EdssRule::kMsOutcomes:
+      return "+1.5 from 0, +1.0 below 6.0, +0.5 from 6.0";
+    case EdssRule::kMsprog:
+      return "+1.5 from 0, +1.0 up to 5.0, +0.5 from 5.5";
+  }
+  return "";
+}
+
+// The settings line of a cohort table as a sentence a reader can check.
+std::string SummaryInWords(const SummaryOptions& o) {
+  return absl::StrCat(
+      "Values at ",
+      absl::StrJoin(o.timepoints, ", ",
+                    [](std::string* out, const Timepoint& tp) {
+                      out->append(tp.unit == TimepointUnit::kBaseline ? "baseline" : tp.label);
+                    }),
+      " after each patient's index date, each within &plusmn;", o.timepoint.window_days,
+      " days; the baseline is the last value on or before the index date",
+      o.timepoint.baseline.lookback_days
+          ? absl::StrCat(" and at most ", *o.timepoint.baseline.lookback_days, " days before it")
+          : std::string(),
+      ". Patients are grouped ",
+      o.group_by.empty() ? std::string("as one cohort")
+                         : absl::StrCat("by ", XmlEscape(o.group_by)),
+      ". Censored laboratory values (e.g. &lt;0.5) are ",
+      o.censored == CensoredRule::kExclude
+          ? "left out and counted"
+          : (o.censored == CensoredRule::kHalfLimit ? "counted at half the limit"
+                                                    : "counted at the limit"),
+      ". Quartiles: linear interpolation (R type 7).");
+}
+
+std::string ProgressionInWords(const ProgressionOptions& o, const std::string& relapses) {
+  return absl::StrCat(
+      "An EDSS rise from the reference of at least ", RuleInWords(o.rule), " (",
+      EdssRuleName(o.rule), " rule) is a worsening when the first visit ", o.confirm_days,
+      " days later (", absl::StrFormat("%g", o.tolerance_before_days), " days earlier to ",
+      std::isinf(o.tolerance_after_days) ? std::string("any time")
+                                         : absl::StrFormat("%g days", o.tolerance_after_days),
+      " later) still shows it",
+      o.require_intermediate ? ", and every visit in between does too" : "", ". The reference is ",
+      o.baseline == BaselineScheme::kFixed ? "the first visit of the course"
+                                           : "moved to the confirmation visit after each event",
+      o.from_index_date ? " (the baseline on or before the index date when there is one)" : "",
+      ". Visits within ", o.relapse_window_days,
+      " days after a relapse are used neither as reference nor as confirmation; an event up to ",
+      o.relapse_associated_days,
+      " days after a relapse is relapse-associated. Relapses: ", XmlEscape(relapses), ".");
 }
 
 absl::StatusOr<Series> CollectSeries(Database& db, absl::string_view measure) {
@@ -136,7 +193,8 @@ absl::StatusOr<std::string> ProgressionTableHtml(Database& db, const Series& ser
     c.improved += i;
   }
   std::string h = absl::StrCat(
-      "<h3>Confirmed disability worsening and improvement</h3>\n<p class=\"params\">",
+      "<h3>Confirmed disability worsening and improvement</h3>\n<p class=\"note\">",
+      ProgressionInWords(options.progression, relapse_source), "</p>\n<p class=\"params\">",
       XmlEscape(DescribeProgressionOptions(options.progression)), " relapses=", relapse_source,
       "</p>\n<table>\n<thead><tr><th>Group</th><th>Patients</th><th>Analysed</th>"
       "<th>With confirmed worsening</th><th>With confirmed improvement</th></tr></thead>\n"
@@ -184,6 +242,103 @@ std::string AisBandsHtml(const Series& series, const SummaryOptions& options) {
   return h;
 }
 
+// Relapse onsets as `cotrack progression` reads them by default: the
+// measure "relapse" when it is registered.
+absl::StatusOr<RelapseDates> ReportRelapses(Database& db, std::string* source) {
+  *source = "none";
+  if (!db.GetMeasure("relapse").ok()) return RelapseDates{};
+  *source = "measure relapse";
+  return RelapseDatesFromMeasure(db, "relapse");
+}
+
+// A per-patient chart's markers: relapse onsets (triangles on the x axis)
+// and, on EDSS charts, each confirmed worsening / improvement at its event
+// visit (diamonds) with the confirmation date in the hover text.
+absl::Status AddPatientMarkers(const MeasureDefinition& m, const Patient& p,
+                               const std::vector<Observation>& t, const RelapseDates& relapses,
+                               const ReportOptions& options, ChartSpec* chart) {
+  const int64_t index_day = p.index_date->day();
+  auto months = [&](const CivilTime& c) {
+    return static_cast<double>(c.day() - index_day) / kDaysPerMonth;
+  };
+  auto rel = relapses.find(p.id);
+  const std::vector<CivilTime> none;
+  const std::vector<CivilTime>& onsets = rel == relapses.end() ? none : rel->second;
+  double bottom = chart->y_min.value_or(0);
+  if (!chart->y_min) {
+    bottom = std::numeric_limits<double>::infinity();
+    for (const auto& [x, y] : chart->series.front().points) bottom = std::min(bottom, y);
+    if (!std::isfinite(bottom)) bottom = 0;
+  }
+  for (const CivilTime& r : onsets) {
+    ChartMarker mk;
+    mk.x = months(r);
+    mk.y = bottom;
+    mk.shape = ChartMarker::Shape::kTriangle;
+    mk.color = 1;
+    mk.label = "relapse";
+    mk.tooltip = absl::StrCat("relapse ", FormatCivilTime(r));
+    chart->markers.push_back(std::move(mk));
+  }
+  if (m.code != "edss") return absl::OkStatus();
+  absl::StatusOr<ProgressionResult> r = DetectEdssProgression(p, t, onsets, options.progression);
+  if (!r.ok()) return r.status();
+  for (const ProgressionEvent& e : r->events) {
+    const bool worse = e.kind == ProgressionEventKind::kWorsening;
+    ChartMarker mk;
+    mk.x = months(e.date);
+    mk.y = e.value;
+    mk.shape = ChartMarker::Shape::kDiamond;
+    mk.color = worse ? 6 : 2;
+    mk.label = worse ? "worsening (CDW)" : "improvement (CDI)";
+    mk.tooltip = absl::StrCat(
+        worse ? "confirmed worsening " : "confirmed improvement ", FormatCivilTime(e.date),
+        " (EDSS ", absl::StrFormat("%g", e.baseline_value), " to ", absl::StrFormat("%g", e.value),
+        ", confirmed ", FormatCivilTime(e.confirmed_date), ")");
+    chart->markers.push_back(std::move(mk));
+  }
+  return absl::OkStatus();
+}
+
+std::string Days(const std::optional<double>& d) {
+  return d ? absl::StrFormat("%g", *d) : std::string("NR");
+}
+
+// Time to first confirmed worsening by group: the Kaplan-Meier table, the
+// log-rank test and the step curves (cotrack survival with the report's
+// progression options).
+absl::StatusOr<std::string> SurvivalHtml(Database& db, const ReportOptions& options) {
+  SurvivalOptions so;
+  so.progression = options.progression;
+  so.group_by = options.summary.group_by;
+  absl::StatusOr<SurvivalAnalysis> a = AnalyzeSurvival(db, so);
+  if (!a.ok()) return a.status();
+  std::string h =
+      "<h3>Time to first confirmed disability worsening</h3>\n<p class=\"note\">Days from the "
+      "start of each patient's EDSS course (the baseline on or before the index date, or the "
+      "first visit) to the first confirmed worsening found with the settings above; patients "
+      "without one are censored at their last EDSS visit. Kaplan&ndash;Meier estimate, median "
+      "with 95% confidence interval (Greenwood variance, log-log transform); NR: not reached. "
+      "Details and survival at chosen times: cotrack survival.</p>\n<table>\n<thead><tr>"
+      "<th>Group</th><th>Patients</th><th>Events</th><th>Median (days)</th>"
+      "<th>95% CI</th></tr></thead>\n<tbody>\n";
+  for (const KaplanMeierCurve& c : a->curves) {
+    absl::StrAppend(&h, "<tr><td>", XmlEscape(c.group), "</td><td>", c.n, "</td><td>", c.events,
+                    "</td><td>", Days(c.median), "</td><td>", Days(c.median_lower), "&ndash;",
+                    Days(c.median_upper), "</td></tr>\n");
+  }
+  absl::StrAppend(
+      &h, "</tbody>\n</table>\n<p class=\"note\">Log-rank test: ",
+      a->log_rank.p ? absl::StrFormat("chi-square %.2f on %d degree(s) of freedom, "
+                                      "p = %.3g",
+                                      a->log_rank.chisq, a->log_rank.df, *a->log_rank.p)
+                    : std::string("not computed (one group, or no events)"),
+      ".</p>\n<figure>",
+      RenderSvgChart(BuildSurvivalChart(a->curves, "Time to first confirmed disability worsening")),
+      "</figure>\n");
+  return h;
+}
+
 constexpr char kStyle[] =
     R"(body{font-family:Helvetica,Arial,sans-serif;color:#111;margin:24px;max-width:1100px}
 h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #999}h3{font-size:15px}
@@ -207,6 +362,7 @@ ChartSpec BuildCohortChart(const MeasureDefinition& measure, const Series& serie
                             summary.options.group_by.empty() ? "cohort" : summary.options.group_by);
   spec.x_label = "Months since index date";
   spec.y_label = AxisLabel(measure);
+  UseMeasureScale(measure, &spec);
 
   // Colours by group name, only for groups that are drawn, so that a group
   // of undrawable patients (no index date) does not take a colour.
@@ -307,6 +463,9 @@ absl::StatusOr<std::string> BuildHtmlReport(Database& db, const ReportOptions& o
     }
   }
 
+  std::string relapse_source;
+  absl::StatusOr<RelapseDates> relapses = ReportRelapses(db, &relapse_source);
+  if (!relapses.ok()) return relapses.status();
   std::string body;
   int shown = 0;
   for (const MeasureDefinition& m : measures) {
@@ -319,6 +478,7 @@ absl::StatusOr<std::string> BuildHtmlReport(Database& db, const ReportOptions& o
     const CohortSummary summary = builder.Finish();
     absl::StrAppend(&body, "<section>\n<h2>", XmlEscape(m.name.empty() ? m.code : m.name), " (",
                     XmlEscape(m.code), m.unit.empty() ? "" : ", ", XmlEscape(m.unit), ")</h2>\n");
+    absl::StrAppend(&body, "<p class=\"note\">", SummaryInWords(summary.options), "</p>\n");
     absl::StrAppend(&body, "<p class=\"params\">",
                     XmlEscape(DescribeSummaryOptions(summary.options)), "</p>\n");
     absl::StrAppend(
@@ -338,6 +498,9 @@ absl::StatusOr<std::string> BuildHtmlReport(Database& db, const ReportOptions& o
       absl::StatusOr<std::string> prog = ProgressionTableHtml(db, *series, options);
       if (!prog.ok()) return prog.status();
       absl::StrAppend(&body, *prog);
+      absl::StatusOr<std::string> km = SurvivalHtml(db, options);
+      if (!km.ok()) return km.status();
+      absl::StrAppend(&body, *km);
     } else if (m.code == "ais") {
       absl::StrAppend(&body, AisBandsHtml(*series, options.summary));
     }
@@ -362,11 +525,14 @@ absl::StatusOr<std::string> BuildHtmlReport(Database& db, const ReportOptions& o
         one.y_label = AxisLabel(m);
         one.width = 520;
         one.height = 260;
+        UseMeasureScale(m, &one);
         ChartSeries s;
         s.emphasized = true;
         s.tooltip = absl::StrCat("patient ", p.id);
         s.points = Points(p, t);
         one.series.push_back(std::move(s));
+        absl::Status marked = AddPatientMarkers(m, p, t, *relapses, options, &one);
+        if (!marked.ok()) return marked;
         absl::StrAppend(&body, "<figure>", RenderSvgChart(one), "</figure>\n");
       }
       absl::StrAppend(&body, "</div>\n");

@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "cotrack/baseline.h"
 #include "cotrack/change.h"
+#include "cotrack/chart.h"
 #include "cotrack/database.h"
 #include "cotrack/status_macros.h"
 #include "cotrack/summary.h"
@@ -506,7 +507,41 @@ std::string DescribeSurvivalOptions(const SurvivalOptions& options,
                       " relapses=", relapse_source);
 }
 
-absl::StatusOr<SurvivalAnalysis> AnalyzeSurvival(Database& db, const SurvivalOptions& options) {
+ChartSpec BuildSurvivalChart(const std::vector<KaplanMeierCurve>& curves,
+                             const std::string& title) {
+  ChartSpec spec;
+  spec.title = title;
+  spec.x_label = "Months since the start of the course";
+  spec.y_label = "Proportion without event";
+  spec.y_min = 0;
+  spec.y_max = 1;
+  spec.y_ticks = {0, 0.2, 0.4, 0.6, 0.8, 1};
+  int color = 0;
+  for (const KaplanMeierCurve& c : curves) {
+    ChartSeries s;
+    s.label = absl::StrCat(c.group, " (", c.events, "/", c.n, " events)");
+    s.tooltip = s.label;
+    s.step = true;
+    s.emphasized = true;
+    s.color = color++;
+    s.points.push_back({0, 1});
+    for (const KaplanMeierStep& st : c.steps) {
+      const double m = st.time / kDaysPerMonth;
+      if (st.n_event > 0) s.points.push_back({m, st.survival});
+      if (st.n_censor > 0) s.ticks.push_back({m, st.survival});
+    }
+    // The curve runs to the last follow-up time, events or not.
+    if (!c.steps.empty() && s.points.back().first < c.steps.back().time / kDaysPerMonth) {
+      s.points.push_back({c.steps.back().time / kDaysPerMonth, c.steps.back().survival});
+    }
+    spec.series.push_back(std::move(s));
+  }
+  spec.note = "Kaplan-Meier estimate; ticks: censored at the last visit.";
+  return spec;
+}
+
+absl::StatusOr<SurvivalAnalysis> AnalyzeSurvival(Database& db, const SurvivalOptions& options,
+                                                 const RelapseDates& file_relapses) {
   COTRACK_RETURN_IF_ERROR(ValidateGroupBy(db, options.group_by));
   SurvivalAnalysis out;
   // Relapse onsets as `cotrack progression` reads them: a file, a measure,
@@ -514,9 +549,7 @@ absl::StatusOr<SurvivalAnalysis> AnalyzeSurvival(Database& db, const SurvivalOpt
   RelapseDates relapses;
   out.relapse_source = "none";
   if (options.relapses_file) {
-    absl::StatusOr<RelapseDates> r = ReadRelapseCsv(*options.relapses_file);
-    if (!r.ok()) return r.status();
-    relapses = *std::move(r);
+    relapses = file_relapses;
     out.relapse_source = *options.relapses_file;
   }
   std::string relapse_measure = options.relapse_measure;

@@ -1,7 +1,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
+#include <string>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cotrack/chart.h"
@@ -42,7 +46,44 @@ std::vector<double> Ticks(double lo, double hi) {
 
 std::string Num(double v) { return absl::StrFormat("%.1f", v); }
 
+std::string MarkerSvg(const ChartMarker& m, double x, double y) {
+  std::string shape;
+  switch (m.shape) {
+    case ChartMarker::Shape::kTriangle:
+      shape = absl::StrCat("<path d=\"M", Num(x), " ", Num(y - 6), " L", Num(x + 6), " ",
+                           Num(y + 5), " L", Num(x - 6), " ", Num(y + 5), " Z\"");
+      break;
+    case ChartMarker::Shape::kDiamond:
+      shape = absl::StrCat("<path d=\"M", Num(x), " ", Num(y - 7), " L", Num(x + 6), " ", Num(y),
+                           " L", Num(x), " ", Num(y + 7), " L", Num(x - 6), " ", Num(y), " Z\"");
+      break;
+    case ChartMarker::Shape::kCircle:
+      shape = absl::StrCat("<circle cx=\"", Num(x), "\" cy=\"", Num(y), "\" r=\"5\"");
+      break;
+  }
+  return absl::StrCat(shape, " fill=\"", Color(m.color), "\" stroke=\"#ffffff\"/>");
+}
+
 }  // namespace
+
+void UseMeasureScale(const MeasureDefinition& measure, ChartSpec* spec) {
+  if (measure.code != "edss") return;
+  spec->y_min = 0;
+  spec->y_max = 10;
+  spec->y_ticks.clear();
+  for (int i = 0; i <= 10; ++i) spec->y_ticks.push_back(i);
+  spec->y_minor_step = 0.5;
+}
+
+std::string MeasureAxisLabel(const MeasureDefinition& measure) {
+  std::string name = measure.name.size() > 24 || measure.name.empty()
+                         ? absl::AsciiStrToUpper(measure.code)
+                         : measure.name;
+  if (!measure.unit.empty() && measure.unit != "score") {
+    absl::StrAppend(&name, " (", measure.unit, ")");
+  }
+  return name;
+}
 
 std::string RenderSvgChart(const ChartSpec& spec) {
   const double w = spec.width, h = spec.height;
@@ -61,12 +102,25 @@ std::string RenderSvgChart(const ChartSpec& spec) {
     }
   }
   const bool empty = !std::isfinite(xmin);
+  for (const ChartMarker& m : spec.markers) {  // a relapse before the first visit
+    if (empty || !std::isfinite(m.x)) continue;
+    xmin = std::min(xmin, m.x);
+    xmax = std::max(xmax, m.x);
+  }
   if (empty) {
     xmin = 0, xmax = 1, ymin = 0, ymax = 1;
   }
   if (spec.y_min) ymin = *spec.y_min;
   if (spec.y_max) ymax = *spec.y_max;
   if (xmax - xmin < 1e-9) xmin -= 1, xmax += 1;
+  // Step curves end at the last follow-up, often with a censoring tick that
+  // the frame would hide: leave a little room on the right.
+  for (const ChartSeries& s : spec.series) {
+    if (s.step && !empty) {
+      xmax += (xmax - xmin) * 0.03;
+      break;
+    }
+  }
   if (ymax - ymin < 1e-9) ymin -= 1, ymax += 1;
   if (!spec.y_min || !spec.y_max) {
     const double pad = (ymax - ymin) * 0.05;
@@ -87,7 +141,14 @@ std::string RenderSvgChart(const ChartSpec& spec) {
                   "</text>\n");
 
   // Grid and ticks.
-  for (double t : Ticks(ymin, ymax)) {
+  if (spec.y_minor_step > 0) {
+    for (double t = std::ceil(ymin / spec.y_minor_step) * spec.y_minor_step; t <= ymax + 1e-9;
+         t += spec.y_minor_step) {
+      absl::StrAppend(&svg, "<line class=\"minor\" x1=\"", Num(left), "\" x2=\"", Num(left + pw),
+                      "\" y1=\"", Num(sy(t)), "\" y2=\"", Num(sy(t)), "\" stroke=\"#f0f0f0\"/>\n");
+    }
+  }
+  for (double t : spec.y_ticks.empty() ? Ticks(ymin, ymax) : spec.y_ticks) {
     if (t < ymin || t > ymax) continue;
     absl::StrAppend(&svg, "<line x1=\"", Num(left), "\" x2=\"", Num(left + pw), "\" y1=\"",
                     Num(sy(t)), "\" y2=\"", Num(sy(t)), "\" stroke=\"#dddddd\"/>\n");
@@ -117,16 +178,28 @@ std::string RenderSvgChart(const ChartSpec& spec) {
     for (const ChartSeries& s : spec.series) {
       if (s.emphasized != (pass == 1) || s.points.empty()) continue;
       std::string pts;
+      bool have_prev = false;
+      double prev_y = 0;
       for (const auto& [x, y] : s.points) {
         if (!std::isfinite(x) || !std::isfinite(y)) continue;
+        // A step curve keeps the previous y up to this x, then drops.
+        if (s.step && have_prev) absl::StrAppend(&pts, " ", Num(sx(x)), ",", Num(sy(prev_y)));
         absl::StrAppend(&pts, pts.empty() ? "" : " ", Num(sx(x)), ",", Num(sy(y)));
+        have_prev = true;
+        prev_y = y;
       }
       absl::StrAppend(&svg, "<g><title>", XmlEscape(s.tooltip.empty() ? s.label : s.tooltip),
                       "</title>");
       absl::StrAppend(&svg, "<polyline fill=\"none\" stroke=\"", Color(s.color),
                       "\" stroke-width=\"", s.emphasized ? "3" : "1.2", "\" stroke-opacity=\"",
                       s.emphasized ? "1" : "0.45", "\" points=\"", pts, "\"/>");
-      for (const auto& [x, y] : s.points) {
+      for (const auto& [x, y] : s.ticks) {
+        if (!std::isfinite(x) || !std::isfinite(y)) continue;
+        absl::StrAppend(&svg, "<line class=\"censor\" x1=\"", Num(sx(x)), "\" x2=\"", Num(sx(x)),
+                        "\" y1=\"", Num(sy(y) - 5), "\" y2=\"", Num(sy(y) + 5), "\" stroke=\"",
+                        Color(s.color), "\" stroke-width=\"1.5\"/>");
+      }
+      for (const auto& [x, y] : s.step ? std::vector<std::pair<double, double>>{} : s.points) {
         if (!std::isfinite(x) || !std::isfinite(y)) continue;
         absl::StrAppend(&svg, "<circle cx=\"", Num(sx(x)), "\" cy=\"", Num(sy(y)), "\" r=\"",
                         s.emphasized ? "4.5" : "2", "\" fill=\"", Color(s.color),
@@ -134,6 +207,14 @@ std::string RenderSvgChart(const ChartSpec& spec) {
       }
       absl::StrAppend(&svg, "</g>\n");
     }
+  }
+
+  for (const ChartMarker& m : spec.markers) {
+    if (!std::isfinite(m.x) || !std::isfinite(m.y)) continue;
+    const double x = sx(std::clamp(m.x, xmin, xmax)), y = sy(std::clamp(m.y, ymin, ymax));
+    absl::StrAppend(&svg, "<g class=\"marker\"><title>",
+                    XmlEscape(m.tooltip.empty() ? m.label : m.tooltip), "</title>",
+                    MarkerSvg(m, x, y), "</g>\n");
   }
 
   // Legend: each labelled series once.
@@ -145,6 +226,14 @@ std::string RenderSvgChart(const ChartSpec& spec) {
                     "\" stroke-width=\"", s.emphasized ? "3" : "1.2", "\"/>");
     absl::StrAppend(&svg, "<text x=\"", Num(left + pw + 44), "\" y=\"", Num(ly + 4), "\">",
                     XmlEscape(s.label), "</text>\n");
+    ly += 18;
+  }
+  std::set<std::string> listed;
+  for (const ChartMarker& m : spec.markers) {
+    if (m.label.empty() || !listed.insert(m.label).second) continue;
+    absl::StrAppend(&svg, MarkerSvg(m, left + pw + 26, ly));
+    absl::StrAppend(&svg, "<text x=\"", Num(left + pw + 44), "\" y=\"", Num(ly + 4), "\">",
+                    XmlEscape(m.label), "</text>\n");
     ly += 18;
   }
   if (!spec.note.empty()) {

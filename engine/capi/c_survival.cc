@@ -130,7 +130,14 @@ int cotrack_survival(cotrack_db_t* db, const char* const* option_names,
     }
     absl::StatusOr<cotrack::SurvivalOptions> options = cotrack::ParseSurvivalOptions(pairs);
     if (!options.ok()) return Report(err, options.status());
-    absl::StatusOr<cotrack::SurvivalAnalysis> a = cotrack::AnalyzeSurvival(*db->db, *options);
+    cotrack::RelapseDates file_relapses;
+    if (options->relapses_file) {
+      absl::StatusOr<cotrack::RelapseDates> r = cotrack::ReadRelapseCsv(*options->relapses_file);
+      if (!r.ok()) return Report(err, r.status());
+      file_relapses = *std::move(r);
+    }
+    absl::StatusOr<cotrack::SurvivalAnalysis> a =
+        cotrack::AnalyzeSurvival(*db->db, *options, file_relapses);
     if (!a.ok()) return Report(err, a.status());
     *out = new cotrack_table_t(SurvivalTable(*options, *a));
     return COTRACK_OK;

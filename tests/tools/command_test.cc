@@ -216,10 +216,11 @@ std::set<std::string> FlagsMentioned(absl::string_view usage) {
 TEST(RegistryTest, HoldsEveryCommandOnce) {
   std::vector<std::string> names;
   for (const Command& c : RegisteredCommands()) names.push_back(c.name);
-  EXPECT_THAT(names, ElementsAre("audit", "backup", "backup verify", "check", "dump", "export",
-                                 "history", "import", "latest", "load", "measure add",
-                                 "measure show", "measures", "patients", "plot", "progression",
-                                 "report", "restore", "retract", "summary", "trajectory", "visit"));
+  EXPECT_THAT(names,
+              ElementsAre("audit", "backup", "backup verify", "check", "dump", "export", "history",
+                          "import", "latest", "load", "measure add", "measure show", "measures",
+                          "patients", "plot", "progression", "report", "restore", "retract",
+                          "summary", "survival", "trajectory", "visit"));
   EXPECT_EQ(FindCommand("nosuch"), nullptr);
   ASSERT_NE(FindCommand("measure add"), nullptr);
   EXPECT_STREQ(FindCommand("measure add")->name, "measure add");

@@ -30,6 +30,22 @@ struct ChartSeries {
   std::vector<std::pair<double, double>> points;  // (x, y), joined in this order
   int color = 0;            // index into a colour-blind-safe palette (Okabe-Ito)
   bool emphasized = false;  // thick line with markers (medians); else thin, light
+  // Drawn as a right-continuous step function without point markers (a
+  // Kaplan-Meier curve): each y holds until the next x.
+  bool step = false;
+  // Points marked with a short vertical tick on the line (censored subjects).
+  std::vector<std::pair<double, double>> ticks;
+};
+
+// A symbol at one point of the plot, drawn on top of the series; the legend
+// lists each distinct label once.
+struct ChartMarker {
+  enum class Shape { kTriangle, kDiamond, kCircle };
+  double x = 0, y = 0;
+  Shape shape = Shape::kDiamond;
+  int color = 0;
+  std::string label;    // legend text, e.g. "relapse"
+  std::string tooltip;  // hover text, e.g. "relapse 2021-06-12"
 };
 
 struct ChartSpec {
@@ -38,6 +54,11 @@ struct ChartSpec {
   std::string y_label;
   std::vector<ChartSeries> series;
   std::optional<double> y_min, y_max;  // unset: the data's range (padded)
+  // Labelled y ticks, e.g. 0..10 for EDSS; empty: about five round numbers.
+  std::vector<double> y_ticks;
+  // A light grid line every y_minor_step (e.g. 0.5, EDSS's real step); 0 none.
+  double y_minor_step = 0;
+  std::vector<ChartMarker> markers;
   int width = 760;
   int height = 420;
   std::string note;  // small print under the plot, e.g. who was left out
@@ -48,6 +69,16 @@ struct ChartSpec {
 // Text is XML-escaped, so patient ids and labels can never break the markup.
 // An empty chart still renders (with "no data").
 std::string RenderSvgChart(const ChartSpec& spec);
+
+// The y axis of a measure on its own scale: EDSS 0-10 with every whole
+// point labelled and a grid line at each 0.5 step; other measures are left
+// to the data's range. Sets y_min, y_max, y_ticks and y_minor_step.
+void UseMeasureScale(const MeasureDefinition& measure, ChartSpec* spec);
+
+// The axis label of a measure: its name (or the upper-case code when the
+// name is too long for an axis, e.g. "EDSS") and its unit unless that is
+// just "score".
+std::string MeasureAxisLabel(const MeasureDefinition& measure);
 
 // Months since the index date on the x axis: days / 30.4375 (the mean month
 // of the Gregorian calendar), so that a "6m" timepoint lands near 6.

@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "cotrack/chart.h"
 #include "cotrack/civil_time.h"
 #include "cotrack/progression.h"
 #include "cotrack/types.h"
@@ -131,6 +132,14 @@ std::optional<TimeToEvent> TimeToFirstEvent(const Patient& patient,
                                             const SurvivalEventFilter& filter,
                                             const std::string& group);
 
+// ---- Charts. ----
+
+// Step curves of the estimate, one per curve, against months since the start
+// of the course (days / kDaysPerMonth), with a tick at each censoring time
+// and the survival axis from 0 to 1: `cotrack survival --plot` and the
+// report's time-to-event chart (RenderSvgChart draws it).
+ChartSpec BuildSurvivalChart(const std::vector<KaplanMeierCurve>& curves, const std::string& title);
+
 // ---- The whole analysis, for the C ABI (cotrack_survival) and tools. ----
 
 struct SurvivalOptions {
@@ -180,10 +189,13 @@ struct SurvivalAnalysis {
 
 // Reads every patient's EDSS course and relapse onsets from `db`, runs
 // DetectEdssProgression with `options.progression`, and estimates the
-// curves and the test. Errors: ValidateGroupBy's, relapse sources'
-// (NotFound for a missing file or measure), DetectEdssProgression's, reading
-// the database.
-absl::StatusOr<SurvivalAnalysis> AnalyzeSurvival(Database& db, const SurvivalOptions& options);
+// curves and the test. With options.relapses_file set, `file_relapses` are
+// that file's onsets, read by the caller (ReadRelapseCsv lives in the import
+// layer, above this one): Errors:
+// ValidateGroupBy's, RelapseDatesFromMeasure's (NotFound for a missing
+// measure), DetectEdssProgression's, reading the database.
+absl::StatusOr<SurvivalAnalysis> AnalyzeSurvival(Database& db, const SurvivalOptions& options,
+                                                 const RelapseDates& file_relapses = {});
 
 }  // namespace cotrack
 

@@ -175,15 +175,16 @@ TEST_F(SummarizeDbTest, HtmlReportIsSelfContained) {
   ASSERT_OK_AND_ASSIGN(std::string html, BuildHtmlReport(*db_, o));
   EXPECT_THAT(html, ::testing::StartsWith("<!DOCTYPE html>"));
   EXPECT_THAT(html, HasSubstr("<title>Trial &lt;X&gt; &amp; co</title>"));
-  // Only edss has values: one section, its table and its cohort chart plus
-  // one chart per patient with an index date (4).
+  // Only edss has values: one section, its table, its time-to-worsening
+  // curves and its cohort chart plus one chart per patient with an index
+  // date (4).
   EXPECT_THAT(html, HasSubstr("(edss, score)"));
   EXPECT_THAT(html, Not(HasSubstr("(hba1c")));
   int svgs = 0;
   for (size_t pos = html.find("<svg"); pos != std::string::npos; pos = html.find("<svg", pos + 1)) {
     ++svgs;
   }
-  EXPECT_EQ(svgs, 5);
+  EXPECT_EQ(svgs, 6);
   EXPECT_THAT(html, HasSubstr("No index date (not analysed): orphan"));
   EXPECT_THAT(html, HasSubstr("at=0,6m window=30d"));
   // EDSS: patients with confirmed worsening per arm. Nobody has a second
