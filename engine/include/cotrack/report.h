@@ -32,8 +32,13 @@ struct ReportOptions {
 
 // One self-contained HTML page (inline CSS and SVG, no scripts or external
 // resources): per measure the cohort table and the cohort chart (for EDSS
-// also confirmed worsening/improvement per group, for AIS the severity
-// bands per timepoint), the parameters used, and who was left out.
+// also confirmed worsening/improvement per group and the time to first
+// confirmed worsening: Kaplan-Meier table, log-rank test and step curves,
+// cotrack/survival.h; for AIS the severity bands per timepoint), the
+// parameters used (as sentences and as the settings line), and who was left
+// out. Charts draw EDSS on its 0-10 grid (UseMeasureScale); per-patient
+// charts mark relapse onsets (measure "relapse") and, for EDSS, each
+// confirmed event.
 // InvalidArgument when no timepoint is given, or when EDSS is reported and
 // the progression options are bad (as ValidateProgressionOptions); NotFound
 // for an unknown measure;
