@@ -429,10 +429,8 @@ absl::StatusOr<SurvivalOptions> ParseSurvivalOptions(
       } else if (value == "all" || value == "first") {
         out.filter.kinds = {ProgressionEventKind::kWorsening, ProgressionEventKind::kImprovement};
       } else {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--event: bad value \"", value,
-                         "\" (expected worsening, improvement or all: the first such event ends "
-                         "the time)"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--event: bad value \"", value, "\" (expected worsening, improvement or all)"));
       }
     } else if (name == "rule") {
       absl::StatusOr<EdssRule> r = ParseEdssRule(value);

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "cotrack/survival.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_support.h"
@@ -132,6 +133,46 @@ TEST_F(SurvivalCliTest, Errors) {
   r = Cotrack({"survival", "--confirm", "3m"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("--confirm"));
+}
+
+// The command parses progression's options with progression's parser and
+// cotrack_survival with the engine's ParseSurvivalOptions: both must accept
+// and reject the same values with the same message, or the C and Python
+// callers would see another tool.
+TEST_F(SurvivalCliTest, CommandAndEngineParserAgree) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"confirm", "3m"},        {"rule", "lublin"},
+      {"tolerance", "7"},       {"baseline", "moving"},
+      {"relapse-window", "-1"}, {"measure", "hba1c"},
+      {"event", "sometimes"},   {"at", "soon"}};
+  for (const auto& [name, value] : bad) {
+    SCOPED_TRACE(name);
+    absl::StatusOr<SurvivalOptions> engine = ParseSurvivalOptions({{name, value}});
+    ASSERT_FALSE(engine.ok());
+    CommandResult r = Cotrack({"survival", "--" + name, value});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_THAT(r.err, HasSubstr(std::string(engine.status().message())));
+  }
+  const std::vector<std::vector<std::string>> good = {
+      {"--confirm", "24w", "--tolerance", "7,inf", "--baseline", "roving"},
+      {"--rule", "msoutcomes", "--no-intermediate", "--relapse-window", "0"},
+      {"--event", "improvement", "--unconfirmed-last", "--from-first-visit"}};
+  for (const std::vector<std::string>& flags : good) {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (size_t i = 0; i < flags.size(); ++i) {
+      const std::string name = flags[i].substr(2);
+      const bool has_value = i + 1 < flags.size() && flags[i + 1].rfind("--", 0) != 0;
+      pairs.emplace_back(name, has_value ? flags[i + 1] : "");
+      if (has_value) ++i;
+    }
+    ASSERT_OK_AND_ASSIGN(SurvivalOptions o, ParseSurvivalOptions(pairs));
+    std::vector<std::string> args = {"survival", "--format", "csv"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    CommandResult r = Cotrack(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // The same settings line, hence the same options.
+    EXPECT_THAT(r.out, HasSubstr(DescribeProgressionOptions(o.progression))) << r.out;
+  }
 }
 
 }  // namespace
