@@ -21,6 +21,7 @@
 #include "cotrack/export.h"
 #include "cotrack/status_macros.h"
 #include "cotrack/text.h"
+#include "export/hmac.h"
 #include "import/code_mapping.h"
 #include "import/omop_vocabulary.h"
 #include "text/json.h"
@@ -125,7 +126,7 @@ class OmopExporter {
       }
     }
     COTRACK_ASSIGN_OR_RETURN(std::vector<Patient> all, db_.ListPatients());
-    NumberPersons(all);
+    COTRACK_RETURN_IF_ERROR(NumberPersons(all));
     std::vector<const Patient*> selected;
     for (const Patient& p : all) {
       if (!options_.patient || p.id == *options_.patient) selected.push_back(&p);
@@ -154,9 +155,15 @@ class OmopExporter {
                                  db_.Trajectory(*options_.patient, m.code));
         COTRACK_RETURN_IF_ERROR(write(values));
       } else {
+        // In person_id order, not the database's internal order, so that a
+        // database imported from this export writes the same file.
+        std::map<int64_t, std::vector<Observation>> by_person;
         COTRACK_RETURN_IF_ERROR(db_.ForEachSeries(
-            m.code,
-            [&](const Patient&, const std::vector<Observation>& values) { return write(values); }));
+            m.code, [&](const Patient& p, const std::vector<Observation>& values) {
+              by_person[person_ids_.at(p.id)] = values;
+              return absl::OkStatus();
+            }));
+        for (const auto& [person, values] : by_person) COTRACK_RETURN_IF_ERROR(write(values));
       }
     }
 
@@ -164,8 +171,8 @@ class OmopExporter {
     COTRACK_RETURN_IF_ERROR(person.Open(dir, "person", kPersonColumns));
     COTRACK_RETURN_IF_ERROR(period.Open(dir, "observation_period", kObservationPeriodColumns));
     COTRACK_RETURN_IF_ERROR(source.Open(dir, "cdm_source", kCdmSourceColumns));
-    // In person_id order: registration order, or when de-identified the
-    // order of the pseudonyms, which tells nothing.
+    // In person_id order (de-identified, a function of the pseudonym, which
+    // tells nothing).
     std::sort(selected.begin(), selected.end(), [&](const Patient* a, const Patient* b) {
       return person_ids_.at(a->id) < person_ids_.at(b->id);
     });
@@ -201,25 +208,42 @@ class OmopExporter {
  private:
   bool deid() const { return options_.deidentify_key.has_value(); }
 
-  // person_id: the patient's position in registration order (1, 2, ...),
-  // which never changes once registered, so exports made at different times
-  // agree; de-identified, the position of its pseudonym in sorted order of
-  // all pseudonyms, so that it tells nothing about registration.
-  void NumberPersons(const std::vector<Patient>& all) {
-    if (deid()) {
-      std::vector<std::pair<std::string, std::string>> by_pseudonym;
-      for (const Patient& p : all) {
-        by_pseudonym.emplace_back(PatientPseudonym(*options_.deidentify_key, p.id), p.id);
-      }
-      std::sort(by_pseudonym.begin(), by_pseudonym.end());
-      for (size_t i = 0; i < by_pseudonym.size(); ++i) {
-        person_ids_[by_pseudonym[i].second] = static_cast<int64_t>(i) + 1;
-      }
-    } else {
-      for (size_t i = 0; i < all.size(); ++i) {
-        person_ids_[all[i].id] = static_cast<int64_t>(i) + 1;
-      }
+  // person_id, a function of the patient id alone, so that every export
+  // gives a patient the same number whatever else the database holds: an id
+  // that is a decimal integer from 1 to 2^31-1 (what came from an OMOP
+  // person_id, a REDCap record number) is its own person_id; any other id
+  // gets 2^31 + (the first 8 bytes of SHA-256(id) mod (2^53 - 2^31)), above
+  // every such integer and exact in a double. De-identified, the rule applies
+  // to the pseudonym. Two ids with one number (odds about n^2 / 2^54) are an
+  // error naming both, never a silent merge.
+  static int64_t PersonIdOf(const std::string& id) {
+    constexpr int64_t kLow = int64_t{1} << 31, kHigh = int64_t{1} << 53;
+    int64_t n = 0;
+    if (!id.empty() && id.size() <= 10 && id[0] != '0' &&
+        std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+        absl::SimpleAtoi(id, &n) && n >= 1 && n < kLow) {
+      return n;
     }
+    const Sha256Digest d = Sha256(id);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v = (v << 8) | d[i];
+    return kLow + static_cast<int64_t>(v % static_cast<uint64_t>(kHigh - kLow));
+  }
+
+  absl::Status NumberPersons(const std::vector<Patient>& all) {
+    std::map<int64_t, std::string> taken;
+    for (const Patient& p : all) {
+      const int64_t id = PersonIdOf(SourceId(p.id));
+      auto [it, inserted] = taken.emplace(id, p.id);
+      if (!inserted) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("patients ", it->second, " and ", p.id, " would both be person_id ", id,
+                         " in an OMOP export (a collision of the person_id hash, odds about "
+                         "n^2 / 2^54); please report it"));
+      }
+      person_ids_[p.id] = id;
+    }
+    return absl::OkStatus();
   }
 
   std::string SourceId(const std::string& id) const {

@@ -100,7 +100,7 @@ class OmopExportTest : public ::testing::Test {
     ObservationInput hba1c = Obs(b.id, "hba1c", "2021-02-01T08:30:15", 53);
     hba1c.unit = "mmol/mol";
     batch.Record(hba1c);
-    ObservationInput high = Obs(b.id, "hba1c", "2021-08-01", 14);
+    ObservationInput high = Obs(b.id, "il4", "2021-08-01", 14);
     high.comparator = Comparator::kGreaterEqual;
     batch.Record(high);
     ASSERT_OK(db_->Apply(batch));
@@ -130,7 +130,7 @@ TEST_F(OmopExportTest, WritesTheCdmTablesWithTheirColumnsAndConcepts) {
   // Built-in measure order: edss, ..., hba1c, il4.
   EXPECT_EQ(m[0].at("measurement_concept_id"), "0");  // no concept: the code is the source
   EXPECT_EQ(m[0].at("measurement_source_value"), "edss");
-  EXPECT_EQ(m[0].at("person_id"), "1");
+  const std::string alpha = m[0].at("person_id");
   EXPECT_EQ(m[0].at("measurement_date"), "2021-01-15");
   EXPECT_EQ(m[0].at("measurement_datetime"), "");
   EXPECT_EQ(m[0].at("value_as_number"), "3.5");
@@ -139,7 +139,11 @@ TEST_F(OmopExportTest, WritesTheCdmTablesWithTheirColumnsAndConcepts) {
   EXPECT_EQ(m[0].at("unit_source_value"), "score");
 
   const auto& entered = m[2];  // hba1c 53 mmol/mol, stored in %
-  EXPECT_EQ(entered.at("person_id"), "2");
+  const std::string gamma = entered.at("person_id");
+  EXPECT_NE(alpha, gamma);
+  // Ids that are not integers are numbered from 2^31 on.
+  EXPECT_GE(std::stoll(alpha), int64_t{1} << 31);
+  EXPECT_GE(std::stoll(gamma), int64_t{1} << 31);
   EXPECT_EQ(entered.at("measurement_concept_id"), "3004410");
   EXPECT_EQ(entered.at("measurement_source_value"), "hba1c");
   EXPECT_EQ(entered.at("measurement_datetime"), "2021-02-01 08:30:15");
@@ -147,35 +151,50 @@ TEST_F(OmopExportTest, WritesTheCdmTablesWithTheirColumnsAndConcepts) {
   EXPECT_EQ(entered.at("unit_source_value"), "%");
   EXPECT_EQ(entered.at("value_source_value"), "53 mmol/mol");
   EXPECT_NEAR(std::stod(entered.at("value_as_number")), 53 * 0.09148 + 2.152, 1e-9);
-  EXPECT_EQ(m[3].at("operator_concept_id"), "4171755");  // >=
-  EXPECT_EQ(m[3].at("value_source_value"), ">=14");
-  EXPECT_EQ(m[4].at("measurement_source_value"), "il4");
-  EXPECT_EQ(m[4].at("operator_concept_id"), "4171756");  // <
-  EXPECT_EQ(m[4].at("unit_concept_id"), "8845");         // pg/mL
-  EXPECT_EQ(m[4].at("value_as_number"), "0.5");
+  // il4: within a measure, rows go in person_id order.
+  const bool alpha_first = std::stoll(alpha) < std::stoll(gamma);
+  const auto& below = alpha_first ? m[3] : m[4];
+  const auto& above = alpha_first ? m[4] : m[3];
+  EXPECT_EQ(below.at("measurement_source_value"), "il4");
+  EXPECT_EQ(below.at("person_id"), alpha);
+  EXPECT_EQ(below.at("operator_concept_id"), "4171756");  // <
+  EXPECT_EQ(below.at("unit_concept_id"), "8845");         // pg/mL
+  EXPECT_EQ(below.at("value_as_number"), "0.5");
+  EXPECT_EQ(above.at("person_id"), gamma);
+  EXPECT_EQ(above.at("operator_concept_id"), "4171755");  // >=
+  EXPECT_EQ(above.at("value_source_value"), ">=14");
 
-  const auto p = Table(out + "/person.csv", &header);
+  const auto rows = Table(out + "/person.csv", &header);
   EXPECT_EQ(header, kPersonHeader);
-  ASSERT_EQ(p.size(), 3u);  // every registered patient, with values or not
-  EXPECT_EQ(p[0].at("person_id"), "1");
-  EXPECT_EQ(p[0].at("person_source_value"), "MS-Alpha-001");
-  EXPECT_EQ(p[0].at("gender_concept_id"), "8532");
-  EXPECT_EQ(p[0].at("gender_source_value"), "F");
-  EXPECT_EQ(p[0].at("year_of_birth"), "1980");
-  EXPECT_EQ(p[0].at("month_of_birth"), "4");
-  EXPECT_EQ(p[0].at("day_of_birth"), "9");
-  EXPECT_EQ(p[1].at("person_source_value"), "T1D gamma/003");
-  EXPECT_EQ(p[1].at("gender_concept_id"), "0");
-  EXPECT_EQ(p[2].at("person_id"), "3");
+  ASSERT_EQ(rows.size(), 3u);                 // every registered patient, with values or not
+  for (size_t i = 1; i < rows.size(); ++i) {  // in person_id order
+    EXPECT_LT(std::stoll(rows[i - 1].at("person_id")), std::stoll(rows[i].at("person_id")));
+  }
+  std::map<std::string, std::map<std::string, std::string>> p;  // person_source_value -> row
+  for (const auto& row : rows) p[row.at("person_source_value")] = row;
+  ASSERT_EQ(p.size(), 3u);
+  const auto& a = p["MS-Alpha-001"];
+  EXPECT_EQ(a.at("person_id"), alpha);
+  EXPECT_EQ(a.at("gender_concept_id"), "8532");
+  EXPECT_EQ(a.at("gender_source_value"), "F");
+  EXPECT_EQ(a.at("year_of_birth"), "1980");
+  EXPECT_EQ(a.at("month_of_birth"), "4");
+  EXPECT_EQ(a.at("day_of_birth"), "9");
+  EXPECT_EQ(p["T1D gamma/003"].at("person_id"), gamma);
+  EXPECT_EQ(p["T1D gamma/003"].at("gender_concept_id"), "0");
+  EXPECT_EQ(p["C-9"].at("year_of_birth"), "");
 
   const auto op = Table(out + "/observation_period.csv", &header);
   EXPECT_EQ(header, kPeriodHeader);
   ASSERT_EQ(op.size(), 2u);
-  EXPECT_EQ(op[0].at("person_id"), "1");
-  EXPECT_EQ(op[0].at("observation_period_start_date"), "2021-01-15");
-  EXPECT_EQ(op[0].at("observation_period_end_date"), "2022-01-14");
-  EXPECT_EQ(op[1].at("observation_period_start_date"), "2021-02-01");
-  EXPECT_EQ(op[1].at("observation_period_end_date"), "2021-08-01");
+  std::map<std::string, std::pair<std::string, std::string>> periods;
+  for (const auto& row : op) {
+    EXPECT_EQ(row.at("observation_period_id"), row.at("person_id"));
+    periods[row.at("person_id")] = {row.at("observation_period_start_date"),
+                                    row.at("observation_period_end_date")};
+  }
+  EXPECT_EQ(periods[alpha], std::make_pair(std::string("2021-01-15"), std::string("2022-01-14")));
+  EXPECT_EQ(periods[gamma], std::make_pair(std::string("2021-02-01"), std::string("2021-08-01")));
 
   const auto src = Table(out + "/cdm_source.csv", &header);
   EXPECT_EQ(header, kCdmSourceHeader);
@@ -185,19 +204,34 @@ TEST_F(OmopExportTest, WritesTheCdmTablesWithTheirColumnsAndConcepts) {
 }
 
 TEST_F(OmopExportTest, PersonIdsStayWhenPatientsAreAddedAndWhenOneIsSelected) {
-  Patient d;
-  d.id = "AAA-first-by-name";
-  ASSERT_OK(db_->PutPatient(d));
-  ASSERT_OK(db_->Record(Obs(d.id, "edss", "2020-01-01", 1)));
+  std::string header;
+  ASSERT_OK(ExportOmop(*db_, ExportOptions(), dir_.File("before")).status());
+  std::map<std::string, std::string> before;  // patient -> person_id
+  for (const auto& row : Table(dir_.File("before") + "/person.csv", &header)) {
+    before[row.at("person_source_value")] = row.at("person_id");
+  }
+  for (const char* id : {"AAA-first-by-name", "42"}) {
+    Patient d;
+    d.id = id;
+    ASSERT_OK(db_->PutPatient(d));
+    ASSERT_OK(db_->Record(Obs(d.id, "edss", "2020-01-01", 1)));
+  }
+  ASSERT_OK(ExportOmop(*db_, ExportOptions(), dir_.File("after")).status());
+  std::map<std::string, std::string> after;
+  for (const auto& row : Table(dir_.File("after") + "/person.csv", &header)) {
+    after[row.at("person_source_value")] = row.at("person_id");
+  }
+  for (const auto& [patient, id] : before) EXPECT_EQ(after[patient], id) << patient;
+  EXPECT_EQ(after["42"], "42");  // an integer id (an OMOP person_id) is its own number
+
   ExportOptions one;
   one.patient = "T1D gamma/003";
   ASSERT_OK(ExportOmop(*db_, one, dir_.File("one")).status());
-  std::string header;
   const auto p = Table(dir_.File("one") + "/person.csv", &header);
   ASSERT_EQ(p.size(), 1u);
-  EXPECT_EQ(p[0].at("person_id"), "2");
+  EXPECT_EQ(p[0].at("person_id"), before["T1D gamma/003"]);
   for (const auto& row : Table(dir_.File("one") + "/measurement.csv", &header)) {
-    EXPECT_EQ(row.at("person_id"), "2");
+    EXPECT_EQ(row.at("person_id"), before["T1D gamma/003"]);
   }
 }
 
@@ -221,9 +255,6 @@ TEST_F(OmopExportTest, DeidentifiedUsesThePseudonymsAndDateShifts) {
     }
   }
   ASSERT_EQ(person_of.size(), 3u) << "every person_source_value is a pseudonym";
-  // In pseudonym order.
-  EXPECT_LT(p[0].at("person_source_value"), p[1].at("person_source_value"));
-  EXPECT_LT(p[1].at("person_source_value"), p[2].at("person_source_value"));
   const std::string text = ReadFile(out + "/measurement.csv");
   EXPECT_EQ(text.find("MS-Alpha"), std::string::npos);
   EXPECT_EQ(ReadFile(out + "/person.csv").find("Uppsala"), std::string::npos);
