@@ -48,8 +48,7 @@ std::string AsLosAngelesFhir(const ReadResult& utc) {
         R"("http://loinc.org","code":"4548-4"}]},"subject":{"reference":"Patient/)",
         o.patient, R"("},"effectiveDateTime":")",
         absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", instant, la), R"(","valueQuantity":{"value":)",
-        o.original_value, R"(,"unit":"%","system":"http://unitsofmeasure.org","code":"%"}})",
-        "\n");
+        o.original_value, R"(,"unit":"%","system":"http://unitsofmeasure.org","code":"%"}})", "\n");
   }
   return ndjson;
 }
