@@ -133,7 +133,7 @@ TEST_P(MsprogDifferentialTest, EveryPatientHasMsprogsEvents) {
   }
   const auto& series = s.measure == "SDMT" ? c.sdmt : c.edss;
   const auto& relapses = s.relapses == "ends" ? c.ends : c.onsets;
-  // Deliberate difference (docs/ANALYTICS.md, "cotrack and msprog"): with
+  // Deliberate difference (docs/PROGRESSION.md, "Where cotrack differs"): with
   // relapse end dates msprog sets relapse_assoc to Inf and marks visits
   // outside every relapse with distance Inf, so `Inf <= Inf` makes every CDW
   // outside a relapse RAW. cotrack calls a CDW RAW only inside a relapse
