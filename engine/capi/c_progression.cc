@@ -211,7 +211,7 @@ int cotrack_progression(cotrack_db_t* db, const char* patient, const char* const
     *out = new cotrack_table_t(EventTable(results, request->options, parameters));
     return COTRACK_OK;
   } catch (const std::bad_alloc&) {
-    return Fail(err, COTRACK_INTERNAL, "out of memory");
+    return Fail(err, COTRACK_RESOURCE_EXHAUSTED, "out of memory");
   } catch (...) {
     return Fail(err, COTRACK_INTERNAL, "internal error in cotrack_progression");
   }
