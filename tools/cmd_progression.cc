@@ -42,6 +42,7 @@ constexpr const char* kOptionFlags[] = {"event",
                                         "outcome",
                                         "delta",
                                         "worsening",
+                                        "threshold-slack",
                                         "from-first-visit"};
 
 constexpr const char* kBoolFlags[] = {"raw-pira",        "relapse-rebl",     "bl-geq",
@@ -296,6 +297,7 @@ const Command kProgressionCommand =
          [--relapse-to-conf L[,N]] [--relapse-assoc L[,N]]
          [--relapse-indep p0,p1,e0,e1,c0,c1[,PREC]] [--impute-last-visit 1|N]
          [--outcome O] [--delta RULE] [--worsening increase|decrease]
+         [--threshold-slack S]
          [--rule RULE] [--from-first-visit] [--relapses FILE]
          [--relapse-measure CODE] [--first] [--counts] [--format FMT]
 
@@ -345,6 +347,8 @@ Options:
   --delta RULE       step rule: absolute:N, relative:P or relative:P:MAX
                      (percent of the reference, at most MAX)
   --worsening W      increase or decrease, for a custom outcome
+  --threshold-slack S  a change counts from step - S (default 1e-9, so that
+                     6.5 -> 5.2 is 20 %); 0 = msprog's exact comparisons
   --rule RULE        EDSS steps: threetier (default), twotier, msoutcomes,
                      msprog (= msprog's compute_delta: +1.5 from 0, +1.0
                      up to 5.0, +0.5 from 5.5)
@@ -392,6 +396,7 @@ settings (parameters), which table format prints on its first line.
                   {"outcome"},
                   {"delta"},
                   {"worsening"},
+                  {"threshold-slack"},
                   {"rule"},
                   {"first", FlagSpec::kBool},
                   {"counts", FlagSpec::kBool},

@@ -250,6 +250,11 @@ absl::Status ValidateProgressionOptions(const ProgressionOptions& o) {
         " (expected 0, 1, or a number of days > 1; msprog's random imputation with a "
         "probability between 0 and 1 is not supported because results must be reproducible)"));
   }
+  if (!(o.threshold_slack >= 0) || std::isinf(o.threshold_slack)) {
+    return absl::InvalidArgumentError(absl::StrCat("--threshold-slack: bad value ",
+                                                   FormatDays(o.threshold_slack),
+                                                   " (expected a small number >= 0, e.g. 0)"));
+  }
   if (o.step.kind != StepRule::Kind::kEdss && !(o.step.amount > 0)) {
     return absl::InvalidArgumentError(absl::StrCat("--delta: bad value ", FormatDays(o.step.amount),
                                                    " (expected a positive step)"));
@@ -281,7 +286,8 @@ std::string DescribeProgressionOptions(const ProgressionOptions& o) {
       " relapse-to-conf=", dist(o.relapse_to_conf), " relapse-assoc=", dist(o.relapse_assoc),
       " relapse-indep=", FormatBound(ri.p0), ",", FormatBound(ri.p1), ",", FormatBound(ri.e0), ",",
       FormatBound(ri.e1), ",", FormatBound(ri.c0), ",", FormatBound(ri.c1), ",",
-      PrecedingName(ri.preceding), " start=", o.from_index_date ? "index-date" : "first-visit",
+      PrecedingName(ri.preceding), " threshold-slack=", absl::StrFormat("%g", o.threshold_slack),
+      " start=", o.from_index_date ? "index-date" : "first-visit",
       o.baseline_options.lookback_days.has_value()
           ? absl::StrCat(" lookback=", *o.baseline_options.lookback_days, "d")
           : std::string());
@@ -415,7 +421,8 @@ absl::StatusOr<ProgressionResult> DetectProgression(const Patient& patient,
       case StepRule::Kind::kAbsolute:
         return step.amount;
       case StepRule::Kind::kRelative:
-        return std::min(std::fabs(ref) * step.amount / 100.0, step.cap);
+        // ref / (100 / P): for msprog's 20 % this is its baseline/5, bit for bit.
+        return std::min(std::fabs(ref) / (100.0 / step.amount), step.cap);
     }
     return step.amount;
   };
@@ -426,8 +433,9 @@ absl::StatusOr<ProgressionResult> DetectProgression(const Patient& patient,
   // msprog's is_event(x, baseline, type, sub_threshold).
   auto isevent = [&](double x, double ref, Dir type, bool st) {
     const double worse = step.higher_is_worse ? x - ref : ref - x;
-    const bool w = st ? worse > 0 : worse >= delta_wors(ref) - kChangeEpsilon;
-    const bool i = st ? worse < 0 : -worse >= delta_impr(ref) - kChangeEpsilon;
+    const double slack = options.threshold_slack;
+    const bool w = st ? worse > 0 : worse >= delta_wors(ref) - slack;
+    const bool i = st ? worse < 0 : -worse >= delta_impr(ref) - slack;
     if (type == Dir::kWors) return w;
     if (type == Dir::kImpr) return i;
     return w || i;

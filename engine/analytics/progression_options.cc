@@ -227,6 +227,10 @@ absl::Status ParseProgressionOptions(const std::vector<std::pair<std::string, st
         }
       }
       o.relapse_indep = ri;
+    } else if (name == "threshold-slack") {
+      if (!ParseDays(value, false, &o.threshold_slack)) {
+        return Bad(name, value, "a small number >= 0, e.g. 0 for msprog's exact comparisons");
+      }
     } else if (name == "impute-last-visit") {
       double d = 1;
       if (!value.empty() && !ParseDays(value, false, &d)) {

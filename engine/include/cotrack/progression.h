@@ -161,6 +161,11 @@ struct ProgressionOptions {
   // A CDW at most `last` days after / `next` days before a relapse is RAW.
   RelapseDistance relapse_assoc{90, 0};
   RelapseIndependence relapse_indep;
+  // A change counts when it reaches the step minus this slack, so that in
+  // decimal terms exact steps (6.5 -> 5.2 is 20 %) count although binary
+  // floating point makes them a hair short. 0 compares exactly as msprog
+  // does (its results on such values are floating-point artefacts).
+  double threshold_slack = kChangeEpsilon;
   // When the patient has an index date, the course starts at the baseline
   // (FindBaseline with `baseline_options`); earlier visits are ignored. With
   // no index date, or when false, it starts at the first visit (msprog).
@@ -178,7 +183,8 @@ std::vector<int64_t> ConfirmPeriods(const ProgressionOptions& options);
 // be inf), require-sust-days (N or inf), no-intermediate, relapse-to-bl,
 // relapse-to-event, relapse-to-conf, relapse-assoc (each "LAST" or
 // "LAST,NEXT"), relapse-indep ("p0,p1,e0,e1,c0,c1", "null" for an unset bound,
-// optionally ",baseline|last|last_delta"), impute-last-visit (0, 1 or N days;
+// optionally ",baseline|last|last_delta"), threshold-slack (>= 0),
+// impute-last-visit (0, 1 or N days;
 // a flag alone = 1), outcome (edss|sdmt|nhpt|t25fw|custom), delta
 // ("absolute:N", "relative:P" or "relative:P:CAP"), worsening
 // (increase|decrease), rule, from-first-visit, and the older spellings

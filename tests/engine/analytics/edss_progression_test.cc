@@ -267,6 +267,19 @@ TEST(EdssProgressionTest, EventSelectionDefaultsToFirstCdw) {
   EXPECT_EQ(ProgressionOptions().event, ProgressionEventSelection::kFirstCdw);
 }
 
+TEST(EdssProgressionTest, ExactDecimalStepsCountUnlessSlackIsZero) {
+  // T25FW 6.5 -> 5.2 s is exactly 20 % in decimal but 6.5 - 5.2 is
+  // 1.2999999999999998 in binary: cotrack counts the improvement; with
+  // threshold-slack 0 it compares exactly as msprog does and does not
+  // (docs/PROGRESSION.md; msprog_differential_test runs T25FW that way).
+  ProgressionOptions o;
+  ASSERT_OK(ParseProgressionOptions({{"outcome", "t25fw"}, {"event", "multiple"}}, &o, nullptr));
+  const std::vector<std::pair<int64_t, double>> course = {{0, 6.5}, {100, 5.2}, {200, 5.2}};
+  EXPECT_THAT(Events(Detect(course, o)), ::testing::ElementsAre("improvement@100"));
+  o.threshold_slack = 0;
+  EXPECT_THAT(Events(Detect(course, o)), ::testing::IsEmpty());
+}
+
 TEST(EdssProgressionTest, ResultCarriesParameters) {
   ProgressionOptions o;
   o.rule = EdssRule::kMsprog;

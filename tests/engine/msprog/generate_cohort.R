@@ -1,7 +1,8 @@
 # Deterministic synthetic cohorts for the msprog differential tests
 # (msprog_differential_test.cc). Writes, next to this script:
-#   cohort_visits.csv    id,date,EDSS,SDMT  (irregular visits, 1-2 weeks to
-#                        9 months apart, EDSS on its 0.5 grid, SDMT 0-110)
+#   cohort_visits.csv    id,date,EDSS,SDMT,T25FW  (irregular visits, 1-2 weeks
+#                        to 9 months apart, EDSS on its 0.5 grid, SDMT
+#                        0-110, T25FW in seconds)
 #   cohort_relapses.csv  id,date,end_date   (0-4 relapses a patient, some
 #                        before the first visit, each 7-120 days long)
 # Run from the repository root:  Rscript tests/engine/msprog/generate_cohort.R
@@ -48,6 +49,17 @@ for (p in seq_len(npat)) {
   }
 }
 visits <- do.call(rbind, visits)
+# T25FW (seconds, higher is worse), drawn afterwards from its own seed so the
+# columns above stay as they were: a multiplicative walk from 4-12 s.
+set.seed(25, kind = "Mersenne-Twister", normal.kind = "Inversion", sample.kind = "Rejection")
+visits$T25FW <- unlist(lapply(split(seq_len(nrow(visits)), factor(visits$id, unique(visits$id))),
+  function(rows) {
+    level <- runif(1, 4, 12)
+    round(sapply(rows, function(r) {
+      level <<- min(170, level * sample(c(0.8, 0.9, 1, 1, 1, 1.1, 1.25, 1.3), 1))
+      level
+    }), 1)
+  }))
 relapses <- do.call(rbind, relapses)
 write.csv(visits, file.path(here, "cohort_visits.csv"), row.names = FALSE, quote = FALSE)
 write.csv(relapses, file.path(here, "cohort_relapses.csv"), row.names = FALSE, quote = FALSE)

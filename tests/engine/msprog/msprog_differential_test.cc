@@ -2,7 +2,7 @@
 // confirmed disability worsening (R package, Montobbio et al. 2024).
 //
 // generate_cohort.R writes a synthetic cohort (120 patients, irregular
-// visits, EDSS and SDMT, relapses with end dates); regenerate.R runs msprog
+// visits, EDSS, SDMT and T25FW, relapses with end dates); regenerate.R runs msprog
 // on it for every setting in settings.csv and writes msprog's events to
 // expected/SETTING.csv. Here cotrack runs on the same inputs with the same
 // options, spelled as `cotrack progression` flags and parsed by
@@ -52,7 +52,7 @@ Observation Obs(const std::string& id, const std::string& measure, CivilTime t, 
 
 struct Cohort {
   std::vector<std::string> ids;  // in file order
-  std::map<std::string, std::vector<Observation>> edss, sdmt;
+  std::map<std::string, std::vector<Observation>> edss, sdmt, t25fw;
   std::map<std::string, std::vector<Relapse>> onsets, ends;
 };
 
@@ -64,6 +64,7 @@ const Cohort& LoadCohort() {
       if (c->edss.find(f[0]) == c->edss.end()) c->ids.push_back(f[0]);
       c->edss[f[0]].push_back(Obs(f[0], "edss", t, std::stod(f[2])));
       c->sdmt[f[0]].push_back(Obs(f[0], "sdmt", t, std::stod(f[3])));
+      c->t25fw[f[0]].push_back(Obs(f[0], "t25fw", t, std::stod(f[4])));
     }
     for (const auto& f : ReadCsv(Dir() + "cohort_relapses.csv")) {
       CivilTime onset = *ParseCivilTime(f[1]);
@@ -119,6 +120,7 @@ TEST_P(MsprogDifferentialTest, EveryPatientHasMsprogsEvents) {
   const Cohort& c = LoadCohort();
   std::vector<std::pair<std::string, std::string>> pairs;
   if (s.measure == "SDMT") pairs.push_back({"outcome", "sdmt"});
+  if (s.measure == "T25FW") pairs.push_back({"outcome", "t25fw"});
   for (absl::string_view kv : absl::StrSplit(s.options, ';', absl::SkipEmpty())) {
     std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
     pairs.push_back(p);
@@ -131,7 +133,7 @@ TEST_P(MsprogDifferentialTest, EveryPatientHasMsprogsEvents) {
   for (const auto& f : ReadCsv(Dir() + "expected/" + s.name + ".csv")) {
     expected[f[0]].push_back(absl::StrJoin(f.begin() + 1, f.end(), ","));
   }
-  const auto& series = s.measure == "SDMT" ? c.sdmt : c.edss;
+  const auto& series = s.measure == "SDMT" ? c.sdmt : s.measure == "T25FW" ? c.t25fw : c.edss;
   const auto& relapses = s.relapses == "ends" ? c.ends : c.onsets;
   // Deliberate difference (docs/PROGRESSION.md, "Where cotrack differs"): with
   // relapse end dates msprog sets relapse_assoc to Inf and marks visits

@@ -133,6 +133,16 @@ settings <- list(
     "event=multiple;baseline=roving;sub-threshold-rebl=change;skip-local-extrema=strict",
     outcome = "sdmt", event = "multiple", baseline = "roving", sub_threshold_rebl = "change",
     skip_local_extrema = "strict"),
+  # T25FW has one decimal: steps like 6.5 -> 5.2 (20 %) are a hair short in
+  # binary floating point, where msprog compares exactly; cotrack's default
+  # counts them (--threshold-slack, docs/PROGRESSION.md), so these settings
+  # use --threshold-slack 0 to be msprog's bit for bit.
+  S("t25fw_multiple_roving", "T25FW", "onsets",
+    "event=multiple;baseline=roving;raw-pira=;threshold-slack=0",
+    outcome = "t25fw", event = "multiple", baseline = "roving", RAW_PIRA = TRUE),
+  S("t25fw_confirm_24w", "T25FW", "onsets",
+    "event=multiple;confirm=24w;require-sust-days=90;threshold-slack=0",
+    outcome = "t25fw", event = "multiple", conf_days = 168, require_sust_days = 90),
   S("custom_absolute", "EDSS", "onsets",
     "outcome=custom;delta=absolute:1;worsening=increase;event=multiple;baseline=roving",
     outcome = "custom", delta_fun = function(x) 1, worsening = "increase",
