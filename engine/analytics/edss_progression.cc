@@ -413,6 +413,15 @@ absl::StatusOr<ProgressionResult> DetectProgression(const Patient& patient,
     if (end_dates && which >= 0 && rel_duration[which] < before[i]) before[i] = kInf;
   }
 
+  // RAW: within relapse_assoc of a relapse; with end dates, within a
+  // relapse (onset to end). msprog tests `closest_rel_before <= Inf` there,
+  // which also holds for visits outside every relapse (distance Inf), so it
+  // calls every such CDW RAW; cotrack does not (docs/PROGRESSION.md).
+  auto relapse_associated = [&](int i) {
+    const bool after_last = end_dates ? before[i] < kInf : before[i] <= assoc.last;
+    return after_last || after[i] <= assoc.next;
+  };
+
   const StepRule& step = options.step;
   auto delta_wors = [&](double ref) {
     switch (step.kind) {
@@ -505,7 +514,7 @@ absl::StatusOr<ProgressionResult> DetectProgression(const Patient& patient,
     ev.time_to_event_days = visits[change].day - visits[0].day;
     ev.sustained_days = visits[sust_idx].day - visits[change].day;
     ev.sustained_to_last = sust_idx == n - 1;
-    ev.relapse_associated = before[change] <= assoc.last || after[change] <= assoc.next;
+    ev.relapse_associated = relapse_associated(change);
   };
 
   int bl_idx = 0;
@@ -730,7 +739,7 @@ absl::StatusOr<ProgressionResult> DetectProgression(const Patient& patient,
           const int lastdelta = find_last_delta(change, imputed ? -1 : conf_idx[0], Dir::kWors);
           const int sust_idx = next_nonsust < 0 ? n - 1 : next_nonsust - 1;
           std::vector<int> pconf_idx;
-          if (rawpira && (before[change] <= assoc.last || after[change] <= assoc.next)) {
+          if (rawpira && relapse_associated(change)) {
             if (pira_only &&
                 (baseline == BaselineScheme::kFixed || baseline == BaselineScheme::kRovingImpr)) {
               skip = true;

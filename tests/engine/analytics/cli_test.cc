@@ -114,6 +114,25 @@ TEST_F(AnalyticsCliTest, ProgressionFlagsReachTheRule) {
   EXPECT_THAT(first.out, HasSubstr("2,1,CDW,undefined,2021-06-12"));
 }
 
+TEST_F(AnalyticsCliTest, ProgressionCountsAndRelapseEndDates) {
+  // Patient 2's relapse of 2021-06-12 lasting to 2021-07-30: the CDW on its
+  // onset day is within it (RAW); the 2022-05-19 CDW is PIRA.
+  WriteFile(dir_.File("relapses.csv"),
+            "id,date,end_date\n2,2021-06-12,2021-07-30\n2,2022-10-25,2022-11-20\n");
+  CommandResult r = Cotrack({"progression", "--rule", "msprog", "--baseline", "roving", "--event",
+                             "multiple", "--raw-pira", "--from-first-visit", "--relapses",
+                             dir_.File("relapses.csv"), "--counts", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("patient,event_sequence,CDW,CDI,RAW,PIRA,total_fu,parameters\n"));
+  EXPECT_THAT(r.out, HasSubstr("\n2,\"RAW, PIRA\",2,0,1,1,730,"));
+  EXPECT_THAT(r.out, HasSubstr("\n4,\"CDI, PIRA\",1,1,0,1,"));
+  // An end date before its onset is an error naming the file and line.
+  WriteFile(dir_.File("bad.csv"), "id,date,end_date\n2,2021-06-12,2021-05-01\n");
+  CommandResult bad = Cotrack({"progression", "--relapses", dir_.File("bad.csv")});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("bad.csv:2"));
+}
+
 TEST_F(AnalyticsCliTest, ProgressionUsageErrors) {
   EXPECT_EQ(Cotrack({"progression", "--confirm", "3m"}).exit_code, 2);
   EXPECT_EQ(Cotrack({"progression", "--rule", "lublin"}).exit_code, 2);
