@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "cmd_progression.h"
 #include "command.h"
 #include "cotrack/chart.h"
 #include "cotrack/survival.h"
@@ -25,36 +24,67 @@ struct SurvivalRequest {
   SurvivalOptions options;
 };
 
-// Progression's options through progression's own parser, so that both
-// commands accept and reject the same values; the survival options (--by,
-// --at) through the engine's parser that cotrack_survival uses too.
+// Every flag of the command, in the order they are passed to the engine's
+// parser: the survival options and every option of `cotrack progression`.
+const std::vector<FlagSpec>& SurvivalFlags() {
+  static const std::vector<FlagSpec> flags = {{"by"},
+                                              {"group-by"},
+                                              {"at"},
+                                              {"plot"},
+                                              {"measure"},
+                                              {"event"},
+                                              {"raw-pira", FlagSpec::kBool},
+                                              {"baseline"},
+                                              {"proceed-from"},
+                                              {"sub-threshold-rebl"},
+                                              {"relapse-rebl", FlagSpec::kBool},
+                                              {"bl-geq", FlagSpec::kBool},
+                                              {"skip-local-extrema"},
+                                              {"confirm"},
+                                              {"tolerance"},
+                                              {"require-sust-days"},
+                                              {"no-intermediate", FlagSpec::kBool},
+                                              {"relapse-to-bl"},
+                                              {"relapse-to-event"},
+                                              {"relapse-to-conf"},
+                                              {"relapse-assoc"},
+                                              {"relapse-indep"},
+                                              {"impute-last-visit"},
+                                              {"outcome"},
+                                              {"delta"},
+                                              {"worsening"},
+                                              {"threshold-slack"},
+                                              {"rule"},
+                                              {"unconfirmed-last", FlagSpec::kBool},
+                                              {"from-first-visit", FlagSpec::kBool},
+                                              {"relapses"},
+                                              {"relapse-measure"},
+                                              {"relapse-window"},
+                                              {"format"}};
+  return flags;
+}
+
+// Every option through the engine's ParseSurvivalOptions, which
+// cotrack_survival and Database.survival use too (and which hands
+// progression's options to ParseProgressionOptions, as cotrack progression
+// does): the same names, values and messages everywhere.
 absl::StatusOr<SurvivalRequest> ParseSurvivalRequest(const ParsedArgs& args) {
-  absl::StatusOr<ProgressionRequest> progression = ParseProgressionRequest(args);
-  if (!progression.ok()) return progression.status();
-  std::vector<std::pair<std::string, std::string>> own;
   if (args.Has("by") && args.Has("group-by")) {
     return absl::InvalidArgumentError("--by and --group-by are the same option: give one");
   }
-  for (const char* name : {"by", "group-by", "at"}) {
-    if (auto v = args.Get(name)) own.emplace_back(name, *v);
+  absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
+  if (!format.ok()) return format.status();
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const FlagSpec& f : SurvivalFlags()) {
+    if (!args.Has(f.name)) continue;
+    pairs.emplace_back(f.name, f.kind == FlagSpec::kBool ? "" : args.Get(f.name).value_or(""));
   }
-  absl::StatusOr<SurvivalOptions> options = ParseSurvivalOptions(own);
+  absl::StatusOr<SurvivalOptions> options = ParseSurvivalOptions(pairs);
   if (!options.ok()) return options.status();
   SurvivalRequest request;
-  request.format = progression->format;
-  request.plot = args.Get("plot");
+  request.format = *format;
   request.options = *std::move(options);
-  request.options.progression = progression->options;
-  request.options.relapses_file = progression->relapses_file;
-  request.options.relapse_measure = progression->relapse_measure;
-  // progression lists every kind by default; time to event ends at the
-  // first worsening (msprog's firstCDW) unless --event says otherwise.
-  if (progression->only) {
-    request.options.filter.kinds = {*progression->only};
-  } else if (args.Has("event")) {
-    request.options.filter.kinds = {ProgressionEventKind::kWorsening,
-                                    ProgressionEventKind::kImprovement};
-  }
+  request.plot = args.Get("plot");
   return request;
 }
 
@@ -95,13 +125,26 @@ int64_t AtRisk(const KaplanMeierCurve& c, double t) {
   return 0;
 }
 
+std::string ChartTitle(ProgressionEventSelection e) {
+  switch (e) {
+    case ProgressionEventSelection::kFirstCdw:
+      return "Time to first confirmed disability worsening";
+    case ProgressionEventSelection::kFirstCdi:
+      return "Time to first confirmed disability improvement";
+    case ProgressionEventSelection::kFirstPira:
+      return "Time to first progression independent of relapse activity (PIRA)";
+    case ProgressionEventSelection::kFirstRaw:
+      return "Time to first relapse-associated worsening (RAW)";
+    case ProgressionEventSelection::kFirst:
+    case ProgressionEventSelection::kMultiple:
+      return "Time to first confirmed disability event";
+  }
+  return "Time to event";
+}
+
 int Print(const SurvivalRequest& request, const SurvivalAnalysis& a) {
   if (request.plot) {
-    ChartSpec chart = BuildSurvivalChart(
-        a.curves, request.options.filter.kinds.size() == 1 &&
-                          request.options.filter.kinds[0] == ProgressionEventKind::kImprovement
-                      ? "Time to first confirmed disability improvement"
-                      : "Time to first confirmed disability worsening");
+    ChartSpec chart = BuildSurvivalChart(a.curves, ChartTitle(request.options.progression.event));
     absl::Status written = WriteDocument(*request.plot, RenderSvgChart(chart), "chart");
     if (!written.ok()) return RuntimeError(written);
   }
@@ -244,14 +287,20 @@ int Run(const GlobalContext& ctx, const SurvivalRequest& request) {
 }
 
 const Command kSurvivalCommand =
-    MakeCommand({kName,
-                 "Kaplan-Meier time to the first confirmed EDSS event, by arm or attribute",
-                 R"(Usage: cotrack survival [--by arm|ATTRIBUTE] [--at 365d,730d]
-         [--event worsening|improvement|all] [--rule RULE] [--confirm 12w]
-         [--tolerance BEFORE,AFTER] [--baseline fixed|roving]
-         [--no-intermediate] [--unconfirmed-last] [--from-first-visit]
-         [--relapses FILE] [--relapse-measure CODE] [--relapse-window DAYS]
-         [--measure edss] [--plot FILE.svg] [--format FMT]
+    MakeCommand({kName, "Kaplan-Meier time to the first confirmed EDSS event, by arm or attribute",
+                 R"(Usage: cotrack survival [--by arm|ATTRIBUTE | --group-by ATTRIBUTE]
+         [--at 365d,730d] [--plot FILE.svg] [--format FMT] [--measure edss]
+         [--event firstCDW|firstCDI|firstPIRA|firstRAW|first|multiple]
+         [--raw-pira] [--baseline fixed|roving|roving_impr|roving_wors]
+         [--proceed-from firstconf|event] [--sub-threshold-rebl MODE]
+         [--relapse-rebl] [--bl-geq] [--skip-local-extrema MODE]
+         [--confirm 12w[,24w]] [--tolerance B,A] [--require-sust-days N]
+         [--no-intermediate] [--relapse-to-bl D] [--relapse-to-event D]
+         [--relapse-to-conf D] [--relapse-assoc D] [--relapse-indep LIST]
+         [--impute-last-visit N] [--outcome O] [--delta RULE]
+         [--worsening increase|decrease] [--threshold-slack S] [--rule RULE]
+         [--unconfirmed-last] [--from-first-visit] [--relapses FILE]
+         [--relapse-measure CODE] [--relapse-window DAYS]
 
 Time from the start of each patient's EDSS course (the index-date baseline,
 or the first visit when the patient has no index date or with
@@ -271,9 +320,10 @@ Options:
                      weeks, Nm months (365.25/12 days), Ny years (365.25
                      days); also the columns of the at-risk table (default:
                      every 365 days)
-  --event E          worsening (default: confirmed disability worsening,
-                     msprog's firstCDW), improvement (CDI), or all (the
-                     first of either)
+  --event E          which first event ends the time: firstCDW (default,
+                     confirmed disability worsening), firstCDI, firstPIRA,
+                     firstRAW, first (CDW or CDI); multiple = the first of
+                     any kind; worsening, improvement, all: older spellings
   --plot FILE.svg    also write the Kaplan-Meier step curves (a tick at
                      each censoring) as a standalone SVG chart
   every other option as in `cotrack progression --help`
@@ -283,27 +333,11 @@ json: one object per group (group, n, events, median, lower, upper in days;
 survival_T, survival_lower_T, survival_upper_T, at_risk_T for each --at time
 T; parameters) and one object for the test (test, chisq, df, p,
 parameters). csv: the same fields, the test as a last row with group
-"log-rank" (n and events over all groups). Table format prints the settings on its first line. A median or
-limit the curve never reaches is empty (null).
+"log-rank" (n and events over all groups). Table format prints the
+settings on its first line; a median or limit the curve never reaches is NR
+there and empty (null) in csv and json.
 )",
-                 Arity::None(),
-                 {{"by"},
-                  {"group-by"},
-                  {"at"},
-                  {"measure"},
-                  {"rule"},
-                  {"confirm"},
-                  {"tolerance"},
-                  {"baseline"},
-                  {"no-intermediate", FlagSpec::kBool},
-                  {"event"},
-                  {"unconfirmed-last", FlagSpec::kBool},
-                  {"from-first-visit", FlagSpec::kBool},
-                  {"relapses"},
-                  {"relapse-measure"},
-                  {"relapse-window"},
-                  {"plot"},
-                  {"format"}}},
+                 Arity::None(), SurvivalFlags()},
                 ParseSurvivalRequest, Run);
 COTRACK_REGISTER_COMMAND(kSurvivalCommand);
 

@@ -108,10 +108,11 @@ std::string ProgressionInWords(const ProgressionOptions& o, const std::string& r
       o.baseline == BaselineScheme::kFixed ? "the first visit of the course"
                                            : "moved to the confirmation visit after each event",
       o.from_index_date ? " (the baseline on or before the index date when there is one)" : "",
-      ". Visits within ", o.relapse_window_days,
-      " days after a relapse are used neither as reference nor as confirmation; an event up to ",
-      o.relapse_associated_days,
-      " days after a relapse is relapse-associated. Relapses: ", XmlEscape(relapses), ".");
+      ". Visits within ", absl::StrFormat("%g", o.relapse_to_conf.last),
+      " days after a relapse are not used as confirmation (within ",
+      absl::StrFormat("%g", o.relapse_to_bl.last), " days: not as reference); a worsening up to ",
+      absl::StrFormat("%g", o.relapse_assoc.last),
+      " days after a relapse is relapse-associated (RAW). Relapses: ", XmlEscape(relapses), ".");
 }
 
 absl::StatusOr<Series> CollectSeries(Database& db, absl::string_view measure) {
@@ -176,12 +177,17 @@ absl::StatusOr<std::string> ProgressionTableHtml(Database& db, const Series& ser
     int64_t patients = 0, analysed = 0, worsened = 0, improved = 0;
   };
   std::map<std::string, Counts> by_group;
+  // The table counts patients with any confirmed worsening and with any
+  // confirmed improvement, so every event is needed (msprog's
+  // event='multiple'), whatever `cotrack progression`'s default.
+  ProgressionOptions progression = options.progression;
+  progression.event = ProgressionEventSelection::kMultiple;
   for (const auto& [p, t] : series) {
     Counts& c = by_group[PatientGroup(p, options.summary.group_by)];
     ++c.patients;
     auto rel = relapses.find(p.id);
     absl::StatusOr<ProgressionResult> r = DetectEdssProgression(
-        p, t, rel == relapses.end() ? std::vector<CivilTime>{} : rel->second, options.progression);
+        p, t, rel == relapses.end() ? std::vector<CivilTime>{} : rel->second, progression);
     if (!r.ok()) return r.status();
     if (!r->analysed) continue;
     ++c.analysed;
@@ -194,8 +200,8 @@ absl::StatusOr<std::string> ProgressionTableHtml(Database& db, const Series& ser
   }
   std::string h = absl::StrCat(
       "<h3>Confirmed disability worsening and improvement</h3>\n<p class=\"note\">",
-      ProgressionInWords(options.progression, relapse_source), "</p>\n<p class=\"params\">",
-      XmlEscape(DescribeProgressionOptions(options.progression)), " relapses=", relapse_source,
+      ProgressionInWords(progression, relapse_source), "</p>\n<p class=\"params\">",
+      XmlEscape(DescribeProgressionOptions(progression)), " relapses=", relapse_source,
       "</p>\n<table>\n<thead><tr><th>Group</th><th>Patients</th><th>Analysed</th>"
       "<th>With confirmed worsening</th><th>With confirmed improvement</th></tr></thead>\n"
       "<tbody>\n");
@@ -281,7 +287,9 @@ absl::Status AddPatientMarkers(const MeasureDefinition& m, const Patient& p,
     chart->markers.push_back(std::move(mk));
   }
   if (m.code != "edss") return absl::OkStatus();
-  absl::StatusOr<ProgressionResult> r = DetectEdssProgression(p, t, onsets, options.progression);
+  ProgressionOptions every = options.progression;  // every event, as the table counts them
+  every.event = ProgressionEventSelection::kMultiple;
+  absl::StatusOr<ProgressionResult> r = DetectEdssProgression(p, t, onsets, every);
   if (!r.ok()) return r.status();
   for (const ProgressionEvent& e : r->events) {
     const bool worse = e.kind == ProgressionEventKind::kWorsening;
@@ -310,6 +318,7 @@ std::string Days(const std::optional<double>& d) {
 absl::StatusOr<std::string> SurvivalHtml(Database& db, const ReportOptions& options) {
   SurvivalOptions so;
   so.progression = options.progression;
+  so.progression.event = ProgressionEventSelection::kFirstCdw;
   so.group_by = options.summary.group_by;
   absl::StatusOr<SurvivalAnalysis> a = AnalyzeSurvival(db, so);
   if (!a.ok()) return a.status();

@@ -315,39 +315,6 @@ std::optional<TimeToEvent> TimeToFirstEvent(const Patient& patient,
 
 namespace {
 
-absl::StatusOr<int64_t> ParseInt(const std::string& name, const std::string& text, int64_t lo,
-                                 int64_t hi) {
-  int64_t v = 0;
-  if (!absl::SimpleAtoi(text, &v) || v < lo || v > hi) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", name, ": bad value \"", text, "\" (expected an integer from ", lo, " to ", hi, ")"));
-  }
-  return v;
-}
-
-absl::StatusOr<double> ParseNumber(const std::string& name, const std::string& text) {
-  double v = 0;
-  if (!absl::SimpleAtod(text, &v) || !std::isfinite(v)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", name, ": bad value \"", text, "\" (expected a number)"));
-  }
-  return v;
-}
-
-// As `cotrack progression --confirm`: "12w" -> 84, "84d" or "84" -> 84.
-absl::StatusOr<int64_t> ParseConfirmDays(const std::string& text) {
-  if (!text.empty() && text.back() >= '0' && text.back() <= '9') {
-    return ParseInt("confirm", text, 1, 36500);
-  }
-  absl::StatusOr<Timepoint> tp = ParseTimepoint(text);
-  if (!tp.ok() || (tp->unit != TimepointUnit::kDays && tp->unit != TimepointUnit::kWeeks) ||
-      tp->amount == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--confirm: bad value \"", text, "\" (expected weeks or days, e.g. 12w, 24w or 84d)"));
-  }
-  return tp->unit == TimepointUnit::kWeeks ? 7 * tp->amount : tp->amount;
-}
-
 std::string FormatDays(double d) { return absl::StrFormat("%gd", d); }
 
 }  // namespace
@@ -393,111 +360,62 @@ absl::StatusOr<std::vector<double>> ParseSurvivalTimes(const std::string& list) 
 absl::StatusOr<SurvivalOptions> ParseSurvivalOptions(
     const std::vector<std::pair<std::string, std::string>>& options) {
   SurvivalOptions out;
-  ProgressionOptions& o = out.progression;
-  static const std::set<std::string> kKnown = {"by",
-                                               "group-by",
-                                               "at",
-                                               "event",
-                                               "rule",
-                                               "confirm",
-                                               "tolerance",
-                                               "baseline",
-                                               "no-intermediate",
-                                               "unconfirmed-last",
-                                               "from-first-visit",
-                                               "relapse-window",
-                                               "relapses",
-                                               "relapse-measure",
-                                               "format",
-                                               "measure"};
+  // Time to the FIRST event: without --event, msprog's default firstCDW;
+  // with "multiple" the first event of any kind.
+  out.progression.event = ProgressionEventSelection::kFirstCdw;
+  out.filter.kinds = {ProgressionEventKind::kWorsening, ProgressionEventKind::kImprovement};
+  std::vector<std::pair<std::string, std::string>> progression;
+  bool outcome_given = false;
+  std::string measure = "edss";
   for (const auto& [name, value] : options) {
-    if (!kKnown.count(name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown option \"", name, "\" (expected one of ", absl::StrJoin(kKnown, ", "), ")"));
-    }
     if (name == "by" || name == "group-by") {
       out.group_by = value == "none" ? "" : value;
     } else if (name == "at") {
       absl::StatusOr<std::vector<double>> at = ParseSurvivalTimes(value);
       if (!at.ok()) return at.status();
       out.at_days = *std::move(at);
-    } else if (name == "event") {
-      if (value == "worsening" || value == "firstCDW") {
-        out.filter.kinds = {ProgressionEventKind::kWorsening};
-      } else if (value == "improvement" || value == "firstCDI") {
-        out.filter.kinds = {ProgressionEventKind::kImprovement};
-      } else if (value == "all" || value == "first") {
-        out.filter.kinds = {ProgressionEventKind::kWorsening, ProgressionEventKind::kImprovement};
-      } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--event: bad value \"", value, "\" (expected worsening, improvement or all)"));
-      }
-    } else if (name == "rule") {
-      absl::StatusOr<EdssRule> r = ParseEdssRule(value);
-      if (!r.ok())
-        return absl::InvalidArgumentError(absl::StrCat("--rule: ", r.status().message()));
-      o.rule = *r;
-    } else if (name == "confirm") {
-      absl::StatusOr<int64_t> d = ParseConfirmDays(value);
-      if (!d.ok()) return d.status();
-      o.confirm_days = *d;
-    } else if (name == "tolerance") {
-      std::vector<std::string> parts = absl::StrSplit(value, ',');
-      if (parts.size() != 2) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--tolerance: bad value \"", value,
-                         "\" (expected BEFORE,AFTER in days, e.g. 7,730.5)"));
-      }
-      absl::StatusOr<double> before = ParseNumber("tolerance BEFORE", parts[0]);
-      if (!before.ok()) return before.status();
-      absl::StatusOr<double> after =
-          parts[1] == "inf" ? absl::StatusOr<double>(std::numeric_limits<double>::infinity())
-                            : ParseNumber("tolerance AFTER", parts[1]);
-      if (!after.ok()) return after.status();
-      o.tolerance_before_days = *before;
-      o.tolerance_after_days = *after;
-    } else if (name == "baseline") {
-      if (value == "fixed") {
-        o.baseline = BaselineScheme::kFixed;
-      } else if (value == "roving") {
-        o.baseline = BaselineScheme::kRoving;
-      } else {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--baseline: bad value \"", value, "\" (expected fixed or roving)"));
-      }
-    } else if (name == "no-intermediate") {
-      o.require_intermediate = false;
-    } else if (name == "unconfirmed-last") {
-      o.count_unconfirmed_last = true;
-    } else if (name == "from-first-visit") {
-      o.from_index_date = false;
-    } else if (name == "relapse-window") {
-      absl::StatusOr<int64_t> d = ParseInt("relapse-window", value, 0, 36500);
-      if (!d.ok()) return d.status();
-      o.relapse_window_days = *d;
     } else if (name == "relapses") {
       out.relapses_file = value;
     } else if (name == "relapse-measure") {
       out.relapse_measure = value;
-    } else if (name == "measure" && value != "edss") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--measure: bad value \"", value,
-                       "\" (the confirmation rules are defined for edss only)"));
+    } else if (name == "format" || name == "plot") {
+      // The command's own; nothing to do here.
+    } else if (name == "measure") {
+      measure = value;
+    } else if (name == "event" &&
+               (value == "worsening" || value == "improvement" || value == "all")) {
+      // The older spellings of cotrack progression, as first events.
+      progression.emplace_back("event", value == "worsening"     ? "firstCDW"
+                                        : value == "improvement" ? "firstCDI"
+                                                                 : "first");
+    } else {
+      if (name == "outcome") outcome_given = true;
+      progression.emplace_back(name, value);
     }
   }
-  if (absl::Status s = ValidateProgressionOptions(o); !s.ok()) {
-    return absl::InvalidArgumentError(s.message());
+  if (measure != "edss") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--measure: bad value \"", measure,
+        "\" (time to event is computed on the EDSS course; other outcomes: cotrack progression)"));
+  }
+  if (!outcome_given) progression.insert(progression.begin(), {"outcome", "edss"});
+  progression.insert(progression.begin(), {"event", "firstCDW"});
+  std::vector<std::pair<std::string, std::string>> unknown;
+  COTRACK_RETURN_IF_ERROR(ParseProgressionOptions(progression, &out.progression, &unknown));
+  if (!unknown.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown option \"", unknown[0].first,
+        "\" (expected by, group-by, at, relapses, relapse-measure, measure, format, plot or an "
+        "option of cotrack progression)"));
   }
   return out;
 }
 
 std::string DescribeSurvivalOptions(const SurvivalOptions& options,
                                     const std::string& relapse_source) {
-  std::vector<std::string> kinds;
-  for (ProgressionEventKind k : options.filter.kinds) kinds.push_back(ProgressionEventKindName(k));
   std::vector<std::string> at;
   for (double d : options.at_days) at.push_back(FormatDays(d));
-  return absl::StrCat("event=first ", absl::StrJoin(kinds, "|"),
+  return absl::StrCat("time to event=", ProgressionEventSelectionName(options.progression.event),
                       " by=", options.group_by.empty() ? "none" : options.group_by,
                       at.empty() ? "" : absl::StrCat(" at=", absl::StrJoin(at, ",")),
                       " origin=course start censor=last visit ci=95% log-log; ",

@@ -16,7 +16,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "capi/db_handle.h"
 #include "capi/snapshot_handle.h"
 #include "capi/table.h"
 #include "cotrack/c.h"
@@ -29,6 +28,11 @@
 
 struct cotrack_options_t {
   cotrack::Options options;
+  cotrack::WriteOptions write;
+};
+
+struct cotrack_db_t {
+  std::unique_ptr<cotrack::Database> db;
   cotrack::WriteOptions write;
 };
 
@@ -1228,3 +1232,11 @@ int cotrack_batch_commit(cotrack_db_t* db, const cotrack_batch_t* batch,
 }
 
 }  // extern "C"
+
+// ---- For the C ABI's other files (capi/handles.h) ----
+
+namespace cotrack::capi {
+
+Database* DatabaseOf(cotrack_db_t* db) { return db == nullptr ? nullptr : db->db.get(); }
+
+}  // namespace cotrack::capi

@@ -13,7 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "capi/db_handle.h"
+#include "capi/handles.h"
 #include "capi/table.h"
 #include "cotrack/c.h"
 #include "cotrack/survival.h"
@@ -111,7 +111,8 @@ int cotrack_survival(cotrack_db_t* db, const char* const* option_names,
                      char** err) {
   if (err != nullptr) *err = nullptr;
   try {
-    if (db == nullptr || db->db == nullptr) {
+    cotrack::Database* database = cotrack::capi::DatabaseOf(db);
+    if (database == nullptr) {
       return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"db\" must not be NULL");
     }
     if (out == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"out\" is NULL");
@@ -137,7 +138,7 @@ int cotrack_survival(cotrack_db_t* db, const char* const* option_names,
       file_relapses = *std::move(r);
     }
     absl::StatusOr<cotrack::SurvivalAnalysis> a =
-        cotrack::AnalyzeSurvival(*db->db, *options, file_relapses);
+        cotrack::AnalyzeSurvival(*database, *options, file_relapses);
     if (!a.ok()) return Report(err, a.status());
     *out = new cotrack_table_t(SurvivalTable(*options, *a));
     return COTRACK_OK;

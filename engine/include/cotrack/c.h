@@ -692,13 +692,37 @@ COTRACK_EXPORT size_t cotrack_batch_size(const cotrack_batch_t* batch);
 COTRACK_EXPORT int cotrack_batch_commit(cotrack_db_t* db, const cotrack_batch_t* batch,
                                         cotrack_write_summary* summary, char** err);
 
+/* ---- Confirmed disability worsening (cotrack progression) ----------------
+ *
+ * Runs `cotrack progression` (msprog's algorithm, docs/PROGRESSION.md) on one
+ * patient (`patient`) or everyone (NULL). The options are the command's flags
+ * without "--" as parallel arrays (e.g. "event" = "multiple", "confirm" =
+ * "12w,24w", "raw-pira" = ""), parsed by the same engine function as the
+ * command line (ParseProgressionOptions), so names, defaults and messages are
+ * the same; "measure" (default "edss"), "relapses" (a CSV file) and
+ * "relapse-measure" are accepted as well. `*out` receives one row per event
+ * with the columns patient, event ("CDW"/"CDI"), type ("RAW", "PIRA",
+ * "undefined", "" for CDI), date, baseline_date, last_delta_date,
+ * confirmed_date, parameters (STRING); nevent, time2event, bl2event,
+ * sust_days, sust_last, confirmed, relapse_associated (INT64, 0/1 for the
+ * flags); value, baseline_value, last_delta_value, confirmed_value, threshold
+ * (DOUBLE); then confDAYS_date (STRING, "" when that period did not
+ * confirm) and PIRA_confDAYS_date per confirmation period. Errors:
+ * COTRACK_INVALID_ARGUMENT for a bad option (the command's message),
+ * COTRACK_NOT_FOUND for an unknown patient, measure or relapse file. */
+COTRACK_EXPORT int cotrack_progression(cotrack_db_t* db, const char* patient,
+                                       const char* const* option_names,
+                                       const char* const* option_values, size_t option_count,
+                                       cotrack_table_t** out, char** err);
+
 /* ---- Time to event (cotrack survival) -------------------------------- */
 
 /* Kaplan-Meier time to the first confirmed EDSS event of every patient with
  * EDSS values, by group, and the log-rank test: `cotrack survival` (see its
- * --help and docs/ANALYTICS.md). Options as parallel arrays of `option_count`
+ * --help and docs/PROGRESSION.md). Options as parallel arrays of `option_count`
  * names and values, the names spelled as the command's flags without "--"
- * ("by", "at", "event", "rule", "confirm", "tolerance", "baseline",
+ * ("by", "at", and every option of cotrack_progression: "event" (default
+ * "firstCDW"; "firstPIRA", "firstRAW", ...), "confirm", "baseline",
  * "relapses", ...; a flag without a value takes ""), parsed by the same
  * engine parser as the command's, so values and messages are the same.
  * option_names/option_values may be NULL when option_count is 0.

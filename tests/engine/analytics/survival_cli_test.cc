@@ -88,8 +88,8 @@ TEST_F(SurvivalCliTest, JsonByArmMatchesR) {
   EXPECT_THAT(lines[3], StartsWith(R"({"test":"log-rank","chisq":0.0582123677830)"));
   EXPECT_THAT(lines[3], HasSubstr(R"("df":2,"p":0.971313321162)"));
   // The settings travel with every object.
-  EXPECT_THAT(lines[3], HasSubstr("event=first worsening by=arm"));
-  EXPECT_THAT(lines[3], HasSubstr("rule=msprog confirm=84d"));
+  EXPECT_THAT(lines[3], HasSubstr("time to event=firstCDW by=arm"));
+  EXPECT_THAT(lines[3], HasSubstr("delta=edss:msprog event=firstCDW"));
 }
 
 TEST_F(SurvivalCliTest, EventsAreProgressionsFirstWorsenings) {
@@ -104,14 +104,14 @@ TEST_F(SurvivalCliTest, EventsAreProgressionsFirstWorsenings) {
   ASSERT_EQ(lines.size(), 3u) << s.out;
   EXPECT_THAT(lines[0], StartsWith("group,n,events,median,lower,upper,chisq,df,p,parameters"));
   EXPECT_THAT(lines[1], StartsWith("all,7," + std::to_string(firsts) + ","));
-  EXPECT_THAT(lines[2],
-              StartsWith("log-rank,7," + std::to_string(firsts) + ",,,,0,0,,event=first"));
+  EXPECT_THAT(lines[2], StartsWith("log-rank,7," + std::to_string(firsts) +
+                                   ",,,,0,0,,\"time to event=firstCDW"));
 }
 
 TEST_F(SurvivalCliTest, TableHasSettingsAtRiskAndTest) {
   CommandResult r = Cotrack(Msprog({"--by", "arm", "--at", "180d,1y"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, StartsWith("# event=first worsening by=arm at=180d,365.25d"));
+  EXPECT_THAT(r.out, StartsWith("# time to event=firstCDW by=arm at=180d,365.25d"));
   EXPECT_THAT(r.out, HasSubstr("# number at risk"));
   // At 180 days A has lost patient 5 (event at 140), B nobody; at 365.25
   // one each is left. Limits never reached read NR.
@@ -142,7 +142,7 @@ TEST_F(SurvivalCliTest, Errors) {
 TEST_F(SurvivalCliTest, CommandAndEngineParserAgree) {
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"confirm", "3m"},        {"rule", "lublin"},
-      {"tolerance", "7"},       {"baseline", "moving"},
+      {"tolerance", "x"},       {"baseline", "moving"},
       {"relapse-window", "-1"}, {"measure", "hba1c"},
       {"event", "sometimes"},   {"at", "soon"}};
   for (const auto& [name, value] : bad) {

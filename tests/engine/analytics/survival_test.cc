@@ -241,7 +241,9 @@ TEST(SurvivalTest, ParseOptions) {
   EXPECT_THAT(o.at_days, ::testing::ElementsAre(365, 730.5, 364));
   EXPECT_EQ(o.progression.confirm_days, 168);
   EXPECT_FALSE(o.progression.require_intermediate);
-  EXPECT_THAT(o.filter.kinds, ::testing::ElementsAre(ProgressionEventKind::kImprovement));
+  EXPECT_EQ(o.progression.event, ProgressionEventSelection::kFirstCdi);
+  ASSERT_OK_AND_ASSIGN(o, ParseSurvivalOptions({}));
+  EXPECT_EQ(o.progression.event, ProgressionEventSelection::kFirstCdw);
   EXPECT_THAT(ParseSurvivalOptions({{"at", "soon"}}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--at: bad value \"soon\"")));
   EXPECT_THAT(
