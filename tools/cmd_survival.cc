@@ -275,9 +275,10 @@ int Run(const GlobalContext& ctx, const SurvivalRequest& request) {
   return RunOnDatabase(
       ctx, OpenMode::kRead,
       [&](Database& db) -> absl::StatusOr<SurvivalAnalysis> {
-        RelapseDates file_relapses;
+        RelapseEpisodes file_relapses;
         if (request.options.relapses_file) {
-          absl::StatusOr<RelapseDates> r = ReadRelapseCsv(*request.options.relapses_file);
+          absl::StatusOr<RelapseEpisodes> r =
+              ReadRelapseEpisodesCsv(*request.options.relapses_file);
           if (!r.ok()) return r.status();
           file_relapses = *std::move(r);
         }

@@ -457,12 +457,12 @@ ChartSpec BuildSurvivalChart(const std::vector<KaplanMeierCurve>& curves,
 }
 
 absl::StatusOr<SurvivalAnalysis> AnalyzeSurvival(Database& db, const SurvivalOptions& options,
-                                                 const RelapseDates& file_relapses) {
+                                                 const RelapseEpisodes& file_relapses) {
   COTRACK_RETURN_IF_ERROR(ValidateGroupBy(db, options.group_by));
   SurvivalAnalysis out;
   // Relapse onsets as `cotrack progression` reads them: a file, a measure,
   // or the measure "relapse" when one is registered.
-  RelapseDates relapses;
+  RelapseEpisodes relapses;
   out.relapse_source = "none";
   if (options.relapses_file) {
     relapses = file_relapses;
@@ -476,7 +476,7 @@ absl::StatusOr<SurvivalAnalysis> AnalyzeSurvival(Database& db, const SurvivalOpt
     absl::StatusOr<RelapseDates> r = RelapseDatesFromMeasure(db, relapse_measure);
     if (!r.ok()) return r.status();
     for (auto& [id, dates] : *r) {
-      relapses[id].insert(relapses[id].end(), dates.begin(), dates.end());
+      for (const CivilTime& d : dates) relapses[id].push_back({d, std::nullopt});
     }
     out.relapse_source = out.relapse_source == "none"
                              ? absl::StrCat("measure ", relapse_measure)
@@ -485,9 +485,11 @@ absl::StatusOr<SurvivalAnalysis> AnalyzeSurvival(Database& db, const SurvivalOpt
   absl::Status s = db.ForEachSeries(
       "edss", [&](const Patient& p, const std::vector<Observation>& traj) -> absl::Status {
         auto rel = relapses.find(p.id);
-        absl::StatusOr<ProgressionResult> r = DetectEdssProgression(
-            p, traj, rel == relapses.end() ? std::vector<CivilTime>{} : rel->second,
-            options.progression);
+        // With end dates, as `cotrack progression` does, so that a PIRA or RAW
+        // here is the one progression lists.
+        absl::StatusOr<ProgressionResult> r =
+            DetectProgression(p, traj, rel == relapses.end() ? std::vector<Relapse>{} : rel->second,
+                              options.progression);
         if (!r.ok()) return r.status();
         std::optional<TimeToEvent> t =
             TimeToFirstEvent(p, traj, *r, options.filter, PatientGroup(p, options.group_by));

@@ -131,9 +131,10 @@ int cotrack_survival(cotrack_db_t* db, const char* const* option_names,
     }
     absl::StatusOr<cotrack::SurvivalOptions> options = cotrack::ParseSurvivalOptions(pairs);
     if (!options.ok()) return Report(err, options.status());
-    cotrack::RelapseDates file_relapses;
+    cotrack::RelapseEpisodes file_relapses;
     if (options->relapses_file) {
-      absl::StatusOr<cotrack::RelapseDates> r = cotrack::ReadRelapseCsv(*options->relapses_file);
+      absl::StatusOr<cotrack::RelapseEpisodes> r =
+          cotrack::ReadRelapseEpisodesCsv(*options->relapses_file);
       if (!r.ok()) return Report(err, r.status());
       file_relapses = *std::move(r);
     }

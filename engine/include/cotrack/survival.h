@@ -188,14 +188,15 @@ struct SurvivalAnalysis {
 };
 
 // Reads every patient's EDSS course and relapse onsets from `db`, runs
-// DetectEdssProgression with `options.progression`, and estimates the
-// curves and the test. With options.relapses_file set, `file_relapses` are
-// that file's onsets, read by the caller (ReadRelapseCsv lives in the import
-// layer, above this one): Errors:
+// DetectProgression with `options.progression`, and estimates the curves and
+// the test. With options.relapses_file set, `file_relapses` are that file's
+// relapses with their end dates, read by the caller (ReadRelapseEpisodesCsv
+// lives in the import layer, above this one). Errors:
 // ValidateGroupBy's, RelapseDatesFromMeasure's (NotFound for a missing
-// measure), DetectEdssProgression's, reading the database.
+// measure), DetectProgression's (InvalidArgument when only some relapses of
+// a patient have end dates), reading the database.
 absl::StatusOr<SurvivalAnalysis> AnalyzeSurvival(Database& db, const SurvivalOptions& options,
-                                                 const RelapseDates& file_relapses = {});
+                                                 const RelapseEpisodes& file_relapses = {});
 
 }  // namespace cotrack
 

@@ -8,6 +8,7 @@
 //   survfit(Surv(time, status) ~ g, conf.type = "log-log"):
 //     (none) 1 1 372 NA NA;  A 3 2 292 140 NA;  B 3 2 304 198 NA
 //   survdiff: chisq 0.058212367783083308, df 2, p 0.97131332116227587
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -106,6 +107,46 @@ TEST_F(SurvivalCliTest, EventsAreProgressionsFirstWorsenings) {
   EXPECT_THAT(lines[1], StartsWith("all,7," + std::to_string(firsts) + ","));
   EXPECT_THAT(lines[2], StartsWith("log-rank,7," + std::to_string(firsts) +
                                    ",,,,0,0,,\"time to event=firstCDW"));
+}
+
+// Relapse end dates decide which worsenings are RAW (msprog): survival must
+// read them as progression does, or its first RAW is not progression's.
+TEST(SurvivalEndDatesTest, FirstRawIsProgressionsWithRelapseEndDates) {
+  const std::string cohort = std::string(COTRACK_SOURCE_DIR) + "/tests/engine/msprog/";
+  TempDir dir;
+  std::ifstream in(cohort + "cohort_visits.csv");
+  ASSERT_TRUE(in);
+  std::string line;
+  std::getline(in, line);  // id,date,EDSS,SDMT,T25FW
+  std::ostringstream obs;
+  obs << "patient,measure,date,value\n";
+  while (std::getline(in, line)) {
+    std::vector<std::string> f = absl::StrSplit(line, ',');
+    if (f.size() < 3 || f[2].empty() || f[2] == "NA") continue;
+    obs << f[0] << ",edss," << f[1] << "," << f[2] << "\n";
+  }
+  WriteFile(dir.File("visits.csv"), obs.str());
+  const std::string db = dir.File("db");
+  CommandResult r = RunCotrack({"--db", db, "import", dir.File("visits.csv")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> common = {"--rule",   "msprog",     "--event",
+                                           "firstRAW", "--relapses", cohort + "cohort_relapses.csv",
+                                           "--format", "csv"};
+  std::vector<std::string> args = {"--db", db, "progression"};
+  args.insert(args.end(), common.begin(), common.end());
+  CommandResult p = RunCotrack(args);
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  const int64_t raws = std::count(p.out.begin(), p.out.end(), '\n') - 1;
+  ASSERT_GT(raws, 0) << p.out;
+  args = {"--db", db, "survival"};
+  args.insert(args.end(), common.begin(), common.end());
+  CommandResult s = RunCotrack(args);
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  std::vector<std::string> lines = absl::StrSplit(s.out, '\n', absl::SkipEmpty());
+  ASSERT_GE(lines.size(), 2u) << s.out;
+  std::vector<std::string> fields = absl::StrSplit(lines[1], ',');
+  ASSERT_GE(fields.size(), 3u) << lines[1];
+  EXPECT_EQ(fields[2], std::to_string(raws)) << s.out << "\n" << p.out;
 }
 
 TEST_F(SurvivalCliTest, TableHasSettingsAtRiskAndTest) {
