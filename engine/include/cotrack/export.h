@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "cotrack/database.h"
 #include "cotrack/maintenance.h"
+#include "cotrack/named_options.h"
 #include "cotrack/options.h"
 
 namespace cotrack {
@@ -66,6 +67,20 @@ struct ExportSummary {
 // Writes the current values selected by `options` to `out`, one pass over
 // each measure's series. NotFound for an unknown measure or patient.
 absl::StatusOr<ExportSummary> Export(Database& db, const ExportOptions& options, std::ostream& out);
+
+// The options of `cotrack export` but --out (NamedOptions,
+// named_options.h): format (csv, ndjson or json, fhir), measure
+// (CODE[,CODE...]), patient, with-patients (fhir only), deidentify and
+// deidentify-key (the file holding the key; needed with deidentify).
+// Shared by the command line and cotrack_export (cotrack/c.h): the same
+// options, and a bad one is InvalidArgument with the same message. Parsing
+// reads no file: the key's file is returned for the caller to read
+// (ReadDeidentifyKey) when it exports.
+struct ExportCommandOptions {
+  ExportOptions options;  // deidentify_key unset
+  std::optional<std::string> deidentify_key_file;
+};
+absl::StatusOr<ExportCommandOptions> ParseExportOptions(const NamedOptions& options);
 
 // The de-identification key in `path`: its bytes, with one trailing newline
 // removed. InvalidArgument when shorter than 16 bytes; NotFound when missing.
