@@ -1117,6 +1117,14 @@ int cotrack_summarize_table(cotrack_db_t* db, const char* measure, const char* t
         c.doubles.push_back(cotrack_summary_row_stat(owned.get(), i, k));
       }
     }
+    // The unit and the options line `cotrack summary` prints with its table.
+    const std::string parameters = absl::StrCat("measure=", measure, " ", owned->options);
+    auto& unit = AddColumn(*t, "unit", COTRACK_COLUMN_STRING);
+    auto& params = AddColumn(*t, "parameters", COTRACK_COLUMN_STRING);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      cotrack::capi::AppendString(unit, owned->summary.unit);
+      cotrack::capi::AppendString(params, parameters);
+    }
     *out = t.release();
     return Ok(err);
   });

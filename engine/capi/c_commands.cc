@@ -125,7 +125,7 @@ int cotrack_summary_table(cotrack_db_t* db, const char* measure, const char* con
     const auto& rows = summary->rows;
     cotrack_table_t t;
     t.rows = rows.size();
-    t.columns.reserve(COTRACK_SUM_COLUMN_COUNT + 2);
+    t.columns.reserve(COTRACK_SUM_COLUMN_COUNT);
     auto& timepoint = AddColumn(t, "timepoint", COTRACK_COLUMN_STRING);
     auto& group = AddColumn(t, "group", COTRACK_COLUMN_STRING);
     for (const auto& r : rows) {

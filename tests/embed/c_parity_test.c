@@ -174,6 +174,18 @@ int main(int argc, char** argv) {
     const char* s_values[] = {"0,6m", "60", "arm"};
     t = NULL;
     OK(cotrack_summary_table(db, "edss", s_names, s_values, 3, &t, &err));
+    CHECK(t != NULL && cotrack_table_column_count(t) == COTRACK_SUM_COLUMN_COUNT);
+    {
+      /* The older call gives the unit and options line too. */
+      cotrack_table_t* plain = NULL;
+      OK(cotrack_summarize_table(db, "edss", "0,6m", "arm", &plain, &err));
+      CHECK(plain != NULL && cotrack_table_column_count(plain) == COTRACK_SUM_COLUMN_COUNT);
+      CHECK(plain != NULL && t != NULL &&
+            strcmp(string_at(plain, "unit", 0), string_at(t, "unit", 0)) == 0);
+      CHECK(plain != NULL && strncmp(string_at(plain, "parameters", 0), "measure=edss at=0,6m",
+                                     strlen("measure=edss at=0,6m")) == 0);
+      cotrack_table_destroy(plain);
+    }
     cotrack_close(db); /* the command line reads it too */
     db = NULL;
     snprintf(args, sizeof args, "--db '%s' measures --format csv", db_path);

@@ -629,11 +629,16 @@ typedef enum cotrack_summary_column {
   COTRACK_SUM_IMPROVED_PCT = 19,
   COTRACK_SUM_STABLE_PCT = 20,
   COTRACK_SUM_WORSENED_PCT = 21,
-  COTRACK_SUM_COLUMN_COUNT = 22
+  /* STRING, the same on every row: the measure's canonical unit, and the
+   * line of every option used as `cotrack summary` prints it
+   * ("measure=edss at=0,6m window=30d ...") */
+  COTRACK_SUM_UNIT = 22,
+  COTRACK_SUM_PARAMETERS = 23,
+  COTRACK_SUM_COLUMN_COUNT = 24
 } cotrack_summary_column;
 
-/* cotrack_summarize as a summary table; the same arguments and errors. The
- * unit and options line: use cotrack_summarize. */
+/* cotrack_summarize as a summary table; the same arguments and errors.
+ * Every option of `cotrack summary`: cotrack_summary_table. */
 COTRACK_EXPORT int cotrack_summarize_table(cotrack_db_t* db, const char* measure,
                                            const char* timepoints, const char* group_by,
                                            cotrack_table_t** out, char** err);
@@ -757,9 +762,8 @@ COTRACK_EXPORT int cotrack_visit_table(cotrack_db_t* db, const char* patient, co
 
 /* `cotrack summary MEASURE` with its options: at, window, lookback, by,
  * censored, rule (see `cotrack summary --help`; defaults as there). The
- * columns of cotrack_summarize_table, then unit and parameters (STRING, the
- * same on every row: the canonical unit and the line of every option used,
- * as the command prints them). */
+ * columns of cotrack_summarize_table (cotrack_summary_column, unit and
+ * parameters included). */
 COTRACK_EXPORT int cotrack_summary_table(cotrack_db_t* db, const char* measure,
                                          const char* const* option_names,
                                          const char* const* option_values, size_t option_count,
