@@ -2,6 +2,7 @@
 // "Command-line parity"): patients, measures, one measure, one visit.
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -193,6 +194,51 @@ int cotrack_visit_table(cotrack_db_t* db, const char* patient, const char* date,
     auto rows = db->db->Visit(patient, *day);
     if (!rows.ok()) return Report(err, rows.status());
     return Deliver(cotrack::capi::ObservationTable(*rows), out, err);
+  });
+}
+
+int cotrack_audit_table(cotrack_db_t* db, const char* patient, cotrack_table_t** out, char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckCall(db, out, err); c != COTRACK_OK) return c;
+    std::optional<std::string> only;
+    if (patient != nullptr && *patient != '\0') only = patient;
+    auto log = db->db->AuditLog(only);
+    if (!log.ok()) return Report(err, log.status());
+    // As `cotrack audit --patient P`: a patient never registered is an
+    // error, not an empty log.
+    if (only && log->empty() && absl::IsNotFound(db->db->GetPatient(*only).status())) {
+      return Fail(err, COTRACK_NOT_FOUND,
+                  absl::StrCat("unknown patient \"", *only,
+                               "\" (see 'cotrack patients' for the registered ones)"));
+    }
+    const std::vector<cotrack::AuditRecord>& rows = *log;
+    cotrack_table_t t;
+    t.rows = rows.size();
+    t.columns.reserve(14);
+    auto ints = [&](const char* name, auto get) {
+      auto& c = AddColumn(t, name, COTRACK_COLUMN_INT64);
+      for (const auto& r : rows) c.ints.push_back(static_cast<int64_t>(get(r)));
+    };
+    auto strs = [&](const char* name, auto get) {
+      auto& c = AddColumn(t, name, COTRACK_COLUMN_STRING);
+      for (const auto& r : rows) AppendString(c, get(r));
+    };
+    using Entry = cotrack::AuditRecord;
+    ints("sequence", [](const Entry& r) { return r.sequence; });
+    ints("at_us", [](const Entry& r) { return r.at_us; });
+    strs("action", [](const Entry& r) { return r.action; });
+    strs("patient", [](const Entry& r) { return r.patient; });
+    strs("detail", [](const Entry& r) { return r.detail; });
+    strs("source", [](const Entry& r) { return r.provenance.source; });
+    strs("user", [](const Entry& r) { return r.provenance.user; });
+    strs("reason", [](const Entry& r) { return r.provenance.reason; });
+    ints("written", [](const Entry& r) { return r.summary.written; });
+    ints("corrected", [](const Entry& r) { return r.summary.corrected; });
+    ints("unchanged", [](const Entry& r) { return r.summary.unchanged; });
+    ints("retracted", [](const Entry& r) { return r.summary.retracted; });
+    ints("registrations", [](const Entry& r) { return r.summary.patients; });
+    ints("patient_count", [](const Entry& r) { return r.patients.size(); });
+    return Deliver(std::move(t), out, err);
   });
 }
 

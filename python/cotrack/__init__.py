@@ -303,6 +303,8 @@ def _declare(lib):
                                             c_char_p, _summary_p, _err_p]),
         "cotrack_import": (c_int, [c_void_p, c_char_p, _c_char_p_p,
                                    _c_char_p_p, c_size_t, _void_pp, _err_p]),
+        "cotrack_audit_table": (c_int, [c_void_p, c_char_p, _void_pp,
+                                        _err_p]),
         "cotrack_patients_table": (c_int, [c_void_p, _void_pp, _err_p]),
         "cotrack_measures_table": (c_int, [c_void_p, _void_pp, _err_p]),
         "cotrack_measure_table": (c_int, [c_void_p, c_char_p, _void_pp,
@@ -782,30 +784,18 @@ class Database:
             _text(date, "date"))
 
     @_in_use
-    def audit(self, patient: Optional[str] = None) -> List["AuditEntry"]:
-        """The audit log, oldest first (only entries concerning `patient`
-        when given): AuditEntry records, one per write, with who made it
-        and why."""
+    def audit(self, patient: Optional[str] = None) -> Result:
+        """`cotrack audit [--patient P]`: the audit log, oldest first (only
+        entries concerning `patient` when given): AuditEntry records, one per
+        write, with who made it and why; also as columns (.to_dict(),
+        .to_pandas(): sequence, at, action, patient, detail, source, user,
+        reason, written, corrected, unchanged, retracted, registrations,
+        patient_count). Raises NotFound for a patient never registered, as
+        the command does."""
         lib = self._lib
-        handle = ctypes.c_void_p()
-        _call(lib.cotrack_audit, self._handle(),
-              _text(patient, "patient", optional=True), ctypes.byref(handle))
-        try:
-            entries = []
-            for i in range(lib.cotrack_audit_count(handle)):
-                text = {f: getattr(lib, "cotrack_audit_" + f)(handle, i)
-                        .decode("utf-8") for f in _AUDIT_TEXT_FIELDS}
-                summary = _WriteSummary()
-                lib.cotrack_audit_summary(handle, i, ctypes.byref(summary))
-                at = datetime.datetime.fromtimestamp(
-                    lib.cotrack_audit_at_us(handle, i) / 1e6,
-                    tz=datetime.timezone.utc)
-                entries.append(AuditEntry(
-                    sequence=lib.cotrack_audit_sequence(handle, i), at=at,
-                    summary=_summary_dict(summary), **text))
-            return entries
-        finally:
-            lib.cotrack_audit_destroy(handle)
+        return _table.read_table(lib, lambda out: _call(
+            lib.cotrack_audit_table, self._handle(),
+            _text(patient, "patient", optional=True), out), _audit_result)
 
     @_in_use
     def summary(self, measure: str,
@@ -1057,6 +1047,23 @@ def _observation_result(lib, table, n) -> Result:
     fields["value"], fields["comparator"] = c["value"], c["comparator"]
     return _table.with_columns(rows, {k: fields[k]
                                       for k in _OBSERVATION_COLUMNS})
+
+
+def _audit_result(lib, table, n) -> Result:
+    c = _table.read_all(lib, table)
+    at = [datetime.datetime.fromtimestamp(us / 1e6, tz=_UTC) for us in c["at_us"]]
+    rows = [AuditEntry(
+        sequence=c["sequence"][i], at=at[i], action=c["action"][i],
+        patient=c["patient"][i], detail=c["detail"][i], source=c["source"][i],
+        user=c["user"][i], reason=c["reason"][i],
+        summary={"written": c["written"][i], "corrected": c["corrected"][i],
+                 "unchanged": c["unchanged"][i],
+                 "retracted": c["retracted"][i],
+                 "patients": c["registrations"][i]})
+        for i in range(n)]
+    columns = {"sequence": c["sequence"], "at": at}
+    columns.update((k, v) for k, v in c.items() if k not in ("sequence", "at_us"))
+    return _table.with_columns(rows, columns)
 
 
 def _rows_result(lib, table, n) -> Result:

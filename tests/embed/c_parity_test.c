@@ -261,9 +261,27 @@ int main(int argc, char** argv) {
     CHECK(t != NULL && strcmp(string_at(t, "user", 1), "dr.c") == 0);
     CHECK(t != NULL && strcmp(string_at(t, "reason", 1), "backfill") == 0);
     cotrack_table_destroy(t);
+    t = NULL;
+    OK(cotrack_audit_table(db, "9", &t, &err));
+    CHECK(t != NULL && cotrack_table_row_count(t) == 2);
+    CHECK(t != NULL && strcmp(string_at(t, "user", 1), "dr.c") == 0);
+    CHECK(t != NULL && int_at(t, "written", 0) == 1);
+    cotrack_table_destroy(t);
   }
   cotrack_close(db);
   db = NULL;
+  {
+    cotrack_options_t* read_only = cotrack_options_create();
+    cotrack_options_set_read_only(read_only, 1);
+    OK(cotrack_open(db_path, read_only, &db, &err));
+    char* err = NULL;
+    int code = cotrack_audit_table(db, "nobody", &t, &err);
+    snprintf(args, sizeof args, "--db '%s' audit --patient nobody", db_path);
+    same_error(code, err, COTRACK_NOT_FOUND, args, __LINE__);
+    cotrack_close(db);
+    db = NULL;
+    cotrack_options_destroy(read_only);
+  }
 
   /* check, dump, load, backup, verify, restore */
   t = NULL;

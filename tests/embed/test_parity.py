@@ -283,6 +283,16 @@ class ParityTest(unittest.TestCase):
             _, out, _ = cli("--db", self.path, "history", "P1", "edss", "2024-02-01",
                             "--format", "csv")
             self.assertEqual(csv_rows(out)[0]["user"], "dr.c")
+            _, out, _ = cli("--db", self.path, "audit", "--patient", "P1", "--format", "csv")
+            expected = csv_rows(out)
+            got = db.audit("P1")
+            self.assertEqual([e.sequence for e in got], [int(r["seq"]) for r in expected])
+            self.assertEqual([e.user for e in got], [r["user"] for r in expected])
+            self.assertEqual(got.to_dict()["written"], [int(r["written"]) for r in expected])
+            _, _, err = cli("--db", self.path, "audit", "--patient", "nobody", check=False)
+            with self.assertRaises(cotrack.NotFound) as e:
+                db.audit("nobody")
+            self.assertEqual(e.exception.message, usage_message(err))
             latest = db.latest_all("P1")
             self.assertEqual(sorted(latest), ["edss", "il4"])
             self.assertEqual(latest.to_dict()["measure"], ["edss", "il4"])

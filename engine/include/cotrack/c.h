@@ -760,6 +760,17 @@ COTRACK_EXPORT int cotrack_measure_table(cotrack_db_t* db, const char* code, cot
 COTRACK_EXPORT int cotrack_visit_table(cotrack_db_t* db, const char* patient, const char* date,
                                        cotrack_table_t** out, char** err);
 
+/* `cotrack audit [--patient P]`: the audit log as a table, oldest first,
+ * one row per write. Columns: sequence, at_us (INT64: microseconds since
+ * the Unix epoch, UTC), action, patient, detail, source, user, reason, then
+ * the write's counts written, corrected, unchanged, retracted,
+ * registrations (patient registrations created or changed) and
+ * patient_count (patients it concerned), all INT64. `patient` NULL or "" =
+ * every entry. Unlike cotrack_audit, and as the command, a patient that was
+ * never registered is COTRACK_NOT_FOUND. */
+COTRACK_EXPORT int cotrack_audit_table(cotrack_db_t* db, const char* patient, cotrack_table_t** out,
+                                       char** err);
+
 /* `cotrack summary MEASURE` with its options: at, window, lookback, by,
  * censored, rule (see `cotrack summary --help`; defaults as there). The
  * columns of cotrack_summarize_table (cotrack_summary_column, unit and
