@@ -2,6 +2,7 @@
 // "Command-line parity"): patients, measures, one measure, one visit.
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -13,6 +14,7 @@
 #include "capi/table.h"
 #include "cotrack/c.h"
 #include "cotrack/civil_time.h"
+#include "cotrack/derived.h"
 #include "cotrack/text.h"
 #include "cotrack/types.h"
 
@@ -238,6 +240,56 @@ int cotrack_audit_table(cotrack_db_t* db, const char* patient, cotrack_table_t**
     ints("retracted", [](const Entry& r) { return r.summary.retracted; });
     ints("registrations", [](const Entry& r) { return r.summary.patients; });
     ints("patient_count", [](const Entry& r) { return r.patients.size(); });
+    return Deliver(std::move(t), out, err);
+  });
+}
+
+int cotrack_derived_table(cotrack_db_t* db, const cotrack_table_t* observations,
+                          cotrack_table_t** out, char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckCall(db, out, err); c != COTRACK_OK) return c;
+    if (observations == nullptr) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"observations\" is NULL");
+    }
+    const int64_t measure_col = cotrack_table_column_index(observations, "measure");
+    const int64_t value_col = cotrack_table_column_index(observations, "value");
+    const int64_t comparator_col = cotrack_table_column_index(observations, "comparator");
+    const int64_t items_col = cotrack_table_column_index(observations, "items");
+    if (measure_col < 0 || value_col < 0 || comparator_col < 0 || items_col < 0) {
+      return Fail(err, COTRACK_INVALID_ARGUMENT,
+                  "argument \"observations\" is not an observation table (no measure, value, "
+                  "comparator or items column)");
+    }
+    const auto& measures = observations->columns[measure_col];
+    const auto& values = observations->columns[value_col];
+    const auto& comparators = observations->columns[comparator_col];
+    const auto& items = observations->columns[items_col];
+    std::map<std::string, cotrack::MeasureDefinition> definitions;  // each looked up once
+    cotrack_table_t t;
+    t.rows = observations->rows;
+    auto& derived = AddColumn(t, "derived", COTRACK_COLUMN_STRING);
+    for (size_t i = 0; i < observations->rows; ++i) {
+      const std::string code(measures.bytes.data() + measures.offsets[i]);
+      auto it = definitions.find(code);
+      if (it == definitions.end()) {
+        auto m = db->db->GetMeasure(code);
+        if (!m.ok()) return Report(err, m.status());
+        it = definitions.emplace(code, *std::move(m)).first;
+      }
+      cotrack::Observation o;
+      o.measure = code;
+      o.value = values.doubles[i];
+      const std::string symbol(comparators.bytes.data() + comparators.offsets[i]);
+      for (auto c : {cotrack::Comparator::kLess, cotrack::Comparator::kLessEqual,
+                     cotrack::Comparator::kGreaterEqual, cotrack::Comparator::kGreater}) {
+        if (symbol == cotrack::ComparatorSymbol(c)) o.comparator = c;
+      }
+      o.items.assign(items.doubles.begin() + items.offsets[i],
+                     items.doubles.begin() + items.offsets[i + 1]);
+      auto values_of = cotrack::DeriveValues(it->second, o);
+      if (!values_of.ok()) return Report(err, values_of.status());
+      AppendString(derived, cotrack::FormatDerivedValues(*values_of));
+    }
     return Deliver(std::move(t), out, err);
   });
 }

@@ -305,6 +305,8 @@ def _declare(lib):
                                    _c_char_p_p, c_size_t, _void_pp, _err_p]),
         "cotrack_audit_table": (c_int, [c_void_p, c_char_p, _void_pp,
                                         _err_p]),
+        "cotrack_derived_table": (c_int, [c_void_p, c_void_p, _void_pp,
+                                          _err_p]),
         "cotrack_patients_table": (c_int, [c_void_p, _void_pp, _err_p]),
         "cotrack_measures_table": (c_int, [c_void_p, _void_pp, _err_p]),
         "cotrack_measure_table": (c_int, [c_void_p, c_char_p, _void_pp,
@@ -738,14 +740,17 @@ class Database:
     @_in_use
     def observations(self, patient: str, measure: str,
                      start: Optional[DateLike] = None,
-                     end: Optional[DateLike] = None) -> Result:
+                     end: Optional[DateLike] = None, *,
+                     derived: bool = False) -> Result:
         """Like trajectory() but full Observation records; columns are the
-        Observation fields, with the value split into value and comparator."""
+        Observation fields, with the value split into value and comparator.
+        derived=True adds the column "derived" of `cotrack trajectory
+        --derived` (AIS band, FIS/MFIS subscales, HbA1c units and eAG, ...)."""
         return self._observations(
             self._lib.cotrack_trajectory_table, self._handle(),
             _text(patient, "patient"), _text(measure, "measure"),
             _text(start, "start", optional=True),
-            _text(end, "end", optional=True))
+            _text(end, "end", optional=True), derived=derived)
 
     @_in_use
     def latest(self, patient: str, measure: str,
@@ -756,23 +761,27 @@ class Database:
 
     @_in_use
     def latest_n(self, patient: str, measure: str, n: int,
-                 as_of: Optional[DateLike] = None) -> Result:
-        """The last `n` current Observations, newest first."""
+                 as_of: Optional[DateLike] = None, *,
+                 derived: bool = False) -> Result:
+        """The last `n` current Observations, newest first (`cotrack latest
+        PATIENT MEASURE --n N`; derived as observations())."""
         return self._observations(
             self._lib.cotrack_latest_table, self._handle(),
             _text(patient, "patient"), _text(measure, "measure"),
-            _text(as_of, "as_of", optional=True), int(n))
+            _text(as_of, "as_of", optional=True), int(n), derived=derived)
 
     @_in_use
     def latest_all(self, patient: str,
-                   as_of: Optional[DateLike] = None) -> "LatestAll":
+                   as_of: Optional[DateLike] = None, *,
+                   derived: bool = False) -> "LatestAll":
         """{measure: Observation} of the latest value of every measure
         (`cotrack latest PATIENT`), ordered by measure code; also as
         columns: .to_dict(), .to_records(), .to_pandas() and .result (the
         Observations as a Result)."""
         rows = self._observations(
             self._lib.cotrack_latest_all_table, self._handle(),
-            _text(patient, "patient"), _text(as_of, "as_of", optional=True))
+            _text(patient, "patient"), _text(as_of, "as_of", optional=True),
+            derived=derived)
         return LatestAll(rows)
 
     @_in_use
@@ -861,12 +870,14 @@ class Database:
                           _text(code, "code"))[0]
 
     @_in_use
-    def visit(self, patient: str, date: DateLike) -> Result:
+    def visit(self, patient: str, date: DateLike, *,
+              derived: bool = False) -> Result:
         """`cotrack visit PATIENT DATE`: every current Observation of
-        `patient` on that day, by measure code then time."""
+        `patient` on that day, by measure code then time (derived as
+        observations())."""
         return self._observations(
             self._lib.cotrack_visit_table, self._handle(),
-            _text(patient, "patient"), _text(date, "date"))
+            _text(patient, "patient"), _text(date, "date"), derived=derived)
 
     @_in_use
     def add_measure(self, code: str, **options: Any) -> None:
@@ -981,9 +992,18 @@ class Database:
         return _table.read_table(self._lib, lambda out: _call(fn, *args, out),
                                  _rows_result)
 
-    def _observations(self, fn, *args) -> Result:
+    def _observations(self, fn, *args, derived=False) -> Result:
+        build = _observation_result
+        if derived:
+            def build(lib, table, n):
+                result = _observation_result(lib, table, n)
+                result._columns["derived"] = _table.read_table(
+                    lib, lambda out: _call(lib.cotrack_derived_table,
+                                           self._handle(), table, out),
+                    lambda lib, t, n: _table.read_all(lib, t)["derived"])
+                return result
         return _table.read_table(self._lib, lambda out: _call(fn, *args, out),
-                                 _observation_result)
+                                 build)
 
     @_in_use
     def _commit(self, batch, summary, user=None, reason=None) -> None:

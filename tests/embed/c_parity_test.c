@@ -261,9 +261,29 @@ int main(int argc, char** argv) {
     CHECK(t != NULL && strcmp(string_at(t, "user", 1), "dr.c") == 0);
     CHECK(t != NULL && strcmp(string_at(t, "reason", 1), "backfill") == 0);
     cotrack_table_destroy(t);
+    /* --derived: a column per observation table */
+    OK(cotrack_record(db, "9", "hba1c", "2024-01-01", 48, "mmol/mol", NULL, &err));
+    t = NULL;
+    OK(cotrack_visit_table(db, "9", "2024-01-01", &t, &err));
+    cotrack_table_t* derived = NULL;
+    OK(cotrack_derived_table(db, t, &derived, &err));
+    CHECK(derived != NULL && t != NULL &&
+          cotrack_table_row_count(derived) == cotrack_table_row_count(t) &&
+          cotrack_table_row_count(t) == 2);
+    /* rows by measure code: edss has none, hba1c its IFCC value and eAG */
+    CHECK(derived != NULL && strcmp(string_at(derived, "derived", 0), "") == 0);
+    CHECK(derived != NULL && strstr(string_at(derived, "derived", 1), "eag") != NULL);
+    cotrack_table_destroy(derived);
+    {
+      char* err = NULL;
+      CHECK(cotrack_derived_table(db, derived = NULL, &derived, &err) == COTRACK_INVALID_ARGUMENT);
+      cotrack_free(err);
+    }
+    cotrack_table_destroy(t);
     t = NULL;
     OK(cotrack_audit_table(db, "9", &t, &err));
-    CHECK(t != NULL && cotrack_table_row_count(t) == 2);
+    CHECK(t != NULL && cotrack_table_row_count(t) == 3);
+    CHECK(t != NULL && strcmp(string_at(t, "user", 2), "c-test") == 0);
     CHECK(t != NULL && strcmp(string_at(t, "user", 1), "dr.c") == 0);
     CHECK(t != NULL && int_at(t, "written", 0) == 1);
     cotrack_table_destroy(t);

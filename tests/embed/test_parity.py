@@ -117,6 +117,18 @@ class ParityTest(unittest.TestCase):
             self.assertEqual(m["max"], float(edss["max"]))
             with self.assertRaises(cotrack.NotFound):
                 db.measure("nonexistent")
+            # --derived: the column the command adds.
+            db2 = os.path.join(self.dir, "derived")
+            with cotrack.open(db2, sync=False) as writer:
+                writer.record("P1", "hba1c", "2024-01-01", 48, "mmol/mol")
+            _, out, _ = cli("--db", db2, "visit", "P1", "2024-01-01", "--derived",
+                            "--format", "csv")
+            with cotrack.open(db2, read_only=True) as other:
+                got = other.visit("P1", "2024-01-01", derived=True).to_dict()["derived"]
+                self.assertEqual(got, [r["derived"] for r in csv_rows(out)])
+                self.assertTrue(got[0])
+                self.assertEqual(other.observations("P1", "hba1c", derived=True)
+                                 .to_dict()["derived"], got)
             v = db.visit("1", "2021-09-23")
             self.assertEqual([o.measure for o in v], [r["measure"] for r in visit])
             self.assertEqual([o.value for o in v], [float(r["value"]) for r in visit])

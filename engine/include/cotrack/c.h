@@ -771,6 +771,15 @@ COTRACK_EXPORT int cotrack_visit_table(cotrack_db_t* db, const char* patient, co
 COTRACK_EXPORT int cotrack_audit_table(cotrack_db_t* db, const char* patient, cotrack_table_t** out,
                                        char** err);
 
+/* The --derived column of `cotrack trajectory`, `latest` and `visit`: for
+ * an observation table (from any call returning one), a table of one STRING
+ * column "derived" with a row per observation: its derived values as the
+ * command prints them (AIS severity band, FIS/MFIS subscales, HbA1c in both
+ * units and eAG, C-peptide in both units; "" for measures without any).
+ * COTRACK_INVALID_ARGUMENT for a table without the observation columns. */
+COTRACK_EXPORT int cotrack_derived_table(cotrack_db_t* db, const cotrack_table_t* observations,
+                                         cotrack_table_t** out, char** err);
+
 /* `cotrack summary MEASURE` with its options: at, window, lookback, by,
  * censored, rule (see `cotrack summary --help`; defaults as there). The
  * columns of cotrack_summarize_table (cotrack_summary_column, unit and
