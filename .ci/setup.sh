@@ -4,8 +4,11 @@
 # tests/run.sh and .ci/run, so the README's commands and CI do the same thing.
 set -euo pipefail
 
+# tzdata: the system zone files that `import --timezone` (absl::LoadTimeZone)
+# reads; minimal images leave it out.
 packages=(cmake ninja-build g++ pkg-config librocksdb-dev libflatbuffers-dev flatbuffers-compiler
-          libabsl-dev libgtest-dev libgmock-dev libssl-dev libsqlite3-dev rapidjson-dev python3)
+          libabsl-dev libgtest-dev libgmock-dev libssl-dev libsqlite3-dev rapidjson-dev python3
+          tzdata)
 # Embed.Go and Embed.Java build the Go and Java examples against an installed
 # cotrack (downloads: about 80 MB for Go, 120-170 MB for the JDK and the
 # libraries it needs), and Embed.Python installs the package into a venv and

@@ -1,4 +1,4 @@
-// `cotrack export --format csv|ndjson|fhir [--measure M] [--patient P]
+// `cotrack export --format csv|ndjson|fhir|omop [--measure M] [--patient P]
 //  [--out FILE] [--deidentify --key-file F]`
 #include "cmd_export.h"
 
@@ -49,6 +49,11 @@ absl::StatusOr<ExportRequest> ParseExportRequest(const ParsedArgs& args, const G
   request.options = parsed->options;
   request.deidentify_key_file = parsed->deidentify_key_file;
   request.out = args.Get("out");
+  if (request.options.format == ExportFormat::kOmop && (!request.out || *request.out == "-")) {
+    return absl::InvalidArgumentError(
+        "--format omop writes a directory of tables (person.csv, observation_period.csv, "
+        "measurement.csv, cdm_source.csv): give it as --out DIR");
+  }
   return request;
 }
 
@@ -58,6 +63,7 @@ constexpr char kName[] = "export";
 
 absl::StatusOr<ExportSummary> Execute(Database& db, const ExportOptions& options,
                                       const std::optional<std::string>& out_path) {
+  if (options.format == ExportFormat::kOmop) return ExportOmop(db, options, *out_path);
   std::ofstream file;
   std::ostream* out = &std::cout;
   if (out_path && *out_path != "-") {
@@ -103,8 +109,8 @@ int Run(const GlobalContext& ctx, const ExportRequest& request) {
 
 const Command kExportCommand =
     MakeCommand({kName,
-                 "Current values as CSV, JSON Lines or FHIR, optionally de-identified",
-                 R"(Usage: cotrack export [--format csv|ndjson|fhir] [--measure M[,M...]]
+                 "Current values as CSV, JSON Lines, FHIR or OMOP, optionally de-identified",
+                 R"(Usage: cotrack export [--format csv|ndjson|fhir|omop] [--measure M[,M...]]
                       [--patient P] [--out FILE] [--with-patients]
                       [--deidentify --key-file F]
 
@@ -117,11 +123,14 @@ measure by measure, for other systems. Formats (docs/EXPORT.md):
   fhir    FHIR R4 Bulk Data NDJSON: one Observation resource per line, coded
           with LOINC where the measure has a code and with
           https://cotrack.example/fhir/CodeSystem/measure
+  omop    OMOP CDM 5.4 tables person.csv, observation_period.csv,
+          measurement.csv and cdm_source.csv, written into --out DIR
 
 Options:
   --measure M        only these measures (comma-separated codes)
   --patient P        only this patient
-  --out FILE         write to FILE instead of standard output
+  --out FILE         write to FILE instead of standard output (omop: the
+                     directory to write the tables into, required)
   --with-patients    fhir: also one Patient resource per patient, first
   --deidentify       replace patient ids by keyed pseudonyms, shift each
                      patient's dates by a per-patient offset, leave out

@@ -27,7 +27,8 @@ struct ExportRequest {
 // `args` have passed the command's flags and arity (none). Reads the global
 // context because --key-file names the de-identification key with
 // --deidentify and no --deidentify-key. InvalidArgument naming the flag: a
-// bad --format (csv, ndjson/json, fhir), an empty --measure list,
+// bad --format (csv, ndjson/json, fhir, omop), --format omop without --out
+// DIR, an empty --measure list,
 // --with-patients without fhir, --deidentify without a key,
 // --deidentify-key without --deidentify.
 absl::StatusOr<ExportRequest> ParseExportRequest(const ParsedArgs& args, const GlobalContext& ctx);

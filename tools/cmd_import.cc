@@ -1,5 +1,5 @@
 // `cotrack import FILE... [--dry-run] [--format FMT] [--mapping FILE]
-// [--on-error abort|skip] [--reject-file FILE] [--no-sync] [--no-progress]
+// [--on-error abort|skip] [--reject-file FILE] [--timezone ZONE] [--no-sync] [--no-progress]
 // [--hl7-patient-id-field PID-N] [--hl7-patient-id-authority NAME]
 // [--hl7-patient-id-type CODE]`
 #include <stdlib.h>
@@ -53,6 +53,9 @@ void PrintReport(const ImportReport& r, bool dry_run) {
   }
   if (!r.reject_file.empty()) {
     absl::StrAppendFormat(&counts, "\n  rejected rows and their reasons: %s", r.reject_file);
+  }
+  for (const std::string& warning : r.warnings) {
+    absl::StrAppendFormat(&counts, "\n  warning: %s", warning);
   }
   if (dry_run) {
     absl::FPrintF(stderr,
@@ -173,8 +176,29 @@ absl::StatusOr<ImportRequest> ParseImportRequest(const ParsedArgs& args) {
 // Each file is its own atomic import (execute: ImportFile), its summary
 // printed as soon as it is done, so a long run shows its progress file by
 // file and a failure stops before the next file.
+// A directory holding an OMOP CDM export stands for its tables: person.csv
+// (when there is one) first, so that the persons are registered with their
+// ids, then measurement.csv. Anything else is left for ImportFile to judge.
+std::vector<std::string> ExpandOmopDirectories(const std::vector<std::string>& given) {
+  std::vector<std::string> files;
+  for (const std::string& path : given) {
+    std::error_code ec;
+    const std::filesystem::path dir(path);
+    if (std::filesystem::is_directory(dir, ec) &&
+        std::filesystem::is_regular_file(dir / "measurement.csv", ec)) {
+      if (std::filesystem::is_regular_file(dir / "person.csv", ec)) {
+        files.push_back((dir / "person.csv").string());
+      }
+      files.push_back((dir / "measurement.csv").string());
+    } else {
+      files.push_back(path);
+    }
+  }
+  return files;
+}
+
 int Run(const GlobalContext& ctx, const ImportRequest& request) {
-  const std::vector<std::string>& files = request.files;
+  const std::vector<std::string> files = ExpandOmopDirectories(request.files);
   ImportOptions options = request.options;
   ProgressBar progress;
   if (request.progress && ::isatty(STDERR_FILENO)) {
@@ -226,8 +250,9 @@ int Run(const GlobalContext& ctx, const ImportRequest& request) {
 const Command kImportCommand =
     MakeCommand({kName,
                  "Import observations or patients from CSV, FHIR or HL7 v2 files",
-                 R"(Usage: cotrack import FILE... [--dry-run] [--format FMT] [--mapping FILE]
-                      [--on-error abort|skip] [--reject-file FILE] [--reason TEXT] [--no-sync]
+                 R"(Usage: cotrack import FILE|DIR... [--dry-run] [--format FMT] [--mapping FILE]
+                      [--on-error abort|skip] [--reject-file FILE] [--reason TEXT]
+                      [--timezone ZONE] [--no-sync]
 
 Imports each FILE in turn, each one atomically: a file with any bad row is
 rejected whole (every bad row is reported as FILE:LINE: field "x": bad value
@@ -250,6 +275,11 @@ The format is told from the content (see docs/IMPORT_FORMATS.md):
                  MLLP framing allowed; an OBX of type NM or SN is a value
                  (SN <^0.5 is censored), OBX-3 the code, OBX-14 (else OBR-7,
                  else OBR-14) the date, PID-3 the patient
+  omop-measurement, omop-person   OMOP CDM 5.4 measurement.csv and person.csv;
+                 a directory holding measurement.csv imports its person.csv,
+                 then its measurement.csv; concepts map to measures through
+                 the code table (--mapping adds rows), unmapped ones are
+                 skipped and counted per concept
 
 Importing the same row again changes nothing; a different value for the same
 patient, measure and date is a correction: a new version, the old one kept.
@@ -258,7 +288,7 @@ Observations of unregistered patients register them.
 Options:
   --dry-run           validate and count, write nothing
   --format FMT        a format above; auto (the default) tells it from the content
-  --mapping FILE      REDCap field/event mapping; Synthea/FHIR/HL7 extra code mappings
+  --mapping FILE      REDCap field/event mapping; Synthea/FHIR/HL7/OMOP extra code mappings
   --ignore-columns A,B  wide CSV: columns to leave out (e.g. visit_day,sdmt)
   --hl7-patient-id-field PID-N  HL7: the field holding the patient id: PID-3
                       (the default), PID-2 or PID-4
@@ -268,6 +298,10 @@ Options:
   --on-error skip     import the good rows (still together, atomically) and write
                       each bad row with its reason to the reject file
   --reject-file FILE  where --on-error skip writes (default FILE.rejects.csv)
+  --timezone ZONE     the clinic's IANA time zone (Europe/Berlin): a date-time
+                      written with an offset or Z is an instant, converted to
+                      ZONE's civil date and time; without it the offset is
+                      dropped and the summary warns
   --reason TEXT       why the files are imported ("monthly lab feed"): kept with
                       every change, shown by history and audit (who: --user)
   --no-sync           do not wait for the writes to reach the disk (faster; a
@@ -287,6 +321,7 @@ rejected and skipped (with the reason for each kind of skipped row).
                   {"on-error"},
                   {"reject-file"},
                   {"reason"},
+                  {"timezone"},
                   {"dry-run", FlagSpec::kBool},
                   {"no-sync", FlagSpec::kBool},
                   {"no-progress", FlagSpec::kBool}}},

@@ -1,8 +1,8 @@
-// `cotrack progression [PATIENT] --measure edss [--rule R] [--confirm 12w]
-//  [--tolerance B,A] [--baseline fixed|roving] [--no-intermediate]
-//  [--event worsening|improvement|all] [--format FMT]`
+// `cotrack progression [PATIENT] [--measure edss] [msprog's options]`: the
+// options are parsed by the engine (ParseProgressionOptions), as the C ABI's.
 #include "cmd_progression.h"
 
+#include <cmath>
 #include <iostream>
 #include <limits>
 #include <vector>
@@ -17,37 +17,42 @@
 namespace cotrack::tools {
 namespace {
 
-// "12w" -> 84, "84d" or "84" -> 84.
-absl::StatusOr<int64_t> ParseConfirm(absl::string_view text) {
-  const std::string expected = "(expected weeks or days, e.g. 12w, 24w or 84d)";
-  if (!text.empty() && text.back() >= '0' && text.back() <= '9') {
-    return ParseIntArg("--confirm", text, 1, 36500);
-  }
-  absl::StatusOr<Timepoint> tp = ParseTimepoint(text);
-  if (!tp.ok() || (tp->unit != TimepointUnit::kDays && tp->unit != TimepointUnit::kWeeks) ||
-      tp->amount == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--confirm: bad value \"", text, "\" ", expected));
-  }
-  return tp->unit == TimepointUnit::kWeeks ? 7 * tp->amount : tp->amount;
-}
+// The flags that ParseProgressionOptions reads, as the C ABI names them.
+constexpr const char* kOptionFlags[] = {"event",
+                                        "raw-pira",
+                                        "baseline",
+                                        "proceed-from",
+                                        "sub-threshold-rebl",
+                                        "relapse-rebl",
+                                        "bl-geq",
+                                        "skip-local-extrema",
+                                        "confirm",
+                                        "tolerance",
+                                        "require-sust-days",
+                                        "no-intermediate",
+                                        "relapse-to-bl",
+                                        "relapse-to-event",
+                                        "relapse-to-conf",
+                                        "relapse-assoc",
+                                        "relapse-indep",
+                                        "impute-last-visit",
+                                        "unconfirmed-last",
+                                        "relapse-window",
+                                        "rule",
+                                        "outcome",
+                                        "delta",
+                                        "worsening",
+                                        "threshold-slack",
+                                        "from-first-visit"};
 
-absl::Status ParseTolerance(absl::string_view text, ProgressionOptions& o) {
-  std::vector<std::string> parts = absl::StrSplit(text, ',');
-  if (parts.size() != 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--tolerance: bad value \"", text, "\" (expected BEFORE,AFTER in days, e.g. 7,730.5)"));
+constexpr const char* kBoolFlags[] = {"raw-pira",        "relapse-rebl",     "bl-geq",
+                                      "no-intermediate", "unconfirmed-last", "from-first-visit"};
+
+bool IsBoolFlag(absl::string_view name) {
+  for (const char* b : kBoolFlags) {
+    if (name == b) return true;
   }
-  absl::StatusOr<double> before = ParseNumberArg("--tolerance BEFORE", parts[0]);
-  if (!before.ok()) return before.status();
-  // msprog allows an open-ended window ("confirmed over 12 or more weeks").
-  absl::StatusOr<double> after =
-      parts[1] == "inf" ? absl::StatusOr<double>(std::numeric_limits<double>::infinity())
-                        : ParseNumberArg("--tolerance AFTER", parts[1]);
-  if (!after.ok()) return after.status();
-  o.tolerance_before_days = *before;
-  o.tolerance_after_days = *after;
-  return absl::OkStatus();
+  return false;
 }
 
 }  // namespace
@@ -56,60 +61,45 @@ absl::StatusOr<ProgressionRequest> ParseProgressionRequest(const ParsedArgs& arg
   ProgressionRequest request;
   if (args.positionals().size() == 1) request.patient = args.positionals()[0];
   request.measure = args.Get("measure").value_or("edss");
-  if (request.measure != "edss") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--measure: bad value \"", request.measure,
-                     "\" (the confirmation rules are defined for edss only)"));
+  std::vector<std::pair<std::string, std::string>> pairs;
+  const bool builtin_outcome = request.measure == "edss" || request.measure == "sdmt" ||
+                               request.measure == "nhpt" || request.measure == "t25fw";
+  // The measure picks msprog's outcome (its step rule and direction) unless
+  // --outcome says otherwise.
+  if (builtin_outcome && !args.Has("outcome")) pairs.push_back({"outcome", request.measure});
+  if (!builtin_outcome && !args.Has("delta")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--measure ", request.measure,
+        ": the step rule of a user measure must be given: --delta absolute:N or relative:P "
+        "(and --worsening increase|decrease); built-in rules exist for edss, sdmt, nhpt, t25fw"));
   }
+  if (!builtin_outcome && !args.Has("outcome")) pairs.push_back({"outcome", "custom"});
   absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
   if (!format.ok()) return format.status();
   request.format = *format;
-
-  ProgressionOptions& o = request.options;
-  if (auto v = args.Get("rule")) {
-    absl::StatusOr<EdssRule> r = ParseEdssRule(*v);
-    if (!r.ok()) return absl::InvalidArgumentError(absl::StrCat("--rule: ", r.status().message()));
-    o.rule = *r;
-  }
-  if (auto v = args.Get("confirm")) {
-    absl::StatusOr<int64_t> days = ParseConfirm(*v);
-    if (!days.ok()) return days.status();
-    o.confirm_days = *days;
-  }
-  if (auto v = args.Get("tolerance")) {
-    if (absl::Status s = ParseTolerance(*v, o); !s.ok()) return s;
-  }
-  if (auto v = args.Get("baseline")) {
-    if (*v == "fixed") {
-      o.baseline = BaselineScheme::kFixed;
-    } else if (*v == "roving") {
-      o.baseline = BaselineScheme::kRoving;
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--baseline: bad value \"", *v, "\" (expected fixed or roving)"));
+  std::optional<std::string> legacy_event;
+  for (const char* name : kOptionFlags) {
+    if (!args.Has(name)) continue;
+    if (IsBoolFlag(name) && !args.Get(name)) {
+      pairs.push_back({name, ""});
+      continue;
     }
+    std::string value = args.Get(name).value_or("");
+    if (std::string(name) == "event" &&
+        (value == "worsening" || value == "improvement" || value == "all")) {
+      // The older spellings: every event, filtered by kind.
+      legacy_event = value;
+      value = "multiple";
+    }
+    pairs.push_back({name, value});
   }
-  o.require_intermediate = !args.Has("no-intermediate");
-  o.count_unconfirmed_last = args.Has("unconfirmed-last");
-  o.from_index_date = !args.Has("from-first-visit");
-  if (auto v = args.Get("relapse-window")) {
-    absl::StatusOr<int64_t> days = ParseIntArg("--relapse-window", *v, 0, 36500);
-    if (!days.ok()) return days.status();
-    o.relapse_window_days = *days;
-  }
-  if (absl::Status s = ValidateProgressionOptions(o); !s.ok()) {
+  if (absl::Status s = ParseProgressionOptions(pairs, &request.options, nullptr); !s.ok()) {
     return absl::InvalidArgumentError(s.message());
   }
-  const std::string event = args.Get("event").value_or("all");
-  if (event == "worsening") {
-    request.only = ProgressionEventKind::kWorsening;
-  } else if (event == "improvement") {
-    request.only = ProgressionEventKind::kImprovement;
-  } else if (event != "all") {
-    return absl::InvalidArgumentError(absl::StrCat("--event: bad value \"", event,
-                                                   "\" (expected worsening, improvement or all)"));
-  }
+  if (legacy_event == "worsening") request.only = ProgressionEventKind::kWorsening;
+  if (legacy_event == "improvement") request.only = ProgressionEventKind::kImprovement;
   request.first_only = args.Has("first");
+  request.counts = args.Has("counts");
   request.relapses_file = args.Get("relapses");
   request.relapse_measure = args.Get("relapse-measure").value_or("");
   return request;
@@ -126,12 +116,12 @@ struct ProgressionRun {
 
 // Relapse onsets: a file, a measure, or the measure "relapse" when one is
 // registered.
-absl::StatusOr<RelapseDates> LoadRelapses(Database& db, const ProgressionRequest& request,
-                                          std::string* source) {
-  RelapseDates relapses;
+absl::StatusOr<RelapseEpisodes> LoadRelapses(Database& db, const ProgressionRequest& request,
+                                             std::string* source) {
+  RelapseEpisodes relapses;
   *source = "none";
   if (request.relapses_file) {
-    absl::StatusOr<RelapseDates> r = ReadRelapseCsv(*request.relapses_file);
+    absl::StatusOr<RelapseEpisodes> r = ReadRelapseEpisodesCsv(*request.relapses_file);
     if (!r.ok()) return r.status();
     relapses = *std::move(r);
     *source = *request.relapses_file;
@@ -144,7 +134,7 @@ absl::StatusOr<RelapseDates> LoadRelapses(Database& db, const ProgressionRequest
     absl::StatusOr<RelapseDates> r = RelapseDatesFromMeasure(db, relapse_measure);
     if (!r.ok()) return r.status();
     for (auto& [id, dates] : *r) {
-      relapses[id].insert(relapses[id].end(), dates.begin(), dates.end());
+      for (const CivilTime& d : dates) relapses[id].push_back({d, std::nullopt});
     }
     *source = *source == "none" ? absl::StrCat("measure ", relapse_measure)
                                 : absl::StrCat(*source, " + measure ", relapse_measure);
@@ -154,12 +144,12 @@ absl::StatusOr<RelapseDates> LoadRelapses(Database& db, const ProgressionRequest
 
 absl::StatusOr<ProgressionRun> Execute(Database& db, const ProgressionRequest& request) {
   ProgressionRun run;
-  absl::StatusOr<RelapseDates> relapses = LoadRelapses(db, request, &run.relapse_source);
+  absl::StatusOr<RelapseEpisodes> relapses = LoadRelapses(db, request, &run.relapse_source);
   if (!relapses.ok()) return relapses.status();
   auto analyse = [&](const Patient& p, const std::vector<Observation>& traj) -> absl::Status {
     auto rel = relapses->find(p.id);
-    absl::StatusOr<ProgressionResult> r = DetectEdssProgression(
-        p, traj, rel == relapses->end() ? std::vector<CivilTime>{} : rel->second, request.options);
+    absl::StatusOr<ProgressionResult> r = DetectProgression(
+        p, traj, rel == relapses->end() ? std::vector<Relapse>{} : rel->second, request.options);
     if (!r.ok()) return r.status();
     run.results.push_back(*std::move(r));
     return absl::OkStatus();
@@ -177,34 +167,98 @@ absl::StatusOr<ProgressionRun> Execute(Database& db, const ProgressionRequest& r
   return run;
 }
 
+std::string DateOrEmpty(bool set, const CivilTime& t) {
+  return set ? FormatCivilTime(t) : std::string();
+}
+
 int Print(const ProgressionRequest& request, const ProgressionRun& run) {
   const std::string parameters =
-      absl::StrCat(DescribeProgressionOptions(request.options), " relapses=", run.relapse_source);
+      absl::StrCat(DescribeProgressionOptions(request.options), " measure=", request.measure,
+                   " relapses=", run.relapse_source);
+  const std::vector<int64_t> periods = ConfirmPeriods(request.options);
   Table table;
-  table.columns = {"patient",        "event",
-                   "date",           "value",
-                   "baseline_date",  "baseline_value",
-                   "confirmed_date", "confirmed_value",
-                   "confirmed",      "relapse_associated",
-                   "threshold"};
+  if (request.counts) {
+    table.columns = {"patient", "event_sequence", "CDW", "CDI", "RAW", "PIRA", "total_fu"};
+  } else {
+    table.columns = {"patient",
+                     "nevent",
+                     "event",
+                     "type",
+                     "date",
+                     "value",
+                     "baseline_date",
+                     "baseline_value",
+                     "last_delta_date",
+                     "last_delta_value",
+                     "confirmed_date",
+                     "confirmed_value"};
+    for (int64_t p : periods) {
+      table.columns.push_back(absl::StrCat("conf", p, "_date"));
+      table.columns.push_back(absl::StrCat("conf", p, "_value"));
+      table.columns.push_back(absl::StrCat("PIRA_conf", p, "_date"));
+      table.columns.push_back(absl::StrCat("PIRA_conf", p, "_value"));
+    }
+    for (const char* c : {"time2event", "bl2event", "sust_days", "sust_last", "confirmed",
+                          "relapse_associated", "threshold"}) {
+      table.columns.push_back(c);
+    }
+  }
   if (request.format != OutputFormat::kTable) table.columns.push_back("parameters");
   int64_t events = 0;
   std::vector<std::string> no_baseline;
   for (const ProgressionResult& r : run.results) {
     if (!r.analysed) no_baseline.push_back(r.patient);
+    if (request.counts) {
+      std::vector<std::string> sequence;
+      for (const ProgressionEvent& e : r.events) {
+        sequence.push_back(e.kind == ProgressionEventKind::kImprovement
+                               ? "CDI"
+                               : (e.type == CdwType::kRaw || e.type == CdwType::kPira
+                                      ? CdwTypeName(e.type)
+                                      : "CDW"));
+      }
+      std::vector<Cell> row = {
+          Cell::String(r.patient),        Cell::String(absl::StrJoin(sequence, ", ")),
+          Cell::Integer(r.cdw),           Cell::Integer(r.cdi),
+          Cell::Integer(r.raw),           Cell::Integer(r.pira),
+          Cell::Integer(r.follow_up_days)};
+      if (request.format != OutputFormat::kTable) row.push_back(Cell::String(parameters));
+      table.rows.push_back(std::move(row));
+      events += static_cast<int64_t>(r.events.size());
+      continue;
+    }
     for (const ProgressionEvent& e : r.events) {
       if (request.only && e.kind != *request.only) continue;
+      const bool cdw = e.kind == ProgressionEventKind::kWorsening;
       std::vector<Cell> row = {Cell::String(e.patient),
-                               Cell::String(ProgressionEventKindName(e.kind)),
+                               Cell::Integer(e.nevent),
+                               Cell::String(cdw ? "CDW" : "CDI"),
+                               Cell::String(CdwTypeName(e.type)),
                                Cell::String(FormatCivilTime(e.date)),
                                Cell::Number(e.value),
                                Cell::String(FormatCivilTime(e.baseline_date)),
                                Cell::Number(e.baseline_value),
-                               Cell::String(FormatCivilTime(e.confirmed_date)),
-                               Cell::Number(e.confirmed_value),
-                               Cell::Bool(e.confirmed),
-                               Cell::Bool(e.relapse_associated),
-                               Cell::Number(e.threshold)};
+                               Cell::String(FormatCivilTime(e.last_delta_date)),
+                               Cell::Number(e.last_delta_value),
+                               Cell::String(DateOrEmpty(e.confirmed, e.confirmed_date)),
+                               Cell::Number(e.confirmed ? e.confirmed_value : NAN)};
+      for (size_t k = 0; k < periods.size(); ++k) {
+        const ProgressionConfirmation* c =
+            k < e.confirmations.size() ? &e.confirmations[k] : nullptr;
+        const bool conf = c != nullptr && c->confirmed;
+        const bool pira = c != nullptr && c->pira_confirmed;
+        row.push_back(Cell::StringOrNull(DateOrEmpty(conf, conf ? c->date : CivilTime())));
+        row.push_back(Cell::Number(conf ? c->value : NAN));
+        row.push_back(Cell::StringOrNull(DateOrEmpty(pira, pira ? c->pira_date : CivilTime())));
+        row.push_back(Cell::Number(pira ? c->pira_value : NAN));
+      }
+      row.push_back(Cell::Integer(e.time_to_event_days));
+      row.push_back(Cell::Integer(e.baseline_to_event_days));
+      row.push_back(Cell::Integer(e.sustained_days));
+      row.push_back(Cell::Bool(e.sustained_to_last));
+      row.push_back(Cell::Bool(e.confirmed));
+      row.push_back(Cell::Bool(e.relapse_associated));
+      row.push_back(Cell::Number(e.threshold));
       if (request.format != OutputFormat::kTable) row.push_back(Cell::String(parameters));
       table.rows.push_back(std::move(row));
       ++events;
@@ -216,7 +270,7 @@ int Print(const ProgressionRequest& request, const ProgressionRun& run) {
   std::cerr << "cotrack: " << run.results.size() << " patient(s), " << events << " event(s); "
             << parameters << "\n";
   if (!no_baseline.empty()) {
-    std::cerr << "cotrack: no EDSS on or before the index date (not analysed): "
+    std::cerr << "cotrack: no value on or before the index date (not analysed): "
               << absl::StrJoin(no_baseline, ", ") << "\n";
   }
   return 0;
@@ -230,62 +284,122 @@ int Run(const GlobalContext& ctx, const ProgressionRequest& request) {
 
 const Command kProgressionCommand =
     MakeCommand({kName,
-                 "Confirmed EDSS worsening and improvement events",
-                 R"(Usage: cotrack progression [PATIENT] [--measure edss] [--rule RULE]
-         [--confirm 12w] [--tolerance BEFORE,AFTER] [--baseline fixed|roving]
-         [--no-intermediate] [--event worsening|improvement|all] [--first]
-         [--unconfirmed-last] [--from-first-visit] [--relapses FILE]
-         [--relapse-measure CODE] [--relapse-window DAYS] [--format FMT]
+                 "Confirmed disability worsening (CDW, RAW, PIRA) and improvement, as msprog",
+                 R"(Usage: cotrack progression [PATIENT] [--measure edss|sdmt|nhpt|t25fw|CODE]
+         [--event firstCDW|firstCDI|multiple|firstPIRA|firstRAW|first]
+         [--raw-pira] [--baseline fixed|roving|roving_impr|roving_wors]
+         [--proceed-from firstconf|event]
+         [--sub-threshold-rebl none|change|improvement|worsening]
+         [--relapse-rebl] [--bl-geq] [--skip-local-extrema none|strict|all]
+         [--confirm 12w[,24w...]] [--tolerance BEFORE,AFTER]
+         [--require-sust-days N|inf] [--no-intermediate]
+         [--relapse-to-bl L[,N]] [--relapse-to-event L[,N]]
+         [--relapse-to-conf L[,N]] [--relapse-assoc L[,N]]
+         [--relapse-indep p0,p1,e0,e1,c0,c1[,PREC]] [--impute-last-visit 1|N]
+         [--outcome O] [--delta RULE] [--worsening increase|decrease]
+         [--threshold-slack S]
+         [--rule RULE] [--from-first-visit] [--relapses FILE]
+         [--relapse-measure CODE] [--first] [--counts] [--format FMT]
 
-Scans each patient's EDSS course in date order (one patient, or everyone).
-A visit whose EDSS differs from the reference by at least the rule's step is
-a candidate; it is confirmed when the first visit CONFIRM later (within the
-tolerance) still shows the change and, unless --no-intermediate, every visit
-in between does too. Unconfirmed candidates are skipped.
+Scans each patient's course in date order (one patient, or everyone) with
+msprog's sequential algorithm (Montobbio et al. 2024); the options carry
+msprog's names and defaults (MSprog() arguments with - for _).
 
 Options:
-  --rule RULE        threshold by reference EDSS (worsening):
-                       threetier (default)  +1.5 from 0, +1.0 from 1.0-5.5, +0.5 from 6.0
-                       twotier              +1.0 up to 5.5, +0.5 from 6.0
-                       msoutcomes           +1.5 from 0, +1.0 below 6.0, +0.5 from 6.0
-                       msprog               +1.5 from 0, +1.0 up to 5.0, +0.5 from 5.5
-                     improvement: msprog uses the same steps; the others
-                     -1.5 from <=1.5, -1.0 from <=6.0, -0.5 above (MSoutcomes)
-  --confirm T        confirmation interval: 12w (default), 24w, or days (84d)
-  --tolerance B,A    confirmation visit from CONFIRM-B to CONFIRM+A days
-                     (default 7,730.5 as in msprog; A may be inf)
-  --baseline S       fixed (default): the reference stays the first visit;
-                     roving: after each confirmed event it moves to the
-                     confirmation visit
+  --measure M        edss (default), sdmt, nhpt, t25fw: msprog's outcome and
+                     step rule; any other measure needs --delta
+  --event E          firstCDW (default), firstCDI, multiple, firstPIRA,
+                     firstRAW, first. Older spellings: all (= multiple),
+                     worsening / improvement (= multiple, one kind shown)
+  --raw-pira         classify each CDW as RAW, PIRA or undefined
+                     (always on for firstPIRA/firstRAW)
+  --baseline S       fixed (default); roving (moves after every confirmed
+                     event); roving_impr (after CDI); roving_wors (after CDW)
+  --proceed-from P   firstconf (default) or event: where the search and a
+                     roving baseline go after a confirmed event
+  --sub-threshold-rebl S  none (default), change, improvement, worsening:
+                     confirmed changes below the step that move a roving
+                     baseline
+  --relapse-rebl     re-baseline after every relapse
+  --bl-geq           with --relapse-rebl: a new reference is never lower
+  --skip-local-extrema S  none (default), strict, all
+  --confirm T        confirmation period(s): 12w (default), 24w, 84d, or
+                     several (12w,24w: confirmed at either)
+  --tolerance B,A    confirmation visit from T-B to T+A days (default
+                     7,730.5; one value for both; A may be inf)
+  --require-sust-days N  the change must hold N days (inf: to the last visit)
   --no-intermediate  only the confirmation visit must show the change
-  --event E          worsening, improvement or all (default)
-  --first            only the first listed event per patient
-  --unconfirmed-last count a rise at the last visit (unconfirmed) as well
+  --relapse-to-bl L[,N]    baseline at least L days after the last relapse
+                     onset (and N before the next); default 30
+  --relapse-to-event L[,N] the same for the event; default 0
+  --relapse-to-conf L[,N]  the same for confirmation visits; default 30
+  --relapse-assoc L[,N]    a CDW at most L days after (N before) a relapse
+                     is RAW; default 90
+  --relapse-indep p0,p1,e0,e1,c0,c1[,baseline|last|last_delta]
+                     relapse-free windows for PIRA around the preceding
+                     visit, the event, the confirmation (null = open bound);
+                     default 0,0,90,30,90,30 (Mueller 2023)
+  --impute-last-visit 1|N  count a worsening at the last visit (no
+                     confirmation possible): 1 always, N > 1 within N days
+                     of follow-up; 0 never (default). msprog's random
+                     imputation with 0 < p < 1 is not supported
+  --outcome O        edss, sdmt, nhpt, t25fw or custom (default: --measure)
+  --delta RULE       step rule: absolute:N, relative:P or relative:P:MAX
+                     (percent of the reference, at most MAX)
+  --worsening W      increase or decrease, for a custom outcome
+  --threshold-slack S  a change counts from step - S (default 1e-9, so that
+                     6.5 -> 5.2 is 20 %); 0 = msprog's exact comparisons
+  --rule RULE        EDSS steps: threetier (default), twotier, msoutcomes,
+                     msprog (= msprog's compute_delta: +1.5 from 0, +1.0
+                     up to 5.0, +0.5 from 5.5)
   --from-first-visit start at the first visit even when the patient has an
                      index date (default: at the baseline on/before it)
   --relapses FILE    relapse onsets from a CSV with patient (or id) and date
-                     columns
+                     columns, and optionally end_date (msprog's renddate_col)
   --relapse-measure CODE  relapse onsets stored as values of measure CODE
                      (default: the measure "relapse" when registered; none
                      to ignore it)
-  --relapse-window DAYS  visits within DAYS after a relapse are used neither
-                     as reference nor as confirmation (default 30; 0 = off)
+  --unconfirmed-last, --relapse-window DAYS  older spellings of
+                     --impute-last-visit and --relapse-to-bl/--relapse-to-conf
+  --first            only the first listed event per patient
+  --counts           per-patient event counts instead of the events
   --format FMT       table (default), csv or json (one object per line)
 
-Columns: patient, event, date, value, baseline_date, baseline_value,
-confirmed_date, confirmed_value, confirmed, relapse_associated (a relapse up
-to 90 days before), threshold; csv and json add the parameters used, which
-table format prints on its first line.
+Columns: patient, nevent, event (CDW|CDI), type (RAW|PIRA|undefined, CDW
+only), date, value, baseline_date, baseline_value, last_delta_date/value,
+confirmed_date/value, conf<DAYS>_date/value and PIRA_conf<DAYS>_date/value
+per period, time2event (days from the first visit), bl2event, sust_days,
+sust_last, confirmed, relapse_associated, threshold. --counts: patient,
+event_sequence, CDW, CDI, RAW, PIRA, total_fu. csv and json add the full
+settings (parameters), which table format prints on its first line.
 )",
                  Arity::Between(0, 1, "at most one PATIENT"),
                  {{"measure"},
-                  {"rule"},
+                  {"event"},
+                  {"raw-pira", FlagSpec::kBool},
+                  {"baseline"},
+                  {"proceed-from"},
+                  {"sub-threshold-rebl"},
+                  {"relapse-rebl", FlagSpec::kBool},
+                  {"bl-geq", FlagSpec::kBool},
+                  {"skip-local-extrema"},
                   {"confirm"},
                   {"tolerance"},
-                  {"baseline"},
+                  {"require-sust-days"},
                   {"no-intermediate", FlagSpec::kBool},
-                  {"event"},
+                  {"relapse-to-bl"},
+                  {"relapse-to-event"},
+                  {"relapse-to-conf"},
+                  {"relapse-assoc"},
+                  {"relapse-indep"},
+                  {"impute-last-visit"},
+                  {"outcome"},
+                  {"delta"},
+                  {"worsening"},
+                  {"threshold-slack"},
+                  {"rule"},
                   {"first", FlagSpec::kBool},
+                  {"counts", FlagSpec::kBool},
                   {"unconfirmed-last", FlagSpec::kBool},
                   {"from-first-visit", FlagSpec::kBool},
                   {"relapses"},

@@ -14,19 +14,21 @@ namespace cotrack::tools {
 
 struct ProgressionRequest {
   std::optional<std::string> patient;  // everyone when absent
-  std::string measure = "edss";        // --measure; the rules exist for edss only
+  std::string measure = "edss";        // --measure; user measures need --delta
   OutputFormat format = OutputFormat::kTable;
-  ProgressionOptions options;                // --rule, --confirm, --tolerance, ...
-  std::optional<ProgressionEventKind> only;  // --event; all kinds when absent
+  ProgressionOptions options;  // --rule, --confirm, --tolerance, ...
+  // --event worsening|improvement (older spellings of multiple + a filter).
+  std::optional<ProgressionEventKind> only;
   bool first_only = false;                   // --first
+  bool counts = false;                       // --counts: per-patient counts instead of events
   std::optional<std::string> relapses_file;  // --relapses
   std::string relapse_measure;               // --relapse-measure; "" = the default rule
 };
 
 // `args` have passed the command's flags and arity ([PATIENT]).
-// InvalidArgument naming the flag, the bad value and what was expected, in
-// the order: --measure, --format, --rule, --confirm, --tolerance, --baseline,
-// --relapse-window, the options together (ValidateProgressionOptions), --event.
+// InvalidArgument naming the flag, the bad value and what was expected:
+// --measure (a user measure without --delta), then --format, then the
+// options as ParseProgressionOptions reports them.
 absl::StatusOr<ProgressionRequest> ParseProgressionRequest(const ParsedArgs& args);
 
 }  // namespace cotrack::tools

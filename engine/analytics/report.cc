@@ -119,12 +119,17 @@ absl::StatusOr<std::string> ProgressionTableHtml(Database& db, const Series& ser
     int64_t patients = 0, analysed = 0, worsened = 0, improved = 0;
   };
   std::map<std::string, Counts> by_group;
+  // The table counts patients with any confirmed worsening and with any
+  // confirmed improvement, so every event is needed (msprog's
+  // event='multiple'), whatever `cotrack progression`'s default.
+  ProgressionOptions progression = options.progression;
+  progression.event = ProgressionEventSelection::kMultiple;
   for (const auto& [p, t] : series) {
     Counts& c = by_group[PatientGroup(p, options.summary.group_by)];
     ++c.patients;
     auto rel = relapses.find(p.id);
     absl::StatusOr<ProgressionResult> r = DetectEdssProgression(
-        p, t, rel == relapses.end() ? std::vector<CivilTime>{} : rel->second, options.progression);
+        p, t, rel == relapses.end() ? std::vector<CivilTime>{} : rel->second, progression);
     if (!r.ok()) return r.status();
     if (!r->analysed) continue;
     ++c.analysed;
@@ -137,7 +142,7 @@ absl::StatusOr<std::string> ProgressionTableHtml(Database& db, const Series& ser
   }
   std::string h = absl::StrCat(
       "<h3>Confirmed disability worsening and improvement</h3>\n<p class=\"params\">",
-      XmlEscape(DescribeProgressionOptions(options.progression)), " relapses=", relapse_source,
+      XmlEscape(DescribeProgressionOptions(progression)), " relapses=", relapse_source,
       "</p>\n<table>\n<thead><tr><th>Group</th><th>Patients</th><th>Analysed</th>"
       "<th>With confirmed worsening</th><th>With confirmed improvement</th></tr></thead>\n"
       "<tbody>\n");

@@ -1229,3 +1229,11 @@ int cotrack_batch_commit(cotrack_db_t* db, const cotrack_batch_t* batch,
 }
 
 }  // extern "C"
+
+// ---- For the C ABI's other files (capi/handles.h) ----
+
+namespace cotrack::capi {
+
+Database* DatabaseOf(cotrack_db_t* db) { return db == nullptr ? nullptr : db->db.get(); }
+
+}  // namespace cotrack::capi

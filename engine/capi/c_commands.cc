@@ -196,9 +196,16 @@ int cotrack_export(cotrack_db_t* db, const char* out_file, const char* const* op
       if (!key.ok()) return Report(err, key.status());
       options.deidentify_key = *std::move(key);
     }
-    std::ofstream file(out_file, std::ios::binary | std::ios::trunc);
-    if (!file) return Fail(err, COTRACK_NOT_FOUND, absl::StrCat("cannot write ", out_file));
-    auto summary = cotrack::Export(*db->db, options, file);
+    // As the command: omop writes a directory of tables, the others one file.
+    std::ofstream file;
+    absl::StatusOr<cotrack::ExportSummary> summary;
+    if (options.format == cotrack::ExportFormat::kOmop) {
+      summary = cotrack::ExportOmop(*db->db, options, out_file);
+    } else {
+      file.open(out_file, std::ios::binary | std::ios::trunc);
+      if (!file) return Fail(err, COTRACK_NOT_FOUND, absl::StrCat("cannot write ", out_file));
+      summary = cotrack::Export(*db->db, options, file);
+    }
     if (!summary.ok()) {
       // As the command: an unknown patient is named as such.
       if (absl::IsNotFound(summary.status()) && options.patient &&
@@ -209,8 +216,12 @@ int cotrack_export(cotrack_db_t* db, const char* out_file, const char* const* op
       }
       return Report(err, summary.status());
     }
-    file.close();
-    if (!file) return Fail(err, COTRACK_DATA_LOSS, absl::StrCat("writing ", out_file, " failed"));
+    if (file.is_open()) {
+      file.close();
+      if (!file) {
+        return Fail(err, COTRACK_DATA_LOSS, absl::StrCat("writing ", out_file, " failed"));
+      }
+    }
     if (out != nullptr) {
       cotrack_table_t t;
       t.rows = 1;

@@ -1,6 +1,6 @@
 // The handles of the C ABI shared by its source files (c_api.cc and the
-// c_*.cc files of each area), and the boundary helpers those files use: every
-// entry point turns statuses and exceptions into a code and a message.
+// c_*.cc files of each area: c_progression.cc, c_catalog.cc, ...), and the boundary helpers those
+// files use: every entry point turns statuses and exceptions into a code and a message.
 #ifndef COTRACK_CAPI_HANDLES_H_
 #define COTRACK_CAPI_HANDLES_H_
 
@@ -36,6 +36,10 @@ struct cotrack_batch_t {
 };
 
 namespace cotrack::capi {
+
+// The database behind `db`; nullptr when `db` is NULL or closed (defined in
+// c_api.cc).
+Database* DatabaseOf(cotrack_db_t* db);
 
 // A malloc'ed copy of `message` the caller frees with cotrack_free.
 inline char* CopyMessage(const std::string& message) {

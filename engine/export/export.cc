@@ -133,6 +133,8 @@ class Exporter {
         case ExportFormat::kFhir:
           out_ << FhirObservation(m, o) << '\n';
           break;
+        case ExportFormat::kOmop:  // refused by Export
+          break;
       }
       ++summary_.observations;
     }
@@ -325,6 +327,11 @@ absl::StatusOr<ExportSummary> Export(Database& db, const ExportOptions& options,
     return absl::InvalidArgumentError(
         absl::StrCat("de-identification key has ", options.deidentify_key->size(),
                      " bytes; at least ", kMinKeyBytes, " are needed"));
+  }
+  if (options.format == ExportFormat::kOmop) {
+    return absl::InvalidArgumentError(
+        "the omop format writes a directory of tables (ExportOmop; `cotrack export --format omop "
+        "--out DIR`)");
   }
   return Exporter(db, options, out).Run();
 }

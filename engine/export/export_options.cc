@@ -21,9 +21,11 @@ absl::StatusOr<ExportCommandOptions> ParseExportOptions(const NamedOptions& name
     options.format = ExportFormat::kNdjson;
   } else if (format == "fhir") {
     options.format = ExportFormat::kFhir;
+  } else if (format == "omop") {
+    options.format = ExportFormat::kOmop;
   } else {
     return absl::InvalidArgumentError(
-        absl::StrCat("--format: bad value \"", format, "\" (expected csv, ndjson or fhir)"));
+        absl::StrCat("--format: bad value \"", format, "\" (expected csv, ndjson, fhir or omop)"));
   }
   if (auto measures = args.Get("measure")) {
     for (absl::string_view m : absl::StrSplit(*measures, ',', absl::SkipEmpty())) {

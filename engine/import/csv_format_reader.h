@@ -44,6 +44,9 @@ class CsvFormatReader : public FormatReader {
 
   ImportFormat format() const override { return format_; }
   const ImportCounts& counts() const override { return writer_.counts(); }
+  void SetTimeZone(std::optional<absl::TimeZone> zone) override {
+    writer_.SetTimeZone(std::move(zone));
+  }
   absl::StatusOr<bool> ReadChunk(size_t max_rows, Batch& batch, ImportErrors& errors,
                                  RejectSink* rejects) override;
   int64_t bytes_consumed() const override { return bytes_consumed_; }

@@ -190,6 +190,9 @@ class FhirReader : public FormatReader {
 
   ImportFormat format() const override { return format_; }
   const ImportCounts& counts() const override { return writer_.counts(); }
+  void SetTimeZone(std::optional<absl::TimeZone> zone) override {
+    writer_.SetTimeZone(std::move(zone));
+  }
 
   absl::StatusOr<bool> ReadChunk(size_t max_rows, Batch& batch, ImportErrors& errors,
                                  RejectSink* rejects) override {
@@ -400,12 +403,12 @@ class FhirReader : public FormatReader {
                               "no effectiveDateTime, effectiveInstant or "
                               "effectivePeriod.start (the observation needs a date)"));
     } else {
-      absl::StatusOr<CivilTime> t = ParseDateCell(when);
+      absl::StatusOr<CivilTime> t = writer_.ParseDate(when);
       const absl::string_view time_of_day =
           Str(Member(CotrackExtension(&r, "time-of-day"), "valueTime"));
       if (t.ok() && !time_of_day.empty() && t->precision == TimePrecision::kDate) {
         // cotrack's own export: the date, and the clinic-local time beside it.
-        t = ParseDateCell(absl::StrCat(when, "T", time_of_day));
+        t = writer_.ParseDate(absl::StrCat(when, "T", time_of_day));
         when_field = "effectiveDateTime with the time-of-day extension";
       }
       if (t.ok()) {
@@ -502,7 +505,7 @@ class FhirReader : public FormatReader {
     }
     bool have_time = false;
     if (!date.empty()) {
-      absl::StatusOr<CivilTime> t = ParseDateCell(date);
+      absl::StatusOr<CivilTime> t = writer_.ParseDate(date);
       if (t.ok()) {
         obs.time = *t;
         have_time = true;
@@ -561,7 +564,7 @@ class FhirReader : public FormatReader {
     // cotrack's own extensions: what `export --with-patients` wrote.
     auto date = [&](const JsonValue& e, absl::string_view name) -> std::optional<CivilTime> {
       const absl::string_view v = Str(Member(&e, "valueDate"));
-      absl::StatusOr<CivilTime> t = ParseDateCell(v);
+      absl::StatusOr<CivilTime> t = writer_.ParseDate(v);
       if (t.ok()) return *t;
       errors.Add(line, 0,
                  absl::StrCat(prefix, "extension ", name, ": bad valueDate ", QuoteForMessage(v),

@@ -40,11 +40,13 @@
 #include <cstdint>
 #include <istream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "cotrack/database.h"
 #include "cotrack/import.h"
 #include "import/csv_row_parser.h"
@@ -76,6 +78,11 @@ class FormatReader {
 
   // Exact counts of what was read so far.
   virtual const ImportCounts& counts() const = 0;
+
+  // The time zone instants are converted to (ImportOptions::timezone);
+  // OpenFormatReader sets it before the first ReadChunk. Every reader
+  // passes it to its RowWriter.
+  virtual void SetTimeZone(std::optional<absl::TimeZone> zone) = 0;
 
   // Input bytes behind the rows returned so far, for progress; -1 when the
   // reader does not know (the caller then asks the stream, which is safe

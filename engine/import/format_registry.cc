@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "cotrack/status_macros.h"
 #include "import/csv_format_reader.h"
+#include "import/value_text.h"
 
 namespace cotrack {
 
@@ -22,6 +23,8 @@ extern const FormatEntry kSyntheaPatientsFormat;      // synthea.cc
 extern const FormatEntry kFhirNdjsonFormat;           // fhir.cc
 extern const FormatEntry kFhirJsonFormat;             // fhir.cc
 extern const FormatEntry kHl7Format;                  // hl7.cc
+extern const FormatEntry kOmopMeasurementFormat;      // omop.cc
+extern const FormatEntry kOmopPersonFormat;           // omop.cc
 
 namespace {
 
@@ -32,6 +35,8 @@ namespace {
 // input that a format's detect_start claims (HL7 v2: "MSH|^~\&|") to that
 // format, before CSV is tried.
 const FormatEntry* const kFormats[] = {
+    &kOmopMeasurementFormat,      // measurement_id, person_id, measurement_concept_id, _date
+    &kOmopPersonFormat,           // person_id, gender_concept_id, year_of_birth
     &kSyntheaObservationsFormat,  // DATE, PATIENT, CODE, VALUE and UNITS
     &kSyntheaPatientsFormat,      // Id first, BIRTHDATE and GENDER
     &kRedcapFormat,               // redcap_event_name or ..._repeat_instrument, or record_id first
@@ -48,8 +53,8 @@ constexpr char kExpectedHeaders[] =
     "expected an observations CSV (patient,measure,date,value[,unit][,visit][,items]), a "
     "patients CSV (patient[,arm][,index_date]...), a wide visit CSV (patient,date[,visit],"
     "CODE...), a REDCap export (record_id or redcap_event_name), a Synthea observations.csv "
-    "or patients.csv, FHIR JSON/NDJSON, or HL7 v2 messages starting MSH|; --format names the "
-    "format when detection cannot";
+    "or patients.csv, an OMOP CDM measurement.csv or person.csv, FHIR JSON/NDJSON, or HL7 v2 "
+    "messages starting MSH|; --format names the format when detection cannot";
 
 // White space before the first byte that format detection looks at; past it
 // the input is handed to the CSV reader (which skips blank lines itself).
@@ -136,9 +141,31 @@ ImportFormat DetectCsvFormat(const std::vector<std::string>& header_names) {
   return f != nullptr ? f->format : ImportFormat::kAuto;
 }
 
+namespace {
+
+absl::StatusOr<std::unique_ptr<FormatReader>> OpenAnyFormat(std::istream& in,
+                                                            const std::string& source,
+                                                            const ImportOptions& options);
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<FormatReader>> OpenFormatReader(std::istream& in,
                                                                const std::string& source,
                                                                const ImportOptions& options) {
+  // The zone first: an unknown one is refused before anything is read.
+  COTRACK_ASSIGN_OR_RETURN(std::optional<absl::TimeZone> zone,
+                           LoadImportTimeZone(options.timezone));
+  COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<FormatReader> reader,
+                           OpenAnyFormat(in, source, options));
+  reader->SetTimeZone(std::move(zone));
+  return reader;
+}
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<FormatReader>> OpenAnyFormat(std::istream& in,
+                                                            const std::string& source,
+                                                            const ImportOptions& options) {
   const FormatEntry* given = FindImportFormat(options.format);
   const bool stream_format = given != nullptr && given->open != nullptr;
   // Take leading white space and the first other byte: '{' starts JSON.
@@ -187,4 +214,5 @@ absl::StatusOr<std::unique_ptr<FormatReader>> OpenFormatReader(std::istream& in,
   return OpenCsv(in, std::move(prefix), source, options);
 }
 
+}  // namespace
 }  // namespace cotrack

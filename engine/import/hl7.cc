@@ -174,6 +174,9 @@ class Hl7Reader : public FormatReader {
 
   ImportFormat format() const override { return ImportFormat::kHl7; }
   const ImportCounts& counts() const override { return writer_.counts(); }
+  void SetTimeZone(std::optional<absl::TimeZone> zone) override {
+    writer_.SetTimeZone(std::move(zone));
+  }
   int64_t bytes_consumed() const override { return segments_.bytes(); }
 
   // Reads the first segment: the input must start with a message (or a
@@ -366,14 +369,15 @@ class Hl7Reader : public FormatReader {
       errors.Add(line, 0, absl::StrCat(prefix, why));
       return false;
     }
-    absl::StatusOr<CivilTime> t = ParseHl7DateTime(text);
+    std::optional<int> offset;
+    absl::StatusOr<CivilTime> t = ParseHl7DateTime(text, &offset);
     if (!t.ok()) {
       errors.Add(line, 0,
                  absl::StrCat(prefix, where, "field \"", field, "\": bad value ",
                               QuoteForMessage(text), " (", t.status().message(), ")"));
       return false;
     }
-    time = *t;
+    time = offset ? writer_.Instant(*t, *offset) : *t;
     return true;
   }
 

@@ -196,7 +196,11 @@ std::string Hl7Segment::Component(int n, int c) const {
   return DecodeHl7Escapes(Hl7Part(first, encoding_.component, c), encoding_);
 }
 
-absl::StatusOr<CivilTime> ParseHl7DateTime(absl::string_view text) {
+absl::StatusOr<CivilTime> ParseHl7DateTime(absl::string_view text,
+                                           std::optional<int>* offset_seconds) {
+  if (offset_seconds != nullptr) offset_seconds->reset();
+  int offset = 0;
+  bool has_offset = false;
   const absl::string_view t = absl::StripAsciiWhitespace(text);
   const auto fail = [](absl::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat(kExpectedHl7DateTime, "; ", why));
@@ -222,7 +226,8 @@ absl::StatusOr<CivilTime> ParseHl7DateTime(absl::string_view text) {
     rest.remove_prefix(f);  // dropped: identity is to the second
   }
   if (!rest.empty()) {
-    // The offset is checked, then dropped: clinical civil time.
+    // The offset is checked, then given to the caller: CivilTimeOfInstant
+    // applies it with a time zone and drops it without one.
     if ((rest[0] != '+' && rest[0] != '-') || rest.size() != 5 || !AllDigits(rest.substr(1))) {
       return fail(
           absl::StrCat("unexpected \"", rest, "\" after the date (an offset is +HHMM or -HHMM)"));
@@ -232,6 +237,8 @@ absl::StatusOr<CivilTime> ParseHl7DateTime(absl::string_view text) {
     if (hours > 14 || minutes > 59) {
       return fail(absl::StrCat("the offset ", rest, " is not a time zone offset"));
     }
+    offset = (hours * 60 + minutes) * 60 * (rest[0] == '-' ? -1 : 1);
+    has_offset = true;
   }
   const absl::string_view d = t.substr(0, digits);
   std::string iso = absl::StrCat(d.substr(0, 4), "-", d.substr(4, 2), "-", d.substr(6, 2));
@@ -248,6 +255,10 @@ absl::StatusOr<CivilTime> ParseHl7DateTime(absl::string_view text) {
     const size_t expected = why.rfind(" (expected");
     if (expected != absl::string_view::npos) why = why.substr(0, expected);
     return fail(why);
+  }
+  // A date alone is a clinical date, never an instant.
+  if (has_offset && offset_seconds != nullptr && parsed->precision == TimePrecision::kDateTime) {
+    *offset_seconds = offset;
   }
   return parsed;
 }

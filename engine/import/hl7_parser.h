@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <istream>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -117,11 +118,14 @@ inline constexpr char kExpectedHl7DateTime[] =
     "expected an HL7 date/time YYYYMMDD[HHMM[SS[.S]]] with an optional offset +/-ZZZZ";
 
 // An HL7 date/time, YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ], as clinical civil
-// time: the offset is dropped, never applied (as for every format), a date
+// time: the clock time as written (the offset is the caller's, below), a date
 // alone is a date (TimePrecision::kDate), fractions of a second are dropped.
 // A year or a month alone is not a date: InvalidArgument, as for a bad
-// calendar date; the message is "expected ...; reason".
-absl::StatusOr<CivilTime> ParseHl7DateTime(absl::string_view text);
+// calendar date; the message is "expected ...; reason". `offset_seconds`
+// (may be null) receives the offset east of UTC when a date-time has one,
+// for CivilTimeOfInstant (value_text.h), and is reset otherwise.
+absl::StatusOr<CivilTime> ParseHl7DateTime(absl::string_view text,
+                                           std::optional<int>* offset_seconds = nullptr);
 
 // Splits an input into segments. A segment ends at CR, LF, CRLF or an MLLP
 // end byte (0x1C); MLLP start bytes (0x0B), spaces and tabs before a segment

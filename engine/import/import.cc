@@ -267,6 +267,13 @@ absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::s
   report.rows = reader->counts().rows;
   report.skipped = reader->counts().skipped;
   report.skipped_by_reason = reader->counts().skipped_by_reason;
+  if (const int64_t dropped = reader->counts().offsets_dropped; dropped > 0) {
+    report.warnings.push_back(absl::StrCat(
+        dropped, " date-time", dropped == 1 ? "" : "s",
+        " with a UTC offset or Z: no time zone is set, so the offset was dropped and the clock "
+        "time kept (the same instant written in two zones lands on two days); give --timezone "
+        "ZONE (e.g. Europe/Berlin) to convert instants to the clinic's civil time"));
+  }
   rejected.clear();
   COTRACK_ASSIGN_OR_RETURN(report.summary, bulk->Commit(skip ? &rejected : nullptr));
   for (const Rejection& r : rejected) {  // a second value for one identity

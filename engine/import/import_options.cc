@@ -11,7 +11,7 @@ absl::StatusOr<ImportOptions> ParseImportOptions(const NamedOptions& named) {
   absl::StatusOr<OptionReader> read =
       OptionReader::Read(named, {"format", "mapping", "ignore-columns", "hl7-patient-id-field",
                                  "hl7-patient-id-authority", "hl7-patient-id-type", "on-error",
-                                 "reject-file", "reason", "dry-run", "no-sync"});
+                                 "reject-file", "reason", "timezone", "dry-run", "no-sync"});
   if (!read.ok()) return read.status();
   const OptionReader& args = *read;
   ImportOptions options;
@@ -49,6 +49,13 @@ absl::StatusOr<ImportOptions> ParseImportOptions(const NamedOptions& named) {
         absl::StrFormat("--on-error: bad value \"%s\" (expected abort or skip)", on_error));
   }
   options.reject_file = args.Get("reject-file").value_or("");
+  if (auto zone = args.Get("timezone")) {
+    if (zone->empty()) {
+      return absl::InvalidArgumentError(
+          "--timezone: empty value (an IANA name such as Europe/Berlin)");
+    }
+    options.timezone = *zone;
+  }
   if (auto reason = args.Get("reason")) {
     if (reason->find_first_not_of(" \t") == std::string::npos) {
       return absl::InvalidArgumentError("--reason: empty value (say why, or leave the flag out)");

@@ -115,7 +115,7 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
   if (absl::StripAsciiWhitespace(row[date_]).empty()) {
     errors.Empty(row, date_, "date", kExpectedDate);
   } else {
-    absl::StatusOr<CivilTime> t = ParseDateCell(row[date_]);
+    absl::StatusOr<CivilTime> t = writer.ParseDate(row[date_]);
     if (t.ok()) {
       obs.time = *t;
       have_time = true;

@@ -75,7 +75,7 @@ void PatientsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Row
   }
   if (arm_.has_value()) p.arm = std::string(absl::StripAsciiWhitespace(row[*arm_]));
   if (index_date_.has_value() && !absl::StripAsciiWhitespace(row[*index_date_]).empty()) {
-    absl::StatusOr<CivilTime> t = ParseDateCell(row[*index_date_]);
+    absl::StatusOr<CivilTime> t = writer.ParseDate(row[*index_date_]);
     if (t.ok()) {
       p.index_date = *t;
     } else {
@@ -87,7 +87,7 @@ void PatientsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, Row
     if (!cell.empty()) {
       for (absl::string_view part : SplitCell(cell, ';')) {
         if (part.empty()) continue;  // "d1;d2;" from a spreadsheet
-        absl::StatusOr<CivilTime> t = ParseDateCell(part);
+        absl::StatusOr<CivilTime> t = writer.ParseDate(part);
         if (!t.ok()) {
           errors.BadValue(row, *treatment_dates_, "treatment_dates",
                           absl::StrCat(QuoteForMessage(part), " is not a date: ",

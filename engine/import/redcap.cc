@@ -256,7 +256,7 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWrite
   if (index_date_) {
     const absl::string_view cell = absl::StripAsciiWhitespace(row[*index_date_]);
     if (!cell.empty()) {
-      absl::StatusOr<CivilTime> t = ParseDateCell(cell);
+      absl::StatusOr<CivilTime> t = writer.ParseDate(cell);
       if (!t.ok()) {
         errors.BadValue(row, *index_date_, names_[*index_date_], t.status().message());
         return;
@@ -331,7 +331,7 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWrite
                    absl::StrCat(kExpectedDate, "; it dates the values of ", what));
       return;
     }
-    absl::StatusOr<CivilTime> t = ParseDateCell(cell);
+    absl::StatusOr<CivilTime> t = writer.ParseDate(cell);
     if (!t.ok()) {
       errors.BadValue(row, col, names_[col], t.status().message());
       return;

@@ -11,7 +11,7 @@
 
 namespace cotrack {
 
-absl::StatusOr<RelapseDates> ReadRelapseCsv(const std::string& path) {
+absl::StatusOr<RelapseEpisodes> ReadRelapseEpisodesCsv(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(absl::StrCat(path, ": cannot open the relapse file"));
@@ -25,12 +25,15 @@ absl::StatusOr<RelapseDates> ReadRelapseCsv(const std::string& path) {
   std::optional<size_t> patient_col = header->Find("patient");
   if (!patient_col) patient_col = header->Find("id");
   const std::optional<size_t> date_col = header->Find("date");
+  std::optional<size_t> end_col = header->Find("end_date");
+  if (!end_col) end_col = header->Find("enddate");
+  if (!end_col) end_col = header->Find("end");
   if (!patient_col || !date_col) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ":1: relapse file header \"", JoinHeader(header_row),
                      "\" (expected a patient or id column and a date column, e.g. patient,date)"));
   }
-  RelapseDates out;
+  RelapseEpisodes out;
   ImportErrors errors(path);
   CsvRecord row;
   for (;;) {
@@ -57,10 +60,36 @@ absl::StatusOr<RelapseDates> ReadRelapseCsv(const std::string& path) {
       errors.BadValue(row, *date_col, "date", "a date YYYY-MM-DD");
       continue;
     }
-    out[patient].push_back(*date);
+    Relapse relapse{*date, std::nullopt};
+    if (end_col) {
+      // msprog drops relapses without an end date once end dates are used;
+      // a dropped relapse would silently change PIRA/RAW, so it is an error.
+      absl::StatusOr<CivilTime> end = ParseCivilTime(row[*end_col]);
+      if (!end.ok() || end->day() < date->day()) {
+        errors.BadValue(row, *end_col, header->name(*end_col),
+                        "an end date YYYY-MM-DD on or after the onset");
+        continue;
+      }
+      relapse.end = *end;
+    }
+    out[patient].push_back(relapse);
   }
   absl::Status st = errors.ToStatus();
   if (!st.ok()) return st;
+  return out;
+}
+
+}  // namespace cotrack
+
+namespace cotrack {
+
+absl::StatusOr<RelapseDates> ReadRelapseCsv(const std::string& path) {
+  absl::StatusOr<RelapseEpisodes> episodes = ReadRelapseEpisodesCsv(path);
+  if (!episodes.ok()) return episodes.status();
+  RelapseDates out;
+  for (const auto& [id, list] : *episodes) {
+    for (const Relapse& r : list) out[id].push_back(r.onset);
+  }
   return out;
 }
 

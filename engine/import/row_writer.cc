@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "import/value_text.h"
 
 namespace cotrack {
 
@@ -54,6 +55,18 @@ void RowWriter::Retract(std::string patient, std::string measure, CivilTime time
 void RowWriter::Skip(const std::string& reason) {
   ++counts_.skipped;
   ++counts_.skipped_by_reason[reason];
+}
+
+absl::StatusOr<CivilTime> RowWriter::ParseDate(absl::string_view text) {
+  bool had_offset = false;
+  absl::StatusOr<CivilTime> t = ParseDateTimeCell(text, zone_ ? &*zone_ : nullptr, &had_offset);
+  if (t.ok() && had_offset && !zone_) ++counts_.offsets_dropped;
+  return t;
+}
+
+CivilTime RowWriter::Instant(CivilTime written, int offset_seconds) {
+  if (!zone_) ++counts_.offsets_dropped;
+  return CivilTimeOfInstant(written, offset_seconds, zone_ ? &*zone_ : nullptr);
 }
 
 void RowWriter::Stamp(Provenance& p) const {

@@ -14,11 +14,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "cotrack/database.h"
 #include "import/import_errors.h"
 
@@ -30,6 +33,9 @@ struct ImportCounts {
   int64_t rows = 0;     // source rows read (CSV data rows, NDJSON lines, Bundle entries)
   int64_t skipped = 0;  // rows deliberately not imported (unmapped code, no value, ...)
   std::map<std::string, int64_t> skipped_by_reason;  // reason -> rows
+  // Date-times read with a UTC offset or Z while no time zone was given:
+  // their offset was dropped (the import report warns once per file).
+  int64_t offsets_dropped = 0;
 };
 
 // The (patient, measure, time) identities of one file with the position
@@ -125,6 +131,17 @@ class RowWriter {
   // Counts the row as deliberately not imported, for `reason` (not an error).
   void Skip(const std::string& reason);
 
+  // The time zone instants are converted to (ImportOptions::timezone);
+  // none by default.
+  void SetTimeZone(std::optional<absl::TimeZone> zone) { zone_ = std::move(zone); }
+  // A date cell as every format reads one: ParseDateTimeCell (value_text.h)
+  // with the import's time zone; an offset dropped for want of a zone is
+  // counted.
+  absl::StatusOr<CivilTime> ParseDate(absl::string_view text);
+  // For formats that parse their own date-times (HL7 v2): CivilTimeOfInstant
+  // with the import's time zone, counted the same way.
+  CivilTime Instant(CivilTime written, int offset_seconds);
+
   // Ends the row: if it had no error, its changes go into `batch`, each with
   // the row's provenance. Returns false (adding nothing) for a bad row.
   bool EndRow(Batch& batch);
@@ -144,6 +161,7 @@ class RowWriter {
   std::string source_;
   std::string user_;
   std::string reason_;
+  std::optional<absl::TimeZone> zone_;
   ImportCounts counts_;
   IdentitySet identities_;
   // The current row.

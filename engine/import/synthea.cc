@@ -131,7 +131,7 @@ void SyntheaObservationsParser::ParseRow(const CsvRecord& row, ImportErrors& err
   obs.patient = std::string(row[patient_]);
   errors.PatientId(row, patient_);
   bool have_time = false;
-  absl::StatusOr<CivilTime> t = ParseDateCell(row[date_]);
+  absl::StatusOr<CivilTime> t = writer.ParseDate(row[date_]);
   if (t.ok()) {
     obs.time = *t;
     have_time = true;

@@ -223,3 +223,62 @@ absl::StatusOr<CivilTime> ParseDateCell(absl::string_view text) {
 }
 
 }  // namespace cotrack
+
+namespace cotrack {
+
+absl::StatusOr<std::optional<absl::TimeZone>> LoadImportTimeZone(const std::string& name) {
+  if (name.empty()) return std::optional<absl::TimeZone>();
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(name, &zone)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown time zone \"", name,
+        "\" (expected an IANA name such as Europe/Berlin or America/Los_Angeles; list them with "
+        "`timedatectl list-timezones` or `ls /usr/share/zoneinfo`, which the tzdata package "
+        "installs)"));
+  }
+  return std::optional<absl::TimeZone>(zone);
+}
+
+CivilTime CivilTimeOfInstant(CivilTime written, int offset_seconds, const absl::TimeZone* zone) {
+  if (zone == nullptr) return written;
+  // `written` counts civil seconds from 1970-01-01T00:00 as a UTC clock
+  // would; the instant is that minus the offset.
+  const absl::Time instant = absl::FromUnixSeconds(written.seconds - offset_seconds);
+  const absl::CivilSecond local = absl::ToCivilSecond(instant, *zone);
+  const absl::CivilSecond epoch(1970, 1, 1, 0, 0, 0);
+  written.seconds = local - epoch;
+  return written;
+}
+
+absl::StatusOr<CivilTime> ParseDateTimeCell(absl::string_view text, const absl::TimeZone* zone,
+                                            bool* had_offset) {
+  if (had_offset != nullptr) *had_offset = false;
+  absl::StatusOr<CivilTime> t = ParseDateCell(text);
+  if (!t.ok() || t->precision != TimePrecision::kDateTime) return t;
+  // ParseCivilTime has checked the syntax; only which offset is left.
+  const absl::string_view s = absl::StripAsciiWhitespace(text);
+  int offset = 0;
+  if (absl::EndsWith(s, "Z") || absl::EndsWith(s, "z")) {
+    offset = 0;
+  } else {
+    // "+hh:mm" / "-hh:mm" (6 characters) or "+hhmm" / "-hhmm" (5), after
+    // the time (which is at least "hh:mm" from position 11).
+    size_t at = absl::string_view::npos;
+    if (s.size() >= 17 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-') &&
+        s[s.size() - 3] == ':') {
+      at = s.size() - 6;
+    } else if (s.size() >= 16 && (s[s.size() - 5] == '+' || s[s.size() - 5] == '-')) {
+      at = s.size() - 5;
+    }
+    if (at == absl::string_view::npos || at < 16) return t;
+    const absl::string_view z = s.substr(at + 1);
+    const int hours = (z[0] - '0') * 10 + (z[1] - '0');
+    const int minutes =
+        z.size() == 5 ? (z[3] - '0') * 10 + (z[4] - '0') : (z[2] - '0') * 10 + (z[3] - '0');
+    offset = (hours * 60 + minutes) * 60 * (s[at] == '-' ? -1 : 1);
+  }
+  if (had_offset != nullptr) *had_offset = true;
+  return CivilTimeOfInstant(*t, offset, zone);
+}
+
+}  // namespace cotrack

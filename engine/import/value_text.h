@@ -6,10 +6,12 @@
 #ifndef COTRACK_IMPORT_VALUE_TEXT_H_
 #define COTRACK_IMPORT_VALUE_TEXT_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "cotrack/civil_time.h"
 #include "cotrack/types.h"
 
@@ -42,6 +44,25 @@ inline constexpr char kExpectedDate[] = "expected a date YYYY-MM-DD or YYYY-MM-D
 // Parses a date cell with ParseCivilTime; on failure the InvalidArgument
 // message is "expected ...; reason", ready for "(...)".
 absl::StatusOr<CivilTime> ParseDateCell(absl::string_view text);
+
+// The one place where an instant becomes a clinical date (every format goes
+// through it). `written` is the civil time as a source wrote it beside a UTC
+// offset (`offset_seconds` east of UTC; "Z" is 0). With `zone`, the instant
+// is converted to that zone's civil time, precision kept: Synthea's
+// 2017-12-10T06:21:43Z and FHIR's 2017-12-09T22:21:43-08:00 are both
+// 2017-12-09T22:21:43 in America/Los_Angeles. Without a zone the offset is
+// dropped and the clock time kept, as cotrack always did.
+CivilTime CivilTimeOfInstant(CivilTime written, int offset_seconds, const absl::TimeZone* zone);
+
+// The zone ImportOptions::timezone names; nullopt for an empty name.
+// InvalidArgument naming an unknown zone and how to list the known ones.
+absl::StatusOr<std::optional<absl::TimeZone>> LoadImportTimeZone(const std::string& name);
+
+// ParseDateCell, then, for a date-time ending in "Z", "+hh:mm", "-hh:mm",
+// "+hhmm" or "-hhmm", CivilTimeOfInstant. `had_offset` (may be null) is set
+// to whether the text carried an offset.
+absl::StatusOr<CivilTime> ParseDateTimeCell(absl::string_view text, const absl::TimeZone* zone,
+                                            bool* had_offset);
 
 }  // namespace cotrack
 

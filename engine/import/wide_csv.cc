@@ -207,7 +207,7 @@ void WideCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWrit
   if (absl::StripAsciiWhitespace(row[date_]).empty()) {
     errors.Empty(row, date_, "date", kExpectedDate);
   } else {
-    absl::StatusOr<CivilTime> t = ParseDateCell(row[date_]);
+    absl::StatusOr<CivilTime> t = writer.ParseDate(row[date_]);
     if (t.ok()) {
       time = *t;
       have_time = true;

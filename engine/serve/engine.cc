@@ -118,8 +118,20 @@ Engine::~Engine() {
 absl::StatusOr<Attachment> Attach(const std::string& path, const Options& options) {
   const bool create = options.create_if_missing && !options.read_only;
   if (create && ::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot create database directory ", path, ": ", std::strerror(errno)));
+    // The cause decides what the user must do, so it decides the code too:
+    // retrying (Unavailable) cannot help a missing parent or a denied write.
+    const int err = errno;
+    const std::string what =
+        absl::StrCat("cannot create database directory ", path, ": ", std::strerror(err));
+    if (err == ENOENT || err == ENOTDIR) {
+      return absl::NotFoundError(
+          absl::StrCat(what, " (its parent directory does not exist: create it with mkdir -p)"));
+    }
+    if (err == EACCES || err == EPERM || err == EROFS) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(what, " (choose a directory you may write to)"));
+    }
+    return absl::UnavailableError(what);
   }
   struct stat st;
   if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {

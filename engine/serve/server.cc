@@ -387,7 +387,7 @@ void Server::Serve(Connection* c) {
   // out; this holds even if its mode was loosened).
   absl::StatusOr<int> peer = rpc::CheckPeer(c->channel.fd());
   if (peer.ok()) {
-    Session session(db_, *peer);
+    Session session(db_);
     std::string payload;
     for (;;) {
       rpc::UniqueFd passed;

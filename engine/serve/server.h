@@ -24,7 +24,7 @@ namespace cotrack {
 // tests. `send` is called once per response frame (several for streams).
 class Session {
  public:
-  Session(DatabaseImpl* db, int peer_pid) : db_(db), peer_pid_(peer_pid) {}
+  explicit Session(DatabaseImpl* db) : db_(db) {}
   ~Session();
 
   // Handles `request`; `passed_fd` is a descriptor that came with it (the
@@ -42,7 +42,6 @@ class Session {
       const std::function<absl::StatusOr<WriteSummary>(const WriteContext&)>& write);
 
   DatabaseImpl* db_;
-  int peer_pid_;
   bool greeted_ = false;
   bool read_only_ = false;
   std::string user_;

@@ -338,6 +338,10 @@ def _declare(lib):
                                     _err_p]),
     }
     signatures.update(_table.declare(lib))
+    # Confirmed disability worsening (cotrack_progression).
+    signatures["cotrack_progression"] = (c_int, [
+        c_void_p, c_char_p, _c_char_p_p, _c_char_p_p, c_size_t, _void_pp,
+        _err_p])
     for field in _AUDIT_TEXT_FIELDS:
         signatures["cotrack_audit_" + field] = (c_char_p, [c_void_p, c_size_t])
     for name, (restype, argtypes) in signatures.items():
@@ -829,6 +833,51 @@ class Database:
         return _table.read_table(lib, lambda out: _call(
             lib.cotrack_summary_table, self._handle(),
             _text(measure, "measure"), names, values, n, out), _rows_result)
+
+    @_in_use
+    def progression(self, patient: Optional[str] = None,
+                    **options: Any) -> Result:
+        """Confirmed disability worsening (CDW, RAW, PIRA) and improvement
+        events, as `cotrack progression` (msprog's algorithm and option
+        names; docs/PROGRESSION.md): one dict per event for `patient`, or
+        everyone when None. Options are the command's flags as keywords,
+        underscores for dashes: event="multiple", baseline="roving",
+        raw_pira=True, confirm="12w,24w" (or a list), tolerance=(7, "inf"),
+        relapse_indep=(0, None, None, None, None, 0), measure="sdmt",
+        relapses="relapses.csv". True is a flag, False and None leave the
+        option out; None inside a sequence is msprog's NULL. Undefined
+        numbers are None."""
+        names, values = [], []
+        for key, value in options.items():
+            if value is None or value is False:
+                continue
+            if value is True:
+                text = ""
+            elif isinstance(value, (list, tuple)):
+                text = ",".join("null" if v is None else str(v) for v in value)
+            else:
+                text = str(value)
+            names.append(key.replace("_", "-").encode())
+            values.append(text.encode())
+        count = len(names)
+        name_array = (ctypes.c_char_p * max(count, 1))(*names)
+        value_array = (ctypes.c_char_p * max(count, 1))(*values)
+        lib = self._lib
+
+        def build(lib, table, n):
+            columns = _table.read_all(lib, table)
+            for name, column in columns.items():
+                if column and isinstance(column[0], float):
+                    columns[name] = [None if math.isnan(v) else v
+                                     for v in column]
+            return _table.with_columns(
+                [dict(zip(columns, row)) for row in zip(*columns.values())],
+                columns)
+
+        return _table.read_table(lib, lambda out: _call(
+            lib.cotrack_progression, self._handle(),
+            _text(patient, "patient", optional=True), name_array, value_array,
+            count, out), build)
 
     @_in_use
     def import_file(self, path: Union[str, "os.PathLike[str]"],

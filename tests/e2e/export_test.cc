@@ -11,6 +11,7 @@ namespace cotrack::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kObservations[] =
     "patient,measure,date,value,unit,visit\n"
@@ -137,6 +138,47 @@ TEST_F(ExportCliTest, DeidentifiedExportLeavesNoIdOrDate) {
   CommandResult short_key = Run(db_, {"export", "--deidentify", "--key-file", dir_.File("short")});
   EXPECT_EQ(short_key.exit_code, 1);
   EXPECT_THAT(short_key.err, HasSubstr("at least 16"));
+}
+
+// OMOP CDM 5.4 (issue 15, item 2) as a user runs it: export a directory,
+// import the directory into a new database, export again: the same tables.
+TEST_F(ExportCliTest, OmopDirectoryExportsAndImportsBack) {
+  CommandResult r = Run(db_, {"export", "--format", "omop"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("give it as --out DIR"));
+  const std::string first = dir_.File("omop1"), second = dir_.File("omop2");
+  r = Run(db_, {"export", "--format", "omop", "--out", first});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string db2 = dir_.File("db2");
+  r = Run(db2, {"import", first});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("person.csv (omop-person): 2 rows read"));
+  EXPECT_THAT(r.err, HasSubstr("measurement.csv (omop-measurement): 5 rows read: 5 written"));
+  r = Run(db2, {"export", "--format", "omop", "--out", second});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* table : {"measurement.csv", "person.csv", "observation_period.csv"}) {
+    EXPECT_EQ(ReadFile(second + "/" + table), ReadFile(first + "/" + table)) << table;
+  }
+}
+
+// Instants and the import's time zone (issue 15, item 4).
+TEST_F(ExportCliTest, ImportTimeZoneConvertsInstantsAndUnknownZonesAreRefused) {
+  WriteFile(dir_.File("z.csv"),
+            "patient,measure,date,value\nP-Zoe-3,edss,2024-03-05T23:30:00Z,2.0\n");
+  CommandResult r = Run(db_, {"import", dir_.File("z.csv"), "--timezone", "Mars/Olympus"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("unknown time zone \"Mars/Olympus\""));
+  EXPECT_THAT(r.err, HasSubstr("timedatectl list-timezones"));
+  r = Run(db_, {"import", dir_.File("z.csv")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("warning: 1 date-time with a UTC offset or Z"));
+  const std::string db2 = dir_.File("db-berlin");
+  r = Run(db2, {"import", dir_.File("z.csv"), "--timezone", "Europe/Berlin"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("warning")));
+  r = Run(db2, {"trajectory", "P-Zoe-3", "edss", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("2024-03-06T00:30:00"));
 }
 
 }  // namespace

@@ -817,6 +817,61 @@ static void test_tables_and_batches(const char* path) {
   cotrack_close(db);
 }
 
+/* cotrack_progression: the options of `cotrack progression` as name/value
+ * arrays, an event table back. */
+static void test_progression(const char* path) {
+  cotrack_db_t* db = NULL;
+  cotrack_options_t* options = cotrack_options_create();
+  cotrack_options_set_sync(options, 0);
+  OK(cotrack_open(path, options, &db, &err));
+  cotrack_options_destroy(options);
+  if (db == NULL) return;
+  const char* dates[] = {"2024-01-01", "2024-04-01", "2024-07-01", "2024-10-01", "2025-01-01"};
+  const double edss[] = {4.0, 3.0, 3.0, 4.0, 4.0};
+  const char* measure[] = {"edss"};
+  for (int i = 0; i < 5; ++i) {
+    OK(cotrack_record_visit(db, "P1", dates[i], NULL, 1, measure, &edss[i], NULL, NULL, NULL,
+                            &err));
+  }
+  /* msprog's default, the first CDW from a fixed baseline: none. */
+  cotrack_table_t* t = NULL;
+  OK(cotrack_progression(db, NULL, NULL, NULL, 0, &t, &err));
+  CHECK(cotrack_table_row_count(t) == 0);
+  cotrack_table_destroy(t);
+  /* Every event, roving baseline: a CDI, then a CDW from the new baseline. */
+  const char* names[] = {"event", "baseline", "confirm", "raw-pira"};
+  const char* values[] = {"multiple", "roving", "12w", ""};
+  t = NULL;
+  OK(cotrack_progression(db, "P1", names, values, 4, &t, &err));
+  CHECK(cotrack_table_row_count(t) == 2);
+  const int64_t* off = NULL;
+  int col = cotrack_table_column_index(t, "event");
+  const char* ev = col < 0 ? NULL : cotrack_table_strings(t, col, &off);
+  CHECK(ev != NULL && strcmp(ev + off[0], "CDI") == 0 && strcmp(ev + off[1], "CDW") == 0);
+  col = cotrack_table_column_index(t, "date");
+  const char* d = col < 0 ? NULL : cotrack_table_strings(t, col, &off);
+  CHECK(d != NULL && strcmp(d + off[1], "2024-10-01") == 0);
+  col = cotrack_table_column_index(t, "baseline_value");
+  const double* bl = col < 0 ? NULL : cotrack_table_double(t, col);
+  CHECK(bl != NULL && bl[0] == 4.0 && bl[1] == 3.0);
+  col = cotrack_table_column_index(t, "nevent");
+  const int64_t* nevent = col < 0 ? NULL : cotrack_table_int64(t, col);
+  CHECK(nevent != NULL && nevent[0] == 1 && nevent[1] == 2);
+  col = cotrack_table_column_index(t, "parameters");
+  const char* params = col < 0 ? NULL : cotrack_table_strings(t, col, &off);
+  CHECK(params != NULL && strstr(params, "event=multiple raw-pira=yes baseline=roving") != NULL);
+  CHECK(cotrack_table_column_index(t, "conf84_date") >= 0);
+  cotrack_table_destroy(t);
+  /* The command line's messages. */
+  const char* bad[] = {"bogus"};
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "--event: bad value \"bogus\"",
+               cotrack_progression(db, NULL, names, bad, 1, &t, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "unknown progression option \"nosuch\"",
+               cotrack_progression(db, NULL, (const char* const[]){"nosuch"}, bad, 1, &t, &err));
+  EXPECT_ERROR(COTRACK_NOT_FOUND, "P9", cotrack_progression(db, "P9", NULL, NULL, 0, &t, &err));
+  cotrack_close(db);
+}
+
 int main(void) {
   char dir[] = "/tmp/cotrack-c-api-XXXXXX";
   if (mkdtemp(dir) == NULL) {
@@ -838,6 +893,8 @@ int main(void) {
   test_patient_id_rule(path);
   snprintf(path, sizeof path, "%s/tables", dir);
   test_tables_and_batches(path);
+  snprintf(path, sizeof path, "%s/progression", dir);
+  test_progression(path);
   nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   if (failures > 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);

@@ -700,6 +700,37 @@ class BatchTest(TempDbTest):
             self.assertEqual(db.trajectory("P01", "edss"), [])
 
 
+class ProgressionTest(TempDbTest):
+    """Database.progression: `cotrack progression` through the C ABI, the
+    options as keyword arguments."""
+
+    def test_options_by_msprogs_names_and_events_as_rows(self):
+        with self.open() as db:
+            for date, edss in [("2024-01-01", 4.0), ("2024-04-01", 3.0),
+                               ("2024-07-01", 3.0), ("2024-10-01", 4.0),
+                               ("2025-01-01", 4.0)]:
+                db.record_visit("P1", date, {"edss": edss})
+            # msprog's default: the first CDW from a fixed baseline.
+            self.assertEqual(list(db.progression()), [])
+            rows = db.progression("P1", event="multiple", baseline="roving",
+                                  raw_pira=True, confirm=["12w"],
+                                  tolerance=(7, "inf"),
+                                  relapse_indep=(0, 0, 90, 30, 90, 30))
+            self.assertEqual([(r["event"], r["date"]) for r in rows],
+                             [("CDI", "2024-04-01"), ("CDW", "2024-10-01")])
+            self.assertEqual(rows[1]["baseline_value"], 3.0)
+            self.assertEqual(rows[1]["type"], "PIRA")
+            self.assertEqual(rows[1]["nevent"], 2)
+            self.assertIn("event=multiple raw-pira=yes baseline=roving",
+                          rows[0]["parameters"])
+            self.assertIn("conf84_date", rows.columns)
+            with self.assertRaisesRegex(cotrack.InvalidArgument,
+                                        '--event: bad value "bogus"'):
+                db.progression(event="bogus")
+            with self.assertRaises(cotrack.NotFound):
+                db.progression("P9")
+
+
 class PythonApiTest(unittest.TestCase):
     def test_public_methods_have_type_hints_and_docstrings(self):
         import inspect

@@ -1,4 +1,4 @@
-// The clinic-format readers (wide CSV, Synthea, FHIR NDJSON/JSON, HL7 v2; REDCap
+// The clinic-format readers (wide CSV, Synthea, FHIR NDJSON/JSON, HL7 v2, OMOP; REDCap
 // needs a mapping file and only reaches its "mapping needed" error): the
 // first byte picks auto detection or a forced format, the rest is the file.
 // Every chunk is read; errors must name the source, counts must add up.
@@ -20,10 +20,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                                    cotrack::ImportFormat::kSyntheaPatients,
                                                    cotrack::ImportFormat::kFhirNdjson,
                                                    cotrack::ImportFormat::kFhirJson,
-                                                   cotrack::ImportFormat::kHl7};
+                                                   cotrack::ImportFormat::kHl7,
+                                                   cotrack::ImportFormat::kOmopMeasurement,
+                                                   cotrack::ImportFormat::kOmopPerson};
   cotrack::ImportOptions options;
   options.format = kFormats[data[0] % (sizeof kFormats / sizeof kFormats[0])];
   options.user = "fuzz";
+  // Instants converted to a zone (one with a date line and daylight saving)
+  // as well as offsets dropped.
+  if (data[0] & 0x80) options.timezone = "Pacific/Auckland";
   std::istringstream in = cotrack::fuzz::AsStream(data + 1, size - 1);
   absl::StatusOr<std::unique_ptr<cotrack::FormatReader>> reader =
       cotrack::OpenFormatReader(in, "fuzz.in", options);

@@ -70,15 +70,21 @@ TEST(ExportParseTest, DeidentifyKeyLeavesTheGlobalKeyFileToTheDatabase) {
 TEST(ExportParseTest, UsageErrorsNameTheFlagAndWhatWasExpected) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"x"}, "expected no arguments"},
-      {{"--format", "xml"}, "--format: bad value \"xml\" (expected csv, ndjson or fhir)"},
+      {{"--format", "xml"}, "--format: bad value \"xml\" (expected csv, ndjson, fhir or omop)"},
       {{"--measure", ","}, "--measure: no measure code given"},
       {{"--with-patients"}, "--with-patients needs --format fhir"},
       {{"--deidentify"}, "--deidentify needs a key: --key-file F (or --deidentify-key F)"},
       {{"--deidentify", "--deidentify-key="},
        "--deidentify needs a key: --key-file F (or --deidentify-key F)"},
       {{"--deidentify-key", "k"}, "--deidentify-key needs --deidentify"},
+      {{"--format", "omop"},
+       "--format omop writes a directory of tables (person.csv, observation_period.csv, "
+       "measurement.csv, cdm_source.csv): give it as --out DIR"},
+      {{"--format", "omop", "--out", "-"},
+       "--format omop writes a directory of tables (person.csv, observation_period.csv, "
+       "measurement.csv, cdm_source.csv): give it as --out DIR"},
       {{"--format", "xml", "--with-patients"},
-       "--format: bad value \"xml\" (expected csv, ndjson or fhir)"},
+       "--format: bad value \"xml\" (expected csv, ndjson, fhir or omop)"},
   };
   for (const auto& [args, message] : cases) {
     EXPECT_THAT(Parse(args), StatusIs(absl::StatusCode::kInvalidArgument, Eq(message)))

@@ -719,7 +719,8 @@ COTRACK_EXPORT void cotrack_options_set_encryption_key_file(cotrack_options_t* o
 /* `cotrack import FILE`: imports one file atomically (any bad row rejects it
  * whole unless on-error is "skip"), as the handle's user. Options: format,
  * mapping, ignore-columns, hl7-patient-id-field, hl7-patient-id-authority,
- * hl7-patient-id-type, on-error, reject-file, reason, dry-run, no-sync (see
+ * hl7-patient-id-type, on-error, reject-file, reason, timezone, dry-run,
+ * no-sync (see
  * `cotrack import --help`). *out (when `out` is not NULL) is a one-row table:
  * path, format, rows, written, unchanged, corrected, retracted, patients,
  * rejected, skipped (INT64 but path, format) and reject_file. Errors as the
@@ -807,10 +808,10 @@ COTRACK_EXPORT int cotrack_batch_commit_as(cotrack_db_t* db, const cotrack_batch
                                            cotrack_write_summary* summary, char** err);
 
 /* `cotrack export --out FILE`: the current values selected by the options
- * written to `out_file`. Options: format (csv, ndjson or json, fhir;
- * default csv), measure (CODE[,CODE...]), patient, with-patients (fhir),
- * deidentify with deidentify-key (the key's file). *out (when not NULL) is a
- * one-row table: observations, patients (INT64). */
+ * written to `out_file` (for format omop a directory of OMOP CDM tables).
+ * Options: format (csv, ndjson or json, fhir, omop; default csv), measure (CODE[,CODE...]),
+ * patient, with-patients (fhir), deidentify with deidentify-key (the key's file). *out (when not
+ * NULL) is a one-row table: observations, patients (INT64). */
 COTRACK_EXPORT int cotrack_export(cotrack_db_t* db, const char* out_file,
                                   const char* const* option_names, const char* const* option_values,
                                   size_t option_count, cotrack_table_t** out, char** err);
@@ -877,6 +878,29 @@ COTRACK_EXPORT int cotrack_backup_verify(const char* backup_dir, const cotrack_o
 COTRACK_EXPORT int cotrack_restore(const char* backup_dir, const char* new_path,
                                    const cotrack_options_t* options, cotrack_table_t** out,
                                    char** err);
+
+/* ---- Confirmed disability worsening (cotrack progression) ----------------
+ *
+ * Runs `cotrack progression` (msprog's algorithm, docs/PROGRESSION.md) on one
+ * patient (`patient`) or everyone (NULL). The options are the command's flags
+ * without "--" as parallel arrays (e.g. "event" = "multiple", "confirm" =
+ * "12w,24w", "raw-pira" = ""), parsed by the same engine function as the
+ * command line (ParseProgressionOptions), so names, defaults and messages are
+ * the same; "measure" (default "edss"), "relapses" (a CSV file) and
+ * "relapse-measure" are accepted as well. `*out` receives one row per event
+ * with the columns patient, event ("CDW"/"CDI"), type ("RAW", "PIRA",
+ * "undefined", "" for CDI), date, baseline_date, last_delta_date,
+ * confirmed_date, parameters (STRING); nevent, time2event, bl2event,
+ * sust_days, sust_last, confirmed, relapse_associated (INT64, 0/1 for the
+ * flags); value, baseline_value, last_delta_value, confirmed_value, threshold
+ * (DOUBLE); then confDAYS_date (STRING, "" when that period did not
+ * confirm) and PIRA_confDAYS_date per confirmation period. Errors:
+ * COTRACK_INVALID_ARGUMENT for a bad option (the command's message),
+ * COTRACK_NOT_FOUND for an unknown patient, measure or relapse file. */
+COTRACK_EXPORT int cotrack_progression(cotrack_db_t* db, const char* patient,
+                                       const char* const* option_names,
+                                       const char* const* option_values, size_t option_count,
+                                       cotrack_table_t** out, char** err);
 
 #ifdef __cplusplus
 } /* extern "C" */

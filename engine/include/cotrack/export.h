@@ -1,8 +1,8 @@
 // Getting data out of a cotrack database for other systems.
 //
 // Export writes the current values (what `trajectory` shows): CSV, JSON
-// Lines or FHIR R4 Bulk Data NDJSON, optionally de-identified. Formats:
-// docs/EXPORT.md.
+// Lines or FHIR R4 Bulk Data NDJSON, and ExportOmop the tables of the OMOP
+// CDM 5.4; all optionally de-identified. Formats: docs/EXPORT.md.
 //
 // Whole databases in and out (DumpDatabase, LoadDatabase) are maintenance,
 // declared in cotrack/maintenance.h beside check and backup; it is included
@@ -29,6 +29,7 @@ enum class ExportFormat {
   kCsv,     // header row, then the columns of `trajectory --format csv`
   kNdjson,  // one JSON object per line, those same columns
   kFhir,    // FHIR R4 Observation (and Patient) resources, one per line
+  kOmop,    // OMOP CDM 5.4 tables, a directory of CSV files: ExportOmop only
 };
 
 // cotrack's own FHIR naming, written by export and read back by import so
@@ -65,11 +66,12 @@ struct ExportSummary {
 };
 
 // Writes the current values selected by `options` to `out`, one pass over
-// each measure's series. NotFound for an unknown measure or patient.
+// each measure's series. NotFound for an unknown measure or patient;
+// InvalidArgument for kOmop, which writes a directory (ExportOmop).
 absl::StatusOr<ExportSummary> Export(Database& db, const ExportOptions& options, std::ostream& out);
 
 // The options of `cotrack export` but --out (NamedOptions,
-// named_options.h): format (csv, ndjson or json, fhir), measure
+// named_options.h): format (csv, ndjson or json, fhir, omop), measure
 // (CODE[,CODE...]), patient, with-patients (fhir only), deidentify and
 // deidentify-key (the file holding the key; needed with deidentify).
 // Shared by the command line and cotrack_export (cotrack/c.h): the same
@@ -81,6 +83,18 @@ struct ExportCommandOptions {
   std::optional<std::string> deidentify_key_file;
 };
 absl::StatusOr<ExportCommandOptions> ParseExportOptions(const NamedOptions& options);
+// Writes the current values selected by `options` (its format is not
+// looked at) as OMOP CDM 5.4 tables into the directory `dir`, created when
+// missing: person.csv, observation_period.csv, measurement.csv and
+// cdm_source.csv, each with the CDM's column names in the CDM's order
+// (docs/EXPORT.md). Existing tables of those names are replaced, each only
+// once it is written whole. With `deidentify_key`, person_source_value is
+// the pseudonym, dates are shifted as in Export, and birth and gender
+// (attributes) are left out. NotFound for an unknown measure or patient, or
+// a directory that cannot be created; InvalidArgument for an empty `dir` or
+// a key shorter than 16 bytes; DataLoss when writing fails.
+absl::StatusOr<ExportSummary> ExportOmop(Database& db, const ExportOptions& options,
+                                         const std::string& dir);
 
 // The de-identification key in `path`: its bytes, with one trailing newline
 // removed. InvalidArgument when shorter than 16 bytes; NotFound when missing.

@@ -52,16 +52,20 @@ enum class ImportFormat {
   kFhirNdjson,           // FHIR R4 Bulk Data NDJSON (one resource per line)
   kFhirJson,             // FHIR R4 Bundle JSON or a single resource
   kHl7,                  // HL7 v2 result messages (ORU^R01), one or many, MLLP framing allowed
+  kOmopMeasurement,      // OMOP CDM 5.4 MEASUREMENT table (measurement.csv)
+  kOmopPerson,           // OMOP CDM 5.4 PERSON table (person.csv)
 };
 
 // The format's name, as `cotrack import --format` takes it: "auto",
 // "observations", "patients", "wide", "redcap", "synthea-observations",
-// "synthea-patients", "fhir-ndjson", "fhir-json" or "hl7".
+// "synthea-patients", "fhir-ndjson", "fhir-json", "hl7", "omop-measurement"
+// or "omop-person".
 const char* ImportFormatName(ImportFormat format);
 
 // The inverse of ImportFormatName, case-insensitive and ignoring spaces
 // around it; a "-csv" suffix is accepted, as are "ndjson" (fhir-ndjson),
-// "fhir"/"fhir-bundle" (fhir-json) and "hl7v2"/"oru" (hl7). InvalidArgument listing the names
+// "fhir"/"fhir-bundle" (fhir-json), "hl7v2"/"oru" (hl7) and "omop"
+// (omop-measurement). InvalidArgument listing the names
 // otherwise.
 absl::StatusOr<ImportFormat> ParseImportFormat(absl::string_view name);
 
@@ -81,10 +85,19 @@ struct ImportOptions {
   // writes and in the audit log; a retraction row's own reason comes first.
   // Checked as Provenance::reason is (types.h).
   std::string reason;
-  // REDCap: the field/event mapping (required). Synthea/FHIR/HL7: extra code
-  // -> measure mappings added to (and overriding) the built-in table. Formats
+  // REDCap: the field/event mapping (required). Synthea/FHIR/HL7/OMOP: extra
+  // code -> measure mappings added to (and overriding) the built-in table
+  // (OMOP concepts are codes of system https://fhir-terminology.ohdsi.org). Formats
   // in docs/IMPORT_FORMATS.md.
   std::string mapping_file;
+  // The IANA time zone (e.g. "Europe/Berlin") that instants are converted
+  // to: a date-time written with a UTC offset or "Z" becomes that zone's
+  // civil date and time, so that one visit given as 2017-12-10T06:21:43Z and
+  // as 2017-12-09T22:21:43-08:00 lands on one day. Empty: the offset is
+  // dropped and the clock time kept, and the report warns once per file.
+  // An unknown zone is InvalidArgument naming it. Read from the system's
+  // zone files (tzdata).
+  std::string timezone;
   // Wide CSV: columns to leave out, by header name (case and spaces around
   // it do not matter), e.g. {"sdmt"}.
   std::vector<std::string> ignore_columns;
@@ -119,7 +132,7 @@ struct ImportOptions {
 // without "--" and without no-progress, see NamedOptions in named_options.h):
 // format, mapping, ignore-columns, hl7-patient-id-field,
 // hl7-patient-id-authority, hl7-patient-id-type, on-error, reject-file,
-// reason, dry-run and no-sync (flags: value "", "true" or "1"). The command
+// reason, timezone, dry-run and no-sync (flags: value "", "true" or "1"). The command
 // line and cotrack_import (cotrack/c.h) both parse them here, so they accept
 // the same options and refuse a bad one with the same message, e.g.
 // `--on-error: bad value "x" (expected abort or skip)`: InvalidArgument, as
@@ -138,6 +151,9 @@ struct ImportReport {
   int64_t skipped = 0;                               // rows deliberately not imported
   std::map<std::string, int64_t> skipped_by_reason;  // why, e.g. "unmapped code 8302-2"
   std::string reject_file;                           // where rejected rows went, when any were
+  // Things the user should know that did not stop the import, one line
+  // each (e.g. offsets dropped because no time zone was given).
+  std::vector<std::string> warnings;
 };
 
 // Imports the file at `path` into `db`, streaming it through bounded memory

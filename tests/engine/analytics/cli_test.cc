@@ -59,20 +59,25 @@ class AnalyticsCliTest : public ::testing::Test {
 };
 
 TEST_F(AnalyticsCliTest, ProgressionJsonMatchesMsprog) {
-  CommandResult r = Cotrack(
-      {"progression", "--measure", "edss", "--rule", "msprog", "--baseline", "roving", "--relapses",
-       SharedData("msprog_toydata/MSprog_toydata_relapses.csv"), "--format", "json"});
+  CommandResult r =
+      Cotrack({"progression", "--measure", "edss", "--rule", "msprog", "--baseline", "roving",
+               "--event", "multiple", "--relapses",
+               SharedData("msprog_toydata/MSprog_toydata_relapses.csv"), "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 8u) << r.out;
   // Patient 2: RAW worsening on the relapse day, then worsening at
   // 2022-05-19 from the roving reference 5.0 of 2021-09-04.
-  EXPECT_THAT(lines[1], HasSubstr(R"("patient":"2","event":"worsening","date":"2021-06-12")"));
+  EXPECT_THAT(lines[1], HasSubstr(R"("patient":"2","nevent":1,"event":"CDW","type":"undefined",)"
+                                  R"("date":"2021-06-12")"));
   EXPECT_THAT(lines[1], HasSubstr(R"("relapse_associated":true)"));
-  EXPECT_THAT(lines[2],
-              HasSubstr(R"("date":"2022-05-19","value":6,"baseline_date":"2021-09-04",)"
-                        R"("baseline_value":5,"confirmed_date":"2022-08-28","confirmed_value":6)"));
-  EXPECT_THAT(lines[2], HasSubstr("rule=msprog confirm=84d tolerance=-7d/+730.5d baseline=roving"));
+  EXPECT_THAT(lines[2], HasSubstr(R"("date":"2022-05-19","value":6,"baseline_date":"2021-09-04",)"
+                                  R"("baseline_value":5,)"));
+  EXPECT_THAT(lines[2], HasSubstr(R"("confirmed_date":"2022-08-28","confirmed_value":6,)"
+                                  R"("conf84_date":"2022-08-28","conf84_value":6,)"));
+  EXPECT_THAT(lines[2], HasSubstr(R"("time2event":539,"bl2event":257,)"));
+  EXPECT_THAT(lines[2], HasSubstr("delta=edss:msprog event=multiple raw-pira=no baseline=roving"));
+  EXPECT_THAT(lines[2], HasSubstr("confirm=84d tolerance=-7d/+730.5d"));
 }
 
 TEST_F(AnalyticsCliTest, ProgressionOnePatientWorseningOnly) {
@@ -81,9 +86,11 @@ TEST_F(AnalyticsCliTest, ProgressionOnePatientWorseningOnly) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 2u) << r.out;
-  EXPECT_THAT(lines[0], HasSubstr("patient,event,date,value,baseline_date,baseline_value,"
-                                  "confirmed_date,confirmed_value"));
-  EXPECT_THAT(lines[1], HasSubstr("4,worsening,2022-07-19,5,2022-03-12,3.5,2022-10-05,5"));
+  EXPECT_THAT(lines[0], HasSubstr("patient,nevent,event,type,date,value,baseline_date,"
+                                  "baseline_value,last_delta_date,last_delta_value,"
+                                  "confirmed_date,confirmed_value,conf84_date"));
+  EXPECT_THAT(lines[1], HasSubstr("4,2,CDW,undefined,2022-07-19,5,2022-03-12,3.5,"));
+  EXPECT_THAT(lines[1], HasSubstr(",2022-10-05,5,2022-10-05,5,"));
 }
 
 TEST_F(AnalyticsCliTest, ProgressionFlagsReachTheRule) {
@@ -97,24 +104,43 @@ TEST_F(AnalyticsCliTest, ProgressionFlagsReachTheRule) {
   args.push_back("--unconfirmed-last");
   CommandResult counted = Cotrack(args);
   ASSERT_EQ(counted.exit_code, 0) << counted.err;
-  EXPECT_THAT(counted.out, HasSubstr("6,worsening,2023-02-21,6,2021-10-18,5.5,2023-02-21,6,false"));
-  EXPECT_THAT(counted.out, HasSubstr("unconfirmed-last=counted"));
+  EXPECT_THAT(counted.out, HasSubstr("CDW,undefined,2023-02-21,6,2021-10-18,5.5,"));
+  EXPECT_THAT(counted.out, HasSubstr("impute-last-visit=1"));
   // --first keeps patient 2's first event only.
   CommandResult first = Cotrack({"progression", "2", "--rule", "msprog", "--baseline", "roving",
                                  "--first", "--format", "csv"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_EQ(std::count(first.out.begin(), first.out.end(), '\n'), 2) << first.out;
-  EXPECT_THAT(first.out, HasSubstr("2,worsening,2021-06-12"));
+  EXPECT_THAT(first.out, HasSubstr("2,1,CDW,undefined,2021-06-12"));
+}
+
+TEST_F(AnalyticsCliTest, ProgressionCountsAndRelapseEndDates) {
+  // Patient 2's relapse of 2021-06-12 lasting to 2021-07-30: the CDW on its
+  // onset day is within it (RAW); the 2022-05-19 CDW is PIRA.
+  WriteFile(dir_.File("relapses.csv"),
+            "id,date,end_date\n2,2021-06-12,2021-07-30\n2,2022-10-25,2022-11-20\n");
+  CommandResult r = Cotrack({"progression", "--rule", "msprog", "--baseline", "roving", "--event",
+                             "multiple", "--raw-pira", "--from-first-visit", "--relapses",
+                             dir_.File("relapses.csv"), "--counts", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("patient,event_sequence,CDW,CDI,RAW,PIRA,total_fu,parameters\n"));
+  EXPECT_THAT(r.out, HasSubstr("\n2,\"RAW, PIRA\",2,0,1,1,730,"));
+  EXPECT_THAT(r.out, HasSubstr("\n4,\"CDI, PIRA\",1,1,0,1,"));
+  // An end date before its onset is an error naming the file and line.
+  WriteFile(dir_.File("bad.csv"), "id,date,end_date\n2,2021-06-12,2021-05-01\n");
+  CommandResult bad = Cotrack({"progression", "--relapses", dir_.File("bad.csv")});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("bad.csv:2"));
 }
 
 TEST_F(AnalyticsCliTest, ProgressionUsageErrors) {
   EXPECT_EQ(Cotrack({"progression", "--confirm", "3m"}).exit_code, 2);
   EXPECT_EQ(Cotrack({"progression", "--rule", "lublin"}).exit_code, 2);
-  EXPECT_EQ(Cotrack({"progression", "--tolerance", "7"}).exit_code, 2);
+  EXPECT_EQ(Cotrack({"progression", "--tolerance", "7,8,9"}).exit_code, 2);
   EXPECT_EQ(Cotrack({"progression", "--measure", "hba1c"}).exit_code, 2);
   CommandResult r = Cotrack({"progression", "--baseline", "moving"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("expected fixed or roving"));
+  EXPECT_THAT(r.err, HasSubstr("expected fixed, roving, roving_impr or roving_wors"));
 }
 
 TEST_F(AnalyticsCliTest, SummaryJsonByArm) {

@@ -34,8 +34,12 @@ ProgressionResult Detect(const std::vector<std::pair<int64_t, double>>& course,
                          const std::vector<CivilTime>& relapses = {},
                          std::optional<CivilTime> index_date = std::nullopt) {
   Patient p = MakePatient("p", "A", index_date);
+  // These tests follow every event of a course (msprog's event='multiple');
+  // the default, the first CDW, is checked in EventSelectionDefaultsToFirstCdw.
+  ProgressionOptions o = options;
+  o.event = ProgressionEventSelection::kMultiple;
   absl::StatusOr<ProgressionResult> r =
-      DetectEdssProgression(p, Series("p", "edss", course), relapses, options);
+      DetectEdssProgression(p, Series("p", "edss", course), relapses, o);
   EXPECT_TRUE(r.ok()) << r.status();
   return r.ok() ? *r : ProgressionResult{};
 }
@@ -132,7 +136,8 @@ TEST(EdssProgressionTest, RelapseExcludesConfirmationVisit) {
   // Exactly 30 days after a relapse the visit is usable again.
   EXPECT_THAT(Events(Detect(course, {}, {Day(150)})), ::testing::ElementsAre("worsening@90"));
   ProgressionOptions no_window;
-  no_window.relapse_window_days = 0;
+  no_window.relapse_to_bl = {0, 0};
+  no_window.relapse_to_conf = {0, 0};
   EXPECT_THAT(Events(Detect(course, no_window, {Day(160)})),
               ::testing::ElementsAre("worsening@90"));
 }
@@ -158,7 +163,7 @@ TEST(EdssProgressionTest, UnconfirmedRiseAtLastVisitIgnoredByDefault) {
   const std::vector<std::pair<int64_t, double>> course = {{0, 2.0}, {90, 2.0}, {180, 3.5}};
   EXPECT_THAT(Events(Detect(course)), ::testing::IsEmpty());
   ProgressionOptions count;
-  count.count_unconfirmed_last = true;
+  count.impute_last_visit = 1;
   ProgressionResult r = Detect(course, count);
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_FALSE(r.events[0].confirmed);
@@ -240,6 +245,41 @@ TEST(EdssProgressionTest, BadOptionsAreErrors) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tolerance")));
 }
 
+TEST(EdssProgressionTest, EventSelectionDefaultsToFirstCdw) {
+  // A CDI (day 90, confirmed day 180) then two CDWs under a roving baseline.
+  const std::vector<std::pair<int64_t, double>> course = {
+      {0, 4.0}, {90, 3.0}, {180, 3.0}, {270, 4.0}, {360, 4.0}, {450, 5.0}, {540, 5.0}};
+  Patient p = MakePatient("p", "A", std::nullopt);
+  ProgressionOptions o;
+  o.baseline = BaselineScheme::kRoving;
+  auto run = [&](ProgressionEventSelection e) {
+    o.event = e;
+    absl::StatusOr<ProgressionResult> r =
+        DetectEdssProgression(p, Series("p", "edss", course), {}, o);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? Events(*r) : std::vector<std::string>{};
+  };
+  EXPECT_THAT(run(ProgressionEventSelection::kMultiple),
+              ::testing::ElementsAre("improvement@90", "worsening@270", "worsening@450"));
+  EXPECT_THAT(run(ProgressionEventSelection::kFirstCdw), ::testing::ElementsAre("worsening@270"));
+  EXPECT_THAT(run(ProgressionEventSelection::kFirstCdi), ::testing::ElementsAre("improvement@90"));
+  EXPECT_THAT(run(ProgressionEventSelection::kFirst), ::testing::ElementsAre("improvement@90"));
+  EXPECT_EQ(ProgressionOptions().event, ProgressionEventSelection::kFirstCdw);
+}
+
+TEST(EdssProgressionTest, ExactDecimalStepsCountUnlessSlackIsZero) {
+  // T25FW 6.5 -> 5.2 s is exactly 20 % in decimal but 6.5 - 5.2 is
+  // 1.2999999999999998 in binary: cotrack counts the improvement; with
+  // threshold-slack 0 it compares exactly as msprog does and does not
+  // (docs/PROGRESSION.md; msprog_differential_test runs T25FW that way).
+  ProgressionOptions o;
+  ASSERT_OK(ParseProgressionOptions({{"outcome", "t25fw"}, {"event", "multiple"}}, &o, nullptr));
+  const std::vector<std::pair<int64_t, double>> course = {{0, 6.5}, {100, 5.2}, {200, 5.2}};
+  EXPECT_THAT(Events(Detect(course, o)), ::testing::ElementsAre("improvement@100"));
+  o.threshold_slack = 0;
+  EXPECT_THAT(Events(Detect(course, o)), ::testing::IsEmpty());
+}
+
 TEST(EdssProgressionTest, ResultCarriesParameters) {
   ProgressionOptions o;
   o.rule = EdssRule::kMsprog;
@@ -249,7 +289,9 @@ TEST(EdssProgressionTest, ResultCarriesParameters) {
   EXPECT_EQ(r.options.rule, EdssRule::kMsprog);
   EXPECT_EQ(r.options.confirm_days, 168);
   const std::string text = DescribeProgressionOptions(o);
-  EXPECT_THAT(text, HasSubstr("rule=msprog"));
+  EXPECT_THAT(text, HasSubstr("delta=edss:msprog"));
+  EXPECT_THAT(text, HasSubstr("event=firstCDW"));
+  EXPECT_THAT(text, HasSubstr("relapse-indep=0,0,90,30,90,30,baseline"));
   EXPECT_THAT(text, HasSubstr("confirm=168d"));
   EXPECT_THAT(text, HasSubstr("tolerance=-7d/+730.5d"));
   EXPECT_THAT(text, HasSubstr("baseline=roving"));

@@ -86,7 +86,9 @@ ProgressionOptions MsprogDefaults() {
   o.confirm_days = 84;
   o.tolerance_before_days = 7;
   o.tolerance_after_days = 730.5;
-  o.relapse_window_days = 30;
+  o.relapse_to_bl = {30, 0};
+  o.relapse_to_conf = {30, 0};
+  o.event = ProgressionEventSelection::kMultiple;  // every event; tests pick
   o.require_intermediate = true;
   return o;
 }

@@ -190,6 +190,9 @@ TEST_F(SummarizeDbTest, HtmlReportIsSelfContained) {
   // visit after the rise, so nobody is confirmed.
   EXPECT_THAT(html, HasSubstr("Confirmed disability worsening"));
   EXPECT_THAT(html, HasSubstr("<tr><td>A</td><td>3</td><td>3</td><td>0 (0%)</td>"));
+  // Worsening and improvement are both counted: every event, not the first
+  // CDW that `cotrack progression` reports by default.
+  EXPECT_THAT(html, HasSubstr("event=multiple"));
   // Self-contained: nothing fetched from elsewhere.
   EXPECT_THAT(html, Not(HasSubstr("<script")));
   EXPECT_THAT(html, Not(HasSubstr("http://www.w3.org/2000/svg\" href")));

@@ -353,5 +353,13 @@ TEST(DatabaseOpenTest, MissingDatabaseWithoutCreateIsNotFound) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("no cotrack database")));
 }
 
+// A clinic script passing a path whose parent is missing must be told what to
+// fix, not to retry: Unavailable would make callers wait and try again.
+TEST(DatabaseOpenTest, MissingParentDirectoryIsNotFoundAndSaysWhatToCreate) {
+  TempDir dir;
+  EXPECT_THAT(Database::Open(dir.File("no/such/parent/db"), Options{}),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("mkdir -p")));
+}
+
 }  // namespace
 }  // namespace cotrack

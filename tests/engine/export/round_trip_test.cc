@@ -26,13 +26,14 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 TEST(Ucum, TellsUcumUnitsFromWords) {
-  for (const char* unit : {"%", "mmol/mol", "pg/mL", "ng/L", "nmol/L", "pmol/mL", "10*9/L",
-                           "mm[Hg]", "kg/m2", "mL/min/{1.73_m2}", "{score}", "[iU]/L", "mg/dl",
-                           "s-1", "m", "min", "/min", "umol/L", "U/L", "g.m-2"}) {
+  for (const char* unit :
+       {"%",     "mmol/mol",         "pg/mL",   "ng/L",   "nmol/L", "pmol/mL", "10*9/L", "mm[Hg]",
+        "kg/m2", "mL/min/{1.73_m2}", "{score}", "[iU]/L", "mg/dl",  "s-1",     "m",      "min",
+        "/min",  "umol/L",           "U/L",     "g.m-2"}) {
     EXPECT_TRUE(IsUcumUnit(unit)) << unit;
   }
-  for (const char* unit : {"", "score", "episodes", "IU/L", "cells", "mmHg", "beats/min",
-                           "mg / dL", "{score", "m)", "%%x", "points"}) {
+  for (const char* unit : {"", "score", "episodes", "IU/L", "cells", "mmHg", "beats/min", "mg / dL",
+                           "{score", "m)", "%%x", "points"}) {
     EXPECT_FALSE(IsUcumUnit(unit)) << unit;
   }
 }
@@ -196,6 +197,8 @@ INSTANTIATE_TEST_SUITE_P(Formats, RoundTripTest,
                                return "Csv";
                              case ExportFormat::kNdjson:
                                return "Ndjson";
+                             case ExportFormat::kOmop:  // omop_test.cc
+                               return "Omop";
                            }
                            return "Unknown";
                          });
@@ -207,7 +210,10 @@ TEST_F(FhirExportTest, WritesR4AsSpecified) {
   // A time of day goes beside the date, since cotrack knows no offset.
   EXPECT_THAT(text, HasSubstr(R"("effectiveDateTime":"2021-02-01")"));
   EXPECT_THAT(text, Not(HasSubstr("T08:30")));
-  EXPECT_THAT(text, HasSubstr(R"({"url":"https://cotrack.example/fhir/StructureDefinition/time-of-day","valueTime":"08:30:15"})"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          R"({"url":"https://cotrack.example/fhir/StructureDefinition/time-of-day","valueTime":"08:30:15"})"));
   // HbA1c in % is 4548-4 only: the mmol/mol code 59261-8 is not a synonym.
   EXPECT_THAT(text, HasSubstr(R"("coding":[{"system":"http://loinc.org","code":"4548-4"},)"));
   EXPECT_THAT(text, Not(HasSubstr("59261-8")));
@@ -215,11 +221,18 @@ TEST_F(FhirExportTest, WritesR4AsSpecified) {
   // UCUM where the unit is UCUM, free text where it is not.
   EXPECT_THAT(text, HasSubstr(R"("unit":"%","system":"http://unitsofmeasure.org","code":"%")"));
   EXPECT_THAT(text, HasSubstr(R"("valueQuantity":{"value":3,"unit":"episodes"})"));
-  EXPECT_THAT(text, HasSubstr(R"("valueQuantity":{"value":0.5,"comparator":"<","unit":"pg/mL","system":"http://unitsofmeasure.org","code":"pg/mL"})"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          R"("valueQuantity":{"value":0.5,"comparator":"<","unit":"pg/mL","system":"http://unitsofmeasure.org","code":"pg/mL"})"));
   EXPECT_THAT(text, Not(HasSubstr("{episodes}")));
   // The clinic's id rides along where FHIR's id cannot hold it.
-  EXPECT_THAT(text, HasSubstr(R"("identifier":{"system":"https://cotrack.example/fhir/NamingSystem/patient-id","value":"T1D gamma/003"})"));
-  EXPECT_THAT(text, HasSubstr(R"("url":"https://cotrack.example/fhir/StructureDefinition/attribute")"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          R"("identifier":{"system":"https://cotrack.example/fhir/NamingSystem/patient-id","value":"T1D gamma/003"})"));
+  EXPECT_THAT(text,
+              HasSubstr(R"("url":"https://cotrack.example/fhir/StructureDefinition/attribute")"));
   EXPECT_THAT(text, Not(HasSubstr(R"("issued")")));
 }
 

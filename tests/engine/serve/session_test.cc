@@ -19,7 +19,7 @@ class SessionTest : public ::testing::Test {
     auto db = DatabaseImpl::Open(dir_.path(), Options());
     ASSERT_OK(db);
     db_ = *std::move(db);
-    session_ = std::make_unique<Session>(db_.get(), 1);
+    session_ = std::make_unique<Session>(db_.get());
     rpc::Request hello;
     hello.op = rpc::Op::kHello;
     hello.user = "nurse";
@@ -116,7 +116,7 @@ TEST_F(SessionTest, SnapshotsBelongToTheirSession) {
 }
 
 TEST_F(SessionTest, AReadOnlySessionCannotWrite) {
-  Session reader(db_.get(), 1);
+  Session reader(db_.get());
   rpc::Request hello;
   hello.op = rpc::Op::kHello;
   hello.read_only = true;
@@ -131,7 +131,7 @@ TEST_F(SessionTest, AReadOnlySessionCannotWrite) {
 }
 
 TEST_F(SessionTest, ASessionStartsWithHello) {
-  Session fresh(db_.get(), 1);
+  Session fresh(db_.get());
   rpc::Request list;
   list.op = rpc::Op::kListPatients;
   EXPECT_THAT(

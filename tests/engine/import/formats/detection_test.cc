@@ -34,6 +34,8 @@ TEST(DetectionTest, EveryCoveredSharedFileIsRecognised) {
       {"hl7v2_samples/hl7-v2.5.1-oru-r01-1.hl7", ImportFormat::kHl7},
       {"hl7v2_samples/hl7-v2.8-oru-r01-1.hl7", ImportFormat::kHl7},
       {"hl7v2_samples/oru-example.hl7", ImportFormat::kHl7},
+      {"omop_sahohime/measurement.csv", ImportFormat::kOmopMeasurement},
+      {"omop_sahohime/person.csv", ImportFormat::kOmopPerson},
   };
   for (const auto& [file, format] : files) {
     SCOPED_TRACE(file);
