@@ -178,6 +178,15 @@ class ParityTest(unittest.TestCase):
             with open(mine) as a, open(theirs) as b:
                 self.assertEqual(a.read(), b.read(), fmt)
             self.assertGreater(counts["observations"], 0)
+        # omop writes a directory of tables, as the command does.
+        cli("--db", self.path, "export", "--format", "omop", "--out",
+            os.path.join(self.dir, "cli-omop"))
+        with cotrack.open(self.path, read_only=True) as db:
+            db.export(os.path.join(self.dir, "mine-omop"), format="omop")
+        for table in ("person.csv", "measurement.csv"):
+            with open(os.path.join(self.dir, "mine-omop", table)) as a, \
+                    open(os.path.join(self.dir, "cli-omop", table)) as b:
+                self.assertEqual(a.read(), b.read(), table)
         key = os.path.join(self.dir, "pseudonym.key")
         with open(key, "w") as f:
             f.write("0123456789abcdef0123456789abcdef\n")
