@@ -1,46 +1,30 @@
 #include "analytics_flags.h"
 
-#include "absl/strings/str_cat.h"
-#include "cotrack/change.h"
-#include "cotrack/timepoint.h"
-
 namespace cotrack::tools {
+namespace {
+
+constexpr const char* kSummaryFlags[] = {"at", "window", "lookback", "by", "censored", "rule"};
+
+}  // namespace
 
 std::vector<FlagSpec> SummaryFlagSpecs(std::vector<FlagSpec> more) {
-  std::vector<FlagSpec> specs = {{"at"}, {"window"}, {"lookback"}, {"by"}, {"censored"}, {"rule"}};
+  std::vector<FlagSpec> specs;
+  for (const char* name : kSummaryFlags) specs.push_back({name});
   specs.insert(specs.end(), more.begin(), more.end());
   return specs;
 }
 
+// The engine parses them (ParseSummaryOptions), as it does for the C ABI and
+// Python: the same options and messages on every path.
 absl::Status ParseSummaryFlags(const ParsedArgs& args, const std::string& default_by,
                                SummaryOptions* o) {
-  absl::StatusOr<std::vector<Timepoint>> tps =
-      ParseTimepointList(args.Get("at").value_or("0,3m,6m,12m"));
-  if (!tps.ok()) return absl::InvalidArgumentError(absl::StrCat("--at: ", tps.status().message()));
-  o->timepoints = *std::move(tps);
-  if (auto v = args.Get("window")) {
-    absl::StatusOr<int64_t> days = ParseIntArg("--window", *v, 0, 3650);
-    if (!days.ok()) return days.status();
-    o->timepoint.window_days = *days;
+  NamedOptions named;
+  for (const char* name : kSummaryFlags) {
+    if (auto v = args.Get(name)) named.emplace_back(name, *v);
   }
-  if (auto v = args.Get("lookback")) {
-    absl::StatusOr<int64_t> days = ParseIntArg("--lookback", *v, 0, 36500);
-    if (!days.ok()) return days.status();
-    o->timepoint.baseline.lookback_days = *days;
-  }
-  o->group_by = args.Get("by").value_or(default_by);
-  if (o->group_by == "none") o->group_by.clear();
-  if (auto v = args.Get("censored")) {
-    absl::StatusOr<CensoredRule> r = ParseCensoredRule(*v);
-    if (!r.ok())
-      return absl::InvalidArgumentError(absl::StrCat("--censored: ", r.status().message()));
-    o->censored = *r;
-  }
-  if (auto v = args.Get("rule")) {
-    absl::StatusOr<EdssRule> r = ParseEdssRule(*v);
-    if (!r.ok()) return absl::InvalidArgumentError(absl::StrCat("--rule: ", r.status().message()));
-    o->change.edss_rule = *r;
-  }
+  absl::StatusOr<SummaryOptions> parsed = ParseSummaryOptions(named, default_by);
+  if (!parsed.ok()) return parsed.status();
+  *o = *std::move(parsed);
   return absl::OkStatus();
 }
 

@@ -2,6 +2,7 @@
 //  [--out FILE] [--deidentify --key-file F]`
 #include "cmd_export.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -14,57 +15,41 @@
 
 namespace cotrack::tools {
 
+// The options are the engine's (ParseExportOptions), shared with the C ABI;
+// --out is where this command writes.
 absl::StatusOr<ExportRequest> ParseExportRequest(const ParsedArgs& args, const GlobalContext& ctx) {
   ExportRequest request;
-  ExportOptions& options = request.options;
-  const std::string format = args.Get("format").value_or("csv");
-  if (format == "csv") {
-    options.format = ExportFormat::kCsv;
-  } else if (format == "ndjson" || format == "json") {
-    options.format = ExportFormat::kNdjson;
-  } else if (format == "fhir") {
-    options.format = ExportFormat::kFhir;
-  } else if (format == "omop") {
-    options.format = ExportFormat::kOmop;
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--format: bad value \"", format, "\" (expected csv, ndjson, fhir or omop)"));
-  }
-  if (auto measures = args.Get("measure")) {
-    for (absl::string_view m : absl::StrSplit(*measures, ',', absl::SkipEmpty())) {
-      options.measures.emplace_back(m);
-    }
-    if (options.measures.empty()) {
-      return absl::InvalidArgumentError("--measure: no measure code given");
-    }
-  }
-  options.patient = args.Get("patient");
-  options.fhir_patients = args.Has("with-patients");
-  if (options.fhir_patients && options.format != ExportFormat::kFhir) {
-    return absl::InvalidArgumentError("--with-patients needs --format fhir");
-  }
-
+  NamedOptions named = args.Named({"out"});
   // `--key-file` is a global flag (the database's encryption key). With
   // --deidentify and no --deidentify-key it names the de-identification key,
   // as the documented `export --deidentify --key-file F` says; the database
   // is then opened without an encryption key.
   request.db_key_file = ctx.key_file;
-  if (args.Has("deidentify")) {
-    std::string key_file = args.Get("deidentify-key").value_or("");
-    if (key_file.empty()) {
-      key_file = ctx.key_file;
-      request.db_key_file.clear();
+  if (args.Has("deidentify") && args.Get("deidentify-key").value_or("").empty()) {
+    NamedOptions without_key;
+    for (const auto& pair : named) {
+      if (pair.first != "deidentify-key") without_key.push_back(pair);
     }
-    if (key_file.empty()) {
+    named = std::move(without_key);
+    if (ctx.key_file.empty()) {
+      // The other options' errors first, then this command's own key rule.
+      named.erase(std::remove_if(named.begin(), named.end(),
+                                 [](const auto& p) { return p.first == "deidentify"; }),
+                  named.end());
+      absl::StatusOr<ExportCommandOptions> rest = ParseExportOptions(named);
+      if (!rest.ok()) return rest.status();
       return absl::InvalidArgumentError(
           "--deidentify needs a key: --key-file F (or --deidentify-key F)");
     }
-    request.deidentify_key_file = key_file;
-  } else if (args.Has("deidentify-key")) {
-    return absl::InvalidArgumentError("--deidentify-key needs --deidentify");
+    named.emplace_back("deidentify-key", ctx.key_file);
+    request.db_key_file.clear();
   }
+  absl::StatusOr<ExportCommandOptions> parsed = ParseExportOptions(named);
+  if (!parsed.ok()) return parsed.status();
+  request.options = parsed->options;
+  request.deidentify_key_file = parsed->deidentify_key_file;
   request.out = args.Get("out");
-  if (options.format == ExportFormat::kOmop && (!request.out || *request.out == "-")) {
+  if (request.options.format == ExportFormat::kOmop && (!request.out || *request.out == "-")) {
     return absl::InvalidArgumentError(
         "--format omop writes a directory of tables (person.csv, observation_period.csv, "
         "measurement.csv, cdm_source.csv): give it as --out DIR");

@@ -160,61 +160,16 @@ struct ImportRequest {
 absl::StatusOr<ImportRequest> ParseImportRequest(const ParsedArgs& args) {
   ImportRequest request;
   request.files = args.positionals();
-  ImportOptions& options = request.options;
-  absl::StatusOr<ImportFormat> format = ParseImportFormat(args.Get("format").value_or("auto"));
-  if (!format.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--format: ", format.status().message()));
-  }
-  options.format = *format;
-  options.mapping_file = args.Get("mapping").value_or("");
-  if (auto ignore = args.Get("ignore-columns")) {
-    for (absl::string_view c : absl::StrSplit(*ignore, ',', absl::SkipEmpty())) {
-      options.ignore_columns.push_back(absl::AsciiStrToLower(absl::StripAsciiWhitespace(c)));
-    }
-  }
-  if (auto field = args.Get("hl7-patient-id-field")) {
-    const std::string f = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(*field));
-    if (f == "PID-2" || f == "2") {
-      options.hl7_patient_id_field = 2;
-    } else if (f == "PID-3" || f == "3") {
-      options.hl7_patient_id_field = 3;
-    } else if (f == "PID-4" || f == "4") {
-      options.hl7_patient_id_field = 4;
-    } else {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "--hl7-patient-id-field: bad value \"%s\" (expected PID-2, PID-3 or PID-4)", *field));
-    }
-  }
-  options.hl7_patient_id_authority = args.Get("hl7-patient-id-authority").value_or("");
-  options.hl7_patient_id_type = args.Get("hl7-patient-id-type").value_or("");
-  const std::string on_error = args.Get("on-error").value_or("abort");
-  if (on_error == "skip") {
-    options.on_error = ImportOptions::OnError::kSkip;
-  } else if (on_error != "abort") {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("--on-error: bad value \"%s\" (expected abort or skip)", on_error));
-  }
-  options.reject_file = args.Get("reject-file").value_or("");
-  if (!options.reject_file.empty() && request.files.size() > 1) {
+  // The options are the engine's (ParseImportOptions), shared with the C ABI;
+  // --no-progress is the terminal's.
+  absl::StatusOr<ImportOptions> options = ParseImportOptions(args.Named({"no-progress"}));
+  if (!options.ok()) return options.status();
+  request.options = *std::move(options);
+  if (!request.options.reject_file.empty() && request.files.size() > 1) {
     return absl::InvalidArgumentError(
         "--reject-file names one file: import one FILE at a time with it");
   }
-  if (auto zone = args.Get("timezone")) {
-    if (zone->empty()) {
-      return absl::InvalidArgumentError(
-          "--timezone: empty value (an IANA name such as Europe/Berlin)");
-    }
-    options.timezone = *zone;
-  }
-  if (auto reason = args.Get("reason")) {
-    if (reason->find_first_not_of(" \t") == std::string::npos) {
-      return absl::InvalidArgumentError("--reason: empty value (say why, or leave the flag out)");
-    }
-    options.reason = *reason;
-  }
   request.progress = !args.Has("no-progress");
-  options.write.dry_run = args.Has("dry-run");
-  options.write.sync = !args.Has("no-sync");
   return request;
 }
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "command.h"
+#include "cotrack/measure_options.h"
 #include "flags.h"
 #include "output.h"
 
@@ -102,59 +103,15 @@ void WriteMeasureDetails(const MeasureDefinition& m, OutputFormat format) {
 
 // ---- measure add: parse ----
 
+// The options are the engine's (ParseMeasureAddOptions), shared with the C
+// ABI.
 absl::StatusOr<MeasureAddRequest> ParseMeasureAddRequest(const ParsedArgs& args) {
+  absl::StatusOr<MeasureAddOptions> options = ParseMeasureAddOptions(args.Named());
+  if (!options.ok()) return options.status();
   MeasureAddRequest request;
-  MeasureDefinition& m = request.measure;
-  for (const char* required : {"code", "name", "unit", "min", "max"}) {
-    if (!args.Has(required)) {
-      return absl::InvalidArgumentError(absl::StrCat("--", required, " is required"));
-    }
-  }
-  m.code = *args.Get("code");
-  m.name = *args.Get("name");
-  m.unit = *args.Get("unit");
-  m.description = args.Get("description").value_or("");
-  m.integer = args.Has("integer");
-  struct NumberFlag {
-    const char* name;
-    double* target;
-  };
-  for (NumberFlag flag :
-       {NumberFlag{"min", &m.min}, NumberFlag{"max", &m.max}, NumberFlag{"step", &m.step},
-        NumberFlag{"threshold", &m.change_threshold}}) {
-    std::optional<std::string> text = args.Get(flag.name);
-    if (!text) continue;
-    absl::StatusOr<double> v = ParseNumberArg(absl::StrCat("--", flag.name), *text);
-    if (!v.ok()) return v.status();
-    *flag.target = *v;
-  }
-  if (m.min > m.max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--min ", FormatNumber(m.min), " is above --max ", FormatNumber(m.max)));
-  }
-  if (m.step < 0) return absl::InvalidArgumentError("--step: must not be negative");
-  if (m.change_threshold < 0) {
-    return absl::InvalidArgumentError("--threshold: must not be negative");
-  }
-  std::string direction = args.Get("direction").value_or("none");
-  if (direction == "higher-is-worse") {
-    m.direction = Direction::kHigherIsWorse;
-  } else if (direction == "higher-is-better") {
-    m.direction = Direction::kHigherIsBetter;
-  } else if (direction == "none") {
-    m.direction = Direction::kNone;
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat("--direction: bad value \"", direction,
-                                                   "\" (expected higher-is-worse, "
-                                                   "higher-is-better or none)"));
-  }
-  if (auto reason = args.Get("reason")) {
-    if (reason->find_first_not_of(" \t") == std::string::npos) {
-      return absl::InvalidArgumentError("--reason: empty value (say why, or leave the flag out)");
-    }
-    request.reason = *reason;
-  }
-  request.sync = !args.Has("no-sync");
+  request.measure = options->measure;
+  request.reason = options->reason;
+  request.sync = options->sync;
   return request;
 }
 

@@ -3,7 +3,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_split.h"
 #include "analytics_flags.h"
 #include "command.h"
 #include "cotrack/chart.h"
@@ -18,33 +17,24 @@ constexpr char kName[] = "plot";
 
 struct PlotRequest {
   std::string measure;
-  SummaryOptions options;
-  std::vector<std::string> patients;  // --patient: whose lines to draw; all when empty
-  std::optional<std::string> title;
+  PlotOptions options;
   std::string out = "-";
 };
 
+// The options are the engine's (ParsePlotOptions), shared with the C ABI;
+// --out is where this command writes.
 absl::StatusOr<PlotRequest> ParsePlotRequest(const ParsedArgs& args) {
   PlotRequest request;
   request.measure = args.positionals()[0];
-  if (absl::Status s = ParseSummaryFlags(args, "arm", &request.options); !s.ok()) return s;
-  if (auto v = args.Get("patient")) {
-    request.patients = absl::StrSplit(*v, ',', absl::SkipEmpty());
-    if (request.patients.empty()) {
-      return absl::InvalidArgumentError("--patient: expected ID[,ID...]");
-    }
-  }
-  request.title = args.Get("title");
+  absl::StatusOr<PlotOptions> options = ParsePlotOptions(args.Named({"out"}));
+  if (!options.ok()) return options.status();
+  request.options = *std::move(options);
   request.out = args.Get("out").value_or("-");
   return request;
 }
 
 absl::StatusOr<std::string> Execute(Database& db, const PlotRequest& request) {
-  absl::StatusOr<ChartSpec> chart =
-      CohortChart(db, request.measure, request.options, request.patients);
-  if (!chart.ok()) return chart.status();
-  if (request.title) chart->title = *request.title;
-  return RenderSvgChart(*chart);
+  return PlotSvg(db, request.measure, request.options);
 }
 
 int Run(const GlobalContext& ctx, const PlotRequest& request) {

@@ -2,7 +2,6 @@
 //  [summary flags]`
 #include <string>
 
-#include "absl/strings/str_split.h"
 #include "analytics_flags.h"
 #include "command.h"
 #include "cotrack/report.h"
@@ -19,17 +18,13 @@ struct ReportRequest {
   std::string out = "report.html";
 };
 
+// The options are the engine's (ParseReportOptions), shared with the C ABI;
+// --out is where this command writes.
 absl::StatusOr<ReportRequest> ParseReportRequest(const ParsedArgs& args) {
   ReportRequest request;
-  ReportOptions& o = request.options;
-  if (absl::Status s = ParseSummaryFlags(args, "arm", &o.summary); !s.ok()) return s;
-  if (auto v = args.Get("measure")) {
-    o.measures = absl::StrSplit(*v, ',', absl::SkipEmpty());
-    if (o.measures.empty()) return absl::InvalidArgumentError("--measure: expected CODE[,CODE...]");
-  }
-  if (auto t = args.Get("title")) o.title = *t;
-  o.per_patient = args.Has("per-patient");
-  o.progression.rule = o.summary.change.edss_rule;
+  absl::StatusOr<ReportOptions> options = ParseReportOptions(args.Named({"out"}));
+  if (!options.ok()) return options.status();
+  request.options = *std::move(options);
   request.out = args.Get("out").value_or("report.html");
   return request;
 }

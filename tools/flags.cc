@@ -185,6 +185,16 @@ absl::StatusOr<int64_t> ParseIntArg(absl::string_view what, absl::string_view te
   return value;
 }
 
+std::vector<std::pair<std::string, std::string>> ParsedArgs::Named(
+    const std::vector<std::string>& except) const {
+  std::vector<std::pair<std::string, std::string>> named;
+  for (const auto& [name, value] : values_) {
+    if (name == "help" || std::find(except.begin(), except.end(), name) != except.end()) continue;
+    named.emplace_back(name, value);
+  }
+  return named;
+}
+
 int UsageError(absl::string_view command, absl::string_view message) {
   std::fprintf(stderr, "cotrack: %.*s\nTry 'cotrack %.*s --help'.\n",
                static_cast<int>(message.size()), message.data(), static_cast<int>(command.size()),

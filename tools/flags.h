@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -38,6 +39,11 @@ class ParsedArgs {
   // The value of a value flag; nullopt when not given.
   std::optional<std::string> Get(absl::string_view name) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
+  // The flags given, as the name/value pairs the engine's option parsers
+  // take (cotrack::NamedOptions; a boolean flag has ""), leaving out
+  // "help" and the names in `except` (the command line's own flags).
+  std::vector<std::pair<std::string, std::string>> Named(
+      const std::vector<std::string>& except = {}) const;
 
  private:
   friend absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args,

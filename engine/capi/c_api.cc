@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "capi/handles.h"
 #include "capi/snapshot_handle.h"
 #include "capi/table.h"
 #include "cotrack/c.h"
@@ -25,16 +26,6 @@
 #include "cotrack/summary.h"
 #include "cotrack/timepoint.h"
 #include "cotrack/types.h"
-
-struct cotrack_options_t {
-  cotrack::Options options;
-  cotrack::WriteOptions write;
-};
-
-struct cotrack_db_t {
-  std::unique_ptr<cotrack::Database> db;
-  cotrack::WriteOptions write;
-};
 
 struct cotrack_visit_t {
   std::string patient;
@@ -401,6 +392,7 @@ int cotrack_open(const char* path, const cotrack_options_t* options, cotrack_db_
     auto handle = std::make_unique<cotrack_db_t>();
     handle->db = std::move(*opened);
     handle->write = o.write;
+    handle->options = o.options;
     *db = handle.release();
     return Ok(err);
   });
@@ -419,6 +411,7 @@ int cotrack_snapshot(cotrack_db_t* db, cotrack_db_t** snapshot, char** err) {
     auto handle = std::make_unique<cotrack_db_t>();
     handle->db = cotrack::SnapshotAsDatabase(*std::move(taken), db->db->path());
     handle->write = db->write;
+    handle->options = db->options;
     *snapshot = handle.release();
     return Ok(err);
   });
@@ -1124,16 +1117,20 @@ int cotrack_summarize_table(cotrack_db_t* db, const char* measure, const char* t
         c.doubles.push_back(cotrack_summary_row_stat(owned.get(), i, k));
       }
     }
+    // The unit and the options line `cotrack summary` prints with its table.
+    const std::string parameters = absl::StrCat("measure=", measure, " ", owned->options);
+    auto& unit = AddColumn(*t, "unit", COTRACK_COLUMN_STRING);
+    auto& params = AddColumn(*t, "parameters", COTRACK_COLUMN_STRING);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      cotrack::capi::AppendString(unit, owned->summary.unit);
+      cotrack::capi::AppendString(params, parameters);
+    }
     *out = t.release();
     return Ok(err);
   });
 }
 
 // ---- Writes as arrays ----
-
-struct cotrack_batch_t {
-  cotrack::Batch batch;
-};
 
 int cotrack_record_visit(cotrack_db_t* db, const char* patient, const char* time, const char* label,
                          size_t count, const char* const* measures, const double* values,

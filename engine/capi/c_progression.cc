@@ -17,18 +17,7 @@
 namespace cotrack::capi {
 namespace {
 
-int Fail(char** err, int code, const std::string& message) {
-  if (err != nullptr) {
-    char* copy = static_cast<char*>(std::malloc(message.size() + 1));
-    if (copy != nullptr) std::memcpy(copy, message.c_str(), message.size() + 1);
-    *err = copy;
-  }
-  return code;
-}
-
-int Report(char** err, const absl::Status& status) {
-  return Fail(err, static_cast<int>(status.code()), std::string(status.message()));
-}
+// Fail and Report: capi/handles.h.
 
 struct Request {
   std::string measure = "edss";

@@ -52,10 +52,9 @@ from typing import (Any, Dict, List, Mapping, Optional, Sequence,
 
 from . import _table
 from ._table import Result
-from . import _survival
 
 __all__ = [
-    "open", "Database", "Batch", "Result", "Observation", "AuditEntry", "Censored", "Error",
+    "open", "Database", "Batch", "Result", "LatestAll", "Observation", "AuditEntry", "Censored", "Error",
     "InvalidArgument",
     "NotFound", "AlreadyExists", "FailedPrecondition", "Locked", "DataLoss",
     "Internal", "library_path", "version",
@@ -290,12 +289,62 @@ def _declare(lib):
         "cotrack_batch_size": (c_size_t, [c_void_p]),
         "cotrack_batch_commit": (c_int, [c_void_p, c_void_p, _summary_p,
                                          _err_p]),
+        # Command-line parity (c.h): option arrays are names, values, count.
+        "cotrack_options_set_encryption_key_file": (None, [c_void_p,
+                                                           c_char_p]),
+        "cotrack_register_patient_as": (c_int, [
+            c_void_p, c_char_p, c_char_p, c_char_p, _c_char_p_p, _c_char_p_p,
+            c_size_t, c_char_p, c_char_p, _summary_p, _err_p]),
+        "cotrack_record_visit_as": (c_int, [
+            c_void_p, c_char_p, c_char_p, c_char_p, c_size_t, _c_char_p_p,
+            _double_p, _c_char_p_p, _c_char_p_p, c_char_p, c_char_p,
+            _summary_p, _err_p]),
+        "cotrack_batch_commit_as": (c_int, [c_void_p, c_void_p, c_char_p,
+                                            c_char_p, _summary_p, _err_p]),
+        "cotrack_import": (c_int, [c_void_p, c_char_p, _c_char_p_p,
+                                   _c_char_p_p, c_size_t, _void_pp, _err_p]),
+        "cotrack_audit_table": (c_int, [c_void_p, c_char_p, _void_pp,
+                                        _err_p]),
+        "cotrack_derived_table": (c_int, [c_void_p, c_void_p, _void_pp,
+                                          _err_p]),
+        "cotrack_patients_table": (c_int, [c_void_p, _void_pp, _err_p]),
+        "cotrack_measures_table": (c_int, [c_void_p, _void_pp, _err_p]),
+        "cotrack_measure_table": (c_int, [c_void_p, c_char_p, _void_pp,
+                                          _err_p]),
+        "cotrack_visit_table": (c_int, [c_void_p, c_char_p, c_char_p,
+                                        _void_pp, _err_p]),
+        "cotrack_summary_table": (c_int, [c_void_p, c_char_p, _c_char_p_p,
+                                          _c_char_p_p, c_size_t, _void_pp,
+                                          _err_p]),
+        "cotrack_export": (c_int, [c_void_p, c_char_p, _c_char_p_p,
+                                   _c_char_p_p, c_size_t, _void_pp, _err_p]),
+        "cotrack_report": (c_int, [c_void_p, c_char_p, _c_char_p_p,
+                                   _c_char_p_p, c_size_t, _err_p]),
+        "cotrack_plot": (c_int, [c_void_p, c_char_p, c_char_p, _c_char_p_p,
+                                 _c_char_p_p, c_size_t, _err_p]),
+        "cotrack_measure_add": (c_int, [c_void_p, _c_char_p_p, _c_char_p_p,
+                                        c_size_t, _err_p]),
+        "cotrack_check_table": (c_int, [c_char_p, c_void_p, _void_pp,
+                                        _err_p]),
+        "cotrack_dump": (c_int, [c_char_p, c_void_p, c_char_p, _void_pp,
+                                 _err_p]),
+        "cotrack_load": (c_int, [c_char_p, c_char_p, c_void_p, _void_pp,
+                                 _err_p]),
+        "cotrack_backup": (c_int, [c_char_p, c_void_p, c_char_p, _void_pp,
+                                   _err_p]),
+        "cotrack_backup_verify": (c_int, [c_char_p, c_void_p, _void_pp,
+                                          _err_p]),
+        "cotrack_restore": (c_int, [c_char_p, c_char_p, c_void_p, _void_pp,
+                                    _err_p]),
     }
     signatures.update(_table.declare(lib))
     # Confirmed disability worsening (cotrack_progression).
     signatures["cotrack_progression"] = (c_int, [
         c_void_p, c_char_p, _c_char_p_p, _c_char_p_p, c_size_t, _void_pp,
         _err_p])
+    # Kaplan-Meier time to event (cotrack_survival).
+    signatures["cotrack_survival"] = (c_int, [
+        c_void_p, _c_char_p_p, _c_char_p_p, c_size_t, _void_pp, _err_p])
     for field in _AUDIT_TEXT_FIELDS:
         signatures["cotrack_audit_" + field] = (c_char_p, [c_void_p, c_size_t])
     for name, (restype, argtypes) in signatures.items():
@@ -473,7 +522,8 @@ class Database:
 
     def __init__(self, path: Union[str, "os.PathLike[str]"],
                  create_if_missing: bool = True, read_only: bool = False,
-                 sync: bool = True, user: Optional[str] = None) -> None:
+                 sync: bool = True, user: Optional[str] = None,
+                 key_file: Optional[str] = None) -> None:
         lib = _lib()
         self._lib = lib
         self._db = None
@@ -481,16 +531,15 @@ class Database:
         self._active = 0
         self._closing = False
         self.path = path
-        options = lib.cotrack_options_create()
-        if not options:
-            raise MemoryError("cotrack_options_create")
+        # For the maintenance calls, which work on the directory (check,
+        # dump, backup): the same user and key.
+        self._user, self._key_file = user, key_file
+        options = _options(lib, user, key_file)
         try:
             lib.cotrack_options_set_create_if_missing(options,
                                                       int(create_if_missing))
             lib.cotrack_options_set_read_only(options, int(read_only))
             lib.cotrack_options_set_sync(options, int(sync))
-            if user:
-                lib.cotrack_options_set_user(options, _text(user, "user"))
             handle = ctypes.c_void_p()
             _call(lib.cotrack_open, _text(os.fspath(path), "path"), options,
                   ctypes.byref(handle))
@@ -527,6 +576,7 @@ class Database:
         snap._lib = self._lib
         snap._db = handle
         snap.path = self.path
+        snap._user, snap._key_file = self._user, self._key_file
         snap._idle = threading.Condition()
         snap._active = 0
         snap._closing = False
@@ -556,16 +606,21 @@ class Database:
     def register_patient(self, patient: str, arm: Optional[str] = None,
                          index_date: Optional[DateLike] = None,
                          attributes: Optional[Mapping[str, Any]] = None,
+                         *, user: Optional[str] = None,
+                         reason: Optional[str] = None,
                          **more_attributes: Any) -> Dict[str, int]:
         """Registers `patient` or replaces its registration with exactly
-        these attributes (earlier versions are kept). Returns the write
-        summary as a dict."""
+        these attributes (earlier versions are kept), attributed to `user`
+        (None = the handle's) for `reason` (as record()). Returns the write
+        summary as a dict. (An attribute named "user" or "reason" goes in
+        `attributes`.)"""
         keys, values, n = _attribute_arrays(attributes, more_attributes)
         summary = _WriteSummary()
-        _call(self._lib.cotrack_register_patient, self._handle(),
+        _call(self._lib.cotrack_register_patient_as, self._handle(),
               _text(patient, "patient"), _text(arm, "arm", optional=True),
               _text(index_date, "index_date", optional=True), keys, values,
-              n, ctypes.byref(summary))
+              n, _text(user, "user", optional=True),
+              _text(reason, "reason", optional=True), ctypes.byref(summary))
         return _summary_dict(summary)
 
     @_in_use
@@ -607,11 +662,16 @@ class Database:
         lib = self._lib
         summary = _WriteSummary()
         attributed = user is not None or reason is not None
-        arrays = None if attributed else _visit_arrays(patient, date,
-                                                       measures, visit)
+        arrays = _visit_arrays(patient, date, measures, visit)
         if arrays is not None:  # one C call for the whole visit
-            _call(lib.cotrack_record_visit, self._handle(), *arrays,
-                  ctypes.byref(summary))
+            if attributed:
+                _call(lib.cotrack_record_visit_as, self._handle(), *arrays,
+                      _text(user, "user", optional=True),
+                      _text(reason, "reason", optional=True),
+                      ctypes.byref(summary))
+            else:
+                _call(lib.cotrack_record_visit, self._handle(), *arrays,
+                      ctypes.byref(summary))
             return _summary_dict(summary)
         handle = _visit_builder(lib, patient, date, measures, visit)
         try:
@@ -635,7 +695,8 @@ class Database:
               _text(reason, "reason"), ctypes.byref(summary))
         return _summary_dict(summary)
 
-    def batch(self) -> "Batch":
+    def batch(self, *, user: Optional[str] = None,
+              reason: Optional[str] = None) -> "Batch":
         """A batch of writes committed together in one atomic write:
 
             with db.batch() as b:
@@ -645,8 +706,10 @@ class Database:
         The block commits everything on exit (b.summary is then the write
         summary) and writes nothing when it raises, or when a change is
         invalid (InvalidArgument lists each problem). Without `with`, call
-        b.commit() and b.close()."""
-        return Batch(self)
+        b.commit() and b.close(). `user` and `reason` attribute every
+        change of the batch (as record(); a retraction keeps its own
+        reason)."""
+        return Batch(self, user=user, reason=reason)
 
     # -- reads (each one consistent snapshot) ------------------------------
 
@@ -684,14 +747,17 @@ class Database:
     @_in_use
     def observations(self, patient: str, measure: str,
                      start: Optional[DateLike] = None,
-                     end: Optional[DateLike] = None) -> Result:
+                     end: Optional[DateLike] = None, *,
+                     derived: bool = False) -> Result:
         """Like trajectory() but full Observation records; columns are the
-        Observation fields, with the value split into value and comparator."""
+        Observation fields, with the value split into value and comparator.
+        derived=True adds the column "derived" of `cotrack trajectory
+        --derived` (AIS band, FIS/MFIS subscales, HbA1c units and eAG, ...)."""
         return self._observations(
             self._lib.cotrack_trajectory_table, self._handle(),
             _text(patient, "patient"), _text(measure, "measure"),
             _text(start, "start", optional=True),
-            _text(end, "end", optional=True))
+            _text(end, "end", optional=True), derived=derived)
 
     @_in_use
     def latest(self, patient: str, measure: str,
@@ -702,21 +768,28 @@ class Database:
 
     @_in_use
     def latest_n(self, patient: str, measure: str, n: int,
-                 as_of: Optional[DateLike] = None) -> Result:
-        """The last `n` current Observations, newest first."""
+                 as_of: Optional[DateLike] = None, *,
+                 derived: bool = False) -> Result:
+        """The last `n` current Observations, newest first (`cotrack latest
+        PATIENT MEASURE --n N`; derived as observations())."""
         return self._observations(
             self._lib.cotrack_latest_table, self._handle(),
             _text(patient, "patient"), _text(measure, "measure"),
-            _text(as_of, "as_of", optional=True), int(n))
+            _text(as_of, "as_of", optional=True), int(n), derived=derived)
 
     @_in_use
     def latest_all(self, patient: str,
-                   as_of: Optional[DateLike] = None) -> Dict[str, Observation]:
-        """{measure: Observation} of the latest value of every measure."""
+                   as_of: Optional[DateLike] = None, *,
+                   derived: bool = False) -> "LatestAll":
+        """{measure: Observation} of the latest value of every measure
+        (`cotrack latest PATIENT`), ordered by measure code; also as
+        columns: .to_dict(), .to_records(), .to_pandas() and .result (the
+        Observations as a Result)."""
         rows = self._observations(
             self._lib.cotrack_latest_all_table, self._handle(),
-            _text(patient, "patient"), _text(as_of, "as_of", optional=True))
-        return {o.measure: o for o in rows}
+            _text(patient, "patient"), _text(as_of, "as_of", optional=True),
+            derived=derived)
+        return LatestAll(rows)
 
     @_in_use
     def history(self, patient: str, measure: str, date: DateLike) -> Result:
@@ -727,56 +800,42 @@ class Database:
             _text(date, "date"))
 
     @_in_use
-    def audit(self, patient: Optional[str] = None) -> List["AuditEntry"]:
-        """The audit log, oldest first (only entries concerning `patient`
-        when given): AuditEntry records, one per write, with who made it
-        and why."""
+    def audit(self, patient: Optional[str] = None) -> Result:
+        """`cotrack audit [--patient P]`: the audit log, oldest first (only
+        entries concerning `patient` when given): AuditEntry records, one per
+        write, with who made it and why; also as columns (.to_dict(),
+        .to_pandas(): sequence, at, action, patient, detail, source, user,
+        reason, written, corrected, unchanged, retracted, registrations,
+        patient_count). Raises NotFound for a patient never registered, as
+        the command does."""
         lib = self._lib
-        handle = ctypes.c_void_p()
-        _call(lib.cotrack_audit, self._handle(),
-              _text(patient, "patient", optional=True), ctypes.byref(handle))
-        try:
-            entries = []
-            for i in range(lib.cotrack_audit_count(handle)):
-                text = {f: getattr(lib, "cotrack_audit_" + f)(handle, i)
-                        .decode("utf-8") for f in _AUDIT_TEXT_FIELDS}
-                summary = _WriteSummary()
-                lib.cotrack_audit_summary(handle, i, ctypes.byref(summary))
-                at = datetime.datetime.fromtimestamp(
-                    lib.cotrack_audit_at_us(handle, i) / 1e6,
-                    tz=datetime.timezone.utc)
-                entries.append(AuditEntry(
-                    sequence=lib.cotrack_audit_sequence(handle, i), at=at,
-                    summary=_summary_dict(summary), **text))
-            return entries
-        finally:
-            lib.cotrack_audit_destroy(handle)
+        return _table.read_table(lib, lambda out: _call(
+            lib.cotrack_audit_table, self._handle(),
+            _text(patient, "patient", optional=True), out), _audit_result)
 
     @_in_use
     def summary(self, measure: str,
-                timepoints: Union[str, Sequence[str]] = "0,6m,12m",
-                group_by: Optional[str] = None) -> Result:
-        """Cohort summary rows (dicts) per timepoint and group; NaN-free:
-        undefined statistics are None. Columns: timepoint, group, the
-        counts and the statistics."""
-        if isinstance(timepoints, (list, tuple)):
-            timepoints = ",".join(timepoints)
+                timepoints: Union[str, Sequence[str], None] = None,
+                group_by: Optional[str] = None, **options: Any) -> Result:
+        """`cotrack summary MEASURE`: cohort summary rows (dicts) per
+        timepoint and group; undefined statistics are None. Columns:
+        timepoint, group, the counts, the statistics, unit and parameters
+        (every option used, as the command prints it).
+
+        Options as the command's flags (`cotrack summary --help`): at
+        (also `timepoints`, a string or a list; default "0,3m,6m,12m"),
+        window, lookback, by (also `group_by`; default one group),
+        censored, rule. A bad one raises InvalidArgument with the command
+        line's message."""
+        if timepoints is not None:
+            options.setdefault("at", timepoints)
+        if group_by is not None:
+            options.setdefault("by", group_by)
+        names, values, n = _option_arrays(options)
         lib = self._lib
-
-        def build(lib, table, n):
-            columns = _table.read_all(lib, table)
-            for name, values in columns.items():
-                if values and isinstance(values[0], float):
-                    columns[name] = [None if math.isnan(v) else v
-                                     for v in values]
-            return _table.with_columns(
-                [dict(zip(columns, row)) for row in zip(*columns.values())],
-                columns)
-
         return _table.read_table(lib, lambda out: _call(
-            lib.cotrack_summarize_table, self._handle(),
-            _text(measure, "measure"), _text(timepoints, "timepoints"),
-            _text(group_by, "group_by", optional=True), out), build)
+            lib.cotrack_summary_table, self._handle(),
+            _text(measure, "measure"), names, values, n, out), _rows_result)
 
     @_in_use
     def progression(self, patient: Optional[str] = None,
@@ -791,39 +850,14 @@ class Database:
         relapses="relapses.csv". True is a flag, False and None leave the
         option out; None inside a sequence is msprog's NULL. Undefined
         numbers are None."""
-        names, values = [], []
-        for key, value in options.items():
-            if value is None or value is False:
-                continue
-            if value is True:
-                text = ""
-            elif isinstance(value, (list, tuple)):
-                text = ",".join("null" if v is None else str(v) for v in value)
-            else:
-                text = str(value)
-            names.append(key.replace("_", "-").encode())
-            values.append(text.encode())
-        count = len(names)
-        name_array = (ctypes.c_char_p * max(count, 1))(*names)
-        value_array = (ctypes.c_char_p * max(count, 1))(*values)
+        names, values, n = _option_arrays(options)
         lib = self._lib
-
-        def build(lib, table, n):
-            columns = _table.read_all(lib, table)
-            for name, column in columns.items():
-                if column and isinstance(column[0], float):
-                    columns[name] = [None if math.isnan(v) else v
-                                     for v in column]
-            return _table.with_columns(
-                [dict(zip(columns, row)) for row in zip(*columns.values())],
-                columns)
-
         return _table.read_table(lib, lambda out: _call(
             lib.cotrack_progression, self._handle(),
-            _text(patient, "patient", optional=True), name_array, value_array,
-            count, out), build)
+            _text(patient, "patient", optional=True), names, values, n, out),
+            _rows_result)
 
-    # ---- Time to event (cotrack survival; python/cotrack/_survival.py) ----
+    # ---- Time to event (cotrack survival) ----
 
     @_in_use
     def survival(self, **options: Any) -> Result:
@@ -837,16 +871,219 @@ class Database:
         time) and a last row with group "log-rank" (chisq, df, p); None
         where a value is undefined (a median never reached). Raises
         InvalidArgument naming a bad option or value."""
-        return _survival.survival(self._lib, self._handle(), _call, options)
-
-    def _observations(self, fn, *args) -> Result:
-        return _table.read_table(self._lib, lambda out: _call(fn, *args, out),
-                                 _observation_result)
+        names, values, n = _option_arrays(options)
+        lib = self._lib
+        return _table.read_table(lib, lambda out: _call(
+            lib.cotrack_survival, self._handle(), names, values, n, out),
+            _rows_result)
 
     @_in_use
-    def _commit(self, batch, summary) -> None:
-        _call(self._lib.cotrack_batch_commit, self._handle(), batch,
-              ctypes.byref(summary))
+    def import_file(self, path: Union[str, "os.PathLike[str]"],
+                    **options: Any) -> Dict[str, Any]:
+        """`cotrack import FILE`: imports one file atomically as the
+        handle's user. Options as the command's flags (underscores for
+        dashes): format, mapping, ignore_columns, hl7_patient_id_field,
+        hl7_patient_id_authority, hl7_patient_id_type, on_error,
+        reject_file, reason, dry_run, no_sync. Returns the report: path,
+        format, rows, written, unchanged, corrected, retracted, patients,
+        rejected, skipped, reject_file. Bad rows raise InvalidArgument
+        listing each (FILE:LINE: ...); nothing of the file is written."""
+        names, values, n = _option_arrays(options)
+        lib = self._lib
+        return _table.read_table(lib, lambda out: _call(
+            lib.cotrack_import, self._handle(),
+            _text(os.fspath(path), "path"), names, values, n, out),
+            _rows_result)[0]
+
+    @_in_use
+    def patients(self) -> Result:
+        """`cotrack patients`: every registered patient (dicts): patient,
+        arm, index_date, treatment_dates, version, recorded_at, then one
+        column per attribute ("" where a patient lacks it)."""
+        return self._rows(self._lib.cotrack_patients_table, self._handle())
+
+    @_in_use
+    def measures(self) -> Result:
+        """`cotrack measures`: the catalog (dicts): code, name, unit, min,
+        max, step, integer, direction, threshold, other_units, items,
+        censorable, builtin."""
+        return self._rows(self._lib.cotrack_measures_table, self._handle())
+
+    @_in_use
+    def measure(self, code: str) -> Dict[str, Any]:
+        """`cotrack measure show CODE`: every field of one measure as a
+        dict. Raises NotFound for an unknown code."""
+        return self._rows(self._lib.cotrack_measure_table, self._handle(),
+                          _text(code, "code"))[0]
+
+    @_in_use
+    def visit(self, patient: str, date: DateLike, *,
+              derived: bool = False) -> Result:
+        """`cotrack visit PATIENT DATE`: every current Observation of
+        `patient` on that day, by measure code then time (derived as
+        observations())."""
+        return self._observations(
+            self._lib.cotrack_visit_table, self._handle(),
+            _text(patient, "patient"), _text(date, "date"), derived=derived)
+
+    @_in_use
+    def add_measure(self, code: str, **options: Any) -> None:
+        """`cotrack measure add --code CODE ...`: registers a measure, as
+        the handle's user. Options as the command's flags: name, unit, min,
+        max (required), step, threshold, direction, description, reason,
+        integer, no_sync. A bad one raises InvalidArgument with the command
+        line's message; a code in use by another definition AlreadyExists."""
+        names, values, n = _option_arrays(dict(options, code=code))
+        _call(self._lib.cotrack_measure_add, self._handle(), names, values, n)
+
+    @_in_use
+    def export(self, out: Union[str, "os.PathLike[str]"],
+               **options: Any) -> Dict[str, Any]:
+        """`cotrack export --out FILE`: writes the current values to `out`.
+        Options as the command's flags: format (csv, ndjson, fhir), measure,
+        patient, with_patients, deidentify with deidentify_key (the key's
+        file). Returns {"observations": n, "patients": n}."""
+        names, values, n = _option_arrays(options)
+        lib = self._lib
+        return _table.read_table(lib, lambda table: _call(
+            lib.cotrack_export, self._handle(), _text(os.fspath(out), "out"),
+            names, values, n, table), _rows_result)[0]
+
+    @_in_use
+    def report(self, out: Union[str, "os.PathLike[str]"] = "report.html",
+               **options: Any) -> None:
+        """`cotrack report --out FILE`: writes the HTML follow-up report.
+        Options as the command's flags: at, window, lookback, by (default
+        arm), censored, rule, measure, title, per_patient."""
+        names, values, n = _option_arrays(options)
+        _call(self._lib.cotrack_report, self._handle(),
+              _text(os.fspath(out), "out"), names, values, n)
+
+    @_in_use
+    def plot(self, measure: str, out: Union[str, "os.PathLike[str]"],
+             **options: Any) -> None:
+        """`cotrack plot MEASURE --out FILE`: writes the SVG cohort chart.
+        Options as the command's flags: at, window, lookback, by (default
+        arm), censored, rule, patient, title."""
+        names, values, n = _option_arrays(options)
+        _call(self._lib.cotrack_plot, self._handle(),
+              _text(measure, "measure"), _text(os.fspath(out), "out"), names,
+              values, n)
+
+    # -- maintenance: on the database directory, as `cotrack --db PATH` ----
+
+    def check(self) -> Result:
+        """`cotrack check`: verifies every table file and record; the
+        problems found (dicts: family, key, patient, problem), [] when the
+        database is intact."""
+        return _maintenance(lambda options, out: _call(
+            self._lib.cotrack_check_table, _text(os.fspath(self.path), "path"),
+            options, out), self._user, self._key_file, _rows_result)
+
+    def dump(self, out: Union[str, "os.PathLike[str]"]) -> Dict[str, Any]:
+        """`cotrack dump --out FILE`: the whole database as a dump file;
+        returns the counts written (patients, patient_versions,
+        observation_versions, measures, audit_entries)."""
+        return _maintenance(lambda options, table: _call(
+            self._lib.cotrack_dump, _text(os.fspath(self.path), "path"),
+            options, _text(os.fspath(out), "out"), table),
+            self._user, self._key_file, _rows_result)[0]
+
+    def backup(self, backup_dir: Union[str, "os.PathLike[str]"]
+               ) -> Dict[str, Any]:
+        """`cotrack backup DIR`: adds an incremental backup to `backup_dir`;
+        returns it (backup, created, files, bytes)."""
+        return _maintenance(lambda options, out: _call(
+            self._lib.cotrack_backup, _text(os.fspath(self.path), "path"),
+            options, _text(os.fspath(backup_dir), "backup_dir"), out),
+            self._user, self._key_file, _rows_result)[0]
+
+    @staticmethod
+    def backup_verify(backup_dir: Union[str, "os.PathLike[str]"],
+                      key_file: Optional[str] = None) -> Result:
+        """`cotrack backup verify DIR`: every backup in `backup_dir`
+        (backup, created, files, bytes, error: "" when good)."""
+        lib = _lib()
+        return _maintenance(lambda options, out: _call(
+            lib.cotrack_backup_verify,
+            _text(os.fspath(backup_dir), "backup_dir"), options, out),
+            None, key_file, _rows_result)
+
+    @staticmethod
+    def restore(backup_dir: Union[str, "os.PathLike[str]"],
+                to: Union[str, "os.PathLike[str]"],
+                key_file: Optional[str] = None) -> Dict[str, Any]:
+        """`cotrack restore DIR --to NEWDB`: restores the latest backup of
+        `backup_dir` into the new database `to`; returns the backup
+        restored."""
+        lib = _lib()
+        return _maintenance(lambda options, out: _call(
+            lib.cotrack_restore, _text(os.fspath(backup_dir), "backup_dir"),
+            _text(os.fspath(to), "to"), options, out),
+            None, key_file, _rows_result)[0]
+
+    @staticmethod
+    def load(dump_file: Union[str, "os.PathLike[str]"],
+             path: Union[str, "os.PathLike[str]"],
+             key_file: Optional[str] = None,
+             user: Optional[str] = None) -> Dict[str, Any]:
+        """`cotrack --db PATH load FILE`: a new database at `path` from a
+        dump; returns the counts loaded. Open it with cotrack.open(path)."""
+        lib = _lib()
+        return _maintenance(lambda options, out: _call(
+            lib.cotrack_load, _text(os.fspath(dump_file), "dump_file"),
+            _text(os.fspath(path), "path"), options, out),
+            user, key_file, _rows_result)[0]
+
+    def _rows(self, fn, *args) -> Result:
+        return _table.read_table(self._lib, lambda out: _call(fn, *args, out),
+                                 _rows_result)
+
+    def _observations(self, fn, *args, derived=False) -> Result:
+        build = _observation_result
+        if derived:
+            def build(lib, table, n):
+                result = _observation_result(lib, table, n)
+                result._columns["derived"] = _table.read_table(
+                    lib, lambda out: _call(lib.cotrack_derived_table,
+                                           self._handle(), table, out),
+                    lambda lib, t, n: _table.read_all(lib, t)["derived"])
+                return result
+        return _table.read_table(self._lib, lambda out: _call(fn, *args, out),
+                                 build)
+
+    @_in_use
+    def _commit(self, batch, summary, user=None, reason=None) -> None:
+        if user is None and reason is None:
+            _call(self._lib.cotrack_batch_commit, self._handle(), batch,
+                  ctypes.byref(summary))
+        else:
+            _call(self._lib.cotrack_batch_commit_as, self._handle(), batch,
+                  _text(user, "user", optional=True),
+                  _text(reason, "reason", optional=True),
+                  ctypes.byref(summary))
+
+
+class LatestAll(dict):
+    """{measure: Observation}, which also holds the Observations as columns
+    (a Result): .to_dict(), .to_records(), .to_pandas(), .columns."""
+
+    def __init__(self, result: Result) -> None:
+        super().__init__((o.measure, o) for o in result)
+        self.result = result
+
+    @property
+    def columns(self) -> List[str]:
+        return self.result.columns
+
+    def to_dict(self) -> Dict[str, list]:
+        return self.result.to_dict()
+
+    def to_records(self) -> List[Dict[str, Any]]:
+        return self.result.to_records()
+
+    def to_pandas(self) -> Any:
+        return self.result.to_pandas()
 
 
 # The columns of an observation table (enum cotrack_observation_column).
@@ -877,6 +1114,82 @@ def _observation_result(lib, table, n) -> Result:
     fields["value"], fields["comparator"] = c["value"], c["comparator"]
     return _table.with_columns(rows, {k: fields[k]
                                       for k in _OBSERVATION_COLUMNS})
+
+
+def _audit_result(lib, table, n) -> Result:
+    c = _table.read_all(lib, table)
+    at = [datetime.datetime.fromtimestamp(us / 1e6, tz=_UTC) for us in c["at_us"]]
+    rows = [AuditEntry(
+        sequence=c["sequence"][i], at=at[i], action=c["action"][i],
+        patient=c["patient"][i], detail=c["detail"][i], source=c["source"][i],
+        user=c["user"][i], reason=c["reason"][i],
+        summary={"written": c["written"][i], "corrected": c["corrected"][i],
+                 "unchanged": c["unchanged"][i],
+                 "retracted": c["retracted"][i],
+                 "patients": c["registrations"][i]})
+        for i in range(n)]
+    columns = {"sequence": c["sequence"], "at": at}
+    columns.update((k, v) for k, v in c.items() if k not in ("sequence", "at_us"))
+    return _table.with_columns(rows, columns)
+
+
+def _rows_result(lib, table, n) -> Result:
+    """A table as rows of dicts and columns; NaN (undefined) is None."""
+    columns = _table.read_all(lib, table)
+    for name, values in columns.items():
+        if values and isinstance(values[0], float):
+            columns[name] = [None if math.isnan(v) else v for v in values]
+    return _table.with_columns(
+        [dict(zip(columns, row)) for row in zip(*columns.values())], columns)
+
+
+def _option_arrays(options):
+    """Keyword options as the C ABI's option arrays: the name of the
+    command-line flag (underscores become dashes), its value as text; True
+    is a flag (""), False and None leave the option out, a list or tuple is
+    joined with commas (None inside it is "null": msprog's NULL, e.g.
+    relapse_indep=(0, None, None, None, None, 0))."""
+    names, values = [], []
+    for key, value in options.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            value = ""
+        elif isinstance(value, (list, tuple)):
+            value = ",".join("null" if v is None else str(v) for v in value)
+        elif isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        elif not isinstance(value, str):
+            value = str(value)
+        names.append(key.replace("_", "-").encode())
+        values.append(value.encode())
+    n = len(names)
+    return ((ctypes.c_char_p * n)(*names) if n else None,
+            (ctypes.c_char_p * n)(*values) if n else None, n)
+
+
+def _options(lib, user, key_file):
+    """A cotrack_options_t with `user` and `key_file`; the caller destroys
+    it."""
+    options = lib.cotrack_options_create()
+    if not options:
+        raise MemoryError("cotrack_options_create")
+    if user:
+        lib.cotrack_options_set_user(options, _text(user, "user"))
+    if key_file:
+        lib.cotrack_options_set_encryption_key_file(
+            options, _text(os.fspath(key_file), "key_file"))
+    return options
+
+
+def _maintenance(call, user, key_file, build):
+    """Runs a maintenance call(options, out) and builds its table."""
+    lib = _lib()
+    options = _options(lib, user, key_file)
+    try:
+        return _table.read_table(lib, lambda out: call(options, out), build)
+    finally:
+        lib.cotrack_options_destroy(options)
 
 
 def _attribute_arrays(attributes, more):
@@ -943,9 +1256,11 @@ class Batch:
     """Writes collected in memory and committed in one atomic write; see
     Database.batch(). Use from one thread at a time."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, user: Optional[str] = None,
+                 reason: Optional[str] = None) -> None:
         self._db = db
         self._lib = db._lib
+        self._user, self._reason = user, reason
         self._batch = self._lib.cotrack_batch_create()
         if not self._batch:
             raise MemoryError("cotrack_batch_create")
@@ -1004,7 +1319,7 @@ class Batch:
         """Writes everything added, all or nothing; returns (and keeps in
         .summary) the write summary. Committing again is a no-op write."""
         summary = _WriteSummary()
-        self._db._commit(self._handle(), summary)
+        self._db._commit(self._handle(), summary, self._user, self._reason)
         self.summary = _summary_dict(summary)
         return self.summary
 
@@ -1048,13 +1363,17 @@ def _summary_dict(summary):
 
 def open(path: Union[str, "os.PathLike[str]"], create_if_missing: bool = True,
          read_only: bool = False, sync: bool = True,
-         user: Optional[str] = None) -> Database:
+         user: Optional[str] = None,
+         key_file: Optional[str] = None) -> Database:
     """Opens (or creates) the database in directory `path`; use it in a
     `with` block (closed at its end) or close() it.
 
     sync=False trades power-loss durability for speed (a process crash still
     loses nothing acknowledged). Other processes may have the database open
     too, each reading and writing. Raises Locked only when the process
-    holding it does not answer in time."""
+    holding it does not answer in time. `key_file` opens an encrypted
+    database (the command line's --key-file); a new one is created
+    encrypted with it."""
     return Database(path, create_if_missing=create_if_missing,
-                    read_only=read_only, sync=sync, user=user)
+                    read_only=read_only, sync=sync, user=user,
+                    key_file=key_file)

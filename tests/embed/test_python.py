@@ -457,7 +457,9 @@ class AttributionTest(TempDbTest):
             self.write_as_two_clinicians(db)
             self.expect_attributed(db)
             self.assertEqual(db.audit(), db.audit("P01"))
-            self.assertEqual(db.audit("nobody"), [])
+            # As `cotrack audit --patient nobody`: an unknown patient.
+            with self.assertRaises(cotrack.NotFound):
+                db.audit("nobody")
 
     def test_from_a_process_the_database_is_served_to(self):
         # This process holds the database; the writes come over the socket.

@@ -629,11 +629,16 @@ typedef enum cotrack_summary_column {
   COTRACK_SUM_IMPROVED_PCT = 19,
   COTRACK_SUM_STABLE_PCT = 20,
   COTRACK_SUM_WORSENED_PCT = 21,
-  COTRACK_SUM_COLUMN_COUNT = 22
+  /* STRING, the same on every row: the measure's canonical unit, and the
+   * line of every option used as `cotrack summary` prints it
+   * ("measure=edss at=0,6m window=30d ...") */
+  COTRACK_SUM_UNIT = 22,
+  COTRACK_SUM_PARAMETERS = 23,
+  COTRACK_SUM_COLUMN_COUNT = 24
 } cotrack_summary_column;
 
-/* cotrack_summarize as a summary table; the same arguments and errors. The
- * unit and options line: use cotrack_summarize. */
+/* cotrack_summarize as a summary table; the same arguments and errors.
+ * Every option of `cotrack summary`: cotrack_summary_table. */
 COTRACK_EXPORT int cotrack_summarize_table(cotrack_db_t* db, const char* measure,
                                            const char* timepoints, const char* group_by,
                                            cotrack_table_t** out, char** err);
@@ -691,6 +696,188 @@ COTRACK_EXPORT size_t cotrack_batch_size(const cotrack_batch_t* batch);
  * succeeds. `summary` may be NULL. */
 COTRACK_EXPORT int cotrack_batch_commit(cotrack_db_t* db, const cotrack_batch_t* batch,
                                         cotrack_write_summary* summary, char** err);
+
+/* ---- Command-line parity: what each `cotrack` command does ------------
+ *
+ * Each command of the command line has a call here (the table in
+ * docs/EMBEDDING.md maps them; the test Embed.Parity checks it). Commands
+ * with many flags take them as options: `option_names` / `option_values`,
+ * `option_count` parallel strings, each name the flag without its leading
+ * "--" ("window", "dry-run") and each value its text ("30"; "" for a flag
+ * without a value). The command line parses them with the same engine
+ * function, so a bad option is COTRACK_INVALID_ARGUMENT with the command
+ * line's message (`--window: bad value "x" (expected an integer from 0 to
+ * 3650)`), as is an unknown name (the message lists the known ones) or a name
+ * given twice. The arrays may be NULL when option_count is 0. */
+
+/* The key file of an encrypted database (the global --key-file): a new
+ * database is created encrypted with it, an encrypted one needs it. NULL or
+ * "" = none. The string is copied. */
+COTRACK_EXPORT void cotrack_options_set_encryption_key_file(cotrack_options_t* options,
+                                                            const char* path);
+
+/* `cotrack import FILE`: imports one file atomically (any bad row rejects it
+ * whole unless on-error is "skip"), as the handle's user. Options: format,
+ * mapping, ignore-columns, hl7-patient-id-field, hl7-patient-id-authority,
+ * hl7-patient-id-type, on-error, reject-file, reason, timezone, dry-run,
+ * no-sync (see
+ * `cotrack import --help`). *out (when `out` is not NULL) is a one-row table:
+ * path, format, rows, written, unchanged, corrected, retracted, patients,
+ * rejected, skipped (INT64 but path, format) and reject_file. Errors as the
+ * command's: bad rows are COTRACK_INVALID_ARGUMENT listing each as
+ * FILE:LINE: field "x": bad value "v" (expected ...); COTRACK_NOT_FOUND for a
+ * missing file. */
+COTRACK_EXPORT int cotrack_import(cotrack_db_t* db, const char* path,
+                                  const char* const* option_names, const char* const* option_values,
+                                  size_t option_count, cotrack_table_t** out, char** err);
+
+/* `cotrack patients`: every registered patient, ordered by id. Columns:
+ * patient, arm, index_date ("" when none), treatment_dates (";"-separated),
+ * version (INT64), recorded_at (UTC "YYYY-MM-DDThh:mm:ssZ", "" when
+ * unknown), then one STRING column per patient attribute any patient has
+ * (sorted; "" where a patient lacks it; a name clashing with a fixed
+ * column is prefixed "attr_"). */
+COTRACK_EXPORT int cotrack_patients_table(cotrack_db_t* db, cotrack_table_t** out, char** err);
+
+/* `cotrack measures`: the catalog, built-in and registered measures. Columns:
+ * code, name, unit, min, max (DOUBLE), step, threshold (DOUBLE, NaN when not
+ * set), integer (INT64 0/1), direction, other_units (";"-separated), items
+ * (INT64, 0 when none), censorable, builtin (INT64 0/1), in the command's
+ * order: code name unit min max step integer direction threshold
+ * other_units items censorable builtin. */
+COTRACK_EXPORT int cotrack_measures_table(cotrack_db_t* db, cotrack_table_t** out, char** err);
+
+/* `cotrack measure show CODE`: one row, the columns of
+ * cotrack_measures_table then allowed_values, conversions, item_min,
+ * item_max (DOUBLE, NaN without items), items_sum_to_total (INT64),
+ * named_items, subscales, loinc, description. COTRACK_NOT_FOUND for an
+ * unknown code. */
+COTRACK_EXPORT int cotrack_measure_table(cotrack_db_t* db, const char* code, cotrack_table_t** out,
+                                         char** err);
+
+/* `cotrack visit PATIENT DATE`: every current value of `patient` on the
+ * civil day `date` (times of day on it included), by measure code then
+ * time: an observation table. COTRACK_NOT_FOUND for an unknown patient. */
+COTRACK_EXPORT int cotrack_visit_table(cotrack_db_t* db, const char* patient, const char* date,
+                                       cotrack_table_t** out, char** err);
+
+/* `cotrack audit [--patient P]`: the audit log as a table, oldest first,
+ * one row per write. Columns: sequence, at_us (INT64: microseconds since
+ * the Unix epoch, UTC), action, patient, detail, source, user, reason, then
+ * the write's counts written, corrected, unchanged, retracted,
+ * registrations (patient registrations created or changed) and
+ * patient_count (patients it concerned), all INT64. `patient` NULL or "" =
+ * every entry. Unlike cotrack_audit, and as the command, a patient that was
+ * never registered is COTRACK_NOT_FOUND. */
+COTRACK_EXPORT int cotrack_audit_table(cotrack_db_t* db, const char* patient, cotrack_table_t** out,
+                                       char** err);
+
+/* The --derived column of `cotrack trajectory`, `latest` and `visit`: for
+ * an observation table (from any call returning one), a table of one STRING
+ * column "derived" with a row per observation: its derived values as the
+ * command prints them (AIS severity band, FIS/MFIS subscales, HbA1c in both
+ * units and eAG, C-peptide in both units; "" for measures without any).
+ * COTRACK_INVALID_ARGUMENT for a table without the observation columns. */
+COTRACK_EXPORT int cotrack_derived_table(cotrack_db_t* db, const cotrack_table_t* observations,
+                                         cotrack_table_t** out, char** err);
+
+/* `cotrack summary MEASURE` with its options: at, window, lookback, by,
+ * censored, rule (see `cotrack summary --help`; defaults as there). The
+ * columns of cotrack_summarize_table (cotrack_summary_column, unit and
+ * parameters included). */
+COTRACK_EXPORT int cotrack_summary_table(cotrack_db_t* db, const char* measure,
+                                         const char* const* option_names,
+                                         const char* const* option_values, size_t option_count,
+                                         cotrack_table_t** out, char** err);
+
+/* cotrack_record_visit, attributed (see "Attributed writes"): every measure
+ * of the visit is written by `user` (NULL = the handle's) for `reason`. */
+COTRACK_EXPORT int cotrack_record_visit_as(cotrack_db_t* db, const char* patient, const char* time,
+                                           const char* label, size_t count,
+                                           const char* const* measures, const double* values,
+                                           const char* const* units, const char* const* comparators,
+                                           const char* user, const char* reason,
+                                           cotrack_write_summary* summary, char** err);
+
+/* cotrack_batch_commit, attributed: every change of the batch is written by
+ * `user` (NULL = the handle's) for `reason` (NULL or "" = none; a
+ * retraction keeps its own reason), as `cotrack --user U import --reason R`
+ * attributes a file. The batch itself is not changed. */
+COTRACK_EXPORT int cotrack_batch_commit_as(cotrack_db_t* db, const cotrack_batch_t* batch,
+                                           const char* user, const char* reason,
+                                           cotrack_write_summary* summary, char** err);
+
+/* `cotrack export --out FILE`: the current values selected by the options
+ * written to `out_file` (for format omop a directory of OMOP CDM tables).
+ * Options: format (csv, ndjson or json, fhir, omop; default csv), measure (CODE[,CODE...]),
+ * patient, with-patients (fhir), deidentify with deidentify-key (the key's file). *out (when not
+ * NULL) is a one-row table: observations, patients (INT64). */
+COTRACK_EXPORT int cotrack_export(cotrack_db_t* db, const char* out_file,
+                                  const char* const* option_names, const char* const* option_values,
+                                  size_t option_count, cotrack_table_t** out, char** err);
+
+/* `cotrack report --out FILE`: the self-contained HTML follow-up report
+ * written to `out_file`. Options: the summary options (at, window, lookback,
+ * by (default arm), censored, rule), measure (CODE[,CODE...]), title,
+ * per-patient. */
+COTRACK_EXPORT int cotrack_report(cotrack_db_t* db, const char* out_file,
+                                  const char* const* option_names, const char* const* option_values,
+                                  size_t option_count, char** err);
+
+/* `cotrack plot MEASURE --out FILE`: the SVG cohort chart of `measure`
+ * written to `out_file`. Options: the summary options (by defaults to arm),
+ * patient (ID[,ID...]: whose lines to draw), title. */
+COTRACK_EXPORT int cotrack_plot(cotrack_db_t* db, const char* measure, const char* out_file,
+                                const char* const* option_names, const char* const* option_values,
+                                size_t option_count, char** err);
+
+/* `cotrack measure add`: registers a measure, as the handle's user. Options:
+ * code, name, unit, min, max (required), step, threshold, direction
+ * (higher-is-worse, higher-is-better, none), description, reason, integer,
+ * no-sync. COTRACK_ALREADY_EXISTS for a code in use. */
+COTRACK_EXPORT int cotrack_measure_add(cotrack_db_t* db, const char* const* option_names,
+                                       const char* const* option_values, size_t option_count,
+                                       char** err);
+
+/* Maintenance works on the database directory `path` (as `cotrack --db PATH
+ * ...` does), not on a handle: it may be open elsewhere. `options` may be
+ * NULL; its key file opens an encrypted database, its user is recorded. */
+
+/* `cotrack check`: verifies every table file and every record. *out lists
+ * the problems found (columns family, key, patient, problem): 0 rows = the
+ * database is intact. The call fails only when it cannot check (e.g.
+ * COTRACK_NOT_FOUND: no database there). */
+COTRACK_EXPORT int cotrack_check_table(const char* path, const cotrack_options_t* options,
+                                       cotrack_table_t** out, char** err);
+
+/* `cotrack dump --out FILE`: writes the whole database (every version, the
+ * audit log, registered measures) as a dump file `out_file`; `cotrack load`
+ * / cotrack_load reads it into a new database. *counts (when not NULL) is a
+ * one-row table: patients, patient_versions, observation_versions, measures,
+ * audit_entries (INT64). */
+COTRACK_EXPORT int cotrack_dump(const char* path, const cotrack_options_t* options,
+                                const char* out_file, cotrack_table_t** counts, char** err);
+
+/* `cotrack load FILE`: a new database at `path` from the dump `dump_file`.
+ * *counts as for cotrack_dump. COTRACK_FAILED_PRECONDITION when `path`
+ * already holds data (load only into a new or empty database). */
+COTRACK_EXPORT int cotrack_load(const char* dump_file, const char* path,
+                                const cotrack_options_t* options, cotrack_table_t** counts,
+                                char** err);
+
+/* `cotrack backup DIR`, `cotrack backup verify DIR`, `cotrack restore DIR
+ * --to NEWDB`. Each *out (when not NULL) has the columns backup (INT64 id),
+ * created (UTC text), files, bytes (INT64) and, for verify, error ("" when
+ * the backup is good): one row for backup and restore (the backup made or
+ * restored), one per backup for verify. Verify succeeds with the list even
+ * when a backup is bad (its error says why). */
+COTRACK_EXPORT int cotrack_backup(const char* path, const cotrack_options_t* options,
+                                  const char* backup_dir, cotrack_table_t** out, char** err);
+COTRACK_EXPORT int cotrack_backup_verify(const char* backup_dir, const cotrack_options_t* options,
+                                         cotrack_table_t** out, char** err);
+COTRACK_EXPORT int cotrack_restore(const char* backup_dir, const char* new_path,
+                                   const cotrack_options_t* options, cotrack_table_t** out,
+                                   char** err);
 
 /* ---- Confirmed disability worsening (cotrack progression) ----------------
  *

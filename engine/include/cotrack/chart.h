@@ -101,6 +101,23 @@ absl::StatusOr<ChartSpec> CohortChart(Database& db, absl::string_view measure,
                                       const SummaryOptions& options,
                                       const std::vector<std::string>& patients = {});
 
+// What `cotrack plot MEASURE` draws besides the measure.
+struct PlotOptions {
+  SummaryOptions summary;             // timepoints, window, grouping (by arm), rules
+  std::vector<std::string> patients;  // whose lines to draw; empty = all
+  std::optional<std::string> title;   // instead of the default title
+};
+
+// The options of `cotrack plot` but --out (NamedOptions, named_options.h):
+// the summary options (by defaults to "arm"), patient (ID[,ID...]) and
+// title. Shared by the command line and cotrack_plot (cotrack/c.h).
+absl::StatusOr<PlotOptions> ParsePlotOptions(const NamedOptions& options);
+
+// The SVG document `cotrack plot` writes: CohortChart with `options`, then
+// RenderSvgChart. Errors as CohortChart's.
+absl::StatusOr<std::string> PlotSvg(Database& db, absl::string_view measure,
+                                    const PlotOptions& options);
+
 }  // namespace cotrack
 
 #endif  // COTRACK_CHART_H_

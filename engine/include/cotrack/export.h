@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "cotrack/database.h"
 #include "cotrack/maintenance.h"
+#include "cotrack/named_options.h"
 #include "cotrack/options.h"
 
 namespace cotrack {
@@ -69,6 +70,19 @@ struct ExportSummary {
 // InvalidArgument for kOmop, which writes a directory (ExportOmop).
 absl::StatusOr<ExportSummary> Export(Database& db, const ExportOptions& options, std::ostream& out);
 
+// The options of `cotrack export` but --out (NamedOptions,
+// named_options.h): format (csv, ndjson or json, fhir, omop), measure
+// (CODE[,CODE...]), patient, with-patients (fhir only), deidentify and
+// deidentify-key (the file holding the key; needed with deidentify).
+// Shared by the command line and cotrack_export (cotrack/c.h): the same
+// options, and a bad one is InvalidArgument with the same message. Parsing
+// reads no file: the key's file is returned for the caller to read
+// (ReadDeidentifyKey) when it exports.
+struct ExportCommandOptions {
+  ExportOptions options;  // deidentify_key unset
+  std::optional<std::string> deidentify_key_file;
+};
+absl::StatusOr<ExportCommandOptions> ParseExportOptions(const NamedOptions& options);
 // Writes the current values selected by `options` (its format is not
 // looked at) as OMOP CDM 5.4 tables into the directory `dir`, created when
 // missing: person.csv, observation_period.csv, measurement.csv and

@@ -35,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "cotrack/database.h"
+#include "cotrack/named_options.h"
 
 namespace cotrack {
 
@@ -126,6 +127,19 @@ struct ImportOptions {
   // write.
   std::function<void(const ImportProgress&)> progress;
 };
+
+// The options of `cotrack import` (the flags of `cotrack import --help`,
+// without "--" and without no-progress, see NamedOptions in named_options.h):
+// format, mapping, ignore-columns, hl7-patient-id-field,
+// hl7-patient-id-authority, hl7-patient-id-type, on-error, reject-file,
+// reason, timezone, dry-run and no-sync (flags: value "", "true" or "1"). The command
+// line and cotrack_import (cotrack/c.h) both parse them here, so they accept
+// the same options and refuse a bad one with the same message, e.g.
+// `--on-error: bad value "x" (expected abort or skip)`: InvalidArgument, as
+// for an unknown name (listing the known ones) or a name given twice.
+// `user` and `progress` are not options (the handle's user, the caller's
+// display).
+absl::StatusOr<ImportOptions> ParseImportOptions(const NamedOptions& options);
 
 // What an import did.
 struct ImportReport {

@@ -45,6 +45,13 @@ struct ReportOptions {
 // errors reading the database are returned as they come.
 absl::StatusOr<std::string> BuildHtmlReport(Database& db, const ReportOptions& options);
 
+// The options of `cotrack report` but --out (NamedOptions, named_options.h):
+// the summary options (ParseSummaryOptions; by defaults to "arm"), measure
+// (CODE[,CODE...]), title and per-patient. Shared by the command line and
+// cotrack_report (cotrack/c.h): the same options, and a bad one is
+// InvalidArgument with the same message.
+absl::StatusOr<ReportOptions> ParseReportOptions(const NamedOptions& options);
+
 }  // namespace cotrack
 
 #endif  // COTRACK_REPORT_H_

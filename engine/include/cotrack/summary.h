@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "cotrack/change.h"
+#include "cotrack/named_options.h"
 #include "cotrack/timepoint.h"
 #include "cotrack/types.h"
 
@@ -130,6 +131,21 @@ class CohortSummaryBuilder {
 // One line listing every option, e.g. "at=0,6m window=30d lookback=any
 // by=arm censored=exclude edss-rule=threetier quartiles=type7".
 std::string DescribeSummaryOptions(const SummaryOptions& options);
+
+// The options of `cotrack summary` (also report's and plot's cohort
+// options), as name/value pairs (NamedOptions in named_options.h): at, window,
+// lookback, by, censored, rule. Absent ones keep their defaults: at
+// "0,3m,6m,12m", window 30, no look-back limit, by `default_by` ("none" = one
+// group), censored exclude, rule threetier. The command line and
+// cotrack_summary_table (cotrack/c.h) both parse them here: the same
+// options, and a bad one is InvalidArgument with the same message, e.g.
+// `--window: bad value "x" (expected an integer from 0 to 3650)`; also for
+// an unknown name (listing the known ones) or a name given twice.
+absl::StatusOr<SummaryOptions> ParseSummaryOptions(const NamedOptions& options,
+                                                   const std::string& default_by = "");
+// The names ParseSummaryOptions takes: at, window, lookback, by, censored,
+// rule.
+const std::vector<std::string>& SummaryOptionNames();
 
 // Summarises `measure` over every patient in one pass
 // (Database::ForEachSeries). InvalidArgument when no timepoint is given, the

@@ -1,0 +1,324 @@
+"""Embed.ParityPython: each call added for command-line parity (issue 16,
+item 1) does what its `cotrack` command does on the same database, and
+refuses a bad option with the command line's message.
+
+Environment (tests/embed/CMakeLists.txt): COTRACK_CLI (the built cotrack),
+COTRACK_LIBRARY, PYTHONPATH=python, COTRACK_SHARED_DATA (the real data
+files).
+"""
+import csv
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import cotrack
+
+CLI = os.environ["COTRACK_CLI"]
+VISITS = os.path.join(os.environ["COTRACK_SHARED_DATA"],
+                      "msprog_toydata", "MSprog_toydata_visits.csv")
+
+
+def cli(*args, check=True):
+    """Runs `cotrack ARGS`; (exit status, stdout, stderr)."""
+    p = subprocess.run([CLI, *args], capture_output=True, text=True)
+    if check and p.returncode != 0:
+        raise AssertionError(f"cotrack {' '.join(args)}: {p.returncode}\n{p.stderr}")
+    return p.returncode, p.stdout, p.stderr
+
+
+def csv_rows(text):
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def usage_message(stderr):
+    """The message of a usage error: `cotrack: MESSAGE` then the --help hint."""
+    first = stderr.splitlines()[0]
+    assert first.startswith("cotrack: "), stderr
+    return first[len("cotrack: "):]
+
+
+class ParityTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="cotrack-parity-")
+        self.path = os.path.join(self.dir, "db")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def imported(self):
+        """The msprog toy visits imported by the command line, index dates
+        registered: a database both sides read."""
+        cli("--db", self.path, "import", VISITS, "--ignore-columns", "visit_day,SDMT",
+            "--no-progress")
+        patients = os.path.join(self.dir, "patients.csv")
+        with open(patients, "w") as f:
+            f.write("patient,arm,index_date\n1,A,2021-09-23\n2,B,2020-11-26\n"
+                    "3,A,2021-01-01\n")
+        cli("--db", self.path, "import", patients, "--no-progress")
+
+    # -- import ------------------------------------------------------------
+
+    def test_import_matches_the_command_line(self):
+        self.imported()
+        other = os.path.join(self.dir, "other")
+        with cotrack.open(other, sync=False) as db:
+            report = db.import_file(VISITS, ignore_columns=["visit_day", "SDMT"],
+                                    reason="toy data")
+            self.assertEqual(report["rows"], 57)
+            self.assertEqual(report["format"], "wide")
+            with cotrack.open(self.path, read_only=True) as ref:
+                for pid in ("1", "2", "7"):
+                    self.assertEqual(db.trajectory(pid, "edss"), ref.trajectory(pid, "edss"))
+            self.assertEqual(report["written"],
+                             sum(len(db.trajectory(p["patient"], "edss"))
+                                 for p in db.patients()))
+            self.assertEqual(db.observations("1", "edss")[0].reason, "toy data")
+            # A dry run writes nothing.
+            again = db.import_file(VISITS, ignore_columns="visit_day,SDMT", dry_run=True)
+            self.assertEqual(again["written"], 0)
+            self.assertEqual(again["unchanged"], report["written"])
+
+    def test_import_bad_option_same_message(self):
+        _, _, err = cli("--db", self.path, "import", VISITS, "--on-error", "later", check=False)
+        with cotrack.open(self.path, sync=False) as db:
+            with self.assertRaises(cotrack.InvalidArgument) as e:
+                db.import_file(VISITS, on_error="later")
+            self.assertEqual(e.exception.message, usage_message(err))
+            with self.assertRaises(cotrack.InvalidArgument) as e:
+                db.import_file(VISITS, no_such_option=1)
+            self.assertIn("unknown option \"no-such-option\"", e.exception.message)
+
+    # -- patients, measures, measure show, visit ---------------------------
+
+    def test_reads_match_the_command_line(self):
+        self.imported()
+        _, out, _ = cli("--db", self.path, "patients", "--format", "csv")
+        expected = csv_rows(out)
+        _, out, _ = cli("--db", self.path, "measures", "--format", "csv")
+        measures = csv_rows(out)
+        _, out, _ = cli("--db", self.path, "measure", "show", "edss", "--format", "csv")
+        edss = csv_rows(out)[0]
+        _, out, _ = cli("--db", self.path, "visit", "1", "2021-09-23", "--format", "csv")
+        visit = csv_rows(out)
+        with cotrack.open(self.path, read_only=True) as db:
+            got = db.patients()
+            self.assertEqual([p["patient"] for p in got], [p["patient"] for p in expected])
+            self.assertEqual([p["arm"] for p in got], [p["arm"] for p in expected])
+            self.assertEqual([p["index_date"] for p in got],
+                             [p["index_date"] for p in expected])
+            self.assertEqual(db.measures().to_dict()["code"], [m["code"] for m in measures])
+            self.assertEqual([m["unit"] for m in db.measures()], [m["unit"] for m in measures])
+            m = db.measure("edss")
+            self.assertEqual((m["code"], m["name"], m["unit"], m["direction"]),
+                             (edss["code"], edss["name"], edss["unit"], edss["direction"]))
+            self.assertEqual(m["max"], float(edss["max"]))
+            with self.assertRaises(cotrack.NotFound):
+                db.measure("nonexistent")
+            # --derived: the column the command adds.
+            db2 = os.path.join(self.dir, "derived")
+            with cotrack.open(db2, sync=False) as writer:
+                writer.record("P1", "hba1c", "2024-01-01", 48, "mmol/mol")
+            _, out, _ = cli("--db", db2, "visit", "P1", "2024-01-01", "--derived",
+                            "--format", "csv")
+            with cotrack.open(db2, read_only=True) as other:
+                got = other.visit("P1", "2024-01-01", derived=True).to_dict()["derived"]
+                self.assertEqual(got, [r["derived"] for r in csv_rows(out)])
+                self.assertTrue(got[0])
+                self.assertEqual(other.observations("P1", "hba1c", derived=True)
+                                 .to_dict()["derived"], got)
+            v = db.visit("1", "2021-09-23")
+            self.assertEqual([o.measure for o in v], [r["measure"] for r in visit])
+            self.assertEqual([o.value for o in v], [float(r["value"]) for r in visit])
+            _, _, err = cli("--db", self.path, "visit", "1", "2021-13-01", check=False)
+            with self.assertRaises(cotrack.InvalidArgument) as e:
+                db.visit("1", "2021-13-01")
+            self.assertEqual(e.exception.message, usage_message(err))
+
+    # -- summary -----------------------------------------------------------
+
+    def test_summary_options_match_the_command_line(self):
+        self.imported()
+        args = ["--at", "0,6m", "--window", "60", "--by", "arm", "--rule", "twotier"]
+        _, out, _ = cli("--db", self.path, "summary", "edss", *args, "--format", "csv")
+        expected = csv_rows(out)
+        with cotrack.open(self.path, read_only=True) as db:
+            got = db.summary("edss", at="0,6m", window=60, by="arm", rule="twotier")
+            self.assertEqual(len(got), len(expected))
+            for g, e in zip(got, expected):
+                self.assertEqual((g["timepoint"], g["group"], g["n"]),
+                                 (e["timepoint"], e["group"], int(e["n"])))
+                if e["mean"]:
+                    self.assertAlmostEqual(g["mean"], float(e["mean"]))
+                self.assertEqual(g["parameters"], e["parameters"])
+                self.assertEqual(g["unit"], db.measure("edss")["unit"])
+            # The old spelling is the same call.
+            self.assertEqual(db.summary("edss", "0,6m", group_by="arm", window=60,
+                                        rule="twotier").to_dict(), got.to_dict())
+            for flag, value, kwargs in (("--window", "x", {"window": "x"}),
+                                        ("--censored", "bogus", {"censored": "bogus"}),
+                                        ("--at", "0,6x", {"at": "0,6x"})):
+                _, _, err = cli("--db", self.path, "summary", "edss", flag, value, check=False)
+                with self.assertRaises(cotrack.InvalidArgument) as e:
+                    db.summary("edss", **kwargs)
+                self.assertEqual(e.exception.message, usage_message(err))
+
+    # -- export, report, plot, measure add ---------------------------------
+
+    def test_export_report_plot_match_the_command_line(self):
+        self.imported()
+        for fmt in ("csv", "ndjson", "fhir"):
+            mine = os.path.join(self.dir, f"mine.{fmt}")
+            theirs = os.path.join(self.dir, f"cli.{fmt}")
+            cli("--db", self.path, "export", "--format", fmt, "--measure", "edss", "--out", theirs)
+            with cotrack.open(self.path, read_only=True) as db:
+                counts = db.export(mine, format=fmt, measure="edss")
+            with open(mine) as a, open(theirs) as b:
+                self.assertEqual(a.read(), b.read(), fmt)
+            self.assertGreater(counts["observations"], 0)
+        # omop writes a directory of tables, as the command does.
+        cli("--db", self.path, "export", "--format", "omop", "--out",
+            os.path.join(self.dir, "cli-omop"))
+        with cotrack.open(self.path, read_only=True) as db:
+            db.export(os.path.join(self.dir, "mine-omop"), format="omop")
+        for table in ("person.csv", "measurement.csv"):
+            with open(os.path.join(self.dir, "mine-omop", table)) as a, \
+                    open(os.path.join(self.dir, "cli-omop", table)) as b:
+                self.assertEqual(a.read(), b.read(), table)
+        key = os.path.join(self.dir, "pseudonym.key")
+        with open(key, "w") as f:
+            f.write("0123456789abcdef0123456789abcdef\n")
+        cli("--db", self.path, "export", "--deidentify", "--deidentify-key", key, "--out",
+            os.path.join(self.dir, "cli.deid"))
+        with cotrack.open(self.path, read_only=True) as db:
+            db.export(os.path.join(self.dir, "mine.deid"), deidentify=True, deidentify_key=key)
+            with open(os.path.join(self.dir, "mine.deid")) as a, \
+                    open(os.path.join(self.dir, "cli.deid")) as b:
+                self.assertEqual(a.read(), b.read())
+            _, _, err = cli("--db", self.path, "export", "--format", "xml", check=False)
+            with self.assertRaises(cotrack.InvalidArgument) as e:
+                db.export(os.path.join(self.dir, "x"), format="xml")
+            self.assertEqual(e.exception.message, usage_message(err))
+
+            for what, args, call in (
+                    ("report", ["report", "--at", "0,6m", "--measure", "edss"],
+                     lambda out: db.report(out, at="0,6m", measure="edss")),
+                    ("plot", ["plot", "edss", "--at", "0,6m", "--patient", "1,2"],
+                     lambda out: db.plot("edss", out, at="0,6m", patient="1,2"))):
+                theirs = os.path.join(self.dir, f"cli.{what}")
+                mine = os.path.join(self.dir, f"mine.{what}")
+                cli("--db", self.path, *args, "--out", theirs)
+                call(mine)
+                with open(mine) as a, open(theirs) as b:
+                    self.assertEqual(a.read(), b.read(), what)
+            _, _, err = cli("--db", self.path, "plot", "edss", "--window", "-1", check=False)
+            with self.assertRaises(cotrack.InvalidArgument) as e:
+                db.plot("edss", os.path.join(self.dir, "x.svg"), window=-1)
+            self.assertEqual(e.exception.message, usage_message(err))
+
+    def test_measure_add_matches_the_command_line(self):
+        other = os.path.join(self.dir, "other")
+        cli("--db", other, "measure", "add", "--code", "sdmt", "--name", "SDMT", "--unit",
+            "points", "--min", "0", "--max", "110", "--direction", "higher-is-better",
+            "--integer")
+        _, out, _ = cli("--db", other, "measure", "show", "sdmt", "--format", "csv")
+        expected = csv_rows(out)[0]
+        with cotrack.open(self.path, sync=False, user="dr.a") as db:
+            db.add_measure("sdmt", name="SDMT", unit="points", min=0, max=110,
+                           direction="higher-is-better", integer=True, reason="trial")
+            got = db.measure("sdmt")
+            for field in ("code", "name", "unit", "direction"):
+                self.assertEqual(got[field], expected[field], field)
+            self.assertEqual(got["integer"], 1)
+            self.assertEqual(got["max"], float(expected["max"]))
+            entry = [e for e in db.audit() if e.action == "measure"][-1]
+            self.assertEqual((entry.user, entry.reason), ("dr.a", "trial"))
+            db.record("P1", "sdmt", "2024-01-01", 54)
+            _, _, err = cli("--db", other, "measure", "add", "--code", "x", "--name", "X",
+                            "--unit", "u", "--min", "10", "--max", "1", check=False)
+            with self.assertRaises(cotrack.InvalidArgument) as e:
+                db.add_measure("x", name="X", unit="u", min=10, max=1)
+            self.assertEqual(e.exception.message, usage_message(err))
+
+    # -- maintenance ---------------------------------------------------------
+
+    def test_check_dump_load_backup_restore(self):
+        self.imported()
+        dump = os.path.join(self.dir, "dump.ndjson")
+        backups = os.path.join(self.dir, "backups")
+        with cotrack.open(self.path, read_only=True) as db:
+            self.assertEqual(list(db.check()), [])
+            counts = db.dump(dump)
+            made = db.backup(backups)
+            expected = db.trajectory("1", "edss")
+        self.assertEqual(cli("--db", self.path, "check")[0], 0)
+        _, _, err = cli("--db", self.path, "dump", "--out", os.path.join(self.dir, "cli.dump"))
+        self.assertIn(f"dumped {counts['patients']} patients ({counts['patient_versions']} "
+                      f"versions), {counts['observation_versions']} observation versions", err)
+        loaded = os.path.join(self.dir, "loaded")
+        self.assertEqual(cotrack.Database.load(dump, loaded), counts)
+        with cotrack.open(loaded, create_if_missing=False) as db:
+            self.assertEqual(db.trajectory("1", "edss"), expected)
+        with self.assertRaises(cotrack.FailedPrecondition):
+            cotrack.Database.load(dump, loaded)  # only into a new database
+        verified = cotrack.Database.backup_verify(backups)
+        self.assertEqual([(b["backup"], b["error"]) for b in verified], [(made["backup"], "")])
+        _, out, _ = cli("backup", "verify", backups, "--format", "csv")
+        self.assertEqual([int(r["backup"]) for r in csv_rows(out)], [made["backup"]])
+        restored = os.path.join(self.dir, "restored")
+        self.assertEqual(cotrack.Database.restore(backups, restored)["backup"], made["backup"])
+        with cotrack.open(restored, create_if_missing=False) as db:
+            self.assertEqual(db.trajectory("1", "edss"), expected)
+
+    # -- encryption ----------------------------------------------------------
+
+    def test_encrypted_database(self):
+        key = os.path.join(self.dir, "key")
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.write(fd, os.urandom(32))
+        os.close(fd)
+        with cotrack.open(self.path, key_file=key, sync=False) as db:
+            db.record("P1", "edss", "2024-01-01", 3.0)
+            self.assertEqual(list(db.check()), [])
+        with self.assertRaises(cotrack.Error):
+            cotrack.open(self.path)
+        _, out, _ = cli("--db", self.path, "--key-file", key, "trajectory", "P1", "edss",
+                        "--format", "csv")
+        self.assertEqual(csv_rows(out)[0]["value"], "3")
+
+    # -- attribution ---------------------------------------------------------
+
+    def test_attribution_of_every_write(self):
+        with cotrack.open(self.path, sync=False, user="app") as db:
+            db.register_patient("P1", arm="A", user="dr.a", reason="enrolment")
+            db.record_visit("P1", "2024-01-01", {"edss": 3.0, "il4": "<0.5"},
+                            user="dr.b", reason="clinic")
+            with db.batch(user="dr.c", reason="backfill") as b:
+                b.record("P1", "edss", "2024-02-01", 3.5)
+            self.assertEqual([(o.user, o.reason) for o in db.observations("P1", "edss")],
+                             [("dr.b", "clinic"), ("dr.c", "backfill")])
+            audit = [(e.action, e.user, e.reason) for e in db.audit("P1")]
+            self.assertIn(("patient", "dr.a", "enrolment"), audit)
+            _, out, _ = cli("--db", self.path, "history", "P1", "edss", "2024-02-01",
+                            "--format", "csv")
+            self.assertEqual(csv_rows(out)[0]["user"], "dr.c")
+            _, out, _ = cli("--db", self.path, "audit", "--patient", "P1", "--format", "csv")
+            expected = csv_rows(out)
+            got = db.audit("P1")
+            self.assertEqual([e.sequence for e in got], [int(r["seq"]) for r in expected])
+            self.assertEqual([e.user for e in got], [r["user"] for r in expected])
+            self.assertEqual(got.to_dict()["written"], [int(r["written"]) for r in expected])
+            _, _, err = cli("--db", self.path, "audit", "--patient", "nobody", check=False)
+            with self.assertRaises(cotrack.NotFound) as e:
+                db.audit("nobody")
+            self.assertEqual(e.exception.message, usage_message(err))
+            latest = db.latest_all("P1")
+            self.assertEqual(sorted(latest), ["edss", "il4"])
+            self.assertEqual(latest.to_dict()["measure"], ["edss", "il4"])
+            self.assertEqual(latest.to_dict()["comparator"], ["", "<"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
