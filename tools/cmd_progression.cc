@@ -282,10 +282,46 @@ int Run(const GlobalContext& ctx, const ProgressionRequest& request) {
       [&](const ProgressionRun& run) { return Print(request, run); });
 }
 
-const Command kProgressionCommand =
-    MakeCommand({kName,
-                 "Confirmed disability worsening (CDW, RAW, PIRA) and improvement, as msprog",
-                 R"(Usage: cotrack progression [PATIENT] [--measure edss|sdmt|nhpt|t25fw|CODE]
+}  // namespace
+
+std::vector<FlagSpec> WithProgressionOptionFlags(std::vector<FlagSpec> flags) {
+  static const std::vector<FlagSpec> options = {{"event"},
+                                                {"raw-pira", FlagSpec::kBool},
+                                                {"baseline"},
+                                                {"proceed-from"},
+                                                {"sub-threshold-rebl"},
+                                                {"relapse-rebl", FlagSpec::kBool},
+                                                {"bl-geq", FlagSpec::kBool},
+                                                {"skip-local-extrema"},
+                                                {"confirm"},
+                                                {"tolerance"},
+                                                {"require-sust-days"},
+                                                {"no-intermediate", FlagSpec::kBool},
+                                                {"relapse-to-bl"},
+                                                {"relapse-to-event"},
+                                                {"relapse-to-conf"},
+                                                {"relapse-assoc"},
+                                                {"relapse-indep"},
+                                                {"impute-last-visit"},
+                                                {"outcome"},
+                                                {"delta"},
+                                                {"worsening"},
+                                                {"threshold-slack"},
+                                                {"rule"},
+                                                {"unconfirmed-last", FlagSpec::kBool},
+                                                {"from-first-visit", FlagSpec::kBool},
+                                                {"relapses"},
+                                                {"relapse-measure"},
+                                                {"relapse-window"}};
+  flags.insert(flags.end(), options.begin(), options.end());
+  return flags;
+}
+
+namespace {
+
+const Command kProgressionCommand = MakeCommand(
+    {kName, "Confirmed disability worsening (CDW, RAW, PIRA) and improvement, as msprog",
+     R"(Usage: cotrack progression [PATIENT] [--measure edss|sdmt|nhpt|t25fw|CODE]
          [--event firstCDW|firstCDI|multiple|firstPIRA|firstRAW|first]
          [--raw-pira] [--baseline fixed|roving|roving_impr|roving_wors]
          [--proceed-from firstconf|event]
@@ -373,40 +409,10 @@ sust_last, confirmed, relapse_associated, threshold. --counts: patient,
 event_sequence, CDW, CDI, RAW, PIRA, total_fu. csv and json add the full
 settings (parameters), which table format prints on its first line.
 )",
-                 Arity::Between(0, 1, "at most one PATIENT"),
-                 {{"measure"},
-                  {"event"},
-                  {"raw-pira", FlagSpec::kBool},
-                  {"baseline"},
-                  {"proceed-from"},
-                  {"sub-threshold-rebl"},
-                  {"relapse-rebl", FlagSpec::kBool},
-                  {"bl-geq", FlagSpec::kBool},
-                  {"skip-local-extrema"},
-                  {"confirm"},
-                  {"tolerance"},
-                  {"require-sust-days"},
-                  {"no-intermediate", FlagSpec::kBool},
-                  {"relapse-to-bl"},
-                  {"relapse-to-event"},
-                  {"relapse-to-conf"},
-                  {"relapse-assoc"},
-                  {"relapse-indep"},
-                  {"impute-last-visit"},
-                  {"outcome"},
-                  {"delta"},
-                  {"worsening"},
-                  {"threshold-slack"},
-                  {"rule"},
-                  {"first", FlagSpec::kBool},
-                  {"counts", FlagSpec::kBool},
-                  {"unconfirmed-last", FlagSpec::kBool},
-                  {"from-first-visit", FlagSpec::kBool},
-                  {"relapses"},
-                  {"relapse-measure"},
-                  {"relapse-window"},
-                  {"format"}}},
-                ParseProgressionRequest, Run);
+     Arity::Between(0, 1, "at most one PATIENT"),
+     WithProgressionOptionFlags(
+         {{"measure"}, {"first", FlagSpec::kBool}, {"counts", FlagSpec::kBool}, {"format"}})},
+    ParseProgressionRequest, Run);
 COTRACK_REGISTER_COMMAND(kProgressionCommand);
 
 }  // namespace

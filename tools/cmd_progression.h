@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "cotrack/progression.h"
@@ -30,6 +31,11 @@ struct ProgressionRequest {
 // --measure (a user measure without --delta), then --format, then the
 // options as ParseProgressionOptions reports them.
 absl::StatusOr<ProgressionRequest> ParseProgressionRequest(const ParsedArgs& args);
+
+// `flags` followed by the flags of every option ParseProgressionOptions
+// takes (msprog's, the older spellings and the relapse sources): the one list
+// that `progression` and `survival` accept, so a new option reaches both.
+std::vector<FlagSpec> WithProgressionOptionFlags(std::vector<FlagSpec> flags);
 
 }  // namespace cotrack::tools
 

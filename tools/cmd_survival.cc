@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cmd_progression.h"
 #include "command.h"
 #include "cotrack/chart.h"
 #include "cotrack/survival.h"
@@ -27,40 +28,8 @@ struct SurvivalRequest {
 // Every flag of the command, in the order they are passed to the engine's
 // parser: the survival options and every option of `cotrack progression`.
 const std::vector<FlagSpec>& SurvivalFlags() {
-  static const std::vector<FlagSpec> flags = {{"by"},
-                                              {"group-by"},
-                                              {"at"},
-                                              {"plot"},
-                                              {"measure"},
-                                              {"event"},
-                                              {"raw-pira", FlagSpec::kBool},
-                                              {"baseline"},
-                                              {"proceed-from"},
-                                              {"sub-threshold-rebl"},
-                                              {"relapse-rebl", FlagSpec::kBool},
-                                              {"bl-geq", FlagSpec::kBool},
-                                              {"skip-local-extrema"},
-                                              {"confirm"},
-                                              {"tolerance"},
-                                              {"require-sust-days"},
-                                              {"no-intermediate", FlagSpec::kBool},
-                                              {"relapse-to-bl"},
-                                              {"relapse-to-event"},
-                                              {"relapse-to-conf"},
-                                              {"relapse-assoc"},
-                                              {"relapse-indep"},
-                                              {"impute-last-visit"},
-                                              {"outcome"},
-                                              {"delta"},
-                                              {"worsening"},
-                                              {"threshold-slack"},
-                                              {"rule"},
-                                              {"unconfirmed-last", FlagSpec::kBool},
-                                              {"from-first-visit", FlagSpec::kBool},
-                                              {"relapses"},
-                                              {"relapse-measure"},
-                                              {"relapse-window"},
-                                              {"format"}};
+  static const std::vector<FlagSpec> flags =
+      WithProgressionOptionFlags({{"by"}, {"group-by"}, {"at"}, {"plot"}, {"measure"}, {"format"}});
   return flags;
 }
 
