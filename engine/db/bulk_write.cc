@@ -531,9 +531,10 @@ void BulkWriteImpl::ResolveRepeats(absl::Span<StagedChange> changes, const Catal
         if (measure.def.integer) decimals = 0;
         if (measure.def.step > 0) mean = std::round(mean / measure.def.step) * measure.def.step;
         Observation& kept = changes[first].obs;
-        if (converted) {
+        if (converted || measure.def.step > 0) {
           // Decimals entered in another unit say nothing of the canonical
-          // unit's: the mean keeps the conversions' precision.
+          // unit's: the mean keeps the conversions' precision. A stepped
+          // measure's precision is its step.
           kept.original_value = absl::StrCat(mean);
         } else {
           const double scale = std::pow(10.0, decimals);
