@@ -216,7 +216,7 @@ TEST(BulkWriteTest, RepeatsAcrossSpilledRunsFollowThePolicy) {
   ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.path(), Spilling()));
   auto row = [](int line, double value) {
     ObservationInput in;
-    in.patient = "P0";
+    in.patient = "Q1";
     in.measure = "edss";
     in.time = CivilTime::FromDay(19000);
     in.value = value;
@@ -239,13 +239,13 @@ TEST(BulkWriteTest, RepeatsAcrossSpilledRunsFollowThePolicy) {
     return bulk->Commit(rejected);
   };
   auto value = [&]() -> double {
-    absl::StatusOr<std::vector<Observation>> t = db->Trajectory("P0", "edss");
+    absl::StatusOr<std::vector<Observation>> t = db->Trajectory("Q1", "edss");
     return t.ok() && t->size() == 1 ? t->back().value : -1;
   };
   // An identical repeat is one observation under the default.
   ASSERT_OK(write(WriteOptions::Repeats::kReject, 2.0, nullptr).status());
   EXPECT_EQ(value(), 2.0);
-  ASSERT_OK_AND_ASSIGN(auto versions, db->History("P0", "edss", CivilTime::FromDay(19000)));
+  ASSERT_OK_AND_ASSIGN(auto versions, db->History("Q1", "edss", CivilTime::FromDay(19000)));
   EXPECT_EQ(versions.size(), 1u);
   // A different one, by policy.
   ASSERT_OK(write(WriteOptions::Repeats::kKeepLast, 4.0, nullptr).status());
