@@ -78,6 +78,11 @@ int64_t RowWriter::FirstSeen(const ObservationInput& obs, int64_t position) {
   return 0;
 }
 
+std::string DuplicateMessage(int64_t first, absl::string_view where) {
+  return absl::StrCat("same patient, measure and date as ", where, " ", first,
+                      " (each observation may appear only once in a file)");
+}
+
 void RowWriter::BeginRow(int64_t line, ImportErrors& errors) {
   ++counts_.rows;
   line_ = line;
