@@ -530,6 +530,16 @@ void BulkWriteImpl::ResolveRepeats(absl::Span<StagedChange> changes, const Catal
         double mean = sum / static_cast<double>(distinct.size());
         if (measure.def.integer) decimals = 0;
         if (measure.def.step > 0) mean = std::round(mean / measure.def.step) * measure.def.step;
+        // A scale of listed values (EDSS) keeps to them: the nearest one.
+        const std::vector<double>& scale = measure.def.allowed_values;
+        if (!scale.empty()) {
+          double nearest = scale.front();
+          for (double v : scale) {
+            if (std::fabs(v - mean) < std::fabs(nearest - mean)) nearest = v;
+          }
+          mean = nearest;
+          converted = true;  // its precision is the scale's
+        }
         Observation& kept = changes[first].obs;
         if (converted || measure.def.step > 0) {
           // Decimals entered in another unit say nothing of the canonical

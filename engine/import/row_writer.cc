@@ -48,8 +48,12 @@ uint64_t ContentHash(const ObservationInput& obs) {
 }
 
 int64_t RowWriter::FirstSeen(const ObservationInput& obs, int64_t position) {
-  const IdentitySet::Seen seen =
-      identities_.Insert(obs.patient, obs.measure, obs.time.seconds, ContentHash(obs), position);
+  // A bad row's content is no value: nothing is identical to it.
+  constexpr uint64_t kBadRow = 0x62616420726f7721u;
+  const uint64_t content = errors_ == nullptr || ok() ? ContentHash(obs) : kBadRow;
+  IdentitySet::Seen seen =
+      identities_.Insert(obs.patient, obs.measure, obs.time.seconds, content, position);
+  if (content == kBadRow) seen.identical = false;
   if (seen.first == 0) return 0;
   using D = ImportOptions::Duplicates;
   constexpr char kIdentical[] = "identical duplicate of an earlier row (stored once)";

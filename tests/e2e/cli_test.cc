@@ -551,7 +551,7 @@ TEST_F(CliTest, RepeatedRowsFollowTheDuplicatesPolicy) {
   CommandResult r = Run({"import", dir_.File("dup.csv")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err,
-              HasSubstr(dir_.File("dup.csv") + ":4:3: same patient, measure and date as line 2"));
+              HasSubstr(dir_.File("dup.csv") + ":4:9: same patient, measure and date as line 2"));
   EXPECT_THAT(r.err, Not(HasSubstr(dir_.File("dup.csv") + ":3:")));
 
   r = Run({"import", "--duplicates", "mean", dir_.File("dup.csv")});

@@ -307,8 +307,9 @@ TEST(BulkWriteTest, ALargeWriteOverStoredSeriesKeepsEverySeriesAndTheOrder) {
     for (int d = 0; d < kDates; ++d) batch.Record(row(p, d, 1, ++line));
   }
   // A second value for one identity, in the first series and in the last.
-  batch.Record(row(kMany - 1, 3, 1, ++line));
-  batch.Record(row(0, 5, 1, ++line));
+  // (Of another value: an identical one would be the same observation.)
+  batch.Record(row(kMany - 1, 3, 2, ++line));
+  batch.Record(row(0, 5, 2, ++line));
   ASSERT_OK(bulk->Add(batch, nullptr));
   std::vector<Rejection> rejected;
   ASSERT_OK_AND_ASSIGN(WriteSummary s, bulk->Commit(&rejected));
@@ -376,7 +377,9 @@ TEST(BulkWriteTest, InterleavedMeasuresLandInOrderWithFewOrManyMeasures) {
     }
     // A second value for an identity given far earlier: only sorting brings
     // the two side by side.
-    batch.Record(row(0, measures - 1, 2, ++line));
+    ObservationInput again = row(0, measures - 1, 2, ++line);
+    again.value += 1;  // an identical one would be the same observation
+    batch.Record(std::move(again));
     ASSERT_OK_AND_ASSIGN(auto bulk, db->BeginBulkWrite({}, "import", "many.csv"));
     ASSERT_OK(bulk->Add(batch, nullptr));
     std::vector<Rejection> rejected;
