@@ -67,8 +67,7 @@ struct WriteOptions {
   //   kKeepLast   the last in arrival order is stored;
   //   kMean       their mean in the measure's canonical unit is stored,
   //               rounded to the most decimals entered (an integer measure
-  //               to an integer, a stepped one to its step, one of listed
-  //               values such as EDSS to the nearest), with the first
+  //               to an integer, a stepped one to its step), with the first
   //               value's position and visit; InvalidArgument naming the
   //               values when one is censored or has items (a mean of them
   //               is undefined).
