@@ -1,5 +1,6 @@
 // `cotrack import FILE... [--dry-run] [--format FMT] [--mapping FILE]
 // [--on-error abort|skip] [--reject-file FILE] [--timezone ZONE] [--no-sync] [--no-progress]
+// [--duplicates identical-ok|error|keep-first|keep-last|mean]
 // [--hl7-patient-id-field PID-N] [--hl7-patient-id-authority NAME]
 // [--hl7-patient-id-type CODE]`
 #include <stdlib.h>
@@ -253,6 +254,7 @@ const Command kImportCommand =
                  R"(Usage: cotrack import FILE|DIR... [--dry-run] [--format FMT] [--mapping FILE]
                       [--on-error abort|skip] [--reject-file FILE] [--reason TEXT]
                       [--timezone ZONE] [--no-sync]
+                      [--duplicates identical-ok|error|keep-first|keep-last|mean]
 
 Imports each FILE in turn, each one atomically: a file with any bad row is
 rejected whole (every bad row is reported as FILE:LINE: field "x": bad value
@@ -298,6 +300,15 @@ Options:
   --on-error skip     import the good rows (still together, atomically) and write
                       each bad row with its reason to the reject file
   --reject-file FILE  where --on-error skip writes (default FILE.rejects.csv)
+  --duplicates POLICY  rows of one file giving one patient, measure and date
+                      twice (three blood pressures at a visit, REDCap repeat
+                      instances): identical-ok (the default) stores an
+                      identical row once and refuses a different value,
+                      naming both lines; error refuses any repeat; keep-first
+                      or keep-last keeps one row; mean stores the mean of the
+                      distinct values (refused for censored values). Values
+                      already in the database are not duplicates: a different
+                      one is a correction. Left-out rows are counted as skipped
   --timezone ZONE     the clinic's IANA time zone (Europe/Berlin): a date-time
                       written with an offset or Z is an instant, converted to
                       ZONE's civil date and time; without it the offset is
@@ -320,6 +331,7 @@ rejected and skipped (with the reason for each kind of skipped row).
                   {"hl7-patient-id-type"},
                   {"on-error"},
                   {"reject-file"},
+                  {"duplicates"},
                   {"reason"},
                   {"timezone"},
                   {"dry-run", FlagSpec::kBool},

@@ -9,6 +9,7 @@
 //    logged write batch, or, for large writes, table files ingested across
 //    column families at once.
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <limits>
 #include <map>
@@ -16,7 +17,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -160,6 +163,11 @@ class BulkWriteImpl : public EngineBulkWrite {
   absl::Status CommitSeries(absl::Span<StagedChange> changes, const ReadView* view, int64_t now_us,
                             CommitBatch& out, WriteSummary& summary,
                             std::vector<Rejection>& duplicates);
+  // Applies WriteOptions::repeats to the series' values that share a time:
+  // sets drop_[i] for each change CommitSeries leaves out, combines a mean
+  // into the first, and adds a rejection for each value the policy refuses.
+  void ResolveRepeats(absl::Span<StagedChange> changes, const CatalogEntry& measure, uint32_t num,
+                      std::vector<Rejection>& duplicates);
 
   DatabaseImpl* db_;
   std::unique_lock<std::mutex> lock_;
@@ -170,6 +178,7 @@ class BulkWriteImpl : public EngineBulkWrite {
   ChangeSorter sorter_;
   StagedChange scratch_;
   PendingSeries pending_;   // Commit's, reused for every series
+  std::vector<char> drop_;  // ResolveRepeats', likewise
   std::string series_log_;  // likewise: a stored series as read
   // Series ends of the patients whose series this write touched, in number
   // order; written after the series pass, in key order (table files want it).
@@ -420,6 +429,136 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
   return absl::OkStatus();
 }
 
+namespace {
+
+// The same observation given again: what the identity holds, as entered.
+bool SameValue(const Observation& a, const Observation& b) {
+  return a.value == b.value && a.comparator == b.comparator && a.original_unit == b.original_unit &&
+         a.items.size() == b.items.size() &&
+         std::equal(a.items.begin(), a.items.end(), b.items.begin(),
+                    [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); });
+}
+
+// Digits after the decimal mark of a value as entered ("6.50" -> 2).
+int DecimalsOf(absl::string_view text) {
+  const size_t mark = text.find_last_of(".,");
+  if (mark == absl::string_view::npos) return 0;
+  int n = 0;
+  for (size_t i = mark + 1; i < text.size() && absl::ascii_isdigit(text[i]); ++i) ++n;
+  return n;
+}
+
+}  // namespace
+
+void BulkWriteImpl::ResolveRepeats(absl::Span<StagedChange> changes, const CatalogEntry& measure,
+                                   uint32_t num, std::vector<Rejection>& duplicates) {
+  drop_.assign(changes.size(), 0);
+  std::vector<size_t> values;  // of one time, in arrival order
+  std::vector<size_t> distinct;
+  for (size_t i = 0; i < changes.size();) {
+    const int64_t t = changes[i].obs.time.seconds;
+    size_t j = i;
+    values.clear();
+    for (; j < changes.size() && changes[j].obs.time.seconds == t; ++j) {
+      if (!changes[j].retraction) values.push_back(j);
+    }
+    i = j;
+    if (values.size() < 2) continue;
+    const size_t first = values[0];
+    distinct.assign(1, first);
+    for (size_t k = 1; k < values.size(); ++k) {
+      const Observation& o = changes[values[k]].obs;
+      if (std::any_of(distinct.begin(), distinct.end(),
+                      [&](size_t d) { return SameValue(changes[d].obs, o); })) {
+        drop_[values[k]] = 1;  // the same observation again
+      } else {
+        distinct.push_back(values[k]);
+      }
+    }
+    if (distinct.size() < 2) continue;
+    auto refuse = [&](size_t k, std::string message) {
+      const Observation& o = changes[k].obs;
+      duplicates.push_back(
+          Rejection{o.provenance, absl::StrCat(Where(o.provenance), ": ", message),
+                    absl::StrCat(IdOf(num), ",", measure.def.code, ",", FormatCivilTime(o.time),
+                                 ",", o.original_value, ",", o.original_unit)});
+      drop_[k] = 1;
+    };
+    const int64_t first_line = changes[first].obs.provenance.line;
+    switch (options_.repeats) {
+      case WriteOptions::Repeats::kReject:
+        for (size_t k = 1; k < distinct.size(); ++k) {
+          refuse(distinct[k], absl::StrCat("same patient, measure and date as line ", first_line,
+                                           " (each observation may appear only once in a write)"));
+        }
+        break;
+      case WriteOptions::Repeats::kKeepFirst:
+        for (size_t k = 1; k < distinct.size(); ++k) drop_[distinct[k]] = 1;
+        break;
+      case WriteOptions::Repeats::kKeepLast:
+        for (size_t k : values) drop_[k] = 1;
+        drop_[values.back()] = 0;
+        break;
+      case WriteOptions::Repeats::kMean: {
+        bool averageable = true;
+        for (size_t k : distinct) {
+          const Observation& o = changes[k].obs;
+          averageable &= o.comparator == Comparator::kNone && o.items.empty();
+        }
+        if (!averageable) {
+          std::vector<int64_t> lines;
+          for (size_t k : distinct) lines.push_back(changes[k].obs.provenance.line);
+          const std::string others = absl::StrJoin(lines, ", ");
+          for (size_t k : distinct) {
+            refuse(k, absl::StrCat("same patient, measure and date on lines ", others,
+                                   ": their mean is undefined, as one of them is censored (<, >) "
+                                   "or has item scores; import one of them, or pick one with "
+                                   "--duplicates keep-first or keep-last"));
+          }
+          break;
+        }
+        double sum = 0;
+        int decimals = 0;
+        bool converted = false;
+        for (size_t k : distinct) {
+          const Observation& o = changes[k].obs;
+          sum += o.value;
+          decimals = std::max(decimals, DecimalsOf(o.original_value));
+          converted |= !o.original_unit.empty();
+          if (k != first) drop_[k] = 1;
+        }
+        double mean = sum / static_cast<double>(distinct.size());
+        if (measure.def.integer) decimals = 0;
+        if (measure.def.step > 0) mean = std::round(mean / measure.def.step) * measure.def.step;
+        // A scale of listed values (EDSS) keeps to them: the nearest one.
+        const std::vector<double>& scale = measure.def.allowed_values;
+        if (!scale.empty()) {
+          double nearest = scale.front();
+          for (double v : scale) {
+            if (std::fabs(v - mean) < std::fabs(nearest - mean)) nearest = v;
+          }
+          mean = nearest;
+          converted = true;  // its precision is the scale's
+        }
+        Observation& kept = changes[first].obs;
+        if (converted || measure.def.step > 0) {
+          // Decimals entered in another unit say nothing of the canonical
+          // unit's: the mean keeps the conversions' precision. A stepped
+          // measure's precision is its step.
+          kept.original_value = absl::StrCat(mean);
+        } else {
+          const double scale = std::pow(10.0, decimals);
+          mean = std::round(mean * scale) / scale;
+          kept.original_value = absl::StrFormat("%.*f", decimals, mean);
+        }
+        kept.value = mean;
+        kept.original_unit.clear();
+        break;
+      }
+    }
+  }
+}
+
 absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const ReadView* view,
                                          int64_t now_us, CommitBatch& out, WriteSummary& summary,
                                          std::vector<Rejection>& duplicates) {
@@ -452,24 +591,12 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
     }
   }
   ps.Load();
-  // Changes arrive by (time, arrival): a second value for one time in the
-  // same write is ambiguous, and this is where it shows at no memory cost.
-  const StagedChange* previous_value = nullptr;
-  for (StagedChange& c : changes) {
-    if (!c.retraction) {
-      if (previous_value != nullptr && previous_value->obs.time.seconds == c.obs.time.seconds) {
-        const Provenance& p = c.obs.provenance;
-        duplicates.push_back(Rejection{
-            p,
-            absl::StrCat(Where(p), ": same patient, measure and date as line ",
-                         previous_value->obs.provenance.line,
-                         " (each observation may appear only once in a write)"),
-            absl::StrCat(IdOf(num), ",", measure->def.code, ",", FormatCivilTime(c.obs.time), ",",
-                         c.obs.original_value, ",", c.obs.original_unit)});
-        continue;
-      }
-      previous_value = &c;
-    }
+  // Changes arrive by (time, arrival): several values for one time in the
+  // same write show here, side by side, at no memory cost.
+  ResolveRepeats(changes, *measure, num, duplicates);
+  for (size_t i = 0; i < changes.size(); ++i) {
+    if (drop_[i]) continue;
+    StagedChange& c = changes[i];
     Observation& obs = c.obs;
     obs.recorded_at_us = now_us;
     const Observation* latest = ps.LatestAt(obs.time.seconds);

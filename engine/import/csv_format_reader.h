@@ -47,6 +47,7 @@ class CsvFormatReader : public FormatReader {
   void SetTimeZone(std::optional<absl::TimeZone> zone) override {
     writer_.SetTimeZone(std::move(zone));
   }
+  void SetDuplicates(ImportOptions::Duplicates policy) override { writer_.SetDuplicates(policy); }
   absl::StatusOr<bool> ReadChunk(size_t max_rows, Batch& batch, ImportErrors& errors,
                                  RejectSink* rejects) override;
   int64_t bytes_consumed() const override { return bytes_consumed_; }

@@ -193,6 +193,7 @@ class FhirReader : public FormatReader {
   void SetTimeZone(std::optional<absl::TimeZone> zone) override {
     writer_.SetTimeZone(std::move(zone));
   }
+  void SetDuplicates(ImportOptions::Duplicates policy) override { writer_.SetDuplicates(policy); }
 
   absl::StatusOr<bool> ReadChunk(size_t max_rows, Batch& batch, ImportErrors& errors,
                                  RejectSink* rejects) override {
@@ -459,7 +460,7 @@ class FhirReader : public FormatReader {
     if (have_time && !obs.patient.empty()) {
       // Bundles have no line numbers; their entries are numbered instead.
       const int64_t position = line > 0 ? line : static_cast<int64_t>(next_);
-      const int64_t first = writer_.FirstSeen(obs.patient, obs.measure, obs.time, position);
+      const int64_t first = writer_.FirstSeen(obs, position);
       if (first != 0) {
         errors.Add(line, 0,
                    absl::StrCat(prefix, DuplicateMessage(first, line > 0 ? "line" : "entry")));
@@ -529,7 +530,7 @@ class FhirReader : public FormatReader {
       }
     }
     if (have_time && !obs.patient.empty() && !obs.measure.empty()) {
-      const int64_t first = writer_.FirstSeen(obs.patient, obs.measure, obs.time, line);
+      const int64_t first = writer_.FirstSeen(obs, line);
       if (first != 0) errors.Add(line, 0, DuplicateMessage(first));
     }
     writer_.Record(std::move(obs));

@@ -83,6 +83,8 @@ class FormatReader {
   // OpenFormatReader sets it before the first ReadChunk. Every reader
   // passes it to its RowWriter.
   virtual void SetTimeZone(std::optional<absl::TimeZone> zone) = 0;
+  // Likewise for ImportOptions::duplicates.
+  virtual void SetDuplicates(ImportOptions::Duplicates policy) = 0;
 
   // Input bytes behind the rows returned so far, for progress; -1 when the
   // reader does not know (the caller then asks the stream, which is safe

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "cotrack/status_macros.h"
 #include "import/csv_format_reader.h"
+#include "import/import_errors.h"
 #include "import/value_text.h"
 
 namespace cotrack {
@@ -114,6 +115,35 @@ const char* ImportFormatName(ImportFormat format) {
   return f != nullptr ? f->name : "unknown";
 }
 
+const char* DuplicatesPolicyName(ImportOptions::Duplicates policy) {
+  switch (policy) {
+    case ImportOptions::Duplicates::kIdenticalOk:
+      return "identical-ok";
+    case ImportOptions::Duplicates::kError:
+      return "error";
+    case ImportOptions::Duplicates::kKeepFirst:
+      return "keep-first";
+    case ImportOptions::Duplicates::kKeepLast:
+      return "keep-last";
+    case ImportOptions::Duplicates::kMean:
+      return "mean";
+  }
+  return "identical-ok";
+}
+
+absl::StatusOr<ImportOptions::Duplicates> ParseDuplicatesPolicy(absl::string_view name) {
+  const std::string key = absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
+  for (ImportOptions::Duplicates p :
+       {ImportOptions::Duplicates::kIdenticalOk, ImportOptions::Duplicates::kError,
+        ImportOptions::Duplicates::kKeepFirst, ImportOptions::Duplicates::kKeepLast,
+        ImportOptions::Duplicates::kMean}) {
+    if (key == DuplicatesPolicyName(p)) return p;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("duplicates policy ", QuoteForMessage(name),
+                   ": expected identical-ok, error, keep-first, keep-last or mean"));
+}
+
 absl::StatusOr<ImportFormat> ParseImportFormat(absl::string_view name) {
   const std::string n = absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
   // Listed in the order of the enumeration, as --help lists them.
@@ -158,6 +188,7 @@ absl::StatusOr<std::unique_ptr<FormatReader>> OpenFormatReader(std::istream& in,
   COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<FormatReader> reader,
                            OpenAnyFormat(in, source, options));
   reader->SetTimeZone(std::move(zone));
+  reader->SetDuplicates(options.duplicates);
   return reader;
 }
 

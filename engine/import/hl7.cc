@@ -177,6 +177,7 @@ class Hl7Reader : public FormatReader {
   void SetTimeZone(std::optional<absl::TimeZone> zone) override {
     writer_.SetTimeZone(std::move(zone));
   }
+  void SetDuplicates(ImportOptions::Duplicates policy) override { writer_.SetDuplicates(policy); }
   int64_t bytes_consumed() const override { return segments_.bytes(); }
 
   // Reads the first segment: the input must start with a message (or a
@@ -569,7 +570,7 @@ class Hl7Reader : public FormatReader {
     obs.unit = NormalizeUnit(unit);
     if (obs.unit.empty()) obs.unit = m->unit;
     if (have_time && have_patient) {
-      const int64_t first = writer_.FirstSeen(obs.patient, obs.measure, obs.time, line);
+      const int64_t first = writer_.FirstSeen(obs, line);
       if (first != 0) {
         std::string message = absl::StrCat(prefix, DuplicateMessage(first));
         if (status == "C") {

@@ -47,6 +47,29 @@ absl::Status OpenForReading(const std::string& path, std::ifstream& in) {
   return absl::OkStatus();
 }
 
+// The write options with the repeats policy of options.duplicates: the
+// reader has already left out what kError, kIdenticalOk and kKeepFirst drop
+// while it tracks identities, and the commit does the same past that.
+WriteOptions RepeatsFor(const ImportOptions& options) {
+  WriteOptions write = options.write;
+  switch (options.duplicates) {
+    case ImportOptions::Duplicates::kIdenticalOk:
+    case ImportOptions::Duplicates::kError:
+      write.repeats = WriteOptions::Repeats::kReject;
+      break;
+    case ImportOptions::Duplicates::kKeepFirst:
+      write.repeats = WriteOptions::Repeats::kKeepFirst;
+      break;
+    case ImportOptions::Duplicates::kKeepLast:
+      write.repeats = WriteOptions::Repeats::kKeepLast;
+      break;
+    case ImportOptions::Duplicates::kMean:
+      write.repeats = WriteOptions::Repeats::kMean;
+      break;
+  }
+  return write;
+}
+
 }  // namespace
 
 absl::StatusOr<ParsedImport> ParseImport(std::istream& in, const std::string& source,
@@ -205,7 +228,7 @@ absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::s
   COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<FormatReader> reader,
                            OpenFormatReader(in, source, options));
   COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<BulkWrite> bulk,
-                           db.BeginBulkWrite(options.write, "import", source));
+                           db.BeginBulkWrite(RepeatsFor(options), "import", source));
   const bool skip = options.on_error == ImportOptions::OnError::kSkip;
   std::unique_ptr<RejectFile> rejects;
   if (skip) {

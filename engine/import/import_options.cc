@@ -8,10 +8,10 @@
 namespace cotrack {
 
 absl::StatusOr<ImportOptions> ParseImportOptions(const NamedOptions& named) {
-  absl::StatusOr<OptionReader> read =
-      OptionReader::Read(named, {"format", "mapping", "ignore-columns", "hl7-patient-id-field",
-                                 "hl7-patient-id-authority", "hl7-patient-id-type", "on-error",
-                                 "reject-file", "reason", "timezone", "dry-run", "no-sync"});
+  absl::StatusOr<OptionReader> read = OptionReader::Read(
+      named, {"format", "mapping", "ignore-columns", "hl7-patient-id-field",
+              "hl7-patient-id-authority", "hl7-patient-id-type", "on-error", "duplicates",
+              "reject-file", "reason", "timezone", "dry-run", "no-sync"});
   if (!read.ok()) return read.status();
   const OptionReader& args = *read;
   ImportOptions options;
@@ -47,6 +47,13 @@ absl::StatusOr<ImportOptions> ParseImportOptions(const NamedOptions& named) {
   } else if (on_error != "abort") {
     return absl::InvalidArgumentError(
         absl::StrFormat("--on-error: bad value \"%s\" (expected abort or skip)", on_error));
+  }
+  if (auto policy = args.Get("duplicates")) {
+    absl::StatusOr<ImportOptions::Duplicates> d = ParseDuplicatesPolicy(*policy);
+    if (!d.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--duplicates: ", d.status().message()));
+    }
+    options.duplicates = *d;
   }
   options.reject_file = args.Get("reject-file").value_or("");
   if (auto zone = args.Get("timezone")) {

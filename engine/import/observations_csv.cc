@@ -195,7 +195,7 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
   if (visit_.has_value()) obs.visit = std::string(absl::StripAsciiWhitespace(row[*visit_]));
 
   if (have_time && !obs.patient.empty() && !obs.measure.empty()) {
-    const int64_t first = writer.FirstSeen(obs.patient, obs.measure, obs.time, row.first_line());
+    const int64_t first = writer.FirstSeen(obs, row.first_line());
     if (first != 0) errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
   }
 }

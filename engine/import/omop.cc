@@ -351,7 +351,7 @@ void OmopMeasurementParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
     }
   }
   if (have_time && !obs.patient.empty()) {
-    const int64_t first = writer.FirstSeen(obs.patient, obs.measure, obs.time, row.first_line());
+    const int64_t first = writer.FirstSeen(obs, row.first_line());
     if (first != 0) errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
   }
 }

@@ -357,7 +357,7 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWrite
   for (ObservationInput& obs : values) {
     obs.time = time;
     obs.visit = visit;
-    const int64_t first = writer.FirstSeen(obs.patient, obs.measure, time, row.first_line());
+    const int64_t first = writer.FirstSeen(obs, row.first_line());
     if (first != 0) {
       errors.Add(row.first_line(), 0,
                  absl::StrCat(obs.measure, " of record ", QuoteForMessage(record), " on ",

@@ -1,7 +1,9 @@
 #include "import/row_writer.h"
 
+#include <cstring>
 #include <utility>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "import/value_text.h"
 
@@ -16,18 +18,67 @@ uint32_t IdentitySet::Intern(absl::flat_hash_map<std::string, uint32_t>& ids,
   return id;
 }
 
-int64_t IdentitySet::Insert(absl::string_view patient, absl::string_view measure, int64_t seconds,
-                            int64_t position) {
-  if (size_ >= kMaxTrackedIdentities) return 0;
+IdentitySet::Seen IdentitySet::Insert(absl::string_view patient, absl::string_view measure,
+                                      int64_t seconds, uint64_t content, int64_t position) {
+  if (size_ >= kMaxTrackedIdentities) return {};
   if (tables_.empty() || patient != last_patient_) {
     last_patient_.assign(patient.data(), patient.size());
     last_table_ = Intern(patients_, patient);
     if (last_table_ == tables_.size()) tables_.emplace_back();
   }
-  auto [it, inserted] =
-      tables_[last_table_].try_emplace(Key{seconds, Intern(measures_, measure)}, position);
-  if (!inserted) return it->second;
+  auto [it, inserted] = tables_[last_table_].try_emplace(Key{seconds, Intern(measures_, measure)},
+                                                         First{position, content});
+  if (!inserted) return {it->second.position, it->second.content == content};
   ++size_;
+  return {};
+}
+
+uint64_t ContentHash(const ObservationInput& obs) {
+  // Bit patterns, so that NaN items (not answered) compare equal.
+  auto bits = [](double d) {
+    uint64_t b;
+    std::memcpy(&b, &d, sizeof b);
+    return b;
+  };
+  std::vector<uint64_t> items;
+  items.reserve(obs.items.size());
+  for (double d : obs.items) items.push_back(bits(d));
+  return absl::HashOf(obs.value_from_items ? uint64_t{0} : bits(obs.value), obs.value_from_items,
+                      static_cast<int>(obs.comparator), obs.unit, items);
+}
+
+int64_t RowWriter::FirstSeen(const ObservationInput& obs, int64_t position) {
+  // A bad row's content is no value: nothing is identical to it.
+  constexpr uint64_t kBadRow = 0x62616420726f7721u;
+  const uint64_t content = errors_ == nullptr || ok() ? ContentHash(obs) : kBadRow;
+  IdentitySet::Seen seen =
+      identities_.Insert(obs.patient, obs.measure, obs.time.seconds, content, position);
+  if (content == kBadRow) seen.identical = false;
+  if (seen.first == 0) return 0;
+  using D = ImportOptions::Duplicates;
+  constexpr char kIdentical[] = "identical duplicate of an earlier row (stored once)";
+  if (duplicates_ == D::kKeepLast || duplicates_ == D::kMean) {
+    // The bulk write's commit, which meets the repeats side by side, keeps
+    // the last or averages the distinct values (WriteOptions::repeats): the
+    // rows go on, counted here.
+    if (seen.identical) {
+      Skip(kIdentical);
+    } else {
+      Skip(duplicates_ == D::kKeepLast
+               ? "repeated patient, measure and date (--duplicates keep-last kept the last row)"
+               : "repeated patient, measure and date (--duplicates mean stored the mean with the "
+                 "first row)");
+    }
+    return 0;
+  }
+  if (seen.identical && duplicates_ != D::kError) {
+    Skip(kIdentical);
+  } else if (duplicates_ == D::kKeepFirst) {
+    Skip("repeated patient, measure and date (--duplicates keep-first kept the first row)");
+  } else {
+    return seen.first;
+  }
+  dropped_.push_back({obs.patient, obs.measure, obs.time.seconds});
   return 0;
 }
 
@@ -45,6 +96,7 @@ void RowWriter::BeginRow(int64_t line, ImportErrors& errors) {
   observations_.clear();
   patients_.clear();
   retractions_.clear();
+  dropped_.clear();
 }
 
 void RowWriter::Retract(std::string patient, std::string measure, CivilTime time,
@@ -81,6 +133,17 @@ bool RowWriter::EndRow(Batch& batch) {
   for (Patient& p : patients_) {
     Stamp(p.provenance);
     batch.PutPatient(std::move(p));
+  }
+  // A row rarely gives one identity twice; when it does, the later one is
+  // the one FirstSeen left out.
+  for (const Dropped& d : dropped_) {
+    for (size_t i = observations_.size(); i-- > 0;) {
+      const ObservationInput& o = observations_[i];
+      if (o.time.seconds == d.seconds && o.measure == d.measure && o.patient == d.patient) {
+        observations_.erase(observations_.begin() + static_cast<ptrdiff_t>(i));
+        break;
+      }
+    }
   }
   for (ObservationInput& obs : observations_) {
     Stamp(obs.provenance);

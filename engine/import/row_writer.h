@@ -23,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "cotrack/database.h"
+#include "cotrack/import.h"
 #include "import/import_errors.h"
 
 namespace cotrack {
@@ -51,10 +52,14 @@ constexpr size_t kMaxTrackedIdentities = 1 << 20;
 
 class IdentitySet {
  public:
-  // Records the identity; returns 0 when new (or no longer tracked), else the
-  // position it was first seen at.
-  int64_t Insert(absl::string_view patient, absl::string_view measure, int64_t seconds,
-                 int64_t position);
+  // What Insert found.
+  struct Seen {
+    int64_t first = 0;       // 0: new (or no longer tracked); else where first seen
+    bool identical = false;  // with `first`: the first had the same content
+  };
+  // Records the identity with a fingerprint of its content (ContentHash).
+  Seen Insert(absl::string_view patient, absl::string_view measure, int64_t seconds,
+              uint64_t content, int64_t position);
 
  private:
   // One small table per patient rather than one table for the file: files
@@ -73,7 +78,11 @@ class IdentitySet {
       return static_cast<size_t>(h ^ (h >> 29));
     }
   };
-  using PatientTable = absl::flat_hash_map<Key, int64_t, KeyHash>;
+  struct First {
+    int64_t position;
+    uint64_t content;
+  };
+  using PatientTable = absl::flat_hash_map<Key, First, KeyHash>;
 
   static uint32_t Intern(absl::flat_hash_map<std::string, uint32_t>& ids, absl::string_view text);
 
@@ -85,6 +94,12 @@ class IdentitySet {
   size_t size_ = 0;
 };
 
+// A fingerprint of what makes two rows of one identity the same
+// observation: the value as given, its unit, comparator and items. 64 bits:
+// two different rows are taken for identical (and one dropped) with a
+// chance of 2^-64.
+uint64_t ContentHash(const ObservationInput& obs);
+
 // The message for an identity given again, first given on line `first` (or,
 // with `where` "entry", as entry `first` of a document without lines).
 std::string DuplicateMessage(int64_t first, absl::string_view where = "line");
@@ -95,6 +110,10 @@ class RowWriter {
   // into every change's provenance; a retraction's own reason comes first.
   RowWriter(std::string source, std::string user, std::string reason = {})
       : source_(std::move(source)), user_(std::move(user)), reason_(std::move(reason)) {}
+
+  // What a second row of one identity does (ImportOptions::duplicates);
+  // identical-ok by default.
+  void SetDuplicates(ImportOptions::Duplicates policy) { duplicates_ = policy; }
 
   // Starts a source row at `line` (0 when the source has no lines): counts
   // it, and starts collecting its messages in `errors`, which must outlive
@@ -118,15 +137,16 @@ class RowWriter {
   // True while no error was added since BeginRow.
   bool ok() const { return errors_->count() == errors_before_; }
 
-  // The identity rule: records that (patient, measure, time) is given at
-  // `position` (the row's line, or its entry number in a document without
-  // lines). Returns 0 when that is its first time in the file, else the
-  // position it was first given at, for DuplicateMessage; the caller adds the
-  // error where the row's format can point at it.
-  int64_t FirstSeen(absl::string_view patient, absl::string_view measure, CivilTime time,
-                    int64_t position) {
-    return identities_.Insert(patient, measure, time.seconds, position);
-  }
+  // The identity rule: records that `obs`'s (patient, measure, time) is
+  // given at `position` (the row's line, or its entry number in a document
+  // without lines), with `obs`'s content. Returns 0 when that is its first
+  // time in the file, or when the duplicates policy leaves this later row
+  // out: it is then counted (Skip) and EndRow drops it. Otherwise (a
+  // different value under identical-ok, any repeat under error) returns the
+  // position it was first given at, for DuplicateMessage; the caller adds
+  // the error where the row's format can point at it. `obs` may be recorded
+  // before or after the call.
+  int64_t FirstSeen(const ObservationInput& obs, int64_t position);
 
   // Counts the row as deliberately not imported, for `reason` (not an error).
   void Skip(const std::string& reason);
@@ -163,6 +183,7 @@ class RowWriter {
   std::string reason_;
   std::optional<absl::TimeZone> zone_;
   ImportCounts counts_;
+  ImportOptions::Duplicates duplicates_ = ImportOptions::Duplicates::kIdenticalOk;
   IdentitySet identities_;
   // The current row.
   int64_t line_ = 0;
@@ -171,6 +192,13 @@ class RowWriter {
   std::vector<ObservationInput> observations_;
   std::vector<Patient> patients_;
   std::vector<PendingRetraction> retractions_;
+  // Identities of the row's observations FirstSeen left out.
+  struct Dropped {
+    std::string patient;
+    std::string measure;
+    int64_t seconds;
+  };
+  std::vector<Dropped> dropped_;
 };
 
 }  // namespace cotrack

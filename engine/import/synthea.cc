@@ -151,7 +151,7 @@ void SyntheaObservationsParser::ParseRow(const CsvRecord& row, ImportErrors& err
   obs.unit = NormalizeUnit(row[units_]);
   if (obs.unit.empty()) obs.unit = m->unit;
   if (have_time && !obs.patient.empty()) {
-    const int64_t first = writer.FirstSeen(obs.patient, obs.measure, obs.time, row.first_line());
+    const int64_t first = writer.FirstSeen(obs, row.first_line());
     if (first != 0) errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
   }
 }

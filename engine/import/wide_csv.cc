@@ -258,7 +258,7 @@ void WideCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWrit
     obs.unit = NormalizeUnit(m.unit);
     obs.visit = visit;
     if (have_time && !patient.empty()) {
-      const int64_t first = writer.FirstSeen(patient, m.code, time, row.first_line());
+      const int64_t first = writer.FirstSeen(obs, row.first_line());
       if (first != 0) {
         errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
         break;

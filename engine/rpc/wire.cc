@@ -787,6 +787,7 @@ std::string EncodeRequest(const Request& q) {
   if (f & kQWriteOptions) {
     w.Bool(q.write_options.sync);
     w.Bool(q.write_options.dry_run);
+    w.Enum(q.write_options.repeats);
   }
   if (f & kQTag) {
     w.U64(q.tag.client);
@@ -839,6 +840,7 @@ absl::StatusOr<Request> DecodeRequest(absl::string_view payload) {
   if (f & kQWriteOptions) {
     q.write_options.sync = r.Bool("write_options.sync");
     q.write_options.dry_run = r.Bool("write_options.dry_run");
+    q.write_options.repeats = r.Enum("write_options.repeats", WriteOptions::Repeats::kMean);
   }
   if (f & kQTag) {
     q.tag.client = r.U64("tag.client");

@@ -541,6 +541,33 @@ TEST_F(CliTest, BadRowRejectsTheWholeFile) {
   EXPECT_THAT(Csv({"trajectory", "P2", "edss"}), HasSubstr("2024-08-01"));
 }
 
+TEST_F(CliTest, RepeatedRowsFollowTheDuplicatesPolicy) {
+  // Line 3 repeats line 2; line 4 gives another value on the same day.
+  WriteFile(dir_.File("dup.csv"),
+            "patient,measure,date,value\n"
+            "P5,edss,2024-03-01,3.0\n"
+            "P5,edss,2024-03-01,3.0\n"
+            "P5,edss,2024-03-01,4.0\n");
+  CommandResult r = Run({"import", dir_.File("dup.csv")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err,
+              HasSubstr(dir_.File("dup.csv") + ":4:9: same patient, measure and date as line 2"));
+  EXPECT_THAT(r.err, Not(HasSubstr(dir_.File("dup.csv") + ":3:")));
+
+  r = Run({"import", "--duplicates", "mean", dir_.File("dup.csv")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, AllOf(HasSubstr("1 written"),
+                           HasSubstr("skipped 1: identical duplicate of an earlier row"),
+                           HasSubstr("skipped 1: repeated patient, measure and date "
+                                     "(--duplicates mean")));
+  EXPECT_THAT(Csv({"trajectory", "P5", "edss"}), HasSubstr("3.5"));
+
+  r = Run({"import", "--duplicates", "median", dir_.File("dup.csv")});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("--duplicates: duplicates policy \"median\": expected "
+                               "identical-ok, error, keep-first, keep-last or mean"));
+}
+
 TEST_F(CliTest, DryRunWritesNothing) {
   ImportStandard();
   const std::string before = Csv({"trajectory", "P1", "edss"});

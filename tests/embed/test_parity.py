@@ -87,6 +87,12 @@ class ParityTest(unittest.TestCase):
             with self.assertRaises(cotrack.InvalidArgument) as e:
                 db.import_file(VISITS, on_error="later")
             self.assertEqual(e.exception.message, usage_message(err))
+            _, _, err = cli("--db", self.path, "import", VISITS, "--duplicates", "average",
+                            check=False)
+            with self.assertRaises(cotrack.InvalidArgument) as e:
+                db.import_file(VISITS, duplicates="average")
+            self.assertEqual(e.exception.message, usage_message(err))
+            self.assertIn("--duplicates", e.exception.message)
             with self.assertRaises(cotrack.InvalidArgument) as e:
                 db.import_file(VISITS, no_such_option=1)
             self.assertIn("unknown option \"no-such-option\"", e.exception.message)

@@ -105,9 +105,11 @@ class BulkWrite {
 
   // Applies everything staged, all or nothing, and ends the bulk write (with
   // WriteOptions::dry_run: computes the summary and writes nothing). One
-  // write holds at most one value per (patient, measure, time): a second one
-  // is an InvalidArgument naming both lines, or, with `rejected` given, is
-  // left out and appended there.
+  // write holds at most one value per (patient, measure, time): an identical
+  // second one is the same observation, stored once; a different one is
+  // resolved by WriteOptions::repeats, and by default is an InvalidArgument
+  // naming both lines, or, with `rejected` given, is left out and appended
+  // there.
   virtual absl::StatusOr<WriteSummary> Commit(std::vector<Rejection>* rejected) = 0;
   absl::StatusOr<WriteSummary> Commit() { return Commit(nullptr); }
 };

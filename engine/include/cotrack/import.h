@@ -122,6 +122,33 @@ struct ImportOptions {
   // Where kSkip writes rejected rows (CSV: line,reason,row); empty =
   // "<file>.rejects.csv" next to the imported file.
   std::string reject_file;
+  // What a file that gives one (patient, measure, date) on several rows
+  // does (values already in the database are not duplicates: a different
+  // value there is a correction, a new version). In every policy but kError,
+  // a row identical to an earlier one (same value, unit, comparator and
+  // items) is stored once and counted in skipped_by_reason ("identical
+  // duplicate of an earlier row"), so a feed that repeats rows (Synthea
+  // does) never fails.
+  //   kIdenticalOk  a different value is an error naming both rows'
+  //                 lines: which one is right is for the user to say;
+  //   kError        any repeat is an error, identical or not (for feeds
+  //                 where a repeated row means a broken export);
+  //   kKeepFirst    the first row is kept, later ones are counted in
+  //                 skipped_by_reason and left out;
+  //   kKeepLast     the last row is kept, earlier ones are counted;
+  //   kMean         the mean of the distinct values, in the measure's
+  //                 canonical unit, rounded to the most decimals entered
+  //                 (WriteOptions::Repeats::kMean), is stored with the first
+  //                 row's line and visit; the other rows are counted. A
+  //                 censored value (or item scores) in the group is an error
+  //                 naming the rows: their mean is undefined.
+  // write.repeats is set from this. Past 2^20 distinct identities in one
+  // file the reader stops tracking them (memory stays bounded): the bulk
+  // write's commit still applies the policy (kError and kIdenticalOk: a
+  // different value is an error, an identical one stored once), but those
+  // repeats are not counted in skipped_by_reason.
+  enum class Duplicates { kIdenticalOk, kError, kKeepFirst, kKeepLast, kMean };
+  Duplicates duplicates = Duplicates::kIdenticalOk;
   // Called every few thousand rows and at the end, on the thread that called
   // ImportFile; writes to the database wait for the import, so it must not
   // write.
@@ -132,7 +159,8 @@ struct ImportOptions {
 // without "--" and without no-progress, see NamedOptions in named_options.h):
 // format, mapping, ignore-columns, hl7-patient-id-field,
 // hl7-patient-id-authority, hl7-patient-id-type, on-error, reject-file,
-// reason, timezone, dry-run and no-sync (flags: value "", "true" or "1"). The command
+// duplicates, reason, timezone, dry-run and no-sync (flags: value "", "true"
+// or "1"). The command
 // line and cotrack_import (cotrack/c.h) both parse them here, so they accept
 // the same options and refuse a bad one with the same message, e.g.
 // `--on-error: bad value "x" (expected abort or skip)`: InvalidArgument, as
@@ -140,6 +168,12 @@ struct ImportOptions {
 // `user` and `progress` are not options (the handle's user, the caller's
 // display).
 absl::StatusOr<ImportOptions> ParseImportOptions(const NamedOptions& options);
+// The policy's name as `cotrack import --duplicates` takes it:
+// "identical-ok", "error", "keep-first", "keep-last" or "mean".
+const char* DuplicatesPolicyName(ImportOptions::Duplicates policy);
+// The inverse, case-insensitive, ignoring spaces around it; InvalidArgument
+// listing the names otherwise.
+absl::StatusOr<ImportOptions::Duplicates> ParseDuplicatesPolicy(absl::string_view name);
 
 // What an import did.
 struct ImportReport {

@@ -57,6 +57,22 @@ struct WriteOptions {
   bool sync = true;
   // Validate and count but write nothing.
   bool dry_run = false;
+  // Several values for one (patient, measure, time) in one write (a bulk
+  // write or Apply). One identical to the first (same value, comparator,
+  // unit as entered and items) is the same observation, stored once, under
+  // every policy. For a different one:
+  //   kReject     InvalidArgument naming both values' positions (the
+  //               default: which one is right is for the user to say);
+  //   kKeepFirst  the first in arrival order is stored, the others dropped;
+  //   kKeepLast   the last in arrival order is stored;
+  //   kMean       their mean in the measure's canonical unit is stored,
+  //               rounded to the most decimals entered (an integer measure
+  //               to an integer, a stepped one to its step), with the first
+  //               value's position and visit; InvalidArgument naming the
+  //               values when one is censored or has items (a mean of them
+  //               is undefined).
+  enum class Repeats { kReject, kKeepFirst, kKeepLast, kMean };
+  Repeats repeats = Repeats::kReject;
 };
 
 }  // namespace cotrack

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cotrack/database.h"
+#include "cotrack/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_support.h"
@@ -208,6 +209,57 @@ TEST(BulkWriteTest, ASecondValueForOneIdentityInOneWriteIsRejectedWhereverItIs) 
   EXPECT_EQ(t[0].value, 2.0);
 }
 
+// Past the importer's tracking, only the commit meets repeats: across
+// spilled runs, in arrival order, each policy of WriteOptions::repeats.
+TEST(BulkWriteTest, RepeatsAcrossSpilledRunsFollowThePolicy) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.path(), Spilling()));
+  auto row = [](int line, double value) {
+    ObservationInput in;
+    in.patient = "Q1";
+    in.measure = "edss";
+    in.time = CivilTime::FromDay(19000);
+    in.value = value;
+    in.provenance = {"f.csv", line, "", ""};
+    return in;
+  };
+  auto write = [&](WriteOptions::Repeats repeats, double later_value,
+                   std::vector<Rejection>* rejected) -> absl::StatusOr<WriteSummary> {
+    WriteOptions options;
+    options.repeats = repeats;
+    COTRACK_ASSIGN_OR_RETURN(auto bulk, db->BeginBulkWrite(options, "import", "f.csv"));
+    Batch first, later, same;
+    first.Record(row(2, 2.0));
+    same.Record(row(5, 2.0));
+    later.Record(row(9000, later_value));
+    COTRACK_RETURN_IF_ERROR(bulk->Add(first, nullptr));
+    for (const Batch& b : ShuffledBatches()) COTRACK_RETURN_IF_ERROR(bulk->Add(b, nullptr));
+    COTRACK_RETURN_IF_ERROR(bulk->Add(same, nullptr));
+    COTRACK_RETURN_IF_ERROR(bulk->Add(later, nullptr));
+    return bulk->Commit(rejected);
+  };
+  auto value = [&]() -> double {
+    absl::StatusOr<std::vector<Observation>> t = db->Trajectory("Q1", "edss");
+    return t.ok() && t->size() == 1 ? t->back().value : -1;
+  };
+  // An identical repeat is one observation under the default.
+  ASSERT_OK(write(WriteOptions::Repeats::kReject, 2.0, nullptr).status());
+  EXPECT_EQ(value(), 2.0);
+  ASSERT_OK_AND_ASSIGN(auto versions, db->History("Q1", "edss", CivilTime::FromDay(19000)));
+  EXPECT_EQ(versions.size(), 1u);
+  // A different one, by policy.
+  ASSERT_OK(write(WriteOptions::Repeats::kKeepLast, 4.0, nullptr).status());
+  EXPECT_EQ(value(), 4.0);
+  ASSERT_OK(write(WriteOptions::Repeats::kKeepFirst, 4.5, nullptr).status());
+  EXPECT_EQ(value(), 2.0);
+  ASSERT_OK(write(WriteOptions::Repeats::kMean, 3.0, nullptr).status());
+  EXPECT_EQ(value(), 2.5);
+  EXPECT_THAT(write(WriteOptions::Repeats::kReject, 6.0, nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("f.csv:9000: same patient, measure and date as line 2")));
+  EXPECT_EQ(value(), 2.5);
+}
+
 TEST(BulkWriteTest, AVisitErrorFromTheApiNamesPatientMeasureAndDate) {
   TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.path()));
@@ -255,8 +307,9 @@ TEST(BulkWriteTest, ALargeWriteOverStoredSeriesKeepsEverySeriesAndTheOrder) {
     for (int d = 0; d < kDates; ++d) batch.Record(row(p, d, 1, ++line));
   }
   // A second value for one identity, in the first series and in the last.
-  batch.Record(row(kMany - 1, 3, 1, ++line));
-  batch.Record(row(0, 5, 1, ++line));
+  // (Of another value: an identical one would be the same observation.)
+  batch.Record(row(kMany - 1, 3, 2, ++line));
+  batch.Record(row(0, 5, 2, ++line));
   ASSERT_OK(bulk->Add(batch, nullptr));
   std::vector<Rejection> rejected;
   ASSERT_OK_AND_ASSIGN(WriteSummary s, bulk->Commit(&rejected));
@@ -324,7 +377,9 @@ TEST(BulkWriteTest, InterleavedMeasuresLandInOrderWithFewOrManyMeasures) {
     }
     // A second value for an identity given far earlier: only sorting brings
     // the two side by side.
-    batch.Record(row(0, measures - 1, 2, ++line));
+    ObservationInput again = row(0, measures - 1, 2, ++line);
+    again.value += 1;  // an identical one would be the same observation
+    batch.Record(std::move(again));
     ASSERT_OK_AND_ASSIGN(auto bulk, db->BeginBulkWrite({}, "import", "many.csv"));
     ASSERT_OK(bulk->Add(batch, nullptr));
     std::vector<Rejection> rejected;

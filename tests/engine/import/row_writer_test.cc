@@ -87,12 +87,20 @@ TEST(RowWriterTest, ARowWithAnErrorAddsNothing) {
 TEST(RowWriterTest, EachIdentityOncePerFile) {
   RowWriter writer("visits.csv", "");
   const CivilTime day = *ParseCivilTime("2024-03-05");
-  EXPECT_EQ(writer.FirstSeen("P1", "edss", day, 2), 0);
-  EXPECT_EQ(writer.FirstSeen("P1", "hba1c", day, 3), 0);
-  EXPECT_EQ(writer.FirstSeen("P2", "edss", day, 4), 0);
-  EXPECT_EQ(writer.FirstSeen("P1", "edss", *ParseCivilTime("2024-03-05T10:00"), 5), 0);
-  EXPECT_EQ(writer.FirstSeen("P1", "edss", day, 9), 2);
-  EXPECT_EQ(writer.FirstSeen("P2", "edss", day, 10), 4);
+  auto obs = [](const char* patient, const char* measure, CivilTime time, double value) {
+    ObservationInput o;
+    o.patient = patient;
+    o.measure = measure;
+    o.time = time;
+    o.value = value;
+    return o;
+  };
+  EXPECT_EQ(writer.FirstSeen(obs("P1", "edss", day, 1), 2), 0);
+  EXPECT_EQ(writer.FirstSeen(obs("P1", "hba1c", day, 1), 3), 0);
+  EXPECT_EQ(writer.FirstSeen(obs("P2", "edss", day, 1), 4), 0);
+  EXPECT_EQ(writer.FirstSeen(obs("P1", "edss", *ParseCivilTime("2024-03-05T10:00"), 1), 5), 0);
+  EXPECT_EQ(writer.FirstSeen(obs("P1", "edss", day, 2), 9), 2);
+  EXPECT_EQ(writer.FirstSeen(obs("P2", "edss", day, 3), 10), 4);
   EXPECT_EQ(DuplicateMessage(2),
             "same patient, measure and date as line 2 (each observation may appear only once "
             "in a file)");
