@@ -40,7 +40,10 @@
 
 namespace cotrack::rpc {
 
-constexpr uint32_t kProtocolVersion = 1;
+// Raised whenever an encoding changes, so that processes of two cotrack
+// versions on one database are told so at hello instead of misreading each
+// other's frames. 2: WriteOptions::repeats (import --duplicates).
+constexpr uint32_t kProtocolVersion = 2;
 // Largest payload either side accepts (a frame header bigger is an error).
 constexpr size_t kMaxPayloadBytes = 64u << 20;
 
