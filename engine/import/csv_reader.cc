@@ -343,6 +343,29 @@ std::string NormalizeHeaderName(absl::string_view name) {
   return absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
 }
 
+bool HeaderHasAll(const std::vector<std::string>& names,
+                  std::initializer_list<const char*> wanted) {
+  for (const char* w : wanted) {
+    bool found = false;
+    for (const std::string& n : names) found |= NormalizeHeaderName(n) == w;
+    if (!found) return false;
+  }
+  return true;
+}
+
+absl::Status RequireColumns(const CsvRecord& header, const CsvHeader& h,
+                            std::initializer_list<const char*> required, const char* expected,
+                            const std::string& source, bool upper_case) {
+  std::vector<std::string> missing;
+  for (const char* r : required) {
+    if (!h.Find(r)) missing.push_back(upper_case ? absl::AsciiStrToUpper(r) : std::string(r));
+  }
+  if (missing.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      source, ":", header.first_line(), ": header \"", JoinHeader(header), "\": missing column",
+      missing.size() > 1 ? "s " : " ", absl::StrJoin(missing, ","), " (", expected, ")"));
+}
+
 std::string JoinHeader(const CsvRecord& header) {
   std::vector<absl::string_view> names;
   names.reserve(header.size());

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <istream>
 #include <memory>
 #include <optional>
@@ -161,6 +162,18 @@ class CsvHeader {
   std::vector<int64_t> columns_;
   absl::flat_hash_map<std::string, size_t> index_;
 };
+
+// True when every `wanted` name (already normalized) is among `names`
+// compared normalized: how a format recognises its header.
+bool HeaderHasAll(const std::vector<std::string>& names, std::initializer_list<const char*> wanted);
+
+// OkStatus when `h` has every `required` column (normalized names);
+// otherwise InvalidArgument `SOURCE:LINE: header "a,b": missing column(s)
+// x,y (EXPECTED)`, the missing names upper-cased when `upper_case` (formats
+// whose documentation spells its columns so, e.g. Synthea's).
+absl::Status RequireColumns(const CsvRecord& header, const CsvHeader& h,
+                            std::initializer_list<const char*> required, const char* expected,
+                            const std::string& source, bool upper_case = false);
 
 // Splits a cell on `sep`, trimming spaces around each piece.
 std::vector<absl::string_view> SplitCell(absl::string_view cell, char sep);

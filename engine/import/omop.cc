@@ -51,28 +51,6 @@ constexpr char kPersonColumns[] =
     "an OMOP PERSON table has the columns person_id, gender_concept_id and year_of_birth "
     "(CDM 5.4)";
 
-bool HasAll(const std::vector<std::string>& names, std::initializer_list<const char*> wanted) {
-  for (const char* w : wanted) {
-    bool found = false;
-    for (const std::string& n : names) found |= NormalizeHeaderName(n) == w;
-    if (!found) return false;
-  }
-  return true;
-}
-
-absl::Status MissingColumns(const CsvRecord& header, const CsvHeader& h,
-                            std::initializer_list<const char*> required, const char* expected,
-                            const std::string& source) {
-  std::vector<std::string> missing;
-  for (const char* r : required) {
-    if (!h.Find(r)) missing.push_back(r);
-  }
-  if (missing.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      source, ":", header.first_line(), ": header \"", JoinHeader(header), "\": missing column",
-      missing.size() > 1 ? "s " : " ", absl::StrJoin(missing, ","), " (", expected, ")"));
-}
-
 // A concept id cell: empty is 0 (no concept), as many ETLs write it.
 bool ParseConcept(absl::string_view cell, int64_t* out) {
   cell = absl::StripAsciiWhitespace(cell);
@@ -164,7 +142,7 @@ absl::StatusOr<absl::flat_hash_map<std::string, std::string>> ReadPersons(
   COTRACK_RETURN_IF_ERROR(reader.ReadHeader(header));
   COTRACK_ASSIGN_OR_RETURN(CsvHeader h, CsvHeader::Make(header, reader));
   COTRACK_RETURN_IF_ERROR(
-      MissingColumns(header, h, {"person_id"}, kPersonColumns, reader.source()));
+      RequireColumns(header, h, {"person_id"}, kPersonColumns, reader.source()));
   const size_t id = *h.Find("person_id");
   const std::optional<size_t> source = h.Find("person_source_value");
   CsvRecord row;
@@ -191,8 +169,8 @@ class OmopMeasurementParser : public CsvRowParser {
   void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
 
   static bool Detect(const std::vector<std::string>& names) {
-    return HasAll(names,
-                  {"measurement_id", "person_id", "measurement_concept_id", "measurement_date"});
+    return HeaderHasAll(
+        names, {"measurement_id", "person_id", "measurement_concept_id", "measurement_date"});
   }
 
  private:
@@ -214,7 +192,7 @@ class OmopMeasurementParser : public CsvRowParser {
 
 absl::Status OmopMeasurementParser::ParseHeader(const CsvRecord& header, const CsvReader& reader) {
   COTRACK_ASSIGN_OR_RETURN(CsvHeader h, CsvHeader::Make(header, reader));
-  COTRACK_RETURN_IF_ERROR(MissingColumns(header, h,
+  COTRACK_RETURN_IF_ERROR(RequireColumns(header, h,
                                          {"measurement_id", "person_id", "measurement_concept_id",
                                           "measurement_date", "value_as_number"},
                                          kMeasurementColumns, reader.source()));
@@ -362,7 +340,7 @@ class OmopPersonParser : public CsvRowParser {
   void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
 
   static bool Detect(const std::vector<std::string>& names) {
-    return HasAll(names, {"person_id", "gender_concept_id", "year_of_birth"});
+    return HeaderHasAll(names, {"person_id", "gender_concept_id", "year_of_birth"});
   }
 
  private:
@@ -374,7 +352,7 @@ class OmopPersonParser : public CsvRowParser {
 
 absl::Status OmopPersonParser::ParseHeader(const CsvRecord& header, const CsvReader& reader) {
   COTRACK_ASSIGN_OR_RETURN(CsvHeader h, CsvHeader::Make(header, reader));
-  COTRACK_RETURN_IF_ERROR(MissingColumns(header, h,
+  COTRACK_RETURN_IF_ERROR(RequireColumns(header, h,
                                          {"person_id", "gender_concept_id", "year_of_birth"},
                                          kPersonColumns, reader.source()));
   names_.clear();

@@ -34,28 +34,6 @@ constexpr char kObservationColumns[] =
 constexpr char kPatientColumns[] =
     "a Synthea patients.csv starts with the column Id and has BIRTHDATE and GENDER";
 
-bool HasAll(const std::vector<std::string>& names, std::initializer_list<const char*> wanted) {
-  for (const char* w : wanted) {
-    bool found = false;
-    for (const std::string& n : names) found |= NormalizeHeaderName(n) == w;
-    if (!found) return false;
-  }
-  return true;
-}
-
-absl::Status MissingColumns(const CsvRecord& header, const CsvHeader& h,
-                            std::initializer_list<const char*> required, const char* expected,
-                            const std::string& source) {
-  std::vector<std::string> missing;
-  for (const char* r : required) {
-    if (!h.Find(r)) missing.push_back(absl::AsciiStrToUpper(r));
-  }
-  if (missing.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      source, ":", header.first_line(), ": header \"", JoinHeader(header), "\": missing column",
-      missing.size() > 1 ? "s " : " ", absl::StrJoin(missing, ","), " (", expected, ")"));
-}
-
 class SyntheaObservationsParser : public CsvRowParser {
  public:
   explicit SyntheaObservationsParser(CodeMapping mapping) : mapping_(std::move(mapping)) {}
@@ -96,15 +74,15 @@ class SyntheaPatientsParser : public CsvRowParser {
 }  // namespace
 
 bool SyntheaObservationsParser::Detect(const std::vector<std::string>& names) {
-  return HasAll(names, {"date", "patient", "code", "value", "units"});
+  return HeaderHasAll(names, {"date", "patient", "code", "value", "units"});
 }
 
 absl::Status SyntheaObservationsParser::ParseHeader(const CsvRecord& header,
                                                     const CsvReader& reader) {
   absl::StatusOr<CsvHeader> h = CsvHeader::Make(header, reader);
   if (!h.ok()) return h.status();
-  absl::Status missing = MissingColumns(header, *h, {"date", "patient", "code", "value", "units"},
-                                        kObservationColumns, reader.source());
+  absl::Status missing = RequireColumns(header, *h, {"date", "patient", "code", "value", "units"},
+                                        kObservationColumns, reader.source(), /*upper_case=*/true);
   if (!missing.ok()) return missing;
   names_.clear();
   for (size_t i = 0; i < h->size(); ++i) names_.push_back(h->key(i));
@@ -158,14 +136,14 @@ void SyntheaObservationsParser::ParseRow(const CsvRecord& row, ImportErrors& err
 
 bool SyntheaPatientsParser::Detect(const std::vector<std::string>& names) {
   return !names.empty() && NormalizeHeaderName(names[0]) == "id" &&
-         HasAll(names, {"birthdate", "gender"});
+         HeaderHasAll(names, {"birthdate", "gender"});
 }
 
 absl::Status SyntheaPatientsParser::ParseHeader(const CsvRecord& header, const CsvReader& reader) {
   absl::StatusOr<CsvHeader> h = CsvHeader::Make(header, reader);
   if (!h.ok()) return h.status();
-  absl::Status missing =
-      MissingColumns(header, *h, {"id", "birthdate", "gender"}, kPatientColumns, reader.source());
+  absl::Status missing = RequireColumns(header, *h, {"id", "birthdate", "gender"}, kPatientColumns,
+                                        reader.source(), /*upper_case=*/true);
   if (!missing.ok()) return missing;
   names_.clear();
   for (size_t i = 0; i < h->size(); ++i) names_.push_back(h->key(i));
