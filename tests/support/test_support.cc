@@ -10,6 +10,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
 namespace cotrack::testing {
 
 TempDir::TempDir() {
@@ -45,6 +48,28 @@ std::string SharedData(const std::string& relative) {
 
 std::string SourcePath(const std::string& relative) {
   return std::string(COTRACK_SOURCE_DIR) + "/" + relative;
+}
+
+std::string MsprogToyEdssObservations() {
+  std::ifstream in(SharedData("msprog_toydata/MSprog_toydata_visits.csv"));
+  if (!in) ADD_FAILURE() << "cannot read msprog's toy visits";
+  std::string line;
+  std::getline(in, line);
+  std::ostringstream obs;
+  obs << "patient,measure,date,value\n";
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::vector<std::string> f = absl::StrSplit(line, ',');
+    if (f.size() < 4) {
+      ADD_FAILURE() << "short line in msprog's toy visits: " << line;
+      continue;
+    }
+    absl::string_view id = f[0];
+    absl::ConsumePrefix(&id, "\"");
+    absl::ConsumeSuffix(&id, "\"");
+    obs << id << ",edss," << f[1] << "," << f[3] << "\n";
+  }
+  return obs.str();
 }
 
 CommandResult RunCotrack(const std::vector<std::string>& args, const std::vector<std::string>& env,

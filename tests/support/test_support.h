@@ -37,6 +37,12 @@ std::string SharedData(const std::string& relative);
 // <source tree>/<relative>
 std::string SourcePath(const std::string& relative);
 
+// msprog's toy visits (../shared/data/msprog_toydata/MSprog_toydata_visits.csv:
+// "id",date,visit_day,EDSS,SDMT) as an observations CSV of EDSS values:
+// patient,measure,date,value with a header. Fails the test when the file
+// cannot be read.
+std::string MsprogToyEdssObservations();
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;  // stdout

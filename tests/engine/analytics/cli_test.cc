@@ -14,35 +14,19 @@ namespace cotrack {
 namespace {
 
 using ::cotrack::testing::CommandResult;
+using ::cotrack::testing::MsprogToyEdssObservations;
 using ::cotrack::testing::RunCotrack;
 using ::cotrack::testing::SharedData;
 using ::cotrack::testing::TempDir;
 using ::cotrack::testing::WriteFile;
 using ::testing::HasSubstr;
 
-std::string Unquote(absl::string_view s) {
-  absl::ConsumePrefix(&s, "\"");
-  absl::ConsumeSuffix(&s, "\"");
-  return std::string(s);
-}
-
 class AnalyticsCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // msprog's visits as an observations file (id,date,visit_day,EDSS,SDMT
     // -> patient,measure,date,value).
-    std::ifstream in(SharedData("msprog_toydata/MSprog_toydata_visits.csv"));
-    ASSERT_TRUE(in);
-    std::string line;
-    std::getline(in, line);
-    std::ostringstream obs;
-    obs << "patient,measure,date,value\n";
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      std::vector<std::string> f = absl::StrSplit(line, ',');
-      obs << Unquote(f[0]) << ",edss," << f[1] << "," << f[3] << "\n";
-    }
-    WriteFile(dir_.File("visits.csv"), obs.str());
+    WriteFile(dir_.File("visits.csv"), MsprogToyEdssObservations());
     WriteFile(dir_.File("patients.csv"),
               "patient,arm,index_date\n1,A,2021-10-01\n2,B,2020-12-01\n3,A,2021-10-20\n"
               "4,B,2021-09-20\n5,A,2021-06-15\n6,B,2021-10-19\n");

@@ -20,6 +20,7 @@ namespace {
 
 using ::cotrack::testing::CommandResult;
 using ::cotrack::testing::EdssDefinition;
+using ::cotrack::testing::MsprogToyEdssObservations;
 using ::cotrack::testing::RunCotrack;
 using ::cotrack::testing::SharedData;
 using ::cotrack::testing::TempDir;
@@ -98,20 +99,8 @@ TEST(ReportChartsTest, KaplanMeierStepsWithCensorTicks) {
 class ReportCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::ifstream in(SharedData("msprog_toydata/MSprog_toydata_visits.csv"));
-    ASSERT_TRUE(in);
-    std::string line;
-    std::getline(in, line);
     std::ostringstream obs;
-    obs << "patient,measure,date,value\n";
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      std::vector<std::string> f = absl::StrSplit(line, ',');
-      absl::string_view id = f[0];
-      absl::ConsumePrefix(&id, "\"");
-      absl::ConsumeSuffix(&id, "\"");
-      obs << id << ",edss," << f[1] << "," << f[3] << "\n";
-    }
+    obs << MsprogToyEdssObservations();
     // msprog's relapse file as values of a "relapse" measure.
     obs << "2,relapse,2021-06-12,1\n2,relapse,2022-10-25,1\n";
     WriteFile(dir_.File("visits.csv"), obs.str());

@@ -23,6 +23,7 @@ namespace cotrack {
 namespace {
 
 using ::cotrack::testing::CommandResult;
+using ::cotrack::testing::MsprogToyEdssObservations;
 using ::cotrack::testing::RunCotrack;
 using ::cotrack::testing::SharedData;
 using ::cotrack::testing::TempDir;
@@ -33,21 +34,7 @@ using ::testing::StartsWith;
 class SurvivalCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::ifstream in(SharedData("msprog_toydata/MSprog_toydata_visits.csv"));
-    ASSERT_TRUE(in);
-    std::string line;
-    std::getline(in, line);
-    std::ostringstream obs;
-    obs << "patient,measure,date,value\n";
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      std::vector<std::string> f = absl::StrSplit(line, ',');
-      absl::string_view id = f[0];
-      absl::ConsumePrefix(&id, "\"");
-      absl::ConsumeSuffix(&id, "\"");
-      obs << id << ",edss," << f[1] << "," << f[3] << "\n";
-    }
-    WriteFile(dir_.File("visits.csv"), obs.str());
+    WriteFile(dir_.File("visits.csv"), MsprogToyEdssObservations());
     WriteFile(dir_.File("patients.csv"),
               "patient,arm,index_date,site\n1,A,2021-10-01,x\n2,B,2020-12-01,y\n"
               "3,A,2021-10-20,x\n4,B,2021-09-20,y\n5,A,2021-06-15,x\n6,B,2021-10-19,y\n");
