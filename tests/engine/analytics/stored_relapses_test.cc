@@ -46,9 +46,7 @@ class StoredRelapsesTest : public ::testing::Test {
     args.insert(args.begin(), {"--db", dir_.File("db")});
     return RunCotrack(args);
   }
-  std::string Cohort(const std::string& file) {
-    return SourcePath("tests/engine/msprog/" + file);
-  }
+  std::string Cohort(const std::string& file) { return SourcePath("tests/engine/msprog/" + file); }
 
   TempDir dir_;
 };
@@ -59,6 +57,11 @@ TEST_F(StoredRelapsesTest, ImportedRelapsesWithEndDatesGiveTheEventsOfTheFile) {
   CommandResult r = Cotrack({"import", Cohort("cohort_relapses.csv")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out + r.err, HasSubstr("relapses"));  // the format it was read as
+  CommandResult t = Cotrack({"trajectory", "P001", "relapse", "--derived", "--format", "csv"});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_THAT(t.out, HasSubstr("2021-11-10"));
+  EXPECT_THAT(t.out, HasSubstr("end_date"));
+  EXPECT_THAT(t.out, HasSubstr("2022-01-24"));
 
   // settings.csv: enddates_multiple and enddates_event0 (relapse end dates).
   const std::vector<std::vector<std::string>> settings = {
@@ -79,8 +82,8 @@ TEST_F(StoredRelapsesTest, ImportedRelapsesWithEndDatesGiveTheEventsOfTheFile) {
     EXPECT_THAT(a.out, HasSubstr("measure relapse"));
     EXPECT_EQ(WithoutRelapseSource(a.out), WithoutRelapseSource(b.out));
     // Survival takes them the same way.
-    std::vector<std::string> km = {"survival", "--format", "csv", "--event", "firstRAW",
-                                   "--rule", "msprog", "--raw-pira"};
+    std::vector<std::string> km = {"survival", "--format", "csv",    "--event",
+                                   "firstRAW", "--rule",   "msprog", "--raw-pira"};
     CommandResult ka = Cotrack(km);
     km.insert(km.end(), {"--relapses", Cohort("cohort_relapses.csv")});
     CommandResult kb = Cotrack(km);
@@ -131,7 +134,8 @@ TEST_F(StoredRelapsesTest, MsprogToyRelapsesWithoutEndDates) {
   CommandResult x = Cotrack({"retract", "2", "relapse", "2021-06-12", "--reason", "not a relapse"});
   ASSERT_EQ(x.exit_code, 0) << x.err;
   testing::WriteFile(dir_.File("one.csv"), "id,date\n2,2022-10-25\n");
-  CommandResult a = Cotrack({"progression", "--format", "csv", "--event", "multiple", "--raw-pira"});
+  CommandResult a =
+      Cotrack({"progression", "--format", "csv", "--event", "multiple", "--raw-pira"});
   CommandResult b = Cotrack({"progression", "--format", "csv", "--event", "multiple", "--raw-pira",
                              "--relapses", dir_.File("one.csv")});
   ASSERT_EQ(a.exit_code, 0) << a.err;

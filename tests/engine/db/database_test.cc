@@ -1,6 +1,6 @@
-#include <algorithm>
-
 #include "cotrack/database.h"
+
+#include <algorithm>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

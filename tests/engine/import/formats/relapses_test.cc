@@ -44,10 +44,10 @@ TEST(RelapsesCsvTest, WithoutEndDatesTheDurationIsUnknown) {
 }
 
 TEST(RelapsesCsvTest, BadRowsAreNamed) {
-  ASSERT_OK_AND_ASSIGN(ReadResult r,
-                       ReadText("patient,date,end_date\nP1,2021-11-10,2021-11-01\n"
-                                "P1,not a date,2022-01-01\nP2,2020-05-01,\nP3,2020-01-01,2020-02-01\n"
-                                "P3,2020-01-01,2020-03-01\n"));
+  ASSERT_OK_AND_ASSIGN(
+      ReadResult r, ReadText("patient,date,end_date\nP1,2021-11-10,2021-11-01\n"
+                             "P1,not a date,2022-01-01\nP2,2020-05-01,\nP3,2020-01-01,2020-02-01\n"
+                             "P3,2020-01-01,2020-03-01\n"));
   EXPECT_THAT(r.errors, StatusIs(absl::StatusCode::kInvalidArgument,
                                  AllOf(HasSubstr("test.csv:2"), HasSubstr("on or after the onset"),
                                        HasSubstr("test.csv:3"), HasSubstr("date"),
