@@ -270,6 +270,9 @@ The format is told from the content (see docs/IMPORT_FORMATS.md):
                  any further column is a free attribute (sex, diagnosis, ...)
   wide           patient,date[,visit] then a column per measure (hba1c[mmol/mol],
                  ais.1 ... ais.8 item columns)
+  relapses       patient|id,date[,end_date]: MS relapses into the built-in
+                 measure relapse (value: days from onset to end_date), used by
+                 progression, survival and report by default
   redcap         a REDCap export; --mapping says which fields are which measures
   synthea-observations, synthea-patients   Synthea CSV output
   fhir-ndjson, fhir-json                   FHIR R4 Observations (Bulk Data, Bundle)

@@ -114,8 +114,8 @@ struct ProgressionRun {
   std::string relapse_source;  // where relapse onsets came from, for the parameters
 };
 
-// Relapse onsets: a file, a measure, or the measure "relapse" when one is
-// registered.
+// Relapses: a file, a measure, or by default the relapses stored in the
+// measure "relapse" (built-in: onsets with end dates; docs/PROGRESSION.md).
 absl::StatusOr<RelapseEpisodes> LoadRelapses(Database& db, const ProgressionRequest& request,
                                              std::string* source) {
   RelapseEpisodes relapses;
@@ -131,13 +131,17 @@ absl::StatusOr<RelapseEpisodes> LoadRelapses(Database& db, const ProgressionRequ
     relapse_measure = "relapse";
   }
   if (!relapse_measure.empty() && relapse_measure != "none") {
-    absl::StatusOr<RelapseDates> r = RelapseDatesFromMeasure(db, relapse_measure);
+    absl::StatusOr<RelapseEpisodes> r = RelapseEpisodesFromMeasure(db, relapse_measure);
     if (!r.ok()) return r.status();
-    for (auto& [id, dates] : *r) {
-      for (const CivilTime& d : dates) relapses[id].push_back({d, std::nullopt});
+    for (auto& [id, list] : *r) {
+      relapses[id].insert(relapses[id].end(), list.begin(), list.end());
     }
-    *source = *source == "none" ? absl::StrCat("measure ", relapse_measure)
-                                : absl::StrCat(*source, " + measure ", relapse_measure);
+    // The built-in measure always exists: a database that holds no relapse
+    // still says "none", as before relapses were stored.
+    if (!r->empty() || !request.relapse_measure.empty()) {
+      *source = *source == "none" ? absl::StrCat("measure ", relapse_measure)
+                                  : absl::StrCat(*source, " + measure ", relapse_measure);
+    }
   }
   return relapses;
 }
@@ -393,8 +397,9 @@ Options:
   --relapses FILE    relapse onsets from a CSV with patient (or id) and date
                      columns, and optionally end_date (msprog's renddate_col)
   --relapse-measure CODE  relapse onsets stored as values of measure CODE
-                     (default: the measure "relapse" when registered; none
-                     to ignore it)
+                     (default: the relapses stored in the built-in measure
+                     "relapse" by `cotrack import relapses.csv`, with their
+                     end dates; none to ignore them)
   --unconfirmed-last, --relapse-window DAYS  older spellings of
                      --impute-last-visit and --relapse-to-bl/--relapse-to-conf
   --first            only the first listed event per patient

@@ -1,5 +1,6 @@
 #include "cotrack/change.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/ascii.h"
@@ -93,6 +94,22 @@ Change ComputeChange(const MeasureDefinition& measure, double baseline, double v
     c.improvement_threshold = EdssImprovementThreshold(options.edss_rule, baseline);
     c.rule = absl::StrCat("edss:", EdssRuleName(options.edss_rule));
     worse = c.absolute;
+  } else if (measure.builtin &&
+             (measure.code == "sdmt" || measure.code == "nhpt" || measure.code == "t25fw")) {
+    // msprog's step rules (OutcomeStepRule), so that summary and the report
+    // call a change what `cotrack progression --measure CODE` calls one: 20 %
+    // of the baseline, for the SDMT at most 4 points.
+    double t = decimal::Clean(0.2 * std::fabs(baseline));
+    if (measure.code == "sdmt") t = std::min(t, 4.0);
+    if (!(t > 0)) {
+      c.rule = "unclassified: a relative threshold of a zero baseline";
+      return c;
+    }
+    c.worsening_threshold = t;
+    c.improvement_threshold = t;
+    c.rule = measure.code == "sdmt" ? "msprog sdmt: 20% of baseline, at most 4"
+                                    : absl::StrCat("msprog ", measure.code, ": 20% of baseline");
+    worse = measure.direction == Direction::kHigherIsWorse ? c.absolute : -c.absolute;
   } else if (measure.direction == Direction::kNone) {
     c.rule = "unclassified: the measure has no direction";
     return c;

@@ -112,6 +112,16 @@ absl::StatusOr<std::vector<DerivedValue>> DeriveValues(const MeasureDefinition& 
                          Style::kDecimals, 0));
     out.push_back(Number("eag_mmoll", EstimatedAverageGlucoseMmolL(obs.value), "mmol/L", cmp,
                          Style::kDecimals, 1));
+  } else if (measure.code == "relapse" && measure.builtin) {
+    // The stored value is the duration; the end date is what a clinician
+    // checks against the relapse record.
+    DerivedValue d;
+    d.name = "end_date";
+    d.text =
+        cmp != Comparator::kNone
+            ? std::string("unknown")
+            : FormatCivilTime(CivilTime::FromDay(obs.time.day() + static_cast<int64_t>(obs.value)));
+    out.push_back(std::move(d));
   } else if (measure.code == "cpeptide") {
     out.push_back(
         Number("ng_ml", CPeptideNgMlFromNmolL(obs.value), "ng/mL", cmp, Style::kSignificant, 3));

@@ -165,13 +165,15 @@ std::string SummaryTableHtml(const CohortSummary& s) {
 // Patients with at least one confirmed worsening / improvement, per group.
 absl::StatusOr<std::string> ProgressionTableHtml(Database& db, const Series& series,
                                                  const ReportOptions& options) {
-  RelapseDates relapses;
+  // The stored relapses with their end dates, as `cotrack progression` reads
+  // them by default, so that the table counts progression's events.
+  RelapseEpisodes relapses;
   std::string relapse_source = "none";
   if (db.GetMeasure("relapse").ok()) {
-    absl::StatusOr<RelapseDates> r = RelapseDatesFromMeasure(db, "relapse");
+    absl::StatusOr<RelapseEpisodes> r = RelapseEpisodesFromMeasure(db, "relapse");
     if (!r.ok()) return r.status();
     relapses = *std::move(r);
-    relapse_source = "measure relapse";
+    if (!relapses.empty()) relapse_source = "measure relapse";
   }
   struct Counts {
     int64_t patients = 0, analysed = 0, worsened = 0, improved = 0;
@@ -186,8 +188,8 @@ absl::StatusOr<std::string> ProgressionTableHtml(Database& db, const Series& ser
     Counts& c = by_group[PatientGroup(p, options.summary.group_by)];
     ++c.patients;
     auto rel = relapses.find(p.id);
-    absl::StatusOr<ProgressionResult> r = DetectEdssProgression(
-        p, t, rel == relapses.end() ? std::vector<CivilTime>{} : rel->second, progression);
+    absl::StatusOr<ProgressionResult> r = DetectProgression(
+        p, t, rel == relapses.end() ? std::vector<Relapse>{} : rel->second, progression);
     if (!r.ok()) return r.status();
     if (!r->analysed) continue;
     ++c.analysed;
@@ -249,12 +251,18 @@ std::string AisBandsHtml(const Series& series, const SummaryOptions& options) {
 }
 
 // Relapse onsets as `cotrack progression` reads them by default: the
-// measure "relapse" when it is registered.
+// relapses stored in the measure "relapse" (built-in; a database's own user
+// measure of that code wins, catalog.h).
 absl::StatusOr<RelapseDates> ReportRelapses(Database& db, std::string* source) {
   *source = "none";
   if (!db.GetMeasure("relapse").ok()) return RelapseDates{};
-  *source = "measure relapse";
-  return RelapseDatesFromMeasure(db, "relapse");
+  absl::StatusOr<RelapseDates> r = RelapseDatesFromMeasure(db, "relapse");
+  if (r.ok()) {
+    for (const auto& [id, dates] : *r) {
+      if (!dates.empty()) *source = "measure relapse";
+    }
+  }
+  return r;
 }
 
 // A per-patient chart's markers: relapse onsets (triangles on the x axis)
@@ -481,6 +489,9 @@ absl::StatusOr<std::string> BuildHtmlReport(Database& db, const ReportOptions& o
     absl::StatusOr<Series> series = CollectSeries(db, m.code);
     if (!series.ok()) return series.status();
     if (series->empty() && options.measures.empty()) continue;
+    // Stored relapses are markers on the patients' charts and the relapses
+    // of the progression table, not an outcome to summarise (unless asked).
+    if (m.builtin && m.code == "relapse" && options.measures.empty()) continue;
     ++shown;
     CohortSummaryBuilder builder(m, options.summary);
     for (const auto& [p, t] : *series) builder.Add(p, t);
@@ -496,6 +507,10 @@ absl::StatusOr<std::string> BuildHtmlReport(Database& db, const ReportOptions& o
         "before the index date); improved/stable/worsened use ",
         m.code == "edss"
             ? absl::StrCat("the EDSS step rule ", EdssRuleName(summary.options.change.edss_rule))
+        : m.builtin && (m.code == "sdmt" || m.code == "nhpt" || m.code == "t25fw")
+            ? absl::StrCat("msprog's step rule: a change of at least 20% of the baseline",
+                           m.code == "sdmt" ? ", at most 4 points" : "", " (",
+                           DirectionName(m.direction), ")")
             : (m.direction == Direction::kNone || !(m.change_threshold > 0)
                    ? std::string("nothing: this measure has no direction or "
                                  "threshold, so changes are not classified")

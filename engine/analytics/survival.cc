@@ -473,14 +473,17 @@ absl::StatusOr<SurvivalAnalysis> AnalyzeSurvival(Database& db, const SurvivalOpt
     relapse_measure = "relapse";
   }
   if (!relapse_measure.empty() && relapse_measure != "none") {
-    absl::StatusOr<RelapseDates> r = RelapseDatesFromMeasure(db, relapse_measure);
+    absl::StatusOr<RelapseEpisodes> r = RelapseEpisodesFromMeasure(db, relapse_measure);
     if (!r.ok()) return r.status();
-    for (auto& [id, dates] : *r) {
-      for (const CivilTime& d : dates) relapses[id].push_back({d, std::nullopt});
+    for (auto& [id, list] : *r) {
+      relapses[id].insert(relapses[id].end(), list.begin(), list.end());
     }
-    out.relapse_source = out.relapse_source == "none"
-                             ? absl::StrCat("measure ", relapse_measure)
-                             : absl::StrCat(out.relapse_source, " + measure ", relapse_measure);
+    // As progression: "none" while the built-in measure holds no relapse.
+    if (!r->empty() || !options.relapse_measure.empty()) {
+      out.relapse_source = out.relapse_source == "none"
+                               ? absl::StrCat("measure ", relapse_measure)
+                               : absl::StrCat(out.relapse_source, " + measure ", relapse_measure);
+    }
   }
   absl::Status s = db.ForEachSeries(
       "edss", [&](const Patient& p, const std::vector<Observation>& traj) -> absl::Status {

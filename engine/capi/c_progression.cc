@@ -78,10 +78,10 @@ absl::StatusOr<RelapseEpisodes> LoadRelapses(Database& db, const Request& r) {
     measure = "relapse";
   }
   if (!measure.empty() && measure != "none") {
-    absl::StatusOr<RelapseDates> dates = RelapseDatesFromMeasure(db, measure);
-    if (!dates.ok()) return dates.status();
-    for (const auto& [id, list] : *dates) {
-      for (const CivilTime& d : list) relapses[id].push_back({d, std::nullopt});
+    absl::StatusOr<RelapseEpisodes> stored = RelapseEpisodesFromMeasure(db, measure);
+    if (!stored.ok()) return stored.status();
+    for (const auto& [id, list] : *stored) {
+      relapses[id].insert(relapses[id].end(), list.begin(), list.end());
     }
   }
   return relapses;

@@ -55,6 +55,17 @@ absl::Status Catalog::Add(uint32_t id, MeasureDefinition def) {
   return absl::OkStatus();
 }
 
+absl::Status Catalog::AddStored(uint32_t id, MeasureDefinition def) {
+  auto it = by_code_.find(def.code);
+  if (it != by_code_.end() && it->second.def.builtin && code_by_id_.count(id) == 0) {
+    code_by_id_.erase(it->second.id);
+    // Kept alive, not destroyed: a pointer to it handed out earlier stays
+    // valid (Find's contract).
+    replaced_.push_back(by_code_.extract(it));
+  }
+  return Add(id, std::move(def));
+}
+
 std::vector<const CatalogEntry*> Catalog::All() const {
   std::vector<const CatalogEntry*> out;
   for (const auto& [code, e] : by_code_) out.push_back(&e);

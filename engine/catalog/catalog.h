@@ -21,6 +21,12 @@ namespace cotrack {
 // measures get ids from here on.
 constexpr uint32_t kFirstUserMeasureId = 256;
 
+// Built-ins from this id on (relapse, sdmt, nhpt, t25fw) came after
+// databases could register those codes themselves: a database's own
+// definition of one wins over the built-in (AddStored), and a database that
+// holds no value of the built-in may still register one.
+constexpr uint32_t kFirstReplaceableBuiltinId = 9;
+
 // The built-in measures, decoded once from the compiled-in catalog, ordered
 // by code.
 const std::vector<CatalogEntry>& BuiltinMeasures();
@@ -39,12 +45,24 @@ class Catalog {
   // Adds a user measure. AlreadyExists when `code` or `id` is taken.
   absl::Status Add(uint32_t id, MeasureDefinition def);
 
+  // Adds a user measure read back from a database (or registered in place of
+  // a replaceable built-in). A database may have registered a code before a
+  // later engine made it a built-in (sdmt, nhpt, t25fw, relapse): its own
+  // definition wins for that database, because its stored values were
+  // validated by it and keyed by its id; the built-in of that code is then
+  // unreachable there. Only before pointers to entries are handed out (open)
+  // or for a built-in without values. AlreadyExists when `id` is taken or
+  // `code` is another user measure's.
+  absl::Status AddStored(uint32_t id, MeasureDefinition def);
+
   // Built-ins then user measures, each ordered by code.
   std::vector<const CatalogEntry*> All() const;
 
  private:
   std::map<std::string, CatalogEntry, std::less<>> by_code_;
   std::map<uint32_t, std::string> code_by_id_;
+  // Built-ins a database's own definition replaced (AddStored).
+  std::vector<std::map<std::string, CatalogEntry, std::less<>>::node_type> replaced_;
 };
 
 }  // namespace cotrack

@@ -109,7 +109,7 @@ absl::Status DatabaseImpl::Load() {
         CatalogEntry entry;
         scan_status = codec::DecodeMeasure(records.back(), &entry);
         if (!scan_status.ok()) return false;
-        scan_status = catalog_.Add(entry.id, std::move(entry.def));
+        scan_status = catalog_.AddStored(entry.id, std::move(entry.def));
         return scan_status.ok();
       }));
   COTRACK_RETURN_IF_ERROR(scan_status);

@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "catalog/validation.h"
+#include "codec/key_codec.h"
 #include "codec/value_codec.h"
 #include "cotrack/status_macros.h"
 #include "db/commit_batch.h"
@@ -65,6 +66,7 @@ absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
   std::lock_guard<std::mutex> write_lock(write_mu_);
   MeasureDefinition def = measure;
   def.builtin = false;
+  bool replaces_builtin = false;
   {
     std::shared_lock lock(mu_);
     if (const CatalogEntry* existing = catalog_.Find(def.code)) {
@@ -72,10 +74,31 @@ absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
                                         codec::EncodeMeasure(existing->id, def)) {
         return absl::OkStatus();
       }
-      return absl::AlreadyExistsError(
-          absl::StrCat("measure \"", def.code, "\" already exists",
-                       existing->def.builtin ? " as a built-in" : " with a different definition",
-                       "; choose another code"));
+      // A built-in that earlier engines let a database define itself (sdmt,
+      // relapse, ...) may still be defined by a database that holds no value
+      // of the built-in: scripts written for those engines keep working, and
+      // the database's own definition wins there (catalog.h, AddStored).
+      bool has_values = true;
+      if (existing->def.builtin && existing->id >= kFirstReplaceableBuiltinId) {
+        has_values = false;
+        const std::string begin = keys::SeriesKey(existing->id, 0);
+        const std::string end = keys::SeriesKey(existing->id + 1, 0);
+        COTRACK_RETURN_IF_ERROR(store_->Scan(nullptr, Family::kSeries, begin, end,
+                                             [&](absl::string_view, absl::string_view) {
+                                               has_values = true;
+                                               return false;
+                                             }));
+        replaces_builtin = !has_values;
+      }
+      if (!replaces_builtin) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "measure \"", def.code, "\" already exists",
+            existing->def.builtin ? (existing->id >= kFirstReplaceableBuiltinId
+                                         ? " as a built-in and this database holds values of it"
+                                         : " as a built-in")
+                                  : " with a different definition",
+            "; choose another code"));
+      }
     }
   }
   if (options.dry_run) return absl::OkStatus();
@@ -87,7 +110,8 @@ absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
   audit.sequence = next_audit_seq_;
   audit.at_us = absl::ToUnixMicros(absl::Now());
   audit.action = "measure";
-  audit.detail = absl::StrCat("registered measure ", def.code, " (", def.name, ", ", def.unit, ")");
+  audit.detail = absl::StrCat("registered measure ", def.code, " (", def.name, ", ", def.unit, ")",
+                              replaces_builtin ? " in place of the built-in" : "");
   audit.provenance = DefaultProvenance(provenance, context);
   out->PutAudit(audit);
   CommitBatch::Counters counters;
@@ -100,7 +124,7 @@ absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
   next_measure_id_ = id + 1;
   next_audit_seq_++;
   std::unique_lock lock(mu_);
-  return catalog_.Add(id, std::move(def));
+  return catalog_.AddStored(id, std::move(def));
 }
 
 }  // namespace cotrack

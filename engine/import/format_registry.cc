@@ -26,6 +26,7 @@ extern const FormatEntry kFhirJsonFormat;             // fhir.cc
 extern const FormatEntry kHl7Format;                  // hl7.cc
 extern const FormatEntry kOmopMeasurementFormat;      // omop.cc
 extern const FormatEntry kOmopPersonFormat;           // omop.cc
+extern const FormatEntry kRelapsesCsvFormat;          // relapse_csv.cc
 
 namespace {
 
@@ -41,6 +42,7 @@ const FormatEntry* const kFormats[] = {
     &kSyntheaObservationsFormat,  // DATE, PATIENT, CODE, VALUE and UNITS
     &kSyntheaPatientsFormat,      // Id first, BIRTHDATE and GENDER
     &kRedcapFormat,               // redcap_event_name or ..._repeat_instrument, or record_id first
+    &kRelapsesCsvFormat,          // patient (or id) first, date, only end_date/visit_day else
     &kWideCsvFormat,              // patient (or id) first, date, no measure or value
     &kObservationsCsvFormat,      // measure and value (or patient first and one of them)
     &kPatientsCsvFormat,          // patient first
@@ -53,8 +55,9 @@ const FormatEntry* const kFormats[] = {
 constexpr char kExpectedHeaders[] =
     "expected an observations CSV (patient,measure,date,value[,unit][,visit][,items]), a "
     "patients CSV (patient[,arm][,index_date]...), a wide visit CSV (patient,date[,visit],"
-    "CODE...), a REDCap export (record_id or redcap_event_name), a Synthea observations.csv "
-    "or patients.csv, an OMOP CDM measurement.csv or person.csv, FHIR JSON/NDJSON, or HL7 v2 "
+    "CODE...), a relapses CSV (patient,date[,end_date]), a REDCap export (record_id or "
+    "redcap_event_name), a Synthea observations.csv or patients.csv, an OMOP CDM measurement.csv "
+    "or person.csv, FHIR JSON/NDJSON, or HL7 v2 "
     "messages starting MSH|; --format names the format when detection cannot";
 
 // White space before the first byte that format detection looks at; past it

@@ -290,7 +290,18 @@ absl::Status StoreCheck::CheckPatients() {
 absl::Status StoreCheck::CheckMeasures() {
   for (const CatalogEntry& e : BuiltinMeasures()) measures_[e.id] = e;
   std::set<std::string> codes;
-  for (const auto& [id, e] : measures_) codes.insert(e.def.code);
+  // A database's own definition of a later built-in (sdmt, relapse, ...)
+  // replaces it there (catalog.h): that code is not a clash, and values
+  // stored under the replaced built-in's id would be unreachable, so the
+  // built-in leaves the map and such values are reported below.
+  std::map<std::string, uint32_t> replaceable;
+  for (const auto& [id, e] : measures_) {
+    if (id >= kFirstReplaceableBuiltinId) {
+      replaceable[e.def.code] = id;
+    } else {
+      codes.insert(e.def.code);
+    }
+  }
   last_.clear();
   return ScanOrReport(
       Family::kMeasures, "measures", [&](absl::string_view key, absl::string_view log) {
@@ -328,6 +339,8 @@ absl::Status StoreCheck::CheckMeasures() {
               problems_.Add("measures", mkey, "",
                             absl::StrCat("code \"", entry.def.code, "\" is used twice"));
             }
+            auto replaced = replaceable.find(entry.def.code);
+            if (replaced != replaceable.end()) measures_.erase(replaced->second);
             measures_[id] = std::move(entry);
           }
         }

@@ -245,7 +245,7 @@ class Loader {
   Loader(RestoreWrite& restore, absl::string_view source) : restore_(restore), source_(source) {
     for (const CatalogEntry& e : BuiltinMeasures()) {
       measure_ids_[e.def.code] = e.id;
-      builtin_codes_.insert(e.def.code);
+      (e.id >= kFirstReplaceableBuiltinId ? replaceable_codes_ : builtin_codes_).insert(e.def.code);
     }
   }
 
@@ -325,6 +325,9 @@ class Loader {
       return absl::InvalidArgumentError(
           absl::StrCat("field \"code\": \"", m.code, "\" is a built-in measure"));
     }
+    // The database's own definition of a later built-in (catalog.h): its
+    // values are the dump's values of that code.
+    if (replaceable_codes_.erase(m.code) > 0) measure_ids_.erase(m.code);
     auto it = measure_ids_.find(m.code);
     if (it != measure_ids_.end() && it->second != id) {
       return absl::InvalidArgumentError(
@@ -461,6 +464,7 @@ class Loader {
 
   std::map<std::string, uint32_t, std::less<>> measure_ids_;
   std::set<std::string> builtin_codes_;
+  std::set<std::string> replaceable_codes_;  // not yet replaced by the dump's own
   std::set<uint32_t> loaded_measure_ids_;
 
   // Patient numbers as the restore gave them.

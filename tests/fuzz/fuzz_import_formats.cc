@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                                    cotrack::ImportFormat::kFhirJson,
                                                    cotrack::ImportFormat::kHl7,
                                                    cotrack::ImportFormat::kOmopMeasurement,
-                                                   cotrack::ImportFormat::kOmopPerson};
+                                                   cotrack::ImportFormat::kOmopPerson,
+                                                   cotrack::ImportFormat::kRelapsesCsv};
   cotrack::ImportOptions options;
   options.format = kFormats[data[0] % (sizeof kFormats / sizeof kFormats[0])];
   options.user = "fuzz";

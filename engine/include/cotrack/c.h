@@ -886,7 +886,8 @@ COTRACK_EXPORT int cotrack_restore(const char* backup_dir, const char* new_path,
  * "12w,24w", "raw-pira" = ""), parsed by the same engine function as the
  * command line (ParseProgressionOptions), so names, defaults and messages are
  * the same; "measure" (default "edss"), "relapses" (a CSV file) and
- * "relapse-measure" are accepted as well. `*out` receives one row per event
+ * "relapse-measure" are accepted as well; without either, the relapses
+ * stored in the built-in measure "relapse" (with end dates) are used. `*out` receives one row per event
  * with the columns patient, event ("CDW"/"CDI"), type ("RAW", "PIRA",
  * "undefined", "" for CDI), date, baseline_date, last_delta_date,
  * confirmed_date, parameters (STRING); nevent, time2event, bl2event,

@@ -58,7 +58,8 @@ struct DerivedValue {
 };
 // The derived values of one observation: AIS severity band; FIS/MFIS
 // subscales (when items are stored); HbA1c in IFCC units and eAG; C-peptide
-// in ng/mL and pmol/L. Empty for other measures. A censored source yields
+// in ng/mL and pmol/L; a stored relapse's end date (end_date, "unknown" for
+// a value >=0). Empty for other measures. A censored source yields
 // censored derived values with the same comparator (monotone conversions).
 // InvalidArgument as AisSeverityBand and ComputeSubscales.
 absl::StatusOr<std::vector<DerivedValue>> DeriveValues(const MeasureDefinition& measure,

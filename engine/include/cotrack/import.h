@@ -54,12 +54,13 @@ enum class ImportFormat {
   kHl7,                  // HL7 v2 result messages (ORU^R01), one or many, MLLP framing allowed
   kOmopMeasurement,      // OMOP CDM 5.4 MEASUREMENT table (measurement.csv)
   kOmopPerson,           // OMOP CDM 5.4 PERSON table (person.csv)
+  kRelapsesCsv,          // patient|id,date[,end_date]: relapses into the measure "relapse"
 };
 
 // The format's name, as `cotrack import --format` takes it: "auto",
 // "observations", "patients", "wide", "redcap", "synthea-observations",
-// "synthea-patients", "fhir-ndjson", "fhir-json", "hl7", "omop-measurement"
-// or "omop-person".
+// "synthea-patients", "fhir-ndjson", "fhir-json", "hl7", "omop-measurement",
+// "omop-person" or "relapses".
 const char* ImportFormatName(ImportFormat format);
 
 // The inverse of ImportFormatName, case-insensitive and ignoring spaces

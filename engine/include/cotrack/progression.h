@@ -309,6 +309,12 @@ absl::StatusOr<RelapseEpisodes> ReadRelapseEpisodesCsv(const std::string& path);
 // NotFound for an unknown measure; errors reading the database are returned
 // as they come.
 absl::StatusOr<RelapseDates> RelapseDatesFromMeasure(Database& db, absl::string_view measure);
+// The same with end dates: for the built-in measure "relapse" (imported from
+// a relapse CSV, docs/IMPORT_FORMATS.md) each value is the relapse's duration
+// in days, so end = onset + value; a value stored as ">=0" (end not known)
+// and every value of a user measure give the onset only. Patients without a
+// current relapse are left out. Errors as RelapseDatesFromMeasure.
+absl::StatusOr<RelapseEpisodes> RelapseEpisodesFromMeasure(Database& db, absl::string_view measure);
 
 }  // namespace cotrack
 

@@ -58,6 +58,35 @@ TEST(EdssRuleTest, ParseNamesRoundTrip) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("expected threetier")));
 }
 
+// The built-in MS outcomes change by msprog's step rules, as `cotrack
+// progression --measure CODE` counts them: 20 % of the baseline, for the
+// SDMT at most 4 points (lower is worse); NHPT and T25FW higher is worse.
+TEST(ChangeTest, MsOutcomesUseMsprogRelativeSteps) {
+  MeasureDefinition sdmt;
+  sdmt.code = "sdmt";
+  sdmt.builtin = true;
+  sdmt.direction = Direction::kHigherIsBetter;
+  sdmt.change_threshold = 4;
+  // Baseline 15: 20 % is 3 points.
+  EXPECT_EQ(ComputeChange(sdmt, 15, 12).classification, ChangeClass::kWorsened);
+  EXPECT_EQ(ComputeChange(sdmt, 15, 13).classification, ChangeClass::kStable);
+  // Baseline 50: 20 % is 10, capped at 4.
+  EXPECT_EQ(ComputeChange(sdmt, 50, 46).classification, ChangeClass::kWorsened);
+  EXPECT_EQ(ComputeChange(sdmt, 50, 54).classification, ChangeClass::kImproved);
+  EXPECT_EQ(ComputeChange(sdmt, 50, 47).classification, ChangeClass::kStable);
+  MeasureDefinition walk;
+  walk.code = "t25fw";
+  walk.builtin = true;
+  walk.direction = Direction::kHigherIsWorse;
+  EXPECT_EQ(ComputeChange(walk, 10, 12).classification, ChangeClass::kWorsened);
+  EXPECT_EQ(ComputeChange(walk, 10, 11.9).classification, ChangeClass::kStable);
+  EXPECT_EQ(ComputeChange(walk, 10, 8).classification, ChangeClass::kImproved);
+  // A user measure of that code keeps its own threshold.
+  walk.builtin = false;
+  walk.change_threshold = 5;
+  EXPECT_EQ(ComputeChange(walk, 10, 12).classification, ChangeClass::kStable);
+}
+
 TEST(ChangeTest, EdssStepRuleByBaseline) {
   const MeasureDefinition edss = EdssDefinition();
   // From 0 a rise of 1.0 is not enough under threetier (needs 1.5)...

@@ -57,6 +57,13 @@ TEST(BuiltinCatalogTest, EveryBuiltinWithItsIdUnitAndRange) {
       {"il4", 6, "pg/mL", 0, 10000, false, Direction::kNone, 0, true, 0},
       {"cpeptide", 7, "nmol/L", 0, 20, false, Direction::kHigherIsBetter, 0, true, 0},
       {"hypo", 8, "episodes", 0, 10000, true, Direction::kHigherIsWorse, 1, false, 0},
+      // Relapse: onset date, value = days to the end date (>=0: not known).
+      {"relapse", 9, "d", 0, 3650, true, Direction::kNone, 0, true, 0},
+      // msprog's outcomes: summary uses their relative rule (change.cc), so
+      // only the SDMT has an absolute threshold (its 4-point cap).
+      {"sdmt", 10, "score", 0, 110, true, Direction::kHigherIsBetter, 4, false, 0},
+      {"nhpt", 11, "s", 0, 600, false, Direction::kHigherIsWorse, 0, false, 0},
+      {"t25fw", 12, "s", 0, 600, false, Direction::kHigherIsWorse, 0, false, 0},
   };
   ASSERT_EQ(BuiltinMeasures().size(), expected.size());
   for (const Expected& x : expected) {

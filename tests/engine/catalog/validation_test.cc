@@ -256,6 +256,26 @@ std::vector<Case> Cases() {
       Bad("hypo 2.5", "hypo", 2.5, {"bad value \"2.5\"", "a whole number from 0 to"}),
       Bad("hypo -1", "hypo", -1, {"bad value \"-1\"", "a whole number from 0"}),
       Censored(Bad("hypo censored", "hypo", 2, {"an exact value"}), Comparator::kGreater),
+
+      // Relapse: days from onset to end, whole, >= 0; ">=0" = end not known.
+      Ok("relapse 0 days", "relapse", 0),
+      Ok("relapse 75 days", "relapse", 75, "d"),
+      Censored(Ok("relapse end unknown", "relapse", 0), Comparator::kGreaterEqual),
+      Bad("relapse -3", "relapse", -3, {"bad value \"-3\"", "from 0"}),
+      Bad("relapse 1.5", "relapse", 1.5, {"bad value \"1.5\"", "whole number"}),
+
+      // SDMT: correct responses 0-110.
+      Ok("sdmt 0", "sdmt", 0),
+      Ok("sdmt 110", "sdmt", 110),
+      Bad("sdmt 111", "sdmt", 111, {"bad value \"111\"", "from 0 to 110"}),
+      Bad("sdmt 50.5", "sdmt", 50.5, {"bad value \"50.5\"", "whole-number SDMT score"}),
+
+      // 9-Hole Peg Test and Timed 25-Foot Walk: seconds.
+      Ok("nhpt 21.4 s", "nhpt", 21.4, "s"),
+      Bad("nhpt -1", "nhpt", -1, {"bad value \"-1\"", "from 0"}),
+      Bad("nhpt min", "nhpt", 1, {"field \"unit\""}, "min"),
+      Ok("t25fw 5.2", "t25fw", 5.2),
+      Bad("t25fw 700", "t25fw", 700, {"bad value \"700\"", "to 600"}),
   };
 }
 

@@ -1,5 +1,7 @@
 #include "cotrack/database.h"
 
+#include <algorithm>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_support.h"
@@ -303,6 +305,52 @@ TEST_F(DatabaseTest, EverythingSurvivesReopening) {
   ASSERT_OK_AND_ASSIGN(auto patients, db_->ListPatients());
   ASSERT_EQ(patients.size(), 3u);
   EXPECT_EQ(patients[2].id, "P3");
+}
+
+// sdmt, nhpt, t25fw and relapse became built-ins after databases could
+// register them: a database's own definition (registered through the public
+// API, as before) keeps its values and rules after a reopen, and wins over
+// the built-in there; a database that holds values of the built-in cannot
+// replace it.
+TEST_F(DatabaseTest, OwnDefinitionOfALaterBuiltinWinsInThatDatabase) {
+  MeasureDefinition own;
+  own.code = "sdmt";
+  own.name = "SDMT, oral";
+  own.unit = "points";
+  own.min = 0;
+  own.max = 120;
+  own.integer = true;
+  own.direction = Direction::kHigherIsBetter;
+  ASSERT_OK(db_->RegisterMeasure(own, Provenance{}));
+  ASSERT_OK(db_->Record(Obs("P1", "sdmt", "2024-01-01", 115)));  // over the built-in's 110
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(auto m, db_->GetMeasure("sdmt"));
+  EXPECT_FALSE(m.builtin);
+  EXPECT_EQ(m.max, 120);
+  EXPECT_EQ(m.unit, "points");
+  ASSERT_OK_AND_ASSIGN(auto t, db_->Trajectory("P1", "sdmt"));
+  EXPECT_THAT(Values(t), ElementsAre(115));
+  ASSERT_OK(db_->Record(Obs("P1", "sdmt", "2024-06-01", 118)));
+  ASSERT_OK_AND_ASSIGN(auto all, db_->ListMeasures());
+  EXPECT_EQ(std::count_if(all.begin(), all.end(),
+                          [](const MeasureDefinition& d) { return d.code == "sdmt"; }),
+            1);
+  ASSERT_OK_AND_ASSIGN(auto log, db_->AuditLog());
+  EXPECT_THAT(log[0].detail, HasSubstr("in place of the built-in"));
+
+  // The built-in t25fw holds a value here: it stays the built-in.
+  ASSERT_OK(db_->Record(Obs("P1", "t25fw", "2024-01-01", 6.5)));
+  MeasureDefinition walk = own;
+  walk.code = "t25fw";
+  EXPECT_THAT(db_->RegisterMeasure(walk, Provenance{}),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("holds values")));
+  // An original built-in is never replaced.
+  MeasureDefinition edss = own;
+  edss.code = "edss";
+  EXPECT_THAT(db_->RegisterMeasure(edss, Provenance{}),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("built-in")));
+  ASSERT_OK_AND_ASSIGN(auto w, db_->GetMeasure("t25fw"));
+  EXPECT_TRUE(w.builtin);
 }
 
 TEST_F(DatabaseTest, ForEachSeriesVisitsEveryPatientOfAMeasureFromOneSnapshot) {

@@ -45,7 +45,7 @@ TEST(FormatRegistryTest, UnknownNameListsEveryFormatInOrder) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "unknown import format \"xml\" (expected one of auto, observations, "
                        "patients, wide, redcap, synthea-observations, synthea-patients, "
-                       "fhir-ndjson, fhir-json, hl7, omop-measurement, omop-person)"));
+                       "fhir-ndjson, fhir-json, hl7, omop-measurement, omop-person, relapses)"));
   EXPECT_EQ(*ParseImportFormat("omop"), ImportFormat::kOmopMeasurement);
   EXPECT_EQ(*ParseImportFormat(" Wide-CSV "), ImportFormat::kWideCsv);
   EXPECT_EQ(*ParseImportFormat("auto-csv"), ImportFormat::kAuto);

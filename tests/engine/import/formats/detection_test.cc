@@ -36,6 +36,7 @@ TEST(DetectionTest, EveryCoveredSharedFileIsRecognised) {
       {"hl7v2_samples/oru-example.hl7", ImportFormat::kHl7},
       {"omop_sahohime/measurement.csv", ImportFormat::kOmopMeasurement},
       {"omop_sahohime/person.csv", ImportFormat::kOmopPerson},
+      {"msprog_toydata/MSprog_toydata_relapses.csv", ImportFormat::kRelapsesCsv},
   };
   for (const auto& [file, format] : files) {
     SCOPED_TRACE(file);

@@ -97,10 +97,10 @@ TEST_F(WideCsvDbTest, TotalAndItemsMustAgree) {
 }
 
 TEST_F(WideCsvDbTest, UnknownMeasureCodeIsReportedWithItsLine) {
-  ASSERT_OK_AND_ASSIGN(ReadResult r, ReadText("patient,date,edss,sdmt\nP1,2020-01-01,2.0,50\n"));
+  ASSERT_OK_AND_ASSIGN(ReadResult r, ReadText("patient,date,edss,mydrug\nP1,2020-01-01,2.0,50\n"));
   ASSERT_OK(r.errors);
   EXPECT_THAT(db_->Apply(r.batch), StatusIs(absl::StatusCode::kInvalidArgument,
-                                            AllOf(HasSubstr("test.csv:2"), HasSubstr("sdmt"))));
+                                            AllOf(HasSubstr("test.csv:2"), HasSubstr("mydrug"))));
 }
 
 TEST(WideCsvTest, HeaderErrorsNameTheColumn) {
