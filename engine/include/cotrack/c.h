@@ -887,11 +887,10 @@ COTRACK_EXPORT int cotrack_restore(const char* backup_dir, const char* new_path,
  * command line (ParseProgressionOptions), so names, defaults and messages are
  * the same; "measure" (default "edss"), "relapses" (a CSV file) and
  * "relapse-measure" are accepted as well; without either, the relapses
- * stored in the built-in measure "relapse" (with end dates) are used. `*out` receives one row per event
- * with the columns patient, event ("CDW"/"CDI"), type ("RAW", "PIRA",
- * "undefined", "" for CDI), date, baseline_date, last_delta_date,
- * confirmed_date, parameters (STRING); nevent, time2event, bl2event,
- * sust_days, sust_last, confirmed, relapse_associated (INT64, 0/1 for the
+ * stored in the built-in measure "relapse" (with end dates) are used. `*out` receives one row per
+ * event with the columns patient, event ("CDW"/"CDI"), type ("RAW", "PIRA", "undefined", "" for
+ * CDI), date, baseline_date, last_delta_date, confirmed_date, parameters (STRING); nevent,
+ * time2event, bl2event, sust_days, sust_last, confirmed, relapse_associated (INT64, 0/1 for the
  * flags); value, baseline_value, last_delta_value, confirmed_value, threshold
  * (DOUBLE); then confDAYS_date (STRING, "" when that period did not
  * confirm) and PIRA_confDAYS_date per confirmation period. Errors:

@@ -485,7 +485,9 @@ TEST(ValidatePatientIdTest, RejectsBadIds) {
 
 TEST(ValidatePatientIdTest, InnerSpacesAreFine) {
   EXPECT_THAT(ValidatePatientId("P 1"), IsOk());
-  EXPECT_THAT(ValidatePatientId("a\xC2\xA0" "b"), IsOk());
+  EXPECT_THAT(ValidatePatientId("a\xC2\xA0"
+                                "b"),
+              IsOk());
 }
 
 MeasureDefinition UserMeasure() {
