@@ -52,45 +52,11 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Copies `message` into malloc'ed memory the caller frees with cotrack_free.
-char* CopyMessage(const std::string& message) {
-  char* copy = static_cast<char*>(std::malloc(message.size() + 1));
-  if (copy != nullptr) std::memcpy(copy, message.c_str(), message.size() + 1);
-  return copy;
-}
-
-int Fail(char** err, int code, const std::string& message) {
-  if (err != nullptr) *err = CopyMessage(message);
-  return code;
-}
-
-int Report(char** err, const absl::Status& status) {
-  if (status.ok()) {
-    if (err != nullptr) *err = nullptr;
-    return COTRACK_OK;
-  }
-  // absl::StatusCode uses the same numbers as cotrack_code.
-  return Fail(err, static_cast<int>(status.code()), std::string(status.message()));
-}
-
-int Ok(char** err) {
-  if (err != nullptr) *err = nullptr;
-  return COTRACK_OK;
-}
-
-// Runs `fn` (returning an int code) and turns any exception into a code.
-template <typename Fn>
-int Guard(char** err, Fn&& fn) {
-  try {
-    return fn();
-  } catch (const std::bad_alloc&) {
-    return Fail(err, COTRACK_RESOURCE_EXHAUSTED, "cotrack: out of memory");
-  } catch (const std::exception& e) {
-    return Fail(err, COTRACK_INTERNAL, absl::StrCat("cotrack: internal error: ", e.what()));
-  } catch (...) {
-    return Fail(err, COTRACK_INTERNAL, "cotrack: internal error: unknown exception");
-  }
-}
+// The error plumbing every C call shares (capi/handles.h).
+using cotrack::capi::Fail;
+using cotrack::capi::Guard;
+using cotrack::capi::Ok;
+using cotrack::capi::Report;
 
 // A required string argument; InvalidArgument naming it when NULL.
 absl::Status Required(const char* value, const char* name) {
