@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "cotrack/named_options.h"
 
 namespace cotrack::tools {
 namespace {
@@ -159,30 +160,15 @@ absl::StatusOr<CivilTime> ParseDateArg(absl::string_view what, absl::string_view
   return *t;
 }
 
+// The engine's parsers (cotrack/named_options.h) read the same values for
+// the C ABI: one definition, so the CLI and C say the same thing.
 absl::StatusOr<double> ParseNumberArg(absl::string_view what, absl::string_view text) {
-  double value = 0;
-  const char* begin = text.data();
-  const char* end = text.data() + text.size();
-  // from_chars rejects a leading '+', which people do type.
-  if (begin != end && *begin == '+') ++begin;
-  auto [ptr, ec] = std::from_chars(begin, end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(value)) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%s: bad value \"%s\" (expected a number)", what, text));
-  }
-  return value;
+  return ParseNumberOption(what, text);
 }
 
 absl::StatusOr<int64_t> ParseIntArg(absl::string_view what, absl::string_view text, int64_t min,
                                     int64_t max) {
-  int64_t value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || value < min || value > max) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: bad value \"%s\" (expected an integer from %d to %d)", what, text, min, max));
-  }
-  return value;
+  return ParseIntOption(what, text, min, max);
 }
 
 std::vector<std::pair<std::string, std::string>> ParsedArgs::Named(
