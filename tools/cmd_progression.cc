@@ -118,32 +118,14 @@ struct ProgressionRun {
 // measure "relapse" (built-in: onsets with end dates; docs/PROGRESSION.md).
 absl::StatusOr<RelapseEpisodes> LoadRelapses(Database& db, const ProgressionRequest& request,
                                              std::string* source) {
-  RelapseEpisodes relapses;
-  *source = "none";
+  RelapseEpisodes from_file;
   if (request.relapses_file) {
     absl::StatusOr<RelapseEpisodes> r = ReadRelapseEpisodesCsv(*request.relapses_file);
     if (!r.ok()) return r.status();
-    relapses = *std::move(r);
-    *source = *request.relapses_file;
+    from_file = *std::move(r);
   }
-  std::string relapse_measure = request.relapse_measure;
-  if (relapse_measure.empty() && !request.relapses_file && db.GetMeasure("relapse").ok()) {
-    relapse_measure = "relapse";
-  }
-  if (!relapse_measure.empty() && relapse_measure != "none") {
-    absl::StatusOr<RelapseEpisodes> r = RelapseEpisodesFromMeasure(db, relapse_measure);
-    if (!r.ok()) return r.status();
-    for (auto& [id, list] : *r) {
-      relapses[id].insert(relapses[id].end(), list.begin(), list.end());
-    }
-    // The built-in measure always exists: a database that holds no relapse
-    // still says "none", as before relapses were stored.
-    if (!r->empty() || !request.relapse_measure.empty()) {
-      *source = *source == "none" ? absl::StrCat("measure ", relapse_measure)
-                                  : absl::StrCat(*source, " + measure ", relapse_measure);
-    }
-  }
-  return relapses;
+  return CollectRelapses(db, request.relapses_file, std::move(from_file), request.relapse_measure,
+                         source);
 }
 
 absl::StatusOr<ProgressionRun> Execute(Database& db, const ProgressionRequest& request) {

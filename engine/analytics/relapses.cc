@@ -1,6 +1,9 @@
 // Relapse dates from a measure of the database (RelapseDatesFromMeasure). A
 // relapse file is read by the importers' CSV reader: ReadRelapseCsv is in
 // import/relapse_csv.cc.
+#include <utility>
+
+#include "absl/strings/str_cat.h"
 #include "cotrack/database.h"
 #include "cotrack/progression.h"
 
@@ -46,6 +49,36 @@ absl::StatusOr<RelapseEpisodes> RelapseEpisodesFromMeasure(Database& db,
       });
   if (!s.ok()) return s;
   return out;
+}
+
+absl::StatusOr<RelapseEpisodes> CollectRelapses(Database& db,
+                                                const std::optional<std::string>& relapses_file,
+                                                RelapseEpisodes file_relapses,
+                                                const std::string& relapse_measure,
+                                                std::string* source) {
+  RelapseEpisodes relapses;
+  std::string from = "none";
+  if (relapses_file) {
+    relapses = std::move(file_relapses);
+    from = *relapses_file;
+  }
+  std::string measure = relapse_measure;
+  if (measure.empty() && !relapses_file && db.GetMeasure("relapse").ok()) measure = "relapse";
+  if (!measure.empty() && measure != "none") {
+    absl::StatusOr<RelapseEpisodes> r = RelapseEpisodesFromMeasure(db, measure);
+    if (!r.ok()) return r.status();
+    for (auto& [id, list] : *r) {
+      relapses[id].insert(relapses[id].end(), list.begin(), list.end());
+    }
+    // The built-in measure always exists: a database that holds no relapse
+    // still says "none", as before relapses were stored.
+    if (!r->empty() || !relapse_measure.empty()) {
+      from = from == "none" ? absl::StrCat("measure ", measure)
+                            : absl::StrCat(from, " + measure ", measure);
+    }
+  }
+  if (source != nullptr) *source = std::move(from);
+  return relapses;
 }
 
 }  // namespace cotrack

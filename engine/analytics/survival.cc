@@ -460,39 +460,17 @@ absl::StatusOr<SurvivalAnalysis> AnalyzeSurvival(Database& db, const SurvivalOpt
                                                  const RelapseEpisodes& file_relapses) {
   COTRACK_RETURN_IF_ERROR(ValidateGroupBy(db, options.group_by));
   SurvivalAnalysis out;
-  // Relapse onsets as `cotrack progression` reads them: a file, a measure,
-  // or the measure "relapse" when one is registered.
-  RelapseEpisodes relapses;
-  out.relapse_source = "none";
-  if (options.relapses_file) {
-    relapses = file_relapses;
-    out.relapse_source = *options.relapses_file;
-  }
-  std::string relapse_measure = options.relapse_measure;
-  if (relapse_measure.empty() && !options.relapses_file && db.GetMeasure("relapse").ok()) {
-    relapse_measure = "relapse";
-  }
-  if (!relapse_measure.empty() && relapse_measure != "none") {
-    absl::StatusOr<RelapseEpisodes> r = RelapseEpisodesFromMeasure(db, relapse_measure);
-    if (!r.ok()) return r.status();
-    for (auto& [id, list] : *r) {
-      relapses[id].insert(relapses[id].end(), list.begin(), list.end());
-    }
-    // As progression: "none" while the built-in measure holds no relapse.
-    if (!r->empty() || !options.relapse_measure.empty()) {
-      out.relapse_source = out.relapse_source == "none"
-                               ? absl::StrCat("measure ", relapse_measure)
-                               : absl::StrCat(out.relapse_source, " + measure ", relapse_measure);
-    }
-  }
+  absl::StatusOr<RelapseEpisodes> relapses = CollectRelapses(
+      db, options.relapses_file, file_relapses, options.relapse_measure, &out.relapse_source);
+  if (!relapses.ok()) return relapses.status();
   absl::Status s = db.ForEachSeries(
       "edss", [&](const Patient& p, const std::vector<Observation>& traj) -> absl::Status {
-        auto rel = relapses.find(p.id);
+        auto rel = relapses->find(p.id);
         // With end dates, as `cotrack progression` does, so that a PIRA or RAW
         // here is the one progression lists.
-        absl::StatusOr<ProgressionResult> r =
-            DetectProgression(p, traj, rel == relapses.end() ? std::vector<Relapse>{} : rel->second,
-                              options.progression);
+        absl::StatusOr<ProgressionResult> r = DetectProgression(
+            p, traj, rel == relapses->end() ? std::vector<Relapse>{} : rel->second,
+            options.progression);
         if (!r.ok()) return r.status();
         std::optional<TimeToEvent> t =
             TimeToFirstEvent(p, traj, *r, options.filter, PatientGroup(p, options.group_by));

@@ -67,24 +67,15 @@ absl::StatusOr<Request> ParseRequest(const char* const* names, const char* const
 }
 
 absl::StatusOr<RelapseEpisodes> LoadRelapses(Database& db, const Request& r) {
-  RelapseEpisodes relapses;
+  std::optional<std::string> file;
+  RelapseEpisodes from_file;
   if (!r.relapses_file.empty()) {
-    absl::StatusOr<RelapseEpisodes> file = ReadRelapseEpisodesCsv(r.relapses_file);
-    if (!file.ok()) return file.status();
-    relapses = *std::move(file);
+    file = r.relapses_file;
+    absl::StatusOr<RelapseEpisodes> read = ReadRelapseEpisodesCsv(r.relapses_file);
+    if (!read.ok()) return read.status();
+    from_file = *std::move(read);
   }
-  std::string measure = r.relapse_measure;
-  if (measure.empty() && r.relapses_file.empty() && db.GetMeasure("relapse").ok()) {
-    measure = "relapse";
-  }
-  if (!measure.empty() && measure != "none") {
-    absl::StatusOr<RelapseEpisodes> stored = RelapseEpisodesFromMeasure(db, measure);
-    if (!stored.ok()) return stored.status();
-    for (const auto& [id, list] : *stored) {
-      relapses[id].insert(relapses[id].end(), list.begin(), list.end());
-    }
-  }
-  return relapses;
+  return CollectRelapses(db, file, std::move(from_file), r.relapse_measure, nullptr);
 }
 
 void AppendInt(cotrack_table_t::Column& c, int64_t v) { c.ints.push_back(v); }

@@ -316,6 +316,19 @@ absl::StatusOr<RelapseDates> RelapseDatesFromMeasure(Database& db, absl::string_
 // current relapse are left out. Errors as RelapseDatesFromMeasure.
 absl::StatusOr<RelapseEpisodes> RelapseEpisodesFromMeasure(Database& db, absl::string_view measure);
 
+// The relapses progression and survival use: `file_relapses` when
+// `relapses_file` is set (read by the caller with ReadRelapseEpisodesCsv,
+// which lives in the import layer), plus those of `relapse_measure` ("" =
+// the measure "relapse" when no file is given; "none" = no measure).
+// `*source` (when not null) names where they came from for the settings
+// line: "none", the file, "measure X" or both; the built-in measure holding
+// no relapse still says "none". Errors as RelapseEpisodesFromMeasure.
+absl::StatusOr<RelapseEpisodes> CollectRelapses(Database& db,
+                                                const std::optional<std::string>& relapses_file,
+                                                RelapseEpisodes file_relapses,
+                                                const std::string& relapse_measure,
+                                                std::string* source);
+
 }  // namespace cotrack
 
 #endif  // COTRACK_PROGRESSION_H_
