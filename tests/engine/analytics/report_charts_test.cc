@@ -43,7 +43,7 @@ std::string ReadAll(const std::string& path) {
 
 TEST(ReportChartsTest, EdssAxisIsTheScalesGrid) {
   ChartSpec spec;
-  spec.series.push_back({"p", "", {{0, 3.5}, {6, 4.0}, {12, 5.5}}});
+  spec.series.push_back({"p", "", {{0, 3.5}, {6, 4.0}, {12, 5.5}}, 0, false, false, {}});
   UseMeasureScale(EdssDefinition(), &spec);
   const std::string svg = RenderSvgChart(spec);
   for (int i = 0; i <= 10; ++i) {
@@ -59,7 +59,7 @@ TEST(ReportChartsTest, EdssAxisIsTheScalesGrid) {
 
 TEST(ReportChartsTest, MarkersAreDrawnAndListedOnce) {
   ChartSpec spec;
-  spec.series.push_back({"", "p", {{0, 2}, {12, 3.5}}});
+  spec.series.push_back({"", "p", {{0, 2}, {12, 3.5}}, 0, false, false, {}});
   spec.markers.push_back(
       {-1, 0, ChartMarker::Shape::kTriangle, 1, "relapse", "relapse 2021-01-01"});
   spec.markers.push_back({5, 0, ChartMarker::Shape::kTriangle, 1, "relapse", "relapse 2021-06-01"});

@@ -127,7 +127,7 @@ TEST_F(StoredRelapsesTest, MsprogToyRelapsesWithoutEndDates) {
   ASSERT_EQ(t.exit_code, 0) << t.err;
   EXPECT_THAT(t.out, HasSubstr("2021-06-12"));
   EXPECT_THAT(t.out, HasSubstr("2022-10-25"));
-  for (const std::string& event : {"multiple", "firstCDW"}) {
+  for (const char* event : {"multiple", "firstCDW"}) {
     CommandResult a = Cotrack({"progression", "--format", "csv", "--event", event, "--raw-pira"});
     CommandResult b = Cotrack(
         {"progression", "--format", "csv", "--event", event, "--raw-pira", "--relapses", relapses});

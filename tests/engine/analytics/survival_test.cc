@@ -150,20 +150,20 @@ TEST(SurvivalTest, AmlAsPrintedInRDocs) {
 
 TEST(SurvivalTest, MedianAtExactlyHalfAsRPrintsIt) {
   std::vector<KaplanMeierCurve> c;
-  std::vector<SurvivalSubject> p = {{2, true}, {4, true}, {6, false}, {8, false}};
+  std::vector<SurvivalSubject> p = {{2, true, ""}, {4, true, ""}, {6, false, ""}, {8, false, ""}};
   ASSERT_OK_AND_ASSIGN(c, KaplanMeier(p));
   // S(2) = 0.75, S(4) = 0.5 and never lower: 4, as print(survfit) says.
   ASSERT_TRUE(c[0].median.has_value());
   EXPECT_DOUBLE_EQ(*c[0].median, 4);
   // S = 0.5 from 4 to 6, then 0.25: the midpoint 5 (print(survfit)).
-  p = {{2, true}, {4, true}, {6, true}, {8, false}};
+  p = {{2, true, ""}, {4, true, ""}, {6, true, ""}, {8, false, ""}};
   ASSERT_OK_AND_ASSIGN(c, KaplanMeier(p));
   ASSERT_TRUE(c[0].median.has_value());
   EXPECT_DOUBLE_EQ(*c[0].median, 5);
 }
 
 TEST(SurvivalTest, ReadAtTimes) {
-  std::vector<SurvivalSubject> s = {{1, false}, {2, true}, {3, false}, {4, true}};
+  std::vector<SurvivalSubject> s = {{1, false, ""}, {2, true, ""}, {3, false, ""}, {4, true, ""}};
   ASSERT_OK_AND_ASSIGN(std::vector<KaplanMeierCurve> c, KaplanMeier(s));
   std::optional<KaplanMeierStep> a = KaplanMeierAt(c[0], 0.5);
   ASSERT_TRUE(a);
