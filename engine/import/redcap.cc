@@ -94,13 +94,11 @@ class RedcapParser : public CsvRowParser {
   absl::flat_hash_map<std::string, size_t> date_columns_;  // date field -> column
   // record -> index date: the first non-blank index date field of its rows.
   absl::flat_hash_map<std::string, CivilTime> index_dates_;
-  // record -> its arm and the line that gave it, and the line of its index
-  // date: each goes onto the patient once, and a record that gives two is an
-  // error naming both lines.
+  // record -> its arm and the line that gave it: it goes onto the patient
+  // once, and a record that gives two is an error naming both lines.
   struct Given {
     std::string arm;
     int64_t arm_line = 0;
-    int64_t index_date_line = 0;
   };
   absl::flat_hash_map<std::string, Given> given_;
 
@@ -295,19 +293,9 @@ bool RedcapParser::Register(const CsvRecord& row, const std::string& record, Imp
         errors.BadValue(row, *index_date_, names_[*index_date_], t.status().message());
         return false;
       }
-      auto [it, inserted] = index_dates_.emplace(record, *t);
-      Given& given = given_[record];
-      if (inserted) {
-        given.index_date_line = row.first_line();
-        p.index_date = *t;
-      } else if (it->second != *t) {
-        errors.Add(row.line(*index_date_), row.column(*index_date_),
-                   absl::StrCat("record ", QuoteForMessage(record), ": index date ",
-                                FormatCivilTime(*t), " (field ", names_[*index_date_],
-                                ") differs from ", FormatCivilTime(it->second), " on line ",
-                                given.index_date_line, " (a record has one index date)"));
-        return false;
-      }
+      // The first non-blank one is the record's (as offsets read it); later
+      // rows (a follow-up's copy of the field) change nothing.
+      if (index_dates_.emplace(record, *t).second) p.index_date = *t;
     }
   }
   if (arm_) {
