@@ -262,6 +262,21 @@ TEST_F(RedcapTest, AnExportDoesNotSilentlyReplaceARegistration) {
   ASSERT_OK_AND_ASSIGN(std::vector<Patient> patients, db_->ListPatients());
   EXPECT_EQ(patients.size(), 1u);  // the file was rejected whole
 
+  // --on-error skip: the values go in, the conflicting registration goes to
+  // the reject file and the stored one stays.
+  ImportOptions skip = Mapping(kDemoRegistration);
+  skip.on_error = ImportOptions::OnError::kSkip;
+  skip.reject_file = dir_.File("rejects.csv");
+  ASSERT_OK_AND_ASSIGN(ImportReport skipped, ImportFile(*db_, path, skip));
+  EXPECT_EQ(skipped.summary.written, 6);
+  EXPECT_THAT(ReadFile(skip.reject_file),
+              AllOf(HasSubstr("14,\"patient \"\"304\"\": arm \"\"Drug B\"\" differs from the "
+                              "stored \"\"Placebo\"\""),
+                    HasSubstr("304,arm,Placebo,Drug B")));
+  ASSERT_OK_AND_ASSIGN(Patient kept, db_->GetPatient("304"));
+  EXPECT_EQ(kept.arm, "Placebo");
+  EXPECT_EQ(FormatCivilTime(*kept.index_date), "2015-03-30");
+
   ImportOptions replace = Mapping(kDemoRegistration);
   replace.replace_registration = true;
   ASSERT_OK(ImportFile(*db_, path, replace));
