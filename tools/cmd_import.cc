@@ -1,6 +1,7 @@
 // `cotrack import FILE... [--dry-run] [--format FMT] [--mapping FILE]
 // [--on-error abort|skip] [--reject-file FILE] [--timezone ZONE] [--no-sync] [--no-progress]
 // [--duplicates identical-ok|error|keep-first|keep-last|mean]
+// [--index-date first-visit] [--replace-registration]
 // [--hl7-patient-id-field PID-N] [--hl7-patient-id-authority NAME]
 // [--hl7-patient-id-type CODE]`
 #include <stdlib.h>
@@ -48,6 +49,10 @@ void PrintReport(const ImportReport& r, bool dry_run) {
   if (s.patients > 0) {
     absl::StrAppendFormat(&counts, ", %d patient registration%s created or changed", s.patients,
                           s.patients == 1 ? "" : "s");
+  }
+  if (r.index_dates_set > 0) {
+    absl::StrAppendFormat(&counts, ", %d index date%s set to the first visit", r.index_dates_set,
+                          r.index_dates_set == 1 ? "" : "s");
   }
   for (const auto& [reason, n] : r.skipped_by_reason) {
     absl::StrAppendFormat(&counts, "\n  skipped %d: %s", n, reason);
@@ -253,7 +258,8 @@ const Command kImportCommand =
                  "Import observations or patients from CSV, FHIR or HL7 v2 files",
                  R"(Usage: cotrack import FILE|DIR... [--dry-run] [--format FMT] [--mapping FILE]
                       [--on-error abort|skip] [--reject-file FILE] [--reason TEXT]
-                      [--timezone ZONE] [--no-sync]
+                      [--timezone ZONE] [--index-date first-visit]
+                      [--replace-registration] [--no-sync]
                       [--duplicates identical-ok|error|keep-first|keep-last|mean]
 
 Imports each FILE in turn, each one atomically: a file with any bad row is
@@ -316,6 +322,14 @@ Options:
                       written with an offset or Z is an instant, converted to
                       ZONE's civil date and time; without it the offset is
                       dropped and the summary warns
+  --index-date first-visit  patients of the file without an index date get
+                      the day of their first value (any measure but relapse,
+                      stored or in the file) as index date, in the same atomic
+                      write; to give your own, import a patients file
+                      (patient,index_date)
+  --replace-registration  REDCap: an arm or index date of the export that
+                      differs from the stored one replaces it (a new version
+                      of the patient) instead of being an error
   --reason TEXT       why the files are imported ("monthly lab feed"): kept with
                       every change, shown by history and audit (who: --user)
   --no-sync           do not wait for the writes to reach the disk (faster; a
@@ -337,6 +351,8 @@ rejected and skipped (with the reason for each kind of skipped row).
                   {"duplicates"},
                   {"reason"},
                   {"timezone"},
+                  {"index-date"},
+                  {"replace-registration", FlagSpec::kBool},
                   {"dry-run", FlagSpec::kBool},
                   {"no-sync", FlagSpec::kBool},
                   {"no-progress", FlagSpec::kBool}}},

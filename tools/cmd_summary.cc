@@ -67,13 +67,9 @@ int Print(const SummaryRequest& request, const CohortSummary& s) {
     std::cout << "# " << parameters << " unit=" << s.unit << "\n";
   WriteTable(table, request.format, std::cout);
   std::cerr << "cotrack: " << s.patients << " patient(s) with " << request.measure << " values\n";
-  if (!s.no_index_date.empty()) {
-    std::cerr << "cotrack: no index date (counted as missing at every timepoint): "
-              << absl::StrJoin(s.no_index_date, ", ") << "\n";
-  }
-  if (!s.no_baseline.empty()) {
-    std::cerr << "cotrack: no baseline on or before the index date (no change computed): "
-              << absl::StrJoin(s.no_baseline, ", ") << "\n";
+  // One line, however many patients: stdout stays the table.
+  if (const std::string note = NotAnalysedNote(s); !note.empty()) {
+    std::cerr << "cotrack: " << note << "\n";
   }
   return 0;
 }
@@ -102,7 +98,9 @@ Options:
 
 Classification uses the measure's direction and change threshold (see
 cotrack measure show MEASURE); EDSS uses the step rule by baseline. Patients
-without an index date are listed on stderr, never guessed.
+without an index date (or a baseline, or any value near a timepoint) are
+named in one line on stderr, with what fixes it; index dates are never
+guessed.
 )",
                  Arity::Exactly(1, "MEASURE"), SummaryFlagSpecs({{"format"}})},
                 ParseSummaryRequest, Run);

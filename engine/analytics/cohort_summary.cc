@@ -1,8 +1,10 @@
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,6 +13,7 @@
 #include "cotrack/database.h"
 #include "cotrack/status_macros.h"
 #include "cotrack/summary.h"
+#include "cotrack/text.h"
 #include "cotrack/timepoint.h"
 #include "decimal.h"
 
@@ -86,6 +89,44 @@ std::string DescribeSummaryOptions(const SummaryOptions& o) {
                       " edss-rule=", EdssRuleName(o.change.edss_rule), " quartiles=type7");
 }
 
+std::string NotAnalysedNote(const CohortSummary& summary) {
+  // Sorted: the builder lists patients in the order the data gave them.
+  CohortSummary s = summary;
+  for (auto* list : {&s.no_index_date, &s.no_baseline, &s.no_timepoint_value}) {
+    std::sort(list->begin(), list->end());
+  }
+  std::vector<std::string> parts;
+  if (!s.no_index_date.empty()) {
+    parts.push_back(absl::StrCat(
+        "no index date: ", NamesForMessage(s.no_index_date),
+        " (set index dates with `cotrack import FILE --index-date first-visit` or a patients "
+        "file patient,index_date)"));
+  }
+  const absl::flat_hash_set<std::string> nothing(s.no_timepoint_value.begin(),
+                                                 s.no_timepoint_value.end());
+  std::vector<std::string> no_baseline;
+  for (const std::string& p : s.no_baseline) {
+    if (!nothing.contains(p)) no_baseline.push_back(p);
+  }
+  if (!no_baseline.empty()) {
+    const std::optional<int64_t>& lookback = s.options.timepoint.baseline.lookback_days;
+    parts.push_back(absl::StrCat(
+        "no baseline value on or before the index date",
+        lookback ? absl::StrCat(" (within ", *lookback, " days)") : std::string(),
+        ", so no change: ", NamesForMessage(no_baseline),
+        lookback ? " (record a baseline visit, or allow an earlier one with a longer --lookback)"
+                 : " (record a baseline visit on or before the index date, or correct the index "
+                   "date with a patients file patient,index_date)"));
+  }
+  if (!s.no_timepoint_value.empty()) {
+    parts.push_back(absl::StrCat("no value within ", s.options.timepoint.window_days,
+                                 " days of any timepoint: ", NamesForMessage(s.no_timepoint_value),
+                                 " (widen --window or choose --at times nearer the visits)"));
+  }
+  if (parts.empty()) return "";
+  return absl::StrCat("not analysed: ", absl::StrJoin(parts, "; "));
+}
+
 CohortSummaryBuilder::CohortSummaryBuilder(MeasureDefinition measure, SummaryOptions options)
     : measure_(std::move(measure)), options_(std::move(options)) {}
 
@@ -108,6 +149,7 @@ void CohortSummaryBuilder::Add(const Patient& patient, const std::vector<Observa
     no_baseline_.push_back(patient.id);
   }
 
+  bool any_value = false;
   for (size_t i = 0; i < options_.timepoints.size(); ++i) {
     Cell& cell = cells[i];
     const TimepointValue tv =
@@ -116,6 +158,7 @@ void CohortSummaryBuilder::Add(const Patient& patient, const std::vector<Observa
       ++cell.missing;
       continue;
     }
+    any_value = true;
     if (tv.observation->comparator != Comparator::kNone) ++cell.censored;
     const std::optional<double> v = UsableValue(*tv.observation, options_.censored);
     if (!v.has_value()) continue;
@@ -137,6 +180,7 @@ void CohortSummaryBuilder::Add(const Patient& patient, const std::vector<Observa
         break;
     }
   }
+  if (!any_value && !options_.timepoints.empty()) no_timepoint_value_.push_back(patient.id);
 }
 
 CohortSummary CohortSummaryBuilder::Finish() const {
@@ -147,6 +191,7 @@ CohortSummary CohortSummaryBuilder::Finish() const {
   out.patients = patients_;
   out.no_index_date = no_index_date_;
   out.no_baseline = no_baseline_;
+  out.no_timepoint_value = no_timepoint_value_;
   for (size_t i = 0; i < options_.timepoints.size(); ++i) {
     for (const auto& [group, cells] : groups_) {  // std::map: by group name
       const Cell& cell = cells[i];

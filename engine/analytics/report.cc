@@ -528,13 +528,8 @@ absl::StatusOr<std::string> BuildHtmlReport(Database& db, const ReportOptions& o
     } else if (m.code == "ais") {
       absl::StrAppend(&body, AisBandsHtml(*series, options.summary));
     }
-    if (!summary.no_index_date.empty()) {
-      absl::StrAppend(&body, "<p class=\"note\">No index date (not analysed): ",
-                      XmlEscape(absl::StrJoin(summary.no_index_date, ", ")), "</p>\n");
-    }
-    if (!summary.no_baseline.empty()) {
-      absl::StrAppend(&body, "<p class=\"note\">No baseline value (no change computed): ",
-                      XmlEscape(absl::StrJoin(summary.no_baseline, ", ")), "</p>\n");
+    if (const std::string note = NotAnalysedNote(summary); !note.empty()) {
+      absl::StrAppend(&body, "<p class=\"note\">", XmlEscape(note), "</p>\n");
     }
     absl::StrAppend(&body, "<figure>\n", RenderSvgChart(BuildCohortChart(m, *series, summary)),
                     "</figure>\n");

@@ -80,7 +80,7 @@ int cotrack_import(cotrack_db_t* db, const char* path, const char* const* option
     if (out != nullptr) {
       cotrack_table_t t;
       t.rows = 1;
-      t.columns.reserve(11);
+      t.columns.reserve(12);
       AppendString(AddColumn(t, "path", COTRACK_COLUMN_STRING), report->path);
       AppendString(AddColumn(t, "format", COTRACK_COLUMN_STRING),
                    cotrack::ImportFormatName(report->format));
@@ -97,6 +97,7 @@ int cotrack_import(cotrack_db_t* db, const char* path, const char* const* option
         AddColumn(t, name, COTRACK_COLUMN_INT64).ints.push_back(value);
       }
       AppendString(AddColumn(t, "reject_file", COTRACK_COLUMN_STRING), report->reject_file);
+      AddColumn(t, "index_dates_set", COTRACK_COLUMN_INT64).ints.push_back(report->index_dates_set);
       *out = new cotrack_table_t(std::move(t));
     }
     return Ok(err);

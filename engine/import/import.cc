@@ -2,14 +2,18 @@
 // rows at a time, into one bulk write that commits all of it or none of it.
 #include "cotrack/import.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -69,6 +73,127 @@ WriteOptions RepeatsFor(const ImportOptions& options) {
   }
   return write;
 }
+
+// A REDCap export's arms and index dates (the mapping's arm and index_date
+// rows) against the stored registrations: one that differs is a conflict
+// unless ImportOptions::replace_registration. Each is (line, message, the
+// change as a row for the reject file). The bulk write holds the database's
+// writer lock, so what is read here is what the commit merges into.
+absl::Status FindRegistrationConflicts(Database& db, const Batch& batch,
+                                       std::vector<Rejection>* conflicts) {
+  for (const Patient& update : batch.patients()) {
+    absl::StatusOr<Patient> stored = db.GetPatient(update.id);
+    if (absl::IsNotFound(stored.status())) continue;  // registered by this file
+    if (!stored.ok()) return stored.status();
+    auto conflict = [&](absl::string_view field, const std::string& was, const std::string& is) {
+      Rejection r;
+      r.provenance = update.provenance;
+      r.message = absl::StrCat(
+          "patient ", QuoteForMessage(update.id), ": ", field, " ", QuoteForMessage(is),
+          " differs from the stored ", QuoteForMessage(was),
+          "; import with --replace-registration to replace it (a new version of the patient; "
+          "the old one stays in its history), or correct the export");
+      r.change = absl::StrCat(update.id, ",", field, ",", was, ",", is);
+      conflicts->push_back(std::move(r));
+    };
+    if (!update.arm.empty() && !stored->arm.empty() && update.arm != stored->arm) {
+      conflict("arm", stored->arm, update.arm);
+    }
+    if (update.index_date && stored->index_date && *update.index_date != *stored->index_date) {
+      conflict("index date", FormatCivilTime(*stored->index_date),
+               FormatCivilTime(*update.index_date));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The batch without the patient updates at `lines` (their conflicts are
+// rejected; the rows' values stay).
+Batch WithoutPatientUpdates(const Batch& batch, const absl::flat_hash_set<int64_t>& lines) {
+  Batch out;
+  for (const Patient& p : batch.patients()) {
+    if (!lines.contains(p.provenance.line)) out.PutPatient(p);
+  }
+  out.Reserve(batch.observations().size());
+  for (const ObservationInput& o : batch.observations()) out.Record(o);
+  for (const Batch::Retraction& r : batch.retractions()) {
+    out.Retract(r.patient, r.measure, r.time, r.provenance);
+  }
+  out.SetAudit(batch.audit_action(), batch.audit_detail());
+  return out;
+}
+
+// --index-date first-visit: the patients a file touches, with the first day
+// of each one's values in it (the built-in relapse is an event, not a visit).
+class FirstVisits {
+ public:
+  // A chunk as the bulk write took it; values it rejected (`rejected`, by
+  // line) are no visit.
+  void Add(const Batch& batch, const std::vector<Rejection>& rejected) {
+    absl::flat_hash_set<int64_t> bad;
+    for (const Rejection& r : rejected) bad.insert(r.provenance.line);
+    for (const Patient& p : batch.patients()) {
+      if (bad.contains(p.provenance.line)) continue;
+      Entry& e = patients_[p.id];
+      if (p.index_date) e.has_index_date = true;
+    }
+    const std::string* last = nullptr;
+    Entry* entry = nullptr;
+    for (const ObservationInput& o : batch.observations()) {
+      if (o.measure == "relapse" || (!bad.empty() && bad.contains(o.provenance.line))) continue;
+      if (last == nullptr || *last != o.patient) {  // files list a patient's rows together
+        entry = &patients_[o.patient];
+        last = &o.patient;
+      }
+      entry->first_day = std::min(entry->first_day, o.time.day());
+    }
+  }
+
+  // The registrations that give each patient without an index date (stored
+  // or in the file) its first visit, stored or in the file. Patients with no
+  // value at all are listed in `no_visits`.
+  absl::StatusOr<Batch> IndexDates(Database& db, const Provenance& provenance,
+                                   std::vector<std::string>* no_visits) const {
+    Batch out;
+    std::vector<MeasureDefinition> measures;
+    for (const auto& [id, e] : patients_) {
+      if (e.has_index_date) continue;
+      int64_t first = e.first_day;
+      absl::StatusOr<Patient> stored = db.GetPatient(id);
+      if (stored.ok()) {
+        if (stored->index_date) continue;
+        if (measures.empty()) {
+          COTRACK_ASSIGN_OR_RETURN(measures, db.ListMeasures());
+        }
+        for (const MeasureDefinition& m : measures) {
+          if (m.code == "relapse") continue;
+          COTRACK_ASSIGN_OR_RETURN(std::vector<Observation> t, db.Trajectory(id, m.code));
+          if (!t.empty()) first = std::min(first, t.front().time.day());
+        }
+      } else if (!absl::IsNotFound(stored.status())) {
+        return stored.status();
+      }
+      if (first == kNone) {
+        no_visits->push_back(id);
+        continue;
+      }
+      Patient p;
+      p.id = id;
+      p.index_date = CivilTime::FromDay(first);
+      p.provenance = provenance;
+      out.PutPatient(std::move(p));
+    }
+    return out;
+  }
+
+ private:
+  static constexpr int64_t kNone = std::numeric_limits<int64_t>::max();
+  struct Entry {
+    int64_t first_day = kNone;
+    bool has_index_date = false;
+  };
+  std::map<std::string, Entry> patients_;  // by id: registrations in id order
+};
 
 }  // namespace
 
@@ -235,6 +360,12 @@ absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::s
     rejects = std::make_unique<RejectFile>(
         options.reject_file.empty() ? absl::StrCat(source, ".rejects.csv") : options.reject_file);
   }
+  // A REDCap export's registrations come from its data, not from a
+  // registration file: they must not silently replace a stored one.
+  const bool check_registrations =
+      reader->format() == ImportFormat::kRedcapCsv && !options.replace_registration;
+  std::optional<FirstVisits> first_visits;
+  if (options.index_date_first_visit) first_visits.emplace();
   ImportErrors errors(source);
   std::vector<Rejection> rejected;
   absl::flat_hash_set<int64_t> rejected_lines;  // engine rejections, by source line
@@ -256,7 +387,27 @@ absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::s
       }
       more = chunk.more;
       rejected.clear();
+      if (check_registrations && !chunk.batch.patients().empty()) {
+        std::vector<Rejection> conflicts;
+        COTRACK_RETURN_IF_ERROR(FindRegistrationConflicts(db, chunk.batch, &conflicts));
+        if (!conflicts.empty()) {
+          std::lock_guard<std::mutex> lock(errors_mu);
+          absl::flat_hash_set<int64_t> lines;
+          for (const Rejection& r : conflicts) {
+            lines.insert(r.provenance.line);
+            if (skip) {
+              rejected_lines.insert(r.provenance.line);
+              ++engine_rejections;
+              rejects->Reject(r.provenance.line, r.change, r.message);
+            } else {
+              errors.Add(r.provenance.line, 0, r.message);
+            }
+          }
+          if (skip) chunk.batch = WithoutPatientUpdates(chunk.batch, lines);
+        }
+      }
       COTRACK_RETURN_IF_ERROR(bulk->Add(chunk.batch, &rejected));
+      if (first_visits) first_visits->Add(chunk.batch, rejected);
       if (!rejected.empty()) {
         std::lock_guard<std::mutex> lock(errors_mu);
         for (const Rejection& r : rejected) {
@@ -285,6 +436,27 @@ absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::s
     return absl::InvalidArgumentError(absl::StrCat(s.message(), "\nnothing was written"));
   }
   ImportReport report;
+  if (first_visits) {
+    Provenance p;
+    p.source = source;
+    p.user = options.user;
+    p.reason = options.reason.empty() ? "index date: the first visit (--index-date first-visit)"
+                                      : options.reason;
+    std::vector<std::string> no_visits;
+    COTRACK_ASSIGN_OR_RETURN(Batch dates, first_visits->IndexDates(db, p, &no_visits));
+    report.index_dates_set = static_cast<int64_t>(dates.patients().size());
+    if (!dates.empty()) {
+      rejected.clear();
+      COTRACK_RETURN_IF_ERROR(bulk->Add(dates, skip ? &rejected : nullptr));
+      for (const Rejection& r : rejected) report.warnings.push_back(r.message);
+    }
+    if (!no_visits.empty()) {
+      report.warnings.push_back(
+          absl::StrCat(no_visits.size(), " patient", no_visits.size() == 1 ? " has" : "s have",
+                       " no value to take a first visit from and still no index date: ",
+                       NamesForMessage(no_visits)));
+    }
+  }
   report.path = source;
   report.format = reader->format();
   report.rows = reader->counts().rows;

@@ -8,10 +8,11 @@
 namespace cotrack {
 
 absl::StatusOr<ImportOptions> ParseImportOptions(const NamedOptions& named) {
-  absl::StatusOr<OptionReader> read = OptionReader::Read(
-      named, {"format", "mapping", "ignore-columns", "hl7-patient-id-field",
-              "hl7-patient-id-authority", "hl7-patient-id-type", "on-error", "duplicates",
-              "reject-file", "reason", "timezone", "dry-run", "no-sync"});
+  absl::StatusOr<OptionReader> read =
+      OptionReader::Read(named, {"format", "mapping", "ignore-columns", "hl7-patient-id-field",
+                                 "hl7-patient-id-authority", "hl7-patient-id-type", "on-error",
+                                 "duplicates", "reject-file", "reason", "timezone", "index-date",
+                                 "replace-registration", "dry-run", "no-sync"});
   if (!read.ok()) return read.status();
   const OptionReader& args = *read;
   ImportOptions options;
@@ -69,6 +70,18 @@ absl::StatusOr<ImportOptions> ParseImportOptions(const NamedOptions& named) {
     }
     options.reason = *reason;
   }
+  if (auto index_date = args.Get("index-date")) {
+    if (absl::AsciiStrToLower(absl::StripAsciiWhitespace(*index_date)) != "first-visit") {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "--index-date: bad value \"%s\" (expected first-visit; to give patients an index date "
+          "of your own, import a patients file with the columns patient,index_date)",
+          *index_date));
+    }
+    options.index_date_first_visit = true;
+  }
+  absl::StatusOr<bool> replace = args.Flag("replace-registration");
+  if (!replace.ok()) return replace.status();
+  options.replace_registration = *replace;
   absl::StatusOr<bool> dry_run = args.Flag("dry-run");
   if (!dry_run.ok()) return dry_run.status();
   absl::StatusOr<bool> no_sync = args.Flag("no-sync");

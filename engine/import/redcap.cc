@@ -31,7 +31,8 @@ constexpr char kMappingHelp[] =
     "a REDCap mapping file has the header kind,name,value,unit,decimal and rows "
     "\"field,REDCAP_FIELD,MEASURE[,UNIT][,comma]\", "
     "\"date,EVENT_OR_INSTRUMENT_OR_*,DATE_FIELD_OR_YYYY-MM-DD\", "
-    "\"offset,EVENT,DAYS\", \"index_date,DATE_FIELD\" and \"id,ID_FIELD\"";
+    "\"offset,EVENT,DAYS\", \"index_date,DATE_FIELD\", \"arm,FIELD_OR_redcap_event_name\", "
+    "\"arm_name,CODE_OR_ARM_NUMBER,NAME\" and \"id,ID_FIELD\"";
 
 std::string Lower(absl::string_view s) {
   return absl::AsciiStrToLower(absl::StripAsciiWhitespace(s));
@@ -53,6 +54,12 @@ struct RedcapMapping {
   };
   std::string id_field;  // empty = the first column
   std::string index_date_field;
+  // Where a record's arm is: a field of the export, or "redcap_event_name"
+  // (the N of an event's "_arm_N" suffix); empty = not imported.
+  std::string arm_field;
+  // arm_name rows: a field's code or an event's arm number -> the arm's
+  // name (REDCap's arm list); values without one are stored as they are.
+  absl::flat_hash_map<std::string, std::string> arm_names;
   std::vector<Field> fields;
   absl::flat_hash_map<std::string, DateRule> dates;  // event / instrument / "*"
 
@@ -81,11 +88,24 @@ class RedcapParser : public CsvRowParser {
   RedcapMapping mapping_;
   std::vector<std::string> names_;
   size_t id_ = 0;
-  std::optional<size_t> event_, instrument_, instance_, index_date_;
+  std::optional<size_t> event_, instrument_, instance_, index_date_, arm_;
+  bool arm_from_event_ = false;
   std::vector<Column> columns_;
   absl::flat_hash_map<std::string, size_t> date_columns_;  // date field -> column
   // record -> index date: the first non-blank index date field of its rows.
   absl::flat_hash_map<std::string, CivilTime> index_dates_;
+  // record -> its arm and the line that gave it: it goes onto the patient
+  // once, and a record that gives two is an error naming both lines.
+  struct Given {
+    std::string arm;
+    int64_t arm_line = 0;
+  };
+  absl::flat_hash_map<std::string, Given> given_;
+
+  // The row's arm and index date onto the patient (Database merges: what is
+  // not given stays). False after an error.
+  bool Register(const CsvRecord& row, const std::string& record, ImportErrors& errors,
+                RowWriter& writer);
 };
 
 }  // namespace
@@ -164,12 +184,22 @@ absl::StatusOr<RedcapMapping> RedcapMapping::Parse(absl::string_view text,
       }
     } else if (k == "index_date") {
       m.index_date_field = n;
+    } else if (k == "arm") {
+      if (!m.arm_field.empty()) return bad(*name, "two arm rows (a record has one arm)");
+      m.arm_field = n;
+    } else if (k == "arm_name") {
+      if (v.empty()) return bad(*value, "value (the arm's name) is empty");
+      if (!m.arm_names.emplace(n, std::string(v)).second) {
+        return bad(*name, absl::StrCat("arm ", n, " is named twice"));
+      }
     } else if (k == "id") {
       m.id_field = n;
     } else {
       return bad(*kind, absl::StrCat("unknown kind \"", k, "\""));
     }
   }
+  // Arm names without an arm row name REDCap's arms: the events'.
+  if (!m.arm_names.empty() && m.arm_field.empty()) m.arm_field = "redcap_event_name";
   if (m.fields.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": no field rows, so nothing would be imported (", kMappingHelp, ")"));
@@ -230,6 +260,9 @@ absl::Status RedcapParser::ParseHeader(const CsvRecord& header, const CsvReader&
   instrument_ = h->Find("redcap_repeat_instrument");
   instance_ = h->Find("redcap_repeat_instance");
   if (!mapping_.index_date_field.empty()) index_date_ = need(mapping_.index_date_field);
+  arm_.reset();
+  arm_from_event_ = mapping_.arm_field == "redcap_event_name";
+  if (!mapping_.arm_field.empty()) arm_ = need(mapping_.arm_field);
   columns_.clear();
   for (const RedcapMapping::Field& f : mapping_.fields) {
     if (std::optional<size_t> i = need(f.field)) columns_.push_back({*i, &f});
@@ -249,21 +282,70 @@ absl::Status RedcapParser::ParseHeader(const CsvRecord& header, const CsvReader&
   return absl::OkStatus();
 }
 
-void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) {
-  if (!CheckFieldCount(row, names_, errors)) return;
-  const std::string record(row[id_]);
-  if (!errors.PatientId(row, id_)) return;
+bool RedcapParser::Register(const CsvRecord& row, const std::string& record, ImportErrors& errors,
+                            RowWriter& writer) {
+  Patient p;
   if (index_date_) {
     const absl::string_view cell = absl::StripAsciiWhitespace(row[*index_date_]);
     if (!cell.empty()) {
       absl::StatusOr<CivilTime> t = writer.ParseDate(cell);
       if (!t.ok()) {
         errors.BadValue(row, *index_date_, names_[*index_date_], t.status().message());
-        return;
+        return false;
       }
-      index_dates_.emplace(record, *t);
+      // The first non-blank one is the record's (as offsets read it); later
+      // rows (a follow-up's copy of the field) change nothing.
+      if (index_dates_.emplace(record, *t).second) p.index_date = *t;
     }
   }
+  if (arm_) {
+    const absl::string_view cell = absl::StripAsciiWhitespace(row[*arm_]);
+    std::string code;
+    if (arm_from_event_) {
+      // REDCap names a longitudinal event "<event>_arm_<N>".
+      const size_t at = cell.rfind("_arm_");
+      code = at == absl::string_view::npos ? std::string() : std::string(cell.substr(at + 5));
+      int n = 0;
+      if (!absl::SimpleAtoi(code, &n) || n <= 0) {
+        errors.BadValue(row, *arm_, names_[*arm_],
+                        "expected a REDCap event name ending in _arm_N (the mapping's arm row "
+                        "takes the arm from the events; name a field there instead)");
+        return false;
+      }
+    } else {
+      code = std::string(cell);
+    }
+    if (!code.empty()) {
+      auto named = mapping_.arm_names.find(Lower(code));
+      const std::string arm = named == mapping_.arm_names.end() ? code : named->second;
+      Given& given = given_[record];
+      if (given.arm_line == 0) {
+        given.arm = arm;
+        given.arm_line = row.first_line();
+        p.arm = arm;
+      } else if (given.arm != arm) {
+        errors.Add(row.line(*arm_), row.column(*arm_),
+                   absl::StrCat("record ", QuoteForMessage(record), ": arm ", QuoteForMessage(arm),
+                                " (field ", names_[*arm_], ") differs from ",
+                                QuoteForMessage(given.arm), " on line ", given.arm_line,
+                                " (a patient has one arm; map the arm from a field that "
+                                "holds it instead)"));
+        return false;
+      }
+    }
+  }
+  if (!p.arm.empty() || p.index_date) {
+    p.id = record;
+    writer.PutPatient(std::move(p));
+  }
+  return true;
+}
+
+void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) {
+  if (!CheckFieldCount(row, names_, errors)) return;
+  const std::string record(row[id_]);
+  if (!errors.PatientId(row, id_)) return;
+  if (!Register(row, record, errors, writer)) return;
   const std::string event = event_ ? Lower(row[*event_]) : std::string();
   const std::string instrument = instrument_ ? Lower(row[*instrument_]) : std::string();
   const std::string instance =

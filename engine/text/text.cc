@@ -100,4 +100,16 @@ std::string JsonString(absl::string_view s) {
   return out;
 }
 
+std::string NamesForMessage(const std::vector<std::string>& names, size_t shown) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < shown; ++i) {
+    if (i > 0) out += ", ";
+    out += names[i];
+  }
+  if (names.size() > shown) {
+    out += absl::StrFormat("%s… and %d more", shown > 0 ? ", " : "", names.size() - shown);
+  }
+  return out;
+}
+
 }  // namespace cotrack

@@ -884,9 +884,11 @@ class Database:
         handle's user. Options as the command's flags (underscores for
         dashes): format, mapping, ignore_columns, hl7_patient_id_field,
         hl7_patient_id_authority, hl7_patient_id_type, on_error,
-        duplicates, reject_file, reason, timezone, dry_run, no_sync.
+        duplicates, reject_file, reason, timezone, index_date
+        ("first-visit"), replace_registration, dry_run, no_sync.
         Returns the report: path, format, rows, written, unchanged,
-        corrected, retracted, patients, rejected, skipped, reject_file.
+        corrected, retracted, patients, rejected, skipped, reject_file,
+        index_dates_set.
         Bad rows raise InvalidArgument
         listing each (FILE:LINE: ...); nothing of the file is written."""
         names, values, n = _option_arrays(options)

@@ -81,6 +81,25 @@ class ParityTest(unittest.TestCase):
             self.assertEqual(again["written"], 0)
             self.assertEqual(again["unchanged"], report["written"])
 
+    def test_import_index_date_first_visit_matches_the_command_line(self):
+        cli("--db", self.path, "import", VISITS, "--ignore-columns", "visit_day,SDMT",
+            "--index-date", "first-visit", "--no-progress")
+        other = os.path.join(self.dir, "other")
+        with cotrack.open(other, sync=False) as db:
+            report = db.import_file(VISITS, ignore_columns="visit_day,SDMT",
+                                    index_date="first-visit")
+            self.assertEqual(report["index_dates_set"], 7)
+            with cotrack.open(self.path, read_only=True) as ref:
+                self.assertEqual([p["index_date"] for p in db.patients()],
+                                 [p["index_date"] for p in ref.patients()])
+            self.assertEqual(db.patients()[0]["index_date"], "2021-09-23")
+        _, _, err = cli("--db", self.path, "import", VISITS, "--index-date", "first",
+                        check=False)
+        with cotrack.open(self.path, sync=False) as db:
+            with self.assertRaises(cotrack.InvalidArgument) as e:
+                db.import_file(VISITS, index_date="first")
+            self.assertEqual(e.exception.message, usage_message(err))
+
     def test_import_bad_option_same_message(self):
         _, _, err = cli("--db", self.path, "import", VISITS, "--on-error", "later", check=False)
         with cotrack.open(self.path, sync=False) as db:

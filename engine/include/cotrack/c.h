@@ -720,9 +720,11 @@ COTRACK_EXPORT void cotrack_options_set_encryption_key_file(cotrack_options_t* o
  * whole unless on-error is "skip"), as the handle's user. Options: format,
  * mapping, ignore-columns, hl7-patient-id-field, hl7-patient-id-authority,
  * hl7-patient-id-type, on-error, duplicates, reject-file, reason, timezone,
- * dry-run, no-sync (see `cotrack import --help`). *out (when `out` is not
- * NULL) is a one-row table: path, format, rows, written, unchanged, corrected, retracted, patients,
- * rejected, skipped (INT64 but path, format) and reject_file. Errors as the
+ * index-date, replace-registration, dry-run, no-sync (see `cotrack import
+ * --help`). *out (when `out` is not NULL) is a one-row table: path, format,
+ * rows, written, unchanged, corrected, retracted, patients, rejected, skipped
+ * (INT64 but path, format), reject_file and index_dates_set (INT64: index
+ * dates index-date first-visit set). Errors as the
  * command's: bad rows are COTRACK_INVALID_ARGUMENT listing each as
  * FILE:LINE: field "x": bad value "v" (expected ...); COTRACK_NOT_FOUND for a
  * missing file. */

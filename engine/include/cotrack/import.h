@@ -150,6 +150,20 @@ struct ImportOptions {
   // repeats are not counted in skipped_by_reason.
   enum class Duplicates { kIdenticalOk, kError, kKeepFirst, kKeepLast, kMean };
   Duplicates duplicates = Duplicates::kIdenticalOk;
+  // Patients of the file (those it gives values or a registration of) that
+  // have no index date once the file's own are in get their first visit's
+  // day as index date: the earliest day with a value of any measure but
+  // relapse, in the database or the file. In the same atomic write as the
+  // file, so a rejected file sets none. A patient with no value keeps none.
+  // Costs a read of each such patient's registration and, for one already
+  // stored without an index date, of its series.
+  bool index_date_first_visit = false;
+  // REDCap: an arm or index date of the export (the mapping's arm and
+  // index_date rows) that differs from the patient's stored one replaces it,
+  // as a new version of the patient (the old one stays in its history).
+  // Without it that is an error naming the patient, both values and this
+  // option: an export must not silently move a patient to another arm.
+  bool replace_registration = false;
   // Called every few thousand rows and at the end, on the thread that called
   // ImportFile; writes to the database wait for the import, so it must not
   // write.
@@ -160,8 +174,9 @@ struct ImportOptions {
 // without "--" and without no-progress, see NamedOptions in named_options.h):
 // format, mapping, ignore-columns, hl7-patient-id-field,
 // hl7-patient-id-authority, hl7-patient-id-type, on-error, reject-file,
-// duplicates, reason, timezone, dry-run and no-sync (flags: value "", "true"
-// or "1"). The command
+// duplicates, reason, timezone, index-date (only "first-visit"),
+// replace-registration, dry-run and no-sync (flags: value "", "true" or "1").
+// The command
 // line and cotrack_import (cotrack/c.h) both parse them here, so they accept
 // the same options and refuse a bad one with the same message, e.g.
 // `--on-error: bad value "x" (expected abort or skip)`: InvalidArgument, as
@@ -186,6 +201,9 @@ struct ImportReport {
   int64_t skipped = 0;                               // rows deliberately not imported
   std::map<std::string, int64_t> skipped_by_reason;  // why, e.g. "unmapped code 8302-2"
   std::string reject_file;                           // where rejected rows went, when any were
+  // Index dates set to the first visit (ImportOptions::index_date_first_visit);
+  // with dry_run, those that would be.
+  int64_t index_dates_set = 0;
   // Things the user should know that did not stop the import, one line
   // each (e.g. offsets dropped because no time zone was given).
   std::vector<std::string> warnings;

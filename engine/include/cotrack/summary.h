@@ -102,7 +102,22 @@ struct CohortSummary {
   int64_t patients = 0;
   std::vector<std::string> no_index_date;  // patients skipped: no index date
   std::vector<std::string> no_baseline;    // patients with no baseline value
+  // Patients with an index date but no value within the window of any
+  // timepoint (they count only as missing).
+  std::vector<std::string> no_timepoint_value;
 };
+
+// One line (no newline) naming the patients `summary` could not analyse,
+// by reason, each with what fixes it, for `cotrack summary`'s stderr and
+// the report's notes, e.g.
+//   not analysed: no index date: 7, 9 (set index dates with `cotrack import
+//   FILE --index-date first-visit` or a patients file patient,index_date);
+//   no value within 30 days of any timepoint: 4 (widen --window or choose
+//   --at times nearer the visits)
+// Long lists end "… and N more" (NamesForMessage, text.h). A patient with no
+// value at all is named once, under the last reason. Empty when every
+// patient was analysed.
+std::string NotAnalysedNote(const CohortSummary& summary);
 
 // Builds a CohortSummary one patient at a time (no database needed), so a
 // caller that already holds the trajectories, or reads them for something
@@ -126,6 +141,7 @@ class CohortSummaryBuilder {
   int64_t patients_ = 0;
   std::vector<std::string> no_index_date_;
   std::vector<std::string> no_baseline_;
+  std::vector<std::string> no_timepoint_value_;
 };
 
 // One line listing every option, e.g. "at=0,6m window=30d lookback=any

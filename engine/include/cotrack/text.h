@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -30,6 +31,11 @@ std::string JsonString(absl::string_view s);
 // as ISO-8601 UTC with microseconds, e.g. "2024-03-05T10:15:00.000000Z".
 // Never fails.
 std::string FormatTimestampUs(int64_t us);
+
+// Names (patient ids) for a message that must stay one line: the first
+// `shown` joined by ", ", then "… and N more" for the rest, e.g.
+// "P1, P2, … and 37 more". Never fails.
+std::string NamesForMessage(const std::vector<std::string>& names, size_t shown = 10);
 
 }  // namespace cotrack
 

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
@@ -174,6 +175,53 @@ TEST_F(AnalyticsCliTest, PlotAndReportWriteFiles) {
   EXPECT_THAT(html, HasSubstr("Expanded Disability Status Scale"));
   EXPECT_EQ(Cotrack({"report", "--measure", "nosuch", "--out", dir_.File("x.html")}).exit_code, 1);
   EXPECT_EQ(Cotrack({"report", "--at", "7q"}).exit_code, 2);
+}
+
+// Lines of `text` that contain `part`.
+std::vector<std::string> LinesWith(const std::string& text, const std::string& part) {
+  std::vector<std::string> out;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (line.find(part) != absl::string_view::npos) out.emplace_back(line);
+  }
+  return out;
+}
+
+TEST_F(AnalyticsCliTest, SummaryAndReportNameThePatientsNotAnalysedInOneLine) {
+  // Fourteen more patients without an index date (an observations-only
+  // import registers them without one), and patient 7 of msprog's.
+  std::string more = "patient,measure,date,value\n";
+  for (int i = 1; i <= 14; ++i) {
+    more += absl::StrCat("N", i < 10 ? "0" : "", i, ",edss,2021-03-01,2.0\n");
+  }
+  WriteFile(dir_.File("more.csv"), more);
+  ASSERT_EQ(Cotrack({"import", dir_.File("more.csv")}).exit_code, 0);
+
+  CommandResult r = Cotrack({"summary", "edss", "--at", "0,12m", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("not analysed")));  // stdout stays the table
+  const std::vector<std::string> lines = LinesWith(r.err, "not analysed");
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_THAT(lines[0], HasSubstr("cotrack: not analysed: no index date: 7, N01, N02, N03, N04, "
+                                  "N05, N06, N07, N08, N09, … and 5 more (set index dates with "
+                                  "`cotrack import FILE --index-date first-visit` or a patients "
+                                  "file patient,index_date)"));
+
+  CommandResult report = Cotrack({"report", "--measure", "edss", "--out", dir_.File("r.html")});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_THAT(testing::ReadFile(dir_.File("r.html")),
+              HasSubstr("<p class=\"note\">not analysed: no index date: 7, N01, N02"));
+
+  // The command the line names fixes it: each patient's first visit.
+  CommandResult fix = Cotrack(
+      {"import", dir_.File("visits.csv"), dir_.File("more.csv"), "--index-date", "first-visit"});
+  ASSERT_EQ(fix.exit_code, 0) << fix.err;
+  EXPECT_THAT(fix.err, HasSubstr("1 index date set to the first visit"));
+  EXPECT_THAT(fix.err, HasSubstr("14 index dates set to the first visit"));
+  r = Cotrack({"summary", "edss", "--at", "0,12m"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("no index date")));
+  // The fourteen have one visit: nothing near 12 months, so no change there.
+  EXPECT_THAT(LinesWith(r.err, "not analysed"), ::testing::IsEmpty()) << r.err;
 }
 
 }  // namespace

@@ -185,7 +185,8 @@ TEST_F(SummarizeDbTest, HtmlReportIsSelfContained) {
     ++svgs;
   }
   EXPECT_EQ(svgs, 6);
-  EXPECT_THAT(html, HasSubstr("No index date (not analysed): orphan"));
+  EXPECT_THAT(html, HasSubstr("not analysed: no index date: orphan (set index dates with "
+                              "`cotrack import FILE --index-date first-visit`"));
   EXPECT_THAT(html, HasSubstr("at=0,6m window=30d"));
   // EDSS: patients with confirmed worsening per arm. Nobody has a second
   // visit after the rise, so nobody is confirmed.

@@ -1,5 +1,7 @@
 // ImportFile against a real database: one atomic batch per file.
+#include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "cotrack/database.h"
@@ -217,6 +219,106 @@ TEST_F(ImportFileTest, MsprogVisitsAsAWideCsvNameTheColumnsThatAreNotMeasures) {
   ASSERT_OK_AND_ASSIGN(ImportReport report, ImportFile(*db_, path, options));
   EXPECT_EQ(report.rows, 57);
   EXPECT_EQ(report.summary.written, 57);
+}
+
+// --index-date first-visit on msprog's visits as published: each patient's
+// index date is the first date the file lists for it (counted here).
+TEST_F(ImportFileTest, IndexDateFirstVisitFromTheFileAndTheDatabase) {
+  const std::string path = testing::SharedData("msprog_toydata/MSprog_toydata_visits.csv");
+  std::map<std::string, std::string> first;  // id -> first date
+  {
+    std::istringstream in(testing::ReadFile(path));
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      const std::string id = line.substr(1, line.find('"', 1) - 1);
+      const std::string date = line.substr(line.find(',') + 1, 10);
+      if (!first.count(id) || date < first[id]) first[id] = date;
+    }
+  }
+  ASSERT_EQ(first.size(), 7u);
+  // Patient 1 already has an index date; patient 2 has an earlier stored
+  // value of another measure (its first visit); relapses are no visits.
+  Patient one;
+  one.id = "1";
+  one.index_date = *ParseCivilTime("2021-01-01");
+  ASSERT_OK(db_->PutPatient(one));
+  ASSERT_OK(ImportFile(*db_,
+                       Write("earlier.csv",
+                             "patient,measure,date,value\n2,hba1c,2019-05-05,6.1\n"
+                             "3,relapse,2019-01-01,20\n"),
+                       ImportOptions()));
+
+  ImportOptions options;
+  options.ignore_columns = {"visit_day", "sdmt"};
+  options.index_date_first_visit = true;
+  options.write.dry_run = true;
+  ASSERT_OK_AND_ASSIGN(ImportReport dry, ImportFile(*db_, path, options));
+  EXPECT_EQ(dry.index_dates_set, 6);
+  ASSERT_OK_AND_ASSIGN(Patient two, db_->GetPatient("2"));
+  EXPECT_FALSE(two.index_date.has_value());  // a dry run sets none
+
+  options.write.dry_run = false;
+  options.reason = "registry start";
+  ASSERT_OK_AND_ASSIGN(ImportReport r, ImportFile(*db_, path, options));
+  EXPECT_EQ(r.index_dates_set, 6);
+  for (const auto& [id, date] : first) {
+    ASSERT_OK_AND_ASSIGN(Patient p, db_->GetPatient(id));
+    ASSERT_TRUE(p.index_date.has_value()) << id;
+    const std::string expected = id == "1" ? "2021-01-01" : id == "2" ? "2019-05-05" : date;
+    EXPECT_EQ(FormatCivilTime(*p.index_date), expected) << id;
+  }
+  ASSERT_OK_AND_ASSIGN(Patient three, db_->GetPatient("3"));
+  EXPECT_EQ(three.provenance.reason, "registry start");
+  EXPECT_EQ(three.provenance.source, path);
+
+  // Once set, an index date stays: importing again sets none.
+  ASSERT_OK_AND_ASSIGN(ImportReport again, ImportFile(*db_, path, options));
+  EXPECT_EQ(again.index_dates_set, 0);
+  EXPECT_EQ(again.summary.patients, 0);
+}
+
+TEST_F(ImportFileTest, IndexDateFirstVisitIsPartOfTheImportsAtomicWrite) {
+  ImportOptions options;
+  options.index_date_first_visit = true;
+  // P9 is stored without an index date; the file's bad last row rejects it
+  // whole, and with it every index date it would have set.
+  ASSERT_OK(ImportFile(*db_, Write("p9.csv", "patient,measure,date,value\nP9,edss,2020-01-01,2\n"),
+                       ImportOptions()));
+  const std::string path = Write("bad.csv",
+                                 "patient,measure,date,value\n"
+                                 "P9,edss,2019-06-01,2.0\n"
+                                 "P8,edss,2021-01-01,2.0\n"
+                                 "P8,edss,2020-06-01,0.5\n");
+  EXPECT_THAT(ImportFile(*db_, path, options),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(path + ":4")));
+  ASSERT_OK_AND_ASSIGN(std::vector<Patient> patients, db_->ListPatients());
+  ASSERT_EQ(patients.size(), 1u);
+  EXPECT_FALSE(patients[0].index_date.has_value());
+
+  // With --on-error skip the good rows go in, and the index dates with them;
+  // the rejected value is no visit.
+  options.on_error = ImportOptions::OnError::kSkip;
+  options.reject_file = dir_.File("rejects.csv");
+  ASSERT_OK_AND_ASSIGN(ImportReport r, ImportFile(*db_, path, options));
+  EXPECT_EQ(r.rejected, 1);
+  EXPECT_EQ(r.index_dates_set, 2);
+  ASSERT_OK_AND_ASSIGN(Patient p9, db_->GetPatient("P9"));
+  EXPECT_EQ(FormatCivilTime(*p9.index_date), "2019-06-01");
+  ASSERT_OK_AND_ASSIGN(Patient p8, db_->GetPatient("P8"));
+  EXPECT_EQ(FormatCivilTime(*p8.index_date), "2021-01-01");
+}
+
+TEST_F(ImportFileTest, IndexDateOptionIsParsedForEveryCaller) {
+  ASSERT_OK_AND_ASSIGN(ImportOptions o, ParseImportOptions({{"index-date", "first-visit"},
+                                                            {"replace-registration", ""}}));
+  EXPECT_TRUE(o.index_date_first_visit);
+  EXPECT_TRUE(o.replace_registration);
+  EXPECT_THAT(ParseImportOptions({{"index-date", "2020-01-01"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("--index-date: bad value \"2020-01-01\" (expected "
+                                       "first-visit"),
+                             HasSubstr("patients file with the columns patient,index_date"))));
 }
 
 }  // namespace

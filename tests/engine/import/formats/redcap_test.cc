@@ -202,5 +202,107 @@ TEST_F(RedcapTest, MappingProblemsAreClear) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown kind \"fields\"")));
 }
 
+// The classic demo's two arms, named as its arm.csv names them, and its
+// enrollment date as every record's index date, onto the patients.
+constexpr char kDemoRegistration[] =
+    "field,weight,weight,kg\nfield,height,height,cm\n"
+    "date,enrollment_arm_1,date_enrolled\ndate,enrollment_arm_2,date_enrolled\n"
+    "index_date,date_enrolled\narm_name,1,Drug A\narm_name,2,Drug B\n";
+
+TEST_F(RedcapTest, ArmsAndIndexDatesGoOntoThePatients) {
+  // longitudinal_arm.csv: 1 "Drug A", 2 "Drug B"; records 100 and 220 are in
+  // arm 1, 304 in arm 2; each was enrolled on 2015-04-02.
+  Register("weight", "kg", 0, 500);
+  Register("height", "cm", 0, 300);
+  const std::string path = Data("longitudinal_data.csv");
+  ASSERT_OK_AND_ASSIGN(ImportReport r, ImportFile(*db_, path, Mapping(kDemoRegistration)));
+  EXPECT_EQ(r.summary.patients, 3);
+  ASSERT_OK_AND_ASSIGN(std::vector<Patient> patients, db_->ListPatients());
+  ASSERT_EQ(patients.size(), 3u);
+  for (const Patient& p : patients) {
+    EXPECT_EQ(p.arm, p.id == "304" ? "Drug B" : "Drug A") << p.id;
+    ASSERT_TRUE(p.index_date.has_value()) << p.id;
+    EXPECT_EQ(FormatCivilTime(*p.index_date), "2015-04-02");
+    EXPECT_EQ(p.provenance.source, path);
+  }
+  // Again: the same registrations, so no new versions.
+  ASSERT_OK_AND_ASSIGN(r, ImportFile(*db_, path, Mapping(kDemoRegistration)));
+  EXPECT_EQ(r.summary.patients, 0);
+  ASSERT_OK_AND_ASSIGN(std::vector<Patient> history, db_->PatientHistory("304"));
+  EXPECT_EQ(history.size(), 1u);
+
+  // Without arm names, the arm is REDCap's arm number.
+  ASSERT_OK_AND_ASSIGN(r, ImportFile(*db_, Data("arm-single-longitudinal_data.csv"),
+                                     Mapping("field,weight,weight,kg\ndate,*,interview_date\n"
+                                             "arm,redcap_event_name\n")));
+  ASSERT_OK_AND_ASSIGN(Patient one, db_->GetPatient("1"));
+  EXPECT_EQ(one.arm, "1");
+  EXPECT_FALSE(one.index_date.has_value());
+}
+
+TEST_F(RedcapTest, AnExportDoesNotSilentlyReplaceARegistration) {
+  Register("weight", "kg", 0, 500);
+  Register("height", "cm", 0, 300);
+  Patient placebo;
+  placebo.id = "304";
+  placebo.arm = "Placebo";
+  placebo.index_date = *ParseCivilTime("2015-03-30");
+  placebo.attributes["site"] = "Leeds";
+  ASSERT_OK(db_->PutPatient(placebo));
+  const std::string path = Data("longitudinal_data.csv");
+  // Line 14 is record 304's enrollment row.
+  EXPECT_THAT(ImportFile(*db_, path, Mapping(kDemoRegistration)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("longitudinal_data.csv:14: patient \"304\": arm \"Drug B\" "
+                                       "differs from the stored \"Placebo\"; import with "
+                                       "--replace-registration"),
+                             HasSubstr(":14: patient \"304\": index date \"2015-04-02\" differs "
+                                       "from the stored \"2015-03-30\""),
+                             HasSubstr("nothing was written"))));
+  ASSERT_OK_AND_ASSIGN(std::vector<Patient> patients, db_->ListPatients());
+  EXPECT_EQ(patients.size(), 1u);  // the file was rejected whole
+
+  // --on-error skip: the values go in, the conflicting registration goes to
+  // the reject file and the stored one stays.
+  ImportOptions skip = Mapping(kDemoRegistration);
+  skip.on_error = ImportOptions::OnError::kSkip;
+  skip.reject_file = dir_.File("rejects.csv");
+  ASSERT_OK_AND_ASSIGN(ImportReport skipped, ImportFile(*db_, path, skip));
+  EXPECT_EQ(skipped.summary.written, 6);
+  EXPECT_THAT(ReadFile(skip.reject_file),
+              AllOf(HasSubstr("14,\"patient \"\"304\"\": arm \"\"Drug B\"\" differs from the "
+                              "stored \"\"Placebo\"\""),
+                    HasSubstr("304,arm,Placebo,Drug B")));
+  ASSERT_OK_AND_ASSIGN(Patient kept, db_->GetPatient("304"));
+  EXPECT_EQ(kept.arm, "Placebo");
+  EXPECT_EQ(FormatCivilTime(*kept.index_date), "2015-03-30");
+
+  ImportOptions replace = Mapping(kDemoRegistration);
+  replace.replace_registration = true;
+  ASSERT_OK(ImportFile(*db_, path, replace));
+  ASSERT_OK_AND_ASSIGN(std::vector<Patient> history, db_->PatientHistory("304"));
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].arm, "Placebo");  // kept in the history
+  EXPECT_EQ(history[1].arm, "Drug B");
+  EXPECT_EQ(FormatCivilTime(*history[1].index_date), "2015-04-02");
+  EXPECT_EQ(history[1].attributes.at("site"), "Leeds");  // what the export does not give stays
+}
+
+TEST_F(RedcapTest, ARecordInTwoArmsIsAnError) {
+  // A small export: REDCap lets a record be in two arms, a patient has one.
+  const std::string path = dir_.File("two_arms.csv");
+  WriteFile(path,
+            "record_id,redcap_event_name,visit_date,weight\n"
+            "7,baseline_arm_1,2020-01-01,70\n"
+            "7,month_6_arm_2,2020-07-01,71\n");
+  Register("weight", "kg", 0, 500);
+  EXPECT_THAT(
+      ImportFile(*db_, path,
+                 Mapping("field,weight,weight,kg\ndate,*,visit_date\narm_name,1,Drug A\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("two_arms.csv:3:3: record \"7\": arm \"2\" (field redcap_event_name) "
+                         "differs from \"Drug A\" on line 2")));
+}
+
 }  // namespace
 }  // namespace cotrack::formats_test
