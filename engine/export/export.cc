@@ -100,12 +100,21 @@ class LineSink : public std::streambuf {
 // at `until`, written when a version was recorded in the interval, except a
 // retraction of a value that was not current at `since` (a copy up to date
 // then does not hold it). A series' versions are on consecutive lines, so
-// only one series is held at a time.
+// only one series is held at a time and each is handed to `on_series` when
+// it ends: memory stays bounded whatever the interval (the changed patient
+// registrations, which come first, are held).
 class ChangeCollector {
  public:
+  // Gets one series' changes (one patient's values of one measure, oldest
+  // first); its error stops the reading.
+  using SeriesFn = std::function<absl::Status(std::vector<Observation>&)>;
   ChangeCollector(int64_t since, int64_t until, const std::set<std::string>& measures,
-                  const std::optional<std::string>& patient)
-      : since_(since), until_(until), measures_(measures), patient_(patient) {}
+                  const std::optional<std::string>& patient, SeriesFn on_series)
+      : since_(since),
+        until_(until),
+        measures_(measures),
+        patient_(patient),
+        on_series_(std::move(on_series)) {}
 
   absl::Status Line(absl::string_view text) {
     ++line_;
@@ -123,14 +132,13 @@ class ChangeCollector {
     return absl::OkStatus();
   }
 
-  void Finish() {
-    FlushSeries();
+  absl::Status Finish() {
     FlushPatient();
+    return FlushSeries();
   }
 
-  // Changed values by measure, each a list of series (one patient's values,
-  // oldest first) in patient registration order.
-  std::map<std::string, std::vector<std::vector<Observation>>>& series() { return series_; }
+  // The patients whose registration changed: complete once the first
+  // series is handed over (patients come before observations in a dump).
   std::vector<Patient>& patients() { return patients_; }
   int64_t latest_us() const { return latest_us_; }
 
@@ -160,9 +168,10 @@ class ChangeCollector {
     if (!measure.ok()) return Bad(measure.status());
     if (!recorded.ok()) return Bad(recorded.status());
     latest_us_ = std::max(latest_us_, *recorded);
+    FlushPatient();  // the patients' lines are over
     if (!Selected(*patient, *measure)) return absl::OkStatus();
     if (*patient != series_patient_ || *measure != series_measure_) {
-      FlushSeries();
+      COTRACK_RETURN_IF_ERROR(FlushSeries());
       series_patient_ = *patient;
       series_measure_ = *measure;
     }
@@ -206,7 +215,7 @@ class ChangeCollector {
     return absl::OkStatus();
   }
 
-  void FlushSeries() {
+  absl::Status FlushSeries() {
     std::vector<Observation> changed;
     for (auto& [seconds, id] : identities_) {
       if (!id.changed || !id.current) continue;
@@ -217,7 +226,7 @@ class ChangeCollector {
       changed.push_back(*std::move(id.current));
     }
     identities_.clear();
-    if (!changed.empty()) series_[series_measure_].push_back(std::move(changed));
+    return changed.empty() ? absl::OkStatus() : on_series_(changed);
   }
 
   absl::Status Registered(const json::Value& v) {
@@ -279,11 +288,11 @@ class ChangeCollector {
   const int64_t until_;
   const std::set<std::string>& measures_;
   const std::optional<std::string>& patient_;
+  const SeriesFn on_series_;
   int64_t line_ = 0;
   int64_t latest_us_ = 0;
   std::string series_patient_, series_measure_;
   std::map<int64_t, Identity> identities_;  // of the series being read, by time
-  std::map<std::string, std::vector<std::vector<Observation>>> series_;
   std::string patient_id_;
   std::optional<Patient> patient_current_;
   bool patient_changed_ = false;
@@ -348,17 +357,48 @@ class Exporter {
  private:
   // The incremental export (ExportOptions::since_us): every stored version
   // from one snapshot (DumpDatabase, read as it is written), what changed
-  // in the interval, written in the order of a full export.
+  // in the interval, written series by series as they are read: in storage
+  // order (measures by id, patients by number), not ListMeasures', so that
+  // nothing but the series being read is held.
   absl::StatusOr<ExportSummary> RunChanges(const std::vector<MeasureDefinition>& measures) {
     const int64_t since = options_.since_us.value_or(INT64_MIN);
     const int64_t until = options_.until_us.value_or(INT64_MAX);
+    std::map<std::string, const MeasureDefinition*> by_code;
     std::set<std::string> codes;
-    for (const MeasureDefinition& m : measures) codes.insert(m.code);
+    for (const MeasureDefinition& m : measures) {
+      by_code[m.code] = &m;
+      codes.insert(m.code);
+    }
     if (options_.patient) {
       // An unknown patient is NotFound, as in a full export.
       COTRACK_RETURN_IF_ERROR(db_.GetPatient(*options_.patient).status());
     }
-    ChangeCollector changes(since, until, codes, options_.patient);
+    if (options_.format == ExportFormat::kCsv) {
+      out_ << "patient,measure,date,value,unit,comparator,visit,status,version,recorded_at\n";
+    }
+    bool patients_written = false;
+    std::vector<Patient>* changed_patients = nullptr;
+    auto write_patients = [&] {
+      if (patients_written) return;
+      patients_written = true;
+      if (options_.format != ExportFormat::kFhir || !options_.fhir_patients) return;
+      std::vector<std::string> lines;
+      for (const Patient& p : *changed_patients) lines.push_back(FhirPatient(p));
+      if (options_.deidentify_key) std::sort(lines.begin(), lines.end());
+      for (const std::string& line : lines) out_ << line << '\n';
+    };
+    ChangeCollector changes(
+        since, until, codes, options_.patient, [&](std::vector<Observation>& values) {
+          write_patients();
+          const MeasureDefinition& m = *by_code.at(values.front().measure);
+          for (Observation& o : values) {
+            o.unit = m.unit;
+            if (o.status == ObservationStatus::kEnteredInError) ++summary_.retracted;
+          }
+          WriteSeries(m, values);
+          return out_.good() ? absl::OkStatus() : absl::DataLossError("writing the export failed");
+        });
+    changed_patients = &changes.patients();
     LineSink sink([&](absl::string_view line) { return changes.Line(line); });
     std::ostream dump(&sink);
     Options open;
@@ -367,28 +407,8 @@ class Exporter {
     absl::StatusOr<DumpSummary> dumped = DumpDatabase(db_.path(), open, dump);
     COTRACK_RETURN_IF_ERROR(sink.Finish());
     COTRACK_RETURN_IF_ERROR(dumped.status());
-    changes.Finish();
-
-    if (options_.format == ExportFormat::kCsv) {
-      out_ << "patient,measure,date,value,unit,comparator,visit,status,version,recorded_at\n";
-    }
-    if (options_.format == ExportFormat::kFhir && options_.fhir_patients) {
-      std::vector<std::string> lines;
-      for (const Patient& p : changes.patients()) lines.push_back(FhirPatient(p));
-      if (options_.deidentify_key) std::sort(lines.begin(), lines.end());
-      for (const std::string& line : lines) out_ << line << '\n';
-    }
-    for (const MeasureDefinition& m : measures) {
-      auto it = changes.series().find(m.code);
-      if (it == changes.series().end()) continue;
-      for (std::vector<Observation>& values : it->second) {
-        for (Observation& o : values) {
-          o.unit = m.unit;
-          if (o.status == ObservationStatus::kEnteredInError) ++summary_.retracted;
-        }
-        WriteSeries(m, values);
-      }
-    }
+    COTRACK_RETURN_IF_ERROR(changes.Finish());
+    write_patients();
     out_.flush();
     if (!out_.good()) return absl::DataLossError("writing the export failed");
     summary_.patients = static_cast<int64_t>(patients_.size());
