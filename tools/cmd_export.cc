@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "command.h"
 #include "cotrack/export.h"
+#include "cotrack/text.h"
 #include "flags.h"
 
 namespace cotrack::tools {
@@ -96,6 +97,7 @@ int Run(const GlobalContext& ctx, const ExportRequest& request) {
   }
   GlobalContext db_ctx = ctx;
   db_ctx.key_file = request.db_key_file;
+  options.encryption_key_file = request.db_key_file;
   return RunOnDatabase(
       db_ctx, OpenMode::kRead, [&](Database& db) { return Execute(db, options, request.out); },
       [&](const ExportSummary& summary) {
@@ -103,6 +105,14 @@ int Run(const GlobalContext& ctx, const ExportRequest& request) {
                      static_cast<long long>(summary.observations),
                      static_cast<long long>(summary.patients),
                      options.deidentify_key ? " (de-identified)" : "");
+        if (options.since_us || options.until_us) {
+          // The instant to continue from: the next run's --since.
+          const std::string up_to = FormatTimestampUs(summary.up_to_us);
+          std::fprintf(stderr,
+                       "cotrack: %lld of them retractions (status entered-in-error); exported "
+                       "changes up to %s; next: --since %s\n",
+                       static_cast<long long>(summary.retracted), up_to.c_str(), up_to.c_str());
+        }
         return 0;
       });
 }
@@ -112,7 +122,7 @@ const Command kExportCommand =
                  "Current values as CSV, JSON Lines, FHIR or OMOP, optionally de-identified",
                  R"(Usage: cotrack export [--format csv|ndjson|fhir|omop] [--measure M[,M...]]
                       [--patient P] [--out FILE] [--with-patients]
-                      [--deidentify --key-file F]
+                      [--deidentify --key-file F] [--since T] [--until T]
 
 Writes the current value of every observation (retracted values left out),
 measure by measure, for other systems. Formats (docs/EXPORT.md):
@@ -139,6 +149,16 @@ Options:
                      Same key, same pseudonyms and shifts.
   --deidentify-key F the same, for when --key-file is the key of an
                      encrypted database
+  --since T          only what changed after the instant T (csv, ndjson,
+                     fhir): new and corrected values as their current value,
+                     and values retracted since as a row / Observation with
+                     status entered-in-error; with --with-patients the
+                     patients whose registration changed. T is
+                     2026-12-03T15:00:01.123456Z (any offset), or a date,
+                     meaning its midnight UTC. From one snapshot; stderr
+                     says up to when, and the --since of the next run
+  --until T          only changes up to T (same forms; alone: the values
+                     current at T)
 )",
                  Arity::None(),
                  {{"format"},
@@ -147,7 +167,9 @@ Options:
                   {"out"},
                   {"deidentify", FlagSpec::kBool},
                   {"deidentify-key"},
-                  {"with-patients", FlagSpec::kBool}}},
+                  {"with-patients", FlagSpec::kBool},
+                  {"since"},
+                  {"until"}}},
                 ParseExportRequest, Run);
 COTRACK_REGISTER_COMMAND(kExportCommand);
 

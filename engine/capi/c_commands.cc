@@ -16,6 +16,7 @@
 #include "cotrack/measure_options.h"
 #include "cotrack/report.h"
 #include "cotrack/summary.h"
+#include "cotrack/text.h"
 
 using cotrack::capi::AddColumn;
 using cotrack::capi::AppendString;
@@ -192,6 +193,7 @@ int cotrack_export(cotrack_db_t* db, const char* out_file, const char* const* op
     auto parsed = cotrack::ParseExportOptions(named);
     if (!parsed.ok()) return Report(err, parsed.status());
     cotrack::ExportOptions options = parsed->options;
+    options.encryption_key_file = db->options.encryption_key_file;  // since: read by path
     if (parsed->deidentify_key_file) {
       auto key = cotrack::ReadDeidentifyKey(*parsed->deidentify_key_file);
       if (!key.ok()) return Report(err, key.status());
@@ -226,9 +228,14 @@ int cotrack_export(cotrack_db_t* db, const char* out_file, const char* const* op
     if (out != nullptr) {
       cotrack_table_t t;
       t.rows = 1;
-      t.columns.reserve(2);
+      t.columns.reserve(4);
       AddColumn(t, "observations", COTRACK_COLUMN_INT64).ints.push_back(summary->observations);
       AddColumn(t, "patients", COTRACK_COLUMN_INT64).ints.push_back(summary->patients);
+      AddColumn(t, "retracted", COTRACK_COLUMN_INT64).ints.push_back(summary->retracted);
+      // The next run's since; empty for a full export.
+      const bool since = options.since_us || options.until_us;
+      AppendString(AddColumn(t, "up_to", COTRACK_COLUMN_STRING),
+                   since ? cotrack::FormatTimestampUs(summary->up_to_us) : "");
       *out = new cotrack_table_t(std::move(t));
     }
     return Ok(err);

@@ -3,9 +3,13 @@
 #include "cotrack/export.h"
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <set>
 #include <sstream>
+#include <streambuf>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -46,6 +50,255 @@ bool IsFhirId(absl::string_view id) {
 
 const char* FhirComparator(Comparator c) { return ComparatorSymbol(c); }
 
+// Hands the text written to a stream to `on_line` line by line, so that a
+// dump is read as it is written instead of held whole. After `on_line` fails
+// every write fails (the stream goes bad) and the error is kept.
+class LineSink : public std::streambuf {
+ public:
+  explicit LineSink(std::function<absl::Status(absl::string_view)> on_line)
+      : on_line_(std::move(on_line)) {}
+  // The error of `on_line`, after the last line (one without '\n' too).
+  absl::Status Finish() {
+    if (status_.ok() && !line_.empty()) Line();
+    return status_;
+  }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+    const char ch = traits_type::to_char_type(c);
+    return xsputn(&ch, 1) == 1 ? c : traits_type::eof();
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    std::streamsize i = 0;
+    while (status_.ok() && i < n) {
+      const void* nl = std::memchr(s + i, '\n', static_cast<size_t>(n - i));
+      if (nl == nullptr) {
+        line_.append(s + i, static_cast<size_t>(n - i));
+        return n;
+      }
+      const std::streamsize end = static_cast<const char*>(nl) - s;
+      line_.append(s + i, static_cast<size_t>(end - i));
+      i = end + 1;
+      Line();
+    }
+    return status_.ok() ? n : 0;
+  }
+
+ private:
+  void Line() {
+    status_ = on_line_(line_);
+    line_.clear();
+  }
+  std::function<absl::Status(absl::string_view)> on_line_;
+  std::string line_;
+  absl::Status status_;
+};
+
+// What changed in (since, until], from the lines of a dump (every stored
+// version, one snapshot; docs/EXPORT.md): per identity the version current
+// at `until`, written when a version was recorded in the interval, except a
+// retraction of a value that was not current at `since` (a copy up to date
+// then does not hold it). A series' versions are on consecutive lines, so
+// only one series is held at a time and each is handed to `on_series` when
+// it ends: memory stays bounded whatever the interval (the changed patient
+// registrations, which come first, are held).
+class ChangeCollector {
+ public:
+  // Gets one series' changes (one patient's values of one measure, oldest
+  // first); its error stops the reading.
+  using SeriesFn = std::function<absl::Status(std::vector<Observation>&)>;
+  ChangeCollector(int64_t since, int64_t until, const std::set<std::string>& measures,
+                  const std::optional<std::string>& patient, SeriesFn on_series)
+      : since_(since),
+        until_(until),
+        measures_(measures),
+        patient_(patient),
+        on_series_(std::move(on_series)) {}
+
+  absl::Status Line(absl::string_view text) {
+    ++line_;
+    absl::StatusOr<json::Value> v = json::Parse(text);
+    if (!v.ok()) return Bad(v.status());
+    absl::StatusOr<std::string> type = json::GetString(*v, "type");
+    if (!type.ok()) return Bad(type.status());
+    if (*type == "observation") return Observed(*v);
+    if (*type == "patient") return Registered(*v);
+    if (*type == "audit") {
+      absl::StatusOr<int64_t> at = json::GetInt(*v, "at_us", INT64_MIN, INT64_MAX);
+      if (!at.ok()) return Bad(at.status());
+      latest_us_ = std::max(latest_us_, *at);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Finish() {
+    FlushPatient();
+    return FlushSeries();
+  }
+
+  // The patients whose registration changed: complete once the first
+  // series is handed over (patients come before observations in a dump).
+  std::vector<Patient>& patients() { return patients_; }
+  int64_t latest_us() const { return latest_us_; }
+
+ private:
+  struct Identity {
+    bool changed = false;                // a version recorded in (since, until]
+    uint32_t since_version = 0;          // the version current at since (0: none)
+    bool since_live = false;             // ... and it was not a retraction
+    std::optional<Observation> current;  // the version current at until
+  };
+
+  absl::Status Bad(const absl::Status& s) const {
+    return absl::DataLossError(absl::StrCat("reading the database's versions for --since, line ",
+                                            line_, ": ", s.message()));
+  }
+
+  bool Selected(const std::string& patient, const std::string& measure) const {
+    return (!patient_ || *patient_ == patient) && measures_.count(measure) > 0;
+  }
+
+  absl::Status Observed(const json::Value& v) {
+    Observation o;
+    absl::StatusOr<std::string> patient = json::GetString(v, "patient");
+    absl::StatusOr<std::string> measure = json::GetString(v, "measure");
+    absl::StatusOr<int64_t> recorded = json::GetInt(v, "recorded_at_us", INT64_MIN, INT64_MAX);
+    if (!patient.ok()) return Bad(patient.status());
+    if (!measure.ok()) return Bad(measure.status());
+    if (!recorded.ok()) return Bad(recorded.status());
+    latest_us_ = std::max(latest_us_, *recorded);
+    FlushPatient();  // the patients' lines are over
+    if (!Selected(*patient, *measure)) return absl::OkStatus();
+    if (*patient != series_patient_ || *measure != series_measure_) {
+      COTRACK_RETURN_IF_ERROR(FlushSeries());
+      series_patient_ = *patient;
+      series_measure_ = *measure;
+    }
+    o.patient = *std::move(patient);
+    o.measure = *std::move(measure);
+    o.recorded_at_us = *recorded;
+    absl::StatusOr<std::string> time = json::GetString(v, "time");
+    if (!time.ok()) return Bad(time.status());
+    absl::StatusOr<CivilTime> t = ParseCivilTime(*time);
+    if (!t.ok()) return Bad(t.status());
+    o.time = *t;
+    absl::StatusOr<double> value = json::GetNumber(v, "value");
+    if (!value.ok()) return Bad(value.status());
+    o.value = *value;
+    absl::StatusOr<std::string> comparator = json::GetString(v, "comparator");
+    if (!comparator.ok()) return Bad(comparator.status());
+    for (Comparator c : {Comparator::kLess, Comparator::kLessEqual, Comparator::kGreaterEqual,
+                         Comparator::kGreater}) {
+      if (*comparator == ComparatorSymbol(c)) o.comparator = c;
+    }
+    absl::StatusOr<std::string> visit = json::GetOptionalString(v, "visit");
+    absl::StatusOr<std::string> status = json::GetString(v, "status");
+    absl::StatusOr<int64_t> version = json::GetInt(v, "version", 1, UINT32_MAX);
+    if (!visit.ok()) return Bad(visit.status());
+    if (!status.ok()) return Bad(status.status());
+    if (!version.ok()) return Bad(version.status());
+    o.visit = *std::move(visit);
+    o.status = *status == "entered-in-error" ? ObservationStatus::kEnteredInError
+               : *status == "amended"        ? ObservationStatus::kAmended
+                                             : ObservationStatus::kFinal;
+    o.version = static_cast<uint32_t>(*version);
+
+    Identity& id = identities_[o.time.seconds];
+    if (o.recorded_at_us <= since_ && o.version >= id.since_version) {
+      id.since_version = o.version;
+      id.since_live = o.status != ObservationStatus::kEnteredInError;
+    }
+    if (o.recorded_at_us > until_) return absl::OkStatus();
+    if (o.recorded_at_us > since_) id.changed = true;
+    if (!id.current || o.version > id.current->version) id.current = std::move(o);
+    return absl::OkStatus();
+  }
+
+  absl::Status FlushSeries() {
+    std::vector<Observation> changed;
+    for (auto& [seconds, id] : identities_) {
+      if (!id.changed || !id.current) continue;
+      if (id.current->status == ObservationStatus::kEnteredInError &&
+          !(id.since_version > 0 && id.since_live)) {
+        continue;
+      }
+      changed.push_back(*std::move(id.current));
+    }
+    identities_.clear();
+    return changed.empty() ? absl::OkStatus() : on_series_(changed);
+  }
+
+  absl::Status Registered(const json::Value& v) {
+    absl::StatusOr<std::string> id = json::GetString(v, "id");
+    absl::StatusOr<int64_t> recorded = json::GetInt(v, "recorded_at_us", INT64_MIN, INT64_MAX);
+    absl::StatusOr<int64_t> version = json::GetInt(v, "version", 1, UINT32_MAX);
+    if (!id.ok()) return Bad(id.status());
+    if (!recorded.ok()) return Bad(recorded.status());
+    if (!version.ok()) return Bad(version.status());
+    latest_us_ = std::max(latest_us_, *recorded);
+    if (patient_ && *patient_ != *id) return absl::OkStatus();
+    if (*id != patient_id_) {
+      FlushPatient();
+      patient_id_ = *id;
+    }
+    if (*recorded > until_) return absl::OkStatus();
+    if (*recorded > since_) patient_changed_ = true;
+    if (patient_current_ && patient_current_->version > *version) return absl::OkStatus();
+    Patient p;
+    p.id = *std::move(id);
+    p.version = static_cast<uint32_t>(*version);
+    p.recorded_at_us = *recorded;
+    absl::StatusOr<std::string> arm = json::GetOptionalString(v, "arm");
+    if (!arm.ok()) return Bad(arm.status());
+    p.arm = *std::move(arm);
+    auto date = [&](const json::Value& d) -> absl::StatusOr<CivilTime> {
+      if (d.type != json::Value::Type::kString) {
+        return absl::InvalidArgumentError("a date is not a string");
+      }
+      return ParseCivilTime(d.text);
+    };
+    if (const json::Value* index = v.Find("index_date");
+        index != nullptr && index->type != json::Value::Type::kNull) {
+      absl::StatusOr<CivilTime> t = date(*index);
+      if (!t.ok()) return Bad(t.status());
+      p.index_date = *t;
+    }
+    if (const json::Value* dates = v.Find("treatment_dates"); dates != nullptr) {
+      for (const json::Value& d : dates->items) {
+        absl::StatusOr<CivilTime> t = date(d);
+        if (!t.ok()) return Bad(t.status());
+        p.treatment_dates.push_back(*t);
+      }
+    }
+    if (const json::Value* attrs = v.Find("attributes"); attrs != nullptr) {
+      for (const auto& [name, value] : attrs->members) p.attributes[name] = value.text;
+    }
+    patient_current_ = std::move(p);
+    return absl::OkStatus();
+  }
+
+  void FlushPatient() {
+    if (patient_changed_ && patient_current_) patients_.push_back(*std::move(patient_current_));
+    patient_current_.reset();
+    patient_changed_ = false;
+  }
+
+  const int64_t since_;
+  const int64_t until_;
+  const std::set<std::string>& measures_;
+  const std::optional<std::string>& patient_;
+  const SeriesFn on_series_;
+  int64_t line_ = 0;
+  int64_t latest_us_ = 0;
+  std::string series_patient_, series_measure_;
+  std::map<int64_t, Identity> identities_;  // of the series being read, by time
+  std::string patient_id_;
+  std::optional<Patient> patient_current_;
+  bool patient_changed_ = false;
+  std::vector<Patient> patients_;
+};
+
 class Exporter {
  public:
   Exporter(Database& db, const ExportOptions& options, std::ostream& out)
@@ -61,6 +314,7 @@ class Exporter {
         measures.push_back(std::move(m));
       }
     }
+    if (options_.since_us || options_.until_us) return RunChanges(measures);
     std::vector<Patient> selected;
     if (options_.patient) {
       COTRACK_ASSIGN_OR_RETURN(Patient p, db_.GetPatient(*options_.patient));
@@ -101,6 +355,70 @@ class Exporter {
   }
 
  private:
+  // The incremental export (ExportOptions::since_us): every stored version
+  // from one snapshot (DumpDatabase, read as it is written), what changed
+  // in the interval, written series by series as they are read: in storage
+  // order (measures by id, patients by number), not ListMeasures', so that
+  // nothing but the series being read is held.
+  absl::StatusOr<ExportSummary> RunChanges(const std::vector<MeasureDefinition>& measures) {
+    const int64_t since = options_.since_us.value_or(INT64_MIN);
+    const int64_t until = options_.until_us.value_or(INT64_MAX);
+    std::map<std::string, const MeasureDefinition*> by_code;
+    std::set<std::string> codes;
+    for (const MeasureDefinition& m : measures) {
+      by_code[m.code] = &m;
+      codes.insert(m.code);
+    }
+    if (options_.patient) {
+      // An unknown patient is NotFound, as in a full export.
+      COTRACK_RETURN_IF_ERROR(db_.GetPatient(*options_.patient).status());
+    }
+    if (options_.format == ExportFormat::kCsv) {
+      out_ << "patient,measure,date,value,unit,comparator,visit,status,version,recorded_at\n";
+    }
+    bool patients_written = false;
+    std::vector<Patient>* changed_patients = nullptr;
+    auto write_patients = [&] {
+      if (patients_written) return;
+      patients_written = true;
+      if (options_.format != ExportFormat::kFhir || !options_.fhir_patients) return;
+      std::vector<std::string> lines;
+      for (const Patient& p : *changed_patients) lines.push_back(FhirPatient(p));
+      if (options_.deidentify_key) std::sort(lines.begin(), lines.end());
+      for (const std::string& line : lines) out_ << line << '\n';
+    };
+    ChangeCollector changes(
+        since, until, codes, options_.patient, [&](std::vector<Observation>& values) {
+          write_patients();
+          const MeasureDefinition& m = *by_code.at(values.front().measure);
+          for (Observation& o : values) {
+            o.unit = m.unit;
+            if (o.status == ObservationStatus::kEnteredInError) ++summary_.retracted;
+          }
+          WriteSeries(m, values);
+          return out_.good() ? absl::OkStatus() : absl::DataLossError("writing the export failed");
+        });
+    changed_patients = &changes.patients();
+    LineSink sink([&](absl::string_view line) { return changes.Line(line); });
+    std::ostream dump(&sink);
+    Options open;
+    open.create_if_missing = false;
+    open.encryption_key_file = options_.encryption_key_file;
+    absl::StatusOr<DumpSummary> dumped = DumpDatabase(db_.path(), open, dump);
+    COTRACK_RETURN_IF_ERROR(sink.Finish());
+    COTRACK_RETURN_IF_ERROR(dumped.status());
+    COTRACK_RETURN_IF_ERROR(changes.Finish());
+    write_patients();
+    out_.flush();
+    if (!out_.good()) return absl::DataLossError("writing the export failed");
+    summary_.patients = static_cast<int64_t>(patients_.size());
+    // Every write the snapshot holds is up to latest_us (writes are
+    // serialised and stamped in order), and none later than until.
+    summary_.up_to_us =
+        std::max(std::min(until, changes.latest_us()), options_.since_us.value_or(0));
+    return summary_;
+  }
+
   bool deid() const { return options_.deidentify_key.has_value(); }
 
   std::string PatientId(const std::string& id) const {
@@ -234,7 +552,9 @@ class Exporter {
           "identifier",
           json::ObjectWriter().Str("system", kPatientIdSystem).Str("value", o.patient).Finish());
     }
-    w.Str("status", o.status == ObservationStatus::kAmended ? "amended" : "final")
+    w.Str("status", o.status == ObservationStatus::kEnteredInError ? "entered-in-error"
+                    : o.status == ObservationStatus::kAmended      ? "amended"
+                                                                   : "final")
         .Raw("code", fhir_code_)
         .Raw("subject", subject.Finish())
         .Str("effectiveDateTime", date)

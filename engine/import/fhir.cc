@@ -498,11 +498,12 @@ class FhirReader : public FormatReader {
     obs.unit = std::string(field("unit", false));
     obs.visit = std::string(field("visit", false));
     const absl::string_view status = field("status", false);
-    if (!status.empty() && status != "final" && status != "amended") {
+    if (!status.empty() && status != "final" && status != "amended" &&
+        status != "entered-in-error") {
       errors.Add(line, 0,
                  absl::StrCat("field \"status\": bad value ", QuoteForMessage(status),
-                              " (expected final or amended; a retraction is made with "
-                              "`cotrack retract`)"));
+                              " (expected final, amended or entered-in-error, a retraction as "
+                              "`cotrack export --since` writes it)"));
     }
     bool have_time = false;
     if (!date.empty()) {
@@ -532,6 +533,11 @@ class FhirReader : public FormatReader {
     if (have_time && !obs.patient.empty() && !obs.measure.empty()) {
       const int64_t first = writer_.FirstSeen(obs, line);
       if (first != 0) errors.Add(line, 0, DuplicateMessage(first));
+    }
+    if (status == "entered-in-error") {
+      writer_.Retract(std::move(obs.patient), std::move(obs.measure), obs.time,
+                      "status entered-in-error");
+      return;
     }
     writer_.Record(std::move(obs));
   }

@@ -182,14 +182,19 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
       }
     }
   }
+  bool retract = false;
   if (status_.has_value()) {
     // An export holds current values: final, or amended for a corrected
     // one, which the importing database stores as its first version.
+    // entered-in-error: a retraction of an incremental export
+    // (`export --since`), applied as one.
     const absl::string_view cell = absl::StripAsciiWhitespace(row[*status_]);
-    if (!cell.empty() && cell != "final" && cell != "amended") {
+    if (!cell.empty() && cell != "final" && cell != "amended" && cell != "entered-in-error") {
       errors.BadValue(row, *status_, "status",
-                      "expected final or amended (a retraction is made with `cotrack retract`)");
+                      "expected final, amended or entered-in-error (a retraction, as `cotrack "
+                      "export --since` writes it)");
     }
+    retract = cell == "entered-in-error";
   }
   if (unit_.has_value()) obs.unit = std::string(absl::StripAsciiWhitespace(row[*unit_]));
   if (visit_.has_value()) obs.visit = std::string(absl::StripAsciiWhitespace(row[*visit_]));
@@ -198,6 +203,7 @@ void ObservationsCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors,
     const int64_t first = writer.FirstSeen(obs, row.first_line());
     if (first != 0) errors.Add(row.line(date_), row.column(date_), DuplicateMessage(first));
   }
+  if (retract) writer.RetractLast("status entered-in-error");
 }
 
 namespace {

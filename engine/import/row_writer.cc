@@ -104,6 +104,13 @@ void RowWriter::Retract(std::string patient, std::string measure, CivilTime time
   retractions_.push_back({std::move(patient), std::move(measure), time, std::move(reason)});
 }
 
+void RowWriter::RetractLast(std::string reason) {
+  if (observations_.empty()) return;
+  ObservationInput& o = observations_.back();
+  Retract(std::move(o.patient), std::move(o.measure), o.time, std::move(reason));
+  observations_.pop_back();
+}
+
 void RowWriter::Skip(const std::string& reason) {
   ++counts_.skipped;
   ++counts_.skipped_by_reason[reason];

@@ -132,6 +132,10 @@ class RowWriter {
   // Marks the current version of the identity entered-in-error, for
   // `reason`.
   void Retract(std::string patient, std::string measure, CivilTime time, std::string reason);
+  // Turns the row's last observation (NewObservation, Record) into a
+  // retraction of its identity: a row of an incremental export with status
+  // entered-in-error.
+  void RetractLast(std::string reason);
   // Changes of the row so far.
   size_t size() const { return observations_.size() + patients_.size() + retractions_.size(); }
   // True while no error was added since BeginRow.

@@ -945,7 +945,9 @@ class Database:
         """`cotrack export --out FILE`: writes the current values to `out`.
         Options as the command's flags: format (csv, ndjson, fhir), measure,
         patient, with_patients, deidentify with deidentify_key (the key's
-        file). Returns {"observations": n, "patients": n}."""
+        file), since and until (only the changes in that interval). Returns
+        {"observations": n, "patients": n, "retracted": n, "up_to": instant}
+        (up_to: the next run's since; "" for a full export)."""
         names, values, n = _option_arrays(options)
         lib = self._lib
         return _table.read_table(lib, lambda table: _call(

@@ -2,7 +2,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "support/test_support.h"
@@ -179,6 +181,73 @@ TEST_F(ExportCliTest, ImportTimeZoneConvertsInstantsAndUnknownZonesAreRefused) {
   r = Run(db2, {"trajectory", "P-Zoe-3", "edss", "--format", "csv"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("2024-03-06T00:30:00"));
+}
+
+// The current values of `db` without its bookkeeping (version,
+// recorded_at, amended: a copy stores a correction as its first version).
+std::string Values(const std::string& csv) {
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(csv, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> f = absl::StrSplit(line, ',');
+    if (f.size() >= 10) f.resize(8);
+    if (f.back() == "amended") f.back() = "final";
+    absl::StrAppend(&out, absl::StrJoin(f, ","), "\n");
+  }
+  return out;
+}
+
+// Feeding a registry incrementally (issue 15, item 3): a full load that says
+// where it ends, changes since then as FHIR with entered-in-error for a
+// retraction, and the copy equals the source.
+TEST_F(ExportCliTest, SinceExportsFeedACopyIncrementally) {
+  CommandResult r = Run(db_, {"export", "--format", "fhir", "--with-patients", "--since",
+                              "1970-01-01", "--out", dir_.File("full.ndjson")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const size_t next = r.err.find("next: --since ");
+  ASSERT_NE(next, std::string::npos) << r.err;
+  const std::string t1(absl::StripAsciiWhitespace(r.err.substr(next + 14)));
+  EXPECT_THAT(r.err, HasSubstr(absl::StrCat("exported changes up to ", t1)));
+  const std::string copy = dir_.File("copy");
+  r = Run(copy, {"import", dir_.File("full.ndjson")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  WriteFile(dir_.File("more.csv"),
+            "patient,measure,date,value,unit,visit\n"
+            "P-Bert-2,edss,2024-08-01,1.5,,M6\n"
+            "P-Anna-1,hba1c,2024-07-12,50,mmol/mol,M6\n");
+  r = Run(db_, {"import", dir_.File("more.csv")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Run(db_, {"retract", "P-Anna-1", "edss", "2024-01-10", "--reason", "wrong patient"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  r = Run(db_, {"export", "--format", "fhir", "--with-patients", "--since", t1, "--out",
+                dir_.File("changes.ndjson")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("exported 3 values of 2 patients"));
+  EXPECT_THAT(r.err, HasSubstr("1 of them retractions"));
+  const std::string changes = ReadFile(dir_.File("changes.ndjson"));
+  EXPECT_THAT(changes, HasSubstr(R"("status":"entered-in-error")"));
+  EXPECT_THAT(changes, Not(HasSubstr("2024-01-11")));  // il4, unchanged
+  r = Run(copy, {"import", dir_.File("changes.ndjson")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("1 retracted"));
+
+  CommandResult want = Run(db_, {"export"});
+  CommandResult got = Run(copy, {"export"});
+  ASSERT_EQ(want.exit_code, 0) << want.err;
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(Values(got.out), Values(want.out));
+  EXPECT_THAT(want.out, Not(HasSubstr("2024-01-10")));
+
+  // The same changes as CSV: the retraction is a row with status
+  // entered-in-error, and the copy takes it as one.
+  r = Run(db_, {"export", "--since", t1});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("P-Anna-1,edss,2024-01-10,2,score,,M0,entered-in-error,2,"));
+
+  r = Run(db_, {"export", "--since", "2024-03-05T12:00:00"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--since: bad value"));
 }
 
 }  // namespace

@@ -811,8 +811,10 @@ COTRACK_EXPORT int cotrack_batch_commit_as(cotrack_db_t* db, const cotrack_batch
 /* `cotrack export --out FILE`: the current values selected by the options
  * written to `out_file` (for format omop a directory of OMOP CDM tables).
  * Options: format (csv, ndjson or json, fhir, omop; default csv), measure (CODE[,CODE...]),
- * patient, with-patients (fhir), deidentify with deidentify-key (the key's file). *out (when not
- * NULL) is a one-row table: observations, patients (INT64). */
+ * patient, with-patients (fhir), deidentify with deidentify-key (the key's file), since and
+ * until (only what changed in that interval: docs/EXPORT.md). *out (when not NULL) is a one-row
+ * table: observations, patients, retracted (INT64), up_to (STRING: with since/until, the instant
+ * the file holds every change up to, the next run's since; else ""). */
 COTRACK_EXPORT int cotrack_export(cotrack_db_t* db, const char* out_file,
                                   const char* const* option_names, const char* const* option_values,
                                   size_t option_count, cotrack_table_t** out, char** err);

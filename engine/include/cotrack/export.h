@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "cotrack/database.h"
 #include "cotrack/maintenance.h"
 #include "cotrack/named_options.h"
@@ -58,11 +59,33 @@ struct ExportOptions {
   // When set, de-identify with this secret key (raw bytes, at least 16):
   // pseudonymous ids, per-patient date shifts, no free text, no provenance.
   std::optional<std::string> deidentify_key;
+  // Incremental export (csv, ndjson, fhir; docs/EXPORT.md, "Incremental
+  // export"): only what was recorded after `since_us` and up to `until_us`
+  // (microseconds since the Unix epoch, UTC; unset: no bound), read from one
+  // snapshot of every stored version. New and corrected values are written
+  // as their current value; a value that was current at `since_us` and has
+  // been retracted since is written once with status entered-in-error (the
+  // content it had), so that importing the file into a copy that was up to
+  // date at `since_us` brings it up to date. With fhir_patients, the
+  // Patient resources of the patients whose registration changed.
+  // ExportSummary::up_to_us says up to when the file holds every change:
+  // the next run's `since_us`.
+  std::optional<int64_t> since_us;
+  std::optional<int64_t> until_us;
+  // The key file of an encrypted database (Options::encryption_key_file),
+  // which an incremental export reads again by path (DumpDatabase).
+  std::string encryption_key_file;
 };
 
 struct ExportSummary {
   int64_t observations = 0;  // rows or Observation resources written
   int64_t patients = 0;      // distinct patients with a written row
+  // Incremental export only: how many of `observations` are retractions
+  // (status entered-in-error), and the instant (microseconds since the Unix
+  // epoch, UTC) up to which every change is in the file: the latest write
+  // the snapshot holds, or until_us when that is earlier.
+  int64_t retracted = 0;
+  int64_t up_to_us = 0;
 };
 
 // Writes the current values selected by `options` to `out`, one pass over
@@ -73,7 +96,8 @@ absl::StatusOr<ExportSummary> Export(Database& db, const ExportOptions& options,
 // The options of `cotrack export` but --out (NamedOptions,
 // named_options.h): format (csv, ndjson or json, fhir, omop), measure
 // (CODE[,CODE...]), patient, with-patients (fhir only), deidentify and
-// deidentify-key (the file holding the key; needed with deidentify).
+// deidentify-key (the file holding the key; needed with deidentify), since
+// and until (ParseExportInstant; not with omop).
 // Shared by the command line and cotrack_export (cotrack/c.h): the same
 // options, and a bad one is InvalidArgument with the same message. Parsing
 // reads no file: the key's file is returned for the caller to read
@@ -83,6 +107,14 @@ struct ExportCommandOptions {
   std::optional<std::string> deidentify_key_file;
 };
 absl::StatusOr<ExportCommandOptions> ParseExportOptions(const NamedOptions& options);
+
+// An instant of --since / --until, in microseconds since the Unix epoch:
+// an RFC 3339 date-time with a zone (`2026-12-03T15:00:01.123456Z`,
+// `2026-12-03T16:00:01+01:00`; fractions of a second kept to the
+// microsecond), or a bare date (`2026-12-03`), which means its midnight in
+// UTC, the zone of every recorded time in cotrack. InvalidArgument naming
+// `flag` otherwise (a date-time without a zone is ambiguous and refused).
+absl::StatusOr<int64_t> ParseExportInstant(absl::string_view flag, absl::string_view text);
 // Writes the current values selected by `options` (its format is not
 // looked at) as OMOP CDM 5.4 tables into the directory `dir`, created when
 // missing: person.csv, observation_period.csv, measurement.csv and

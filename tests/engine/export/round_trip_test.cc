@@ -2,6 +2,7 @@
 // back into a new database without loss (issue 15, item 3), and its FHIR is
 // R4 as written: dates as dates, UCUM only for UCUM units, one LOINC code
 // that fits the unit.
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -202,6 +203,146 @@ INSTANTIATE_TEST_SUITE_P(Formats, RoundTripTest,
                            }
                            return "Unknown";
                          });
+
+// The instant of the latest write: what a since-export taken now covers.
+int64_t LatestWriteUs(Database& db) {
+  absl::StatusOr<std::vector<AuditRecord>> log = db.AuditLog();
+  EXPECT_OK(log);
+  return log.ok() && !log->empty() ? log->back().at_us : 0;
+}
+
+std::string ExportSince(Database& db, ExportFormat format, int64_t since_us,
+                        ExportSummary* summary = nullptr) {
+  ExportOptions options;
+  options.format = format;
+  options.fhir_patients = format == ExportFormat::kFhir;
+  options.since_us = since_us;
+  std::ostringstream out;
+  absl::StatusOr<ExportSummary> s = cotrack::Export(db, options, out);
+  EXPECT_OK(s);
+  if (s.ok() && summary != nullptr) *summary = *s;
+  return out.str();
+}
+
+// Issue 15, item 3: a copy fed a full export at t1 and then the changes
+// since t1 (new values, corrections, retractions, patients) equals a full
+// export at the later time, in every format.
+TEST_P(RoundTripTest, IncrementalExportBringsACopyUpToDate) {
+  const ExportFormat format = GetParam();
+  const int64_t t1 = LatestWriteUs(*source_);
+  const std::string full = dir_.File("full");
+  testing::WriteFile(full, Export(*source_, format));
+  ASSERT_OK(ImportFile(*target_, full, ImportOptions()));
+
+  // After t1: a new value of a new patient, a correction (value and visit),
+  // a retraction of a value the copy holds, a value written and retracted
+  // (the copy never saw it), the value retracted before t1 entered again,
+  // and a changed registration.
+  Batch batch;
+  ObservationInput fresh = Obs("C-3", "edss", "2023-03-03", 6.0);
+  fresh.visit = "M12";
+  batch.Record(fresh);
+  ObservationInput fixed = Obs("MS-Alpha-001", "edss", "2021-01-15", 4.5);
+  fixed.visit = "BL2";
+  batch.Record(fixed);
+  batch.Record(Obs("T1D gamma/003", "hypo", "2021-09-09", 1));
+  batch.Record(Obs("MS-Alpha-001", "edss", "2022-01-14", 2.0));
+  Patient b;
+  b.id = "T1D gamma/003";
+  b.arm = "insulin";
+  batch.PutPatient(b);
+  ASSERT_OK(source_->Apply(batch));
+  ASSERT_OK(source_->Retract("T1D gamma/003", "hba1c", At("2021-08-01"),
+                             Provenance{"cli", 0, "bob", "wrong patient"}));
+  ASSERT_OK(source_->Retract("T1D gamma/003", "hypo", At("2021-09-09"),
+                             Provenance{"cli", 0, "bob", "typo"}));
+
+  ExportSummary summary;
+  const std::string changes = ExportSince(*source_, format, t1, &summary);
+  EXPECT_EQ(summary.observations, 4) << changes;  // fresh, fixed, re-entered, one retraction
+  EXPECT_EQ(summary.retracted, 1) << changes;
+  EXPECT_EQ(summary.up_to_us, LatestWriteUs(*source_));
+  EXPECT_THAT(changes, Not(HasSubstr("2021-09-09")));  // never seen by the copy
+  EXPECT_THAT(changes, Not(HasSubstr("2021-07-15")));  // unchanged since t1
+  EXPECT_THAT(changes, HasSubstr("entered-in-error"));
+  const std::string file = dir_.File("changes");
+  testing::WriteFile(file, changes);
+  ASSERT_OK_AND_ASSIGN(ImportReport report, ImportFile(*target_, file, ImportOptions()));
+  EXPECT_EQ(report.summary.retracted, 1);
+
+  EXPECT_EQ(WithoutBookkeeping(Export(*target_, format), format),
+            WithoutBookkeeping(Export(*source_, format), format));
+  if (format == ExportFormat::kFhir) {
+    ASSERT_OK_AND_ASSIGN(Patient got, target_->GetPatient("T1D gamma/003"));
+    EXPECT_EQ(got.arm, "insulin");
+    // A retraction names the resource it withdraws: the id of the exported one.
+    for (absl::string_view line : absl::StrSplit(changes, '\n')) {
+      if (!absl::StrContains(line, "entered-in-error")) continue;
+      const size_t at = line.find(R"("id":"obs-)");
+      ASSERT_NE(at, absl::string_view::npos) << line;
+      EXPECT_THAT(testing::ReadFile(full), HasSubstr(std::string(line.substr(at, 42))));
+    }
+  }
+
+  // Nothing changed since: an empty export that covers the same instant.
+  ExportSummary again;
+  ExportSince(*source_, format, summary.up_to_us, &again);
+  EXPECT_EQ(again.observations, 0);
+  EXPECT_EQ(again.up_to_us, summary.up_to_us);
+}
+
+// --until alone is the export as it was at that instant; --measure and
+// --patient narrow a since-export as they narrow a full one.
+TEST_F(RoundTripTest, UntilGivesThePastExportAndFiltersApply) {
+  const int64_t t1 = LatestWriteUs(*source_);
+  const std::string then = Export(*source_, ExportFormat::kCsv);
+  ASSERT_OK(source_->Record(Obs("MS-Alpha-001", "edss", "2021-01-15", 4.5)));
+  ASSERT_OK(source_->Retract("T1D gamma/003", "hba1c", At("2021-08-01"),
+                             Provenance{"cli", 0, "bob", "wrong patient"}));
+  ASSERT_OK(source_->Record(Obs("T1D gamma/003", "hba1c", "2022-02-02", 7.1)));
+
+  ExportOptions options;
+  options.until_us = t1;
+  std::ostringstream past;
+  ASSERT_OK_AND_ASSIGN(ExportSummary summary, cotrack::Export(*source_, options, past));
+  // The same rows; a since/until export is in storage order.
+  auto sorted = [](const std::string& text) {
+    std::vector<std::string> lines = absl::StrSplit(text, '\n');
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  EXPECT_EQ(sorted(past.str()), sorted(then));
+  EXPECT_EQ(summary.up_to_us, t1);
+
+  options = ExportOptions();
+  options.since_us = t1;
+  options.measures = {"hba1c"};
+  options.patient = "T1D gamma/003";
+  std::ostringstream changes;
+  ASSERT_OK_AND_ASSIGN(summary, cotrack::Export(*source_, options, changes));
+  EXPECT_EQ(summary.observations, 2) << changes.str();
+  EXPECT_EQ(summary.retracted, 1);
+  EXPECT_THAT(changes.str(),
+              HasSubstr("T1D gamma/003,hba1c,2021-08-01,6.9,%,,,entered-in-error,2,"));
+  EXPECT_THAT(changes.str(), HasSubstr("T1D gamma/003,hba1c,2022-02-02,7.1,%,,,final,1,"));
+  EXPECT_THAT(changes.str(), Not(HasSubstr("edss")));
+}
+
+TEST(ExportOptionsTest, SinceAndUntilAreInstantsWithAZone) {
+  EXPECT_EQ(*ParseExportInstant("since", "2026-12-03T15:00:01.123456Z"), 1796310001123456);
+  EXPECT_EQ(*ParseExportInstant("since", "2026-12-03T16:00:01.123456+01:00"), 1796310001123456);
+  EXPECT_EQ(*ParseExportInstant("since", "2026-12-03"), 1796256000000000);
+  absl::StatusOr<int64_t> bare = ParseExportInstant("since", "2026-12-03T15:00:01");
+  ASSERT_FALSE(bare.ok());
+  EXPECT_THAT(bare.status().message(), HasSubstr("--since: bad value \"2026-12-03T15:00:01\""));
+  absl::StatusOr<ExportCommandOptions> omop =
+      ParseExportOptions({{"format", "omop"}, {"since", "2026-12-03"}});
+  ASSERT_FALSE(omop.ok());
+  EXPECT_THAT(omop.status().message(), HasSubstr("omop"));
+  absl::StatusOr<ExportCommandOptions> backwards =
+      ParseExportOptions({{"since", "2026-12-03"}, {"until", "2026-12-02"}});
+  EXPECT_FALSE(backwards.ok());
+}
 
 class FhirExportTest : public RoundTripTest {};
 
