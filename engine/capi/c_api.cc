@@ -946,28 +946,33 @@ int AppendVisit(const char* patient, const char* time, const char* label, size_t
     return Fail(err, COTRACK_INVALID_ARGUMENT,
                 "arguments \"measures\" and \"values\" must not be NULL when count > 0");
   }
-  std::vector<cotrack::ObservationInput> visit(count);
+  std::vector<cotrack::Comparator> parsed(comparators == nullptr ? 0 : count);
   for (size_t k = 0; k < count; ++k) {
     if (measures[k] == nullptr) {
       return Fail(err, COTRACK_INVALID_ARGUMENT, absl::StrCat("measures[", k, "] is NULL"));
     }
-    cotrack::ObservationInput& obs = visit[k];
-    obs.patient = patient;
-    obs.measure = measures[k];
-    obs.time = *t;
-    obs.visit = OrEmpty(label);
-    obs.value = values[k];
-    obs.unit = units == nullptr ? std::string() : OrEmpty(units[k]);
     if (comparators != nullptr) {
       auto c = ParseComparator(comparators[k]);
       if (!c.ok()) {
         return Fail(err, COTRACK_INVALID_ARGUMENT,
                     absl::StrCat("measure \"", measures[k], "\": ", c.status().message()));
       }
-      obs.comparator = *c;
+      parsed[k] = *c;
     }
   }
-  for (auto& obs : visit) to.push_back(std::move(obs));
+  // Checked: built in place (the caller reserves), nothing copied.
+  const std::string id = patient;
+  const std::string visit_label = OrEmpty(label);
+  for (size_t k = 0; k < count; ++k) {
+    cotrack::ObservationInput& obs = to.emplace_back();
+    obs.patient = id;
+    obs.measure = measures[k];
+    obs.time = *t;
+    obs.visit = visit_label;
+    obs.value = values[k];
+    if (units != nullptr) obs.unit = OrEmpty(units[k]);
+    if (comparators != nullptr) obs.comparator = parsed[k];
+  }
   return COTRACK_OK;
 }
 
@@ -1115,7 +1120,12 @@ int cotrack_record_visit(cotrack_db_t* db, const char* patient, const char* time
                             visit, err)) {
       return c;
     }
-    return WriteResult(db->db->RecordVisit(visit, db->write), summary, err);
+    // Database::RecordVisit's batch, with the measures moved in, not copied.
+    cotrack::Batch batch;
+    batch.Reserve(count);
+    for (cotrack::ObservationInput& obs : visit) batch.Record(std::move(obs));
+    batch.SetAudit("record", "visit");
+    return WriteResult(db->db->Apply(batch, db->write), summary, err);
   });
 }
 
