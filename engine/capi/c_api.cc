@@ -53,6 +53,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // The error plumbing every C call shares (capi/handles.h).
+using cotrack::capi::Attribution;
 using cotrack::capi::Fail;
 using cotrack::capi::Guard;
 using cotrack::capi::Ok;
@@ -147,24 +148,6 @@ const cotrack::Observation* Row(const cotrack_observations_t* r, size_t i) {
 const cotrack::SummaryRow* SummaryRowAt(const cotrack_summary_t* s, size_t i) {
   if (s == nullptr || i >= s->summary.rows.size()) return nullptr;
   return &s->summary.rows[i];
-}
-
-// The provenance of an attributed write (the *_as calls). NULL user: the
-// handle's. "" is refused rather than defaulted: a web session that lost its
-// user must not write as the application's account. The engine checks the
-// rest (cotrack::Provenance).
-absl::StatusOr<cotrack::Provenance> Attribution(const char* user, const char* reason) {
-  cotrack::Provenance p;
-  if (user != nullptr) {
-    if (*user == '\0') {
-      return absl::InvalidArgumentError(
-          "field \"user\": bad value \"\" (expected a user name, or NULL to write as the "
-          "handle's user)");
-    }
-    p.user = user;
-  }
-  p.reason = OrEmpty(reason);
-  return p;
 }
 
 // The registration the arguments of cotrack_register_patient and

@@ -301,6 +301,17 @@ def _declare(lib):
             _summary_p, _err_p]),
         "cotrack_batch_commit_as": (c_int, [c_void_p, c_void_p, c_char_p,
                                             c_char_p, _summary_p, _err_p]),
+        "cotrack_batch_register_patient_as": (c_int, [
+            c_void_p, c_char_p, c_char_p, c_char_p, _c_char_p_p, _c_char_p_p,
+            c_size_t, c_char_p, c_char_p, _err_p]),
+        "cotrack_batch_record_visit_as": (c_int, [
+            c_void_p, c_char_p, c_char_p, c_char_p, c_size_t, _c_char_p_p,
+            _double_p, _c_char_p_p, _c_char_p_p, c_char_p, c_char_p, _err_p]),
+        "cotrack_batch_add_visit_as": (c_int, [c_void_p, c_void_p, c_char_p,
+                                               c_char_p, _err_p]),
+        "cotrack_batch_retract_as": (c_int, [c_void_p, c_char_p, c_char_p,
+                                             c_char_p, c_char_p, c_char_p,
+                                             _err_p]),
         "cotrack_import": (c_int, [c_void_p, c_char_p, _c_char_p_p,
                                    _c_char_p_p, c_size_t, _void_pp, _err_p]),
         "cotrack_audit_table": (c_int, [c_void_p, c_char_p, _void_pp,
@@ -715,7 +726,10 @@ class Database:
         invalid (InvalidArgument lists each problem). Without `with`, call
         b.commit() and b.close(). `user` and `reason` attribute every
         change of the batch (as record(); a retraction keeps its own
-        reason)."""
+        reason) that names none itself: b.record_visit(..., user=,
+        reason=) and the other methods of the batch attribute one change,
+        so that one batch can hold the changes of several people; the
+        audit log then has one entry per distinct (user, reason)."""
         return Batch(self, user=user, reason=reason)
 
     # -- reads (each one consistent snapshot) ------------------------------
@@ -1314,41 +1328,78 @@ class Batch:
     def register_patient(self, patient: str, arm: Optional[str] = None,
                          index_date: Optional[DateLike] = None,
                          attributes: Optional[Mapping[str, Any]] = None,
+                         *, user: Optional[str] = None,
+                         reason: Optional[str] = None,
                          **more_attributes: Any) -> None:
-        """As Database.register_patient, when the batch commits."""
+        """As Database.register_patient, when the batch commits. `user` and
+        `reason` attribute this change alone (None = the batch's, see
+        Database.batch())."""
         keys, values, n = _attribute_arrays(attributes, more_attributes)
-        _call(self._lib.cotrack_batch_register_patient, self._handle(),
-              _text(patient, "patient"), _text(arm, "arm", optional=True),
-              _text(index_date, "index_date", optional=True), keys, values, n)
+        args = (self._handle(), _text(patient, "patient"),
+                _text(arm, "arm", optional=True),
+                _text(index_date, "index_date", optional=True), keys, values, n)
+        if user is None and reason is None:
+            _call(self._lib.cotrack_batch_register_patient, *args)
+        else:
+            _call(self._lib.cotrack_batch_register_patient_as, *args,
+                  _text(user, "user", optional=True),
+                  _text(reason, "reason", optional=True))
 
     def record(self, patient: str, measure: str, date: DateLike,
-               value: ValueSpec, unit: Optional[str] = None) -> None:
-        """As Database.record, when the batch commits."""
+               value: ValueSpec, unit: Optional[str] = None, *,
+               user: Optional[str] = None,
+               reason: Optional[str] = None) -> None:
+        """As Database.record, when the batch commits; `user` and `reason`
+        as in record_visit()."""
         if unit is not None and not isinstance(value, (tuple, dict)):
             value = (value, unit)
-        self.record_visit(patient, date, {measure: value})
+        self.record_visit(patient, date, {measure: value}, user=user,
+                          reason=reason)
 
     def record_visit(self, patient: str, date: DateLike,
                      measures: Mapping[str, ValueSpec],
-                     visit: Optional[str] = None) -> None:
-        """As Database.record_visit, when the batch commits."""
+                     visit: Optional[str] = None, *,
+                     user: Optional[str] = None,
+                     reason: Optional[str] = None) -> None:
+        """As Database.record_visit, when the batch commits. `user` and
+        `reason` attribute these measures alone: one batch may hold the
+        changes of several clinicians, each shown with its own user and
+        reason by history() and audit() (None = the batch's, see
+        Database.batch())."""
         lib = self._lib
+        attributed = user is not None or reason is not None
+        who = (_text(user, "user", optional=True),
+               _text(reason, "reason", optional=True)) if attributed else ()
         arrays = _visit_arrays(patient, date, measures, visit)
         if arrays is not None:
-            _call(lib.cotrack_batch_record_visit, self._handle(), *arrays)
+            if attributed:
+                _call(lib.cotrack_batch_record_visit_as, self._handle(),
+                      *arrays, *who)
+            else:
+                _call(lib.cotrack_batch_record_visit, self._handle(), *arrays)
             return
         handle = _visit_builder(lib, patient, date, measures, visit)
         try:
-            _call(lib.cotrack_batch_add_visit, self._handle(), handle)
+            if attributed:
+                _call(lib.cotrack_batch_add_visit_as, self._handle(), handle,
+                      *who)
+            else:
+                _call(lib.cotrack_batch_add_visit, self._handle(), handle)
         finally:
             lib.cotrack_visit_destroy(handle)
 
     def retract(self, patient: str, measure: str, date: DateLike,
-                reason: str) -> None:
-        """As Database.retract, when the batch commits."""
-        _call(self._lib.cotrack_batch_retract, self._handle(),
-              _text(patient, "patient"), _text(measure, "measure"),
-              _text(date, "date"), _text(reason, "reason"))
+                reason: str, *, user: Optional[str] = None) -> None:
+        """As Database.retract, when the batch commits, by `user` (None =
+        the batch's)."""
+        args = (self._handle(), _text(patient, "patient"),
+                _text(measure, "measure"), _text(date, "date"))
+        if user is None:
+            _call(self._lib.cotrack_batch_retract, *args,
+                  _text(reason, "reason"))
+        else:
+            _call(self._lib.cotrack_batch_retract_as, *args,
+                  _text(user, "user"), _text(reason, "reason"))
 
     def __len__(self) -> int:
         """Registrations, observations and retractions added so far."""
