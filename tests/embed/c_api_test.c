@@ -437,8 +437,8 @@ static void test_attribution(const char* path) {
   if (db == NULL) return;
 
   cotrack_write_summary ws;
-  OK(cotrack_register_patient_as(db, "P01", "HSCT", NULL, NULL, NULL, 0, "dr.ada", "screening", &ws,
-                                 &err));
+  OK(cotrack_register_patient_as(db, "P01", "HSCT", NULL, NULL, NULL, 0, "dr.ada", "screening",
+                                 &ws, &err));
   CHECK(ws.patients == 1);
   cotrack_visit_t* visit = NULL;
   OK(cotrack_visit_create("P01", "2024-01-05", "M0", &visit, &err));
@@ -447,28 +447,28 @@ static void test_attribution(const char* path) {
   OK(cotrack_visit_commit_as(db, visit, "dr.ada", "baseline visit", &ws, &err));
   CHECK(ws.written == 2);
   cotrack_visit_destroy(visit);
-  OK(cotrack_record_as(db, "P01", "edss", "2024-01-05", 3.5, NULL, "dr.bo", "re-scored the FS", &ws,
-                       &err));
+  OK(cotrack_record_as(db, "P01", "edss", "2024-01-05", 3.5, NULL, "dr.bo", "re-scored the FS",
+                       &ws, &err));
   CHECK(ws.corrected == 1);
-  OK(cotrack_retract_as(db, "P01", "hba1c", "2024-01-05", "dr.bo", "sample of another patient", &ws,
-                        &err));
+  OK(cotrack_retract_as(db, "P01", "hba1c", "2024-01-05", "dr.bo", "sample of another patient",
+                        &ws, &err));
   CHECK(ws.retracted == 1);
   OK(cotrack_record_as(db, "P01", "edss", "2024-07-05", 4.0, NULL, NULL, NULL, NULL, &err));
 
   /* Refused, naming the field; nothing written. */
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "user",
                cotrack_record_as(db, "P01", "edss", "2024-08-01", 4.0, NULL, "", NULL, NULL, &err));
-  EXPECT_ERROR(
-      COTRACK_INVALID_ARGUMENT, "user",
-      cotrack_record_as(db, "P01", "edss", "2024-08-01", 4.0, NULL, "dr.\x1b", NULL, NULL, &err));
-  EXPECT_ERROR(
-      COTRACK_INVALID_ARGUMENT, "reason",
-      cotrack_record_as(db, "P01", "edss", "2024-08-01", 4.0, NULL, NULL, "a\x01", NULL, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "user",
+               cotrack_record_as(db, "P01", "edss", "2024-08-01", 4.0, NULL, "dr.\x1b", NULL, NULL,
+                                 &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "reason",
+               cotrack_record_as(db, "P01", "edss", "2024-08-01", 4.0, NULL, NULL, "a\x01", NULL,
+                                 &err));
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "reason",
                cotrack_retract_as(db, "P01", "edss", "2024-07-05", "dr.bo", NULL, NULL, &err));
-  EXPECT_ERROR(
-      COTRACK_INVALID_ARGUMENT, "user",
-      cotrack_register_patient_as(db, "P02", NULL, NULL, NULL, NULL, 0, " ", NULL, NULL, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "user",
+               cotrack_register_patient_as(db, "P02", NULL, NULL, NULL, NULL, 0, " ", NULL, NULL,
+                                           &err));
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "visit",
                cotrack_visit_commit_as(db, NULL, "dr.ada", NULL, NULL, &err));
 
@@ -637,10 +637,7 @@ static void test_patient_id_rule(const char* path) {
   char max_id[129];
   memset(max_id, 'y', 128);
   max_id[128] = '\0';
-  const char* good[] = {"P-001",
-                        "\xC3\xBCn\xC3\xAF"
-                        "code-1",
-                        max_id};
+  const char* good[] = {"P-001", "\xC3\xBCn\xC3\xAF" "code-1", max_id};
   for (size_t i = 0; i < sizeof good / sizeof good[0]; ++i) {
     OK(cotrack_record(db, good[i], "edss", "2024-01-05", 4.0, NULL, NULL, &err));
     OK(cotrack_register_patient(db, good[i], "A", NULL, NULL, NULL, 0, NULL, &err));
@@ -679,21 +676,21 @@ static void test_tables_and_batches(const char* path) {
   OK(cotrack_record_visit(db, "P01", "2024-01-05", "BL", 3, measures, values, units, comparators,
                           &ws, &err));
   CHECK(ws.written == 3);
-  OK(cotrack_record_visit(db, "P01", "2024-07-09T14:30", NULL, 1, measures, (const double[]){3.5},
-                          NULL, NULL, NULL, &err));
+  OK(cotrack_record_visit(db, "P01", "2024-07-09T14:30", NULL, 1, measures,
+                          (const double[]){3.5}, NULL, NULL, NULL, &err));
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "has no measures",
-               cotrack_record_visit(db, "P01", "2024-01-05", NULL, 0, measures, values, NULL, NULL,
-                                    NULL, &err));
+               cotrack_record_visit(db, "P01", "2024-01-05", NULL, 0, measures, values, NULL,
+                                    NULL, NULL, &err));
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "=<",
                cotrack_record_visit(db, "P01", "2024-02-05", NULL, 1, measures, values, NULL,
                                     (const char* const[]){"=<"}, NULL, &err));
-  EXPECT_ERROR(
-      COTRACK_INVALID_ARGUMENT, "measures[1]",
-      cotrack_record_visit(db, "P01", "2024-02-05", NULL, 2, (const char* const[]){"edss", NULL},
-                           values, NULL, NULL, NULL, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "measures[1]",
+               cotrack_record_visit(db, "P01", "2024-02-05", NULL, 2,
+                                    (const char* const[]){"edss", NULL}, values, NULL, NULL, NULL,
+                                    &err));
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "time",
-               cotrack_record_visit(db, "P01", "2024-02-30", NULL, 1, measures, values, NULL, NULL,
-                                    NULL, &err));
+               cotrack_record_visit(db, "P01", "2024-02-30", NULL, 1, measures, values, NULL,
+                                    NULL, NULL, &err));
 
   /* The trajectory as a table. */
   cotrack_table_t* t = NULL;
@@ -746,8 +743,8 @@ static void test_tables_and_batches(const char* path) {
   CHECK(t == NULL);
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "out",
                cotrack_trajectory_table(db, "P01", "edss", NULL, NULL, NULL, &err));
-  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "n",
-               cotrack_latest_table(db, "P01", "edss", NULL, 0, &t, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "n", cotrack_latest_table(db, "P01", "edss", NULL, 0,
+                                                                    &t, &err));
   OK(cotrack_latest_table(db, "P01", "edss", "2024-03-01", 5, &t, &err));
   CHECK(cotrack_table_row_count(t) == 1);
   cotrack_table_destroy(t);
@@ -796,9 +793,9 @@ static void test_tables_and_batches(const char* path) {
   OK(cotrack_visit_add_items(visit, "ais", ais, 8, &err));
   OK(cotrack_batch_add_visit(b, visit, &err));
   cotrack_visit_destroy(visit);
-  EXPECT_ERROR(
-      COTRACK_INVALID_ARGUMENT, "time",
-      cotrack_batch_record_visit(b, "B01", "never", NULL, 1, measures, values, NULL, NULL, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "time",
+               cotrack_batch_record_visit(b, "B01", "never", NULL, 1, measures, values, NULL,
+                                          NULL, &err));
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "reason",
                cotrack_batch_retract(b, "B01", "edss", "2024-01-05", NULL, &err));
   CHECK(cotrack_batch_size(b) == 4);
@@ -832,8 +829,7 @@ static void test_tables_and_batches(const char* path) {
   /* A summary table. */
   OK(cotrack_register_patient(db, "P01", "HSCT", "2024-01-10", NULL, NULL, 0, NULL, &err));
   OK(cotrack_summarize_table(db, "edss", "0", "arm", &t, &err));
-  CHECK(cotrack_table_row_count(t) == 1 &&
-        cotrack_table_column_count(t) == COTRACK_SUM_COLUMN_COUNT);
+  CHECK(cotrack_table_row_count(t) == 1 && cotrack_table_column_count(t) == COTRACK_SUM_COLUMN_COUNT);
   CHECK(cotrack_table_column_index(t, "n") == COTRACK_SUM_N);
   CHECK(cotrack_table_column_index(t, "worsened_pct") == COTRACK_SUM_WORSENED_PCT);
   CHECK(cotrack_table_int64(t, COTRACK_SUM_N)[0] == 2);
