@@ -5,6 +5,7 @@
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "import/format.h"
 #include "import/value_text.h"
 
 namespace cotrack {
@@ -102,6 +103,10 @@ void RowWriter::BeginRow(int64_t line, ImportErrors& errors) {
 void RowWriter::Retract(std::string patient, std::string measure, CivilTime time,
                         std::string reason) {
   retractions_.push_back({std::move(patient), std::move(measure), time, std::move(reason)});
+}
+
+void RowWriter::RejectValue(absl::string_view change, absl::string_view reason) {
+  if (value_rejects_ != nullptr) value_rejects_->RejectValue(line_, change, reason);
 }
 
 void RowWriter::Skip(const std::string& reason) {
