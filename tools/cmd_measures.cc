@@ -273,8 +273,8 @@ Options:
   --unit-synonym UNIT other spellings of --unit (converted by 1), e.g. kg/m2
   --loinc CODE        LOINC codes of the measure, e.g. 4548-4,17856-6: Synthea,
                       FHIR, HL7 v2 and OMOP imports into this database map
-                      them to it (unless the built-in code table or a
-                      --mapping file maps that code)
+                      them to it (unless the built-in code table or the
+                      import's mapping file maps that code)
   --description TEXT  where the rules come from
   --reason TEXT       why it is registered, for the audit log (who: --user)
   --no-sync           do not wait for the write to reach the disk
@@ -354,9 +354,9 @@ add`; built-ins are fixed) as a new version: options not given keep their
 value. Every stored value of the measure is checked against the new
 definition first; if any fails, nothing changes and each is listed (patient,
 date, value and the rule it breaks): correct or retract them, or keep the
-definition wide enough. The earlier versions stay: `cotrack measure show CODE
---history` lists them, `cotrack audit` says who changed what and when, and
-dump, load, backup and restore keep them.
+definition wide enough. The earlier versions stay: `cotrack measure show`
+lists them (its history flag), `cotrack audit` says who changed what and
+when, and dump, load, backup and restore keep them.
 
 Options:
   --name, --unit, --min, --max, --step, --integer, --direction, --threshold,

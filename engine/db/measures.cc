@@ -173,8 +173,6 @@ absl::Status DatabaseImpl::EditMeasure(const MeasureDefinition& measure,
                                        const Provenance& provenance, const WriteOptions& options,
                                        const WriteContext& context) {
   COTRACK_RETURN_IF_ERROR(CheckWritable());
-  COTRACK_RETURN_IF_ERROR(ValidateMeasureDefinition(measure));
-  COTRACK_RETURN_IF_ERROR(ValidateAttribution(provenance));
   // Writes wait: no value can arrive between the check and the new version.
   std::lock_guard<std::mutex> write_lock(write_mu_);
   COTRACK_ASSIGN_OR_RETURN(const CatalogEntry* existing, FindMeasure(measure.code));
@@ -184,6 +182,8 @@ absl::Status DatabaseImpl::EditMeasure(const MeasureDefinition& measure,
                      "\" is a built-in: its definition comes with cotrack and cannot be edited "
                      "(register a measure of your own with `cotrack measure add`)"));
   }
+  COTRACK_RETURN_IF_ERROR(ValidateMeasureDefinition(measure));
+  COTRACK_RETURN_IF_ERROR(ValidateAttribution(provenance));
   const uint32_t id = existing->id;
   MeasureDefinition def = measure;
   def.builtin = false;

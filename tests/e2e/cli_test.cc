@@ -749,7 +749,9 @@ TEST_F(CliTest, MeasuresUsersCanActOn) {
   CommandResult edit =
       Run({"measure", "edit", "lead", "--max", "500", "--reason", "the lab's reporting range"});
   ASSERT_EQ(edit.exit_code, 0) << edit.err;
-  std::vector<std::string> history = Lines(Csv({"measure", "show", "lead", "--history"}));
+  CommandResult shown = Run({"measure", "show", "lead", "--history", "--format", "csv"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  std::vector<std::string> history = Lines(shown.out);
   ASSERT_EQ(history.size(), 3u);
   EXPECT_THAT(history[0], StartsWith("version,code,name,unit,min,max,"));
   EXPECT_THAT(history[1], StartsWith("1,lead,\"Lead, blood\",ug/dL,0,1000,"));

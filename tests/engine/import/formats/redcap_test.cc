@@ -195,18 +195,23 @@ TEST_F(RedcapTest, ABadCellRejectsThatValueNotTheRecordsOthers) {
       "field,height,height,m\nfield,weight,weight,kg,comma\nfield,bmi,bmi,kg/m2\n"
       "date,*,2020-01-01\n");
   // By default a bad value rejects the file, naming the REDCap field, its
-  // column, the measure, the value and what was expected.
+  // column, the measure, the value and what was expected ...
   EXPECT_THAT(ImportFile(*db_, path, o),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("decimal-comma_data.csv:2:10: REDCap field \"height\" "
                                        "(column 3, measure height): bad value \"1,54\" (expected "
                                        "a number"),
-                             HasSubstr("decimal-comma_data.csv:4: REDCap field \"weight\" "
-                                       "(column 4, measure weight): field \"value\": bad value "
-                                       "\"123,4 kg\" (expected a value from 0 to 100 kg)"),
                              HasSubstr("nothing was written"))));
-  ASSERT_OK_AND_ASSIGN(std::vector<Observation> none, db_->Trajectory("1", "weight"));
+  ASSERT_OK_AND_ASSIGN(std::vector<Patient> none, db_->ListPatients());
   EXPECT_TRUE(none.empty());
+  // ... also for a number its measure refuses.
+  EXPECT_THAT(ImportFile(*db_, path,
+                         Mapping("field,height,height,m,comma\nfield,weight,weight,kg,comma\n"
+                                 "date,*,2020-01-01\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("decimal-comma_data.csv:4: REDCap field \"weight\" (column 4, "
+                                 "measure weight): field \"value\": bad value \"123,4 kg\" "
+                                 "(expected a value from 0 to 100 kg)")));
 
   // With --on-error skip only the bad cells are rejected: every record keeps
   // its good weight and bmi.
