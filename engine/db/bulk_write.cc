@@ -368,6 +368,16 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
   std::vector<Valid> valid;
   valid.reserve(batch.observations().size());
   for (const ObservationInput& in : batch.observations()) {
+    const size_t rejected_here = out.size();
+    // Every rejection below is of this observation: it names its measure.
+    struct NameMeasure {
+      std::vector<Rejection>& out;
+      size_t from;
+      const std::string& measure;
+      ~NameMeasure() {
+        for (size_t i = from; i < out.size(); ++i) out[i].measure = measure;
+      }
+    } name_measure{out, rejected_here, in.measure};
     if (in.patient.empty() || in.patient != last_valid_patient_) {
       if (absl::Status s = ValidatePatientId(in.patient); !s.ok()) {
         reject(in.provenance, s.message(), as_row(in));

@@ -86,6 +86,8 @@ class DatabaseImpl {
                                                                   const WriteContext& context);
   absl::Status RegisterMeasure(const MeasureDefinition& measure, const Provenance& provenance,
                                const WriteOptions& options, const WriteContext& context);
+  absl::Status EditMeasure(const MeasureDefinition& measure, const Provenance& provenance,
+                           const WriteOptions& options, const WriteContext& context);
   // The receipt of `client`'s last write, if it stored one.
   absl::StatusOr<std::optional<Receipt>> FindReceipt(uint64_t client);
 
@@ -110,6 +112,7 @@ class DatabaseImpl {
   absl::StatusOr<std::vector<Patient>> ListPatients(const ReadView* view);
   absl::StatusOr<MeasureDefinition> GetMeasure(absl::string_view code);
   absl::StatusOr<std::vector<MeasureDefinition>> ListMeasures();
+  absl::StatusOr<std::vector<MeasureDefinition>> MeasureHistory(absl::string_view code);
   absl::Status ForEachSeries(const ReadView* view, absl::string_view measure,
                              const Database::SeriesVisitor& fn);
   absl::StatusOr<std::vector<AuditRecord>> AuditLog(const ReadView* view,

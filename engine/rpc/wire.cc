@@ -61,6 +61,10 @@ const char* OpName(Op op) {
       return "backup";
     case Op::kDump:
       return "dump";
+    case Op::kEditMeasure:
+      return "edit-measure";
+    case Op::kMeasureHistory:
+      return "measure-history";
   }
   return "unknown";
 }
@@ -651,6 +655,7 @@ uint32_t RequestFields(Op op) {
     case Op::kApply:
       return kQBatch | kQWriteOptions | kQTag;
     case Op::kRegisterMeasure:
+    case Op::kEditMeasure:
       return kQMeasureDef | kQWriteOptions | kQTag;
     case Op::kBulkBegin:
       return kQWriteOptions | kQAuditText;
@@ -675,6 +680,7 @@ uint32_t RequestFields(Op op) {
     case Op::kSnapshotEnd:
       return kQSnapshot;
     case Op::kGetMeasure:
+    case Op::kMeasureHistory:
       return kQMeasure;
     case Op::kForEachSeries:
       return kQSnapshot | kQMeasure;
@@ -734,6 +740,7 @@ uint32_t ResponseFields(Op op, bool more) {
     case Op::kGetMeasure:
       return kAMeasure;
     case Op::kListMeasures:
+    case Op::kMeasureHistory:
       return kAMeasures;
     case Op::kForEachSeries:
       return more ? kAPatient | kAObservations : 0;
@@ -748,6 +755,7 @@ uint32_t ResponseFields(Op op, bool more) {
     case Op::kDump:
       return more ? kAChunk : kADump;
     case Op::kRegisterMeasure:
+    case Op::kEditMeasure:
     case Op::kBulkBegin:
     case Op::kBulkAbort:
     case Op::kCompact:

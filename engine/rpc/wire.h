@@ -73,9 +73,11 @@ enum class Op : uint8_t {
   kCheck,
   kBackup,
   kDump,
+  kEditMeasure,
+  kMeasureHistory,
 };
 // The highest op this build knows; ops are 1..kLastOp.
-constexpr Op kLastOp = Op::kDump;
+constexpr Op kLastOp = Op::kMeasureHistory;
 
 // "hello", "apply", "register-measure", ... for messages; "unknown" for a
 // value outside the enum.
@@ -120,8 +122,8 @@ struct Request {
   Batch batch;                             // kApply, kBulkAdd (rebuilt with Batch's mutators)
   WriteOptions write_options;              // kApply kRegisterMeasure kBulkBegin
   WriteTag tag;                            // kApply kRegisterMeasure kBulkCommit
-  MeasureDefinition measure_def;           // kRegisterMeasure
-  Provenance provenance;                   // kRegisterMeasure
+  MeasureDefinition measure_def;           // kRegisterMeasure kEditMeasure
+  Provenance provenance;                   // kRegisterMeasure kEditMeasure
   std::string audit_action, audit_detail;  // kBulkBegin
   bool collect_rejections = false;         // kBulkAdd kBulkCommit
 };

@@ -335,6 +335,10 @@ def _declare(lib):
                                  _c_char_p_p, c_size_t, _err_p]),
         "cotrack_measure_add": (c_int, [c_void_p, _c_char_p_p, _c_char_p_p,
                                         c_size_t, _err_p]),
+        "cotrack_measure_edit": (c_int, [c_void_p, c_char_p, _c_char_p_p,
+                                         _c_char_p_p, c_size_t, _err_p]),
+        "cotrack_measure_history_table": (c_int, [c_void_p, c_char_p,
+                                                  _void_pp, _err_p]),
         "cotrack_check_table": (c_int, [c_char_p, c_void_p, _void_pp,
                                         _err_p]),
         "cotrack_dump": (c_int, [c_char_p, c_void_p, c_char_p, _void_pp,
@@ -954,11 +958,34 @@ class Database:
     def add_measure(self, code: str, **options: Any) -> None:
         """`cotrack measure add --code CODE ...`: registers a measure, as
         the handle's user. Options as the command's flags: name, unit, min,
-        max (required), step, threshold, direction, description, reason,
-        integer, no_sync. A bad one raises InvalidArgument with the command
+        max (required), step, threshold, direction, convert, unit_synonym,
+        loinc, description, reason, integer, no_sync. A bad one raises
+        InvalidArgument with the command
         line's message; a code in use by another definition AlreadyExists."""
         names, values, n = _option_arrays(dict(options, code=code))
         _call(self._lib.cotrack_measure_add, self._handle(), names, values, n)
+
+    @_in_use
+    def edit_measure(self, code: str, **options: Any) -> None:
+        """`cotrack measure edit CODE ...`: changes the definition of a
+        registered measure as a new version, as the handle's user. Options
+        as the command's flags (those not given keep their value): name,
+        unit, min, max, step, threshold, direction, convert, unit_synonym,
+        loinc, remove_unit, remove_loinc, description, integer, reason,
+        dry_run, no_sync. Raises FailedPrecondition listing the stored
+        values the new definition would refuse (nothing changes), or for a
+        built-in; NotFound for an unknown code."""
+        names, values, n = _option_arrays(options)
+        _call(self._lib.cotrack_measure_edit, self._handle(),
+              _text(code, "code"), names, values, n)
+
+    @_in_use
+    def measure_history(self, code: str) -> Result:
+        """`cotrack measure show CODE --history`: every version of the
+        measure's definition, oldest first (dicts: version, then the fields
+        of measure()). Raises NotFound for an unknown code."""
+        return self._rows(self._lib.cotrack_measure_history_table,
+                          self._handle(), _text(code, "code"))
 
     @_in_use
     def export(self, out: Union[str, "os.PathLike[str]"],

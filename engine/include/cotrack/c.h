@@ -866,11 +866,32 @@ COTRACK_EXPORT int cotrack_plot(cotrack_db_t* db, const char* measure, const cha
 
 /* `cotrack measure add`: registers a measure, as the handle's user. Options:
  * code, name, unit, min, max (required), step, threshold, direction
- * (higher-is-worse, higher-is-better, none), description, reason, integer,
- * no-sync. COTRACK_ALREADY_EXISTS for a code in use. */
+ * (higher-is-worse, higher-is-better, none), convert (UNIT=EXPR,...),
+ * unit-synonym, loinc, description, reason, integer, no-sync
+ * (ParseMeasureAddOptions in cotrack/measure_options.h).
+ * COTRACK_ALREADY_EXISTS for a code in use. */
 COTRACK_EXPORT int cotrack_measure_add(cotrack_db_t* db, const char* const* option_names,
                                        const char* const* option_values, size_t option_count,
                                        char** err);
+
+/* `cotrack measure edit CODE`: changes the definition of the registered
+ * measure `code` as a new version, as the handle's user. Options (those not
+ * given keep their value): name, unit, min, max, step, threshold,
+ * direction, convert, unit-synonym, loinc, remove-unit, remove-loinc,
+ * description, integer, reason, dry-run, no-sync
+ * (ParseMeasureEditOptions). COTRACK_FAILED_PRECONDITION naming the stored
+ * values the new definition would refuse (nothing changes), or for a
+ * built-in; COTRACK_NOT_FOUND for an unknown code. */
+COTRACK_EXPORT int cotrack_measure_edit(cotrack_db_t* db, const char* code,
+                                        const char* const* option_names,
+                                        const char* const* option_values, size_t option_count,
+                                        char** err);
+
+/* `cotrack measure show CODE --history`: one row per version of the
+ * definition, oldest first: version (INT64, from 1), then the columns of
+ * cotrack_measure_table. COTRACK_NOT_FOUND for an unknown code. */
+COTRACK_EXPORT int cotrack_measure_history_table(cotrack_db_t* db, const char* code,
+                                                 cotrack_table_t** out, char** err);
 
 /* Maintenance works on the database directory `path` (as `cotrack --db PATH
  * ...` does), not on a handle: it may be open elsewhere. `options` may be
