@@ -351,7 +351,7 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
   const size_t rejected_before = out.size();
   auto reject = [&](const Provenance& p, absl::string_view message, std::string change,
                     absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
-    out.push_back(Rejection{p, absl::StrCat(Where(p), ": ", message), std::move(change), code});
+    out.push_back(Rejection{p, absl::StrCat(Where(p), ": ", message), std::move(change), code, ""});
   };
   auto as_row = [](const ObservationInput& in) {
     return absl::StrCat(in.patient, ",", in.measure, ",", FormatCivilTime(in.time), ",",
@@ -547,7 +547,8 @@ void BulkWriteImpl::ResolveRepeats(absl::Span<StagedChange> changes, const Catal
       duplicates.push_back(
           Rejection{o.provenance, absl::StrCat(Where(o.provenance), ": ", message),
                     absl::StrCat(IdOf(num), ",", measure.def.code, ",", FormatCivilTime(o.time),
-                                 ",", o.original_value, ",", o.original_unit)});
+                                 ",", o.original_value, ",", o.original_unit),
+                    absl::StatusCode::kInvalidArgument, measure.def.code});
       drop_[k] = 1;
     };
     const int64_t first_line = changes[first].obs.provenance.line;
