@@ -49,7 +49,7 @@ int Run(const GlobalContext& ctx, const TimeZoneRequest& request) {
       },
       [&](bool changed) {
         std::fprintf(stderr,
-                     changed ? "time zone set to %s: imports without --timezone convert instants "
+                     changed ? "time zone set to %s: imports naming no zone convert instants "
                                "to its civil time\n"
                              : "time zone is %s already\n",
                      request.zone.c_str());
@@ -65,10 +65,12 @@ const Command kTimeZoneCommand =
 Without ZONE, prints the database's time zone, or "none".
 
 With ZONE (an IANA name such as Europe/Berlin), sets it: from then on, an
-import without --timezone converts every date-time written with a UTC offset
-or Z to that zone's civil date and time, so that one visit written as
-2017-12-10T06:21:43Z in one file and 2017-12-09T22:21:43-08:00 in another
-lands on one day (with America/Los_Angeles: 2017-12-09). Dates and
+import that names no zone of its own (`cotrack import` takes one too)
+converts every date-time written with a UTC offset or Z to that zone's civil
+date and time, so that one visit written as 2017-12-10T06:21:43Z in one file
+and 2017-12-09T22:21:43-08:00 in another lands on one day (with
+America/Los_Angeles: 2017-12-09). FHIR exports write times with the zone's
+offset. Dates and
 date-times without an offset are stored as written. Without a zone, the
 offset is dropped and the clock time kept, and each import says so once per
 file. The zone is stored in the database: every process, dump and backup

@@ -524,15 +524,15 @@ TEST(WireRequestTest, EveryProperPrefixIsRejected) {
 }
 
 TEST(WireRequestTest, UnknownOpIsRejected) {
-  for (std::string bytes : {std::string(1, '\0'), std::string(1, '\x1a'), std::string("\xff")}) {
+  for (std::string bytes : {std::string(1, '\0'), std::string(1, '\x1c'), std::string("\xff")}) {
     EXPECT_THAT(DecodeRequest(bytes), StatusIs(absl::StatusCode::kInvalidArgument,
                                                AllOf(HasSubstr("malformed request: op at offset 0"),
-                                                     HasSubstr("is not one of 1..25"))));
+                                                     HasSubstr("is not one of 1..27"))));
   }
   EXPECT_THAT(DecodeRequest(""), StatusIs(absl::StatusCode::kInvalidArgument,
                                           HasSubstr("op at offset 0: needs 1 bytes, 0 left")));
   EXPECT_STREQ(OpName(static_cast<Op>(0)), "unknown");
-  EXPECT_STREQ(OpName(static_cast<Op>(26)), "unknown");
+  EXPECT_STREQ(OpName(static_cast<Op>(28)), "unknown");
 }
 
 TEST(WireRequestTest, HugeClaimedLengthsAndCountsAreRejectedBeforeAllocating) {
