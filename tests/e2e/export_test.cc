@@ -236,6 +236,23 @@ TEST_F(ExportCliTest, DatabaseTimeZoneIsSetOnceAndUsedByImportsOfEveryProcess) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("clinic moved"));
 
+  // A backup carries it as data, as a dump does.
+  held->reset();
+  r = Run(db2, {"backup", dir_.File("backups")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunCotrack({"restore", dir_.File("backups"), "--to", dir_.File("restored")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Run(dir_.File("restored"), {"timezone"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Europe/Berlin\n");
+  r = Run(db2, {"dump", "--out", dir_.File("la.dump")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunCotrack({"--db", dir_.File("loaded"), "load", dir_.File("la.dump")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Run(dir_.File("loaded"), {"timezone"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Europe/Berlin\n");
+
   // A database without a zone says so.
   r = Run(db_, {"timezone"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
