@@ -38,6 +38,10 @@ int Run(const GlobalContext& ctx, const TimeZoneRequest& request) {
           return 0;
         });
   }
+  // Before opening: a mistyped zone must not create a database.
+  if (absl::Status valid = ValidateTimeZoneName(request.zone); !valid.ok()) {
+    return RuntimeError(valid);
+  }
   return RunOnDatabase(
       ctx, OpenMode::kCreate,
       [&](Database& db) -> absl::StatusOr<bool> {

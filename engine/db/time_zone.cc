@@ -2,6 +2,8 @@
 // date-time with a UTC offset or Z) are stored in when an import names no
 // zone of its own. Stored as one meta key (keys::kTimeZoneKey) so that every
 // process, a dump and a backup carry it with the data.
+#include "cotrack/time_zone.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -12,6 +14,18 @@
 #include "db/database_impl.h"
 
 namespace cotrack {
+
+absl::Status ValidateTimeZoneName(const std::string& zone) {
+  absl::TimeZone loaded;
+  if (zone.empty() || !absl::LoadTimeZone(zone, &loaded)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown time zone \"", zone,
+        "\": give an IANA name such as Europe/Berlin or America/Los_Angeles (see "
+        "`timedatectl list-timezones` or `ls /usr/share/zoneinfo`, which the tzdata package "
+        "installs)"));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::string> DatabaseImpl::TimeZone() {
   std::string value;
@@ -25,14 +39,7 @@ absl::Status DatabaseImpl::SetTimeZone(const std::string& zone, bool force,
                                        const Provenance& provenance, const WriteContext& context) {
   COTRACK_RETURN_IF_ERROR(CheckWritable());
   COTRACK_RETURN_IF_ERROR(ValidateAttribution(provenance));
-  absl::TimeZone loaded;
-  if (zone.empty() || !absl::LoadTimeZone(zone, &loaded)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown time zone \"", zone,
-        "\": give an IANA name such as Europe/Berlin or America/Los_Angeles (see "
-        "`timedatectl list-timezones` or `ls /usr/share/zoneinfo`, which the tzdata package "
-        "installs)"));
-  }
+  COTRACK_RETURN_IF_ERROR(ValidateTimeZoneName(zone));
   std::lock_guard<std::mutex> write_lock(write_mu_);
   COTRACK_ASSIGN_OR_RETURN(std::string current, TimeZone());
   if (current == zone) return absl::OkStatus();

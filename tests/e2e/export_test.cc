@@ -1,4 +1,5 @@
 // End-to-end: `cotrack export`, `dump` and `load` as a user runs them.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -194,6 +195,7 @@ TEST_F(ExportCliTest, DatabaseTimeZoneIsSetOnceAndUsedByImportsOfEveryProcess) {
   CommandResult r = Run(db2, {"timezone", "Mars/Olympus"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.err, HasSubstr("unknown time zone \"Mars/Olympus\""));
+  EXPECT_FALSE(std::filesystem::exists(db2)) << "a mistyped zone created a database";
   r = Run(db2, {"timezone", "America/Los_Angeles"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   absl::StatusOr<std::unique_ptr<Database>> held = Database::Open(db2);

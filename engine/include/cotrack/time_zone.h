@@ -15,6 +15,11 @@
 
 namespace cotrack {
 
+// OK when the system's zone files (tzdata) know `zone`, an IANA name such as
+// "Europe/Berlin"; else InvalidArgument naming it and how to list the zones.
+// SetDatabaseTimeZone checks this first.
+absl::Status ValidateTimeZoneName(const std::string& zone);
+
 // The time zone of the database `db` is a handle of (from Database::Open):
 // an IANA name, or "" when none is set. FailedPrecondition for a handle
 // that is not one of the database (a read snapshot's); otherwise the errors
