@@ -53,6 +53,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // The error plumbing every C call shares (capi/handles.h).
+using cotrack::capi::Attribution;
 using cotrack::capi::Fail;
 using cotrack::capi::Guard;
 using cotrack::capi::Ok;
@@ -147,24 +148,6 @@ const cotrack::Observation* Row(const cotrack_observations_t* r, size_t i) {
 const cotrack::SummaryRow* SummaryRowAt(const cotrack_summary_t* s, size_t i) {
   if (s == nullptr || i >= s->summary.rows.size()) return nullptr;
   return &s->summary.rows[i];
-}
-
-// The provenance of an attributed write (the *_as calls). NULL user: the
-// handle's. "" is refused rather than defaulted: a web session that lost its
-// user must not write as the application's account. The engine checks the
-// rest (cotrack::Provenance).
-absl::StatusOr<cotrack::Provenance> Attribution(const char* user, const char* reason) {
-  cotrack::Provenance p;
-  if (user != nullptr) {
-    if (*user == '\0') {
-      return absl::InvalidArgumentError(
-          "field \"user\": bad value \"\" (expected a user name, or NULL to write as the "
-          "handle's user)");
-    }
-    p.user = user;
-  }
-  p.reason = OrEmpty(reason);
-  return p;
 }
 
 // The registration the arguments of cotrack_register_patient and
@@ -946,28 +929,33 @@ int AppendVisit(const char* patient, const char* time, const char* label, size_t
     return Fail(err, COTRACK_INVALID_ARGUMENT,
                 "arguments \"measures\" and \"values\" must not be NULL when count > 0");
   }
-  std::vector<cotrack::ObservationInput> visit(count);
+  std::vector<cotrack::Comparator> parsed(comparators == nullptr ? 0 : count);
   for (size_t k = 0; k < count; ++k) {
     if (measures[k] == nullptr) {
       return Fail(err, COTRACK_INVALID_ARGUMENT, absl::StrCat("measures[", k, "] is NULL"));
     }
-    cotrack::ObservationInput& obs = visit[k];
-    obs.patient = patient;
-    obs.measure = measures[k];
-    obs.time = *t;
-    obs.visit = OrEmpty(label);
-    obs.value = values[k];
-    obs.unit = units == nullptr ? std::string() : OrEmpty(units[k]);
     if (comparators != nullptr) {
       auto c = ParseComparator(comparators[k]);
       if (!c.ok()) {
         return Fail(err, COTRACK_INVALID_ARGUMENT,
                     absl::StrCat("measure \"", measures[k], "\": ", c.status().message()));
       }
-      obs.comparator = *c;
+      parsed[k] = *c;
     }
   }
-  for (auto& obs : visit) to.push_back(std::move(obs));
+  // Checked: built in place (the caller reserves), nothing copied.
+  const std::string id = patient;
+  const std::string visit_label = OrEmpty(label);
+  for (size_t k = 0; k < count; ++k) {
+    cotrack::ObservationInput& obs = to.emplace_back();
+    obs.patient = id;
+    obs.measure = measures[k];
+    obs.time = *t;
+    obs.visit = visit_label;
+    obs.value = values[k];
+    if (units != nullptr) obs.unit = OrEmpty(units[k]);
+    if (comparators != nullptr) obs.comparator = parsed[k];
+  }
   return COTRACK_OK;
 }
 
@@ -1115,7 +1103,12 @@ int cotrack_record_visit(cotrack_db_t* db, const char* patient, const char* time
                             visit, err)) {
       return c;
     }
-    return WriteResult(db->db->RecordVisit(visit, db->write), summary, err);
+    // Database::RecordVisit's batch, with the measures moved in, not copied.
+    cotrack::Batch batch;
+    batch.Reserve(count);
+    for (cotrack::ObservationInput& obs : visit) batch.Record(std::move(obs));
+    batch.SetAudit("record", "visit");
+    return WriteResult(db->db->Apply(batch, db->write), summary, err);
   });
 }
 

@@ -135,48 +135,85 @@ int cotrack_measures_table(cotrack_db_t* db, cotrack_table_t** out, char** err) 
   });
 }
 
+namespace {
+
+// The columns `cotrack measure show` prints, one row per definition in
+// `ms`, after a version column (1, 2, ...) when `numbered`.
+cotrack_table_t MeasureDetailTable(const std::vector<cotrack::MeasureDefinition>& ms,
+                                   bool numbered) {
+  cotrack_table_t t;
+  t.columns.reserve(25);
+  if (numbered) {
+    auto& version = AddColumn(t, "version", COTRACK_COLUMN_INT64);
+    for (size_t i = 0; i < ms.size(); ++i) version.ints.push_back(static_cast<int64_t>(i + 1));
+  }
+  AddMeasureColumns(t, ms);
+  auto& allowed = AddColumn(t, "allowed_values", COTRACK_COLUMN_DOUBLE_LIST);
+  for (const cotrack::MeasureDefinition& m : ms) {
+    allowed.doubles.insert(allowed.doubles.end(), m.allowed_values.begin(), m.allowed_values.end());
+    allowed.offsets.push_back(static_cast<int64_t>(allowed.doubles.size()));
+  }
+  auto& conversions = AddColumn(t, "conversions", COTRACK_COLUMN_STRING);
+  for (const cotrack::MeasureDefinition& m : ms) {
+    std::vector<std::string> texts;
+    for (const auto& u : m.units) {
+      std::string text = absl::StrCat(u.unit, ": x", u.factor);
+      if (u.offset != 0) {
+        absl::StrAppend(&text, u.offset > 0 ? " + " : " - ", u.offset > 0 ? u.offset : -u.offset);
+      }
+      texts.push_back(text);
+    }
+    AppendString(conversions, absl::StrJoin(texts, "; "));
+  }
+  auto& item_min = AddColumn(t, "item_min", COTRACK_COLUMN_DOUBLE);
+  for (const auto& m : ms) item_min.doubles.push_back(m.item_count == 0 ? kNaN : m.item_min);
+  auto& item_max = AddColumn(t, "item_max", COTRACK_COLUMN_DOUBLE);
+  for (const auto& m : ms) item_max.doubles.push_back(m.item_count == 0 ? kNaN : m.item_max);
+  auto& sum = AddColumn(t, "items_sum_to_total", COTRACK_COLUMN_INT64);
+  for (const auto& m : ms) sum.ints.push_back(m.items_sum_to_total ? 1 : 0);
+  auto& named_items = AddColumn(t, "named_items", COTRACK_COLUMN_STRING);
+  for (const auto& m : ms) {
+    std::vector<std::string> named;
+    for (const auto& item : m.named_items) {
+      named.push_back(absl::StrCat(item.name, " ", item.min, "-", item.max));
+    }
+    AppendString(named_items, absl::StrJoin(named, "; "));
+  }
+  auto& subscale_column = AddColumn(t, "subscales", COTRACK_COLUMN_STRING);
+  for (const auto& m : ms) {
+    std::vector<std::string> subscales;
+    for (const auto& sub : m.subscales) {
+      subscales.push_back(absl::StrCat(sub.name, " (items ", absl::StrJoin(sub.items, ","), ")"));
+    }
+    AppendString(subscale_column, absl::StrJoin(subscales, "; "));
+  }
+  auto& loinc = AddColumn(t, "loinc", COTRACK_COLUMN_STRING);
+  for (const auto& m : ms) AppendString(loinc, absl::StrJoin(m.loinc, ";"));
+  auto& description = AddColumn(t, "description", COTRACK_COLUMN_STRING);
+  for (const auto& m : ms) AppendString(description, m.description);
+  return t;
+}
+
+}  // namespace
+
 int cotrack_measure_table(cotrack_db_t* db, const char* code, cotrack_table_t** out, char** err) {
   return Guard(err, [&]() -> int {
     if (int c = CheckCall(db, out, err); c != COTRACK_OK) return c;
     if (code == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"code\" is NULL");
     auto measure = db->db->GetMeasure(code);
     if (!measure.ok()) return Report(err, measure.status());
-    const cotrack::MeasureDefinition& m = *measure;
-    cotrack_table_t t;
-    t.columns.reserve(24);
-    AddMeasureColumns(t, {m});
-    auto& allowed = AddColumn(t, "allowed_values", COTRACK_COLUMN_DOUBLE_LIST);
-    allowed.doubles = m.allowed_values;
-    allowed.offsets.push_back(static_cast<int64_t>(m.allowed_values.size()));
-    std::vector<std::string> conversions;
-    for (const auto& u : m.units) {
-      std::string text = absl::StrCat(u.unit, ": x", u.factor);
-      if (u.offset != 0) {
-        absl::StrAppend(&text, u.offset > 0 ? " + " : " - ", u.offset > 0 ? u.offset : -u.offset);
-      }
-      conversions.push_back(text);
-    }
-    AppendString(AddColumn(t, "conversions", COTRACK_COLUMN_STRING),
-                 absl::StrJoin(conversions, "; "));
-    AddColumn(t, "item_min", COTRACK_COLUMN_DOUBLE)
-        .doubles.push_back(m.item_count == 0 ? kNaN : m.item_min);
-    AddColumn(t, "item_max", COTRACK_COLUMN_DOUBLE)
-        .doubles.push_back(m.item_count == 0 ? kNaN : m.item_max);
-    AddColumn(t, "items_sum_to_total", COTRACK_COLUMN_INT64)
-        .ints.push_back(m.items_sum_to_total ? 1 : 0);
-    std::vector<std::string> named;
-    for (const auto& item : m.named_items) {
-      named.push_back(absl::StrCat(item.name, " ", item.min, "-", item.max));
-    }
-    AppendString(AddColumn(t, "named_items", COTRACK_COLUMN_STRING), absl::StrJoin(named, "; "));
-    std::vector<std::string> subscales;
-    for (const auto& s : m.subscales) {
-      subscales.push_back(absl::StrCat(s.name, " (items ", absl::StrJoin(s.items, ","), ")"));
-    }
-    AppendString(AddColumn(t, "subscales", COTRACK_COLUMN_STRING), absl::StrJoin(subscales, "; "));
-    AppendString(AddColumn(t, "loinc", COTRACK_COLUMN_STRING), absl::StrJoin(m.loinc, ";"));
-    AppendString(AddColumn(t, "description", COTRACK_COLUMN_STRING), m.description);
-    return Deliver(std::move(t), out, err);
+    return Deliver(MeasureDetailTable({*measure}, false), out, err);
+  });
+}
+
+int cotrack_measure_history_table(cotrack_db_t* db, const char* code, cotrack_table_t** out,
+                                  char** err) {
+  return Guard(err, [&]() -> int {
+    if (int c = CheckCall(db, out, err); c != COTRACK_OK) return c;
+    if (code == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"code\" is NULL");
+    auto versions = db->db->MeasureHistory(code);
+    if (!versions.ok()) return Report(err, versions.status());
+    return Deliver(MeasureDetailTable(*versions, true), out, err);
   });
 }
 

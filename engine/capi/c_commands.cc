@@ -301,4 +301,27 @@ int cotrack_measure_add(cotrack_db_t* db, const char* const* option_names,
   });
 }
 
+int cotrack_measure_edit(cotrack_db_t* db, const char* code, const char* const* option_names,
+                         const char* const* option_values, size_t option_count, char** err) {
+  return Guard(err, [&]() -> int {
+    if (absl::Status s = cotrack::capi::RequireDb(db); !s.ok()) return Report(err, s);
+    if (code == nullptr) return Fail(err, COTRACK_INVALID_ARGUMENT, "argument \"code\" is NULL");
+    cotrack::NamedOptions named;
+    if (absl::Status s = Named(option_names, option_values, option_count, &named); !s.ok()) {
+      return Report(err, s);
+    }
+    auto current = db->db->GetMeasure(code);
+    if (!current.ok()) return Report(err, current.status());
+    auto options = cotrack::ParseMeasureEditOptions(*current, named);
+    if (!options.ok()) return Report(err, options.status());
+    cotrack::Provenance provenance;
+    provenance.source = "api";
+    provenance.reason = options->reason;
+    cotrack::WriteOptions write = db->write;
+    write.sync = write.sync && options->sync;
+    write.dry_run = options->dry_run;
+    return Report(err, db->db->EditMeasure(options->measure, provenance, write));
+  });
+}
+
 }  // extern "C"

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "cotrack/c.h"
 #include "cotrack/database.h"
@@ -91,6 +92,24 @@ inline absl::Status RequireDb(const cotrack_db_t* db) {
     return absl::InvalidArgumentError("argument \"db\" must not be NULL");
   }
   return absl::OkStatus();
+}
+
+// The provenance of an attributed write (the *_as calls). NULL user: the
+// handle's. "" is refused rather than defaulted: a web session that lost its
+// user must not write as the application's account. The engine checks the
+// rest (cotrack::Provenance).
+inline absl::StatusOr<cotrack::Provenance> Attribution(const char* user, const char* reason) {
+  cotrack::Provenance p;
+  if (user != nullptr) {
+    if (*user == '\0') {
+      return absl::InvalidArgumentError(
+          "field \"user\": bad value \"\" (expected a user name, or NULL to write as the "
+          "handle's user)");
+    }
+    p.user = user;
+  }
+  p.reason = reason == nullptr ? "" : reason;
+  return p;
 }
 
 // The option arrays of cotrack/c.h ("C ABI convention") as the name/value

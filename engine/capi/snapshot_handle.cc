@@ -66,6 +66,15 @@ class SnapshotDatabase : public Database {
                                const WriteOptions&) override {
     return ReadOnly();
   }
+  absl::Status EditMeasure(const MeasureDefinition&, const Provenance&,
+                           const WriteOptions&) override {
+    return ReadOnly();
+  }
+  absl::StatusOr<std::vector<MeasureDefinition>> MeasureHistory(absl::string_view) override {
+    return absl::FailedPreconditionError(
+        "a read snapshot holds the current measure definitions only; ask the database handle for "
+        "a measure's history");
+  }
   absl::StatusOr<std::unique_ptr<ReadSnapshot>> NewSnapshot() override {
     return absl::FailedPreconditionError(
         "this handle is a read snapshot already; take new snapshots from the database handle");

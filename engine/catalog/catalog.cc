@@ -66,6 +66,17 @@ absl::Status Catalog::AddStored(uint32_t id, MeasureDefinition def) {
   return Add(id, std::move(def));
 }
 
+absl::Status Catalog::Replace(uint32_t id, MeasureDefinition def) {
+  auto it = by_code_.find(def.code);
+  if (it == by_code_.end() || it->second.id != id || it->second.def.builtin) {
+    return absl::NotFoundError(absl::StrCat("no user measure \"", def.code, "\" of id ", id));
+  }
+  replaced_.push_back(by_code_.extract(it));
+  std::string code = def.code;
+  by_code_[code] = CatalogEntry{id, std::move(def)};
+  return absl::OkStatus();
+}
+
 std::vector<const CatalogEntry*> Catalog::All() const {
   std::vector<const CatalogEntry*> out;
   for (const auto& [code, e] : by_code_) out.push_back(&e);

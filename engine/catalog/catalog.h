@@ -55,13 +55,20 @@ class Catalog {
   // `code` is another user measure's.
   absl::Status AddStored(uint32_t id, MeasureDefinition def);
 
+  // Replaces user measure `def.code` (of id `id`) by a new version of its
+  // definition. The old entry is kept alive, so a pointer to it handed out
+  // earlier stays valid (and keeps the old definition). NotFound when no
+  // user measure of that code and id exists.
+  absl::Status Replace(uint32_t id, MeasureDefinition def);
+
   // Built-ins then user measures, each ordered by code.
   std::vector<const CatalogEntry*> All() const;
 
  private:
   std::map<std::string, CatalogEntry, std::less<>> by_code_;
   std::map<uint32_t, std::string> code_by_id_;
-  // Built-ins a database's own definition replaced (AddStored).
+  // Built-ins a database's own definition replaced (AddStored), and
+  // definitions an edit replaced (Replace).
   std::vector<std::map<std::string, CatalogEntry, std::less<>>::node_type> replaced_;
 };
 

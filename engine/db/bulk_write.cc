@@ -145,7 +145,25 @@ class BulkWriteImpl : public EngineBulkWrite {
     uint32_t num = 0;
     bool is_new = false;
     std::vector<Patient> updates;  // registrations in this write, in order
+    size_t attribution = 0;        // of the patient's first change
+    bool noted = false;            // `attribution` is set
   };
+  // Who made changes of this write, and why: each distinct (user, reason)
+  // gets its own audit entry, with the counts and patients of its changes,
+  // so that a batch written for several people names each of them. Nearly
+  // every write has one (a visit, an import): then nothing is tracked per
+  // change.
+  struct Attribution {
+    std::string user, reason;  // as stored (the user defaulted)
+    Provenance first;          // as given, of its first change
+    WriteSummary summary;
+    std::vector<uint32_t> patient_nums;
+  };
+  // The index of the attribution `stored` (a change's provenance as stored;
+  // `given` as the caller gave it), added when new.
+  size_t NoteAttribution(const Provenance& stored, const Provenance& given);
+  // The index of an attribution NoteAttribution has seen.
+  size_t AttributionOf(const Provenance& stored);
 
   // The patient's entry; a new number (not yet visible) for an unknown id.
   absl::StatusOr<Touched*> Touch(const std::string& id);
@@ -202,8 +220,34 @@ class BulkWriteImpl : public EngineBulkWrite {
   std::map<std::string, absl::StatusOr<const CatalogEntry*>, std::less<>> measures_;
   decltype(measures_)::const_iterator last_measure_ = measures_.end();
   std::optional<Provenance> first_provenance_;
+  std::vector<Attribution> attributions_;
+  size_t last_attribution_ = 0;
   bool finished_ = false;
 };
+
+size_t BulkWriteImpl::NoteAttribution(const Provenance& stored, const Provenance& given) {
+  if (!attributions_.empty()) {
+    const Attribution& last = attributions_[last_attribution_];
+    if (last.user == stored.user && last.reason == stored.reason) return last_attribution_;
+    for (size_t i = 0; i < attributions_.size(); ++i) {
+      if (attributions_[i].user == stored.user && attributions_[i].reason == stored.reason) {
+        return last_attribution_ = i;
+      }
+    }
+  }
+  Attribution& a = attributions_.emplace_back();
+  a.user = stored.user;
+  a.reason = stored.reason;
+  a.first = given;
+  return last_attribution_ = attributions_.size() - 1;
+}
+
+size_t BulkWriteImpl::AttributionOf(const Provenance& stored) {
+  for (size_t i = 0; i < attributions_.size(); ++i) {
+    if (attributions_[i].user == stored.user && attributions_[i].reason == stored.reason) return i;
+  }
+  return 0;  // not reached: every staged change was noted
+}
 
 absl::StatusOr<BulkWriteImpl::Touched*> BulkWriteImpl::Touch(const std::string& id) {
   // Files list a patient's rows together: skip the map for a repeat.
@@ -324,6 +368,16 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
   std::vector<Valid> valid;
   valid.reserve(batch.observations().size());
   for (const ObservationInput& in : batch.observations()) {
+    const size_t rejected_here = out.size();
+    // Every rejection below is of this observation: it names its measure.
+    struct NameMeasure {
+      std::vector<Rejection>& out;
+      size_t from;
+      const std::string& measure;
+      ~NameMeasure() {
+        for (size_t i = from; i < out.size(); ++i) out[i].measure = measure;
+      }
+    } name_measure{out, rejected_here, in.measure};
     if (in.patient.empty() || in.patient != last_valid_patient_) {
       if (absl::Status s = ValidatePatientId(in.patient); !s.ok()) {
         reject(in.provenance, s.message(), as_row(in));
@@ -394,6 +448,12 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
   for (const cotrack::Patient* p : valid_patients) {
     COTRACK_ASSIGN_OR_RETURN(Touched * t, Touch(p->id));
     t->updates.push_back(*p);
+    const size_t a =
+        NoteAttribution(db_->DefaultProvenance(p->provenance, context_), p->provenance);
+    if (!t->noted) {
+      t->attribution = a;
+      t->noted = true;
+    }
     if (!first_provenance_) first_provenance_ = p->provenance;
   }
   // One scratch change, refilled per value: its strings keep their capacity.
@@ -412,6 +472,11 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
     c.obs.items = std::move(v.value.items);
     c.obs.visit = in.visit;
     db_->DefaultProvenance(in.provenance, context_, &c.obs.provenance);
+    const size_t a = NoteAttribution(c.obs.provenance, in.provenance);
+    if (!t->noted) {
+      t->attribution = a;
+      t->noted = true;
+    }
     if (!first_provenance_) first_provenance_ = in.provenance;
     COTRACK_RETURN_IF_ERROR(sorter_.Add(c));
   }
@@ -423,6 +488,7 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
     c.obs = Observation();
     c.obs.time = r->time;
     db_->DefaultProvenance(r->provenance, context_, &c.obs.provenance);
+    NoteAttribution(c.obs.provenance, r->provenance);
     if (!first_provenance_) first_provenance_ = r->provenance;
     COTRACK_RETURN_IF_ERROR(sorter_.Add(c));
   }
@@ -594,11 +660,21 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
   // Changes arrive by (time, arrival): several values for one time in the
   // same write show here, side by side, at no memory cost.
   ResolveRepeats(changes, *measure, num, duplicates);
+  WriteSummary* attributed = nullptr;  // the change's attribution's counts, when several
+  auto count = [&](int64_t WriteSummary::*field) {
+    ++(summary.*field);
+    if (attributed != nullptr) ++(attributed->*field);
+  };
   for (size_t i = 0; i < changes.size(); ++i) {
     if (drop_[i]) continue;
     StagedChange& c = changes[i];
     Observation& obs = c.obs;
     obs.recorded_at_us = now_us;
+    if (attributions_.size() > 1) {
+      Attribution& a = attributions_[AttributionOf(obs.provenance)];
+      a.patient_nums.push_back(num);
+      attributed = &a.summary;
+    }
     const Observation* latest = ps.LatestAt(obs.time.seconds);
     if (c.retraction) {
       if (latest == nullptr) {
@@ -607,7 +683,7 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
                                                 " to retract; nothing was written"));
       }
       if (latest->status == ObservationStatus::kEnteredInError) {
-        ++summary.unchanged;
+        count(&WriteSummary::unchanged);
         continue;
       }
       Observation retracted = *latest;
@@ -616,7 +692,7 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
       retracted.recorded_at_us = now_us;
       retracted.provenance = obs.provenance;
       ps.AddMade(std::move(retracted));
-      ++summary.retracted;
+      count(&WriteSummary::retracted);
       continue;
     }
     if (latest != nullptr) {
@@ -624,16 +700,16 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
       // compare content with the status of the latest version.
       obs.status = latest->status;
       if (codec::SameContent(*latest, obs)) {
-        ++summary.unchanged;
+        count(&WriteSummary::unchanged);
         continue;
       }
       obs.status = ObservationStatus::kAmended;
       obs.version = latest->version + 1;
-      ++summary.corrected;
+      count(&WriteSummary::corrected);
     } else {
       obs.status = ObservationStatus::kFinal;
       obs.version = 1;
-      ++summary.written;
+      count(&WriteSummary::written);
     }
     ps.Add(obs);
   }
@@ -695,7 +771,8 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
       if (!versions.empty()) current = std::move(versions.back());
     }
     std::vector<cotrack::Patient> updates = std::move(t.updates);
-    if (!current && updates.empty()) updates.emplace_back();  // registered by its observations
+    const bool implicit = !current && updates.empty();
+    if (implicit) updates.emplace_back();  // registered by its observations
     std::vector<cotrack::Patient> added;
     for (cotrack::Patient& update : updates) {
       cotrack::Patient merged = current ? MergePatient(*current, update) : update;
@@ -704,8 +781,14 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
       merged.version = current ? current->version + 1 : 1;
       merged.recorded_at_us = now_us;
       merged.provenance = db_->DefaultProvenance(update.provenance, context_);
-      current = added.emplace_back(std::move(merged));
       ++summary.patients;
+      if (attributions_.size() > 1) {
+        // A registration made by observations counts with the first of them.
+        Attribution& a = attributions_[implicit ? t.attribution : AttributionOf(merged.provenance)];
+        ++a.summary.patients;
+        a.patient_nums.push_back(num);
+      }
+      current = added.emplace_back(std::move(merged));
     }
     if (!added.empty()) out->AppendPatient(num, added);
   }
@@ -713,23 +796,38 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
     if (t.is_new) out->PutPatientId(id, t.num);
   }
 
-  // Counters and the audit entry.
-  AuditRecord audit;
-  audit.sequence = db_->next_audit_seq_;
-  audit.at_us = now_us;
-  audit.action = action_;
-  audit.detail = detail_;
-  audit.summary = summary;
-  if (touched_.size() == 1) audit.patient = touched_.begin()->first;
-  for (const auto& entry : touched_) audit.patients.push_back(entry.first);
-  Provenance first = first_provenance_.value_or(Provenance());
-  first.line = 0;
-  audit.provenance = db_->DefaultProvenance(first, context_);
+  // Counters and the audit entries: one, or one per attribution.
+  std::vector<AuditRecord> audits(std::max<size_t>(attributions_.size(), 1));
+  for (size_t i = 0; i < audits.size(); ++i) {
+    AuditRecord& audit = audits[i];
+    audit.sequence = db_->next_audit_seq_ + i;
+    audit.at_us = now_us;
+    audit.action = action_;
+    audit.detail = detail_;
+    Provenance first;
+    if (audits.size() == 1) {
+      audit.summary = summary;
+      for (const auto& entry : touched_) audit.patients.push_back(entry.first);
+      first = first_provenance_.value_or(Provenance());
+    } else {
+      Attribution& a = attributions_[i];
+      audit.summary = a.summary;
+      std::sort(a.patient_nums.begin(), a.patient_nums.end());
+      a.patient_nums.erase(std::unique(a.patient_nums.begin(), a.patient_nums.end()),
+                           a.patient_nums.end());
+      for (uint32_t num : a.patient_nums) audit.patients.push_back(IdOf(num));
+      std::sort(audit.patients.begin(), audit.patients.end());
+      first = a.first;
+    }
+    if (audit.patients.size() == 1) audit.patient = audit.patients.front();
+    first.line = 0;
+    audit.provenance = db_->DefaultProvenance(first, context_);
+  }
   CommitBatch::Counters counters;
-  counters.next_audit_seq = db_->next_audit_seq_ + 1;
+  counters.next_audit_seq = db_->next_audit_seq_ + audits.size();
   if (next_patient_ != db_->next_patient_num_) counters.next_patient_num = next_patient_;
   out->PutCounters(counters);
-  out->PutAudit(audit);
+  for (const AuditRecord& audit : audits) out->PutAudit(audit);
   // Last in the meta family's key order, as table files want it.
   db_->PutReceipt(context_, summary, now_us, *out);
 
@@ -737,7 +835,7 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   COTRACK_RETURN_IF_ERROR(out->Write(options_.sync));
 
   // Only now that the write is durable do the in-memory indexes move on.
-  db_->next_audit_seq_++;
+  db_->next_audit_seq_ += audits.size();
   db_->next_patient_num_ = next_patient_;
   for (const auto& [id, t] : touched_) {
     if (t.is_new) db_->CachePatientNum(id, t.num);

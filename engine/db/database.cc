@@ -24,6 +24,7 @@ absl::StatusOr<WriteSummary> Database::Record(const ObservationInput& obs,
 absl::StatusOr<WriteSummary> Database::RecordVisit(const std::vector<ObservationInput>& visit,
                                                    const WriteOptions& options) {
   Batch batch;
+  batch.Reserve(visit.size());
   for (const ObservationInput& obs : visit) batch.Record(obs);
   batch.SetAudit("record", "visit");
   return Apply(batch, options);

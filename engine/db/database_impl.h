@@ -87,6 +87,8 @@ class DatabaseImpl {
                                                                   const WriteContext& context);
   absl::Status RegisterMeasure(const MeasureDefinition& measure, const Provenance& provenance,
                                const WriteOptions& options, const WriteContext& context);
+  absl::Status EditMeasure(const MeasureDefinition& measure, const Provenance& provenance,
+                           const WriteOptions& options, const WriteContext& context);
   // The database's time zone (cotrack/time_zone.h).
   absl::StatusOr<std::string> TimeZone();
   absl::Status SetTimeZone(const std::string& zone, bool force, const Provenance& provenance,
@@ -115,6 +117,7 @@ class DatabaseImpl {
   absl::StatusOr<std::vector<Patient>> ListPatients(const ReadView* view);
   absl::StatusOr<MeasureDefinition> GetMeasure(absl::string_view code);
   absl::StatusOr<std::vector<MeasureDefinition>> ListMeasures();
+  absl::StatusOr<std::vector<MeasureDefinition>> MeasureHistory(absl::string_view code);
   absl::Status ForEachSeries(const ReadView* view, absl::string_view measure,
                              const Database::SeriesVisitor& fn);
   absl::StatusOr<std::vector<AuditRecord>> AuditLog(const ReadView* view,

@@ -105,6 +105,12 @@ void CodeMapping::Add(CodeMappingEntry entry) {
   entries_.push_back(std::move(entry));
 }
 
+void CodeMapping::AddUnmapped(const std::vector<CodeMappingEntry>& entries) {
+  for (const CodeMappingEntry& e : entries) {
+    if (Find(e.system, e.code) == nullptr) Add(e);
+  }
+}
+
 const CodeMappingEntry* CodeMapping::Find(absl::string_view system, absl::string_view code) const {
   auto it = by_code_.find(code);
   if (it == by_code_.end()) return nullptr;

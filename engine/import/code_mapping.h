@@ -37,6 +37,9 @@ class CodeMapping {
 
   // Adds or replaces the entry for (system, code).
   void Add(CodeMappingEntry entry);
+  // Adds those of `entries` whose code Find does not map yet (a database's
+  // own measure codes: the built-in table and a --mapping file win).
+  void AddUnmapped(const std::vector<CodeMappingEntry>& entries);
 
   // The entry for `code` in `system` (an empty `system`, as in Synthea CSV,
   // matches any entry of that code); nullptr when unmapped.

@@ -52,6 +52,7 @@ absl::Status CsvFormatReader::Start(ImportFormat format, std::unique_ptr<CsvRowP
 
 absl::StatusOr<bool> CsvFormatReader::ReadChunk(size_t max_rows, Batch& batch, ImportErrors& errors,
                                                 RejectSink* rejects) {
+  writer_.SetValueRejects(reject_values_ ? rejects : nullptr);
   for (size_t n = 0; n < max_rows;) {
     COTRACK_ASSIGN_OR_RETURN(const CsvRecord* row, NextRecord());
     if (row == nullptr) return false;

@@ -48,6 +48,15 @@ class CsvFormatReader : public FormatReader {
     writer_.SetTimeZone(std::move(zone));
   }
   void SetDuplicates(ImportOptions::Duplicates policy) override { writer_.SetDuplicates(policy); }
+  void SetOnError(ImportOptions::OnError policy) override {
+    reject_values_ = policy == ImportOptions::OnError::kSkip;
+  }
+  absl::Status UseCatalog(const ImportCatalog& catalog) override {
+    return parser_->UseCatalog(catalog);
+  }
+  std::string SourceOf(absl::string_view measure) const override {
+    return parser_->SourceOf(measure);
+  }
   absl::StatusOr<bool> ReadChunk(size_t max_rows, Batch& batch, ImportErrors& errors,
                                  RejectSink* rejects) override;
   int64_t bytes_consumed() const override { return bytes_consumed_; }
@@ -92,6 +101,7 @@ class CsvFormatReader : public FormatReader {
   CsvRecord header_;
   ImportFormat format_ = ImportFormat::kAuto;
   std::unique_ptr<CsvRowParser> parser_;
+  bool reject_values_ = false;  // SetOnError(kSkip)
   RowWriter writer_;
   int64_t bytes_consumed_ = 0;
 

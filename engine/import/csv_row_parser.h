@@ -6,16 +6,29 @@
 #ifndef COTRACK_IMPORT_CSV_ROW_PARSER_H_
 #define COTRACK_IMPORT_CSV_ROW_PARSER_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "cotrack/database.h"
+#include "import/code_mapping.h"
 #include "import/csv_reader.h"
 #include "import/import_errors.h"
 #include "import/row_writer.h"
 
 namespace cotrack {
+
+// What a format may know of the database it imports into, given once before
+// the first row (FormatReader::UseCatalog).
+struct ImportCatalog {
+  // Whether `code` is a measure of the database (built-in or registered).
+  std::function<bool(absl::string_view code)> is_measure;
+  // The external codes of the database's own measures (`measure add
+  // --loinc`), as code mappings: a coded format adds them to its table where
+  // neither the built-in table nor the --mapping file maps that code.
+  std::vector<CodeMappingEntry> codes;
+};
 
 // Implemented per format (observations, patients, ...).
 class CsvRowParser {
@@ -29,6 +42,10 @@ class CsvRowParser {
   // row had no problem (so a caller may skip bad rows and keep the good
   // ones).
   virtual void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) = 0;
+  // FormatReader::UseCatalog, after ParseHeader.
+  virtual absl::Status UseCatalog(const ImportCatalog& /*catalog*/) { return absl::OkStatus(); }
+  // FormatReader::SourceOf.
+  virtual std::string SourceOf(absl::string_view /*measure*/) const { return {}; }
 };
 
 // Checks that a row has exactly `names.size()` fields; else adds an error

@@ -194,6 +194,10 @@ class FhirReader : public FormatReader {
     writer_.SetTimeZone(std::move(zone));
   }
   void SetDuplicates(ImportOptions::Duplicates policy) override { writer_.SetDuplicates(policy); }
+  absl::Status UseCatalog(const ImportCatalog& catalog) override {
+    mapping_.AddUnmapped(catalog.codes);
+    return absl::OkStatus();
+  }
 
   absl::StatusOr<bool> ReadChunk(size_t max_rows, Batch& batch, ImportErrors& errors,
                                  RejectSink* rejects) override {

@@ -61,6 +61,11 @@ class RejectSink {
  public:
   virtual ~RejectSink() = default;
   virtual void Reject(int64_t line, absl::string_view raw_row, absl::string_view reason) = 0;
+  // One value of the row at `line` (as an observations-CSV row, `change`),
+  // while the row's other values are imported (RowWriter::RejectValue).
+  virtual void RejectValue(int64_t line, absl::string_view change, absl::string_view reason) {
+    Reject(line, change, reason);
+  }
 };
 
 class FormatReader {
@@ -85,6 +90,21 @@ class FormatReader {
   virtual void SetTimeZone(std::optional<absl::TimeZone> zone) = 0;
   // Likewise for ImportOptions::duplicates.
   virtual void SetDuplicates(ImportOptions::Duplicates policy) = 0;
+  // Likewise for ImportOptions::on_error: with kSkip a reader may reject one
+  // bad value of a row alone (RowWriter::RejectValue, to ReadChunk's
+  // `rejects`) and keep the row's others; by default a bad value is an error
+  // of its row.
+  virtual void SetOnError(ImportOptions::OnError /*policy*/) {}
+
+  // Called once by the import, before the first ReadChunk, with what the
+  // database knows: a format may refuse its header against it (a wide CSV
+  // column that names no measure, once per column rather than per row) or
+  // add the database's own measure codes to its code mapping.
+  virtual absl::Status UseCatalog(const ImportCatalog& /*catalog*/) { return absl::OkStatus(); }
+  // Where the file's values of `measure` come from, for a message about one
+  // of them the database rejected (e.g. `REDCap field "weight" (column 4)`);
+  // empty when the format has nothing to add to the measure's name.
+  virtual std::string SourceOf(absl::string_view /*measure*/) const { return {}; }
 
   // Input bytes behind the rows returned so far, for progress; -1 when the
   // reader does not know (the caller then asks the stream, which is safe

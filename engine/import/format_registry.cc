@@ -192,6 +192,7 @@ absl::StatusOr<std::unique_ptr<FormatReader>> OpenFormatReader(std::istream& in,
                            OpenAnyFormat(in, source, options));
   reader->SetTimeZone(std::move(zone));
   reader->SetDuplicates(options.duplicates);
+  reader->SetOnError(options.on_error);
   return reader;
 }
 

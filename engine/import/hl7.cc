@@ -178,6 +178,10 @@ class Hl7Reader : public FormatReader {
     writer_.SetTimeZone(std::move(zone));
   }
   void SetDuplicates(ImportOptions::Duplicates policy) override { writer_.SetDuplicates(policy); }
+  absl::Status UseCatalog(const ImportCatalog& catalog) override {
+    mapping_.AddUnmapped(catalog.codes);
+    return absl::OkStatus();
+  }
   int64_t bytes_consumed() const override { return segments_.bytes(); }
 
   // Reads the first segment: the input must start with a message (or a

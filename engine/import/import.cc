@@ -250,7 +250,15 @@ class RejectFile : public RejectSink {
       status_ = absl::UnavailableError(absl::StrCat("cannot write ", path_));
     return status_;
   }
+  void RejectValue(int64_t line, absl::string_view change, absl::string_view reason) override {
+    Reject(line, change, reason);
+    ++value_rows_;
+    value_lines_.insert(line);
+  }
   int64_t rows() const { return rows_; }
+  // Of rows(), those of single values the reader rejected, and their lines.
+  int64_t value_rows() const { return value_rows_; }
+  const absl::flat_hash_set<int64_t>& value_lines() const { return value_lines_; }
   const std::string& path() const { return path_; }
 
  private:
@@ -258,6 +266,8 @@ class RejectFile : public RejectSink {
   std::ofstream out_;
   absl::Status status_;
   int64_t rows_ = 0;
+  int64_t value_rows_ = 0;
+  absl::flat_hash_set<int64_t> value_lines_;
 };
 
 // "FILE:LINE: message" -> "message", so engine rejections can join the
@@ -267,6 +277,31 @@ absl::string_view WithoutPosition(const Rejection& r) {
   absl::string_view m = r.message;
   if (absl::StartsWith(m, prefix)) m.remove_prefix(prefix.size());
   return m;
+}
+
+// What the reader may know of `db` (ImportCatalog): its measures, and the
+// LOINC codes of those registered with `measure add --loinc`.
+absl::StatusOr<ImportCatalog> CatalogOf(Database& db) {
+  COTRACK_ASSIGN_OR_RETURN(std::vector<MeasureDefinition> measures, db.ListMeasures());
+  auto codes = std::make_shared<absl::flat_hash_set<std::string>>();
+  ImportCatalog catalog;
+  for (const MeasureDefinition& m : measures) {
+    codes->insert(m.code);
+    if (m.builtin) continue;  // the built-in code table maps those
+    for (const std::string& loinc : m.loinc) {
+      catalog.codes.push_back(CodeMappingEntry{"http://loinc.org", loinc, m.code, m.unit});
+    }
+  }
+  catalog.is_measure = [codes](absl::string_view code) { return codes->contains(code); };
+  return catalog;
+}
+
+// An engine rejection's message, with where the reader took the value from
+// when that says more than the measure (a REDCap field and column).
+std::string RejectionMessage(const Rejection& r, const FormatReader& reader) {
+  const std::string from = r.measure.empty() ? std::string() : reader.SourceOf(r.measure);
+  if (from.empty()) return std::string(WithoutPosition(r));
+  return absl::StrCat(from, ": ", WithoutPosition(r));
 }
 
 // Parses chunks on a thread of its own while the caller validates and
@@ -359,6 +394,12 @@ absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::s
   }
   COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<FormatReader> reader,
                            OpenFormatReader(in, source, options));
+  {
+    COTRACK_ASSIGN_OR_RETURN(ImportCatalog catalog, CatalogOf(db));
+    if (absl::Status s = reader->UseCatalog(catalog); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat(s.message(), "\nnothing was written"));
+    }
+  }
   COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<BulkWrite> bulk,
                            db.BeginBulkWrite(RepeatsFor(options), "import", source));
   const bool skip = options.on_error == ImportOptions::OnError::kSkip;
@@ -423,9 +464,9 @@ absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::s
             // counts once, and each value gets its own line in the reject file.
             rejected_lines.insert(r.provenance.line);
             ++engine_rejections;
-            rejects->Reject(r.provenance.line, r.change, WithoutPosition(r));
+            rejects->Reject(r.provenance.line, r.change, RejectionMessage(r, *reader));
           } else {
-            errors.Add(r.provenance.line, 0, WithoutPosition(r));
+            errors.Add(r.provenance.line, 0, RejectionMessage(r, *reader));
           }
         }
       }
@@ -488,8 +529,10 @@ absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::s
     COTRACK_RETURN_IF_ERROR(rejects->Close());
     // The reader reports each bad row once; the engine may reject several
     // values of one row, which counts once.
-    report.rejected =
-        rejects->rows() - engine_rejections + static_cast<int64_t>(rejected_lines.size());
+    // Values the reader rejected alone count the same way.
+    for (int64_t line : rejects->value_lines()) rejected_lines.insert(line);
+    report.rejected = rejects->rows() - engine_rejections - rejects->value_rows() +
+                      static_cast<int64_t>(rejected_lines.size());
     if (rejects->rows() > 0) report.reject_file = rejects->path();
   }
   return report;

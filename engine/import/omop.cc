@@ -164,6 +164,10 @@ class OmopMeasurementParser : public CsvRowParser {
  public:
   OmopMeasurementParser(CodeMapping mapping, absl::flat_hash_map<std::string, std::string> persons)
       : mapping_(std::move(mapping)), persons_(std::move(persons)) {}
+  absl::Status UseCatalog(const ImportCatalog& catalog) override {
+    mapping_.AddUnmapped(catalog.codes);
+    return absl::OkStatus();
+  }
 
   absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
   void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;

@@ -18,6 +18,7 @@
 #include "absl/strings/str_replace.h"
 #include "cotrack/civil_time.h"
 #include "cotrack/status_macros.h"
+#include "cotrack/text.h"
 #include "import/csv_reader.h"
 #include "import/csv_row_parser.h"
 #include "import/format.h"
@@ -76,6 +77,8 @@ class RedcapParser : public CsvRowParser {
   absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
   void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
 
+  std::string SourceOf(absl::string_view measure) const override;
+
   // True when `names` have redcap_event_name or redcap_repeat_instrument, or
   // the first is record_id.
   static bool Detect(const std::vector<std::string>& names);
@@ -85,6 +88,12 @@ class RedcapParser : public CsvRowParser {
     size_t index;
     const RedcapMapping::Field* field;
   };
+  // `REDCap field "NAME" (column N, measure M)`.
+  std::string Describe(const Column& c) const;
+  // `REDCap field "NAME" (column N, measure M): bad value "TEXT" (` -- the
+  // caller adds what was expected ("expected ...") and the closing
+  // parenthesis.
+  std::string BadCellMessage(const Column& c, absl::string_view text) const;
   RedcapMapping mapping_;
   std::vector<std::string> names_;
   size_t id_ = 0;
@@ -282,6 +291,23 @@ absl::Status RedcapParser::ParseHeader(const CsvRecord& header, const CsvReader&
   return absl::OkStatus();
 }
 
+std::string RedcapParser::Describe(const Column& c) const {
+  return absl::StrCat("REDCap field \"", names_[c.index], "\" (column ", c.index + 1, ", measure ",
+                      c.field->measure, ")");
+}
+
+std::string RedcapParser::BadCellMessage(const Column& c, absl::string_view text) const {
+  return absl::StrCat(Describe(c), ": bad value ", QuoteForMessage(text), " (");
+}
+
+std::string RedcapParser::SourceOf(absl::string_view measure) const {
+  std::string out;
+  for (const Column& c : columns_) {
+    if (c.field->measure == measure) absl::StrAppend(&out, out.empty() ? "" : " or ", Describe(c));
+  }
+  return out;
+}
+
 bool RedcapParser::Register(const CsvRecord& row, const std::string& record, ImportErrors& errors,
                             RowWriter& writer) {
   Patient p;
@@ -354,6 +380,14 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWrite
   // Values first: a row with none (demographics, other instruments) needs no
   // date.
   std::vector<ObservationInput> values;
+  // Cells that are no value, rejected alone with --on-error skip (the
+  // record's other values at this event are still good), once the row's
+  // date is known for the reject file's row.
+  struct BadCell {
+    const Column* column;
+    std::string message;
+  };
+  std::vector<BadCell> bad_cells;
   for (const Column& c : columns_) {
     const absl::string_view cell = absl::StripAsciiWhitespace(row[c.index]);
     if (cell.empty()) continue;  // blank changes nothing
@@ -361,11 +395,17 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWrite
     if (c.field->decimal_comma) text = absl::StrReplaceAll(text, {{",", "."}});
     absl::StatusOr<ValueText> v = ParseValueText(text);
     if (!v.ok()) {
-      errors.BadValue(row, c.index, names_[c.index],
-                      absl::StrCat(v.status().message(), c.field->decimal_comma
-                                                             ? ""
-                                                             : "; for decimal commas put comma "
-                                                               "in the mapping's decimal column"));
+      std::string message = absl::StrCat(
+          BadCellMessage(c, row[c.index]), v.status().message(),
+          c.field->decimal_comma ? ""
+                                 : "; for decimal commas put comma in the mapping's decimal "
+                                   "column",
+          ")");
+      if (writer.RejectsValues()) {
+        bad_cells.push_back({&c, std::move(message)});
+      } else {
+        errors.Add(row.line(c.index), row.column(c.index), message);
+      }
       continue;
     }
     ObservationInput obs;
@@ -378,10 +418,17 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWrite
     values.push_back(std::move(obs));
   }
   if (!writer.ok()) return;
-  if (values.empty()) {
+  if (values.empty() && bad_cells.empty()) {
     writer.Skip("no mapped values");
     return;
   }
+  // A row whose date cannot be found is bad whole: its bad cells are among
+  // its reasons.
+  auto fail_bad_cells = [&] {
+    for (const BadCell& b : bad_cells) {
+      errors.Add(row.line(b.column->index), row.column(b.column->index), b.message);
+    }
+  };
 
   const RedcapMapping::DateRule* rule = nullptr;
   for (const std::string& key : {event, instrument, std::string("*")}) {
@@ -401,6 +448,7 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWrite
                absl::StrCat("the mapping file has no date or offset rule for ", what,
                             " (add \"date,", event.empty() ? instrument : event,
                             ",DATE_FIELD\" or \"date,*,DATE_FIELD\")"));
+    fail_bad_cells();
     return;
   }
   if (rule->fixed) {
@@ -411,11 +459,13 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWrite
     if (cell.empty()) {
       errors.Empty(row, col, names_[col],
                    absl::StrCat(kExpectedDate, "; it dates the values of ", what));
+      fail_bad_cells();
       return;
     }
     absl::StatusOr<CivilTime> t = writer.ParseDate(cell);
     if (!t.ok()) {
       errors.BadValue(row, col, names_[col], t.status().message());
+      fail_bad_cells();
       return;
     }
     time = *t;
@@ -427,6 +477,7 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWrite
                               " is dated by an offset from the index date, but no earlier row "
                               "of the record gave ",
                               mapping_.index_date_field));
+      fail_bad_cells();
       return;
     }
     time = CivilTime::FromDay(it->second.day() + *rule->offset_days);
@@ -435,6 +486,12 @@ void RedcapParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWrite
   std::string visit = event;
   if (!instance.empty()) {
     absl::StrAppend(&visit, visit.empty() ? "" : "/", instrument, "#", instance);
+  }
+  for (const BadCell& b : bad_cells) {
+    writer.RejectValue(
+        absl::StrCat(record, ",", b.column->field->measure, ",", FormatCivilTime(time), ",",
+                     CsvField(row[b.column->index]), ",", b.column->field->unit),
+        b.message);
   }
   for (ObservationInput& obs : values) {
     obs.time = time;

@@ -5,6 +5,7 @@
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "import/format.h"
 #include "import/value_text.h"
 
 namespace cotrack {
@@ -109,6 +110,10 @@ void RowWriter::RetractLast(std::string reason) {
   ObservationInput& o = observations_.back();
   Retract(std::move(o.patient), std::move(o.measure), o.time, std::move(reason));
   observations_.pop_back();
+}
+
+void RowWriter::RejectValue(absl::string_view change, absl::string_view reason) {
+  if (value_rejects_ != nullptr) value_rejects_->RejectValue(line_, change, reason);
 }
 
 void RowWriter::Skip(const std::string& reason) {

@@ -28,6 +28,8 @@
 
 namespace cotrack {
 
+class RejectSink;  // format.h
+
 // Exact counts of what a format has read so far; the import summary prints
 // them.
 struct ImportCounts {
@@ -152,6 +154,16 @@ class RowWriter {
   // before or after the call.
   int64_t FirstSeen(const ObservationInput& obs, int64_t position);
 
+  // With --on-error skip (the reader's reject sink, nullptr otherwise), a
+  // format whose row holds several values (a REDCap record's event) may
+  // reject one bad value alone: RejectValue sends it to `sink` as the
+  // observations-CSV row `change` with `reason`, and the row's other values
+  // are kept. Without a sink a bad value is an error of its row (the file
+  // is rejected whole), as any other.
+  void SetValueRejects(RejectSink* sink) { value_rejects_ = sink; }
+  bool RejectsValues() const { return value_rejects_ != nullptr; }
+  void RejectValue(absl::string_view change, absl::string_view reason);
+
   // Counts the row as deliberately not imported, for `reason` (not an error).
   void Skip(const std::string& reason);
 
@@ -186,6 +198,7 @@ class RowWriter {
   std::string user_;
   std::string reason_;
   std::optional<absl::TimeZone> zone_;
+  RejectSink* value_rejects_ = nullptr;
   ImportCounts counts_;
   ImportOptions::Duplicates duplicates_ = ImportOptions::Duplicates::kIdenticalOk;
   IdentitySet identities_;

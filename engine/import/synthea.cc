@@ -37,6 +37,10 @@ constexpr char kPatientColumns[] =
 class SyntheaObservationsParser : public CsvRowParser {
  public:
   explicit SyntheaObservationsParser(CodeMapping mapping) : mapping_(std::move(mapping)) {}
+  absl::Status UseCatalog(const ImportCatalog& catalog) override {
+    mapping_.AddUnmapped(catalog.codes);
+    return absl::OkStatus();
+  }
 
   absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
   void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;

@@ -19,6 +19,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "import/csv_reader.h"
 #include "import/csv_row_parser.h"
 #include "import/format.h"
@@ -88,6 +89,9 @@ class WideCsvParser : public CsvRowParser {
 
   absl::Status ParseHeader(const CsvRecord& header, const CsvReader& reader) override;
   void ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) override;
+  // A column whose code is no measure of the database is refused here, once
+  // per column, rather than as a rejected value on every row.
+  absl::Status UseCatalog(const ImportCatalog& catalog) override;
 
   // True when `names` (as written) look like a wide visit CSV: the first is
   // patient/id/patient_id, one is date, and there is no measure or value
@@ -98,9 +102,12 @@ class WideCsvParser : public CsvRowParser {
   struct Measure {
     std::string code;
     std::string unit;
-    std::optional<size_t> total;  // column of the total
-    std::vector<size_t> items;    // column of item k+1, or npos
+    std::optional<size_t> total;       // column of the total
+    std::vector<size_t> items;         // column of item k+1, or npos
+    std::vector<std::string> headers;  // its columns' names, as written
+    int64_t line = 0, column = 0;      // where its first column's name is
   };
+  std::string source_;
   std::vector<std::string> ignore_;
   std::vector<std::string> names_;  // as written, for messages and counts
   size_t patient_ = 0, date_ = 0;
@@ -125,6 +132,7 @@ absl::Status WideCsvParser::ParseHeader(const CsvRecord& header, const CsvReader
   absl::StatusOr<CsvHeader> h = CsvHeader::Make(header, reader);
   if (!h.ok()) return h.status();
   ImportErrors errors(reader.source());
+  source_ = reader.source();
   names_.clear();
   measures_.clear();
   std::map<std::string, size_t> by_code;  // code -> index in measures_
@@ -156,8 +164,11 @@ absl::Status WideCsvParser::ParseHeader(const CsvRecord& header, const CsvReader
     if (inserted) {
       measures_.emplace_back();
       measures_.back().code = col->code;
+      measures_.back().line = header.line(i);
+      measures_.back().column = header.column(i);
     }
     Measure& m = measures_[it->second];
+    m.headers.push_back(h->name(i));
     if (col->item > 0) {
       if (m.items.size() < static_cast<size_t>(col->item)) m.items.resize(col->item, kNoColumn);
       if (m.items[col->item - 1] != kNoColumn) {
@@ -196,6 +207,21 @@ absl::Status WideCsvParser::ParseHeader(const CsvRecord& header, const CsvReader
   patient_ = *patient;
   date_ = *date;
   return absl::OkStatus();
+}
+
+absl::Status WideCsvParser::UseCatalog(const ImportCatalog& catalog) {
+  ImportErrors errors(source_);
+  for (const Measure& m : measures_) {
+    if (catalog.is_measure(m.code)) continue;
+    errors.Add(
+        m.line, m.column,
+        absl::StrCat("header: column", m.headers.size() > 1 ? "s " : " ",
+                     QuoteForMessage(absl::StrJoin(m.headers, ",")), ": no measure \"", m.code,
+                     "\" in this database; register it with `cotrack measure add` or skip "
+                     "it with `--ignore-columns` (--ignore-columns ",
+                     absl::StrJoin(m.headers, ","), ")"));
+  }
+  return errors.ToStatus();
 }
 
 void WideCsvParser::ParseRow(const CsvRecord& row, ImportErrors& errors, RowWriter& writer) {

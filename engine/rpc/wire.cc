@@ -65,6 +65,10 @@ const char* OpName(Op op) {
       return "set-time-zone";
     case Op::kDump:
       return "dump";
+    case Op::kEditMeasure:
+      return "edit-measure";
+    case Op::kMeasureHistory:
+      return "measure-history";
   }
   return "unknown";
 }
@@ -656,6 +660,7 @@ uint32_t RequestFields(Op op) {
     case Op::kApply:
       return kQBatch | kQWriteOptions | kQTag;
     case Op::kRegisterMeasure:
+    case Op::kEditMeasure:
       return kQMeasureDef | kQWriteOptions | kQTag;
     case Op::kBulkBegin:
       return kQWriteOptions | kQAuditText;
@@ -680,6 +685,7 @@ uint32_t RequestFields(Op op) {
     case Op::kSnapshotEnd:
       return kQSnapshot;
     case Op::kGetMeasure:
+    case Op::kMeasureHistory:
       return kQMeasure;
     case Op::kForEachSeries:
       return kQSnapshot | kQMeasure;
@@ -743,6 +749,7 @@ uint32_t ResponseFields(Op op, bool more) {
     case Op::kGetMeasure:
       return kAMeasure;
     case Op::kListMeasures:
+    case Op::kMeasureHistory:
       return kAMeasures;
     case Op::kForEachSeries:
       return more ? kAPatient | kAObservations : 0;
@@ -760,6 +767,7 @@ uint32_t ResponseFields(Op op, bool more) {
       return kATimeZone;
     case Op::kSetTimeZone:
     case Op::kRegisterMeasure:
+    case Op::kEditMeasure:
     case Op::kBulkBegin:
     case Op::kBulkAbort:
     case Op::kCompact:

@@ -42,8 +42,9 @@ namespace cotrack::rpc {
 
 // Raised whenever an encoding changes, so that processes of two cotrack
 // versions on one database are told so at hello instead of misreading each
-// other's frames. 2: WriteOptions::repeats (import --duplicates). 3: the
-// database's time zone (kGetTimeZone, kSetTimeZone).
+// other's frames. 2: WriteOptions::repeats (import --duplicates). 3: measure
+// edit and history (kEditMeasure, kMeasureHistory) and the database's time zone
+// (kGetTimeZone, kSetTimeZone).
 constexpr uint32_t kProtocolVersion = 3;
 // Largest payload either side accepts (a frame header bigger is an error).
 constexpr size_t kMaxPayloadBytes = 64u << 20;
@@ -74,6 +75,8 @@ enum class Op : uint8_t {
   kCheck,
   kBackup,
   kDump,
+  kEditMeasure,
+  kMeasureHistory,
   kGetTimeZone,
   kSetTimeZone,
 };
@@ -123,8 +126,8 @@ struct Request {
   Batch batch;                             // kApply, kBulkAdd (rebuilt with Batch's mutators)
   WriteOptions write_options;              // kApply kRegisterMeasure kBulkBegin
   WriteTag tag;                            // kApply kRegisterMeasure kBulkCommit kSetTimeZone
-  MeasureDefinition measure_def;           // kRegisterMeasure
-  Provenance provenance;                   // kRegisterMeasure kSetTimeZone
+  MeasureDefinition measure_def;           // kRegisterMeasure kEditMeasure
+  Provenance provenance;                   // kRegisterMeasure kEditMeasure kSetTimeZone
   std::string time_zone;                   // kSetTimeZone
   bool force = false;                      // kSetTimeZone
   std::string audit_action, audit_detail;  // kBulkBegin

@@ -468,6 +468,22 @@ class Handle : public Reads<Database> {
         .status();
   }
 
+  absl::Status EditMeasure(const MeasureDefinition& measure, const Provenance& provenance,
+                           const WriteOptions& options) override {
+    return Write(
+               [&](DatabaseImpl& db, const WriteContext& c) -> absl::StatusOr<WriteSummary> {
+                 COTRACK_RETURN_IF_ERROR(db.EditMeasure(measure, provenance, options, c));
+                 return WriteSummary();
+               },
+               [&](rpc::Request& r) {
+                 r.op = rpc::Op::kEditMeasure;
+                 r.measure_def = measure;
+                 r.provenance = provenance;
+                 r.write_options = options;
+               })
+        .status();
+  }
+
   // cotrack/time_zone.h
   absl::StatusOr<std::string> TimeZone() {
     std::string out;
@@ -495,6 +511,22 @@ class Handle : public Reads<Database> {
                  r.provenance = provenance;
                })
         .status();
+  }
+
+  absl::StatusOr<std::vector<MeasureDefinition>> MeasureHistory(absl::string_view code) override {
+    std::vector<MeasureDefinition> out;
+    COTRACK_RETURN_IF_ERROR(Read(
+        [&](DatabaseImpl& db, const ReadView*) { return Assign(db.MeasureHistory(code), &out); },
+        [&](rpc::Request& r) {
+          r.op = rpc::Op::kMeasureHistory;
+          r.measure = std::string(code);
+        },
+        [&](rpc::Response& r) {
+          out = std::move(r.measures);
+          return absl::OkStatus();
+        },
+        nullptr));
+    return out;
   }
 
   absl::StatusOr<std::unique_ptr<BulkWrite>> BeginBulkWrite(const WriteOptions& options,

@@ -30,6 +30,7 @@ bool IsWrite(Op op) {
   switch (op) {
     case Op::kApply:
     case Op::kRegisterMeasure:
+    case Op::kEditMeasure:
     case Op::kSetTimeZone:
     case Op::kBulkBegin:
     case Op::kBulkAdd:
@@ -160,6 +161,13 @@ absl::Status Session::Run(const rpc::Request& r, rpc::UniqueFd passed_fd, rpc::R
       });
       return result.status();
     }
+    case Op::kEditMeasure: {
+      auto result = Write(r.tag, [&](const WriteContext& c) -> absl::StatusOr<WriteSummary> {
+        COTRACK_RETURN_IF_ERROR(db_->EditMeasure(r.measure_def, r.provenance, r.write_options, c));
+        return WriteSummary();
+      });
+      return result.status();
+    }
     case Op::kGetTimeZone: {
       COTRACK_ASSIGN_OR_RETURN(out->time_zone, db_->TimeZone());
       return absl::OkStatus();
@@ -260,6 +268,10 @@ absl::Status Session::Run(const rpc::Request& r, rpc::UniqueFd passed_fd, rpc::R
     }
     case Op::kListMeasures: {
       COTRACK_ASSIGN_OR_RETURN(out->measures, db_->ListMeasures());
+      return absl::OkStatus();
+    }
+    case Op::kMeasureHistory: {
+      COTRACK_ASSIGN_OR_RETURN(out->measures, db_->MeasureHistory(r.measure));
       return absl::OkStatus();
     }
     case Op::kForEachSeries: {

@@ -301,6 +301,17 @@ def _declare(lib):
             _summary_p, _err_p]),
         "cotrack_batch_commit_as": (c_int, [c_void_p, c_void_p, c_char_p,
                                             c_char_p, _summary_p, _err_p]),
+        "cotrack_batch_register_patient_as": (c_int, [
+            c_void_p, c_char_p, c_char_p, c_char_p, _c_char_p_p, _c_char_p_p,
+            c_size_t, c_char_p, c_char_p, _err_p]),
+        "cotrack_batch_record_visit_as": (c_int, [
+            c_void_p, c_char_p, c_char_p, c_char_p, c_size_t, _c_char_p_p,
+            _double_p, _c_char_p_p, _c_char_p_p, c_char_p, c_char_p, _err_p]),
+        "cotrack_batch_add_visit_as": (c_int, [c_void_p, c_void_p, c_char_p,
+                                               c_char_p, _err_p]),
+        "cotrack_batch_retract_as": (c_int, [c_void_p, c_char_p, c_char_p,
+                                             c_char_p, c_char_p, c_char_p,
+                                             _err_p]),
         "cotrack_import": (c_int, [c_void_p, c_char_p, _c_char_p_p,
                                    _c_char_p_p, c_size_t, _void_pp, _err_p]),
         "cotrack_audit_table": (c_int, [c_void_p, c_char_p, _void_pp,
@@ -324,6 +335,10 @@ def _declare(lib):
                                  _c_char_p_p, c_size_t, _err_p]),
         "cotrack_measure_add": (c_int, [c_void_p, _c_char_p_p, _c_char_p_p,
                                         c_size_t, _err_p]),
+        "cotrack_measure_edit": (c_int, [c_void_p, c_char_p, _c_char_p_p,
+                                         _c_char_p_p, c_size_t, _err_p]),
+        "cotrack_measure_history_table": (c_int, [c_void_p, c_char_p,
+                                                  _void_pp, _err_p]),
         "cotrack_timezone": (c_int, [c_void_p, _void_pp, _err_p]),
         "cotrack_set_timezone": (c_int, [c_void_p, c_char_p, c_int, c_char_p,
                                          _err_p]),
@@ -504,18 +519,29 @@ def _in_use(method):
     calls other threads are making (the C handle is freed by close)."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        with self._idle:
+        # The plain lock's `with` runs in C; the Condition's would run two
+        # Python methods per call (a few microseconds of every write).
+        lock = self._lock
+        with lock:
             if self._db is None or self._closing:
                 raise FailedPrecondition(f"database {self.path!r} is closed")
             self._active += 1
         try:
             return method(self, *args, **kwargs)
         finally:
-            with self._idle:
+            with lock:
                 self._active -= 1
-                if self._active == 0:
+                if self._closing and self._active == 0:
                     self._idle.notify_all()
     return wrapper
+
+
+def _init_use(db):
+    """The state _in_use and close() share."""
+    db._lock = threading.Lock()
+    db._idle = threading.Condition(db._lock)
+    db._active = 0
+    db._closing = False
 
 
 class Database:
@@ -530,9 +556,7 @@ class Database:
         lib = _lib()
         self._lib = lib
         self._db = None
-        self._idle = threading.Condition()
-        self._active = 0
-        self._closing = False
+        _init_use(self)
         self.path = path
         # For the maintenance calls, which work on the directory (check,
         # dump, backup): the same user and key.
@@ -580,9 +604,7 @@ class Database:
         snap._db = handle
         snap.path = self.path
         snap._user, snap._key_file = self._user, self._key_file
-        snap._idle = threading.Condition()
-        snap._active = 0
-        snap._closing = False
+        _init_use(snap)
         return snap
 
     def __enter__(self) -> "Database":
@@ -664,16 +686,16 @@ class Database:
         missing). Returns the write summary as a dict."""
         lib = self._lib
         summary = _WriteSummary()
-        attributed = user is not None or reason is not None
         arrays = _visit_arrays(patient, date, measures, visit)
         if arrays is not None:  # one C call for the whole visit
-            if attributed:
-                _call(lib.cotrack_record_visit_as, self._handle(), *arrays,
-                      _text(user, "user", optional=True),
-                      _text(reason, "reason", optional=True),
+            # self._db: _in_use checked it, and close() waits for this call.
+            if user is None and reason is None:
+                _call(lib.cotrack_record_visit, self._db, *arrays,
                       ctypes.byref(summary))
             else:
-                _call(lib.cotrack_record_visit, self._handle(), *arrays,
+                _call(lib.cotrack_record_visit_as, self._db, *arrays,
+                      _text(user, "user", optional=True),
+                      _text(reason, "reason", optional=True),
                       ctypes.byref(summary))
             return _summary_dict(summary)
         handle = _visit_builder(lib, patient, date, measures, visit)
@@ -711,7 +733,10 @@ class Database:
         invalid (InvalidArgument lists each problem). Without `with`, call
         b.commit() and b.close(). `user` and `reason` attribute every
         change of the batch (as record(); a retraction keeps its own
-        reason)."""
+        reason) that names none itself: b.record_visit(..., user=,
+        reason=) and the other methods of the batch attribute one change,
+        so that one batch can hold the changes of several people; the
+        audit log then has one entry per distinct (user, reason)."""
         return Batch(self, user=user, reason=reason)
 
     # -- reads (each one consistent snapshot) ------------------------------
@@ -936,11 +961,34 @@ class Database:
     def add_measure(self, code: str, **options: Any) -> None:
         """`cotrack measure add --code CODE ...`: registers a measure, as
         the handle's user. Options as the command's flags: name, unit, min,
-        max (required), step, threshold, direction, description, reason,
-        integer, no_sync. A bad one raises InvalidArgument with the command
+        max (required), step, threshold, direction, convert, unit_synonym,
+        loinc, description, reason, integer, no_sync. A bad one raises
+        InvalidArgument with the command
         line's message; a code in use by another definition AlreadyExists."""
         names, values, n = _option_arrays(dict(options, code=code))
         _call(self._lib.cotrack_measure_add, self._handle(), names, values, n)
+
+    @_in_use
+    def edit_measure(self, code: str, **options: Any) -> None:
+        """`cotrack measure edit CODE ...`: changes the definition of a
+        registered measure as a new version, as the handle's user. Options
+        as the command's flags (those not given keep their value): name,
+        unit, min, max, step, threshold, direction, convert, unit_synonym,
+        loinc, remove_unit, remove_loinc, description, integer, reason,
+        dry_run, no_sync. Raises FailedPrecondition listing the stored
+        values the new definition would refuse (nothing changes), or for a
+        built-in; NotFound for an unknown code."""
+        names, values, n = _option_arrays(options)
+        _call(self._lib.cotrack_measure_edit, self._handle(),
+              _text(code, "code"), names, values, n)
+
+    @_in_use
+    def measure_history(self, code: str) -> Result:
+        """`cotrack measure show CODE --history`: every version of the
+        measure's definition, oldest first (dicts: version, then the fields
+        of measure()). Raises NotFound for an unknown code."""
+        return self._rows(self._lib.cotrack_measure_history_table,
+                          self._handle(), _text(code, "code"))
 
     @_in_use
     def timezone(self, zone: Optional[str] = None, force: bool = False,
@@ -1230,26 +1278,57 @@ def _attribute_arrays(attributes, more):
     return keys, values, len(attrs)
 
 
+# The measure codes of recent visits as C arrays, by their tuple of codes: an
+# application records the same few sets of measures again and again, and
+# encoding the codes into a new array was a fifth of the module's time per
+# visit. The arrays are only read by the C side, so threads share them.
+_CODE_ARRAYS: Dict[Tuple[str, ...], Any] = {}
+_MAX_CODE_ARRAYS = 256
+
+
+def _code_array(codes):
+    array = _CODE_ARRAYS.get(codes)
+    if array is None:
+        encoded = [_text(m, "measure") for m in codes]
+        array = (ctypes.c_char_p * len(encoded))(*encoded)
+        if len(_CODE_ARRAYS) >= _MAX_CODE_ARRAYS:
+            _CODE_ARRAYS.clear()
+        _CODE_ARRAYS[codes] = array
+    return array
+
+
 def _visit_arrays(patient, date, measures, visit):
     """The arguments of cotrack_record_visit for a visit without item
     responses (None when it has some: those take the visit builder)."""
-    codes, values, units, comparators = [], [], [], []
-    for measure, spec in measures.items():
-        value, unit, comparator, items = _split_value(measure, spec)
-        if items is not None:
-            return None
-        codes.append(_text(measure, "measure"))
-        values.append(float(value))
-        units.append(_text(unit, "unit", optional=True))
-        comparators.append(comparator.encode() if comparator else None)
+    codes = tuple(measures)
     n = len(codes)
     if n == 0:
         raise InvalidArgument(f'visit of patient "{patient}": no measures')
+    values = []
+    units = comparators = None
+    for k, spec in enumerate(measures.values()):
+        kind = type(spec)
+        if kind is float or kind is int:  # the common case, without a call
+            values.append(float(spec))
+            continue
+        value, unit, comparator, items = _split_value(codes[k], spec)
+        if items is not None:
+            return None
+        values.append(float(value))
+        if unit is not None:
+            if units is None:
+                units = [None] * n
+            units[k] = _text(unit, "unit")
+        if comparator:
+            if comparators is None:
+                comparators = [None] * n
+            comparators[k] = comparator.encode()
     return (_text(patient, "patient"), _text(date, "date"),
-            _text(visit, "visit", optional=True), n,
-            (ctypes.c_char_p * n)(*codes), (ctypes.c_double * n)(*values),
-            (ctypes.c_char_p * n)(*units) if any(units) else None,
-            (ctypes.c_char_p * n)(*comparators) if any(comparators) else None)
+            _text(visit, "visit", optional=True), n, _code_array(codes),
+            (ctypes.c_double * n)(*values),
+            None if units is None else (ctypes.c_char_p * n)(*units),
+            None if comparators is None else
+            (ctypes.c_char_p * n)(*comparators))
 
 
 def _visit_builder(lib, patient, date, measures, visit):
@@ -1303,41 +1382,78 @@ class Batch:
     def register_patient(self, patient: str, arm: Optional[str] = None,
                          index_date: Optional[DateLike] = None,
                          attributes: Optional[Mapping[str, Any]] = None,
+                         *, user: Optional[str] = None,
+                         reason: Optional[str] = None,
                          **more_attributes: Any) -> None:
-        """As Database.register_patient, when the batch commits."""
+        """As Database.register_patient, when the batch commits. `user` and
+        `reason` attribute this change alone (None = the batch's, see
+        Database.batch())."""
         keys, values, n = _attribute_arrays(attributes, more_attributes)
-        _call(self._lib.cotrack_batch_register_patient, self._handle(),
-              _text(patient, "patient"), _text(arm, "arm", optional=True),
-              _text(index_date, "index_date", optional=True), keys, values, n)
+        args = (self._handle(), _text(patient, "patient"),
+                _text(arm, "arm", optional=True),
+                _text(index_date, "index_date", optional=True), keys, values, n)
+        if user is None and reason is None:
+            _call(self._lib.cotrack_batch_register_patient, *args)
+        else:
+            _call(self._lib.cotrack_batch_register_patient_as, *args,
+                  _text(user, "user", optional=True),
+                  _text(reason, "reason", optional=True))
 
     def record(self, patient: str, measure: str, date: DateLike,
-               value: ValueSpec, unit: Optional[str] = None) -> None:
-        """As Database.record, when the batch commits."""
+               value: ValueSpec, unit: Optional[str] = None, *,
+               user: Optional[str] = None,
+               reason: Optional[str] = None) -> None:
+        """As Database.record, when the batch commits; `user` and `reason`
+        as in record_visit()."""
         if unit is not None and not isinstance(value, (tuple, dict)):
             value = (value, unit)
-        self.record_visit(patient, date, {measure: value})
+        self.record_visit(patient, date, {measure: value}, user=user,
+                          reason=reason)
 
     def record_visit(self, patient: str, date: DateLike,
                      measures: Mapping[str, ValueSpec],
-                     visit: Optional[str] = None) -> None:
-        """As Database.record_visit, when the batch commits."""
+                     visit: Optional[str] = None, *,
+                     user: Optional[str] = None,
+                     reason: Optional[str] = None) -> None:
+        """As Database.record_visit, when the batch commits. `user` and
+        `reason` attribute these measures alone: one batch may hold the
+        changes of several clinicians, each shown with its own user and
+        reason by history() and audit() (None = the batch's, see
+        Database.batch())."""
         lib = self._lib
+        attributed = user is not None or reason is not None
+        who = (_text(user, "user", optional=True),
+               _text(reason, "reason", optional=True)) if attributed else ()
         arrays = _visit_arrays(patient, date, measures, visit)
         if arrays is not None:
-            _call(lib.cotrack_batch_record_visit, self._handle(), *arrays)
+            if attributed:
+                _call(lib.cotrack_batch_record_visit_as, self._handle(),
+                      *arrays, *who)
+            else:
+                _call(lib.cotrack_batch_record_visit, self._handle(), *arrays)
             return
         handle = _visit_builder(lib, patient, date, measures, visit)
         try:
-            _call(lib.cotrack_batch_add_visit, self._handle(), handle)
+            if attributed:
+                _call(lib.cotrack_batch_add_visit_as, self._handle(), handle,
+                      *who)
+            else:
+                _call(lib.cotrack_batch_add_visit, self._handle(), handle)
         finally:
             lib.cotrack_visit_destroy(handle)
 
     def retract(self, patient: str, measure: str, date: DateLike,
-                reason: str) -> None:
-        """As Database.retract, when the batch commits."""
-        _call(self._lib.cotrack_batch_retract, self._handle(),
-              _text(patient, "patient"), _text(measure, "measure"),
-              _text(date, "date"), _text(reason, "reason"))
+                reason: str, *, user: Optional[str] = None) -> None:
+        """As Database.retract, when the batch commits, by `user` (None =
+        the batch's)."""
+        args = (self._handle(), _text(patient, "patient"),
+                _text(measure, "measure"), _text(date, "date"))
+        if user is None:
+            _call(self._lib.cotrack_batch_retract, *args,
+                  _text(reason, "reason"))
+        else:
+            _call(self._lib.cotrack_batch_retract_as, *args,
+                  _text(user, "user"), _text(reason, "reason"))
 
     def __len__(self) -> int:
         """Registrations, observations and retractions added so far."""
@@ -1386,7 +1502,10 @@ _OBSERVATION_COLUMNS = ("patient", "measure", "date", "value", "comparator",
 
 
 def _summary_dict(summary):
-    return {name: getattr(summary, name) for name, _ in summary._fields_}
+    # Spelled out: every write returns one, and getattr by name costs more.
+    return {"written": summary.written, "corrected": summary.corrected,
+            "unchanged": summary.unchanged, "retracted": summary.retracted,
+            "patients": summary.patients}
 
 
 def open(path: Union[str, "os.PathLike[str]"], create_if_missing: bool = True,

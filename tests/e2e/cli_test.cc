@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -721,6 +722,80 @@ TEST_F(CliTest, UserMeasuresPersistAndImport) {
   CommandResult rejected = Run({"import", dir_.File("sdmt.csv")});
   EXPECT_EQ(rejected.exit_code, 1);
   EXPECT_THAT(rejected.err, HasSubstr(dir_.File("sdmt.csv") + ":3"));
+}
+
+// Issue 15 item 7 with the real binary and real files: a measure's LOINC
+// code maps an HL7 feed without a mapping file, an edit the stored values
+// break is refused naming them, an accepted one is a new version in the
+// history; an unknown wide-CSV column is named once; a bad REDCap cell is
+// rejected alone.
+TEST_F(CliTest, MeasuresUsersCanActOn) {
+  const std::string samples = SharedData("hl7v2_samples/");
+  CommandResult add = Run({"measure", "add", "--code", "lead", "--name", "Lead, blood", "--unit",
+                           "ug/dL", "--min", "0", "--max", "1000", "--loinc", "10368-9",
+                           "--convert", "umol/L=20.72*x", "--unit-synonym", "mcg/dL"});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  CommandResult feed = Run({"import", samples + "cerner_lead.hl7", "--hl7-patient-id-authority",
+                            "33D1234567", "--hl7-patient-id-type", "MR"});
+  ASSERT_EQ(feed.exit_code, 0) << feed.err;
+  EXPECT_THAT(feed.err, HasSubstr("1 rows read: 1 written"));
+
+  CommandResult narrow = Run({"measure", "edit", "lead", "--max", "1"});
+  EXPECT_EQ(narrow.exit_code, 1);
+  EXPECT_THAT(narrow.err,
+              AllOf(HasSubstr("measure lead not changed: 1 of its 1 stored value fails the new "
+                              "definition"),
+                    HasSubstr("(expected a value from 0 to 1 ug/dL)")));
+  CommandResult edit =
+      Run({"measure", "edit", "lead", "--max", "500", "--reason", "the lab's reporting range"});
+  ASSERT_EQ(edit.exit_code, 0) << edit.err;
+  CommandResult shown = Run({"measure", "show", "lead", "--history", "--format", "csv"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  std::vector<std::string> history = Lines(shown.out);
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_THAT(history[0], StartsWith("version,code,name,unit,min,max,"));
+  EXPECT_THAT(history[1], StartsWith("1,lead,\"Lead, blood\",ug/dL,0,1000,"));
+  EXPECT_THAT(history[2], StartsWith("2,lead,\"Lead, blood\",ug/dL,0,500,"));
+  EXPECT_THAT(history[2], HasSubstr("10368-9"));
+  CommandResult audit = Run({"audit"});
+  EXPECT_THAT(audit.out, HasSubstr("edited measure lead: max 1000 -> 500"));
+  CommandResult check = Run({"check"});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+
+  CommandResult wide = Run({"import", SharedData("msprog_toydata/MSprog_toydata_visits.csv")});
+  EXPECT_EQ(wide.exit_code, 1);
+  const std::string fix =
+      "register it with `cotrack measure add` or skip it with `--ignore-columns`";
+  EXPECT_THAT(wide.err, HasSubstr("header: column \"visit_day\": no measure \"visit_day\" in "
+                                  "this database; " +
+                                  fix + " (--ignore-columns visit_day)"));
+  size_t said = 0;
+  for (size_t p = wide.err.find(fix); p != std::string::npos; p = wide.err.find(fix, p + 1)) {
+    ++said;
+  }
+  EXPECT_EQ(said, 1u) << wide.err;
+
+  for (const char* m : {"height m 3", "weight kg 100", "bmi kg/m2 100"}) {
+    std::istringstream words(m);
+    std::string code, unit, max;
+    words >> code >> unit >> max;
+    ASSERT_EQ(Run({"measure", "add", "--code", code, "--name", code, "--unit", unit, "--min", "0",
+                   "--max", max})
+                  .exit_code,
+              0);
+  }
+  WriteFile(dir_.File("map.csv"),
+            "kind,name,value,unit,decimal\nfield,height,height,m\nfield,weight,weight,kg,comma\n"
+            "field,bmi,bmi,kg/m2\ndate,*,2020-01-01\n");
+  CommandResult redcap =
+      Run({"import", SharedData("redcap_redcapr/decimal-comma_data.csv"), "--mapping",
+           dir_.File("map.csv"), "--on-error", "skip", "--reject-file", dir_.File("rejects.csv")});
+  ASSERT_EQ(redcap.exit_code, 0) << redcap.err;
+  EXPECT_THAT(redcap.err,
+              HasSubstr("4 rows read: 7 written, 0 unchanged, 0 corrected, 4 rejected"));
+  EXPECT_THAT(ReadFile(dir_.File("rejects.csv")),
+              HasSubstr("REDCap field \"\"height\"\" (column 3, measure height): bad value "
+                        "\"\"1,54\"\""));
 }
 
 // HL7 v2 lab feeds: the sample files as they are, a mapping for their code,

@@ -548,6 +548,43 @@ static void test_attribution(const char* path) {
   EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "db", cotrack_audit(NULL, NULL, &audit, &err));
   cotrack_audit_destroy(NULL);
   CHECK(cotrack_audit_count(NULL) == 0);
+
+  /* One batch, two clinicians: each change keeps its user and reason (the
+   * commit's are the defaults), and the audit log has an entry for each. */
+  cotrack_batch_t* round = cotrack_batch_create();
+  const char* const edss[] = {"edss"};
+  OK(cotrack_batch_record_visit_as(round, "A01", "2024-03-01", NULL, 1, edss, (const double[]){2.0},
+                                   NULL, NULL, "dr.x", "ward round", &err));
+  OK(cotrack_batch_record_visit_as(round, "A02", "2024-03-01", NULL, 1, edss, (const double[]){3.0},
+                                   NULL, NULL, "dr.y", NULL, &err));
+  EXPECT_ERROR(COTRACK_INVALID_ARGUMENT, "user",
+               cotrack_batch_record_visit_as(round, "A03", "2024-03-01", NULL, 1, edss,
+                                             (const double[]){3.0}, NULL, NULL, "", NULL, &err));
+  CHECK(cotrack_batch_size(round) == 2);
+  OK(cotrack_batch_commit_as(db, round, "ward", "from the round", &ws, &err));
+  CHECK(ws.written == 2 && ws.patients == 2);
+  cotrack_batch_destroy(round);
+  audit = NULL;
+  OK(cotrack_audit(db, NULL, &audit, &err));
+  CHECK(cotrack_audit_count(audit) == n + 2);
+  if (cotrack_audit_count(audit) == n + 2) {
+    CHECK(strcmp(cotrack_audit_user(audit, n), "dr.x") == 0);
+    CHECK(strcmp(cotrack_audit_reason(audit, n), "ward round") == 0);
+    CHECK(strcmp(cotrack_audit_patient(audit, n), "A01") == 0);
+    CHECK(strcmp(cotrack_audit_user(audit, n + 1), "dr.y") == 0);
+    CHECK(strcmp(cotrack_audit_reason(audit, n + 1), "from the round") == 0);
+    CHECK(strcmp(cotrack_audit_patient(audit, n + 1), "A02") == 0);
+    cotrack_audit_summary(audit, n + 1, &ws);
+    CHECK(ws.written == 1 && ws.patients == 1);
+  }
+  cotrack_audit_destroy(audit);
+  OK(cotrack_history(db, "A02", "edss", "2024-03-01", &rows, &err));
+  CHECK(cotrack_observations_count(rows) == 1);
+  if (cotrack_observations_count(rows) == 1) {
+    CHECK(strcmp(cotrack_observations_user(rows, 0), "dr.y") == 0);
+    CHECK(strcmp(cotrack_observations_reason(rows, 0), "from the round") == 0);
+  }
+  cotrack_observations_destroy(rows);
   cotrack_close(db);
 }
 

@@ -267,6 +267,31 @@ class ParityTest(unittest.TestCase):
                 db.add_measure("x", name="X", unit="u", min=10, max=1)
             self.assertEqual(e.exception.message, usage_message(err))
 
+    def test_measure_edit_matches_the_command_line(self):
+        other = os.path.join(self.dir, "other")
+        mine = os.path.join(self.dir, "mine")
+        grip = os.path.join(self.dir, "grip.csv")
+        with open(grip, "w", encoding="utf-8") as f:
+            f.write("patient,measure,date,value\nP1,grip,2024-01-01,60\n")
+        for path in (other, mine):
+            cli("--db", path, "measure", "add", "--code", "grip", "--name", "Grip", "--unit",
+                "kg", "--min", "0", "--max", "100", "--convert", "lbf=0.4536*x")
+            cli("--db", path, "import", grip)
+        cli("--db", other, "measure", "edit", "grip", "--max", "80", "--loinc", "83174-3")
+        _, out, _ = cli("--db", other, "measure", "show", "grip", "--history", "--format", "csv")
+        expected = csv_rows(out)
+        _, _, err = cli("--db", other, "measure", "edit", "grip", "--max", "50", check=False)
+        with cotrack.open(mine, sync=False) as db:
+            db.edit_measure("grip", max=80, loinc="83174-3")
+            got = db.measure_history("grip")
+            self.assertEqual([v["version"] for v in got], [int(v["version"]) for v in expected])
+            self.assertEqual([v["max"] for v in got], [float(v["max"]) for v in expected])
+            self.assertEqual(got[-1]["loinc"], expected[-1]["loinc"])
+            self.assertEqual(got[-1]["conversions"], expected[-1]["conversions"])
+            with self.assertRaises(cotrack.FailedPrecondition) as e:
+                db.edit_measure("grip", max=50)
+            self.assertIn(e.exception.message, err)
+
     def test_timezone_matches_the_command_line(self):
         with cotrack.open(self.path, sync=False, user="dr.a") as db:
             self.assertEqual(db.timezone(), "")

@@ -480,6 +480,61 @@ class AttributionTest(TempDbTest):
             self.assertEqual(out.returncode, 0, out.stderr)
             self.expect_attributed(db)
 
+    def test_each_change_of_a_batch_keeps_its_own_user_and_reason(self):
+        with self.open(user="webapp") as db:
+            db.record("P01", "edss", "2024-01-05", 3.0, user="dr.ada",
+                      reason="baseline visit")
+            # One atomic write of a ward round: Dr Bo re-scores P01 and
+            # retracts its HbA1c, Dr Cy records P02 (with an item-scored
+            # measure: the visit-builder path), the batch's own user the rest.
+            with db.batch(user="ward", reason="round") as b:
+                b.record("P01", "edss", "2024-01-05", 3.5, user="dr.bo",
+                         reason="re-scored the FS")
+                b.record_visit("P02", "2024-01-05", {"edss": 2.0},
+                               user="dr.cy", reason="new referral")
+                b.record_visit("P02", "2024-01-05",
+                               {"mfis": {"items": [1] * 21}},
+                               user="dr.cy", reason="new referral")
+                b.register_patient("P03", arm="control", user="dr.bo",
+                                   reason="re-scored the FS")
+                b.record("P03", "edss", "2024-01-05", 1.0)
+            self.assertEqual(b.summary["corrected"], 1)
+            self.assertEqual(b.summary["written"], 3)
+            self.assertEqual(
+                [(h.version, h.user, h.reason)
+                 for h in db.history("P01", "edss", "2024-01-05")],
+                [(1, "dr.ada", "baseline visit"),
+                 (2, "dr.bo", "re-scored the FS")])
+            self.assertEqual(
+                [(h.user, h.reason)
+                 for h in db.history("P02", "mfis", "2024-01-05")],
+                [("dr.cy", "new referral")])
+            self.assertEqual(
+                [(h.user, h.reason)
+                 for h in db.history("P03", "edss", "2024-01-05")],
+                [("ward", "round")])
+            audit = db.audit()
+            self.assertEqual(
+                [(a.user, a.reason, a.summary["written"],
+                  a.summary["corrected"], a.summary["patients"])
+                 for a in audit],
+                [("dr.ada", "baseline visit", 1, 0, 1),
+                 ("dr.bo", "re-scored the FS", 0, 1, 1),
+                 ("dr.cy", "new referral", 2, 0, 1),
+                 ("ward", "round", 1, 0, 0)])
+            self.assertEqual([a.patient for a in audit[1:]],
+                             ["", "P02", "P03"])
+            self.assertEqual(len({a.at for a in audit[1:]}), 1)  # one write
+            # A retraction names its own user; "" is refused when added.
+            with db.batch() as b:
+                b.retract("P01", "edss", "2024-01-05", user="dr.cy",
+                          reason="wrong patient")
+                with self.assertRaises(cotrack.InvalidArgument):
+                    b.record("P01", "edss", "2024-02-05", 3.0, user="")
+                self.assertEqual(len(b), 1)
+            self.assertEqual(db.audit()[-1][5:8],
+                             ("api", "dr.cy", "wrong patient"))
+
     def test_bad_users_and_reasons_are_refused(self):
         with self.open(user="webapp") as db:
             for user in ("", "dr.\x1b[31m", " ", "x" * 129):

@@ -1,6 +1,7 @@
 // `cotrack measure add`'s parse step: words -> MeasureAddRequest.
 #include "cmd_measures.h"
 
+#include "cotrack/measure_options.h"
 #include "parse_test_support.h"
 
 namespace cotrack::tools {
@@ -66,6 +67,63 @@ TEST(MeasureAddParseTest, ARangeOfOneValueIsFine) {
       Parse({"--code", "x", "--name", "y", "--unit", "u", "--min", "1", "--max", "1"});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->measure.min, r->measure.max);
+}
+
+TEST(MeasureAddParseTest, ConversionsSynonymsAndLoincCodes) {
+  absl::StatusOr<MeasureAddRequest> r =
+      Parse({"--code", "hba1c_lab", "--name", "HbA1c (lab)", "--unit", "%", "--min", "2", "--max",
+             "20", "--convert", "mmol/mol=0.0915*x+2.15, mmol/L=x*2-1", "--unit-synonym",
+             "percent,pct", "--loinc", "4548-4,17856-6"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  const std::vector<UnitConversion>& units = r->measure.units;
+  ASSERT_EQ(units.size(), 4u);
+  EXPECT_EQ(units[0].unit, "mmol/mol");
+  EXPECT_EQ(units[0].factor, 0.0915);
+  EXPECT_EQ(units[0].offset, 2.15);
+  EXPECT_EQ(units[1].unit, "mmol/L");
+  EXPECT_EQ(units[1].factor, 2);
+  EXPECT_EQ(units[1].offset, -1);
+  EXPECT_EQ(units[2].unit, "percent");
+  EXPECT_EQ(units[2].factor, 1);
+  EXPECT_EQ(units[2].offset, 0);
+  EXPECT_EQ(units[3].unit, "pct");
+  EXPECT_EQ(r->measure.loinc, (std::vector<std::string>{"4548-4", "17856-6"}));
+  // x/DIVISOR, and a bare x.
+  ASSERT_OK_AND_ASSIGN(UnitConversion glucose, ParseUnitConversion("mg/dL = x / 18"));
+  EXPECT_EQ(glucose.unit, "mg/dL");
+  EXPECT_DOUBLE_EQ(glucose.factor, 1.0 / 18);
+  ASSERT_OK_AND_ASSIGN(UnitConversion same, ParseUnitConversion("u=x"));
+  EXPECT_EQ(same.factor, 1);
+  EXPECT_EQ(FormatUnitConversion(units[0]), "mmol/mol=0.0915*x+2.15");
+  EXPECT_EQ(FormatUnitConversion(units[1]), "mmol/L=2*x-1");
+}
+
+TEST(MeasureAddParseTest, BadConversionsAndCodesSayTheExpectedForm) {
+  const std::string form =
+      "expected UNIT=FACTOR*x+OFFSET, the canonical value of a value x given in UNIT, e.g. "
+      "mmol/mol=0.0915*x+2.15 or mg/dL=x/18)";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {Required({"--convert", "mmol/mol"}), "--convert: bad value \"mmol/mol\" (no \"=\"; " + form},
+      {Required({"--convert", "mmol/mol=0.0915*y"}),
+       "--convert: bad value \"mmol/mol=0.0915*y\" (the expression must use x once; " + form},
+      {Required({"--convert", "a=2x"}),
+       "--convert: bad value \"a=2x\" (expected a number and \"*\" before x; " + form},
+      {Required({"--convert", "a=x/0"}),
+       "--convert: bad value \"a=x/0\" (expected a non-zero number after \"/\"; " + form},
+      {Required({"--convert", "a=0*x"}),
+       "--convert: bad value \"a=0*x\" (the factor must not be 0; " + form},
+      {Required({"--convert", "a=x+b"}),
+       "--convert: bad value \"a=x+b\" (the offset is not a number; " + form},
+      {Required({"--unit-synonym", "score"}),
+       "unit \"score\" is the canonical unit (--unit) itself; --convert and --unit-synonym name "
+       "the other units values may come in"},
+      {Required({"--loinc", "LOINC:4548-4"}),
+       "--loinc: bad value \"LOINC:4548-4\" (expected a LOINC code such as 4548-4)"},
+  };
+  for (const auto& [args, message] : cases) {
+    EXPECT_THAT(Parse(args), StatusIs(absl::StatusCode::kInvalidArgument, Eq(message)))
+        << ::testing::PrintToString(args);
+  }
 }
 
 TEST(MeasureAddParseTest, UsageErrorsNameTheFlagAndWhatWasExpected) {

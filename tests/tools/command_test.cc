@@ -218,9 +218,9 @@ TEST(RegistryTest, HoldsEveryCommandOnce) {
   for (const Command& c : RegisteredCommands()) names.push_back(c.name);
   EXPECT_THAT(names,
               ElementsAre("audit", "backup", "backup verify", "check", "dump", "export", "history",
-                          "import", "latest", "load", "measure add", "measure show", "measures",
-                          "patients", "plot", "progression", "report", "restore", "retract",
-                          "summary", "survival", "timezone", "trajectory", "visit"));
+                          "import", "latest", "load", "measure add", "measure edit", "measure show",
+                          "measures", "patients", "plot", "progression", "report", "restore",
+                          "retract", "summary", "survival", "timezone", "trajectory", "visit"));
   EXPECT_EQ(FindCommand("nosuch"), nullptr);
   ASSERT_NE(FindCommand("measure add"), nullptr);
   EXPECT_STREQ(FindCommand("measure add")->name, "measure add");

@@ -803,10 +803,40 @@ COTRACK_EXPORT int cotrack_record_visit_as(cotrack_db_t* db, const char* patient
 /* cotrack_batch_commit, attributed: every change of the batch is written by
  * `user` (NULL = the handle's) for `reason` (NULL or "" = none; a
  * retraction keeps its own reason), as `cotrack --user U import --reason R`
- * attributes a file. The batch itself is not changed. */
+ * attributes a file. A change added with its own user or reason (the
+ * cotrack_batch_*_as calls below) keeps it: `user` and `reason` are the
+ * batch's defaults. The batch itself is not changed. */
 COTRACK_EXPORT int cotrack_batch_commit_as(cotrack_db_t* db, const cotrack_batch_t* batch,
                                            const char* user, const char* reason,
                                            cotrack_write_summary* summary, char** err);
+
+/* The batch calls, attributed per change: this registration, visit or
+ * retraction is written by `user` (NULL = the batch's default: the user of
+ * cotrack_batch_commit_as, else the handle's) for `reason` (NULL or "" =
+ * the batch's default; a retraction's reason is required). One batch may
+ * hold changes of several people: `cotrack history` shows each version's
+ * user and reason, and the audit log has one entry per distinct (user,
+ * reason) of the write, with its counts and patients (all in the same
+ * atomic write). "" as user is COTRACK_INVALID_ARGUMENT and the batch is
+ * unchanged; other errors as the call extended (the rest of the user and
+ * reason rules are checked by the commit, see "Attributed writes"). */
+COTRACK_EXPORT int cotrack_batch_register_patient_as(cotrack_batch_t* batch, const char* id,
+                                                     const char* arm, const char* index_date,
+                                                     const char* const* attribute_keys,
+                                                     const char* const* attribute_values,
+                                                     size_t attribute_count, const char* user,
+                                                     const char* reason, char** err);
+COTRACK_EXPORT int cotrack_batch_record_visit_as(cotrack_batch_t* batch, const char* patient,
+                                                 const char* time, const char* label, size_t count,
+                                                 const char* const* measures, const double* values,
+                                                 const char* const* units,
+                                                 const char* const* comparators, const char* user,
+                                                 const char* reason, char** err);
+COTRACK_EXPORT int cotrack_batch_add_visit_as(cotrack_batch_t* batch, const cotrack_visit_t* visit,
+                                              const char* user, const char* reason, char** err);
+COTRACK_EXPORT int cotrack_batch_retract_as(cotrack_batch_t* batch, const char* patient,
+                                            const char* measure, const char* time, const char* user,
+                                            const char* reason, char** err);
 
 /* `cotrack export --out FILE`: the current values selected by the options
  * written to `out_file` (for format omop a directory of OMOP CDM tables).
@@ -836,11 +866,32 @@ COTRACK_EXPORT int cotrack_plot(cotrack_db_t* db, const char* measure, const cha
 
 /* `cotrack measure add`: registers a measure, as the handle's user. Options:
  * code, name, unit, min, max (required), step, threshold, direction
- * (higher-is-worse, higher-is-better, none), description, reason, integer,
- * no-sync. COTRACK_ALREADY_EXISTS for a code in use. */
+ * (higher-is-worse, higher-is-better, none), convert (UNIT=EXPR,...),
+ * unit-synonym, loinc, description, reason, integer, no-sync
+ * (ParseMeasureAddOptions in cotrack/measure_options.h).
+ * COTRACK_ALREADY_EXISTS for a code in use. */
 COTRACK_EXPORT int cotrack_measure_add(cotrack_db_t* db, const char* const* option_names,
                                        const char* const* option_values, size_t option_count,
                                        char** err);
+
+/* `cotrack measure edit CODE`: changes the definition of the registered
+ * measure `code` as a new version, as the handle's user. Options (those not
+ * given keep their value): name, unit, min, max, step, threshold,
+ * direction, convert, unit-synonym, loinc, remove-unit, remove-loinc,
+ * description, integer, reason, dry-run, no-sync
+ * (ParseMeasureEditOptions). COTRACK_FAILED_PRECONDITION naming the stored
+ * values the new definition would refuse (nothing changes), or for a
+ * built-in; COTRACK_NOT_FOUND for an unknown code. */
+COTRACK_EXPORT int cotrack_measure_edit(cotrack_db_t* db, const char* code,
+                                        const char* const* option_names,
+                                        const char* const* option_values, size_t option_count,
+                                        char** err);
+
+/* `cotrack measure show CODE --history`: one row per version of the
+ * definition, oldest first: version (INT64, from 1), then the columns of
+ * cotrack_measure_table. COTRACK_NOT_FOUND for an unknown code. */
+COTRACK_EXPORT int cotrack_measure_history_table(cotrack_db_t* db, const char* code,
+                                                 cotrack_table_t** out, char** err);
 
 /* Maintenance works on the database directory `path` (as `cotrack --db PATH
  * ...` does), not on a handle: it may be open elsewhere. `options` may be

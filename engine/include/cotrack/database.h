@@ -85,6 +85,9 @@ struct Rejection {
   // kNotFound for a reference to nothing (an unknown patient), else
   // kInvalidArgument.
   absl::StatusCode code = absl::StatusCode::kInvalidArgument;
+  // The measure of a rejected observation (empty for a patient), so that an
+  // importer can say which column of its file the value came from.
+  std::string measure;
 };
 
 // An atomic write too large to hold in memory, such as an imported file.
@@ -259,6 +262,27 @@ class Database : public Reader {
   virtual absl::Status RegisterMeasure(const MeasureDefinition& measure,
                                        const Provenance& provenance,
                                        const WriteOptions& options = {}) = 0;
+
+  // Changes the definition of the user measure `measure.code` to `measure`,
+  // as a new version of it: the earlier versions stay (MeasureHistory, dump)
+  // and the audit log names what changed, attributed to `provenance`. Every
+  // current stored value of the measure is checked against the new
+  // definition first, while writes wait; if any fails, nothing changes and
+  // the error is FailedPrecondition listing them (patient, date, value and
+  // the rule it breaks; the first 20, then a count). The canonical unit
+  // cannot change while values are stored (they would be reinterpreted):
+  // each is then such a failure. An identical definition is a no-op.
+  // NotFound for an unknown code; FailedPrecondition for a built-in;
+  // InvalidArgument for a bad definition or a malformed user or reason.
+  // A bulk write begun before the edit validates its values against the
+  // definition it began with.
+  virtual absl::Status EditMeasure(const MeasureDefinition& measure, const Provenance& provenance,
+                                   const WriteOptions& options = {}) = 0;
+
+  // Every version of measure `code`'s definition, oldest first (the current
+  // one last): one for a built-in or a measure never edited. NotFound for an
+  // unknown code.
+  virtual absl::StatusOr<std::vector<MeasureDefinition>> MeasureHistory(absl::string_view code) = 0;
 
   // Starts a read snapshot of the latest data (see ReadSnapshot).
   virtual absl::StatusOr<std::unique_ptr<ReadSnapshot>> NewSnapshot() = 0;

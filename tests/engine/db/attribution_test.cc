@@ -1,6 +1,8 @@
 // Per-write attribution (Provenance::user and ::reason) through one handle
 // shared by several people, and the checks on what a write may name.
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "cotrack/database.h"
 #include "gmock/gmock.h"
@@ -47,9 +49,70 @@ TEST_F(AttributionTest, ASharedHandleWritesAsEachClinicianWithTheirReason) {
   testing::ExpectEachClinicianAttributed(*db_);
 }
 
+TEST_F(AttributionTest, EachChangeOfOneBatchKeepsItsOwnUserAndReason) {
+  ASSERT_OK(db_->Record(Edss({"", 0, "dr.a", "baseline"})).status());
+  // One atomic write for two clinicians: Dr B corrects P1's EDSS, Dr C
+  // records P2's, Dr B also P3's; the last change names nobody (the handle).
+  Batch batch;
+  ObservationInput p1 = Edss({"", 0, "dr.b", "re-examined"});
+  p1.value = 4.0;
+  batch.Record(p1);
+  ObservationInput p2 = Edss({"", 0, "dr.c", "new referral"});
+  p2.patient = "P2";
+  batch.Record(p2);
+  ObservationInput p3 = Edss({"", 0, "dr.b", "re-examined"});
+  p3.patient = "P3";
+  batch.Record(p3);
+  ObservationInput p4 = Edss({});
+  p4.patient = "P4";
+  batch.Record(p4);
+  ASSERT_OK_AND_ASSIGN(WriteSummary total, db_->Apply(batch));
+  EXPECT_EQ(total.corrected, 1);
+  EXPECT_EQ(total.written, 3);
+
+  // history: each version with the user and reason of its change.
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> p1h,
+                       db_->History("P1", "edss", *ParseCivilTime("2024-01-05")));
+  ASSERT_EQ(p1h.size(), 2u);
+  EXPECT_EQ(p1h[1].provenance.user, "dr.b");
+  EXPECT_EQ(p1h[1].provenance.reason, "re-examined");
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> p2h,
+                       db_->History("P2", "edss", *ParseCivilTime("2024-01-05")));
+  ASSERT_EQ(p2h.size(), 1u);
+  EXPECT_EQ(p2h[0].provenance.user, "dr.c");
+  EXPECT_EQ(p2h[0].provenance.reason, "new referral");
+
+  // audit: the batch is one entry per (user, reason), in the order of their
+  // first change, each with its own counts and patients.
+  ASSERT_OK_AND_ASSIGN(std::vector<AuditRecord> log, db_->AuditLog(std::nullopt));
+  ASSERT_EQ(log.size(), 4u);  // the first Record, then the batch's three
+  EXPECT_EQ(log[1].provenance.user, "dr.b");
+  EXPECT_EQ(log[1].provenance.reason, "re-examined");
+  EXPECT_EQ(log[1].summary.corrected, 1);
+  EXPECT_EQ(log[1].summary.written, 1);
+  EXPECT_EQ(log[1].summary.patients, 1);  // P3, registered by its value
+  EXPECT_THAT(log[1].patients, ::testing::ElementsAre("P1", "P3"));
+  EXPECT_EQ(log[2].provenance.user, "dr.c");
+  EXPECT_EQ(log[2].provenance.reason, "new referral");
+  EXPECT_EQ(log[2].summary.written, 1);
+  EXPECT_EQ(log[2].patient, "P2");
+  EXPECT_EQ(log[3].provenance.user, testing::kSharedHandleUser);
+  EXPECT_EQ(log[3].provenance.reason, "");
+  EXPECT_EQ(log[3].patient, "P4");
+  EXPECT_EQ(log[1].at_us, log[3].at_us);  // one write
+  for (size_t i = 1; i < log.size(); ++i) EXPECT_EQ(log[i].sequence, log[0].sequence + i);
+
+  // The next write numbers its entry after all of them.
+  ASSERT_OK(db_->Record(Edss({"", 0, "dr.a", "follow-up"})).status());
+  ASSERT_OK_AND_ASSIGN(log, db_->AuditLog(std::nullopt));
+  ASSERT_EQ(log.size(), 5u);
+  EXPECT_EQ(log[4].sequence, log[3].sequence + 1);
+}
+
 TEST_F(AttributionTest, AUserMustBeAPrintableNameOfAtMost128Bytes) {
-  for (const std::string& bad : {std::string("dr.\x01" "ada"), std::string("dr.ada\n"),
-                                 std::string("   "), std::string(129, 'a'),
+  for (const std::string& bad : {std::string("dr.\x01"
+                                             "ada"),
+                                 std::string("dr.ada\n"), std::string("   "), std::string(129, 'a'),
                                  std::string("dr.\xff")}) {
     EXPECT_THAT(db_->Record(Edss(As(bad, ""))),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user")))
@@ -79,8 +142,7 @@ TEST_F(AttributionTest, EveryKindOfWriteChecksItsAttribution) {
   Patient p;
   p.id = "P1";
   p.provenance = bad;
-  EXPECT_THAT(db_->PutPatient(p),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user")));
+  EXPECT_THAT(db_->PutPatient(p), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user")));
   ASSERT_OK(db_->Record(Edss(Provenance())));
   EXPECT_THAT(db_->Retract("P1", "edss", *ParseCivilTime("2024-01-05"), bad),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user")));

@@ -1,4 +1,5 @@
 // ImportFile against a real database: one atomic batch per file.
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -6,6 +7,7 @@
 
 #include "cotrack/database.h"
 #include "cotrack/import.h"
+#include "cotrack/measure_options.h"
 #include "support/test_support.h"
 
 namespace cotrack {
@@ -204,13 +206,60 @@ TEST_F(ImportFileTest, UnrecognisedSharedFileLeavesTheDatabaseEmpty) {
   EXPECT_THAT(patients, IsEmpty());
 }
 
+TEST_F(ImportFileTest, AMeasuresLoincCodesMapSyntheaRowsToIt) {
+  // Synthea's body weights (LOINC 29463-7) are unmapped until a measure of
+  // the database carries that code (`measure add --loinc`).
+  const std::string path = testing::SharedData("synthea_csv_dbt_ohdsi/observations.csv");
+  const std::string text = testing::ReadFile(path);
+  int64_t weights = 0;
+  for (size_t p = text.find(",29463-7,"); p != std::string::npos;
+       p = text.find(",29463-7,", p + 1)) {
+    ++weights;
+  }
+  ASSERT_EQ(weights, 27);
+  ImportOptions dry;
+  dry.write.dry_run = true;
+  ASSERT_OK_AND_ASSIGN(ImportReport before, ImportFile(*db_, path, dry));
+  EXPECT_EQ(before.skipped_by_reason["unmapped code 29463-7"], weights);
+  ASSERT_OK_AND_ASSIGN(MeasureAddOptions add,
+                       ParseMeasureAddOptions({{"code", "weight"},
+                                               {"name", "Body weight"},
+                                               {"unit", "kg"},
+                                               {"min", "0"},
+                                               {"max", "500"},
+                                               {"convert", "[lb_av]=0.45359237*x"},
+                                               {"loinc", "29463-7"}}));
+  ASSERT_OK(db_->RegisterMeasure(add.measure, Provenance{}));
+  ASSERT_OK_AND_ASSIGN(ImportReport after, ImportFile(*db_, path, ImportOptions()));
+  EXPECT_EQ(after.skipped_by_reason.count("unmapped code 29463-7"), 0u);
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> t,
+                       db_->Trajectory("3edac2e3-d223-6fae-d515-daf96ef6bc76", "weight"));
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].unit, "kg");
+  int64_t stored = 0;
+  ASSERT_OK(db_->ForEachSeries("weight", [&](const Patient&, const std::vector<Observation>& s) {
+    stored += static_cast<int64_t>(s.size());
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(stored, weights);
+}
+
 TEST_F(ImportFileTest, MsprogVisitsAsAWideCsvNameTheColumnsThatAreNotMeasures) {
   // id,date,visit_day,EDSS,SDMT: a wide visit CSV whose visit_day and SDMT
   // are not measures of ours; rejected whole, naming them, nothing written.
+  // The unknown column is named once, at its header cell, with both fixes,
+  // not once per row of the file (57 rows).
   const std::string path = testing::SharedData("msprog_toydata/MSprog_toydata_visits.csv");
-  EXPECT_THAT(ImportFile(*db_, path, ImportOptions()),
+  absl::StatusOr<ImportReport> refused = ImportFile(*db_, path, ImportOptions());
+  EXPECT_THAT(refused,
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("visit_day"), HasSubstr("nothing was written"))));
+                       AllOf(HasSubstr("MSprog_toydata_visits.csv:1:13: header: column "
+                                       "\"visit_day\": no measure \"visit_day\" in this "
+                                       "database; register it with `cotrack measure add` or skip "
+                                       "it with `--ignore-columns` (--ignore-columns visit_day)"),
+                             HasSubstr("nothing was written"))));
+  const std::string message(refused.status().message());
+  EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 1) << message;
   ASSERT_OK_AND_ASSIGN(std::vector<Patient> patients, db_->ListPatients());
   EXPECT_THAT(patients, IsEmpty());
   // Leaving those columns out imports the EDSS series as published.

@@ -370,16 +370,18 @@ void ExpectRequestFields(Op op, const Request& got, const Request& want) {
   EXPECT_REQUEST_FIELD(patient, O::kTrajectory, O::kLatest, O::kLatestAll, O::kVisit, O::kHistory,
                        O::kGetPatient, O::kPatientHistory);
   EXPECT_REQUEST_FIELD(measure, O::kTrajectory, O::kLatest, O::kHistory, O::kGetMeasure,
-                       O::kForEachSeries);
+                       O::kForEachSeries, O::kMeasureHistory);
   EXPECT_REQUEST_FIELD(range, O::kTrajectory);
   EXPECT_REQUEST_FIELD(time, O::kLatest, O::kLatestAll, O::kVisit, O::kHistory);
   EXPECT_REQUEST_FIELD(n, O::kLatest);
   EXPECT_REQUEST_FIELD(audit_patient, O::kAuditLog);
   EXPECT_REQUEST_FIELD(batch, O::kApply, O::kBulkAdd);
-  EXPECT_REQUEST_FIELD(write_options, O::kApply, O::kRegisterMeasure, O::kBulkBegin);
-  EXPECT_REQUEST_FIELD(tag, O::kApply, O::kRegisterMeasure, O::kBulkCommit, O::kSetTimeZone);
-  EXPECT_REQUEST_FIELD(measure_def, O::kRegisterMeasure);
-  EXPECT_REQUEST_FIELD(provenance, O::kRegisterMeasure, O::kSetTimeZone);
+  EXPECT_REQUEST_FIELD(write_options, O::kApply, O::kRegisterMeasure, O::kEditMeasure,
+                       O::kBulkBegin);
+  EXPECT_REQUEST_FIELD(tag, O::kApply, O::kRegisterMeasure, O::kEditMeasure, O::kBulkCommit,
+                       O::kSetTimeZone);
+  EXPECT_REQUEST_FIELD(measure_def, O::kRegisterMeasure, O::kEditMeasure);
+  EXPECT_REQUEST_FIELD(provenance, O::kRegisterMeasure, O::kEditMeasure, O::kSetTimeZone);
   EXPECT_REQUEST_FIELD(time_zone, O::kSetTimeZone);
   EXPECT_REQUEST_FIELD(force, O::kSetTimeZone);
   EXPECT_REQUEST_FIELD(audit_action, O::kBulkBegin);
@@ -405,7 +407,7 @@ void ExpectResponseFields(Op op, const Response& got, const Response& want) {
   EXPECT_RESPONSE_FIELD(patient, op == O::kGetPatient || (op == O::kForEachSeries && more));
   EXPECT_RESPONSE_FIELD(patients, In(op, {O::kPatientHistory, O::kListPatients}));
   EXPECT_RESPONSE_FIELD(measure, op == O::kGetMeasure);
-  EXPECT_RESPONSE_FIELD(measures, op == O::kListMeasures);
+  EXPECT_RESPONSE_FIELD(measures, op == O::kListMeasures || op == O::kMeasureHistory);
   EXPECT_RESPONSE_FIELD(audit, op == O::kAuditLog);
   EXPECT_RESPONSE_FIELD(snapshot, op == O::kSnapshotBegin);
   EXPECT_RESPONSE_FIELD(check, op == O::kCheck);
@@ -524,15 +526,15 @@ TEST(WireRequestTest, EveryProperPrefixIsRejected) {
 }
 
 TEST(WireRequestTest, UnknownOpIsRejected) {
-  for (std::string bytes : {std::string(1, '\0'), std::string(1, '\x1c'), std::string("\xff")}) {
+  for (std::string bytes : {std::string(1, '\0'), std::string(1, '\x1e'), std::string("\xff")}) {
     EXPECT_THAT(DecodeRequest(bytes), StatusIs(absl::StatusCode::kInvalidArgument,
                                                AllOf(HasSubstr("malformed request: op at offset 0"),
-                                                     HasSubstr("is not one of 1..27"))));
+                                                     HasSubstr("is not one of 1..29"))));
   }
   EXPECT_THAT(DecodeRequest(""), StatusIs(absl::StatusCode::kInvalidArgument,
                                           HasSubstr("op at offset 0: needs 1 bytes, 0 left")));
   EXPECT_STREQ(OpName(static_cast<Op>(0)), "unknown");
-  EXPECT_STREQ(OpName(static_cast<Op>(28)), "unknown");
+  EXPECT_STREQ(OpName(static_cast<Op>(30)), "unknown");
 }
 
 TEST(WireRequestTest, HugeClaimedLengthsAndCountsAreRejectedBeforeAllocating) {

@@ -139,11 +139,12 @@ TEST_F(RedcapTest, DecimalCommasNeedToBeDeclared) {
   const std::string path = Data("decimal-comma_data.csv");
   ASSERT_OK_AND_ASSIGN(ReadResult plain,
                        ReadPath(path, Mapping("field,height,height,m\ndate,*,2020-01-01\n")));
-  EXPECT_THAT(plain.errors,
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("decimal-comma_data.csv:2:10: field \"height\": bad value "
-                                       "\"1,54\""),
-                             HasSubstr("put comma in the mapping's decimal column"))));
+  EXPECT_THAT(
+      plain.errors,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("decimal-comma_data.csv:2:10: REDCap field \"height\" (column 3, "
+                               "measure height): bad value \"1,54\""),
+                     HasSubstr("put comma in the mapping's decimal column"))));
   ASSERT_OK_AND_ASSIGN(
       ReadResult comma,
       ReadPath(path, Mapping("field,height,height,m,comma\nfield,weight,weight,kg,comma\n"
@@ -175,12 +176,69 @@ TEST_F(RedcapTest, ProblematicValuesAreErrorsWithPositions) {
   EXPECT_EQ(r.counts.rows, 2);
   EXPECT_THAT(r.errors,
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("potentially-problematic-values_data.csv:2:36: field "
-                                       "\"integer_before_validation\": bad value \"before "
-                                       "validation 1\""),
-                             HasSubstr(":3:31: field \"integer_before_validation\""))));
+                       AllOf(HasSubstr("potentially-problematic-values_data.csv:2:36: REDCap "
+                                       "field \"integer_before_validation\" (column 4, measure "
+                                       "n): bad value \"before validation 1\""),
+                             HasSubstr(":3:31: REDCap field \"integer_before_validation\""))));
   EXPECT_EQ(r.rejects.size(), 2u);
   EXPECT_TRUE(r.batch.empty());
+}
+
+TEST_F(RedcapTest, ABadCellRejectsThatValueNotTheRecordsOthers) {
+  // Mapped without its decimal comma, every height cell ("1,54") is no
+  // number; record 3's weight 123,4 is above the measure's 100 kg.
+  const std::string path = Data("decimal-comma_data.csv");
+  Register("height", "m", 0, 3);
+  Register("weight", "kg", 0, 100);
+  Register("bmi", "kg/m2", 0, 100);
+  ImportOptions o = Mapping(
+      "field,height,height,m\nfield,weight,weight,kg,comma\nfield,bmi,bmi,kg/m2\n"
+      "date,*,2020-01-01\n");
+  // By default a bad value rejects the file, naming the REDCap field, its
+  // column, the measure, the value and what was expected ...
+  EXPECT_THAT(ImportFile(*db_, path, o),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("decimal-comma_data.csv:2:10: REDCap field \"height\" "
+                                       "(column 3, measure height): bad value \"1,54\" (expected "
+                                       "a number"),
+                             HasSubstr("nothing was written"))));
+  ASSERT_OK_AND_ASSIGN(std::vector<Patient> none, db_->ListPatients());
+  EXPECT_TRUE(none.empty());
+  // ... also for a number its measure refuses.
+  EXPECT_THAT(ImportFile(*db_, path,
+                         Mapping("field,height,height,m,comma\nfield,weight,weight,kg,comma\n"
+                                 "date,*,2020-01-01\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("decimal-comma_data.csv:4: REDCap field \"weight\" (column 4, "
+                                 "measure weight): field \"value\": bad value \"123,4 kg\" "
+                                 "(expected a value from 0 to 100 kg)")));
+
+  // With --on-error skip only the bad cells are rejected: every record keeps
+  // its good weight and bmi.
+  o.on_error = ImportOptions::OnError::kSkip;
+  o.reject_file = dir_.File("rejects.csv");
+  ASSERT_OK_AND_ASSIGN(ImportReport report, ImportFile(*db_, path, o));
+  EXPECT_EQ(report.rows, 4);
+  EXPECT_EQ(report.summary.written, 7);  // 4 bmi, 3 weights
+  EXPECT_EQ(report.rejected, 4);         // rows with a rejected value
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> weight, db_->Trajectory("1", "weight"));
+  ASSERT_EQ(weight.size(), 1u);
+  EXPECT_EQ(weight[0].value, 52.3);
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> bmi, db_->Trajectory("3", "bmi"));
+  ASSERT_EQ(bmi.size(), 1u);
+  EXPECT_EQ(bmi[0].value, 32.5);
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> height, db_->Trajectory("1", "height"));
+  EXPECT_TRUE(height.empty());
+  // The reject file has one line per rejected value, as an observations row
+  // to correct and import again.
+  const auto rejects = NaiveCsv(ReadFile(o.reject_file));
+  ASSERT_EQ(rejects.size(), 6u);  // header, 4 heights, 1 weight
+  EXPECT_EQ(rejects[1][0], "2");
+  EXPECT_THAT(rejects[1][1], HasSubstr("REDCap field \"height\" (column 3, measure height): "
+                                       "bad value \"1,54\""));
+  EXPECT_EQ(rejects[1][2], "1,height,2020-01-01,\"1,54\",m");
+  EXPECT_EQ(rejects[5][0], "4");
+  EXPECT_THAT(rejects[5][1], HasSubstr("REDCap field \"weight\" (column 4, measure weight)"));
 }
 
 TEST_F(RedcapTest, MappingProblemsAreClear) {
