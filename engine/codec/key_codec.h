@@ -39,6 +39,8 @@ inline constexpr char kFormatVersionKey[] = "format_version";     // u32
 inline constexpr char kNextPatientNumKey[] = "next_patient_num";  // u32
 inline constexpr char kNextMeasureIdKey[] = "next_measure_id";    // u32
 inline constexpr char kNextAuditSeqKey[] = "next_audit_seq";      // u64
+// The database's IANA time zone name (cotrack/time_zone.h); absent: none.
+inline constexpr char kTimeZoneKey[] = "time_zone";
 
 // A meta value: `v` big-endian in `width` (4 or 8) bytes.
 std::string EncodeCounter(uint64_t v, size_t width);

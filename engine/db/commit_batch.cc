@@ -82,6 +82,10 @@ void CommitBatch::PutReceipt(uint64_t client, absl::string_view receipt) {
   batch_->Put(Family::kMeta, keys::ReceiptKey(client), receipt);
 }
 
+void CommitBatch::PutTimeZone(absl::string_view zone) {
+  batch_->Put(Family::kMeta, keys::kTimeZoneKey, zone);
+}
+
 absl::Status CommitBatch::Write(bool sync) { return store_.Write(*batch_, sync); }
 
 }  // namespace cotrack

@@ -77,6 +77,9 @@ class CommitBatch {
   void PutCounters(const Counters& counters);
   // Replaces the receipt of another process's client (database_impl.h).
   void PutReceipt(uint64_t client, absl::string_view receipt);
+  // Sets the database's time zone name (cotrack/time_zone.h); sorts after
+  // the receipts in the meta family.
+  void PutTimeZone(absl::string_view zone);
 
   size_t ApproximateBytes() const { return batch_->ApproximateBytes(); }
 

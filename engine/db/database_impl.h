@@ -12,6 +12,7 @@
 //   database_impl.cc  Open and Load (format stamp or check, counters, user
 //                     measures, stale receipts), receipts, the patient-number
 //                     cache, provenance defaults, Compact
+//   time_zone.cc      TimeZone, SetTimeZone
 //   measures.cc       finding and listing measures, RegisterMeasure
 //   bulk_write.cc     Apply and BeginBulkWrite: every write of observations,
 //                     patients and retractions (BulkWriteImpl)
@@ -88,6 +89,10 @@ class DatabaseImpl {
                                const WriteOptions& options, const WriteContext& context);
   absl::Status EditMeasure(const MeasureDefinition& measure, const Provenance& provenance,
                            const WriteOptions& options, const WriteContext& context);
+  // The database's time zone (cotrack/time_zone.h).
+  absl::StatusOr<std::string> TimeZone();
+  absl::Status SetTimeZone(const std::string& zone, bool force, const Provenance& provenance,
+                           const WriteContext& context);
   // The receipt of `client`'s last write, if it stored one.
   absl::StatusOr<std::optional<Receipt>> FindReceipt(uint64_t client);
 

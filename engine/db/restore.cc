@@ -102,6 +102,11 @@ absl::Status RestoreWrite::AddAudit(const AuditRecord& entry) {
   return MaybeWrite();
 }
 
+absl::Status RestoreWrite::SetTimeZone(absl::string_view zone) {
+  batch_->PutTimeZone(zone);
+  return MaybeWrite();
+}
+
 absl::Status RestoreWrite::Finish() {
   CommitBatch::Counters counters;
   counters.next_patient_num = next_patient_num_;

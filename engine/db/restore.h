@@ -80,6 +80,10 @@ class RestoreWrite {
   // to the store.
   absl::Status AddAudit(const AuditRecord& entry);
 
+  // Sets the database's time zone (cotrack/time_zone.h), unchecked.
+  // Errors: those of a write to the store.
+  absl::Status SetTimeZone(absl::string_view zone);
+
   // Writes what is left and the counters (next patient number, measure id and
   // audit sequence number, past everything added), synced: the database then
   // takes new writes. Errors: those of a write to the store.

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <streambuf>
@@ -16,6 +17,7 @@
 #include "absl/time/time.h"
 #include "cotrack/status_macros.h"
 #include "cotrack/text.h"
+#include "cotrack/time_zone.h"
 #include "export/hmac.h"
 #include "export/ucum.h"
 #include "import/code_mapping.h"
@@ -305,6 +307,7 @@ class Exporter {
       : db_(db), options_(options), out_(out) {}
 
   absl::StatusOr<ExportSummary> Run() {
+    if (options_.format == ExportFormat::kFhir) COTRACK_RETURN_IF_ERROR(LoadTimeZone());
     std::vector<MeasureDefinition> measures;
     if (options_.measures.empty()) {
       COTRACK_ASSIGN_OR_RETURN(measures, db_.ListMeasures());
@@ -516,11 +519,21 @@ class Exporter {
 
   std::string FhirObservation(const MeasureDefinition& m, const Observation& o) const {
     const std::string pid = FhirPatientId(o.patient);
-    const std::string when = FormatCivilTime(Shift(o.patient, o.time));
-    // A FHIR dateTime with a time needs an offset, which cotrack never knew:
-    // the date goes in effectiveDateTime, the clinic-local time of day in an
-    // extension.
-    const std::string date = when.substr(0, 10);
+    const CivilTime shifted = Shift(o.patient, o.time);
+    const std::string when = FormatCivilTime(shifted);
+    // A FHIR dateTime with a time needs an offset. With the database's zone
+    // (cotrack/time_zone.h) it is that zone's offset at that civil time;
+    // without one cotrack never knew it: the date goes in effectiveDateTime,
+    // the clinic-local time of day in an extension. Either is read back as
+    // the same civil time.
+    std::string date = when.substr(0, 10);
+    const bool has_time = when.size() > 11;
+    if (has_time && zone_) {
+      const absl::CivilSecond civil =
+          absl::ToCivilSecond(absl::FromUnixSeconds(shifted.seconds), absl::UTCTimeZone());
+      const absl::Time instant = zone_->At(civil).pre;
+      date = absl::StrCat(when, absl::FormatTime("%Ez", instant, *zone_));
+    }
     const std::string id = absl::StrCat(
         "obs-", DigestHex(Sha256(absl::StrCat(pid, "\x1f", m.code, "\x1f", when)), 16));
     const std::string& unit = o.unit.empty() ? m.unit : o.unit;
@@ -543,7 +556,7 @@ class Exporter {
     w.Str("resourceType", "Observation").Str("id", id).Raw("meta", meta.Finish());
     std::vector<std::string> ext;
     if (!o.visit.empty()) ext.push_back(Extension("visit", "valueString", o.visit));
-    if (when.size() > 11) ext.push_back(Extension("time-of-day", "valueTime", when.substr(11)));
+    if (has_time && !zone_) ext.push_back(Extension("time-of-day", "valueTime", when.substr(11)));
     if (!ext.empty()) w.Raw("extension", JsonArray(ext));
     json::ObjectWriter subject;
     subject.Str("reference", absl::StrCat("Patient/", pid));
@@ -605,6 +618,25 @@ class Exporter {
   std::set<std::string> patients_;
   ExportSummary summary_;
   // Observation.code of the measure being written (FhirCode), made once.
+  // The database's zone (cotrack/time_zone.h): FHIR times carry its offset.
+  absl::Status LoadTimeZone() {
+    absl::StatusOr<std::string> name = DatabaseTimeZone(db_);
+    // A read snapshot's handle (C ABI) cannot say: its times are written
+    // without an offset, as for a database without a zone.
+    if (absl::IsFailedPrecondition(name.status())) return absl::OkStatus();
+    COTRACK_RETURN_IF_ERROR(name.status());
+    if (name->empty()) return absl::OkStatus();
+    absl::TimeZone zone;
+    if (!absl::LoadTimeZone(*name, &zone)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the database's time zone \"", *name,
+                       "\" is unknown to this system's zone files (install the tzdata package)"));
+    }
+    zone_ = zone;
+    return absl::OkStatus();
+  }
+
+  std::optional<absl::TimeZone> zone_;
   std::string fhir_code_measure_;
   std::string fhir_code_;
 };

@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "cotrack/status_macros.h"
 #include "cotrack/text.h"
+#include "cotrack/time_zone.h"
 #include "import/format_registry.h"
 #include "import/import_errors.h"
 #include "import/parse_import.h"
@@ -384,7 +385,13 @@ class ChunkPipeline {
 };
 
 absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::string& source,
-                                    const ImportOptions& options, int64_t total_bytes) {
+                                    const ImportOptions& given, int64_t total_bytes) {
+  // An import naming no zone converts instants to the database's zone
+  // (cotrack/time_zone.h), when it has one.
+  ImportOptions options = given;
+  if (options.timezone.empty()) {
+    COTRACK_ASSIGN_OR_RETURN(options.timezone, DatabaseTimeZone(db));
+  }
   COTRACK_ASSIGN_OR_RETURN(std::unique_ptr<FormatReader> reader,
                            OpenFormatReader(in, source, options));
   {
@@ -507,8 +514,9 @@ absl::StatusOr<ImportReport> Import(Database& db, std::istream& in, const std::s
     report.warnings.push_back(absl::StrCat(
         dropped, " date-time", dropped == 1 ? "" : "s",
         " with a UTC offset or Z: no time zone is set, so the offset was dropped and the clock "
-        "time kept (the same instant written in two zones lands on two days); give --timezone "
-        "ZONE (e.g. Europe/Berlin) to convert instants to the clinic's civil time"));
+        "time kept (the same instant written in two zones lands on two days); set the database's "
+        "zone once with `cotrack timezone ZONE` (e.g. Europe/Berlin), or give --timezone ZONE, "
+        "to convert instants to the clinic's civil time"));
   }
   rejected.clear();
   COTRACK_ASSIGN_OR_RETURN(report.summary, bulk->Commit(skip ? &rejected : nullptr));

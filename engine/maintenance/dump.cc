@@ -172,6 +172,18 @@ absl::StatusOr<DumpSummary> DumpStore(Store& store, std::ostream& out) {
              .Str("cotrack", Version())
              .Finish()
       << '\n';
+  // Only when set: dumps of databases without one stay as they were.
+  std::string time_zone;
+  COTRACK_ASSIGN_OR_RETURN(bool has_time_zone,
+                           store.Get(view, Family::kMeta, keys::kTimeZoneKey, &time_zone));
+  if (has_time_zone) {
+    out << json::ObjectWriter()
+               .Str("type", "setting")
+               .Str("name", "time_zone")
+               .Str("value", time_zone)
+               .Finish()
+        << '\n';
+  }
 
   // Measures: built-ins are the engine's, only user measures are dumped.
   std::map<uint32_t, std::string> code_of;

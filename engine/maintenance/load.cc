@@ -12,6 +12,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "catalog/catalog.h"
 #include "catalog/validation.h"
 #include "cotrack/database.h"
@@ -305,6 +306,7 @@ class Loader {
       header_seen_ = true;
       return absl::OkStatus();
     }
+    if (type == "setting") return LoadSetting(v);
     if (type == "measure") return LoadMeasure(v);
     if (type == "patient") return LoadPatient(v);
     if (type == "observation") return LoadObservation(v);
@@ -313,7 +315,24 @@ class Loader {
     if (type == "header") return absl::InvalidArgumentError("a second header");
     return absl::InvalidArgumentError(
         absl::StrCat("field \"type\": bad value \"", type,
-                     "\" (expected measure, patient, observation, audit or end)"));
+                     "\" (expected setting, measure, patient, observation, audit or end)"));
+  }
+
+  // A database setting; today only the time zone (cotrack/time_zone.h).
+  absl::Status LoadSetting(const json::Value& v) {
+    COTRACK_ASSIGN_OR_RETURN(std::string name, json::GetString(v, "name"));
+    COTRACK_ASSIGN_OR_RETURN(std::string value, json::GetString(v, "value"));
+    if (name != "time_zone") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("field \"name\": bad value \"", name, "\" (expected time_zone)"));
+    }
+    absl::TimeZone zone;
+    if (!absl::LoadTimeZone(value, &zone)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "field \"value\": unknown time zone \"", value,
+          "\" (expected an IANA name such as Europe/Berlin; install the tzdata package)"));
+    }
+    return restore_.SetTimeZone(value);
   }
 
   absl::Status LoadMeasure(const json::Value& v) {

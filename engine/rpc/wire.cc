@@ -59,6 +59,10 @@ const char* OpName(Op op) {
       return "check";
     case Op::kBackup:
       return "backup";
+    case Op::kGetTimeZone:
+      return "get-time-zone";
+    case Op::kSetTimeZone:
+      return "set-time-zone";
     case Op::kDump:
       return "dump";
     case Op::kEditMeasure:
@@ -646,6 +650,7 @@ enum RequestField : uint32_t {
   kQMeasureDef = 1u << 12,  // measure_def, provenance
   kQAuditText = 1u << 13,   // audit_action, audit_detail
   kQCollect = 1u << 14,
+  kQTimeZone = 1u << 15,  // time_zone, force, provenance
 };
 
 uint32_t RequestFields(Op op) {
@@ -686,6 +691,9 @@ uint32_t RequestFields(Op op) {
       return kQSnapshot | kQMeasure;
     case Op::kAuditLog:
       return kQSnapshot | kQAuditPatient;
+    case Op::kSetTimeZone:
+      return kQTimeZone | kQTag;
+    case Op::kGetTimeZone:
     case Op::kBulkAbort:
     case Op::kListMeasures:
     case Op::kCompact:
@@ -713,6 +721,7 @@ enum ResponseField : uint32_t {
   kABackup = 1u << 11,
   kADump = 1u << 12,
   kAChunk = 1u << 13,
+  kATimeZone = 1u << 14,
 };
 
 // The fields of an OK response; for streams, of a frame with `more` as given.
@@ -754,6 +763,9 @@ uint32_t ResponseFields(Op op, bool more) {
       return kABackup;
     case Op::kDump:
       return more ? kAChunk : kADump;
+    case Op::kGetTimeZone:
+      return kATimeZone;
+    case Op::kSetTimeZone:
     case Op::kRegisterMeasure:
     case Op::kEditMeasure:
     case Op::kBulkBegin:
@@ -811,6 +823,11 @@ std::string EncodeRequest(const Request& q) {
     w.Str(q.audit_detail);
   }
   if (f & kQCollect) w.Bool(q.collect_rejections);
+  if (f & kQTimeZone) {
+    w.Str(q.time_zone);
+    w.Bool(q.force);
+    Put(w, q.provenance);
+  }
   return std::move(w).Take();
 }
 
@@ -864,6 +881,11 @@ absl::StatusOr<Request> DecodeRequest(absl::string_view payload) {
     q.audit_detail = r.Str("audit_detail");
   }
   if (f & kQCollect) q.collect_rejections = r.Bool("collect_rejections");
+  if (f & kQTimeZone) {
+    q.time_zone = r.Str("time_zone");
+    q.force = r.Bool("force");
+    Get(r, &q.provenance);
+  }
   absl::Status status = r.Finish();
   if (!status.ok()) return status;
   return q;
@@ -892,6 +914,7 @@ std::string EncodeResponse(Op op, const Response& a) {
   if (f & kABackup) Put(w, a.backup);
   if (f & kADump) Put(w, a.dump);
   if (f & kAChunk) w.Str(a.chunk);
+  if (f & kATimeZone) w.Str(a.time_zone);
   return std::move(w).Take();
 }
 
@@ -928,6 +951,7 @@ absl::StatusOr<Response> DecodeResponse(Op op, absl::string_view payload) {
   if (f & kABackup) Get(r, &a.backup);
   if (f & kADump) Get(r, &a.dump);
   if (f & kAChunk) a.chunk = r.Str("chunk");
+  if (f & kATimeZone) a.time_zone = r.Str("time_zone");
   absl::Status status = r.Finish();
   if (!status.ok()) return status;
   return a;

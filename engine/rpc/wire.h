@@ -42,8 +42,10 @@ namespace cotrack::rpc {
 
 // Raised whenever an encoding changes, so that processes of two cotrack
 // versions on one database are told so at hello instead of misreading each
-// other's frames. 2: WriteOptions::repeats (import --duplicates).
-constexpr uint32_t kProtocolVersion = 2;
+// other's frames. 2: WriteOptions::repeats (import --duplicates). 3: measure
+// edit and history (kEditMeasure, kMeasureHistory) and the database's time zone
+// (kGetTimeZone, kSetTimeZone).
+constexpr uint32_t kProtocolVersion = 3;
 // Largest payload either side accepts (a frame header bigger is an error).
 constexpr size_t kMaxPayloadBytes = 64u << 20;
 
@@ -75,9 +77,11 @@ enum class Op : uint8_t {
   kDump,
   kEditMeasure,
   kMeasureHistory,
+  kGetTimeZone,
+  kSetTimeZone,
 };
 // The highest op this build knows; ops are 1..kLastOp.
-constexpr Op kLastOp = Op::kMeasureHistory;
+constexpr Op kLastOp = Op::kSetTimeZone;
 
 // "hello", "apply", "register-measure", ... for messages; "unknown" for a
 // value outside the enum.
@@ -121,9 +125,11 @@ struct Request {
   // writes
   Batch batch;                             // kApply, kBulkAdd (rebuilt with Batch's mutators)
   WriteOptions write_options;              // kApply kRegisterMeasure kBulkBegin
-  WriteTag tag;                            // kApply kRegisterMeasure kBulkCommit
+  WriteTag tag;                            // kApply kRegisterMeasure kBulkCommit kSetTimeZone
   MeasureDefinition measure_def;           // kRegisterMeasure kEditMeasure
-  Provenance provenance;                   // kRegisterMeasure kEditMeasure
+  Provenance provenance;                   // kRegisterMeasure kEditMeasure kSetTimeZone
+  std::string time_zone;                   // kSetTimeZone
+  bool force = false;                      // kSetTimeZone
   std::string audit_action, audit_detail;  // kBulkBegin
   bool collect_rejections = false;         // kBulkAdd kBulkCommit
 };
@@ -148,6 +154,7 @@ struct Response {
   BackupInfo backup;                        // kBackup
   DumpSummary dump;                         // kDump (sent in the last frame)
   std::string chunk;                        // kDump: a piece of the dump text (per frame)
+  std::string time_zone;                    // kGetTimeZone
   // Streams (kForEachSeries, kDump): true on every frame but the last, which
   // carries the final status (and, for kDump, the summary); the per-frame
   // fields are encoded only when more == true. Not encoded for other ops, nor

@@ -15,7 +15,7 @@ constexpr size_t kMaxIdleConnections = 8;
 
 bool IsTaggedWrite(rpc::Op op) {
   return op == rpc::Op::kApply || op == rpc::Op::kRegisterMeasure || op == rpc::Op::kEditMeasure ||
-         op == rpc::Op::kBulkCommit;
+         op == rpc::Op::kBulkCommit || op == rpc::Op::kSetTimeZone;
 }
 
 uint64_t RandomId() {

@@ -18,6 +18,7 @@
 #include "catalog/validation.h"
 #include "cotrack/database.h"
 #include "cotrack/status_macros.h"
+#include "cotrack/time_zone.h"
 #include "serve/engine.h"
 
 namespace cotrack {
@@ -483,6 +484,35 @@ class Handle : public Reads<Database> {
         .status();
   }
 
+  // cotrack/time_zone.h
+  absl::StatusOr<std::string> TimeZone() {
+    std::string out;
+    COTRACK_RETURN_IF_ERROR(
+        Read([&](DatabaseImpl& db, const ReadView*) { return Assign(db.TimeZone(), &out); },
+             [&](rpc::Request& r) { r.op = rpc::Op::kGetTimeZone; },
+             [&](rpc::Response& r) {
+               out = std::move(r.time_zone);
+               return absl::OkStatus();
+             },
+             nullptr));
+    return out;
+  }
+
+  absl::Status SetTimeZone(const std::string& zone, bool force, const Provenance& provenance) {
+    return Write(
+               [&](DatabaseImpl& db, const WriteContext& c) -> absl::StatusOr<WriteSummary> {
+                 COTRACK_RETURN_IF_ERROR(db.SetTimeZone(zone, force, provenance, c));
+                 return WriteSummary();
+               },
+               [&](rpc::Request& r) {
+                 r.op = rpc::Op::kSetTimeZone;
+                 r.time_zone = zone;
+                 r.force = force;
+                 r.provenance = provenance;
+               })
+        .status();
+  }
+
   absl::StatusOr<std::vector<MeasureDefinition>> MeasureHistory(absl::string_view code) override {
     std::vector<MeasureDefinition> out;
     COTRACK_RETURN_IF_ERROR(Read(
@@ -719,7 +749,27 @@ class Handle : public Reads<Database> {
   Attachment attachment_;
 };
 
+// The handle `db` is, or FailedPrecondition (e.g. a read snapshot as a
+// Database, capi/snapshot_handle.h).
+absl::StatusOr<Handle*> AsHandle(Database& db) {
+  if (auto* handle = dynamic_cast<Handle*>(&db)) return handle;
+  return absl::FailedPreconditionError(
+      absl::StrCat("this handle of ", db.path(),
+                   " is not one of the database (a read snapshot?); use the database handle"));
+}
+
 }  // namespace
+
+absl::StatusOr<std::string> DatabaseTimeZone(Database& db) {
+  COTRACK_ASSIGN_OR_RETURN(Handle * handle, AsHandle(db));
+  return handle->TimeZone();
+}
+
+absl::Status SetDatabaseTimeZone(Database& db, const std::string& zone, bool force,
+                                 const Provenance& provenance) {
+  COTRACK_ASSIGN_OR_RETURN(Handle * handle, AsHandle(db));
+  return handle->SetTimeZone(zone, force, provenance);
+}
 
 bool IsInterruptedWrite(const absl::Status& status) {
   return absl::IsAborted(status) && status.GetPayload(kInterruptedUrl).has_value();

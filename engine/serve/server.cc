@@ -31,6 +31,7 @@ bool IsWrite(Op op) {
     case Op::kApply:
     case Op::kRegisterMeasure:
     case Op::kEditMeasure:
+    case Op::kSetTimeZone:
     case Op::kBulkBegin:
     case Op::kBulkAdd:
     case Op::kBulkCommit:
@@ -163,6 +164,17 @@ absl::Status Session::Run(const rpc::Request& r, rpc::UniqueFd passed_fd, rpc::R
     case Op::kEditMeasure: {
       auto result = Write(r.tag, [&](const WriteContext& c) -> absl::StatusOr<WriteSummary> {
         COTRACK_RETURN_IF_ERROR(db_->EditMeasure(r.measure_def, r.provenance, r.write_options, c));
+        return WriteSummary();
+      });
+      return result.status();
+    }
+    case Op::kGetTimeZone: {
+      COTRACK_ASSIGN_OR_RETURN(out->time_zone, db_->TimeZone());
+      return absl::OkStatus();
+    }
+    case Op::kSetTimeZone: {
+      auto result = Write(r.tag, [&](const WriteContext& c) -> absl::StatusOr<WriteSummary> {
+        COTRACK_RETURN_IF_ERROR(db_->SetTimeZone(r.time_zone, r.force, r.provenance, c));
         return WriteSummary();
       });
       return result.status();

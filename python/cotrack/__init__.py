@@ -339,6 +339,9 @@ def _declare(lib):
                                          _c_char_p_p, c_size_t, _err_p]),
         "cotrack_measure_history_table": (c_int, [c_void_p, c_char_p,
                                                   _void_pp, _err_p]),
+        "cotrack_timezone": (c_int, [c_void_p, _void_pp, _err_p]),
+        "cotrack_set_timezone": (c_int, [c_void_p, c_char_p, c_int, c_char_p,
+                                         _err_p]),
         "cotrack_check_table": (c_int, [c_char_p, c_void_p, _void_pp,
                                         _err_p]),
         "cotrack_dump": (c_int, [c_char_p, c_void_p, c_char_p, _void_pp,
@@ -986,6 +989,26 @@ class Database:
         of measure()). Raises NotFound for an unknown code."""
         return self._rows(self._lib.cotrack_measure_history_table,
                           self._handle(), _text(code, "code"))
+
+    @_in_use
+    def timezone(self, zone: Optional[str] = None, force: bool = False,
+                 reason: Optional[str] = None) -> str:
+        """`cotrack timezone [ZONE] [--force] [--reason R]`: the database's
+        IANA time zone ("" when none is set); with `zone`, sets it first, as
+        the handle's user. Imports without a timezone option convert
+        instants to its civil time. An unknown zone raises InvalidArgument;
+        a change once values are stored raises FailedPrecondition unless
+        `force` (stored dates are never converted again)."""
+        if zone is not None:
+            _call(self._lib.cotrack_set_timezone, self._handle(),
+                  _text(zone, "zone"), 1 if force else 0,
+                  _text(reason, "reason", optional=True))
+        out = ctypes.c_void_p()
+        _call(self._lib.cotrack_timezone, self._handle(), ctypes.byref(out))
+        try:
+            return ctypes.string_at(out.value).decode("utf-8")
+        finally:
+            self._lib.cotrack_free(out)
 
     @_in_use
     def export(self, out: Union[str, "os.PathLike[str]"],

@@ -1,4 +1,5 @@
 // End-to-end: `cotrack export`, `dump` and `load` as a user runs them.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -7,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "cotrack/database.h"
+#include "cotrack/time_zone.h"
 #include "support/test_support.h"
 
 namespace cotrack::testing {
@@ -181,6 +184,81 @@ TEST_F(ExportCliTest, ImportTimeZoneConvertsInstantsAndUnknownZonesAreRefused) {
   r = Run(db2, {"trajectory", "P-Zoe-3", "edss", "--format", "csv"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("2024-03-06T00:30:00"));
+}
+
+// The database's time zone (issue 15, item 4), set with the real program
+// while this process holds the database, so that the setting, the reads and
+// the import go through the serving process: a Synthea CSV instant lands on
+// the clinic's civil day, and a change once values are stored needs --force.
+TEST_F(ExportCliTest, DatabaseTimeZoneIsSetOnceAndUsedByImportsOfEveryProcess) {
+  const std::string db2 = dir_.File("db-la");
+  CommandResult r = Run(db2, {"timezone", "Mars/Olympus"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("unknown time zone \"Mars/Olympus\""));
+  EXPECT_FALSE(std::filesystem::exists(db2)) << "a mistyped zone created a database";
+  r = Run(db2, {"timezone", "America/Los_Angeles"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  absl::StatusOr<std::unique_ptr<Database>> held = Database::Open(db2);
+  ASSERT_TRUE(held.ok()) << held.status();
+  r = Run(db2, {"timezone"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "America/Los_Angeles\n");
+
+  r = Run(db2, {"import", SharedData("synthea_csv_dbt_ohdsi/observations.csv")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("warning")));
+  r = Run(db2, {"trajectory", "1cd7cc0a-2e2a-c167-1207-cad02d69328e", "hba1c", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("2023-10-25T22:20:38"));  // 2023-10-26T05:20:38Z in the file
+
+  // FHIR times carry the zone's offset (valid R4), and read back as the
+  // same civil time.
+  r = Run(db2, {"export", "--format", "fhir", "--out", dir_.File("la.ndjson")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string fhir = ReadFile(dir_.File("la.ndjson"));
+  EXPECT_THAT(fhir, HasSubstr(R"("effectiveDateTime":"2023-10-25T22:20:38-07:00")"));
+  EXPECT_THAT(fhir, Not(HasSubstr("time-of-day")));
+  const std::string db3 = dir_.File("db-utc");
+  r = Run(db3, {"import", dir_.File("la.ndjson"), "--timezone", "America/Los_Angeles"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Run(db3, {"trajectory", "1cd7cc0a-2e2a-c167-1207-cad02d69328e", "hba1c", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("2023-10-25T22:20:38"));
+
+  r = Run(db2, {"timezone", "Europe/Berlin"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("never converted again"));
+  EXPECT_THAT(r.err, HasSubstr("--force"));
+  r = Run(db2, {"timezone", "Europe/Berlin", "--force", "--reason", "clinic moved"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  absl::StatusOr<std::string> zone = DatabaseTimeZone(**held);
+  ASSERT_TRUE(zone.ok()) << zone.status();
+  EXPECT_EQ(*zone, "Europe/Berlin");
+  r = Run(db2, {"audit"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("clinic moved"));
+
+  // A backup carries it as data, as a dump does.
+  held->reset();
+  r = Run(db2, {"backup", dir_.File("backups")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunCotrack({"restore", dir_.File("backups"), "--to", dir_.File("restored")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Run(dir_.File("restored"), {"timezone"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Europe/Berlin\n");
+  r = Run(db2, {"dump", "--out", dir_.File("la.dump")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunCotrack({"--db", dir_.File("loaded"), "load", dir_.File("la.dump")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Run(dir_.File("loaded"), {"timezone"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Europe/Berlin\n");
+
+  // A database without a zone says so.
+  r = Run(db_, {"timezone"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "none\n");
 }
 
 // The current values of `db` without its bookkeeping (version,

@@ -303,6 +303,38 @@ int main(int argc, char** argv) {
     cotrack_options_destroy(read_only);
   }
 
+  /* timezone: what the command prints, and its refusals */
+  {
+    char tz_path[512];
+    snprintf(tz_path, sizeof tz_path, "%s/tz", dir);
+    cotrack_db_t* tz = NULL;
+    OK(cotrack_open(tz_path, options, &tz, &err));
+    char* zone = NULL;
+    OK(cotrack_timezone(tz, &zone, &err));
+    CHECK(zone != NULL && strcmp(zone, "") == 0);
+    cotrack_free(zone);
+    OK(cotrack_set_timezone(tz, "America/Los_Angeles", 0, "clinic", &err));
+    snprintf(args, sizeof args, "--db '%s' timezone", tz_path);
+    char* out = run_with(args, "2>/dev/null"); /* through this process's handle */
+    CHECK(strcmp(out, "America/Los_Angeles\n") == 0);
+    free(out);
+    zone = NULL;
+    OK(cotrack_timezone(tz, &zone, &err));
+    CHECK(zone != NULL && strcmp(zone, "America/Los_Angeles") == 0);
+    cotrack_free(zone);
+    char* err = NULL;
+    int code = cotrack_set_timezone(tz, "Mars/Olympus", 0, NULL, &err);
+    snprintf(args, sizeof args, "--db '%s' timezone Mars/Olympus", tz_path);
+    same_error(code, err, COTRACK_INVALID_ARGUMENT, args, __LINE__);
+    OK(cotrack_record(tz, "1", "edss", "2024-01-01", 2.0, NULL, NULL, &err));
+    err = NULL;
+    code = cotrack_set_timezone(tz, "Europe/Berlin", 0, NULL, &err);
+    snprintf(args, sizeof args, "--db '%s' timezone Europe/Berlin", tz_path);
+    same_error(code, err, COTRACK_FAILED_PRECONDITION, args, __LINE__);
+    OK(cotrack_set_timezone(tz, "Europe/Berlin", 1, "moved", &err));
+    cotrack_close(tz);
+  }
+
   /* check, dump, load, backup, verify, restore */
   t = NULL;
   OK(cotrack_check_table(db_path, options, &t, &err));

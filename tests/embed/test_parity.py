@@ -292,6 +292,26 @@ class ParityTest(unittest.TestCase):
                 db.edit_measure("grip", max=50)
             self.assertIn(e.exception.message, err)
 
+    def test_timezone_matches_the_command_line(self):
+        with cotrack.open(self.path, sync=False, user="dr.a") as db:
+            self.assertEqual(db.timezone(), "")
+            _, out, _ = cli("--db", self.path, "timezone")  # through this process
+            self.assertEqual(out, "none\n")
+            self.assertEqual(db.timezone("America/Los_Angeles", reason="clinic"),
+                             "America/Los_Angeles")
+            _, out, _ = cli("--db", self.path, "timezone")
+            self.assertEqual(out, "America/Los_Angeles\n")
+            entry = [e for e in db.audit() if e.action == "timezone"][-1]
+            self.assertEqual((entry.user, entry.reason), ("dr.a", "clinic"))
+            _, _, err = cli("--db", self.path, "timezone", "Mars/Olympus", check=False)
+            with self.assertRaises(cotrack.InvalidArgument) as e:
+                db.timezone("Mars/Olympus")
+            self.assertIn(e.exception.message, err)
+            db.record("P1", "edss", "2024-01-01", 2.0)
+            with self.assertRaises(cotrack.FailedPrecondition):
+                db.timezone("Europe/Berlin")
+            self.assertEqual(db.timezone("Europe/Berlin", force=True), "Europe/Berlin")
+
     # -- maintenance ---------------------------------------------------------
 
     def test_check_dump_load_backup_restore(self):

@@ -220,7 +220,7 @@ TEST(RegistryTest, HoldsEveryCommandOnce) {
               ElementsAre("audit", "backup", "backup verify", "check", "dump", "export", "history",
                           "import", "latest", "load", "measure add", "measure edit", "measure show",
                           "measures", "patients", "plot", "progression", "report", "restore",
-                          "retract", "summary", "survival", "trajectory", "visit"));
+                          "retract", "summary", "survival", "timezone", "trajectory", "visit"));
   EXPECT_EQ(FindCommand("nosuch"), nullptr);
   ASSERT_NE(FindCommand("measure add"), nullptr);
   EXPECT_STREQ(FindCommand("measure add")->name, "measure add");

@@ -984,6 +984,21 @@ COTRACK_EXPORT int cotrack_survival(cotrack_db_t* db, const char* const* option_
                                     const char* const* option_values, size_t option_count,
                                     cotrack_table_t** out, char** err);
 
+/* `cotrack timezone`: the database's IANA time zone (cotrack/time_zone.h)
+ * in *zone, a malloc'ed string the caller frees with cotrack_free; "" when
+ * none is set. COTRACK_FAILED_PRECONDITION on a read snapshot's handle. */
+COTRACK_EXPORT int cotrack_timezone(cotrack_db_t* db, char** zone, char** err);
+
+/* `cotrack timezone ZONE [--force] [--reason R]`: sets the database's time
+ * zone, as the handle's user, with `reason` (may be NULL) in the audit log;
+ * imports without a timezone option then convert instants to its civil
+ * time. Setting the zone already set does nothing. Errors:
+ * COTRACK_INVALID_ARGUMENT for an unknown zone (naming it);
+ * COTRACK_FAILED_PRECONDITION when the database holds values and `force` is
+ * 0 (stored dates are never converted again), or the handle is read-only. */
+COTRACK_EXPORT int cotrack_set_timezone(cotrack_db_t* db, const char* zone, int force,
+                                        const char* reason, char** err);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -299,6 +299,8 @@ Request FullRequest(Op op) {
   q.audit_action = "load";
   q.audit_detail = "dump.ndjson";
   q.collect_rejections = true;
+  q.time_zone = "Europe/Berlin";
+  q.force = true;
   return q;
 }
 
@@ -329,6 +331,7 @@ Response FullResponse(bool more) {
   a.backup = {3, 1700000000, 1ull << 40, 17, "checksum mismatch"};
   a.dump = {1, 2, 3, 4, 5};
   a.chunk = std::string("{\"kind\":\"patient\"}\n\0x", 21);
+  a.time_zone = "America/Los_Angeles";
   a.more = more;
   return a;
 }
@@ -375,9 +378,12 @@ void ExpectRequestFields(Op op, const Request& got, const Request& want) {
   EXPECT_REQUEST_FIELD(batch, O::kApply, O::kBulkAdd);
   EXPECT_REQUEST_FIELD(write_options, O::kApply, O::kRegisterMeasure, O::kEditMeasure,
                        O::kBulkBegin);
-  EXPECT_REQUEST_FIELD(tag, O::kApply, O::kRegisterMeasure, O::kEditMeasure, O::kBulkCommit);
+  EXPECT_REQUEST_FIELD(tag, O::kApply, O::kRegisterMeasure, O::kEditMeasure, O::kBulkCommit,
+                       O::kSetTimeZone);
   EXPECT_REQUEST_FIELD(measure_def, O::kRegisterMeasure, O::kEditMeasure);
-  EXPECT_REQUEST_FIELD(provenance, O::kRegisterMeasure, O::kEditMeasure);
+  EXPECT_REQUEST_FIELD(provenance, O::kRegisterMeasure, O::kEditMeasure, O::kSetTimeZone);
+  EXPECT_REQUEST_FIELD(time_zone, O::kSetTimeZone);
+  EXPECT_REQUEST_FIELD(force, O::kSetTimeZone);
   EXPECT_REQUEST_FIELD(audit_action, O::kBulkBegin);
   EXPECT_REQUEST_FIELD(audit_detail, O::kBulkBegin);
   EXPECT_REQUEST_FIELD(collect_rejections, O::kBulkAdd, O::kBulkCommit);
@@ -408,6 +414,7 @@ void ExpectResponseFields(Op op, const Response& got, const Response& want) {
   EXPECT_RESPONSE_FIELD(backup, op == O::kBackup);
   EXPECT_RESPONSE_FIELD(dump, op == O::kDump && !more);
   EXPECT_RESPONSE_FIELD(chunk, op == O::kDump && more);
+  EXPECT_RESPONSE_FIELD(time_zone, op == O::kGetTimeZone);
   EXPECT_RESPONSE_FIELD(more, more);
 }
 
@@ -519,15 +526,15 @@ TEST(WireRequestTest, EveryProperPrefixIsRejected) {
 }
 
 TEST(WireRequestTest, UnknownOpIsRejected) {
-  for (std::string bytes : {std::string(1, '\0'), std::string(1, '\x1c'), std::string("\xff")}) {
+  for (std::string bytes : {std::string(1, '\0'), std::string(1, '\x1e'), std::string("\xff")}) {
     EXPECT_THAT(DecodeRequest(bytes), StatusIs(absl::StatusCode::kInvalidArgument,
                                                AllOf(HasSubstr("malformed request: op at offset 0"),
-                                                     HasSubstr("is not one of 1..27"))));
+                                                     HasSubstr("is not one of 1..29"))));
   }
   EXPECT_THAT(DecodeRequest(""), StatusIs(absl::StatusCode::kInvalidArgument,
                                           HasSubstr("op at offset 0: needs 1 bytes, 0 left")));
   EXPECT_STREQ(OpName(static_cast<Op>(0)), "unknown");
-  EXPECT_STREQ(OpName(static_cast<Op>(28)), "unknown");
+  EXPECT_STREQ(OpName(static_cast<Op>(30)), "unknown");
 }
 
 TEST(WireRequestTest, HugeClaimedLengthsAndCountsAreRejectedBeforeAllocating) {

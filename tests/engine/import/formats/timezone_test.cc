@@ -6,11 +6,14 @@
 // CSV's 27 are not the FHIR file's one), so the FHIR side is written here
 // from the CSV's own instants, as an EHR in Los Angeles would send them.
 #include <set>
+#include <sstream>
 #include <string>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "cotrack/maintenance.h"
+#include "cotrack/time_zone.h"
 #include "formats_test_util.h"
 #include "import/value_text.h"
 
@@ -20,7 +23,9 @@ namespace {
 using ::cotrack::testing::SharedData;
 using ::cotrack::testing::StatusIs;
 using ::cotrack::testing::WriteFile;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kSyntheaCsv[] = "synthea_csv_dbt_ohdsi/observations.csv";
 constexpr char kLosAngeles[] = "America/Los_Angeles";
@@ -135,6 +140,97 @@ TEST_F(TimeZoneTest, AnUnknownZoneIsAnErrorNamingItAndHowToListZones) {
                              HasSubstr("timedatectl list-timezones"))));
   EXPECT_THAT(ImportFile(*db_, SharedData(kSyntheaCsv), o),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("Mars/Olympus_Mons")));
+}
+
+// The database's own zone (Database::SetTimeZone): set once, stored, and
+// used by every import that names no zone of its own.
+TEST_F(TimeZoneTest, TheDatabaseZoneIsStoredAndImportsWithoutAZoneUseIt) {
+  ASSERT_OK_AND_ASSIGN(std::string none, DatabaseTimeZone(*db_));
+  EXPECT_EQ(none, "");
+  ASSERT_OK(SetDatabaseTimeZone(*db_, kLosAngeles, /*force=*/false, Provenance{}));
+  db_.reset();
+  ASSERT_OK_AND_ASSIGN(db_, Database::Open(dir_.File("db")));
+  ASSERT_OK_AND_ASSIGN(std::string zone, DatabaseTimeZone(*db_));
+  EXPECT_EQ(zone, kLosAngeles);
+
+  ImportOptions utc;
+  utc.timezone = "UTC";
+  ASSERT_OK_AND_ASSIGN(ReadResult csv_utc, ReadPath(SharedData(kSyntheaCsv), utc));
+  const std::string fhir = dir_.File("la.ndjson");
+  WriteFile(fhir, AsLosAngelesFhir(csv_utc));
+  ASSERT_OK_AND_ASSIGN(ImportReport first,
+                       ImportFile(*db_, SharedData(kSyntheaCsv), ImportOptions()));
+  EXPECT_TRUE(first.warnings.empty()) << first.warnings[0];
+  EXPECT_EQ(first.summary.written, 7);
+  ASSERT_OK_AND_ASSIGN(ImportReport second, ImportFile(*db_, fhir, ImportOptions()));
+  EXPECT_EQ(second.summary.written, 0);
+  EXPECT_EQ(second.summary.unchanged, 7);
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> t,
+                       db_->Trajectory("1cd7cc0a-2e2a-c167-1207-cad02d69328e", "hba1c"));
+  ASSERT_FALSE(t.empty());
+  EXPECT_EQ(FormatCivilTime(t[0].time), "2023-10-25T22:20:38");
+  // A zone given to one import still wins over the database's.
+  ImportOptions berlin;
+  berlin.timezone = "Europe/Berlin";
+  ASSERT_OK_AND_ASSIGN(ReadResult in_berlin, ReadPath(SharedData(kSyntheaCsv), berlin));
+  EXPECT_FALSE(Identities(in_berlin).count(
+      {"1cd7cc0a-2e2a-c167-1207-cad02d69328e", "hba1c", "2023-10-25T22:20:38"}));
+}
+
+TEST_F(TimeZoneTest, ADatabaseZoneChangeIsRefusedOnceValuesAreStoredUnlessForced) {
+  ASSERT_OK(SetDatabaseTimeZone(*db_, "Europe/Berlin", false, Provenance{}));
+  ASSERT_OK(SetDatabaseTimeZone(*db_, "Europe/Paris", false, Provenance{}));  // no values yet
+  ASSERT_OK_AND_ASSIGN(ImportReport r, ImportFile(*db_, SharedData(kSyntheaCsv), ImportOptions()));
+  EXPECT_EQ(r.summary.written, 7);
+  ASSERT_OK(SetDatabaseTimeZone(*db_, "Europe/Paris", false, Provenance{}));  // the same: a no-op
+  EXPECT_THAT(SetDatabaseTimeZone(*db_, kLosAngeles, false, Provenance{}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("time zone Europe/Paris"),
+                             HasSubstr("never converted again"), HasSubstr("--force"))));
+  ASSERT_OK_AND_ASSIGN(std::string kept, DatabaseTimeZone(*db_));
+  EXPECT_EQ(kept, "Europe/Paris");
+  Provenance why;
+  why.reason = "the clinic moved";
+  ASSERT_OK(SetDatabaseTimeZone(*db_, kLosAngeles, /*force=*/true, why));
+  ASSERT_OK_AND_ASSIGN(std::string forced, DatabaseTimeZone(*db_));
+  EXPECT_EQ(forced, kLosAngeles);
+  ASSERT_OK_AND_ASSIGN(std::vector<AuditRecord> audit, db_->AuditLog());
+  int zone_entries = 0;
+  for (const AuditRecord& a : audit) {
+    if (a.action != "timezone") continue;
+    ++zone_entries;
+    if (a.provenance.reason == "the clinic moved") {
+      EXPECT_THAT(a.detail, HasSubstr("America/Los_Angeles (was Europe/Paris)"));
+    }
+  }
+  EXPECT_EQ(zone_entries, 3);  // Berlin, Paris, Los Angeles
+}
+
+TEST_F(TimeZoneTest, AnUnknownDatabaseZoneIsRefusedNamingIt) {
+  EXPECT_THAT(SetDatabaseTimeZone(*db_, "Mars/Olympus_Mons", false, Provenance{}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("unknown time zone \"Mars/Olympus_Mons\""),
+                             HasSubstr("Europe/Berlin"))));
+  ASSERT_OK_AND_ASSIGN(std::string zone, DatabaseTimeZone(*db_));
+  EXPECT_EQ(zone, "");
+}
+
+TEST_F(TimeZoneTest, DumpAndLoadKeepTheDatabaseZoneAndDumpsWithoutOneDoNotChange) {
+  std::stringstream without;
+  db_.reset();
+  ASSERT_OK(DumpDatabase(dir_.File("db"), Options(), without).status());
+  EXPECT_THAT(without.str(), Not(HasSubstr("setting")));
+  ASSERT_OK_AND_ASSIGN(db_, Database::Open(dir_.File("db")));
+  ASSERT_OK(SetDatabaseTimeZone(*db_, kLosAngeles, false, Provenance{}));
+  db_.reset();
+  std::stringstream with;
+  ASSERT_OK(DumpDatabase(dir_.File("db"), Options(), with).status());
+  EXPECT_THAT(with.str(),
+              HasSubstr(R"({"type":"setting","name":"time_zone","value":"America/Los_Angeles"})"));
+  ASSERT_OK(LoadDatabase(with, "dump.ndjson", dir_.File("copy"), Options()).status());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Database> copy, Database::Open(dir_.File("copy")));
+  ASSERT_OK_AND_ASSIGN(std::string zone, DatabaseTimeZone(*copy));
+  EXPECT_EQ(zone, kLosAngeles);
 }
 
 TEST(CivilTimeOfInstant, ConvertsEveryOffsetFormAndKeepsDates) {
