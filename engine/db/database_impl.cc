@@ -144,6 +144,28 @@ void DatabaseImpl::PutReceipt(const WriteContext& context, const WriteSummary& s
   out.PutReceipt(context.client, v);
 }
 
+absl::Status DatabaseImpl::WriteAdministrativeChange(CommitBatch& out, const char* action,
+                                                     std::string detail,
+                                                     const Provenance& provenance,
+                                                     const WriteContext& context, bool sync,
+                                                     std::optional<uint32_t> next_measure_id) {
+  AuditRecord audit;
+  audit.sequence = next_audit_seq_;
+  audit.at_us = absl::ToUnixMicros(absl::Now());
+  audit.action = action;
+  audit.detail = std::move(detail);
+  audit.provenance = DefaultProvenance(provenance, context);
+  out.PutAudit(audit);
+  CommitBatch::Counters counters;
+  counters.next_measure_id = next_measure_id;
+  counters.next_audit_seq = next_audit_seq_ + 1;
+  out.PutCounters(counters);
+  PutReceipt(context, WriteSummary(), audit.at_us, out);
+  COTRACK_RETURN_IF_ERROR(out.Write(sync));
+  next_audit_seq_++;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<Receipt>> DatabaseImpl::FindReceipt(uint64_t client) {
   std::string v;
   COTRACK_ASSIGN_OR_RETURN(bool found,

@@ -158,6 +158,14 @@ class DatabaseImpl {
   // Adds the receipt of `context` (when it has a client) to `out`.
   void PutReceipt(const WriteContext& context, const WriteSummary& summary, int64_t now_us,
                   CommitBatch& out) const;
+  // Completes `out` with one administrative change (a measure registered or
+  // edited, the time zone set): its audit entry (`action`, `detail`), the
+  // counters (and `next_measure_id` when given) and the receipt; writes it and
+  // advances the audit sequence. Called with the write lock held.
+  absl::Status WriteAdministrativeChange(CommitBatch& out, const char* action, std::string detail,
+                                         const Provenance& provenance, const WriteContext& context,
+                                         bool sync,
+                                         std::optional<uint32_t> next_measure_id = std::nullopt);
 
   // ---- measures.cc ----
 

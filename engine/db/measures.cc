@@ -8,8 +8,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "catalog/validation.h"
 #include "codec/key_codec.h"
 #include "codec/value_codec.h"
@@ -111,23 +109,12 @@ absl::Status DatabaseImpl::RegisterMeasure(const MeasureDefinition& measure,
   std::unique_ptr<CommitBatch> out = CommitBatch::Logged(*store_);
   out->AppendMeasure(id, def);
 
-  AuditRecord audit;
-  audit.sequence = next_audit_seq_;
-  audit.at_us = absl::ToUnixMicros(absl::Now());
-  audit.action = "measure";
-  audit.detail = absl::StrCat("registered measure ", def.code, " (", def.name, ", ", def.unit, ")",
-                              replaces_builtin ? " in place of the built-in" : "");
-  audit.provenance = DefaultProvenance(provenance, context);
-  out->PutAudit(audit);
-  CommitBatch::Counters counters;
-  counters.next_measure_id = id + 1;
-  counters.next_audit_seq = next_audit_seq_ + 1;
-  out->PutCounters(counters);
-  PutReceipt(context, WriteSummary(), audit.at_us, *out);
-
-  COTRACK_RETURN_IF_ERROR(out->Write(options.sync));
+  COTRACK_RETURN_IF_ERROR(WriteAdministrativeChange(
+      *out, "measure",
+      absl::StrCat("registered measure ", def.code, " (", def.name, ", ", def.unit, ")",
+                   replaces_builtin ? " in place of the built-in" : ""),
+      provenance, context, options.sync, id + 1));
   next_measure_id_ = id + 1;
-  next_audit_seq_++;
   std::unique_lock lock(mu_);
   return catalog_.AddStored(id, std::move(def));
 }
@@ -244,19 +231,10 @@ absl::Status DatabaseImpl::EditMeasure(const MeasureDefinition& measure,
 
   std::unique_ptr<CommitBatch> out = CommitBatch::Logged(*store_);
   out->AppendMeasure(id, def);  // a new version; the log keeps the old ones
-  AuditRecord audit;
-  audit.sequence = next_audit_seq_;
-  audit.at_us = absl::ToUnixMicros(absl::Now());
-  audit.action = "measure";
-  audit.detail = absl::StrCat("edited measure ", def.code, ": ", DescribeEdit(existing->def, def));
-  audit.provenance = DefaultProvenance(provenance, context);
-  out->PutAudit(audit);
-  CommitBatch::Counters counters;
-  counters.next_audit_seq = next_audit_seq_ + 1;
-  out->PutCounters(counters);
-  PutReceipt(context, WriteSummary(), audit.at_us, *out);
-  COTRACK_RETURN_IF_ERROR(out->Write(options.sync));
-  next_audit_seq_++;
+  COTRACK_RETURN_IF_ERROR(WriteAdministrativeChange(
+      *out, "measure",
+      absl::StrCat("edited measure ", def.code, ": ", DescribeEdit(existing->def, def)), provenance,
+      context, options.sync));
   std::unique_lock lock(mu_);
   return catalog_.Replace(id, std::move(def));
 }

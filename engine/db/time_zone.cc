@@ -5,8 +5,6 @@
 #include "cotrack/time_zone.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "catalog/validation.h"
 #include "codec/key_codec.h"
 #include "cotrack/status_macros.h"
@@ -65,21 +63,11 @@ absl::Status DatabaseImpl::SetTimeZone(const std::string& zone, bool force,
   }
   std::unique_ptr<CommitBatch> out = CommitBatch::Logged(*store_);
   out->PutTimeZone(zone);
-  AuditRecord audit;
-  audit.sequence = next_audit_seq_;
-  audit.at_us = absl::ToUnixMicros(absl::Now());
-  audit.action = "timezone";
-  audit.detail = absl::StrCat("time zone set to ", zone,
-                              current.empty() ? "" : absl::StrCat(" (was ", current, ")"));
-  audit.provenance = DefaultProvenance(provenance, context);
-  out->PutAudit(audit);
-  CommitBatch::Counters counters;
-  counters.next_audit_seq = next_audit_seq_ + 1;
-  out->PutCounters(counters);
-  PutReceipt(context, WriteSummary(), audit.at_us, *out);
-  COTRACK_RETURN_IF_ERROR(out->Write(/*sync=*/true));
-  next_audit_seq_++;
-  return absl::OkStatus();
+  return WriteAdministrativeChange(
+      *out, "timezone",
+      absl::StrCat("time zone set to ", zone,
+                   current.empty() ? "" : absl::StrCat(" (was ", current, ")")),
+      provenance, context, /*sync=*/true);
 }
 
 }  // namespace cotrack
