@@ -1103,12 +1103,7 @@ int cotrack_record_visit(cotrack_db_t* db, const char* patient, const char* time
                             visit, err)) {
       return c;
     }
-    // Database::RecordVisit's batch, with the measures moved in, not copied.
-    cotrack::Batch batch;
-    batch.Reserve(count);
-    for (cotrack::ObservationInput& obs : visit) batch.Record(std::move(obs));
-    batch.SetAudit("record", "visit");
-    return WriteResult(db->db->Apply(batch, db->write), summary, err);
+    return WriteResult(db->db->RecordVisit(std::move(visit), db->write), summary, err);
   });
 }
 

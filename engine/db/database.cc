@@ -21,11 +21,11 @@ absl::StatusOr<WriteSummary> Database::Record(const ObservationInput& obs,
   return Apply(batch, options);
 }
 
-absl::StatusOr<WriteSummary> Database::RecordVisit(const std::vector<ObservationInput>& visit,
+absl::StatusOr<WriteSummary> Database::RecordVisit(std::vector<ObservationInput> visit,
                                                    const WriteOptions& options) {
   Batch batch;
   batch.Reserve(visit.size());
-  for (const ObservationInput& obs : visit) batch.Record(obs);
+  for (ObservationInput& obs : visit) batch.Record(std::move(obs));
   batch.SetAudit("record", "visit");
   return Apply(batch, options);
 }

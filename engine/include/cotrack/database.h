@@ -240,8 +240,10 @@ class Database : public Reader {
   absl::StatusOr<WriteSummary> Record(const ObservationInput& obs,
                                       const WriteOptions& options = {});
 
-  // Several measures of one patient at one visit, written together.
-  absl::StatusOr<WriteSummary> RecordVisit(const std::vector<ObservationInput>& visit,
+  // Several measures of one patient at one visit, written together. Taken
+  // by value: a caller done with its vector moves it in, and nothing is
+  // copied on the way to the write.
+  absl::StatusOr<WriteSummary> RecordVisit(std::vector<ObservationInput> visit,
                                            const WriteOptions& options = {});
 
   // Marks the current version of an observation entered-in-error; it leaves
