@@ -44,7 +44,12 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
-UNITS = {"hba1c": "%", "il4": "pg/mL"}
+# The visit's values and sqlite3's insert transaction are python_bench.py's,
+# so both scripts measure the same writes.
+sys.path.insert(0, HERE)
+from python_bench import draw_visit as draw_measures, sqlite_record_visit  # noqa: E402
+
+MEASURES = ["ais", "edss", "fis", "hba1c", "il4"]
 
 
 def log(text):
@@ -53,23 +58,7 @@ def log(text):
 
 def draw_visit(rng):
     """Values as an application would pass them (as python_bench.py)."""
-    return {
-        "ais": float(rng.randint(0, 24)),
-        "edss": rng.choice([0.0] + [1.0 + 0.5 * k for k in range(19)]),
-        "fis": float(rng.randint(0, 160)),
-        "hba1c": round(rng.uniform(4.5, 12.0), 1),
-        "il4": "<0.5" if rng.random() < 0.1 else round(rng.uniform(0.5, 5.0), 2),
-    }
-
-
-def sqlite_record_visit(conn, patient, date, measures, visit):
-    conn.execute("BEGIN")
-    conn.executemany(
-        "INSERT INTO obs VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(patient, m, date, float(v.lstrip("<>=")) if isinstance(v, str) else v,
-          ("<" if isinstance(v, str) else None), UNITS.get(m), visit)
-         for m, v in measures.items()])
-    conn.execute("COMMIT")
+    return draw_measures(rng, MEASURES)
 
 
 def run_pass(fn, visits):
