@@ -1,5 +1,7 @@
 #include "cotrack/baseline.h"
 
+#include "selection.h"
+
 namespace cotrack {
 
 const char* BaselineStatusName(BaselineStatus s) {
@@ -22,22 +24,16 @@ BaselineResult FindBaseline(const Patient& patient, const std::vector<Observatio
     result.status = BaselineStatus::kNoIndexDate;
     return result;
   }
-  const int64_t index_day = patient.index_date->day();
-  const Observation* best = nullptr;
-  for (const Observation& obs : trajectory) {
-    if (obs.status == ObservationStatus::kEnteredInError) continue;
-    const int64_t day = obs.time.day();
-    if (day > index_day) continue;
-    if (options.lookback_days.has_value() && index_day - day > *options.lookback_days) continue;
-    // ">=" so that of two values at the same time the later listed wins.
-    if (best == nullptr || obs.time.seconds >= best->time.seconds) best = &obs;
-  }
-  if (best == nullptr) {
+  const size_t best = selection::Baseline(
+      trajectory.size(), [&](size_t i) { return trajectory[i].time.seconds; },
+      [&](size_t i) { return trajectory[i].status == ObservationStatus::kEnteredInError; },
+      patient.index_date->day(), options);
+  if (best == selection::kNone) {
     result.status = BaselineStatus::kNoValue;
     return result;
   }
   result.status = BaselineStatus::kFound;
-  result.observation = *best;
+  result.observation = trajectory[best];
   return result;
 }
 

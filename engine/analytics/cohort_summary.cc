@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "cotrack/text.h"
 #include "cotrack/timepoint.h"
 #include "decimal.h"
+#include "selection.h"
 
 namespace cotrack {
 namespace {
@@ -23,7 +25,7 @@ namespace {
 constexpr char kNoGroup[] = "(none)";
 
 // The number a value contributes under `rule`, or nullopt when excluded.
-std::optional<double> UsableValue(const Observation& obs, CensoredRule rule) {
+std::optional<double> UsableValue(const SeriesValue& obs, CensoredRule rule) {
   switch (obs.comparator) {
     case Comparator::kNone:
       return obs.value;
@@ -37,6 +39,14 @@ std::optional<double> UsableValue(const Observation& obs, CensoredRule rule) {
       return obs.value;
   }
   return std::nullopt;
+}
+
+// PatientGroup for a lean patient whose attribute is group_by's.
+std::string LeanGroup(const SeriesPatient& p, const std::string& group_by) {
+  if (group_by.empty()) return "all";
+  if (group_by == "arm") return p.arm.empty() ? kNoGroup : p.arm;
+  if (!p.attribute.has_value() || p.attribute->empty()) return kNoGroup;
+  return *p.attribute;
 }
 
 std::optional<double> Percent(int64_t part, int64_t whole) {
@@ -131,36 +141,64 @@ CohortSummaryBuilder::CohortSummaryBuilder(MeasureDefinition measure, SummaryOpt
     : measure_(std::move(measure)), options_(std::move(options)) {}
 
 void CohortSummaryBuilder::Add(const Patient& patient, const std::vector<Observation>& trajectory) {
+  lean_.clear();
+  for (const Observation& o : trajectory) {
+    // Never a value: FindBaseline and ValueAtTimepoint skip them.
+    if (o.status == ObservationStatus::kEnteredInError) continue;
+    lean_.push_back(SeriesValue{o.time, o.value, o.comparator});
+  }
+  AddValues(patient.id, PatientGroup(patient, options_.group_by), patient.index_date, lean_);
+}
+
+void CohortSummaryBuilder::Add(const SeriesPatient& patient,
+                               const std::vector<SeriesValue>& values) {
+  AddValues(patient.id, LeanGroup(patient, options_.group_by), patient.index_date, values);
+}
+
+void CohortSummaryBuilder::AddValues(const std::string& id, const std::string& group,
+                                     const std::optional<CivilTime>& index_date,
+                                     const std::vector<SeriesValue>& values) {
   ++patients_;
-  std::vector<Cell>& cells = groups_[PatientGroup(patient, options_.group_by)];
+  std::vector<Cell>& cells = groups_[group];
   cells.resize(options_.timepoints.size());
   for (Cell& cell : cells) ++cell.patients;
 
-  if (!patient.index_date.has_value()) {
-    no_index_date_.push_back(patient.id);
+  if (!index_date.has_value()) {
+    no_index_date_.push_back(id);
     for (Cell& cell : cells) ++cell.missing;
     return;
   }
-  const BaselineResult bl = FindBaseline(patient, trajectory, options_.timepoint.baseline);
+  // The selection rules of FindBaseline and ValueAtTimepoint, on indices:
+  // nothing is copied per timepoint.
+  const int64_t index_day = index_date->day();
+  const auto seconds = [&](size_t i) { return values[i].time.seconds; };
+  const auto never = [](size_t) { return false; };
+  const size_t bl =
+      selection::Baseline(values.size(), seconds, never, index_day, options_.timepoint.baseline);
   std::optional<double> bl_value;
-  if (bl.status == BaselineStatus::kFound) {
-    bl_value = UsableValue(*bl.observation, options_.censored);
+  if (bl != selection::kNone) {
+    bl_value = UsableValue(values[bl], options_.censored);
   } else {
-    no_baseline_.push_back(patient.id);
+    no_baseline_.push_back(id);
   }
 
   bool any_value = false;
   for (size_t i = 0; i < options_.timepoints.size(); ++i) {
     Cell& cell = cells[i];
-    const TimepointValue tv =
-        ValueAtTimepoint(patient, trajectory, options_.timepoints[i], options_.timepoint);
-    if (tv.status != TimepointStatus::kFound) {
+    const Timepoint& tp = options_.timepoints[i];
+    const size_t at =
+        tp.unit == TimepointUnit::kBaseline
+            ? bl
+            : selection::Nearest(values.size(), seconds, never, TimepointTargetDay(tp, index_day),
+                                 options_.timepoint.window_days);
+    if (at == selection::kNone) {
       ++cell.missing;
       continue;
     }
     any_value = true;
-    if (tv.observation->comparator != Comparator::kNone) ++cell.censored;
-    const std::optional<double> v = UsableValue(*tv.observation, options_.censored);
+    const SeriesValue& value = values[at];
+    if (value.comparator != Comparator::kNone) ++cell.censored;
+    const std::optional<double> v = UsableValue(value, options_.censored);
     if (!v.has_value()) continue;
     cell.values.push_back(*v);
     if (!bl_value.has_value()) continue;
@@ -180,7 +218,38 @@ void CohortSummaryBuilder::Add(const Patient& patient, const std::vector<Observa
         break;
     }
   }
-  if (!any_value && !options_.timepoints.empty()) no_timepoint_value_.push_back(patient.id);
+  if (!any_value && !options_.timepoints.empty()) no_timepoint_value_.push_back(id);
+}
+
+void CohortSummaryBuilder::Merge(CohortSummaryBuilder&& other) {
+  patients_ += other.patients_;
+  for (auto& [group, other_cells] : other.groups_) {
+    auto [it, inserted] = groups_.try_emplace(group);
+    if (inserted) {
+      it->second = std::move(other_cells);
+      continue;
+    }
+    std::vector<Cell>& cells = it->second;
+    for (size_t i = 0; i < cells.size() && i < other_cells.size(); ++i) {
+      Cell& to = cells[i];
+      Cell& from = other_cells[i];
+      to.patients += from.patients;
+      to.missing += from.missing;
+      to.censored += from.censored;
+      to.improved += from.improved;
+      to.stable += from.stable;
+      to.worsened += from.worsened;
+      to.values.insert(to.values.end(), from.values.begin(), from.values.end());
+      to.changes.insert(to.changes.end(), from.changes.begin(), from.changes.end());
+    }
+  }
+  auto append = [](std::vector<std::string>& to, std::vector<std::string>& from) {
+    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+  };
+  append(no_index_date_, other.no_index_date_);
+  append(no_baseline_, other.no_baseline_);
+  append(no_timepoint_value_, other.no_timepoint_value_);
+  other = CohortSummaryBuilder(measure_, options_);
 }
 
 CohortSummary CohortSummaryBuilder::Finish() const {
@@ -246,7 +315,7 @@ absl::Status ValidateGroupBy(Database& db, absl::string_view group_by) {
 }
 
 absl::StatusOr<CohortSummary> SummarizeCohort(Database& db, absl::string_view measure,
-                                              const SummaryOptions& options) {
+                                              const SummaryOptions& options, int threads) {
   if (options.timepoints.empty()) {
     return absl::InvalidArgumentError("no timepoints given (expected e.g. --at 0,3m,6m,12m)");
   }
@@ -254,22 +323,39 @@ absl::StatusOr<CohortSummary> SummarizeCohort(Database& db, absl::string_view me
     return absl::InvalidArgumentError(
         absl::StrCat("window: bad value ", options.timepoint.window_days, " (expected >= 0 days)"));
   }
+  if (threads < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("threads: bad value ", threads, " (expected >= 0; 0 for the machine's)"));
+  }
+  if (threads == 0) {
+    threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  }
   absl::StatusOr<MeasureDefinition> def = db.GetMeasure(measure);
   if (!def.ok()) return def.status();
-  CohortSummaryBuilder builder(*std::move(def), options);
-  // The group_by attribute is checked on the patients the scan meets; only
-  // when none of them has it are all patients read, to tell a typo from an
-  // attribute that only patients without values of this measure have.
-  bool group_seen = options.group_by.empty() || options.group_by == "arm";
-  absl::Status s =
-      db.ForEachSeries(measure, [&](const Patient& p, const std::vector<Observation>& trajectory) {
-        group_seen = group_seen || p.attributes.count(options.group_by) > 0;
-        builder.Add(p, trajectory);
+  // One builder and one flag per part: a part touches only its own.
+  std::vector<CohortSummaryBuilder> builders(threads, CohortSummaryBuilder(*def, options));
+  std::vector<char> group_seen(threads, 0);
+  const bool by_attribute = !options.group_by.empty() && options.group_by != "arm";
+  Reader::SeriesScanOptions scan;
+  scan.parts = threads;
+  if (by_attribute) scan.attribute = options.group_by;
+  absl::Status s = db.ScanSeries(
+      measure, scan, [&](int part, const SeriesPatient& p, const std::vector<SeriesValue>& values) {
+        group_seen[part] |= p.attribute.has_value();
+        builders[part].Add(p, values);
         return absl::OkStatus();
       });
   if (!s.ok()) return s;
-  if (!group_seen) COTRACK_RETURN_IF_ERROR(ValidateGroupBy(db, options.group_by));
-  return builder.Finish();
+  // Parts are consecutive ranges of the scan: merged in order they are the
+  // single pass (the order of values decides floating-point sums).
+  for (int part = 1; part < threads; ++part) builders[0].Merge(std::move(builders[part]));
+  // The group_by attribute is checked on the patients the scan meets; only
+  // when none of them has it are all patients read, to tell a typo from an
+  // attribute that only patients without values of this measure have.
+  const bool seen =
+      !by_attribute || std::find(group_seen.begin(), group_seen.end(), 1) != group_seen.end();
+  if (!seen) COTRACK_RETURN_IF_ERROR(ValidateGroupBy(db, options.group_by));
+  return builders[0].Finish();
 }
 
 }  // namespace cotrack

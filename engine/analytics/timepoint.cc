@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cotrack/baseline.h"
+#include "selection.h"
 #include "time/calendar.h"
 
 namespace cotrack {
@@ -157,26 +158,17 @@ TimepointValue ValueAtTimepoint(const Patient& patient, const std::vector<Observ
     result.observation = std::move(bl.observation);
     return result;
   }
-  const Observation* best = nullptr;
-  int64_t best_distance = 0;
-  for (const Observation& obs : trajectory) {
-    if (obs.status == ObservationStatus::kEnteredInError) continue;
-    const int64_t distance = std::llabs(obs.time.day() - result.target_day);
-    if (distance > options.window_days) continue;
-    // Tie rule: the earlier observation wins (see the header).
-    if (best == nullptr || distance < best_distance ||
-        (distance == best_distance && obs.time.seconds < best->time.seconds)) {
-      best = &obs;
-      best_distance = distance;
-    }
-  }
-  if (best == nullptr) {
+  const size_t best = selection::Nearest(
+      trajectory.size(), [&](size_t i) { return trajectory[i].time.seconds; },
+      [&](size_t i) { return trajectory[i].status == ObservationStatus::kEnteredInError; },
+      result.target_day, options.window_days);
+  if (best == selection::kNone) {
     result.status = TimepointStatus::kNoValue;
     return result;
   }
   result.status = TimepointStatus::kFound;
-  result.offset_days = best->time.day() - result.target_day;
-  result.observation = *best;
+  result.offset_days = trajectory[best].time.day() - result.target_day;
+  result.observation = trajectory[best];
   return result;
 }
 

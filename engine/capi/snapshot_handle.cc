@@ -51,6 +51,10 @@ class SnapshotDatabase : public Database {
   absl::Status ForEachSeries(absl::string_view measure, const SeriesVisitor& fn) override {
     return snapshot_->ForEachSeries(measure, fn);
   }
+  absl::Status ScanSeries(absl::string_view measure, const SeriesScanOptions& options,
+                          const SeriesPartVisitor& fn) override {
+    return snapshot_->ScanSeries(measure, options, fn);
+  }
   absl::StatusOr<std::vector<AuditRecord>> AuditLog(std::optional<std::string> patient) override {
     return snapshot_->AuditLog(std::move(patient));
   }

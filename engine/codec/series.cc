@@ -102,6 +102,43 @@ absl::Status ReadCurrentValues(absl::string_view log, const SeriesNames& names, 
   return absl::OkStatus();
 }
 
+absl::Status ReadCurrentSeriesValues(codec::ObservationLogView& view, absl::string_view log,
+                                     const SeriesNames& names, std::vector<SeriesValue>* out) {
+  absl::Status s = view.Parse(log, "");
+  if (!s.ok()) return Damaged(names, s);
+  std::vector<Entry>& entries = *view.mutable_entries();
+  Order(&entries);
+  out->clear();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    const bool current = i + 1 == entries.size() || entries[i + 1].time != e.time;
+    if (!current || e.status == ObservationStatus::kEnteredInError) continue;
+    view.MaterializeValue(e, &out->emplace_back());
+  }
+  view.ShrinkIfLarge();
+  return absl::OkStatus();
+}
+
+SeriesPatient ToSeriesPatient(const Patient& patient, absl::string_view attribute) {
+  SeriesPatient out;
+  out.id = patient.id;
+  out.arm = patient.arm;
+  out.index_date = patient.index_date;
+  if (!attribute.empty()) {
+    auto it = patient.attributes.find(std::string(attribute));
+    if (it != patient.attributes.end()) out.attribute = it->second;
+  }
+  return out;
+}
+
+void ToSeriesValues(const std::vector<Observation>& trajectory, std::vector<SeriesValue>* out) {
+  out->clear();
+  for (const Observation& o : trajectory) {
+    if (o.status == ObservationStatus::kEnteredInError) continue;
+    out->push_back(SeriesValue{o.time, o.value, o.comparator});
+  }
+}
+
 absl::Status ReadLatestAt(absl::string_view log, const SeriesNames& names,
                           const absl::flat_hash_set<int64_t>& times,
                           std::vector<Observation>* latest, int64_t* end) {

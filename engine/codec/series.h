@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "codec/value_codec.h"
 #include "cotrack/types.h"
 
 namespace cotrack {
@@ -36,6 +37,19 @@ absl::Status DecodeSeries(absl::string_view log, const SeriesNames& names,
 absl::Status ReadCurrentValues(absl::string_view log, const SeriesNames& names, int64_t from,
                                int64_t to, bool include_retracted, std::vector<Observation>* out,
                                size_t last = 0);
+
+// The lean form of ReadCurrentValues over the whole time range, retracted
+// values left out, for cohort scans: each current value's time, value and
+// comparator, oldest first, replacing `out`'s content. `view` is the caller's
+// (one per thread), reused for its buffers. The log is verified as by
+// ReadCurrentValues: DataLoss naming the series on any damage.
+absl::Status ReadCurrentSeriesValues(codec::ObservationLogView& view, absl::string_view log,
+                                     const SeriesNames& names, std::vector<SeriesValue>* out);
+
+// The lean forms of a full patient and trajectory (ForEachSeries's), for a
+// cohort scan answered from a full one: what ScanSeries would give.
+SeriesPatient ToSeriesPatient(const Patient& patient, absl::string_view attribute);
+void ToSeriesValues(const std::vector<Observation>& trajectory, std::vector<SeriesValue>* out);
 
 // The highest stored version at each of `times` (those that have one), for a
 // write comparing new values with what is stored; only those are copied out.

@@ -658,6 +658,15 @@ void ObservationLogView::MaterializeEntryFields(const Entry& e, Observation* o) 
   o->provenance.line = c.line ? At(c.line, i) : 0;
 }
 
+void ObservationLogView::MaterializeValue(const Entry& e, SeriesValue* o) const {
+  const Chunk& c = chunks_[e.chunk];
+  const uint8_t f = c.flags[e.index];
+  o->time.seconds = e.time;
+  o->time.precision = (f & kDateTimeBit) ? TimePrecision::kDateTime : TimePrecision::kDate;
+  o->value = At(c.value, e.index);
+  o->comparator = static_cast<Comparator>((f >> kComparatorShift) & kComparatorMask);
+}
+
 bool SameContent(const Observation& a, const Observation& b) {
   if (a.items.size() != b.items.size()) return false;
   for (size_t i = 0; i < a.items.size(); ++i) {
@@ -717,6 +726,39 @@ absl::Status DecodePatient(absl::string_view record, Patient* p) {
   }
   p->recorded_at_us = r->recorded_at();
   ReadProvenance(r->provenance(), &p->provenance);
+  return absl::OkStatus();
+}
+
+absl::Status DecodeSeriesPatient(absl::string_view record, absl::string_view attribute,
+                                 SeriesPatient* p) {
+  Aligned a(record);
+  const auto* r = Verified<fb::PatientVersion>(a);
+  if (r == nullptr || !ElementsAligned(r->treatment_dates())) return Damaged("patient");
+  const flatbuffers::String* id = r->id();
+  const flatbuffers::String* arm = r->arm();
+  if (id != nullptr) {
+    p->id.assign(id->data(), id->size());
+  } else {
+    p->id.clear();
+  }
+  if (arm != nullptr) {
+    p->arm.assign(arm->data(), arm->size());
+  } else {
+    p->arm.clear();
+  }
+  p->index_date.reset();
+  if (r->has_index_date()) p->index_date = CivilTime{r->index_date(), TimePrecision::kDate};
+  p->attribute.reset();
+  if (!attribute.empty() && r->attributes() != nullptr) {
+    // DecodePatient keeps the last of equal keys (a map assignment): so here.
+    for (const auto* attr : *r->attributes()) {
+      const flatbuffers::String* key = attr->key();
+      const absl::string_view k = key ? absl::string_view(key->data(), key->size()) : "";
+      if (k != attribute) continue;
+      const flatbuffers::String* value = attr->value();
+      p->attribute = value ? std::string(value->data(), value->size()) : std::string();
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -72,6 +72,8 @@ class ObservationLogView {
   // that already holds another entry of e's chunk: a run of entries is then
   // a copy of the previous one plus a few fields, not a dozen string copies.
   void MaterializeEntryFields(const Entry& e, Observation* out) const;
+  // Copies only time, value and comparator of `e`: what cohort scans use.
+  void MaterializeValue(const Entry& e, SeriesValue* out) const;
   // Drops buffers grown past a few thousand entries, so that a long-lived
   // view does not hold on to the largest log it ever read.
   void ShrinkIfLarge();
@@ -112,6 +114,11 @@ bool SameContent(const Observation& a, const Observation& b);
 
 std::string EncodePatient(const Patient& p);
 absl::Status DecodePatient(absl::string_view record, Patient* p);
+// Only id, arm, index date and the attribute `attribute` (unset when the
+// patient has none, or `attribute` is empty), for cohort scans; the record is
+// verified as DecodePatient verifies it.
+absl::Status DecodeSeriesPatient(absl::string_view record, absl::string_view attribute,
+                                 SeriesPatient* p);
 
 std::string EncodeMeasure(uint32_t id, const MeasureDefinition& m);
 absl::Status DecodeMeasure(absl::string_view record, CatalogEntry* entry);

@@ -2,6 +2,9 @@
 // and the non-virtual conveniences of Database (each builds a Batch).
 #include "cotrack/database.h"
 
+#include "absl/strings/str_cat.h"
+#include "codec/series.h"
+
 namespace cotrack {
 
 #ifndef COTRACK_VERSION
@@ -11,6 +14,21 @@ namespace cotrack {
 const char* Version() { return COTRACK_VERSION; }
 
 Reader::~Reader() = default;
+
+absl::Status Reader::ScanSeries(absl::string_view measure, const SeriesScanOptions& options,
+                                const SeriesPartVisitor& fn) {
+  if (options.parts < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("series scan: parts must be at least 1, got ", options.parts));
+  }
+  // A reader without a scan of its own: the full scan, in one part.
+  std::vector<SeriesValue> values;
+  return ForEachSeries(measure,
+                       [&](const Patient& patient, const std::vector<Observation>& trajectory) {
+                         ToSeriesValues(trajectory, &values);
+                         return fn(0, ToSeriesPatient(patient, options.attribute), values);
+                       });
+}
 ReadSnapshot::~ReadSnapshot() = default;
 Database::~Database() = default;
 

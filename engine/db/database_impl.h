@@ -120,6 +120,11 @@ class DatabaseImpl {
   absl::StatusOr<std::vector<MeasureDefinition>> MeasureHistory(absl::string_view code);
   absl::Status ForEachSeries(const ReadView* view, absl::string_view measure,
                              const Database::SeriesVisitor& fn);
+  // Reader::ScanSeries (database.h) at `view` (null: a snapshot of its own,
+  // shared by every part).
+  absl::Status ScanSeries(const ReadView* view, absl::string_view measure,
+                          const Reader::SeriesScanOptions& options,
+                          const Reader::SeriesPartVisitor& fn);
   absl::StatusOr<std::vector<AuditRecord>> AuditLog(const ReadView* view,
                                                     std::optional<std::string> patient);
 

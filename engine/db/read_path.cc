@@ -4,9 +4,12 @@
 // Scans take a snapshot (ReadView). Every read takes the caller's view when
 // it has one (a read snapshot spanning several calls).
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <limits>
 #include <shared_mutex>
+#include <system_error>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -297,6 +300,127 @@ absl::Status DatabaseImpl::ForEachSeries(const ReadView* caller_view, absl::stri
         return inner.ok();
       }));
   return inner;
+}
+
+namespace {
+
+// One part of a lean series scan: patient numbers in [first, end) (end 0:
+// to the last), read from `view`.
+struct ScanPart {
+  uint32_t first = 0;
+  uint32_t end = 0;
+  absl::Status status;
+};
+
+}  // namespace
+
+absl::Status DatabaseImpl::ScanSeries(const ReadView* caller_view, absl::string_view measure,
+                                      const Reader::SeriesScanOptions& options,
+                                      const Reader::SeriesPartVisitor& fn) {
+  if (options.parts < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("series scan: parts must be at least 1, got ", options.parts));
+  }
+  COTRACK_ASSIGN_OR_RETURN(const CatalogEntry* entry, FindMeasure(measure));
+  const CatalogEntry& m = *entry;
+  // One snapshot for every part: a scan never mixes two states.
+  std::unique_ptr<ReadView> own_view;
+  const ReadView* view = caller_view;
+  if (view == nullptr) {
+    own_view = store_->NewReadView();
+    view = own_view.get();
+  }
+  // Patient numbers run from 1 to the counter (written with every new
+  // patient, so read at the same snapshot): split them evenly.
+  int parts = 1;
+  uint32_t patients = 0;
+  if (options.parts > 1) {
+    std::string counter;
+    COTRACK_ASSIGN_OR_RETURN(bool found,
+                             store_->Get(view, Family::kMeta, keys::kNextPatientNumKey, &counter));
+    if (found && counter.size() == 4) patients = keys::DecodeU32(counter) - 1;
+    const int64_t per_part = std::max<int64_t>(1, options.min_patients_per_part);
+    parts = static_cast<int>(
+        std::max<int64_t>(1, std::min<int64_t>(options.parts, patients / per_part)));
+  }
+  std::vector<ScanPart> ranges(parts);
+  for (int k = 1; k < parts; ++k) {
+    const uint32_t bound = 1 + static_cast<uint32_t>(static_cast<uint64_t>(patients) * k / parts);
+    ranges[k - 1].end = bound;
+    ranges[k].first = bound;
+  }
+  std::atomic<bool> stop{false};
+  auto scan = [&](int part) {
+    ScanPart& range = ranges[part];
+    // The part's patients, in number order, decoded leanly.
+    std::vector<std::pair<uint32_t, SeriesPatient>> patients_of_part;
+    absl::Status decode;
+    std::vector<absl::string_view> records;
+    const std::string patients_end = range.end ? keys::PatientKey(range.end) : std::string();
+    range.status = store_->Scan(
+        view, Family::kPatients, keys::PatientKey(range.first), patients_end,
+        [&](absl::string_view key, absl::string_view log) {
+          const uint32_t num = keys::DecodeU32(key);
+          decode = codec::SplitRecords(log, absl::StrCat("patient record ", num), &records);
+          if (!decode.ok()) return false;
+          if (records.empty()) return true;
+          SeriesPatient p;
+          decode = codec::DecodeSeriesPatient(records.back(), options.attribute, &p);
+          if (!decode.ok()) return false;
+          patients_of_part.emplace_back(num, std::move(p));
+          return !stop.load(std::memory_order_relaxed);
+        });
+    if (range.status.ok()) range.status = decode;
+    if (!range.status.ok()) stop = true;
+    if (stop) return;
+    codec::ObservationLogView log_view;
+    std::vector<SeriesValue> values;
+    size_t next = 0;  // the first patient not behind the series scanned
+    absl::Status inner;
+    range.status =
+        store_->Scan(view, Family::kSeries, keys::SeriesKey(m.id, range.first),
+                     range.end ? keys::SeriesKey(m.id, range.end) : keys::MeasurePrefix(m.id + 1),
+                     [&](absl::string_view key, absl::string_view log) {
+                       if (stop.load(std::memory_order_relaxed)) return false;
+                       uint32_t mid, num;
+                       if (!keys::ParseSeriesKey(key, &mid, &num)) {
+                         inner = absl::DataLossError("malformed series key (damaged data)");
+                         return false;
+                       }
+                       while (next < patients_of_part.size() && patients_of_part[next].first < num)
+                         ++next;
+                       if (next == patients_of_part.size() || patients_of_part[next].first != num) {
+                         inner = absl::DataLossError(
+                             absl::StrCat("series ", m.def.code, " refers to patient record ", num,
+                                          " which does not exist (damaged data)"));
+                         return false;
+                       }
+                       const SeriesPatient& patient = patients_of_part[next].second;
+                       inner = ReadCurrentSeriesValues(
+                           log_view, log, SeriesNames{patient.id, m.def.code, m.def.unit}, &values);
+                       if (!inner.ok()) return false;
+                       inner = fn(part, patient, values);
+                       return inner.ok();
+                     });
+    if (range.status.ok()) range.status = inner;
+    if (!range.status.ok()) stop = true;
+  };
+  {
+    std::vector<std::thread> threads;
+    std::vector<int> inline_parts;
+    for (int k = 1; k < parts; ++k) {
+      try {
+        threads.emplace_back(scan, k);
+      } catch (const std::system_error&) {
+        inline_parts.push_back(k);  // no thread to be had: scanned here instead
+      }
+    }
+    scan(0);
+    for (int k : inline_parts) scan(k);
+    for (std::thread& t : threads) t.join();
+  }
+  for (const ScanPart& range : ranges) COTRACK_RETURN_IF_ERROR(range.status);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<AuditRecord>> DatabaseImpl::AuditLog(

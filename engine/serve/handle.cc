@@ -16,6 +16,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "catalog/validation.h"
+#include "codec/series.h"
 #include "cotrack/database.h"
 #include "cotrack/status_macros.h"
 #include "cotrack/time_zone.h"
@@ -231,6 +232,28 @@ class Reads : public Base {
         },
         [](rpc::Response&) { return absl::OkStatus(); },
         [&](rpc::Response& r) { return fn(r.patient, r.observations); });
+  }
+
+  absl::Status ScanSeries(absl::string_view measure, const Reader::SeriesScanOptions& options,
+                          const Reader::SeriesPartVisitor& fn) override {
+    if (options.parts < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("series scan: parts must be at least 1, got ", options.parts));
+    }
+    // Served by another process: its ForEachSeries stream, made lean here,
+    // in one part (the values cross the socket in full either way).
+    std::vector<SeriesValue> values;
+    return Read(
+        [&](DatabaseImpl& db, const ReadView* v) { return db.ScanSeries(v, measure, options, fn); },
+        [&](rpc::Request& r) {
+          r.op = rpc::Op::kForEachSeries;
+          r.measure = std::string(measure);
+        },
+        [](rpc::Response&) { return absl::OkStatus(); },
+        [&](rpc::Response& r) {
+          ToSeriesValues(r.observations, &values);
+          return fn(0, ToSeriesPatient(r.patient, options.attribute), values);
+        });
   }
 
   absl::StatusOr<std::vector<AuditRecord>> AuditLog(std::optional<std::string> patient) override {

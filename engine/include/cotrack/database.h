@@ -175,6 +175,50 @@ class Reader {
                                                    const std::vector<Observation>& trajectory)>;
   virtual absl::Status ForEachSeries(absl::string_view measure, const SeriesVisitor& fn) = 0;
 
+  // The lean cohort scan: like ForEachSeries, but gives only what cohort
+  // analytics need, so that a pass over a registry does not build a full
+  // Patient and Observation (strings, provenance) per value. Calls `fn`
+  // once per patient holding values of `measure`, with the patient's id,
+  // arm, index date and the attribute options.attribute (SeriesPatient),
+  // and the patient's current values, retracted ones left out, oldest first
+  // (SeriesValue: time, value in the canonical unit, comparator; a
+  // corrected value appears once, as its latest version).
+  //
+  // Parts: the patients are split, in patient-number order, into at most
+  // options.parts consecutive ranges scanned at once, each on its own
+  // thread (part 0 on the caller's). Every part reads the SAME snapshot
+  // (one point in time), so a scan never mixes two states of the database.
+  // Calls for one part come from one thread, in key order; calls for
+  // different parts may run at the same time, so `fn` must only touch
+  // state of its own part (e.g. one accumulator per part, merged in part
+  // order afterwards: parts concatenated in order 0, 1, ... are the
+  // single-part order). A database of fewer than
+  // options.min_patients_per_part patients per part is scanned in fewer
+  // parts (one below that size): small cohorts pay no threads. Handles
+  // served by another process, and readers that do not implement the scan,
+  // scan in one part. No thread outlives the call.
+  //
+  // Errors: NotFound for an unknown measure; InvalidArgument when
+  // options.parts < 1; DataLoss naming the series when stored data is
+  // damaged (records are checksum- and FlatBuffers-verified as for every
+  // read); fn's error, after which every part stops (when several parts
+  // fail, the error of the lowest part is returned); and the errors every
+  // Reader method may return (see above). Must not be called from inside
+  // a ForEachSeries or ScanSeries visitor of a snapshot served by another
+  // process.
+  struct SeriesScanOptions {
+    // The patient attribute to return in SeriesPatient::attribute; "" none.
+    std::string attribute;
+    // At most this many parts (threads).
+    int parts = 1;
+    // Fewer parts when there are fewer patients than this per part.
+    int64_t min_patients_per_part = 4096;
+  };
+  using SeriesPartVisitor = std::function<absl::Status(int part, const SeriesPatient& patient,
+                                                       const std::vector<SeriesValue>& values)>;
+  virtual absl::Status ScanSeries(absl::string_view measure, const SeriesScanOptions& options,
+                                  const SeriesPartVisitor& fn);
+
   // Audit entries, oldest first; only those about `patient` when given.
   virtual absl::StatusOr<std::vector<AuditRecord>> AuditLog(
       std::optional<std::string> patient = std::nullopt) = 0;

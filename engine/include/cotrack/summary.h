@@ -9,7 +9,7 @@
 // mean means little without knowing whom and what rules it covers.
 //
 // CohortSummaryBuilder and the statistics are pure functions of plain values;
-// SummarizeCohort reads a Database in one pass (Database::ForEachSeries).
+// SummarizeCohort reads a Database in one pass (Reader::ScanSeries).
 #ifndef COTRACK_SUMMARY_H_
 #define COTRACK_SUMMARY_H_
 
@@ -127,9 +127,22 @@ class CohortSummaryBuilder {
   CohortSummaryBuilder(MeasureDefinition measure, SummaryOptions options);
   // Adds one patient's current trajectory of the measure.
   void Add(const Patient& patient, const std::vector<Observation>& trajectory);
+  // The same from a lean scan (Reader::ScanSeries) whose
+  // SeriesScanOptions::attribute was options.group_by (when that is neither
+  // "" nor "arm"): the result is what Add with the full patient gives.
+  void Add(const SeriesPatient& patient, const std::vector<SeriesValue>& values);
+  // Adds everything `other` (same measure and options) was given, as if its
+  // patients had been added here after this builder's own, in the order it
+  // got them: builders of consecutive parts of a scan, merged in part
+  // order, give the summary of the whole scan, to the last bit.
+  void Merge(CohortSummaryBuilder&& other);
   CohortSummary Finish() const;
 
  private:
+  void AddValues(const std::string& id, const std::string& group,
+                 const std::optional<CivilTime>& index_date,
+                 const std::vector<SeriesValue>& values);
+
   struct Cell {
     int64_t patients = 0, missing = 0, censored = 0;
     std::vector<double> values, changes;
@@ -142,6 +155,7 @@ class CohortSummaryBuilder {
   std::vector<std::string> no_index_date_;
   std::vector<std::string> no_baseline_;
   std::vector<std::string> no_timepoint_value_;
+  std::vector<SeriesValue> lean_;  // Add's conversion buffer
 };
 
 // One line listing every option, e.g. "at=0,6m window=30d lookback=any
@@ -163,13 +177,16 @@ absl::StatusOr<SummaryOptions> ParseSummaryOptions(const NamedOptions& options,
 // rule.
 const std::vector<std::string>& SummaryOptionNames();
 
-// Summarises `measure` over every patient in one pass
-// (Database::ForEachSeries). InvalidArgument when no timepoint is given, the
-// window is negative, or group_by names an attribute no patient has
-// (ValidateGroupBy); NotFound for an unknown measure; errors reading the
-// database are returned as they come.
+// Summarises `measure` over every patient in one pass over one snapshot
+// (Reader::ScanSeries), in up to `threads` parts at once (0: the machine's
+// hardware threads, at most 4; a small cohort is scanned in one); the result
+// is the same, to the last bit, for any number of threads. InvalidArgument
+// when no timepoint is given, the window is negative, threads < 0, or
+// group_by names an attribute no patient has (ValidateGroupBy); NotFound for
+// an unknown measure; errors reading the database are returned as they
+// come.
 absl::StatusOr<CohortSummary> SummarizeCohort(Database& db, absl::string_view measure,
-                                              const SummaryOptions& options);
+                                              const SummaryOptions& options, int threads = 0);
 
 }  // namespace cotrack
 

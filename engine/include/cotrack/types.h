@@ -105,6 +105,25 @@ struct Patient {
   Provenance provenance;
 };
 
+// The lean form of a patient that cohort scans (Reader::ScanSeries) give:
+// only what analytics group and anchor on, no version or provenance.
+struct SeriesPatient {
+  std::string id;
+  std::string arm;
+  std::optional<CivilTime> index_date;
+  // The value of the attribute the scan asked for (SeriesScanOptions::
+  // attribute); unset when the patient has no such attribute or none was
+  // asked for.
+  std::optional<std::string> attribute;
+};
+
+// The lean form of one current value in a cohort scan: no strings.
+struct SeriesValue {
+  CivilTime time;
+  double value = 0;  // canonical unit; for a censored value, the limit
+  Comparator comparator = Comparator::kNone;
+};
+
 // canonical = value * factor + offset.
 struct UnitConversion {
   std::string unit;
