@@ -5,6 +5,8 @@
 
 #include "codec/key_codec.h"
 #include "cotrack/database.h"
+#include "cotrack/summary.h"
+#include "cotrack/timepoint.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/store.h"
@@ -79,6 +81,19 @@ TEST(DamageTest, AFlippedByteInAStoredValueIsDataLoss) {
   // Neighbours are intact and still readable.
   ASSERT_OK_AND_ASSIGN(auto t6, (*db)->Trajectory("P6", "edss"));
   EXPECT_EQ(t6.size(), 10u);
+  // The cohort scans verify it too, in whichever part it falls.
+  SummaryOptions summary;
+  summary.timepoints = *ParseTimepointList("0,6m");
+  EXPECT_THAT(SummarizeCohort(**db, "edss", summary).status(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("series edss of patient \"P7\"")));
+  Reader::SeriesScanOptions parts;
+  parts.parts = 3;
+  parts.min_patients_per_part = 1;
+  EXPECT_THAT((*db)->ScanSeries("edss", parts,
+                                [](int, const SeriesPatient&, const std::vector<SeriesValue>&) {
+                                  return absl::OkStatus();
+                                }),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("series edss of patient \"P7\"")));
 }
 
 TEST(DamageTest, DamagedTableFilesNeverReturnWrongData) {
