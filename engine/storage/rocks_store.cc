@@ -428,6 +428,8 @@ StoreWrapper SetStoreWrapperForTesting(StoreWrapper wrapper) {
   return wrapper;
 }
 
+std::string StoreLockFile(const std::string& dir) { return absl::StrCat(dir, "/LOCK"); }
+
 absl::Status CheckEncryptionKey(const std::string& dir, const std::string& key_file) {
   return FileEnvForDirectory(dir, key_file, /*create=*/false).status();
 }

@@ -132,6 +132,10 @@ class Store {
 // another Store of this process) holds open for writing.
 bool IsHeldElsewhere(const absl::Status& s);
 
+// The file in database directory `dir` that RocksDB locks (a whole-file
+// fcntl write lock) while a process has the database open for writing.
+std::string StoreLockFile(const std::string& dir);
+
 // Checks `key_file` (empty: none) against the encryption marker of database
 // directory `dir`, with the errors of Store::Open: FailedPrecondition when
 // `dir` is encrypted and no key is given, PermissionDenied for another key.
