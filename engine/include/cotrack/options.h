@@ -29,7 +29,8 @@ struct Options {
   // memory), and none after; there is none after, because while this
   // handle is open no other process can take the database over: a process
   // that wants to write waits for it to close, up to its own
-  // busy_timeout_ms, and then fails with Unavailable. So close the handle
+  // busy_timeout_ms, and then fails with Unavailable (a handle of this same
+  // process that writes too: open it first). So close the handle
   // quickly, and never set this on a long-lived handle (an application's, a
   // Python session's) or for a read that scales with the database (an
   // export, a cohort summary). When the database is held or being taken
