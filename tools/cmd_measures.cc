@@ -145,7 +145,7 @@ namespace {
 
 int RunList(const GlobalContext& ctx, const OutputFormat& format) {
   return RunOnDatabase(
-      ctx, OpenMode::kRead, [](Database& db) { return db.ListMeasures(); },
+      ctx, OpenMode::kPointRead, [](Database& db) { return db.ListMeasures(); },
       [&](const std::vector<MeasureDefinition>& measures) {
         WriteTable(MeasureListTable(measures), format, std::cout);
         return 0;
@@ -186,14 +186,14 @@ absl::StatusOr<MeasureShowRequest> ParseShowRequest(const ParsedArgs& args) {
 int RunShow(const GlobalContext& ctx, const MeasureShowRequest& request) {
   if (request.history) {
     return RunOnDatabase(
-        ctx, OpenMode::kRead, [&](Database& db) { return db.MeasureHistory(request.code); },
+        ctx, OpenMode::kPointRead, [&](Database& db) { return db.MeasureHistory(request.code); },
         [&](const std::vector<MeasureDefinition>& versions) {
           WriteMeasureHistory(versions, request.format);
           return 0;
         });
   }
   return RunOnDatabase(
-      ctx, OpenMode::kRead, [&](Database& db) { return db.GetMeasure(request.code); },
+      ctx, OpenMode::kPointRead, [&](Database& db) { return db.GetMeasure(request.code); },
       [&](const MeasureDefinition& m) {
         WriteMeasureDetails(m, request.format);
         return 0;

@@ -32,7 +32,7 @@ absl::StatusOr<TimeZoneRequest> ParseTimeZoneRequest(const ParsedArgs& args) {
 int Run(const GlobalContext& ctx, const TimeZoneRequest& request) {
   if (request.zone.empty()) {
     return RunOnDatabase(
-        ctx, OpenMode::kRead, [](Database& db) { return DatabaseTimeZone(db); },
+        ctx, OpenMode::kPointRead, [](Database& db) { return DatabaseTimeZone(db); },
         [](const std::string& zone) {
           std::printf("%s\n", zone.empty() ? "none" : zone.c_str());
           return 0;

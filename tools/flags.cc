@@ -207,7 +207,8 @@ absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(const GlobalContext& ctx,
   }
   Options options;
   options.create_if_missing = mode == OpenMode::kCreate;
-  options.read_only = mode == OpenMode::kRead;
+  options.read_only = mode == OpenMode::kRead || mode == OpenMode::kPointRead;
+  options.one_shot_read = mode == OpenMode::kPointRead;
   options.user = ctx.user;
   options.encryption_key_file = ctx.key_file;
   return Database::Open(ctx.db_path, options);

@@ -84,7 +84,13 @@ int UsageError(absl::string_view command, absl::string_view message);
 int RuntimeError(const absl::Status& status);
 
 enum class OpenMode {
-  kRead,    // read-only; the database must exist
+  kRead,  // read-only; the database must exist
+  // kRead for a read that ends quickly whatever the database's size (one
+  // patient's values, the measure catalogue): when nobody holds the
+  // database it is opened read-only in this process, without taking it
+  // over (Options::one_shot_read). Not for scans of every patient: a
+  // process that wants to write waits for the read to end.
+  kPointRead,
   kWrite,   // the database must exist
   kCreate,  // created when missing
 };

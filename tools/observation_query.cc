@@ -30,7 +30,7 @@ absl::StatusOr<Table> QueryObservations(Database& db, const ObservationQuery& qu
 int RunObservationQuery(const GlobalContext& ctx, const ObservationQuery& query,
                         FetchObservations fetch) {
   return RunOnDatabase(
-      ctx, OpenMode::kRead, [&](Database& db) { return QueryObservations(db, query, fetch); },
+      ctx, OpenMode::kPointRead, [&](Database& db) { return QueryObservations(db, query, fetch); },
       [&](const Table& table) {
         WriteTable(table, query.format, std::cout);
         return 0;

@@ -55,6 +55,7 @@ absl::StatusOr<std::unique_ptr<DatabaseImpl>> DatabaseImpl::Open(const std::stri
   StoreOptions so;
   so.create_if_missing = options.create_if_missing && !options.read_only;
   so.read_only = options.read_only;
+  so.few_reads = options.read_only && options.one_shot_read;
   so.block_cache_bytes = options.block_cache_bytes;
   so.row_cache_bytes = options.row_cache_bytes;
   so.value_cache_bytes = options.value_cache_bytes;

@@ -27,18 +27,29 @@ class Engine {
   ~Engine();
   DatabaseImpl& db() { return *db_; }
   // A read-only copy that could not be locked (the directory is not
-  // writable): it serves nobody and sees no later writes.
+  // writable), or one opened for a one-shot read (Options::one_shot_read):
+  // it serves nobody and sees no later writes.
   bool frozen() const { return server_ == nullptr; }
   const std::string& key_file() const { return key_file_; }
 
  private:
   friend absl::StatusOr<struct Attachment> Attach(const std::string& path, const Options& options);
-  Engine(std::unique_ptr<DatabaseImpl> db, std::unique_ptr<Server> server, std::string key_file)
-      : db_(std::move(db)), server_(std::move(server)), key_file_(std::move(key_file)) {}
+  // `writable`: `db` holds RocksDB's lock (see engine.cc, LockFiles).
+  // `gate_fd`: the directory's descriptor whose shared flock keeps others
+  // from taking the database over while a one-shot read has it; -1: none.
+  Engine(std::unique_ptr<DatabaseImpl> db, std::unique_ptr<Server> server, std::string key_file,
+         bool writable, int gate_fd = -1)
+      : db_(std::move(db)),
+        server_(std::move(server)),
+        key_file_(std::move(key_file)),
+        writable_(writable),
+        gate_fd_(gate_fd) {}
 
   std::unique_ptr<DatabaseImpl> db_;
   std::unique_ptr<Server> server_;
   std::string key_file_;
+  const bool writable_;
+  const int gate_fd_;
 };
 
 // Where a handle's calls go: exactly one of the two is set.

@@ -25,6 +25,10 @@ constexpr int kFamilyCount = 6;
 struct StoreOptions {
   bool create_if_missing = true;
   bool read_only = false;
+  // With read_only: the store is closed after a few reads (a one-shot read,
+  // Options::one_shot_read), so table files are opened as reads need them
+  // instead of up to 16 per family at open.
+  bool few_reads = false;
   size_t block_cache_bytes = 96 << 20;
   size_t row_cache_bytes = 64 << 20;
   size_t value_cache_bytes = 32 << 20;
@@ -131,6 +135,10 @@ class Store {
 // True when `s` is Store::Open's error for a database another process (or
 // another Store of this process) holds open for writing.
 bool IsHeldElsewhere(const absl::Status& s);
+
+// The file in database directory `dir` that RocksDB locks (a whole-file
+// fcntl write lock) while a process has the database open for writing.
+std::string StoreLockFile(const std::string& dir);
 
 // Checks `key_file` (empty: none) against the encryption marker of database
 // directory `dir`, with the errors of Store::Open: FailedPrecondition when

@@ -237,7 +237,7 @@ GlobalContext ContextFor(const std::string& path) {
 
 TEST(OpenDatabaseTest, ReadingOrWritingAMissingDatabaseSaysHowToGetOne) {
   TempDir dir;
-  for (OpenMode mode : {OpenMode::kRead, OpenMode::kWrite}) {
+  for (OpenMode mode : {OpenMode::kRead, OpenMode::kPointRead, OpenMode::kWrite}) {
     EXPECT_THAT(OpenDatabase(ContextFor(dir.File("none")), mode),
                 StatusIs(absl::StatusCode::kNotFound,
                          Eq("no database at \"" + dir.File("none") +
@@ -256,15 +256,17 @@ TEST(OpenDatabaseTest, CreateModeCreatesThenOtherModesOpen) {
   EXPECT_TRUE(OpenDatabase(ctx, OpenMode::kRead).ok());
 }
 
-TEST(OpenDatabaseTest, ReadModeOpensReadOnly) {
+TEST(OpenDatabaseTest, ReadModesOpenReadOnly) {
   TempDir dir;
   const GlobalContext ctx = ContextFor(dir.File("db"));
   ASSERT_TRUE(OpenDatabase(ctx, OpenMode::kCreate).ok());
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, OpenMode::kRead);
-  ASSERT_TRUE(db.ok()) << db.status();
-  Patient p;
-  p.id = "P1";
-  EXPECT_FALSE((*db)->PutPatient(p).ok());
+  for (OpenMode mode : {OpenMode::kRead, OpenMode::kPointRead}) {
+    absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(ctx, mode);
+    ASSERT_TRUE(db.ok()) << db.status();
+    Patient p;
+    p.id = "P1";
+    EXPECT_FALSE((*db)->PutPatient(p).ok());
+  }
 }
 
 TEST(CheckPatientExistsTest, TellsAnUnknownPatientFromAKnownOne) {

@@ -18,6 +18,27 @@ struct Options {
   // holds it but is not answering yet (it is opening it, or handing it over
   // as it exits) before failing with Unavailable, in milliseconds.
   int busy_timeout_ms = 5000;
+  // With read_only, for a process that opens the database, reads a little
+  // and closes it at once (the command line's point queries: `cotrack
+  // latest`, `trajectory`, `visit`, `history`, `measures`): when no process
+  // holds the database, it is opened read-only in this process, writing
+  // nothing to the directory, instead of being taken over for writing
+  // (which writes a new MANIFEST and OPTIONS file and syncs five times) and
+  // served to others. It sees every write acknowledged before the open,
+  // including those of a writer that was killed (its log is replayed in
+  // memory), and none after; there is none after, because while this
+  // handle is open no other process can take the database over: a process
+  // that wants to write waits for it to close, up to its own
+  // busy_timeout_ms, and then fails with Unavailable (a handle of this same
+  // process that writes too: open it first). So close the handle
+  // quickly, and never set this on a long-lived handle (an application's, a
+  // Python session's) or for a read that scales with the database (an
+  // export, a cohort summary). When the database is held or being taken
+  // over, when a writer is waiting, or when the read-only open fails (a
+  // database that must be written at open: one never completed, or one
+  // whose format must be stamped), the open proceeds as without it. Ignored
+  // without read_only.
+  bool one_shot_read = false;
   // The three caches below take 192 MiB together by default. They belong to
   // the process serving the database: the first handle opened there sets
   // them; handles served from another process use none.

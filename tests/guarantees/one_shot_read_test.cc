@@ -1,0 +1,261 @@
+// One-shot reads (Options::one_shot_read; the command line's point queries):
+// when nobody holds a database, `cotrack latest` opens it read-only in its own
+// process instead of taking it over. Guarantee 6 (../shared/DESIGN.md) must
+// hold all the same: the read sees every acknowledged write, even of a killed
+// writer; a process that holds the database still answers it; a writer that
+// arrives meanwhile waits for the read and then succeeds, is never told the
+// database is damaged or locked, and is not starved by a stream of reads.
+//
+// Every other process here is real: cotrack_mp_worker, the cotrack command
+// line, and a Python process that holds RocksDB's lock without serving.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
+#include "cotrack/database.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "multiprocess/processes.h"
+#include "support/fault_store.h"
+#include "support/test_support.h"
+
+namespace cotrack {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::RunCotrack;
+using testing::TempDir;
+
+using mp::Child;
+using mp::Output;
+using mp::Spawn;
+using mp::Wait;
+
+// What a reader could change: every entry's name, size and modification time.
+std::map<std::string, std::pair<uintmax_t, int64_t>> DirectoryState(const std::string& dir) {
+  std::map<std::string, std::pair<uintmax_t, int64_t>> state;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    struct stat st;
+    if (::lstat(entry.path().c_str(), &st) != 0) continue;
+    state[entry.path().filename().string()] = {
+        static_cast<uintmax_t>(st.st_size),
+        static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+  }
+  return state;
+}
+
+std::string DateOfDay(int64_t day) {
+  return absl::FormatCivilTime(absl::CivilDay(1970, 1, 1) + day);
+}
+
+// The latest acknowledged day of each patient in `out` ("ack PATIENT DAY").
+std::map<std::string, int64_t> LatestAcknowledged(const std::string& out) {
+  std::map<std::string, int64_t> latest;
+  for (const auto& [patient, day] : mp::Acknowledged(out)) {
+    latest[patient] = std::max(latest[patient], day);
+  }
+  return latest;
+}
+
+// True while `c` has not exited (it is waiting for the database).
+bool StillRunning(const Child& c) {
+  int status = 0;
+  return ::waitpid(c.pid, &status, WNOHANG) == 0;
+}
+
+// Each patient's latest edss date, as `cotrack latest` prints it, is the
+// latest acknowledged one (`killed`: or later, a write that landed before its
+// acknowledgement was printed), and that visit is there whole.
+void ExpectLatestDates(const std::string& db, const std::map<std::string, int64_t>& latest,
+                       bool killed = false) {
+  ASSERT_FALSE(latest.empty());
+  for (const auto& [patient, day] : latest) {
+    testing::CommandResult r =
+        RunCotrack({"--db", db, "latest", patient, "edss", "--format", "csv"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+    ASSERT_EQ(lines.size(), 2u) << r.out;
+    const std::vector<std::string> fields = absl::StrSplit(lines[1], ',');
+    ASSERT_GE(fields.size(), 3u) << r.out;
+    if (killed) {
+      EXPECT_GE(fields[2], DateOfDay(day)) << patient;
+    } else {
+      EXPECT_EQ(fields[2], DateOfDay(day)) << patient;
+    }
+    testing::CommandResult visit =
+        RunCotrack({"--db", db, "visit", patient, DateOfDay(day), "--format", "csv"});
+    ASSERT_EQ(visit.exit_code, 0) << visit.err;
+    EXPECT_THAT(visit.out, HasSubstr(",edss,")) << patient;
+    EXPECT_THAT(visit.out, HasSubstr(",hba1c,")) << patient;
+  }
+}
+
+// Waits up to 30 s until a process that wants to write says it waits (its
+// exclusive flock on LOCK), so that slow process starts (sanitizers) do not
+// decide what a test sees. This process holds no RocksDB lock here, so
+// closing a descriptor of LOCK is safe.
+bool WriterWaits(const std::string& db) {
+  for (int i = 0; i < 3000; ++i) {
+    int fd = ::open((db + "/LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool busy = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
+    ::close(fd);
+    if (busy) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+Options OneShot() {
+  Options o;
+  o.read_only = true;
+  o.one_shot_read = true;
+  return o;
+}
+
+TEST(OneShotReadTest, SeesAClosedWritersDataAndChangesNothingInTheDirectory) {
+  TempDir dir;
+  const std::string db = dir.File("db");
+  Child writer =
+      Spawn({COTRACK_MP_WORKER, "--db", db, "--name", "W", "--visits", "12"}, dir.File("w.out"));
+  ASSERT_EQ(Wait(writer), 0) << Output(writer);
+  const auto before = DirectoryState(db);
+  ExpectLatestDates(db, LatestAcknowledged(Output(writer)));
+  testing::CommandResult measures = RunCotrack({"--db", db, "measures"});
+  EXPECT_EQ(measures.exit_code, 0) << measures.err;
+  // A process that took the database over would have written a MANIFEST,
+  // CURRENT, an OPTIONS file and a log.
+  EXPECT_EQ(DirectoryState(db), before);
+}
+
+TEST(OneShotReadTest, SeesEveryAcknowledgedWriteOfAKilledWriter) {
+  TempDir dir;
+  const std::string db = dir.File("db");
+  Child writer = Spawn({COTRACK_MP_WORKER, "--db", db, "--name", "K", "--visits", "100000"},
+                       dir.File("k.out"));
+  ASSERT_TRUE(mp::AwaitLines(writer, "ack ", 40)) << Output(writer);
+  ::kill(writer.pid, SIGKILL);
+  EXPECT_EQ(Wait(writer), 128 + SIGKILL);
+  // Its last writes are only in its write-ahead log (sync=false): the
+  // read-only open replays it in memory.
+  const auto before = DirectoryState(db);
+  ExpectLatestDates(db, LatestAcknowledged(Output(writer)), /*killed=*/true);
+  EXPECT_EQ(DirectoryState(db), before);
+}
+
+TEST(OneShotReadTest, AHeldDatabaseIsReadThroughItsHolder) {
+  TempDir dir;
+  const std::string db = dir.File("db");
+  Child writer =
+      Spawn({COTRACK_MP_WORKER, "--db", db, "--name", "H", "--visits", "5"}, dir.File("h.out"));
+  ASSERT_EQ(Wait(writer), 0) << Output(writer);
+  // This process holds and serves the database; its store counts reads.
+  auto faults = std::make_shared<testing::Faults>();
+  testing::FaultStores scope(faults);
+  ASSERT_OK_AND_ASSIGN(auto holder, Database::Open(db));
+  const int64_t reads = faults->reads();
+  ExpectLatestDates(db, LatestAcknowledged(Output(writer)));
+  EXPECT_GT(faults->reads(), reads) << "cotrack latest did not ask the holding process";
+}
+
+TEST(OneShotReadTest, AWriterWaitsForTheReadThenSucceeds) {
+  TempDir dir;
+  const std::string db = dir.File("db");
+  Child first =
+      Spawn({COTRACK_MP_WORKER, "--db", db, "--name", "F", "--visits", "5"}, dir.File("f.out"));
+  ASSERT_EQ(Wait(first), 0) << Output(first);
+  const std::string csv = dir.File("edss.csv");
+  testing::WriteFile(csv, testing::MsprogToyEdssObservations());
+
+  ASSERT_OK_AND_ASSIGN(auto reader, Database::Open(db, OneShot()));
+  Child import = Spawn({COTRACK_BINARY, "--db", db, "import", csv}, dir.File("import.out"),
+                       dir.File("import.err"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  EXPECT_TRUE(StillRunning(import)) << "the import took the database over under a one-shot read";
+  // The read goes on undisturbed meanwhile.
+  ASSERT_OK_AND_ASSIGN(auto values, reader->Trajectory("F-0", "edss"));
+  EXPECT_FALSE(values.empty());
+  reader.reset();
+  EXPECT_EQ(Wait(import), 0) << testing::ReadFile(dir.File("import.err"));
+  EXPECT_EQ(testing::ReadFile(dir.File("import.err")).find("cotrack:"), std::string::npos)
+      << testing::ReadFile(dir.File("import.err"));
+  ASSERT_OK_AND_ASSIGN(auto after, Database::Open(db, OneShot()));
+  ASSERT_OK_AND_ASSIGN(auto patients, after->ListPatients());
+  EXPECT_GT(patients.size(), 5u);
+}
+
+TEST(OneShotReadTest, AWaitingWriterKeepsNewOneShotReadersOut) {
+  TempDir dir;
+  const std::string db = dir.File("db");
+  Child first =
+      Spawn({COTRACK_MP_WORKER, "--db", db, "--name", "S", "--visits", "5"}, dir.File("s.out"));
+  ASSERT_EQ(Wait(first), 0) << Output(first);
+  const std::string csv = dir.File("edss.csv");
+  testing::WriteFile(csv, testing::MsprogToyEdssObservations());
+
+  ASSERT_OK_AND_ASSIGN(auto reader, Database::Open(db, OneShot()));
+  Child import = Spawn({COTRACK_BINARY, "--db", db, "import", csv}, dir.File("import.out"),
+                       dir.File("import.err"));
+  ASSERT_TRUE(WriterWaits(db)) << testing::ReadFile(dir.File("import.err"));
+  ASSERT_TRUE(StillRunning(import));
+  // Another short read now queues behind the writer instead of overlapping
+  // the first one: reads that keep overlapping would keep the writer out.
+  std::atomic<bool> opened{false};
+  absl::StatusOr<std::unique_ptr<Database>> second;
+  std::thread t([&] {
+    second = Database::Open(db, OneShot());
+    opened = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_FALSE(opened.load()) << "a new one-shot read started while a writer waited";
+  reader.reset();
+  t.join();
+  ASSERT_OK(second.status());
+  EXPECT_EQ(Wait(import), 0) << testing::ReadFile(dir.File("import.err"));
+  ASSERT_OK_AND_ASSIGN(auto patients, (*second)->ListPatients());
+  EXPECT_GT(patients.size(), 0u);
+}
+
+TEST(OneShotReadTest, ALockHeldWithoutAServerIsWaitedFor) {
+  TempDir dir;
+  const std::string db = dir.File("db");
+  Child writer =
+      Spawn({COTRACK_MP_WORKER, "--db", db, "--name", "L", "--visits", "5"}, dir.File("l.out"));
+  ASSERT_EQ(Wait(writer), 0) << Output(writer);
+  // A process that holds RocksDB's lock and serves nobody: a holder that
+  // stopped serving and is still closing, or one still opening.
+  Child locker = Spawn({"/usr/bin/python3", "-c",
+                        "import fcntl, sys\n"
+                        "f = open(sys.argv[1], 'r+')\n"
+                        "fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+                        "print('ready', flush=True)\n"
+                        "sys.stdin.read()\n",
+                        db + "/LOCK"},
+                       dir.File("locker.out"));
+  ASSERT_TRUE(mp::AwaitLines(locker, "ready", 1)) << Output(locker);
+  const auto latest = LatestAcknowledged(Output(writer));
+  ASSERT_FALSE(latest.empty());
+  const std::string patient = latest.begin()->first;
+  Child reader = Spawn({COTRACK_BINARY, "--db", db, "latest", patient, "edss", "--format", "csv"},
+                       dir.File("reader.out"), dir.File("reader.err"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  EXPECT_TRUE(StillRunning(reader)) << "read a database another process holds, by itself";
+  EXPECT_EQ(Wait(locker), 0);
+  EXPECT_EQ(Wait(reader), 0) << testing::ReadFile(dir.File("reader.err"));
+  EXPECT_THAT(Output(reader), HasSubstr(DateOfDay(latest.begin()->second)));
+}
+
+}  // namespace
+}  // namespace cotrack
