@@ -6,14 +6,23 @@
 
 namespace cotrack {
 
-double Quantile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
+namespace {
+
+// Quantile type 7 of values already in ascending order.
+double SortedQuantile(const std::vector<double>& values, double p) {
   const double h = (static_cast<double>(values.size()) - 1) * p;
   const size_t lo = static_cast<size_t>(std::floor(h));
   if (lo + 1 >= values.size()) return values.back();
   if (values[lo] == values[lo + 1]) return values[lo];
   return decimal::Clean(values[lo] + (h - static_cast<double>(lo)) *
                                          decimal::Difference(values[lo + 1], values[lo]));
+}
+
+}  // namespace
+
+double Quantile(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  return SortedQuantile(values, p);
 }
 
 Descriptive Describe(const std::vector<double>& values) {
@@ -45,9 +54,13 @@ Descriptive Describe(const std::vector<double>& values) {
       d.sd = decimal::Clean(std::sqrt(std::max(0.0, (ss - dev * dev / n) / (n - 1))));
     }
   }
-  d.median = Quantile(values, 0.5);
-  d.q1 = Quantile(values, 0.25);
-  d.q3 = Quantile(values, 0.75);
+  // One sorted copy for the three quantiles (a cohort cell holds one value
+  // per patient: sorting it three times was a tenth of a summary's time).
+  std::vector<double> sorted = values;
+  std::sort(sorted.begin(), sorted.end());
+  d.median = SortedQuantile(sorted, 0.5);
+  d.q1 = SortedQuantile(sorted, 0.25);
+  d.q3 = SortedQuantile(sorted, 0.75);
   d.min = *lo;
   d.max = *hi;
   return d;

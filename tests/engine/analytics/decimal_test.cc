@@ -11,8 +11,9 @@
 namespace cotrack {
 namespace {
 
-// The definitions the fast paths must agree with: the text round trips
-// decimal.cc used before it multiplied (and still falls back to).
+// The definitions the fast paths must agree with: the printf/strtod text
+// round trips decimal.cc used before it multiplied (its fallback now prints
+// and reads with to_chars/from_chars, which must round the same way).
 int ReferenceDecimals(double v) {
   if (!std::isfinite(v)) return -1;
   if (std::fabs(v) >= 1e15) return std::nearbyint(v) == v ? 0 : -1;
@@ -69,7 +70,11 @@ std::vector<double> Values() {
                              INFINITY,
                              -INFINITY,
                              9007199254740993.0,
-                             0.000123};
+                             0.000123,
+                             1e-310,
+                             -1e-320,
+                             1.7976931348623157e308,
+                             -4.9406564584124654e-324};
   std::mt19937_64 rng(20261203);
   std::uniform_int_distribution<int64_t> mantissa(-2000000, 2000000);
   std::uniform_int_distribution<int> decimals(0, 7);
@@ -81,6 +86,7 @@ std::vector<double> Values() {
     out.push_back(a - b);
     out.push_back((a + b) / 2);
     out.push_back(a * 0.0915 + 2.15);  // HbA1c mmol/mol -> %
+    out.push_back(100.0 * (a - b) / (std::fabs(a) + 1));  // percent changes
   }
   std::uniform_real_distribution<double> any(-1e6, 1e6);
   for (int i = 0; i < 5000; ++i) out.push_back(any(rng));
