@@ -85,7 +85,7 @@ std::vector<double> Values() {
     out.push_back(a);
     out.push_back(a - b);
     out.push_back((a + b) / 2);
-    out.push_back(a * 0.0915 + 2.15);  // HbA1c mmol/mol -> %
+    out.push_back(a * 0.0915 + 2.15);                     // HbA1c mmol/mol -> %
     out.push_back(100.0 * (a - b) / (std::fabs(a) + 1));  // percent changes
   }
   std::uniform_real_distribution<double> any(-1e6, 1e6);
