@@ -69,6 +69,23 @@ std::map<std::string, int64_t> LatestAcknowledged(const std::string& out) {
   return latest;
 }
 
+// A database that a worker process wrote five visits of patient NAME-0 to,
+// then closed: nobody holds it.
+void WriteVisits(const TempDir& dir, const std::string& db, const std::string& name) {
+  Child first = Spawn({COTRACK_MP_WORKER, "--db", db, "--name", name, "--visits", "5"},
+                      dir.File(name + ".out"));
+  ASSERT_EQ(Wait(first), 0) << Output(first);
+}
+
+// `cotrack import` of the msprog toy EDSS file into `db`, started and not
+// waited for: it wants to write, so it must take the database over.
+Child StartImport(const TempDir& dir, const std::string& db) {
+  const std::string csv = dir.File("edss.csv");
+  testing::WriteFile(csv, testing::MsprogToyEdssObservations());
+  return Spawn({COTRACK_BINARY, "--db", db, "import", csv}, dir.File("import.out"),
+               dir.File("import.err"));
+}
+
 // True while `c` has not exited (it is waiting for the database).
 bool StillRunning(const Child& c) {
   int status = 0;
@@ -173,15 +190,9 @@ TEST(OneShotReadTest, AHeldDatabaseIsReadThroughItsHolder) {
 TEST(OneShotReadTest, AWriterWaitsForTheReadThenSucceeds) {
   TempDir dir;
   const std::string db = dir.File("db");
-  Child first =
-      Spawn({COTRACK_MP_WORKER, "--db", db, "--name", "F", "--visits", "5"}, dir.File("f.out"));
-  ASSERT_EQ(Wait(first), 0) << Output(first);
-  const std::string csv = dir.File("edss.csv");
-  testing::WriteFile(csv, testing::MsprogToyEdssObservations());
-
+  ASSERT_NO_FATAL_FAILURE(WriteVisits(dir, db, "F"));
   ASSERT_OK_AND_ASSIGN(auto reader, Database::Open(db, OneShot()));
-  Child import = Spawn({COTRACK_BINARY, "--db", db, "import", csv}, dir.File("import.out"),
-                       dir.File("import.err"));
+  Child import = StartImport(dir, db);
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   EXPECT_TRUE(StillRunning(import)) << "the import took the database over under a one-shot read";
   // The read goes on undisturbed meanwhile.
@@ -199,15 +210,9 @@ TEST(OneShotReadTest, AWriterWaitsForTheReadThenSucceeds) {
 TEST(OneShotReadTest, AWaitingWriterKeepsNewOneShotReadersOut) {
   TempDir dir;
   const std::string db = dir.File("db");
-  Child first =
-      Spawn({COTRACK_MP_WORKER, "--db", db, "--name", "S", "--visits", "5"}, dir.File("s.out"));
-  ASSERT_EQ(Wait(first), 0) << Output(first);
-  const std::string csv = dir.File("edss.csv");
-  testing::WriteFile(csv, testing::MsprogToyEdssObservations());
-
+  ASSERT_NO_FATAL_FAILURE(WriteVisits(dir, db, "S"));
   ASSERT_OK_AND_ASSIGN(auto reader, Database::Open(db, OneShot()));
-  Child import = Spawn({COTRACK_BINARY, "--db", db, "import", csv}, dir.File("import.out"),
-                       dir.File("import.err"));
+  Child import = StartImport(dir, db);
   ASSERT_TRUE(WriterWaits(db)) << testing::ReadFile(dir.File("import.err"));
   ASSERT_TRUE(StillRunning(import));
   // Another short read now queues behind the writer instead of overlapping
