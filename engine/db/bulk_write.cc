@@ -29,6 +29,7 @@
 #include "codec/series.h"
 #include "codec/value_codec.h"
 #include "cotrack/status_macros.h"
+#include "cotrack/text.h"
 #include "db/commit_batch.h"
 #include "db/database_impl.h"
 #include "db/series_ends.h"
@@ -353,10 +354,13 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
                     absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
     out.push_back(Rejection{p, absl::StrCat(Where(p), ": ", message), std::move(change), code, ""});
   };
+  // Fields quoted as CSV needs: an id "Smith, J" or a value entered as
+  // "6,5" must come back as one field when the reject file is read.
   auto as_row = [](const ObservationInput& in) {
-    return absl::StrCat(in.patient, ",", in.measure, ",", FormatCivilTime(in.time), ",",
-                        in.original_value.empty() ? absl::StrCat(in.value) : in.original_value, ",",
-                        in.unit);
+    return absl::StrCat(
+        CsvField(in.patient), ",", CsvField(in.measure), ",", FormatCivilTime(in.time), ",",
+        CsvField(in.original_value.empty() ? absl::StrCat(in.value) : in.original_value), ",",
+        CsvField(in.unit));
   };
 
   // Validate everything first, so that a rejected batch stages nothing.
@@ -411,9 +415,9 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
   std::vector<const cotrack::Patient*> valid_patients;
   for (const cotrack::Patient& p : batch.patients()) {
     if (absl::Status s = ValidatePatientId(p.id); !s.ok()) {
-      reject(p.provenance, s.message(), p.id);
+      reject(p.provenance, s.message(), CsvField(p.id));
     } else if (absl::Status a = CheckAttribution(p.provenance); !a.ok()) {
-      reject(p.provenance, a.message(), p.id);
+      reject(p.provenance, a.message(), CsvField(p.id));
     } else {
       valid_patients.push_back(&p);
     }
@@ -421,8 +425,8 @@ absl::Status BulkWriteImpl::Add(const Batch& batch, std::vector<Rejection>* reje
   std::vector<std::pair<const Batch::Retraction*, const CatalogEntry*>> valid_retractions;
   for (const Batch::Retraction& r : batch.retractions()) {
     const absl::StatusOr<const CatalogEntry*>& measure = Measure(r.measure);
-    const std::string change =
-        absl::StrCat(r.patient, ",", r.measure, ",", FormatCivilTime(r.time), ",,");
+    const std::string change = absl::StrCat(CsvField(r.patient), ",", CsvField(r.measure), ",",
+                                            FormatCivilTime(r.time), ",,");
     if (r.provenance.reason.empty()) {
       reject(r.provenance, FieldError("reason", "", "why the value is retracted"), change);
     } else if (absl::Status a = CheckAttribution(r.provenance); !a.ok()) {
@@ -544,11 +548,11 @@ void BulkWriteImpl::ResolveRepeats(absl::Span<StagedChange> changes, const Catal
     if (distinct.size() < 2) continue;
     auto refuse = [&](size_t k, std::string message) {
       const Observation& o = changes[k].obs;
-      duplicates.push_back(
-          Rejection{o.provenance, absl::StrCat(Where(o.provenance), ": ", message),
-                    absl::StrCat(IdOf(num), ",", measure.def.code, ",", FormatCivilTime(o.time),
-                                 ",", o.original_value, ",", o.original_unit),
-                    absl::StatusCode::kInvalidArgument, measure.def.code});
+      duplicates.push_back(Rejection{
+          o.provenance, absl::StrCat(Where(o.provenance), ": ", message),
+          absl::StrCat(CsvField(IdOf(num)), ",", measure.def.code, ",", FormatCivilTime(o.time),
+                       ",", CsvField(o.original_value), ",", CsvField(o.original_unit)),
+          absl::StatusCode::kInvalidArgument, measure.def.code});
       drop_[k] = 1;
     };
     const int64_t first_line = changes[first].obs.provenance.line;

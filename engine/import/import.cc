@@ -94,7 +94,8 @@ absl::Status FindRegistrationConflicts(Database& db, const Batch& batch,
           " differs from the stored ", QuoteForMessage(was),
           "; import with --replace-registration to replace it (a new version of the patient; "
           "the old one stays in its history), or correct the export");
-      r.change = absl::StrCat(update.id, ",", field, ",", was, ",", is);
+      r.change =
+          absl::StrCat(CsvField(update.id), ",", field, ",", CsvField(was), ",", CsvField(is));
       conflicts->push_back(std::move(r));
     };
     if (!update.arm.empty() && !stored->arm.empty() && update.arm != stored->arm) {

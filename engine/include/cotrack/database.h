@@ -79,8 +79,8 @@ class Batch {
 struct Rejection {
   Provenance provenance;
   std::string message;
-  // The change as an observations-CSV row (patient,measure,date,value,unit),
-  // or the patient id, so a reject file can be corrected and re-imported.
+  // The change as a CSV row (patient,measure,date,value,unit, or the patient
+  // id), fields quoted as CSV needs, so a reject file can be fixed and re-imported.
   std::string change;
   // kNotFound for a reference to nothing (an unknown patient), else
   // kInvalidArgument.

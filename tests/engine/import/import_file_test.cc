@@ -1,5 +1,6 @@
 // ImportFile against a real database: one atomic batch per file.
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include "cotrack/database.h"
 #include "cotrack/import.h"
 #include "cotrack/measure_options.h"
+#include "import/csv_reader.h"
 #include "support/test_support.h"
 
 namespace cotrack {
@@ -356,6 +358,39 @@ TEST_F(ImportFileTest, IndexDateFirstVisitIsPartOfTheImportsAtomicWrite) {
   EXPECT_EQ(FormatCivilTime(*p9.index_date), "2019-06-01");
   ASSERT_OK_AND_ASSIGN(Patient p8, db_->GetPatient("P8"));
   EXPECT_EQ(FormatCivilTime(*p8.index_date), "2021-01-01");
+}
+
+TEST_F(ImportFileTest, ARejectedChangeReadsBackAsTheRowItWas) {
+  // A reject file is there to be corrected and imported again: a change the
+  // database refused (EDSS 12 is out of range) whose patient id holds a
+  // comma must come back as one field, not split in two.
+  const std::string path = Write("commas.csv",
+                                 "patient,measure,date,value\n"
+                                 "\"Smith, J\",edss,2020-01-01,12\n"
+                                 "\"Doe, A\",edss,2020-01-01,2\n");
+  ImportOptions options;
+  options.on_error = ImportOptions::OnError::kSkip;
+  options.reject_file = dir_.File("rejects.csv");
+  ASSERT_OK_AND_ASSIGN(ImportReport r, ImportFile(*db_, path, options));
+  EXPECT_EQ(r.rejected, 1);
+  std::ifstream in(options.reject_file);
+  CsvReader rejects(in, options.reject_file);
+  CsvRecord record;
+  ASSERT_OK(rejects.ReadHeader(record));
+  ASSERT_OK_AND_ASSIGN(bool got, rejects.Next(record));
+  ASSERT_TRUE(got);
+  ASSERT_EQ(record.size(), 3u);
+  const std::string row(record[2]);
+  std::istringstream row_in(row);
+  CsvReader fields(row_in, "row");
+  CsvRecord change;
+  ASSERT_OK_AND_ASSIGN(got, fields.Next(change));
+  ASSERT_TRUE(got);
+  ASSERT_EQ(change.size(), 5u) << row;
+  EXPECT_EQ(change[0], "Smith, J");
+  EXPECT_EQ(change[1], "edss");
+  EXPECT_EQ(change[2], "2020-01-01");
+  EXPECT_EQ(change[3], "12");
 }
 
 TEST_F(ImportFileTest, IndexDateOptionIsParsedForEveryCaller) {
