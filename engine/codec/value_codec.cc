@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "codec/crc32c.h"
 #include "cotrack/fb/audit_generated.h"
@@ -178,6 +179,235 @@ bool SameChunk(const Observation& a, const Observation& b) {
          a.provenance.user == b.provenance.user && a.provenance.reason == b.provenance.reason;
 }
 
+// ---- Packed entries (ObservationChunk.packed, format 2) ----
+//
+//   varint n                      entries
+//   byte   columns                bit 0: lines present; bit 1: visits present;
+//                                 bit 2: one head for every entry (stored next,
+//                                 not per entry); bit 3: one scale for every
+//                                 decimal (stored next, after the head);
+//                                 bit 4: decimals are non-negative (m is
+//                                 stored without zigzag); bit 5: times are
+//                                 dates, none before 1970 or before the
+//                                 previous entry (steps stored in days)
+//   [byte head] [byte scale]
+//   n times:
+//     [byte head]                 bits 0-5: the flags byte (kStatusMask ...);
+//                                 bit 6: the value is a plain decimal;
+//                                 bit 7: its text starts with the comparator
+//     varint time                 step = t - t_prev (t_prev = 0 for the
+//                                 first): with bit 5, step / 86400; else
+//                                 zigzag(days) << 1 | 1 when a whole number
+//                                 of days, zigzag(seconds) << 1 otherwise
+//     decimal:  varint            m, or m << 4 | s without a shared scale
+//                                 (m zigzagged unless bit 4): the text as
+//                                 entered is [comparator]m with s decimals
+//                                 ("4.5": 45, 1), and the value is m / 10^s
+//     else:     8 bytes           the value (IEEE double, little-endian),
+//               varint k, k bytes the text as entered
+//     lines:    varint            zigzag(line - line_prev), line_prev = 0
+//     visits:   varint k, k bytes the visit label
+//
+// A decimal is used only when both the text and the value come back
+// bit-exact (checked when encoding): m / 10^s of two exact doubles is
+// correctly rounded, as parsing the text is. A chunk that cannot be packed
+// (a time step beyond the varint form) is written in format 1's columns.
+constexpr uint8_t kHeadDecimal = 0x40;
+constexpr uint8_t kHeadPrefix = 0x80;
+constexpr uint8_t kPackedLines = 0x01;
+constexpr uint8_t kPackedVisits = 0x02;
+constexpr uint8_t kPackedOneHead = 0x04;
+constexpr uint8_t kPackedOneScale = 0x08;
+constexpr uint8_t kPackedUnsigned = 0x10;
+constexpr uint8_t kPackedDatesUp = 0x20;
+constexpr uint8_t kPackedColumns = 0x3f;
+constexpr int64_t kDaySeconds = 86400;
+// |m| below 2^53 is an exact double; 15 digits keep well inside it.
+constexpr int kMaxDecimalDigits = 15;
+constexpr int kMaxScale = 15;
+constexpr double kPow10[kMaxScale + 1] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                          1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+int64_t UnZigZag(uint64_t v) {
+  return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
+}
+
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+absl::string_view ComparatorPrefix(Comparator c) {
+  switch (c) {
+    case Comparator::kLess:
+      return "<";
+    case Comparator::kLessEqual:
+      return "<=";
+    case Comparator::kGreaterEqual:
+      return ">=";
+    case Comparator::kGreater:
+      return ">";
+    default:
+      return "";
+  }
+}
+
+// The text of decimal (m, s): "-" for a negative m, then |m|'s digits with at
+// least s + 1 of them, a point before the last s.
+void AppendDecimalText(int64_t m, int s, std::string* out) {
+  char digits[24];
+  int n = 0;
+  uint64_t u = m < 0 ? 0 - static_cast<uint64_t>(m) : static_cast<uint64_t>(m);
+  do {
+    digits[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  while (n < s + 1) digits[n++] = '0';
+  if (m < 0) out->push_back('-');
+  for (int i = n - 1; i >= 0; --i) {
+    out->push_back(digits[i]);
+    if (i == s && s > 0) out->push_back('.');
+  }
+}
+
+// (m, s) when `text` is exactly AppendDecimalText(m, s): an optional "-",
+// digits without a needless leading zero, and an optional point followed by
+// at least one digit.
+bool ParseDecimalText(absl::string_view text, int64_t* m, int* s) {
+  size_t i = 0;
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) ++i;
+  int64_t v = 0;
+  int digits = 0, scale = 0;
+  bool point = false;
+  const size_t int_start = i;
+  for (; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (ch == '.' && !point) {
+      if (i == int_start) return false;
+      point = true;
+      continue;
+    }
+    if (ch < '0' || ch > '9') return false;
+    if (++digits > kMaxDecimalDigits) return false;
+    v = v * 10 + (ch - '0');
+    if (point) ++scale;
+  }
+  if (digits == 0 || (point && scale == 0) || scale > kMaxScale) return false;
+  // "07", "-0", "-0.0": not what AppendDecimalText writes back.
+  const size_t int_digits = digits - scale;
+  if (int_digits > 1 && text[int_start] == '0') return false;
+  if (negative && v == 0) return false;
+  *m = negative ? -v : v;
+  *s = scale;
+  return true;
+}
+
+double DecimalValue(int64_t m, int s) { return static_cast<double>(m) / kPow10[s]; }
+
+bool SameBits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// The decimal form of `o`'s text and value, when it has one.
+bool DecimalForm(const Observation& o, int64_t* m, int* s, bool* prefixed) {
+  absl::string_view text = o.original_value;
+  const absl::string_view prefix = ComparatorPrefix(o.comparator);
+  *prefixed = !prefix.empty() && absl::StartsWith(text, prefix);
+  if (*prefixed) text.remove_prefix(prefix.size());
+  return ParseDecimalText(text, m, s) && SameBits(DecimalValue(*m, *s), o.value);
+}
+
+// Packs versions[begin, end) as described above; false when one cannot be
+// (a time step too large for the varint form).
+bool PackEntries(absl::Span<const Observation* const> v, size_t begin, size_t end, bool any_line,
+                 bool any_visit, std::string* out) {
+  struct Form {
+    int64_t m;
+    int scale;
+    uint8_t head;
+  };
+  thread_local std::vector<Form> forms;
+  forms.clear();
+  // What every entry shares is said once, in the columns byte.
+  bool one_head = true, one_scale = true, unsigned_m = true, dates_up = true;
+  int64_t prev_time = 0;
+  for (size_t i = begin; i < end; ++i) {
+    const Observation& o = *v[i];
+    Form f{0, 0, 0};
+    bool prefixed = false;
+    const bool decimal = DecimalForm(o, &f.m, &f.scale, &prefixed);
+    f.head = static_cast<uint8_t>(Flags(o) | (decimal ? kHeadDecimal : 0) |
+                                  (decimal && prefixed ? kHeadPrefix : 0));
+    if (!forms.empty()) {
+      one_head &= f.head == forms[0].head;
+      one_scale &= !decimal || f.scale == forms[0].scale;
+    }
+    unsigned_m &= f.m >= 0;
+    dates_up &= o.time.seconds % kDaySeconds == 0 &&
+                (i == begin || o.time.seconds >= prev_time) && o.time.seconds >= 0;
+    prev_time = o.time.seconds;
+    forms.push_back(f);
+  }
+  // A shared scale needs a decimal first entry to take it from.
+  one_scale &= (forms[0].head & kHeadDecimal) != 0;
+  out->clear();
+  PutVarint(out, end - begin);
+  out->push_back(static_cast<char>((any_line ? kPackedLines : 0) | (any_visit ? kPackedVisits : 0) |
+                                   (one_head ? kPackedOneHead : 0) |
+                                   (one_scale ? kPackedOneScale : 0) |
+                                   (unsigned_m ? kPackedUnsigned : 0) |
+                                   (dates_up ? kPackedDatesUp : 0)));
+  if (one_head) out->push_back(static_cast<char>(forms[0].head));
+  if (one_scale) out->push_back(static_cast<char>(forms[0].scale));
+  prev_time = 0;
+  int64_t prev_line = 0;
+  for (size_t i = begin; i < end; ++i) {
+    const Observation& o = *v[i];
+    const Form& f = forms[i - begin];
+    if (!one_head) out->push_back(static_cast<char>(f.head));
+    const int64_t step = static_cast<int64_t>(static_cast<uint64_t>(o.time.seconds) -
+                                              static_cast<uint64_t>(prev_time));
+    prev_time = o.time.seconds;
+    if (dates_up) {
+      PutVarint(out, static_cast<uint64_t>(step / kDaySeconds));
+    } else if (step % kDaySeconds == 0) {
+      PutVarint(out, ZigZag(step / kDaySeconds) << 1 | 1);
+    } else {
+      const uint64_t z = ZigZag(step);
+      if (z >> 63) return false;
+      PutVarint(out, z << 1);
+    }
+    if (f.head & kHeadDecimal) {
+      const uint64_t m = unsigned_m ? static_cast<uint64_t>(f.m) : ZigZag(f.m);
+      PutVarint(out, one_scale ? m : m << 4 | static_cast<uint64_t>(f.scale));
+    } else {
+      char bytes[8];
+      uint64_t bits;
+      std::memcpy(&bits, &o.value, 8);
+      for (int b = 0; b < 8; ++b) bytes[b] = static_cast<char>(bits >> (8 * b));
+      out->append(bytes, 8);
+      PutVarint(out, o.original_value.size());
+      out->append(o.original_value);
+    }
+    if (any_line) {
+      const int64_t line = std::min<int64_t>(o.provenance.line, UINT32_MAX);
+      PutVarint(out, ZigZag(line - prev_line));
+      prev_line = line;
+    }
+    if (any_visit) {
+      PutVarint(out, o.visit.size());
+      out->append(o.visit);
+    }
+  }
+  if (forms.capacity() > 4096) std::vector<Form>().swap(forms);
+  return true;
+}
+
 // The columns of a chunk being encoded. One per thread, reused: a bulk write
 // encodes a chunk per series, and fresh columns were a dozen allocations
 // each time.
@@ -187,7 +417,7 @@ struct ChunkColumns {
   std::vector<double> value, items;
   std::vector<uint8_t> flags, unit_index;
   std::vector<std::string> units;
-  std::string original_text, visit_text;
+  std::string original_text, visit_text, packed;
   flatbuffers::FlatBufferBuilder builder{1024};
 
   void Clear() {
@@ -200,6 +430,7 @@ struct ChunkColumns {
     units.clear();
     original_text.clear();
     visit_text.clear();
+    packed.clear();
     builder.Clear();
   }
   // After a very large chunk, gives the memory back instead of keeping it
@@ -220,18 +451,9 @@ void AppendChunk(std::string* log, absl::Span<const Observation* const> v, size_
   bool any_correction = false;
   for (size_t i = begin; i < end; ++i) {
     const Observation& o = *v[i];
-    c.time.push_back(o.time.seconds);
     c.version.push_back(o.version);
     any_correction |= o.version != 1;
-    c.value.push_back(o.value);
-    c.flags.push_back(Flags(o));
-    // Lines past 4 billion do not occur in files we can import; saturate.
-    c.line.push_back(static_cast<uint32_t>(std::min<int64_t>(o.provenance.line, UINT32_MAX)));
     any_line |= o.provenance.line != 0;
-    c.original_text += o.original_value;
-    c.original_end.push_back(static_cast<uint32_t>(c.original_text.size()));
-    c.visit_text += o.visit;
-    c.visit_end.push_back(static_cast<uint32_t>(c.visit_text.size()));
     any_visit |= !o.visit.empty();
     uint8_t u = 0;
     if (!o.original_unit.empty()) {
@@ -247,18 +469,43 @@ void AppendChunk(std::string* log, absl::Span<const Observation* const> v, size_
   }
   const Observation& first = *v[begin];
   flatbuffers::FlatBufferBuilder& b = c.builder;
+  const bool packed = PackEntries(v, begin, end, any_line, any_visit, &c.packed);
   auto source = b.CreateString(first.provenance.source);
   auto user = b.CreateString(first.provenance.user);
   auto reason = first.provenance.reason.empty() ? 0 : b.CreateString(first.provenance.reason);
-  auto time_v = b.CreateVector(c.time);
+  auto packed_v = packed ? b.CreateVector(reinterpret_cast<const uint8_t*>(c.packed.data()),
+                                          c.packed.size())
+                         : 0;
+  flatbuffers::Offset<flatbuffers::Vector<int64_t>> time_v;
+  flatbuffers::Offset<flatbuffers::Vector<double>> value_v;
+  flatbuffers::Offset<flatbuffers::Vector<uint8_t>> flags_v;
+  flatbuffers::Offset<flatbuffers::Vector<uint32_t>> line_v, original_end_v, visit_end_v;
+  flatbuffers::Offset<flatbuffers::String> original_text_s, visit_text_s;
+  if (!packed) {
+    for (size_t i = begin; i < end; ++i) {
+      const Observation& o = *v[i];
+      c.time.push_back(o.time.seconds);
+      c.value.push_back(o.value);
+      c.flags.push_back(Flags(o));
+      // Lines past 4 billion do not occur in files we can import; saturate.
+      c.line.push_back(static_cast<uint32_t>(std::min<int64_t>(o.provenance.line, UINT32_MAX)));
+      c.original_text += o.original_value;
+      c.original_end.push_back(static_cast<uint32_t>(c.original_text.size()));
+      c.visit_text += o.visit;
+      c.visit_end.push_back(static_cast<uint32_t>(c.visit_text.size()));
+    }
+    time_v = b.CreateVector(c.time);
+    value_v = b.CreateVector(c.value);
+    flags_v = b.CreateVector(c.flags);
+    if (any_line) line_v = b.CreateVector(c.line);
+    original_text_s = b.CreateString(c.original_text);
+    original_end_v = b.CreateVector(c.original_end);
+    if (any_visit) {
+      visit_text_s = b.CreateString(c.visit_text);
+      visit_end_v = b.CreateVector(c.visit_end);
+    }
+  }
   auto version_v = any_correction ? b.CreateVector(c.version) : 0;
-  auto value_v = b.CreateVector(c.value);
-  auto flags_v = b.CreateVector(c.flags);
-  auto line_v = any_line ? b.CreateVector(c.line) : 0;
-  auto original_text_s = b.CreateString(c.original_text);
-  auto original_end_v = b.CreateVector(c.original_end);
-  auto visit_text_s = any_visit ? b.CreateString(c.visit_text) : 0;
-  auto visit_end_v = any_visit ? b.CreateVector(c.visit_end) : 0;
   auto unit_index_v = any_unit ? b.CreateVector(c.unit_index) : 0;
   auto units_v = any_unit ? b.CreateVectorOfStrings(c.units) : 0;
   auto items_v = any_items ? b.CreateVector(c.items) : 0;
@@ -268,17 +515,21 @@ void AppendChunk(std::string* log, absl::Span<const Observation* const> v, size_
   cb.add_source(source);
   cb.add_user(user);
   if (!first.provenance.reason.empty()) cb.add_reason(reason);
-  cb.add_time(time_v);
-  if (any_correction) cb.add_version(version_v);
-  cb.add_value(value_v);
-  cb.add_flags(flags_v);
-  if (any_line) cb.add_line(line_v);
-  cb.add_original_text(original_text_s);
-  cb.add_original_end(original_end_v);
-  if (any_visit) {
-    cb.add_visit_text(visit_text_s);
-    cb.add_visit_end(visit_end_v);
+  if (packed) {
+    cb.add_packed(packed_v);
+  } else {
+    cb.add_time(time_v);
+    cb.add_value(value_v);
+    cb.add_flags(flags_v);
+    if (any_line) cb.add_line(line_v);
+    cb.add_original_text(original_text_s);
+    cb.add_original_end(original_end_v);
+    if (any_visit) {
+      cb.add_visit_text(visit_text_s);
+      cb.add_visit_end(visit_end_v);
+    }
   }
+  if (any_correction) cb.add_version(version_v);
   if (any_unit) {
     cb.add_unit_index(unit_index_v);
     cb.add_units(units_v);
@@ -498,10 +749,170 @@ void AppendObservations(std::string* log, absl::Span<const Observation> versions
   AppendObservations(log, pointers);
 }
 
+namespace {
+
+// A varint at *p, advancing it; false when it runs past `end` or over ten
+// bytes.
+bool GetVarint(const uint8_t** p, const uint8_t* end, uint64_t* v) {
+  uint64_t r = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (*p == end) return false;
+    const uint8_t b = *(*p)++;
+    r |= uint64_t{b & 0x7fu} << shift;
+    if ((b & 0x80) == 0) {
+      *v = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+// A text of a packed entry: varint length, then the bytes.
+bool GetText(const uint8_t** p, const uint8_t* end, std::vector<char>* out) {
+  uint64_t k;
+  if (!GetVarint(p, end, &k) || k > static_cast<uint64_t>(end - *p)) return false;
+  out->insert(out->end(), reinterpret_cast<const char*>(*p), reinterpret_cast<const char*>(*p) + k);
+  *p += k;
+  return true;
+}
+
+// text_form of an entry whose text is stored as written.
+constexpr uint8_t kLiteralText = 0xff;
+// text_form: the scale, and whether the comparator's sign comes first.
+constexpr uint8_t kFormScaleMask = 0x0f;
+constexpr uint8_t kFormPrefix = 0x10;
+
+}  // namespace
+
+void ObservationLogView::PackedColumns::Clear() {
+  time.clear();
+  mantissa.clear();
+  value.clear();
+  flags.clear();
+  form.clear();
+  line.clear();
+  original_end.clear();
+  visit_end.clear();
+  original_text.clear();
+  visit_text.clear();
+}
+
+bool ObservationLogView::Unpack(const uint8_t* p, const uint8_t* end, uint32_t chunk,
+                                uint32_t* count) {
+  uint64_t n;
+  if (!GetVarint(&p, end, &n) || p == end) return false;
+  const uint8_t columns = *p++;
+  // Every entry takes at least two bytes (time, value), so a damaged count
+  // cannot make us allocate more than twice the record's size.
+  if ((columns & ~kPackedColumns) != 0 || n > static_cast<uint64_t>(end - p) / 2) return false;
+  const bool one_head = (columns & kPackedOneHead) != 0;
+  const bool one_scale = (columns & kPackedOneScale) != 0;
+  const bool unsigned_m = (columns & kPackedUnsigned) != 0;
+  const bool dates_up = (columns & kPackedDatesUp) != 0;
+  uint8_t shared_head = 0, shared_scale = 0;
+  if (one_head) {
+    if (p == end) return false;
+    shared_head = *p++;
+  }
+  if (one_scale) {
+    if (p == end || *p > kMaxScale) return false;
+    shared_scale = *p++;
+  }
+  PackedColumns& c = packed_;
+  Chunk& k = chunks_[chunk];
+  k.packed_lines = (columns & kPackedLines) != 0;
+  k.packed_visits = (columns & kPackedVisits) != 0;
+  k.packed_base = c.time.size();
+  k.packed_text_base = c.original_text.size();
+  k.packed_visit_base = c.visit_text.size();
+  const size_t want = k.packed_base + n;
+  for (auto* column : {&c.time, &c.mantissa}) column->reserve(want);
+  c.value.reserve(want);
+  c.flags.reserve(want);
+  c.form.reserve(want);
+  c.original_end.reserve(want);
+  if (k.packed_lines) c.line.resize(k.packed_base);  // lines of earlier chunks may be absent
+  if (k.packed_visits) c.visit_end.resize(k.packed_base);
+  entries_.reserve(entries_.size() + n);
+  uint64_t time = 0;
+  int64_t line = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint8_t head = shared_head;
+    if (!one_head) {
+      if (p == end) return false;
+      head = *p++;
+    }
+    const uint8_t f = head & 0x3f;
+    if (BadFlags(f)) return false;
+    uint64_t code;
+    if (!GetVarint(&p, end, &code)) return false;
+    if (dates_up) {
+      // Every time stays a non-negative whole day: 2^63 / 86400 days at most.
+      if (code > (uint64_t{INT64_MAX} - time) / kDaySeconds) return false;
+      time += code * kDaySeconds;
+    } else {
+      const uint64_t step = static_cast<uint64_t>(UnZigZag(code >> 1));
+      time += (code & 1) ? step * kDaySeconds : step;
+    }
+    double value;
+    int64_t mantissa = 0;
+    uint8_t form = kLiteralText;
+    if (head & kHeadDecimal) {
+      if (!GetVarint(&p, end, &code)) return false;
+      int scale = shared_scale;
+      if (!one_scale) {
+        scale = static_cast<int>(code & kFormScaleMask);
+        code >>= 4;
+      }
+      if (unsigned_m) {
+        if (code >= (uint64_t{1} << 53)) return false;
+        mantissa = static_cast<int64_t>(code);
+      } else {
+        mantissa = UnZigZag(code);
+      }
+      const bool prefixed = (head & kHeadPrefix) != 0;
+      if (mantissa <= -(int64_t{1} << 53) || mantissa >= (int64_t{1} << 53) ||
+          (prefixed && ((f >> kComparatorShift) & kComparatorMask) == 0)) {
+        return false;
+      }
+      value = DecimalValue(mantissa, scale);
+      form = static_cast<uint8_t>(scale | (prefixed ? kFormPrefix : 0));
+    } else {
+      if ((head & kHeadPrefix) || end - p < 8) return false;
+      uint64_t bits = 0;
+      for (int b = 0; b < 8; ++b) bits |= uint64_t{p[b]} << (8 * b);
+      p += 8;
+      std::memcpy(&value, &bits, 8);
+      if (!GetText(&p, end, &c.original_text)) return false;
+    }
+    c.original_end.push_back(static_cast<uint32_t>(c.original_text.size() - k.packed_text_base));
+    if (k.packed_lines) {
+      if (!GetVarint(&p, end, &code)) return false;
+      line += UnZigZag(code);
+      if (line < 0 || line > UINT32_MAX) return false;
+      c.line.push_back(static_cast<uint32_t>(line));
+    }
+    if (k.packed_visits) {
+      if (!GetText(&p, end, &c.visit_text)) return false;
+      c.visit_end.push_back(static_cast<uint32_t>(c.visit_text.size() - k.packed_visit_base));
+    }
+    c.time.push_back(static_cast<int64_t>(time));
+    c.value.push_back(value);
+    c.flags.push_back(f);
+    c.mantissa.push_back(mantissa);
+    c.form.push_back(form);
+    entries_.push_back(Entry{static_cast<int64_t>(time), 1u,
+                             static_cast<ObservationStatus>(f & kStatusMask), chunk, i});
+  }
+  *count = static_cast<uint32_t>(n);
+  return p == end;
+}
+
 absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view what) {
   chunks_.clear();
   entries_.clear();
   if (!aligned_copies_.empty()) aligned_copies_.clear();
+  packed_.Clear();
   size_t pos = 0;
   while (pos < log.size()) {
     absl::string_view record;
@@ -518,7 +929,7 @@ absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view 
     using VT = ChunkReader::VT;
     ChunkReader r(data, record.size());
     Column time, version, value, flags, line, original_end, visit_end, unit_index, units, items,
-        item_end;
+        item_end, packed;
     Text source, user, reason, original_text, visit_text;
     int64_t recorded_at = 0;
     bool ok = r.Open() && r.Int64(VT::VT_RECORDED_AT, 0, &recorded_at) &&
@@ -537,7 +948,8 @@ absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view 
               r.Vector(VT::VT_UNIT_INDEX, 1, &unit_index.data, &unit_index.n) &&
               r.Vector(VT::VT_UNITS, 4, &units.data, &units.n) &&
               r.Vector(VT::VT_ITEMS, 8, &items.data, &items.n) &&
-              r.Vector(VT::VT_ITEM_END, 4, &item_end.data, &item_end.n);
+              r.Vector(VT::VT_ITEM_END, 4, &item_end.data, &item_end.n) &&
+              r.Vector(VT::VT_PACKED, 1, &packed.data, &packed.n);
     for (uint32_t u = 0; ok && u < units.n; ++u) {
       Text unit;
       ok = r.StringElement(units.data, u, &unit.data, &unit.n);
@@ -546,22 +958,41 @@ absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view 
       return absl::DataLossError(absl::StrCat(
           Named(what), "stored observation record failed FlatBuffers verification (damaged data)"));
     }
+    const uint32_t chunk = static_cast<uint32_t>(chunks_.size());
+    Chunk& k = chunks_.emplace_back();
+    k.text_mantissa = nullptr;
+    k.text_form = nullptr;
+    k.packed = packed.data != nullptr;
+    uint32_t n = time.n;
+    if (k.packed) {
+      // A packed chunk holds its entries' own columns in `packed` alone.
+      const bool alone = time.data == nullptr && value.data == nullptr && flags.data == nullptr &&
+                         line.data == nullptr && original_text.data == nullptr &&
+                         original_end.data == nullptr && visit_text.data == nullptr &&
+                         visit_end.data == nullptr;
+      if (!alone || !Unpack(packed.data, packed.data + packed.n, chunk, &n)) {
+        return absl::DataLossError(
+            absl::StrCat(Named(what), "stored observation record is inconsistent (damaged data)"));
+      }
+    }
     // Every entry has a time, value, flags and original text; optional
     // columns have one element per entry; texts come with their ends; 8-byte
     // columns are 8-aligned (the FlatBuffers verifier does not check that).
-    const uint32_t n = time.n;
     auto sized = [n](const Column& c) { return c.data == nullptr || c.n == n; };
     auto aligned8 = [](const Column& c) { return reinterpret_cast<uintptr_t>(c.data) % 8 == 0; };
     bool consistent =
-        time.data != nullptr && value.data != nullptr && flags.data != nullptr &&
-        original_end.data != nullptr && aligned8(time) && aligned8(value) && aligned8(items) &&
-        value.n == n && flags.n == n && original_end.n == n && sized(version) && sized(line) &&
-        (visit_end.data == nullptr) == (visit_text.data == nullptr) && sized(visit_end) &&
-        (item_end.data == nullptr) == (items.data == nullptr) && sized(item_end) &&
-        (unit_index.data == nullptr) == (units.data == nullptr) && sized(unit_index);
-    consistent = consistent && ValidEnds(U32(original_end), n, original_text.n) &&
-                 (visit_end.data == nullptr || ValidEnds(U32(visit_end), n, visit_text.n)) &&
-                 (item_end.data == nullptr || ValidEnds(U32(item_end), n, items.n));
+        aligned8(items) && sized(version) && (item_end.data == nullptr) == (items.data == nullptr) &&
+        sized(item_end) && (unit_index.data == nullptr) == (units.data == nullptr) &&
+        sized(unit_index) && (item_end.data == nullptr || ValidEnds(U32(item_end), n, items.n));
+    if (!k.packed) {
+      consistent =
+          consistent && time.data != nullptr && value.data != nullptr && flags.data != nullptr &&
+          original_end.data != nullptr && aligned8(time) && aligned8(value) && value.n == n &&
+          flags.n == n && original_end.n == n && sized(line) &&
+          (visit_end.data == nullptr) == (visit_text.data == nullptr) && sized(visit_end) &&
+          ValidEnds(U32(original_end), n, original_text.n) &&
+          (visit_end.data == nullptr || ValidEnds(U32(visit_end), n, visit_text.n));
+    }
     for (uint32_t i = 0; consistent && unit_index.data != nullptr && i < n; ++i) {
       consistent = unit_index.data[i] <= units.n;
     }
@@ -569,10 +1000,25 @@ absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view 
       return absl::DataLossError(
           absl::StrCat(Named(what), "stored observation record is inconsistent (damaged data)"));
     }
-    const uint32_t chunk = static_cast<uint32_t>(chunks_.size());
-    Chunk& k = chunks_.emplace_back();
-    k.time = reinterpret_cast<const int64_t*>(time.data);
     k.version = U32(version);
+    k.unit_index = unit_index.data;
+    k.units = units.data;
+    k.items = reinterpret_cast<const double*>(items.data);
+    k.item_end = U32(item_end);
+    k.source = source.view();
+    k.user = user.view();
+    k.reason = reason.view();
+    k.recorded_at = recorded_at;
+    if (k.packed) {
+      // Unpack made the entries, with version 1: the version column (if
+      // any) is known to fit only now.
+      if (k.version != nullptr) {
+        Entry* e = entries_.data() + entries_.size() - n;
+        for (uint32_t i = 0; i < n; ++i) e[i].version = At(k.version, i);
+      }
+      continue;
+    }
+    k.time = reinterpret_cast<const int64_t*>(time.data);
     k.value = reinterpret_cast<const double*>(value.data);
     k.flags = flags.data;
     k.line = U32(line);
@@ -582,14 +1028,6 @@ absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view 
     k.original_end = U32(original_end);
     k.visit_text = visit_text.data;
     k.visit_end = U32(visit_end);
-    k.unit_index = unit_index.data;
-    k.units = units.data;
-    k.items = reinterpret_cast<const double*>(items.data);
-    k.item_end = U32(item_end);
-    k.source = source.view();
-    k.user = user.view();
-    k.reason = reason.view();
-    k.recorded_at = recorded_at;
 
     entries_.reserve(entries_.size() + n);
     bool bad = false;
@@ -604,6 +1042,24 @@ absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view 
           absl::StrCat(Named(what), "stored observation record is inconsistent (damaged data)"));
     }
   }
+  // The arenas are complete: point the packed chunks into them.
+  for (Chunk& k : chunks_) {
+    if (!k.packed) continue;
+    const PackedColumns& p = packed_;
+    k.time = p.time.data() + k.packed_base;
+    k.value = p.value.data() + k.packed_base;
+    k.flags = p.flags.data() + k.packed_base;
+    k.text_mantissa = p.mantissa.data() + k.packed_base;
+    k.text_form = p.form.data() + k.packed_base;
+    k.original_end = p.original_end.data() + k.packed_base;
+    k.original_text = p.original_text.empty() ? "" : p.original_text.data() + k.packed_text_base;
+    k.line = k.packed_lines ? p.line.data() + k.packed_base : nullptr;
+    k.visit_end = k.packed_visits ? p.visit_end.data() + k.packed_base : nullptr;
+    k.visit_text = k.packed_visits ? (p.visit_text.empty() ? ""
+                                                           : p.visit_text.data() +
+                                                                 k.packed_visit_base)
+                                   : nullptr;
+  }
   return absl::OkStatus();
 }
 
@@ -612,6 +1068,10 @@ void ObservationLogView::ShrinkIfLarge() {
   if (entries_.capacity() > kKeep) std::vector<Entry>().swap(entries_);
   if (chunks_.capacity() > kKeep) std::vector<Chunk>().swap(chunks_);
   if (aligned_copies_.capacity() > 0) std::vector<std::vector<uint64_t>>().swap(aligned_copies_);
+  if (packed_.time.capacity() > kKeep || packed_.original_text.capacity() > 16 * kKeep ||
+      packed_.visit_text.capacity() > 16 * kKeep) {
+    packed_ = PackedColumns();
+  }
 }
 
 void ObservationLogView::Materialize(const Entry& e, Observation* o) const {
@@ -633,8 +1093,18 @@ void ObservationLogView::MaterializeEntryFields(const Entry& e, Observation* o) 
   o->status = e.status;
   o->value = At(c.value, i);
   o->comparator = static_cast<Comparator>((f >> kComparatorShift) & kComparatorMask);
-  auto [text_begin, text_end] = EntrySpan(c.original_end, i);
-  SetText(&o->original_value, c.original_text + text_begin, text_end - text_begin);
+  if (c.text_form != nullptr && c.text_form[i] != kLiteralText) {
+    const uint8_t form = c.text_form[i];
+    o->original_value.clear();
+    if (form & kFormPrefix) {
+      const absl::string_view prefix = ComparatorPrefix(o->comparator);
+      o->original_value.append(prefix.data(), prefix.size());
+    }
+    AppendDecimalText(c.text_mantissa[i], form & kFormScaleMask, &o->original_value);
+  } else {
+    auto [text_begin, text_end] = EntrySpan(c.original_end, i);
+    SetText(&o->original_value, c.original_text + text_begin, text_end - text_begin);
+  }
   if (c.visit_end != nullptr) {
     auto [begin, end] = EntrySpan(c.visit_end, i);
     SetText(&o->visit, c.visit_text + begin, end - begin);

@@ -98,11 +98,36 @@ class ObservationLogView {
     const uint32_t* item_end;
     absl::string_view source, user, reason;
     int64_t recorded_at;
+    // Packed chunks (format 2): the text of entry i is made from
+    // text_mantissa[i] and text_form[i] unless text_form[i] is kLiteralText.
+    // nullptr for format 1's columns.
+    const int64_t* text_mantissa;
+    const uint8_t* text_form;
+    // Where a packed chunk's columns start in packed_ (pointers are set when
+    // the whole log is parsed: the arenas grow until then).
+    bool packed;
+    bool packed_lines, packed_visits;
+    size_t packed_base, packed_text_base, packed_visit_base;
   };
+
+  // The columns of every packed chunk of the last Parse, decoded.
+  struct PackedColumns {
+    std::vector<int64_t> time, mantissa;
+    std::vector<double> value;
+    std::vector<uint8_t> flags, form;
+    std::vector<uint32_t> line, original_end, visit_end;
+    std::vector<char> original_text, visit_text;
+    void Clear();
+  };
+
+  // Decodes a packed chunk's entries (ObservationChunk.packed) into packed_
+  // and entries_; false on anything a packed chunk cannot hold.
+  bool Unpack(const uint8_t* p, const uint8_t* end, uint32_t chunk, uint32_t* count);
 
   std::vector<Chunk> chunks_;
   std::vector<Entry> entries_;
   std::vector<std::vector<uint64_t>> aligned_copies_;
+  PackedColumns packed_;
 };
 
 // True when two versions say the same thing (value, comparator, items,

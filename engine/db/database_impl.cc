@@ -89,6 +89,14 @@ absl::Status DatabaseImpl::Load() {
           path(), ": database format ", format, " is newer than this cotrack (", Version(),
           ") understands (format ", kFormatVersion, "); open it with a newer cotrack"));
     }
+    if (format < kFormatVersion && !options_.read_only) {
+      // Writes from now on use this format's records: an older cotrack must
+      // refuse the database rather than misread them. Older records stay as
+      // they are (every reader reads both forms).
+      std::unique_ptr<CommitBatch> batch = CommitBatch::Logged(*store_);
+      batch->PutFormatVersion();
+      COTRACK_RETURN_IF_ERROR(batch->Write(/*sync=*/true));
+    }
   }
 
   COTRACK_ASSIGN_OR_RETURN(uint64_t np, ReadCounter(*store_, keys::kNextPatientNumKey, 1, 4));

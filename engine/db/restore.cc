@@ -55,9 +55,9 @@ absl::StatusOr<std::unique_ptr<RestoreWrite>> RestoreWrite::Open(const std::stri
     }
   }
   std::unique_ptr<RestoreWrite> restore(new RestoreWrite(std::move(store)));
-  if (!has_format) {
+  if (!has_format || keys::DecodeU32(format) < kFormatVersion) {
     // Stamped first, as Database::Open does, so that the directory is a
-    // cotrack database from the start.
+    // cotrack database (of the format about to be written) from the start.
     std::unique_ptr<CommitBatch> stamp = CommitBatch::Logged(*restore->store_);
     stamp->PutFormatVersion();
     COTRACK_RETURN_IF_ERROR(stamp->Write(/*sync=*/true));

@@ -355,8 +355,12 @@ class Database : public Reader {
 // and running it again from the start is safe. Imports of files do so.
 bool IsInterruptedWrite(const absl::Status& status);
 
-// The on-disk format this build writes and the newest it can open.
-constexpr uint32_t kFormatVersion = 1;
+// The on-disk format this build writes and the newest it can open. Format 2
+// packs each write's series entries as varints (schema/observation.fbs,
+// `packed`); format 1's records stay readable, and the first writable open
+// of a format-1 database stamps it 2, so that an older cotrack refuses it
+// (FailedPrecondition) instead of misreading it.
+constexpr uint32_t kFormatVersion = 2;
 
 // The cotrack release, e.g. "0.1.0".
 const char* Version();
