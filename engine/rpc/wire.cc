@@ -121,6 +121,8 @@ class WireWriter {
   }
   // Room for `n` more bytes (a large frame, written in one go).
   void Reserve(size_t n) { out_.reserve(out_.size() + n); }
+  // Bytes already laid out in the wire's encoding.
+  void Raw(const char* p, size_t n) { out_.append(p, n); }
   std::string Take() && { return std::move(out_); }
 
  private:
@@ -234,6 +236,10 @@ class WireReader {
   size_t pos_ = 0;
   absl::Status status_;
 };
+
+void StoreLe64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
 
 uint64_t LoadLe64(const char* p) {
   uint64_t v = 0;
@@ -684,10 +690,16 @@ void Put(WireWriter& w, const SeriesFrame& f) {
     const uint32_t end = f.ends[i];
     w.U32(end - begin);
     for (uint32_t k = begin; k < end; ++k) {
+      // Put(time), F64(value), Enum(comparator), in one append.
       const SeriesValue& v = f.values[k];
-      Put(w, v.time);
-      w.F64(v.value);
-      w.Enum(v.comparator);
+      char b[18];
+      StoreLe64(b, static_cast<uint64_t>(v.time.seconds));
+      b[8] = static_cast<char>(v.time.precision);
+      uint64_t bits;
+      std::memcpy(&bits, &v.value, sizeof bits);
+      StoreLe64(b + 9, bits);
+      b[17] = static_cast<char>(v.comparator);
+      w.Raw(b, sizeof b);
     }
     begin = end;
   }
@@ -703,6 +715,8 @@ void Get(WireReader& r, SeriesFrame* f) {
   const uint32_t n = r.Count("series.patients", kSeriesPatientBytes);
   f->patients.reserve(n);
   f->ends.reserve(n);
+  // At most this many values: the bytes left back the allocation.
+  f->values.reserve(r.left() / kSeriesValueBytes);
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
     SeriesPatient& p = f->patients.emplace_back();
     p.id = r.Str("series.patients.id");
