@@ -495,7 +495,7 @@ void Server::Serve(Connection* c) {
         if (!payload.empty() && payload[0] == static_cast<char>(rpc::Op::kHello)) {
           r.status = absl::FailedPreconditionError(
               absl::StrCat("the process serving ", db_->path(), " (pid ", getpid(),
-                           ") runs another cotrack version (protocol ", rpc::kProtocolVersion,
+                           ") runs another cotrack version (protocol ", Protocols(),
                            "); run one cotrack version against a database at a time"));
         }
         (void)c->channel.Send(rpc::EncodeResponse(rpc::Op::kHello, r));
