@@ -671,8 +671,12 @@ void Get(WireReader& r, DumpSummary* d) {
 
 // A frame of a lean scan, built for speed: per value 18 fixed bytes, no
 // per-field names unless decoding fails.
+// Bytes per value on the wire: time 9, value 8, comparator 1.
+constexpr size_t kSeriesValueBytes = 18;
+// A patient's least bytes: id and arm lengths, two presence bytes, count.
+constexpr size_t kSeriesPatientBytes = 4 + 4 + 1 + 1 + 4;
 void Put(WireWriter& w, const SeriesFrame& f) {
-  size_t bytes = 8 + f.values.size() * 18;
+  size_t bytes = 8 + f.values.size() * kSeriesValueBytes;
   for (const SeriesPatient& p : f.patients) {
     bytes += 32 + p.id.size() + p.arm.size() + (p.attribute ? p.attribute->size() : 0);
   }
@@ -692,7 +696,7 @@ void Put(WireWriter& w, const SeriesFrame& f) {
     for (uint32_t k = begin; k < end; ++k) {
       // Put(time), F64(value), Enum(comparator), in one append.
       const SeriesValue& v = f.values[k];
-      char b[18];
+      char b[kSeriesValueBytes];
       StoreLe64(b, static_cast<uint64_t>(v.time.seconds));
       b[8] = static_cast<char>(v.time.precision);
       uint64_t bits;
@@ -704,10 +708,6 @@ void Put(WireWriter& w, const SeriesFrame& f) {
     begin = end;
   }
 }
-// Bytes per value on the wire (Put above): time 9, value 8, comparator 1.
-constexpr size_t kSeriesValueBytes = 18;
-// A patient's least bytes: id and arm lengths, two presence bytes, count.
-constexpr size_t kSeriesPatientBytes = 4 + 4 + 1 + 1 + 4;
 void Get(WireReader& r, SeriesFrame* f) {
   const size_t at = r.offset();
   f->part = r.I32("series.part");
@@ -737,15 +737,15 @@ void Get(WireReader& r, SeriesFrame* f) {
       const uint64_t bits = LoadLe64(b + 9);
       std::memcpy(&v.value, &bits, sizeof bits);
       const uint8_t comparator = static_cast<uint8_t>(b[17]);
-      const size_t at = at_values + size_t{k} * kSeriesValueBytes;
+      const size_t value_at = at_values + size_t{k} * kSeriesValueBytes;
       if (precision > static_cast<uint8_t>(TimePrecision::kDateTime)) {
-        r.Fail("series.patients.values.time", at + 8,
+        r.Fail("series.patients.values.time", value_at + 8,
                absl::StrCat("value ", precision, " is not one of 0..",
                             static_cast<int>(TimePrecision::kDateTime)));
         break;
       }
       if (comparator > static_cast<uint8_t>(Comparator::kGreater)) {
-        r.Fail("series.patients.values.comparator", at + 17,
+        r.Fail("series.patients.values.comparator", value_at + 17,
                absl::StrCat("value ", comparator, " is not one of 0..",
                             static_cast<int>(Comparator::kGreater)));
         break;

@@ -145,11 +145,9 @@ absl::Status Session::Run(const rpc::Request& r, rpc::UniqueFd passed_fd, rpc::R
         absl::StrCat(db_->path(), " is open read-only; open it for writing to change it"));
   }
   if (r.op != Op::kHello && rpc::OpSince(r.op) > protocol_) {
-    return absl::InvalidArgumentError(absl::StrCat(rpc::OpName(r.op), " needs protocol ",
-                                                   rpc::OpSince(r.op),
-                                                   "; this session said hello "
-                                                   "with protocol ",
-                                                   protocol_));
+    return absl::InvalidArgumentError(
+        absl::StrCat(rpc::OpName(r.op), " needs protocol ", rpc::OpSince(r.op),
+                     "; this session said hello with protocol ", protocol_));
   }
   switch (r.op) {
     case Op::kHello:
