@@ -44,8 +44,15 @@ namespace cotrack::rpc {
 // versions on one database are told so at hello instead of misreading each
 // other's frames. 2: WriteOptions::repeats (import --duplicates). 3: measure
 // edit and history (kEditMeasure, kMeasureHistory) and the database's time zone
-// (kGetTimeZone, kSetTimeZone).
-constexpr uint32_t kProtocolVersion = 3;
+// (kGetTimeZone, kSetTimeZone). 4: the lean cohort scan (kScanSeries).
+constexpr uint32_t kProtocolVersion = 4;
+// The oldest protocol this build still speaks. Protocols from this one to
+// kProtocolVersion differ only by the ops each added (OpSince), never by the
+// encoding of an op they share, so a server accepts a hello of any of them
+// and a client offers them newest first (serve/client.cc): a client and a
+// server of neighbouring cotrack versions talk in the older one's protocol.
+// Raise it to kProtocolVersion when an existing op's encoding changes.
+constexpr uint32_t kMinProtocolVersion = 3;
 // Largest payload either side accepts (a frame header bigger is an error).
 constexpr size_t kMaxPayloadBytes = 64u << 20;
 
@@ -79,16 +86,29 @@ enum class Op : uint8_t {
   kMeasureHistory,
   kGetTimeZone,
   kSetTimeZone,
+  kScanSeries,
 };
 // The highest op this build knows; ops are 1..kLastOp.
-constexpr Op kLastOp = Op::kSetTimeZone;
+constexpr Op kLastOp = Op::kScanSeries;
+
+// The protocol version that introduced `op`: a session that said hello with
+// an older one neither sends nor accepts it.
+uint32_t OpSince(Op op);
+
+// The newest protocol this process speaks: kProtocolVersion, unless a test
+// made it speak as an older cotrack (SetNewestProtocolForTesting), both as a
+// client (the newest it offers) and as a server (the newest it accepts).
+uint32_t NewestProtocol();
+// Tests only: `version` in [kMinProtocolVersion, kProtocolVersion], or 0 to
+// go back to kProtocolVersion.
+void SetNewestProtocolForTesting(uint32_t version);
 
 // "hello", "apply", "register-measure", ... for messages; "unknown" for a
 // value outside the enum.
 const char* OpName(Op op);
 
 // True for the ops whose response is a stream of frames (kForEachSeries,
-// kDump): see Response::more.
+// kScanSeries, kDump): see Response::more.
 bool IsStreamingOp(Op op);
 
 // Identifies one write of one client so that a write whose reply was lost
@@ -97,6 +117,20 @@ struct WriteTag {
   uint64_t client = 0;
   uint64_t sequence = 0;
   bool retry = false;
+};
+
+// One frame of a lean cohort scan (kScanSeries): consecutive patients of
+// one part of the scan (Reader::ScanSeries), in scan order, each with its
+// values. On the wire: part (i32, >= 0); the patient count; per patient its
+// id, arm, index date (optional), attribute (optional string) and value
+// count, then its values, 18 bytes each: time (i64 seconds, precision
+// byte), value (IEEE bits), comparator byte.
+struct SeriesFrame {
+  int32_t part = 0;
+  std::vector<SeriesPatient> patients;
+  // The values of patients[i] are values[i == 0 ? 0 : ends[i - 1], ends[i]).
+  std::vector<uint32_t> ends;
+  std::vector<SeriesValue> values;
 };
 
 // One request. Only the fields the op uses are encoded (listed per field);
@@ -111,12 +145,14 @@ struct Request {
   bool read_only = false;
   // reads: 0 = latest data, else an id from kSnapshotBegin.
   // Used by kTrajectory kLatest kLatestAll kVisit kHistory kGetPatient kPatientHistory
-  // kListPatients kForEachSeries kAuditLog kSnapshotEnd
+  // kListPatients kForEachSeries kScanSeries kAuditLog kSnapshotEnd
   uint64_t snapshot = 0;
   std::string
       patient;  // kTrajectory kLatest kLatestAll kVisit kHistory kGetPatient kPatientHistory
-  std::string measure;  // kTrajectory kLatest kHistory kGetMeasure kForEachSeries
-  TimeRange range;      // kTrajectory
+  std::string measure;  // kTrajectory kLatest kHistory kGetMeasure kForEachSeries kScanSeries
+  // kScanSeries: attribute (string), parts (i32), min_patients_per_part (i64).
+  Reader::SeriesScanOptions scan;
+  TimeRange range;  // kTrajectory
   // kLatest, kLatestAll (as-of, optional); kVisit, kHistory (must be set:
   // decoding fails when absent).
   std::optional<CivilTime> time;
@@ -155,7 +191,8 @@ struct Response {
   DumpSummary dump;                         // kDump (sent in the last frame)
   std::string chunk;                        // kDump: a piece of the dump text (per frame)
   std::string time_zone;                    // kGetTimeZone
-  // Streams (kForEachSeries, kDump): true on every frame but the last, which
+  SeriesFrame series;                       // kScanSeries (per frame)
+  // Streams (kForEachSeries, kScanSeries, kDump): true on every frame but the last, which
   // carries the final status (and, for kDump, the summary); the per-frame
   // fields are encoded only when more == true. Not encoded for other ops, nor
   // when the status is an error (an error ends the stream).

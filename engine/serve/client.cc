@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <random>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "cotrack/status_macros.h"
 
@@ -18,6 +20,9 @@ bool IsTaggedWrite(rpc::Op op) {
          op == rpc::Op::kBulkCommit || op == rpc::Op::kSetTimeZone;
 }
 
+// Marks Call's refusal of an op the server's protocol lacks.
+constexpr char kServerTooOldUrl[] = "cotrack.server-too-old";
+
 uint64_t RandomId() {
   std::random_device rd;
   uint64_t id = 0;
@@ -26,6 +31,16 @@ uint64_t RandomId() {
 }
 
 }  // namespace
+
+namespace {
+std::atomic<uint64_t> stream_frames{0};
+}  // namespace
+
+uint64_t StreamFramesReceived() { return stream_frames.load(std::memory_order_relaxed); }
+
+bool IsServerTooOld(const absl::Status& status) {
+  return absl::IsUnimplemented(status) && status.GetPayload(kServerTooOldUrl).has_value();
+}
 
 Connection::Connection(rpc::UniqueFd fd) : channel_(std::move(fd)), id_(RandomId()) {}
 
@@ -40,7 +55,21 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
   hello.pid = getpid();
   hello.read_only = read_only;
   rpc::Response response;
-  COTRACK_RETURN_IF_ERROR(c->Call(hello, &response));
+  // Newest first. A server refuses a protocol it does not speak with
+  // FailedPrecondition and keeps the connection; every version from
+  // kMinProtocolVersion on encodes the hello (and every op both sides know)
+  // alike, so an older server reads each offer.
+  absl::Status refused;
+  for (uint32_t v = rpc::NewestProtocol();; --v) {
+    hello.protocol = v;
+    c->protocol_ = v;
+    absl::Status s = c->Call(hello, &response);
+    if (s.ok()) break;
+    if (refused.ok()) refused = s;
+    if (!absl::IsFailedPrecondition(s) || c->broken() || v <= rpc::kMinProtocolVersion) {
+      return refused;
+    }
+  }
   c->server_pid_ = static_cast<int>(response.server_pid);
   return c;
 }
@@ -49,6 +78,14 @@ absl::Status Connection::Call(rpc::Request& request, rpc::Response* response,
                               const std::function<absl::Status(rpc::Response&)>& on_frame,
                               int pass_fd) {
   if (broken_) return rpc::TransportLost("the connection to the serving process was lost");
+  if (rpc::OpSince(request.op) > protocol_) {
+    absl::Status s = absl::UnimplementedError(
+        absl::StrCat("the process serving the database (pid ", server_pid_, ") speaks protocol ",
+                     protocol_, ", which has no ", rpc::OpName(request.op), " (protocol ",
+                     rpc::OpSince(request.op), "); run the same cotrack version in every process"));
+    s.SetPayload(kServerTooOldUrl, absl::Cord("1"));
+    return s;
+  }
   if (IsTaggedWrite(request.op) && request.tag.client == 0) {
     request.tag.client = id_;
     request.tag.sequence = ++sequence_;
@@ -74,6 +111,7 @@ absl::Status Connection::Call(rpc::Request& request, rpc::Response* response,
                                               ": ", decoded.status().message()));
     }
     if (decoded->more && decoded->status.ok()) {
+      stream_frames.fetch_add(1, std::memory_order_relaxed);
       if (on_frame != nullptr && frame_error.ok()) frame_error = on_frame(*decoded);
       continue;
     }

@@ -19,11 +19,24 @@
 
 namespace cotrack {
 
+// True when `status` is Connection::Call's refusal of an op that the
+// serving process's protocol does not have (an older cotrack serves the
+// database): nothing was sent, and the caller may ask in an older way.
+bool IsServerTooOld(const absl::Status& status);
+
+// Stream frames (Response::more) this process has received, over all
+// connections: for tests, which tell a lean scan (many patients per frame)
+// from a full one (one per frame) by it.
+uint64_t StreamFramesReceived();
+
 // One session with the server.
 class Connection {
  public:
-  // Connects to the server of `dir` and says hello. NotFound when nobody
-  // serves it (see rpc::Connect).
+  // Connects to the server of `dir` and says hello, offering the newest
+  // protocol this build speaks and, when the server refuses it (an older
+  // cotrack), each older one down to rpc::kMinProtocolVersion. NotFound
+  // when nobody serves it (see rpc::Connect); FailedPrecondition (the
+  // refusal of the newest protocol) when the server speaks none of them.
   static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& dir,
                                                           const std::string& user, bool read_only);
 
@@ -33,12 +46,15 @@ class Connection {
   // `on_frame` for each frame but the last (a failing on_frame stops calling
   // it; the stream is still read to its end, and the first such error is
   // returned). Errors: the response's status, or TransportLost when the
-  // server went away.
+  // server went away; Unimplemented (IsServerTooOld), sending nothing, for
+  // an op newer than the protocol the session speaks.
   absl::Status Call(rpc::Request& request, rpc::Response* response,
                     const std::function<absl::Status(rpc::Response&)>& on_frame = nullptr,
                     int pass_fd = -1);
 
   int server_pid() const { return server_pid_; }
+  // The protocol version the server accepted at hello.
+  uint32_t protocol() const { return protocol_; }
   bool broken() const { return broken_; }
 
  private:
@@ -48,6 +64,7 @@ class Connection {
   uint64_t id_;  // random: names this connection's write receipts
   uint64_t sequence_ = 0;
   int server_pid_ = 0;
+  uint32_t protocol_ = 0;
   bool broken_ = false;
 };
 

@@ -240,11 +240,42 @@ class Reads : public Base {
       return absl::InvalidArgumentError(
           absl::StrCat("series scan: parts must be at least 1, got ", options.parts));
     }
-    // Served by another process: its ForEachSeries stream, made lean here,
-    // in one part (the values cross the socket in full either way).
+    auto local = [&](DatabaseImpl& db, const ReadView* v) {
+      return db.ScanSeries(v, measure, options, fn);
+    };
+    // Served by another process: the lean scan runs there, in parts on its
+    // threads, and its frames (many patients each) come back tagged with
+    // their part, each part's in order; `fn` sees them on this thread.
     std::vector<SeriesValue> values;
+    absl::Status s = Read(
+        local,
+        [&](rpc::Request& r) {
+          r.op = rpc::Op::kScanSeries;
+          r.measure = std::string(measure);
+          r.scan = options;
+        },
+        [](rpc::Response&) { return absl::OkStatus(); },
+        [&](rpc::Response& r) -> absl::Status {
+          const rpc::SeriesFrame& f = r.series;
+          if (f.part >= options.parts) {
+            return absl::InternalError(absl::StrCat("the process serving the database sent part ",
+                                                    f.part, " of a series scan in at most ",
+                                                    options.parts, " parts"));
+          }
+          uint32_t begin = 0;
+          for (size_t i = 0; i < f.patients.size(); ++i) {
+            values.assign(f.values.begin() + begin, f.values.begin() + f.ends[i]);
+            COTRACK_RETURN_IF_ERROR(fn(f.part, f.patients[i], values));
+            begin = f.ends[i];
+          }
+          return absl::OkStatus();
+        });
+    if (!IsServerTooOld(s)) return s;
+    // An older cotrack serves the database: its ForEachSeries stream, made
+    // lean here, in one part (whole patients and trajectories cross the
+    // socket, one patient per frame).
     return Read(
-        [&](DatabaseImpl& db, const ReadView* v) { return db.ScanSeries(v, measure, options, fn); },
+        local,
         [&](rpc::Request& r) {
           r.op = rpc::Op::kForEachSeries;
           r.measure = std::string(measure);

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ostream>
@@ -25,6 +26,17 @@ using rpc::Op;
 constexpr size_t kMaxSnapshotsPerSession = 256;
 // Dump text travels in frames of about this size.
 constexpr size_t kDumpChunkBytes = 1 << 20;
+// A lean scan's frames carry patients until they hold about this many bytes
+// (some 14,000 values): few enough frames that their cost is nothing, small
+// enough that the client works while the server still reads.
+constexpr size_t kScanFrameBytes = 256 << 10;
+
+// "3" or "3 to 4": the protocols this process accepts.
+std::string Protocols() {
+  const uint32_t newest = rpc::NewestProtocol();
+  if (newest == rpc::kMinProtocolVersion) return absl::StrCat(newest);
+  return absl::StrCat(rpc::kMinProtocolVersion, " to ", newest);
+}
 
 bool IsWrite(Op op) {
   switch (op) {
@@ -132,15 +144,23 @@ absl::Status Session::Run(const rpc::Request& r, rpc::UniqueFd passed_fd, rpc::R
     return absl::FailedPreconditionError(
         absl::StrCat(db_->path(), " is open read-only; open it for writing to change it"));
   }
+  if (r.op != Op::kHello && rpc::OpSince(r.op) > protocol_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(rpc::OpName(r.op), " needs protocol ", rpc::OpSince(r.op),
+                     "; this session said hello with protocol ", protocol_));
+  }
   switch (r.op) {
     case Op::kHello:
-      if (r.protocol != rpc::kProtocolVersion) {
+      // A client offers its newest protocol first and older ones after a
+      // refusal (serve/client.cc): FailedPrecondition, connection kept.
+      if (r.protocol < rpc::kMinProtocolVersion || r.protocol > rpc::NewestProtocol()) {
         return absl::FailedPreconditionError(
             absl::StrCat("the process serving ", db_->path(), " (pid ", getpid(),
-                         ") speaks protocol ", rpc::kProtocolVersion, ", this cotrack speaks ",
-                         r.protocol, "; run one cotrack version against a database at a time"));
+                         ") speaks protocol ", Protocols(), ", this cotrack speaks ", r.protocol,
+                         "; run one cotrack version against a database at a time"));
       }
       greeted_ = true;
+      protocol_ = r.protocol;
       user_ = r.user;
       read_only_ = r.read_only;
       out->server_pid = getpid();
@@ -285,6 +305,54 @@ absl::Status Session::Run(const rpc::Request& r, rpc::UniqueFd passed_fd, rpc::R
                                   return send(frame);
                                 });
     }
+    case Op::kScanSeries: {
+      COTRACK_ASSIGN_OR_RETURN(const ReadView* view, ViewOf(r.snapshot));
+      // The local scan over the same snapshot, in parts on this process's
+      // threads (no more than it has: it serves everyone). Each part fills
+      // frames of its own, sent whole, one at a time: the client gets every
+      // part's patients in the part's order, which is all the result's
+      // order depends on (parts concatenated in order are the one pass).
+      Reader::SeriesScanOptions options = r.scan;
+      if (options.parts > 1) {
+        options.parts = static_cast<int>(
+            std::min<unsigned>(options.parts, std::max(1u, std::thread::hardware_concurrency())));
+      }
+      std::vector<rpc::Response> frames(std::max(1, options.parts));
+      std::vector<size_t> frame_bytes(frames.size());
+      for (size_t k = 0; k < frames.size(); ++k) {
+        frames[k].more = true;
+        frames[k].series.part = static_cast<int32_t>(k);
+      }
+      std::mutex send_mu;
+      auto flush = [&](size_t k) {
+        rpc::SeriesFrame& f = frames[k].series;
+        absl::Status sent;
+        {
+          std::lock_guard<std::mutex> lock(send_mu);
+          sent = send(frames[k]);
+        }
+        f.patients.clear();
+        f.ends.clear();
+        f.values.clear();
+        frame_bytes[k] = 0;
+        return sent;
+      };
+      COTRACK_RETURN_IF_ERROR(db_->ScanSeries(
+          view, r.measure, options,
+          [&](int part, const SeriesPatient& p, const std::vector<SeriesValue>& values) {
+            rpc::SeriesFrame& f = frames[part].series;
+            f.patients.push_back(p);
+            f.values.insert(f.values.end(), values.begin(), values.end());
+            f.ends.push_back(static_cast<uint32_t>(f.values.size()));
+            frame_bytes[part] += 32 + p.id.size() + p.arm.size() +
+                                 (p.attribute ? p.attribute->size() : 0) + 18 * values.size();
+            return frame_bytes[part] >= kScanFrameBytes ? flush(part) : absl::OkStatus();
+          }));
+      for (size_t k = 0; k < frames.size(); ++k) {
+        if (!frames[k].series.patients.empty()) COTRACK_RETURN_IF_ERROR(flush(k));
+      }
+      return absl::OkStatus();
+    }
     case Op::kAuditLog: {
       COTRACK_ASSIGN_OR_RETURN(const ReadView* view, ViewOf(r.snapshot));
       COTRACK_ASSIGN_OR_RETURN(out->audit, db_->AuditLog(view, r.audit_patient));
@@ -425,7 +493,7 @@ void Server::Serve(Connection* c) {
         if (!payload.empty() && payload[0] == static_cast<char>(rpc::Op::kHello)) {
           r.status = absl::FailedPreconditionError(
               absl::StrCat("the process serving ", db_->path(), " (pid ", getpid(),
-                           ") runs another cotrack version (protocol ", rpc::kProtocolVersion,
+                           ") runs another cotrack version (protocol ", Protocols(),
                            "); run one cotrack version against a database at a time"));
         }
         (void)c->channel.Send(rpc::EncodeResponse(rpc::Op::kHello, r));

@@ -43,6 +43,7 @@ class Session {
 
   DatabaseImpl* db_;
   bool greeted_ = false;
+  uint32_t protocol_ = 0;  // the one its hello named
   bool read_only_ = false;
   std::string user_;
   std::map<uint64_t, std::unique_ptr<ReadView>> snapshots_;

@@ -107,6 +107,8 @@ cotrack::rpc::Request SampleRequest(Op op) {
   q.audit_action = "import";
   q.audit_detail = "visits.csv";
   q.collect_rejections = true;
+  q.scan.attribute = "site";
+  q.scan.parts = 2;
   return q;
 }
 
@@ -143,6 +145,13 @@ cotrack::rpc::Response SampleResponse(Op op) {
   a.backup = {1, 1700000000, 4096, 3, ""};
   a.dump = {1, 2, 3, 4, 5};
   a.chunk = "{\"kind\":\"patient\"}\n";
+  a.series.part = 1;
+  a.series.patients = {{"P-001", "AHSCT", CivilTime::FromDay(18000), std::string("north")},
+                       {"P-002", "", std::nullopt, std::nullopt}};
+  a.series.values = {
+      {CivilTime::FromDay(18001), 3.5, cotrack::Comparator::kNone},
+      {CivilTime{18002 * 86400 + 60, TimePrecision::kDateTime}, 0.5, cotrack::Comparator::kLess}};
+  a.series.ends = {1, 2};
   a.more = cotrack::rpc::IsStreamingOp(op);
   return a;
 }

@@ -11,17 +11,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "codec/key_codec.h"
 #include "cotrack/database.h"
 #include "cotrack/summary.h"
 #include "cotrack/timepoint.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "multiprocess/processes.h"
+#include "rpc/wire.h"
+#include "serve/client.h"
+#include "storage/store.h"
 #include "support/test_support.h"
 
 namespace cotrack {
 namespace {
 
+using ::testing::HasSubstr;
+using testing::StatusIs;
 using testing::TempDir;
 
 CivilTime Day(int64_t day) { return CivilTime::FromDay(day); }
@@ -361,6 +367,184 @@ TEST(MultiProcessTest, ACohortSummaryThroughAServedHandleIsTheSame) {
     // And through a read snapshot the serving process holds.
     ASSERT_OK_AND_ASSIGN(auto snapshot, db->NewSnapshot());
     EXPECT_EQ(FromScanSeries(*snapshot, "il4", 2, 1), local_scan);
+  }
+  EXPECT_EQ(mp::Wait(holder), 0);
+}
+
+// What a served handle's scans and summary must give: the holder's own.
+struct Expected {
+  std::vector<std::string> scan;  // FromScanSeries, one part
+  std::string summary;            // by site, censored values at their limit
+  int patients = 0;               // with il4 values
+};
+
+// WriteCases and a cohort of `n` (several thousand: several frames), read
+// in this process before anyone serves the database.
+Expected WriteLargeCohort(const std::string& path, int n) {
+  Expected e;
+  auto db = Database::Open(path);
+  EXPECT_OK(db.status());
+  if (!db.ok()) return e;
+  WriteCases(**db);
+  WriteCohort(**db, n);
+  e.scan = FromScanSeries(**db, "il4", 1, 1);
+  e.patients = static_cast<int>(e.scan.size());
+  absl::StatusOr<CohortSummary> s =
+      SummarizeCohort(**db, "il4", Options("site", CensoredRule::kLimit));
+  EXPECT_OK(s.status());
+  if (s.ok()) e.summary = Text(*s);
+  return e;
+}
+
+// The lean op on the wire: several frames of many patients each, giving
+// exactly the holder's scan (corrections, retractions, censored values,
+// date-times, no index date or attribute) in one part or several, at the
+// latest data and through a read snapshot, and the same summary.
+TEST(MultiProcessTest, TheLeanScanOfAServedHandleIsTheLocalScan) {
+  TempDir dir;
+  const std::string path = dir.File("db");
+  const Expected want = WriteLargeCohort(path, 5000);
+  ASSERT_EQ(want.patients, 5004);
+  mp::Child holder = mp::Spawn({COTRACK_MP_WORKER, "--db", path, "--hold"}, dir.File("holder.out"));
+  ASSERT_TRUE(mp::AwaitLines(holder, "ready", 1)) << mp::Output(holder);
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Open(path));
+    ASSERT_EQ(mp::Holder(path), holder.pid);
+    const uint64_t before = StreamFramesReceived();
+    EXPECT_EQ(FromScanSeries(*db, "il4", 1, 1), want.scan);
+    const uint64_t frames = StreamFramesReceived() - before;
+    EXPECT_GT(frames, 1u);                    // several frames...
+    EXPECT_LT(frames, want.patients / 100u);  // ...of many patients each: the lean op
+    int used = 0;
+    EXPECT_EQ(FromScanSeries(*db, "il4", 3, 1000, &used), want.scan);
+    EXPECT_GE(used, 2);  // the holder scanned in parts (on a machine with 2+ threads)
+    ASSERT_OK_AND_ASSIGN(CohortSummary s,
+                         SummarizeCohort(*db, "il4", Options("site", CensoredRule::kLimit)));
+    EXPECT_EQ(Text(s), want.summary);
+    ASSERT_OK_AND_ASSIGN(auto snapshot, db->NewSnapshot());
+    EXPECT_EQ(FromScanSeries(*snapshot, "il4", 2, 1000), want.scan);
+    // The visitor's error ends the scan and is returned.
+    Reader::SeriesScanOptions options;
+    int seen = 0;
+    EXPECT_THAT(db->ScanSeries("il4", options,
+                               [&](int, const SeriesPatient&, const std::vector<SeriesValue>&) {
+                                 return ++seen == 10 ? absl::CancelledError("enough")
+                                                     : absl::OkStatus();
+                               }),
+                StatusIs(absl::StatusCode::kCancelled, "enough"));
+    EXPECT_EQ(seen, 10);
+  }
+  EXPECT_EQ(mp::Wait(holder), 0);
+}
+
+// A newer client and an older server (a holder speaking protocol 3, as the
+// cotrack before the lean op did): the client offers 4, is refused, speaks 3
+// and scans through the full stream, one patient per frame: same result.
+TEST(MultiProcessTest, AServerOfTheOlderProtocolIsScannedTheOldWay) {
+  TempDir dir;
+  const std::string path = dir.File("db");
+  const Expected want = WriteLargeCohort(path, 3000);
+  mp::Child holder = mp::Spawn({COTRACK_MP_WORKER, "--db", path, "--hold", "--protocol", "3"},
+                               dir.File("holder.out"));
+  ASSERT_TRUE(mp::AwaitLines(holder, "ready", 1)) << mp::Output(holder);
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Open(path));
+    ASSERT_EQ(mp::Holder(path), holder.pid);
+    const uint64_t before = StreamFramesReceived();
+    EXPECT_EQ(FromScanSeries(*db, "il4", 2, 1000), want.scan);
+    EXPECT_EQ(StreamFramesReceived() - before, static_cast<uint64_t>(want.patients));
+    ASSERT_OK_AND_ASSIGN(CohortSummary s,
+                         SummarizeCohort(*db, "il4", Options("site", CensoredRule::kLimit)));
+    EXPECT_EQ(Text(s), want.summary);
+    ASSERT_OK_AND_ASSIGN(auto snapshot, db->NewSnapshot());
+    EXPECT_EQ(FromScanSeries(*snapshot, "il4", 1, 1), want.scan);
+  }
+  EXPECT_EQ(mp::Wait(holder), 0);
+}
+
+// An older client (this process speaking protocol 3) and a newer server:
+// served in protocol 3, with the full stream.
+TEST(MultiProcessTest, AClientOfTheOlderProtocolIsServedInIt) {
+  TempDir dir;
+  const std::string path = dir.File("db");
+  const Expected want = WriteLargeCohort(path, 3000);
+  mp::Child holder = mp::Spawn({COTRACK_MP_WORKER, "--db", path, "--hold"}, dir.File("holder.out"));
+  ASSERT_TRUE(mp::AwaitLines(holder, "ready", 1)) << mp::Output(holder);
+  rpc::SetNewestProtocolForTesting(3);
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Open(path));
+    ASSERT_EQ(mp::Holder(path), holder.pid);
+    const uint64_t before = StreamFramesReceived();
+    EXPECT_EQ(FromScanSeries(*db, "il4", 2, 1000), want.scan);
+    EXPECT_EQ(StreamFramesReceived() - before, static_cast<uint64_t>(want.patients));
+    ASSERT_OK_AND_ASSIGN(CohortSummary s,
+                         SummarizeCohort(*db, "il4", Options("site", CensoredRule::kLimit)));
+    EXPECT_EQ(Text(s), want.summary);
+  }
+  rpc::SetNewestProtocolForTesting(0);
+  EXPECT_EQ(mp::Wait(holder), 0);
+}
+
+// Damage met mid-stream, after frames were delivered: DataLoss naming the
+// series, as in the holder itself.
+TEST(MultiProcessTest, DamageMidwayThroughAServedLeanScanIsDataLoss) {
+  TempDir dir;
+  const std::string path = dir.File("db");
+  constexpr int kPatients = 5000;
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Open(path));
+    WriteCohort(*db, kPatients);
+    ASSERT_OK(db->Compact());
+  }
+  // il4's series of the patient numbered 4901 (P104900, late in the scan):
+  // one bit flipped.
+  const std::string damaged = "P104900";
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, Store::Open(path, StoreOptions()));
+    std::string key, value;
+    // Every series is il4's: the one of patient number 4901.
+    ASSERT_OK(store->Scan(nullptr, Family::kSeries, "", "",
+                          [&](absl::string_view k, absl::string_view v) {
+                            uint32_t mid, num;
+                            if (keys::ParseSeriesKey(k, &mid, &num) && num == 4901) {
+                              key = std::string(k);
+                              value = std::string(v);
+                              return false;
+                            }
+                            return true;
+                          }));
+    ASSERT_FALSE(key.empty());
+    value[value.size() / 2] ^= 0x01;
+    auto batch = store->NewBatch();
+    batch->Put(Family::kSeries, key, value);
+    ASSERT_OK(store->Write(*batch, true));
+  }
+  mp::Child holder = mp::Spawn({COTRACK_MP_WORKER, "--db", path, "--hold"}, dir.File("holder.out"));
+  ASSERT_TRUE(mp::AwaitLines(holder, "ready", 1)) << mp::Output(holder);
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Open(path));
+    ASSERT_EQ(mp::Holder(path), holder.pid);
+    ASSERT_THAT(db->Trajectory(damaged, "il4").status(),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr(damaged)))
+        << "the planted damage is not where the test meant it";
+    const std::string names = "series il4 of patient \"" + damaged + "\"";
+    int seen = 0;
+    const uint64_t before = StreamFramesReceived();
+    EXPECT_THAT(db->ScanSeries("il4", {},
+                               [&](int, const SeriesPatient&, const std::vector<SeriesValue>&) {
+                                 ++seen;
+                                 return absl::OkStatus();
+                               }),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr(names)));
+    // Mid-stream: frames of the patients before it had arrived.
+    EXPECT_GT(StreamFramesReceived() - before, 1u);
+    EXPECT_GT(seen, 2000);
+    EXPECT_LE(seen, 4900);
+    EXPECT_THAT(SummarizeCohort(*db, "il4", Options("", CensoredRule::kExclude)).status(),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr(names)));
+    // The connection is still good for the next call.
+    ASSERT_OK_AND_ASSIGN(auto p, db->GetPatient("P100000"));
+    EXPECT_EQ(p.id, "P100000");
   }
   EXPECT_EQ(mp::Wait(holder), 0);
 }

@@ -10,6 +10,9 @@
 //   cotrack_mp_worker --db DIR --hold
 //       opens the database, prints "ready", and keeps it open until its
 //       standard input closes (the test's way to make it the serving process).
+//   --protocol V (with either)
+//       speaks the RPC protocol no newer than V, as an older cotrack would
+//       (rpc::SetNewestProtocolForTesting).
 // Exit status: 0 done, 1 a call failed (printed as "err ..."), 2 bad usage.
 #include <unistd.h>
 
@@ -22,6 +25,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cotrack/database.h"
+#include "rpc/wire.h"
 
 namespace {
 
@@ -115,8 +119,12 @@ int main(int argc, char** argv) {
       visits = std::atoi(argv[++i]);
     } else if (a == "--hold") {
       hold = true;
+    } else if (a == "--protocol" && i + 1 < argc) {
+      cotrack::rpc::SetNewestProtocolForTesting(static_cast<uint32_t>(std::atoi(argv[++i])));
     } else {
-      std::fprintf(stderr, "usage: cotrack_mp_worker --db DIR (--name W --visits N | --hold)\n");
+      std::fprintf(stderr,
+                   "usage: cotrack_mp_worker --db DIR (--name W --visits N | --hold) "
+                   "[--protocol V]\n");
       return 2;
     }
   }

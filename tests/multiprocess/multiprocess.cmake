@@ -3,6 +3,8 @@
 # check. Included from tests/CMakeLists.txt.
 add_executable(cotrack_mp_worker ${CMAKE_CURRENT_LIST_DIR}/mp_worker.cc)
 target_link_libraries(cotrack_mp_worker PRIVATE cotrack_engine absl::strings)
+# rpc/wire.h, for --protocol (a worker speaking as an older cotrack).
+target_include_directories(cotrack_mp_worker PRIVATE ${PROJECT_SOURCE_DIR}/engine)
 target_sources(cotrack_test_support PRIVATE ${CMAKE_CURRENT_LIST_DIR}/processes.cc)
 target_compile_definitions(cotrack_test_support PUBLIC
                            COTRACK_MP_WORKER="$<TARGET_FILE:cotrack_mp_worker>")

@@ -194,9 +194,13 @@ class Reader {
   // order afterwards: parts concatenated in order 0, 1, ... are the
   // single-part order). A database of fewer than
   // options.min_patients_per_part patients per part is scanned in fewer
-  // parts (one below that size): small cohorts pay no threads. Handles
-  // served by another process, and readers that do not implement the scan,
-  // scan in one part. No thread outlives the call.
+  // parts (one below that size): small cohorts pay no threads. A handle
+  // served by another process has the scan run there, in parts on that
+  // process's threads (no more than it has), and calls `fn` for every part
+  // on the caller's thread, each part's patients in order (one part when
+  // the serving process is a cotrack of the previous protocol); readers
+  // that do not implement the scan scan in one part. No thread outlives
+  // the call.
   //
   // Errors: NotFound for an unknown measure; InvalidArgument when
   // options.parts < 1; DataLoss naming the series when stored data is

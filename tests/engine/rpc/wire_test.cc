@@ -46,6 +46,8 @@ std::string Show(const Batch::Retraction& x);
 std::string Show(const Rejection& x);
 std::string Show(const AuditRecord& a);
 std::string Show(const CheckProblem& p);
+std::string Show(const SeriesPatient& p);
+std::string Show(const SeriesValue& v);
 
 std::string Show(double v) {
   uint64_t bits;
@@ -142,6 +144,20 @@ std::string Show(const BackupInfo& b) {
 std::string Show(const DumpSummary& d) {
   return absl::StrCat("dump{", d.measures, ",", d.patients, ",", d.patient_versions, ",",
                       d.observation_versions, ",", d.audit_entries, "}");
+}
+std::string Show(const SeriesPatient& p) {
+  return absl::StrCat("lean{", p.id, ",", p.arm, ",", Show(p.index_date), ",", Show(p.attribute),
+                      "}");
+}
+std::string Show(const SeriesValue& v) {
+  return absl::StrCat(Show(v.time), "=", static_cast<int>(v.comparator), Show(v.value));
+}
+std::string Show(const SeriesFrame& f) {
+  return absl::StrCat("frame{", f.part, ",", Show(f.patients), ",", absl::StrJoin(f.ends, ";"), ",",
+                      Show(f.values), "}");
+}
+std::string Show(const Reader::SeriesScanOptions& o) {
+  return absl::StrCat("scan{", o.attribute, ",", o.parts, ",", o.min_patients_per_part, "}");
 }
 std::string Show(const TimeRange& r) { return absl::StrCat(Show(r.from), "..", Show(r.to)); }
 std::string Show(const WriteOptions& o) { return absl::StrCat(o.sync, ",", o.dry_run); }
@@ -275,6 +291,21 @@ AuditRecord SampleAudit() {
   return a;
 }
 
+// Two patients, one with every optional field and three values (a
+// date-time, a censored one, odd doubles), one with none and no values.
+SeriesFrame SampleFrame() {
+  SeriesFrame f;
+  f.part = 3;
+  f.patients.push_back({"P-010", "AHSCT", CivilTime::FromDay(18000), std::string("north")});
+  f.patients.push_back({"P-011", "", std::nullopt, std::nullopt});
+  f.patients.push_back({"P-012", "x", CivilTime::FromDay(-3), std::string()});
+  f.values = {{CivilTime::FromDay(18001), 2.5, Comparator::kNone},
+              {CivilTime{86400 * 18100 + 61, TimePrecision::kDateTime}, -0.0, Comparator::kLess},
+              {CivilTime::FromDay(18200), NanWithPayload(), Comparator::kGreater}};
+  f.ends = {2, 2, 3};
+  return f;
+}
+
 Request FullRequest(Op op) {
   Request q;
   q.op = op;
@@ -301,6 +332,9 @@ Request FullRequest(Op op) {
   q.collect_rejections = true;
   q.time_zone = "Europe/Berlin";
   q.force = true;
+  q.scan.attribute = "site";
+  q.scan.parts = 3;
+  q.scan.min_patients_per_part = -17;
   return q;
 }
 
@@ -332,6 +366,7 @@ Response FullResponse(bool more) {
   a.dump = {1, 2, 3, 4, 5};
   a.chunk = std::string("{\"kind\":\"patient\"}\n\0x", 21);
   a.time_zone = "America/Los_Angeles";
+  a.series = SampleFrame();
   a.more = more;
   return a;
 }
@@ -366,11 +401,12 @@ void ExpectRequestFields(Op op, const Request& got, const Request& want) {
   EXPECT_REQUEST_FIELD(read_only, O::kHello);
   EXPECT_REQUEST_FIELD(snapshot, O::kTrajectory, O::kLatest, O::kLatestAll, O::kVisit, O::kHistory,
                        O::kGetPatient, O::kPatientHistory, O::kListPatients, O::kForEachSeries,
-                       O::kAuditLog, O::kSnapshotEnd);
+                       O::kScanSeries, O::kAuditLog, O::kSnapshotEnd);
   EXPECT_REQUEST_FIELD(patient, O::kTrajectory, O::kLatest, O::kLatestAll, O::kVisit, O::kHistory,
                        O::kGetPatient, O::kPatientHistory);
   EXPECT_REQUEST_FIELD(measure, O::kTrajectory, O::kLatest, O::kHistory, O::kGetMeasure,
-                       O::kForEachSeries, O::kMeasureHistory);
+                       O::kForEachSeries, O::kScanSeries, O::kMeasureHistory);
+  EXPECT_REQUEST_FIELD(scan, O::kScanSeries);
   EXPECT_REQUEST_FIELD(range, O::kTrajectory);
   EXPECT_REQUEST_FIELD(time, O::kLatest, O::kLatestAll, O::kVisit, O::kHistory);
   EXPECT_REQUEST_FIELD(n, O::kLatest);
@@ -415,6 +451,7 @@ void ExpectResponseFields(Op op, const Response& got, const Response& want) {
   EXPECT_RESPONSE_FIELD(dump, op == O::kDump && !more);
   EXPECT_RESPONSE_FIELD(chunk, op == O::kDump && more);
   EXPECT_RESPONSE_FIELD(time_zone, op == O::kGetTimeZone);
+  EXPECT_RESPONSE_FIELD(series, op == O::kScanSeries && more);
   EXPECT_RESPONSE_FIELD(more, more);
 }
 
@@ -526,15 +563,15 @@ TEST(WireRequestTest, EveryProperPrefixIsRejected) {
 }
 
 TEST(WireRequestTest, UnknownOpIsRejected) {
-  for (std::string bytes : {std::string(1, '\0'), std::string(1, '\x1e'), std::string("\xff")}) {
+  for (std::string bytes : {std::string(1, '\0'), std::string(1, '\x1f'), std::string("\xff")}) {
     EXPECT_THAT(DecodeRequest(bytes), StatusIs(absl::StatusCode::kInvalidArgument,
                                                AllOf(HasSubstr("malformed request: op at offset 0"),
-                                                     HasSubstr("is not one of 1..29"))));
+                                                     HasSubstr("is not one of 1..30"))));
   }
   EXPECT_THAT(DecodeRequest(""), StatusIs(absl::StatusCode::kInvalidArgument,
                                           HasSubstr("op at offset 0: needs 1 bytes, 0 left")));
   EXPECT_STREQ(OpName(static_cast<Op>(0)), "unknown");
-  EXPECT_STREQ(OpName(static_cast<Op>(30)), "unknown");
+  EXPECT_STREQ(OpName(static_cast<Op>(31)), "unknown");
 }
 
 TEST(WireRequestTest, HugeClaimedLengthsAndCountsAreRejectedBeforeAllocating) {
@@ -834,10 +871,93 @@ TEST(WireOpTest, NamesAreDistinctAndOnlyStreamsStream) {
   for (Op op : AllOps()) {
     EXPECT_STRNE(OpName(op), "unknown");
     names.insert(OpName(op));
-    EXPECT_EQ(IsStreamingOp(op), op == Op::kForEachSeries || op == Op::kDump) << OpName(op);
+    EXPECT_EQ(IsStreamingOp(op),
+              op == Op::kForEachSeries || op == Op::kScanSeries || op == Op::kDump)
+        << OpName(op);
   }
   EXPECT_EQ(names.size(), AllOps().size());
   EXPECT_STREQ(OpName(Op::kRegisterMeasure), "register-measure");
+}
+
+// Protocol 4 added the lean scan; protocol 3's ops are unchanged in it.
+TEST(WireOpTest, OnlyTheLeanScanIsNewInProtocol4) {
+  EXPECT_EQ(kProtocolVersion, 4u);
+  EXPECT_EQ(kMinProtocolVersion, 3u);
+  for (Op op : AllOps()) {
+    EXPECT_EQ(OpSince(op), op == Op::kScanSeries ? 4u : 3u) << OpName(op);
+  }
+  EXPECT_EQ(NewestProtocol(), kProtocolVersion);
+  SetNewestProtocolForTesting(3);
+  EXPECT_EQ(NewestProtocol(), 3u);
+  SetNewestProtocolForTesting(0);
+  EXPECT_EQ(NewestProtocol(), kProtocolVersion);
+}
+
+TEST(WireResponseTest, ALeanScanFrameKeepsEveryPatientAndValue) {
+  Response want;
+  want.more = true;
+  want.series = SampleFrame();
+  const std::string bytes = EncodeResponse(Op::kScanSeries, want);
+  // Status, more, part, count; three patients; 18 bytes per value.
+  EXPECT_EQ(bytes.size(), kOkStatus.size() + 1 + 4 + 4 + (4 + 5 + 4 + 5 + 1 + 9 + 1 + 4 + 5 + 4) +
+                              (4 + 5 + 4 + 0 + 1 + 1 + 4) +
+                              (4 + 5 + 4 + 1 + 1 + 9 + 1 + 4 + 0 + 4) + 3 * 18);
+  ASSERT_OK_AND_ASSIGN(Response got, DecodeResponse(Op::kScanSeries, bytes));
+  EXPECT_EQ(Show(got.series), Show(want.series));
+  EXPECT_TRUE(got.more);
+  EXPECT_EQ(got.series.part, 3);
+  ASSERT_EQ(got.series.patients.size(), 3u);
+  EXPECT_EQ(got.series.patients[0].attribute, std::optional<std::string>("north"));
+  EXPECT_FALSE(got.series.patients[1].attribute.has_value());
+  EXPECT_EQ(got.series.patients[2].attribute, std::optional<std::string>(""));
+  EXPECT_EQ(got.series.ends, (std::vector<uint32_t>{2, 2, 3}));
+  EXPECT_TRUE(std::signbit(got.series.values[1].value));
+  EXPECT_EQ(got.series.values[1].time.precision, TimePrecision::kDateTime);
+  EXPECT_EQ(got.series.values[1].comparator, Comparator::kLess);
+  uint64_t bits;
+  std::memcpy(&bits, &got.series.values[2].value, sizeof bits);
+  EXPECT_EQ(bits, 0x7ff8000000000123u);
+  // The last frame carries no patients.
+  ASSERT_OK_AND_ASSIGN(Response last,
+                       DecodeResponse(Op::kScanSeries, kOkStatus + std::string(1, '\0')));
+  EXPECT_TRUE(last.series.patients.empty());
+
+  // A bad comparator, a negative part and a value count the bytes cannot
+  // hold are refused, naming the field.
+  std::string bad = bytes;
+  ASSERT_EQ(bad.back(), static_cast<char>(Comparator::kGreater));
+  bad.back() = '\x05';
+  EXPECT_THAT(DecodeResponse(Op::kScanSeries, bad),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("series.patients.values.comparator at offset " +
+                                       std::to_string(bad.size() - 1)),
+                             HasSubstr("value 5 is not one of 0..4"))));
+  bad = bytes;
+  const size_t precision = bad.size() - 10;  // the last value's time precision
+  ASSERT_EQ(bad[precision], static_cast<char>(TimePrecision::kDate));
+  bad[precision] = '\x02';
+  EXPECT_THAT(DecodeResponse(Op::kScanSeries, bad),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("series.patients.values.time at offset " +
+                                       std::to_string(precision)),
+                             HasSubstr("value 2 is not one of 0..1"))));
+  bad = bytes;
+  bad.replace(kOkStatus.size() + 1, 4, Le32(0xFFFFFFFF));
+  EXPECT_THAT(DecodeResponse(Op::kScanSeries, bad),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("series.part at offset 6"), HasSubstr("negative: -1"))));
+  Response one;
+  one.more = true;
+  one.series.patients.push_back({"P", "", std::nullopt, std::nullopt});
+  one.series.values.push_back({CivilTime::FromDay(1), 1, Comparator::kNone});
+  one.series.ends = {1};
+  bad = EncodeResponse(Op::kScanSeries, one);
+  const size_t count = bad.size() - 18 - 4;
+  bad.replace(count, 4, Le32(2));
+  EXPECT_THAT(DecodeResponse(Op::kScanSeries, bad),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("series.patients.values at offset " + std::to_string(count)),
+                             HasSubstr("count 2 cannot fit in the 18 bytes left"))));
 }
 
 }  // namespace
