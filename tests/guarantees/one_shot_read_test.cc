@@ -263,6 +263,28 @@ TEST(OneShotReadTest, ALockHeldWithoutAServerIsWaitedFor) {
   EXPECT_THAT(Output(reader), HasSubstr(DateOfDay(latest.begin()->second)));
 }
 
+// A one-shot handle opens no audit log (the one-shot commands never read
+// it): reading it through such a handle says so, and `cotrack audit`, which
+// opens the database in full, still shows it.
+TEST(OneShotReadTest, AOneShotHandleHasNoAuditLogAndSaysSo) {
+  TempDir dir;
+  const std::string db = dir.File("db");
+  WriteVisits(dir, db, "U");
+  {
+    absl::StatusOr<std::unique_ptr<Database>> handle = Database::Open(db, OneShot());
+    ASSERT_TRUE(handle.ok()) << handle.status();
+    absl::StatusOr<std::vector<Observation>> values = (*handle)->Trajectory("U-0", "edss");
+    ASSERT_TRUE(values.ok()) << values.status();
+    EXPECT_FALSE(values->empty());
+    absl::StatusOr<std::vector<AuditRecord>> audit = (*handle)->AuditLog(std::nullopt);
+    EXPECT_EQ(audit.status().code(), absl::StatusCode::kFailedPrecondition) << audit.status();
+    EXPECT_THAT(audit.status().message(), HasSubstr("one-shot read"));
+  }
+  testing::CommandResult audit = RunCotrack({"--db", db, "audit"});
+  EXPECT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_THAT(audit.out, HasSubstr("U-0"));
+}
+
 // Guarantee 4 (DESIGN.md §3.4) in a one-shot read: what the read needs is
 // verified as it is read, however little the open itself reads (it skips
 // the table files' properties, and most table files), so a damaged table
