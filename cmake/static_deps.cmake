@@ -9,8 +9,10 @@
 # snappy, zlib, bz2, lz4 and zstd) is followed instead.
 #
 # Left shared on purpose: OpenSSL (security fixes arrive with Debian's
-# libssl3 update, not with a rebuild of cotrack) and everything without a
-# static archive beside it (the C and C++ runtimes).
+# libssl3 update, not with a rebuild of cotrack; the engine dlopens it, only for
+# encrypted databases) and everything without a static archive beside it (the
+# C and C++ runtimes; the cotrack program links libstdc++ and libgcc statically
+# with -static-libstdc++, see tools/CMakeLists.txt).
 function(cotrack_static_archives out)
   set(queue ${ARGN})
   set(seen)

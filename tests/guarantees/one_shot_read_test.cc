@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -260,6 +261,103 @@ TEST(OneShotReadTest, ALockHeldWithoutAServerIsWaitedFor) {
   EXPECT_EQ(Wait(locker), 0);
   EXPECT_EQ(Wait(reader), 0) << testing::ReadFile(dir.File("reader.err"));
   EXPECT_THAT(Output(reader), HasSubstr(DateOfDay(latest.begin()->second)));
+}
+
+// A one-shot handle opens no audit log (the one-shot commands never read
+// it): reading it through such a handle says so, and `cotrack audit`, which
+// opens the database in full, still shows it.
+TEST(OneShotReadTest, AOneShotHandleHasNoAuditLogAndSaysSo) {
+  TempDir dir;
+  const std::string db = dir.File("db");
+  WriteVisits(dir, db, "U");
+  {
+    absl::StatusOr<std::unique_ptr<Database>> handle = Database::Open(db, OneShot());
+    ASSERT_TRUE(handle.ok()) << handle.status();
+    absl::StatusOr<std::vector<Observation>> values = (*handle)->Trajectory("U-0", "edss");
+    ASSERT_TRUE(values.ok()) << values.status();
+    EXPECT_FALSE(values->empty());
+    absl::StatusOr<std::vector<AuditRecord>> audit = (*handle)->AuditLog(std::nullopt);
+    EXPECT_EQ(audit.status().code(), absl::StatusCode::kFailedPrecondition) << audit.status();
+    EXPECT_THAT(audit.status().message(), HasSubstr("one-shot read"));
+  }
+  testing::CommandResult audit = RunCotrack({"--db", db, "audit"});
+  EXPECT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_THAT(audit.out, HasSubstr("U-0"));
+}
+
+// Guarantee 4 (DESIGN.md §3.4) in a one-shot read: what the read needs is
+// verified as it is read, however little the open itself reads (it skips
+// the table files' properties, and most table files), so a damaged table
+// file is reported as damage and never answered from.
+TEST(OneShotReadTest, ADamagedTableFileIsDataLossNeverAWrongAnswer) {
+  TempDir pristine;
+  constexpr int kPatients = 20;
+  {
+    absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(pristine.path());
+    ASSERT_TRUE(db.ok()) << db.status();
+    Batch batch;
+    for (int p = 0; p < kPatients; ++p) {
+      for (int v = 0; v < 10; ++v) {
+        ObservationInput in;
+        in.patient = absl::StrCat("P", p);
+        in.measure = "edss";
+        in.time = CivilTime::FromDay(18000 + 180 * v);
+        in.value = 1.0 + 0.5 * ((p + v) % 10);
+        batch.Record(in);
+      }
+    }
+    ASSERT_TRUE((*db)->Apply(batch).ok());
+    ASSERT_TRUE((*db)->Compact().ok());
+  }
+  auto latest = [](const std::string& db, int p) {
+    return RunCotrack({"--db", db, "latest", absl::StrCat("P", p), "edss", "--format", "csv"});
+  };
+  std::vector<std::string> want;
+  for (int p = 0; p < kPatients; ++p) {
+    testing::CommandResult r = latest(pristine.path(), p);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    want.push_back(r.out);
+  }
+  // The series table is the largest one.
+  std::filesystem::path series;
+  for (const auto& e : std::filesystem::directory_iterator(pristine.path())) {
+    if (e.path().extension() == ".sst" &&
+        (series.empty() || e.file_size() > std::filesystem::file_size(series))) {
+      series = e.path();
+    }
+  }
+  ASSERT_FALSE(series.empty());
+  const auto size = std::filesystem::file_size(series);
+  int damage_reported = 0;
+  for (int i = 1; i < 8; ++i) {
+    TempDir copy;
+    std::filesystem::copy(pristine.path(), copy.path(),
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::overwrite_existing);
+    const auto offset = static_cast<std::streamoff>(size * i / 8);
+    {
+      std::fstream f(std::filesystem::path(copy.path()) / series.filename(),
+                     std::ios::in | std::ios::out | std::ios::binary);
+      f.seekg(offset);
+      char c;
+      f.get(c);
+      f.seekp(offset);
+      f.put(static_cast<char>(c ^ 0x5a));
+    }
+    for (int p = 0; p < kPatients; ++p) {
+      testing::CommandResult r = latest(copy.path(), p);
+      if (r.exit_code == 0) {
+        // The flip hit bytes this read did not need: the answer must be exact.
+        EXPECT_EQ(r.out, want[p]) << "wrong answer after damage at byte " << offset;
+        continue;
+      }
+      EXPECT_EQ(r.exit_code, 1) << r.err;
+      EXPECT_THAT(r.err, HasSubstr("damaged")) << "at byte " << offset;
+      ++damage_reported;
+      break;
+    }
+  }
+  EXPECT_GT(damage_reported, 0) << "no damage was detected at all";
 }
 
 }  // namespace

@@ -37,7 +37,8 @@ struct Options {
   // over, when a writer is waiting, or when the read-only open fails (a
   // database that must be written at open: one never completed, or one
   // whose format must be stamped), the open proceeds as without it. Ignored
-  // without read_only.
+  // without read_only. Such a handle does not open the audit log: AuditLog
+  // (and Check) return FailedPrecondition; open without it to read them.
   bool one_shot_read = false;
   // The three caches below take 192 MiB together by default. They belong to
   // the process serving the database: the first handle opened there sets
