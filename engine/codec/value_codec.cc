@@ -206,7 +206,8 @@ bool SameChunk(const Observation& a, const Observation& b) {
 //     else:     8 bytes           the value (IEEE double, little-endian),
 //               varint k, k bytes the text as entered
 //     lines:    varint            zigzag(line - line_prev), line_prev = 0
-//     visits:   varint k, k bytes the visit label
+//     visits:   varint k << 4 | j the visit label: its first j bytes (j < 16)
+//               k bytes           are the previous entry's, then k bytes
 //
 // A decimal is used only when both the text and the value come back
 // bit-exact (checked when encoding): m / 10^s of two exact doubles is
@@ -225,6 +226,8 @@ constexpr int64_t kDaySeconds = 86400;
 // |m| below 2^53 is an exact double; 15 digits keep well inside it.
 constexpr int kMaxDecimalDigits = 15;
 constexpr int kMaxScale = 15;
+// A visit label repeats at most this many bytes of the previous entry's.
+constexpr size_t kMaxSharedStart = 15;
 constexpr double kPow10[kMaxScale + 1] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                           1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 
@@ -366,6 +369,7 @@ bool PackEntries(absl::Span<const Observation* const> v, size_t begin, size_t en
   if (one_scale) out->push_back(static_cast<char>(forms[0].scale));
   prev_time = 0;
   int64_t prev_line = 0;
+  absl::string_view prev_visit;
   for (size_t i = begin; i < end; ++i) {
     const Observation& o = *v[i];
     const Form& f = forms[i - begin];
@@ -400,8 +404,16 @@ bool PackEntries(absl::Span<const Observation* const> v, size_t begin, size_t en
       prev_line = line;
     }
     if (any_visit) {
-      PutVarint(out, o.visit.size());
-      out->append(o.visit);
+      // Labels of one series tend to share a start ("M3", "M6", "M12").
+      const absl::string_view label = o.visit;
+      size_t shared = 0;
+      while (shared < kMaxSharedStart && shared < label.size() && shared < prev_visit.size() &&
+             label[shared] == prev_visit[shared]) {
+        ++shared;
+      }
+      PutVarint(out, (label.size() - shared) << 4 | shared);
+      out->append(label.data() + shared, label.size() - shared);
+      prev_visit = label;
     }
   }
   if (forms.capacity() > 4096) std::vector<Form>().swap(forms);
@@ -893,7 +905,20 @@ bool ObservationLogView::Unpack(const uint8_t* p, const uint8_t* end, uint32_t c
       c.line.push_back(static_cast<uint32_t>(line));
     }
     if (k.packed_visits) {
-      if (!GetText(&p, end, &c.visit_text)) return false;
+      if (!GetVarint(&p, end, &code)) return false;
+      const size_t shared = code & kMaxSharedStart;
+      const uint64_t rest = code >> 4;
+      const size_t prev_begin = i < 2 ? 0 : c.visit_end[k.packed_base + i - 2];
+      const size_t prev_end = i < 1 ? 0 : c.visit_end[k.packed_base + i - 1];
+      if (shared > prev_end - prev_begin || rest > static_cast<uint64_t>(end - p)) return false;
+      const size_t from = k.packed_visit_base + prev_begin;
+      for (size_t j = 0; j < shared; ++j) {
+        const char ch = c.visit_text[from + j];
+        c.visit_text.push_back(ch);
+      }
+      c.visit_text.insert(c.visit_text.end(), reinterpret_cast<const char*>(p),
+                          reinterpret_cast<const char*>(p) + rest);
+      p += rest;
       c.visit_end.push_back(static_cast<uint32_t>(c.visit_text.size() - k.packed_visit_base));
     }
     c.time.push_back(static_cast<int64_t>(time));
