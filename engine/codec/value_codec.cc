@@ -234,9 +234,7 @@ constexpr double kPow10[kMaxScale + 1] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,
 uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
-int64_t UnZigZag(uint64_t v) {
-  return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
-}
+int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
 
 void PutVarint(std::string* out, uint64_t v) {
   while (v >= 0x80) {
@@ -351,8 +349,8 @@ bool PackEntries(absl::Span<const Observation* const> v, size_t begin, size_t en
       one_scale &= !decimal || f.scale == forms[0].scale;
     }
     unsigned_m &= f.m >= 0;
-    dates_up &= o.time.seconds % kDaySeconds == 0 &&
-                (i == begin || o.time.seconds >= prev_time) && o.time.seconds >= 0;
+    dates_up &= o.time.seconds % kDaySeconds == 0 && (i == begin || o.time.seconds >= prev_time) &&
+                o.time.seconds >= 0;
     prev_time = o.time.seconds;
     forms.push_back(f);
   }
@@ -360,11 +358,10 @@ bool PackEntries(absl::Span<const Observation* const> v, size_t begin, size_t en
   one_scale &= (forms[0].head & kHeadDecimal) != 0;
   out->clear();
   PutVarint(out, end - begin);
-  out->push_back(static_cast<char>((any_line ? kPackedLines : 0) | (any_visit ? kPackedVisits : 0) |
-                                   (one_head ? kPackedOneHead : 0) |
-                                   (one_scale ? kPackedOneScale : 0) |
-                                   (unsigned_m ? kPackedUnsigned : 0) |
-                                   (dates_up ? kPackedDatesUp : 0)));
+  out->push_back(
+      static_cast<char>((any_line ? kPackedLines : 0) | (any_visit ? kPackedVisits : 0) |
+                        (one_head ? kPackedOneHead : 0) | (one_scale ? kPackedOneScale : 0) |
+                        (unsigned_m ? kPackedUnsigned : 0) | (dates_up ? kPackedDatesUp : 0)));
   if (one_head) out->push_back(static_cast<char>(forms[0].head));
   if (one_scale) out->push_back(static_cast<char>(forms[0].scale));
   prev_time = 0;
@@ -485,9 +482,9 @@ void AppendChunk(std::string* log, absl::Span<const Observation* const> v, size_
   auto source = b.CreateString(first.provenance.source);
   auto user = b.CreateString(first.provenance.user);
   auto reason = first.provenance.reason.empty() ? 0 : b.CreateString(first.provenance.reason);
-  auto packed_v = packed ? b.CreateVector(reinterpret_cast<const uint8_t*>(c.packed.data()),
-                                          c.packed.size())
-                         : 0;
+  auto packed_v =
+      packed ? b.CreateVector(reinterpret_cast<const uint8_t*>(c.packed.data()), c.packed.size())
+             : 0;
   flatbuffers::Offset<flatbuffers::Vector<int64_t>> time_v;
   flatbuffers::Offset<flatbuffers::Vector<double>> value_v;
   flatbuffers::Offset<flatbuffers::Vector<uint8_t>> flags_v;
@@ -1005,18 +1002,18 @@ absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view 
     // columns are 8-aligned (the FlatBuffers verifier does not check that).
     auto sized = [n](const Column& c) { return c.data == nullptr || c.n == n; };
     auto aligned8 = [](const Column& c) { return reinterpret_cast<uintptr_t>(c.data) % 8 == 0; };
-    bool consistent =
-        aligned8(items) && sized(version) && (item_end.data == nullptr) == (items.data == nullptr) &&
-        sized(item_end) && (unit_index.data == nullptr) == (units.data == nullptr) &&
-        sized(unit_index) && (item_end.data == nullptr || ValidEnds(U32(item_end), n, items.n));
+    bool consistent = aligned8(items) && sized(version) &&
+                      (item_end.data == nullptr) == (items.data == nullptr) && sized(item_end) &&
+                      (unit_index.data == nullptr) == (units.data == nullptr) &&
+                      sized(unit_index) &&
+                      (item_end.data == nullptr || ValidEnds(U32(item_end), n, items.n));
     if (!k.packed) {
-      consistent =
-          consistent && time.data != nullptr && value.data != nullptr && flags.data != nullptr &&
-          original_end.data != nullptr && aligned8(time) && aligned8(value) && value.n == n &&
-          flags.n == n && original_end.n == n && sized(line) &&
-          (visit_end.data == nullptr) == (visit_text.data == nullptr) && sized(visit_end) &&
-          ValidEnds(U32(original_end), n, original_text.n) &&
-          (visit_end.data == nullptr || ValidEnds(U32(visit_end), n, visit_text.n));
+      consistent = consistent && time.data != nullptr && value.data != nullptr &&
+                   flags.data != nullptr && original_end.data != nullptr && aligned8(time) &&
+                   aligned8(value) && value.n == n && flags.n == n && original_end.n == n &&
+                   sized(line) && (visit_end.data == nullptr) == (visit_text.data == nullptr) &&
+                   sized(visit_end) && ValidEnds(U32(original_end), n, original_text.n) &&
+                   (visit_end.data == nullptr || ValidEnds(U32(visit_end), n, visit_text.n));
     }
     for (uint32_t i = 0; consistent && unit_index.data != nullptr && i < n; ++i) {
       consistent = unit_index.data[i] <= units.n;
@@ -1080,10 +1077,9 @@ absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view 
     k.original_text = p.original_text.empty() ? "" : p.original_text.data() + k.packed_text_base;
     k.line = k.packed_lines ? p.line.data() + k.packed_base : nullptr;
     k.visit_end = k.packed_visits ? p.visit_end.data() + k.packed_base : nullptr;
-    k.visit_text = k.packed_visits ? (p.visit_text.empty() ? ""
-                                                           : p.visit_text.data() +
-                                                                 k.packed_visit_base)
-                                   : nullptr;
+    k.visit_text = k.packed_visits
+                       ? (p.visit_text.empty() ? "" : p.visit_text.data() + k.packed_visit_base)
+                       : nullptr;
   }
   return absl::OkStatus();
 }

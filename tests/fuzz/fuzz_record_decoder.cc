@@ -83,6 +83,26 @@ void WriteSeeds(const std::string& dir) {
   std::string series;
   cotrack::codec::AppendObservations(&series, {o, o2});
   WriteSeed(dir, "series", '\x00', series);
+  // A packed chunk (format 2) of entries sharing head and scale, and each
+  // series record bare, so that mutations reach the packed decoder instead
+  // of failing the checksum.
+  std::vector<cotrack::Observation> visits;
+  for (int i = 0; i < 6; ++i) {
+    cotrack::Observation v;
+    v.time = cotrack::CivilTime::FromDay(19000 + 91 * i);
+    v.value = 2.5 + i;
+    v.original_value = std::to_string(2 + i) + ".5";
+    v.visit = "M" + std::to_string(3 * i);
+    v.provenance = {"visits.csv", 100 + 2 * i, "bob", ""};
+    visits.push_back(v);
+  }
+  cotrack::codec::AppendObservations(&series, visits);
+  std::vector<absl::string_view> series_records;
+  if (cotrack::codec::SplitRecords(series, "seed", &series_records).ok()) {
+    for (size_t i = 0; i < series_records.size(); ++i) {
+      WriteSeed(dir, "series-raw" + std::to_string(i), '\x01', std::string(series_records[i]));
+    }
+  }
   std::vector<std::string> buffers = {cotrack::codec::EncodePatient(p),
                                       cotrack::codec::EncodeAudit(a)};
   for (const cotrack::CatalogEntry& e : cotrack::BuiltinMeasures()) {

@@ -64,7 +64,8 @@ TEST(FormatTest, WritingToAFormat1DatabaseKeepsItsValuesAndStampsTheNewFormat) {
             "S01,edss,2022-06-09,4.5,,M3\n"
             "S01,edss,2025-03-03,3.5,,M36\n"
             "S05,il4,2024-01-01,<0.5,pg/mL,M12\n");
-  CommandResult import = RunCotrack({"--db", db, "--user", "newer", "import", dir.File("more.csv")});
+  CommandResult import =
+      RunCotrack({"--db", db, "--user", "newer", "import", dir.File("more.csv")});
   ASSERT_EQ(import.exit_code, 0) << import.err;
 
   CommandResult dump = RunCotrack({"--db", db, "dump"});

@@ -162,30 +162,32 @@ TEST(ValueCodecTest, EveryTextAndValueComesBackExactly) {
       {"10", 10, Comparator::kNone},
       {"0.05", 0.05, Comparator::kNone},
       {"-3.25", -3.25, Comparator::kNone},
-      {"6.50", 6.5, Comparator::kNone},        // trailing zero kept
-      {"07", 7, Comparator::kNone},            // leading zero kept
-      {"-0", -0.0, Comparator::kNone},         // negative zero
-      {"0", -0.0, Comparator::kNone},          // a value that is not the text's
+      {"6.50", 6.5, Comparator::kNone},  // trailing zero kept
+      {"07", 7, Comparator::kNone},      // leading zero kept
+      {"-0", -0.0, Comparator::kNone},   // negative zero
+      {"0", -0.0, Comparator::kNone},    // a value that is not the text's
       {"3.", 3, Comparator::kNone},
       {".5", 0.5, Comparator::kNone},
       {"+2", 2, Comparator::kNone},
       {"1e3", 1000, Comparator::kNone},
-      {"6,5", 6.5, Comparator::kNone},         // decimal comma
-      {"51", 6.81748, Comparator::kNone},      // converted from mmol/mol
-      {"", 2.5, Comparator::kNone},            // written through the API
+      {"6,5", 6.5, Comparator::kNone},     // decimal comma
+      {"51", 6.81748, Comparator::kNone},  // converted from mmol/mol
+      {"", 2.5, Comparator::kNone},        // written through the API
       {"<0.5", 0.5, Comparator::kLess},
       {"<=3", 3, Comparator::kLessEqual},
       {">=0", 0, Comparator::kGreaterEqual},
       {">100", 100, Comparator::kGreater},
-      {"\xe2\x89\xa4" "3", 3, Comparator::kLessEqual},  // "≤3"
+      {"\xe2\x89\xa4"
+       "3",
+       3, Comparator::kLessEqual},  // "≤3"
       {"< 0.5", 0.5, Comparator::kLess},
-      {"<0.5", 0.5, Comparator::kNone},        // a sign the comparator does not say
+      {"<0.5", 0.5, Comparator::kNone},  // a sign the comparator does not say
       {"0.1", 0.1, Comparator::kNone},
-      {"0.3", 0.1 + 0.2, Comparator::kNone},   // binary noise: not 0.3
+      {"0.3", 0.1 + 0.2, Comparator::kNone},  // binary noise: not 0.3
       {"123456789012345", 123456789012345.0, Comparator::kNone},
       {"1234567890123456", 1234567890123456.0, Comparator::kNone},  // 16 digits
       {"0.000000000000001", 1e-15, Comparator::kNone},
-      {"0.0000000000000001", 1e-16, Comparator::kNone},             // scale 16
+      {"0.0000000000000001", 1e-16, Comparator::kNone},  // scale 16
       {"-99999.99999", -99999.99999, Comparator::kNone},
       {"1e400", std::numeric_limits<double>::infinity(), Comparator::kNone},
   };
@@ -201,9 +203,10 @@ TEST(ValueCodecTest, EveryTextAndValueComesBackExactly) {
     o.value = cases[i].value;
     o.comparator = cases[i].comparator;
     // Dates, date-times, steps back and far jumps; lines up, down and zero.
-    o.time = i % 3 == 1 ? CivilTime{253402300799 - static_cast<int64_t>(i), TimePrecision::kDateTime}
-                        : CivilTime{-62135596800 + 86400 * static_cast<int64_t>(i * i),
-                                    TimePrecision::kDate};
+    o.time =
+        i % 3 == 1
+            ? CivilTime{253402300799 - static_cast<int64_t>(i), TimePrecision::kDateTime}
+            : CivilTime{-62135596800 + 86400 * static_cast<int64_t>(i * i), TimePrecision::kDate};
     o.provenance.line = i % 4 == 3 ? 0 : (line = line * 7 % 4294967291);
     // Labels sharing no start, a short one, and more than 15 bytes of one.
     o.visit = i % 5 == 0   ? ""
@@ -217,7 +220,8 @@ TEST(ValueCodecTest, EveryTextAndValueComesBackExactly) {
   std::vector<Observation> got = DecodeAll(log);
   ASSERT_EQ(got.size(), versions.size());
   for (size_t i = 0; i < got.size(); ++i) {
-    ExpectSameEverything(got[i], versions[i], absl::StrCat("entry ", i, " text \"", cases[i].text, "\""));
+    ExpectSameEverything(got[i], versions[i],
+                         absl::StrCat("entry ", i, " text \"", cases[i].text, "\""));
   }
 }
 
@@ -243,7 +247,8 @@ TEST(ValueCodecTest, AnImportedSeriesTakesAFewBytesPerValue) {
   EXPECT_LE(log.size(), 280u);
   std::vector<Observation> got = DecodeAll(log);
   ASSERT_EQ(got.size(), versions.size());
-  for (size_t i = 0; i < got.size(); ++i) ExpectSameEverything(got[i], versions[i], absl::StrCat(i));
+  for (size_t i = 0; i < got.size(); ++i)
+    ExpectSameEverything(got[i], versions[i], absl::StrCat(i));
 }
 
 // The checksum catches damage on disk; a record damaged before its checksum
