@@ -244,6 +244,10 @@ void PutVarint(std::string* out, uint64_t v) {
   out->push_back(static_cast<char>(v));
 }
 
+// The sign a packed text starts with. Part of the stored format, so it is
+// spelled here rather than taken from text/names.h's ComparatorSymbol: a
+// change to how comparators are displayed must not change what stored
+// records decode to.
 absl::string_view ComparatorPrefix(Comparator c) {
   switch (c) {
     case Comparator::kLess:
