@@ -55,9 +55,10 @@ struct Options {
   // Memory a bulk write (an import) may use to stage changes before it spills
   // sorted runs to disk inside the database directory.
   size_t bulk_memory_bytes = 256 << 20;
-  // Writes of at least this many changes are committed as table files
-  // ingested at once instead of through the write-ahead log: faster for large
-  // imports, and the same all-or-nothing guarantee.
+  // Writes of at least this many changes (values and registrations alike) are
+  // committed as table files ingested at once instead of through the
+  // write-ahead log: faster for large imports, and the same all-or-nothing
+  // guarantee.
   size_t bulk_ingest_threshold = 20000;
   // Who is writing, for provenance and the audit log; empty = the OS user.
   // The default of every write that names no user of its own

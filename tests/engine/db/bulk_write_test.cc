@@ -78,6 +78,69 @@ Options Spilling() {
   return o;
 }
 
+int TableFiles(const std::string& path) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(path)) {
+    if (e.path().extension() == ".sst") ++n;
+  }
+  return n;
+}
+
+// A patients file with no observations is as large a write as an import of
+// values: past bulk_ingest_threshold registrations alone are committed as
+// table files (a logged write leaves them in the memtable, no table file
+// until a flush), and read back exactly as a logged write's, new patients
+// and later versions of existing ones alike.
+TEST(BulkWriteTest, ManyRegistrationsAloneAreIngestedAndReadAsALoggedWrite) {
+  auto registrations = [](int round) {
+    Batch b;
+    for (int p = 0; p < 150; ++p) {
+      Patient patient;
+      patient.id = absl::StrFormat("P%03d", p);
+      patient.arm = (p + round) % 2 ? "treatment" : "control";
+      patient.index_date = CivilTime::FromDay(19000 + p + round);
+      patient.attributes["site"] = absl::StrCat("S", p % 7, "-", round);
+      patient.provenance = {"patients.csv", p + 2, "", ""};
+      b.PutPatient(std::move(patient));
+    }
+    return b;
+  };
+  TempDir logged_dir, ingested_dir;
+  Options logged_options, ingested_options;
+  logged_options.bulk_ingest_threshold = 1 << 30;
+  ingested_options.bulk_ingest_threshold = 100;
+  ASSERT_OK_AND_ASSIGN(auto logged, Database::Open(logged_dir.path(), logged_options));
+  ASSERT_OK_AND_ASSIGN(auto ingested, Database::Open(ingested_dir.path(), ingested_options));
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    const int ingested_files = TableFiles(ingested_dir.path());
+    for (Database* db : {logged.get(), ingested.get()}) {
+      ASSERT_OK_AND_ASSIGN(auto bulk, db->BeginBulkWrite({}, "import", "patients.csv"));
+      ASSERT_OK(bulk->Add(registrations(round), nullptr));
+      ASSERT_OK_AND_ASSIGN(WriteSummary s, bulk->Commit());
+      EXPECT_EQ(s.patients, 150);
+    }
+    EXPECT_EQ(TableFiles(logged_dir.path()), 0) << "a small logged write made table files";
+    EXPECT_GT(TableFiles(ingested_dir.path()), ingested_files) << "registrations were not ingested";
+  }
+  for (int p = 0; p < 150; p += 7) {
+    const std::string id = absl::StrFormat("P%03d", p);
+    ASSERT_OK_AND_ASSIGN(std::vector<Patient> want, logged->PatientHistory(id));
+    ASSERT_OK_AND_ASSIGN(std::vector<Patient> got, ingested->PatientHistory(id));
+    ASSERT_EQ(got.size(), 2u) << id;
+    ASSERT_EQ(want.size(), 2u) << id;
+    for (size_t v = 0; v < 2; ++v) {
+      EXPECT_EQ(got[v].arm, want[v].arm) << id;
+      EXPECT_EQ(got[v].index_date, want[v].index_date) << id;
+      EXPECT_EQ(got[v].attributes, want[v].attributes) << id;
+      EXPECT_EQ(got[v].version, v + 1) << id;
+      EXPECT_EQ(got[v].provenance.line, want[v].provenance.line) << id;
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<Patient> all, ingested->ListPatients());
+  EXPECT_EQ(all.size(), 150u);
+}
+
 TEST(BulkWriteTest, SpilledAndIngestedWriteEqualsAPlainWrite) {
   TempDir plain_dir, bulk_dir;
   ASSERT_OK_AND_ASSIGN(auto plain, Database::Open(plain_dir.path()));
