@@ -744,8 +744,8 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   for (const auto& entry : touched_) {
     changes += (entry.second.is_new ? 1 : 0) + entry.second.updates.size();
   }
-  const bool ingest = !options_.dry_run &&
-                      (sorter_.spilled() || changes >= db_->options_.bulk_ingest_threshold);
+  const bool ingest =
+      !options_.dry_run && (sorter_.spilled() || changes >= db_->options_.bulk_ingest_threshold);
   std::unique_ptr<CommitBatch> out;
   if (ingest) {
     COTRACK_ASSIGN_OR_RETURN(out, CommitBatch::Ingested(*db_->store_));
@@ -833,6 +833,15 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
     if (audit.patients.size() == 1) audit.patient = audit.patients.front();
     first.line = 0;
     audit.provenance = db_->DefaultProvenance(first, context_);
+  }
+  if (ingest) {
+    // Every ingested write adds a table file to the meta family whose keys
+    // span the format version's, so a lookup of it (every open makes one)
+    // looked through each such file down to the first one. A copy in the
+    // newest file ends it there: a one-shot open, which has no bloom
+    // filters, read 4 files of a 100,000-patient registry for it. The value
+    // is the one this handle's open has stamped, so it never changes it.
+    out->PutFormatVersion();
   }
   CommitBatch::Counters counters;
   counters.next_audit_seq = db_->next_audit_seq_ + audits.size();

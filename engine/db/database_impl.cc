@@ -99,13 +99,20 @@ absl::Status DatabaseImpl::Load() {
     }
   }
 
-  COTRACK_ASSIGN_OR_RETURN(uint64_t np, ReadCounter(*store_, keys::kNextPatientNumKey, 1, 4));
-  COTRACK_ASSIGN_OR_RETURN(uint64_t nm,
-                           ReadCounter(*store_, keys::kNextMeasureIdKey, kFirstUserMeasureId, 4));
-  COTRACK_ASSIGN_OR_RETURN(uint64_t na, ReadCounter(*store_, keys::kNextAuditSeqKey, 1, 8));
-  next_patient_num_ = static_cast<uint32_t>(np);
-  next_measure_id_ = static_cast<uint32_t>(nm);
-  next_audit_seq_ = na;
+  // The counters number what a writer adds; a read-only handle adds
+  // nothing. Each read looks through every table file of the meta family
+  // that spans its key (one per bulk write until compacted; next_measure_id
+  // is absent until a measure is registered, so its lookup reaches the
+  // bottom), which a one-shot read pays without bloom filters.
+  if (!options_.read_only) {
+    COTRACK_ASSIGN_OR_RETURN(uint64_t np, ReadCounter(*store_, keys::kNextPatientNumKey, 1, 4));
+    COTRACK_ASSIGN_OR_RETURN(uint64_t nm,
+                             ReadCounter(*store_, keys::kNextMeasureIdKey, kFirstUserMeasureId, 4));
+    COTRACK_ASSIGN_OR_RETURN(uint64_t na, ReadCounter(*store_, keys::kNextAuditSeqKey, 1, 8));
+    next_patient_num_ = static_cast<uint32_t>(np);
+    next_measure_id_ = static_cast<uint32_t>(nm);
+    next_audit_seq_ = na;
+  }
 
   absl::Status scan_status;
   std::vector<absl::string_view> records;
