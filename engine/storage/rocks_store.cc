@@ -84,18 +84,22 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocks
   // the block's binary search.
   t.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
   // Series, patients and series ends (meta) are read by exact key: a
-  // whole-key bloom filter turns a lookup of an absent one into a
+  // whole-key filter turns a lookup of an absent one into a
   // memory-only check.
   //
   // Not for a one-shot read (StoreOptions::few_reads): the first lookup in a
   // table file reads and verifies its whole filter block, one bit array for
   // the file (at 300,000 patients 121 table files of 250 KiB, each filter
-  // about 10 bits per key), to spare the two or three data blocks that the
+  // about 7 bits per key), to spare the two or three data blocks that the
   // read would otherwise look at. The filter only ever saves reads; without
   // it the answers are the same, read from the data blocks.
   if (!few_reads && (f == Family::kSeries || f == Family::kPatients || f == Family::kPatientIds ||
                      f == Family::kMeta)) {
-    t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    // A Ribbon filter: the same false-positive rate as a 10-bit bloom filter
+    // (1 %) in 7 bits per key (issue 13's file: 187 -> 131 KB of filters).
+    // Readers tell the kind from the filter block, so older files keep
+    // working and main's engine reads these.
+    t.filter_policy.reset(rocksdb::NewRibbonFilterPolicy(10));
     t.whole_key_filtering = true;
   }
   // No bloom filter in the memtables. One costs 2 % of the write buffer
@@ -118,15 +122,14 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocks
   t.block_size = 16 << 10;
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   o.compression = rocksdb::kLZ4Compression;
-  // LZ4HC at the bottom level, where nearly all bytes end up (and where an
-  // import's table files go: SstFileWriter compresses as the bottom level
-  // does). Its blocks are LZ4 blocks, decoded by the same LZ4 decoder, so
-  // point reads and scans cost what they did; only writing a bottom-level
-  // file searches harder for matches. Issue 13's file (1.2 M observations)
-  // after `cotrack import`: 10.06 -> 8.99 MB at level 4, 8.91 at 6, 8.90 at
-  // 9; import CPU time within the noise at 4 (user 1.73-1.91 s against
-  // 1.88-2.03 s, three runs each), up to 25 % more at 9. Memtable flushes
-  // (level 0, rewritten soon) stay LZ4.
+  // LZ4HC at the bottom level, where nearly all bytes end up. Its blocks
+  // are LZ4 blocks, decoded by the same LZ4 decoder, so point reads and
+  // scans cost what they did; only a compaction into the bottom level
+  // searches harder for matches (an import's table files are written LZ4:
+  // rocks_ingest.cc). Issue 13's file (1.2 M observations), compacted: 9.98
+  // -> 8.69 MB at level 4, 8.60 at 6, 8.60 at 9; `cotrack import` writing
+  // its files at level 4 took 12 % more CPU, at 9 up to 25 %. Memtable
+  // flushes (level 0, rewritten soon) stay LZ4.
   o.bottommost_compression = rocksdb::kLZ4HCCompression;
   o.bottommost_compression_opts.enabled = true;
   o.bottommost_compression_opts.level = kBottomLz4HcLevel;
