@@ -133,6 +133,21 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocks
   o.bottommost_compression = rocksdb::kLZ4HCCompression;
   o.bottommost_compression_opts.enabled = true;
   o.bottommost_compression_opts.level = kBottomLz4HcLevel;
+  // With a dictionary per table file: 16 KiB sampled from the first MiB of
+  // the file's data, stored once in the file, preloaded into LZ4 before
+  // each block is compressed and decompressed. What repeats across records
+  // but not within one 16 KiB block (FlatBuffers frames, provenance paths
+  // and users, the keys' prefixes) is then found in the dictionary. Issue
+  // 13's file, compacted: 8.63 -> 7.64 MB (series 6.66 -> 5.85, patients
+  // 1.02 -> 0.91, meta 0.48 -> 0.42); 32 KiB: 7.54, 8 KiB: 7.94. A reader
+  // loads the dictionary when it opens the file (it sits next to the
+  // index), not per read. Not for patient ids: 8-byte ids and 4-byte numbers
+  // gained nothing. The MiB bounds what a compaction buffers to sample
+  // from (otherwise up to a whole 64 MiB output file).
+  if (f != Family::kPatientIds) {
+    o.bottommost_compression_opts.max_dict_bytes = 16 << 10;
+    o.bottommost_compression_opts.max_dict_buffer_bytes = 1 << 20;
+  }
   if (f == Family::kAudit) {
     // One entry per import lists every patient it touched (600 KB for
     // 30,000 patients); it is written once and read only by the audit log
