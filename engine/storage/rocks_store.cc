@@ -111,9 +111,9 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocks
   // series; with series ends a visit reads one meta key, and 200,000-visit
   // bursts showed no difference (medians of 5: 34,070 visits/s without,
   // 33,190 with; tools/bench/open).
-  // LZ4 (LZ4HC at the bottom level, below), in 16 KiB blocks, not ZSTD. The
-  // bench at its default size
-  // (100,000 patients, 9 million observations), one run each:
+  // LZ4 (LZ4HC at the bottom level, below), in 16 KiB blocks, not ZSTD.
+  // The bench at its default size (100,000 patients, 9 million
+  // observations), one run each:
   //   ZSTD at the bottom, 4 KiB blocks: 19.9 bytes/observation, import
   //     1.18 M rows/s, trajectory p50 2.1 us, cohort 619 ms, export 2.4 M rows/s;
   //   LZ4, 16 KiB blocks: 21.9 bytes/observation, import 1.26 M rows/s,
