@@ -71,6 +71,9 @@ class RocksBatch : public Store::Batch {
   rocksdb::WriteBatch batch_;
 };
 
+// LZ4HC's effort at the bottom level (FamilyOptions): 1 (fastest) to 12.
+constexpr int kBottomLz4HcLevel = 4;
+
 rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocksdb::Cache>& cache,
                                            bool few_reads) {
   rocksdb::ColumnFamilyOptions o;
@@ -81,18 +84,22 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocks
   // the block's binary search.
   t.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
   // Series, patients and series ends (meta) are read by exact key: a
-  // whole-key bloom filter turns a lookup of an absent one into a
+  // whole-key filter turns a lookup of an absent one into a
   // memory-only check.
   //
   // Not for a one-shot read (StoreOptions::few_reads): the first lookup in a
   // table file reads and verifies its whole filter block, one bit array for
   // the file (at 300,000 patients 121 table files of 250 KiB, each filter
-  // about 10 bits per key), to spare the two or three data blocks that the
+  // about 7 bits per key), to spare the two or three data blocks that the
   // read would otherwise look at. The filter only ever saves reads; without
   // it the answers are the same, read from the data blocks.
   if (!few_reads && (f == Family::kSeries || f == Family::kPatients || f == Family::kPatientIds ||
                      f == Family::kMeta)) {
-    t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    // A Ribbon filter: the same false-positive rate as a 10-bit bloom filter
+    // (1 %) in 7 bits per key (issue 13's file: 187 -> 131 KB of filters).
+    // Readers tell the kind from the filter block, so older files keep
+    // working and main's engine reads these.
+    t.filter_policy.reset(rocksdb::NewRibbonFilterPolicy(10));
     t.whole_key_filtering = true;
   }
   // No bloom filter in the memtables. One costs 2 % of the write buffer
@@ -104,8 +111,9 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocks
   // series; with series ends a visit reads one meta key, and 200,000-visit
   // bursts showed no difference (medians of 5: 34,070 visits/s without,
   // 33,190 with; tools/bench/open).
-  // LZ4 at every level, in 16 KiB blocks. The bench at its default size
-  // (100,000 patients, 9 million observations), one run each:
+  // LZ4 (LZ4HC at the bottom level, below), in 16 KiB blocks, not ZSTD.
+  // The bench at its default size (100,000 patients, 9 million
+  // observations), one run each:
   //   ZSTD at the bottom, 4 KiB blocks: 19.9 bytes/observation, import
   //     1.18 M rows/s, trajectory p50 2.1 us, cohort 619 ms, export 2.4 M rows/s;
   //   LZ4, 16 KiB blocks: 21.9 bytes/observation, import 1.26 M rows/s,
@@ -115,7 +123,42 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocks
   t.block_size = 16 << 10;
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   o.compression = rocksdb::kLZ4Compression;
-  o.bottommost_compression = rocksdb::kLZ4Compression;
+  // LZ4HC at the bottom level, where nearly all bytes end up. Its blocks
+  // are LZ4 blocks, decoded by the same LZ4 decoder, so point reads and
+  // scans cost what they did; only a compaction into the bottom level
+  // searches harder for matches (an import's table files are written LZ4:
+  // rocks_ingest.cc). Issue 13's file (1.2 M observations), compacted: 9.98
+  // -> 8.69 MB at level 4, 8.60 at 6, 8.60 at 9; `cotrack import` writing
+  // its files at level 4 took 12 % more CPU, at 9 up to 25 %. Memtable
+  // flushes (level 0, rewritten soon) stay LZ4.
+  o.bottommost_compression = rocksdb::kLZ4HCCompression;
+  o.bottommost_compression_opts.enabled = true;
+  o.bottommost_compression_opts.level = kBottomLz4HcLevel;
+  // With a dictionary per table file: 16 KiB sampled from the first MiB of
+  // the file's data, stored once in the file, preloaded into LZ4 before
+  // each block is compressed and decompressed. What repeats across records
+  // but not within one 16 KiB block (FlatBuffers frames, provenance paths
+  // and users, the keys' prefixes) is then found in the dictionary. Issue
+  // 13's file, compacted: 8.63 -> 7.64 MB (series 6.66 -> 5.85, patients
+  // 1.02 -> 0.91, meta 0.48 -> 0.42); 32 KiB: 7.54, 8 KiB: 7.94. A reader
+  // loads the dictionary when it opens the file (it sits next to the
+  // index), not per read. Not for patient ids: 8-byte ids and 4-byte numbers
+  // gained nothing. The MiB bounds what a compaction buffers to sample
+  // from (otherwise up to a whole 64 MiB output file).
+  if (f != Family::kPatientIds) {
+    o.bottommost_compression_opts.max_dict_bytes = 16 << 10;
+    o.bottommost_compression_opts.max_dict_buffer_bytes = 1 << 20;
+  }
+  if (f == Family::kAudit) {
+    // One entry per import lists every patient it touched (600 KB for
+    // 30,000 patients); it is written once and read only by the audit log
+    // (`audit`), `dump` and `check`, never by a point read or a scan, so
+    // ZSTD's slower decoding costs nothing users wait for. Issue 13's two
+    // entries: 495 KB in LZ4, 200 KB in ZSTD.
+    o.compression = rocksdb::kZSTD;
+    o.bottommost_compression = rocksdb::kZSTD;
+    o.bottommost_compression_opts = rocksdb::CompressionOptions();
+  }
   if (f == Family::kPatients || f == Family::kMeasures || f == Family::kSeries) {
     o.merge_operator = NewRecordLogMergeOperator();
   }
