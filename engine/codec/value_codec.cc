@@ -824,6 +824,7 @@ bool ObservationLogView::Unpack(uint32_t chunk, uint32_t* count) {
   uint64_t time = 0;
   int64_t line = 0;
   uint64_t prev_visit = 0;  // length of the previous entry's visit label
+  uint64_t visit_bytes = 0;
   for (uint32_t i = 0; i < n; ++i) {
     uint8_t head = shared_head;
     if (!one_head) {
@@ -878,11 +879,13 @@ bool ObservationLogView::Unpack(uint32_t chunk, uint32_t* count) {
       if (shared > prev_visit || rest > static_cast<uint64_t>(end - p)) return false;
       p += rest;
       prev_visit = shared + rest;
+      visit_bytes += prev_visit;
     }
     out[i] = Entry{static_cast<int64_t>(time), 1u, static_cast<ObservationStatus>(f & kStatusMask),
                    chunk, i};
     kept[i] = PackedEntry{value_at, static_cast<uint32_t>(line), head};
   }
+  k.visit_bytes = visit_bytes;
   *count = static_cast<uint32_t>(n);
   return p == end;
 }
@@ -929,41 +932,80 @@ void ObservationLogView::PackedValue(const Chunk& c, const PackedEntry& pe, doub
   }
 }
 
+bool ObservationLogView::PackedVisitField(const Chunk& c, uint32_t j, uint64_t* shared,
+                                          const uint8_t** rest, uint64_t* rest_n) const {
+  // Parse checked every field read here; the reads are bounded again.
+  const PackedEntry& pe = packed_entries_[c.packed_base + j];
+  const uint8_t* p = c.packed_data + pe.value_at;
+  const uint8_t* const end = c.packed_end;
+  uint64_t code;
+  if (pe.head & kHeadDecimal) {
+    if (!GetVarint(&p, end, &code)) return false;
+  } else {
+    if (end - p < 8) return false;
+    p += 8;
+    if (!GetVarint(&p, end, &code) || code > static_cast<uint64_t>(end - p)) return false;
+    p += code;
+  }
+  if (c.packed_lines && !GetVarint(&p, end, &code)) return false;
+  if (!GetVarint(&p, end, &code)) return false;
+  *shared = code & kMaxSharedStart;
+  *rest_n = code >> 4;
+  *rest = p;
+  return *rest_n <= static_cast<uint64_t>(end - p);
+}
+
 absl::string_view ObservationLogView::PackedVisit(const Chunk& c, uint32_t i) const {
   if (c.visit_base == kNotDecoded) {
-    // Each label starts with up to 15 bytes of its predecessor's: decode
-    // the chunk's labels in one pass, in order.
+    // A point read asks one label of a chunk: find its bytes walking back
+    // through its predecessors, as far as its shared start reaches.
+    c.visit_base = kOneDecoded;
+    uint64_t shared, rest_n;
+    const uint8_t* rest;
+    visit_scratch_.clear();
+    if (!PackedVisitField(c, i, &shared, &rest, &rest_n)) return visit_scratch_;
+    visit_scratch_.resize(shared + rest_n);
+    char* label = visit_scratch_.data();
+    if (rest_n > 0) std::memcpy(label + shared, rest, rest_n);
+    // Bytes [0, need) of the label are the previous entry's: the part past
+    // its own shared start is its own bytes, the rest is further back.
+    uint64_t need = shared;
+    for (uint32_t j = i; need > 0 && j-- > 0;) {
+      if (!PackedVisitField(c, j, &shared, &rest, &rest_n)) break;
+      if (shared < need) {
+        const uint64_t take = std::min(need - shared, rest_n);
+        std::memcpy(label + shared, rest, take);
+        need = shared;
+      }
+    }
+    return visit_scratch_;
+  }
+  if (c.visit_base == kOneDecoded) {
+    // A second label: decode them all, in one pass (each label starts with
+    // up to 15 bytes of its predecessor's).
     const size_t base = visit_ends_.size();
-    visit_ends_.reserve(base + c.packed_count + 1);
-    visit_ends_.push_back(visit_text_.size());
-    const uint8_t* const end = c.packed_end;
-    size_t prev_begin = visit_text_.size();
+    visit_ends_.resize(base + c.packed_count + 1);
+    size_t* ends = visit_ends_.data() + base;
+    const size_t start = visit_text_.size();
+    visit_text_.resize(start + c.visit_bytes);
+    char* text = visit_text_.data();
+    ends[0] = start;
+    size_t at = start, prev_begin = start;
     uint64_t prev_len = 0;
     for (uint32_t j = 0; j < c.packed_count; ++j) {
-      const PackedEntry& pe = packed_entries_[c.packed_base + j];
-      const uint8_t* p = c.packed_data + pe.value_at;
-      uint64_t code = 0;
-      bool ok;
-      if (pe.head & kHeadDecimal) {
-        ok = GetVarint(&p, end, &code);
-      } else {
-        ok = end - p >= 8;
-        if (ok) p += 8;
-        ok = ok && GetVarint(&p, end, &code) && code <= static_cast<uint64_t>(end - p);
-        if (ok) p += code;
+      uint64_t shared, rest_n;
+      const uint8_t* rest;
+      // Parse refused a record where these fail.
+      if (!PackedVisitField(c, j, &shared, &rest, &rest_n) || shared > prev_len ||
+          shared + rest_n > start + c.visit_bytes - at) {
+        shared = rest_n = 0;
       }
-      if (ok && c.packed_lines) ok = GetVarint(&p, end, &code);
-      ok = ok && GetVarint(&p, end, &code);
-      uint64_t shared = code & kMaxSharedStart, rest = code >> 4;
-      // Parse refused a record where this fails.
-      if (!ok || shared > prev_len || rest > static_cast<uint64_t>(end - p)) shared = rest = 0;
-      const size_t at = visit_text_.size();
-      visit_text_.resize(at + shared + rest);
-      if (shared > 0) std::memcpy(visit_text_.data() + at, visit_text_.data() + prev_begin, shared);
-      if (rest > 0) std::memcpy(visit_text_.data() + at + shared, p, rest);
+      if (shared > 0) std::memcpy(text + at, text + prev_begin, shared);
+      if (rest_n > 0) std::memcpy(text + at + shared, rest, rest_n);
       prev_begin = at;
-      prev_len = shared + rest;
-      visit_ends_.push_back(visit_text_.size());
+      prev_len = shared + rest_n;
+      at += prev_len;
+      ends[j + 1] = at;
     }
     c.visit_base = base;
   }

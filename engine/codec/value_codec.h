@@ -117,8 +117,11 @@ class ObservationLogView {
     uint32_t packed_count;
     // The chunk's entries in packed_entries_ start here.
     size_t packed_base;
-    // Where the chunk's decoded visit labels start in visit_ends_, or
-    // kNotDecoded until a Materialize needs one.
+    // Bytes of all the chunk's visit labels together.
+    uint64_t visit_bytes;
+    // Where the chunk's decoded visit labels start in visit_ends_;
+    // kNotDecoded until a Materialize needs a label, kOneDecoded after the
+    // first (found on its own, which a point read needs alone).
     mutable size_t visit_base;
   };
 
@@ -130,6 +133,7 @@ class ObservationLogView {
     uint8_t head;       // bits 0-5 flags, 6 decimal, 7 text starts with the sign
   };
   static constexpr size_t kNotDecoded = ~size_t{0};
+  static constexpr size_t kOneDecoded = ~size_t{0} - 1;
 
   // Checks a packed chunk's entries (ObservationChunk.packed) and appends
   // them to entries_ and packed_entries_; false on anything a packed chunk
@@ -138,9 +142,14 @@ class ObservationLogView {
   // The value and (when `text` is not nullptr) the text as entered of a
   // packed entry.
   void PackedValue(const Chunk& c, const PackedEntry& pe, double* value, std::string* text) const;
-  // The visit label of entry i of packed chunk c, decoding c's labels first
-  // if no Materialize has.
+  // The visit label of entry i of packed chunk c: the first label asked of
+  // a chunk is found on its own, walking back through the labels it shares
+  // a start with; the second decodes all the chunk's labels.
   absl::string_view PackedVisit(const Chunk& c, uint32_t i) const;
+  // Where entry j's visit field is: its shared-start length, own bytes and
+  // their count; false if it is not there (Parse refuses such a record).
+  bool PackedVisitField(const Chunk& c, uint32_t j, uint64_t* shared, const uint8_t** rest,
+                        uint64_t* rest_n) const;
 
   std::vector<Chunk> chunks_;
   std::vector<Entry> entries_;
@@ -151,6 +160,7 @@ class ObservationLogView {
   // visit_ends_[b + j + 1]) (a chunk's run starts with its start offset).
   mutable std::vector<size_t> visit_ends_;
   mutable std::vector<char> visit_text_;
+  mutable std::string visit_scratch_;  // the label found on its own
 };
 
 // True when two versions say the same thing (value, comparator, items,
