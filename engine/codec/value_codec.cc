@@ -1161,6 +1161,7 @@ void ObservationLogView::ShrinkIfLarge() {
   if (packed_entries_.capacity() > kKeep) std::vector<PackedEntry>().swap(packed_entries_);
   if (visit_ends_.capacity() > kKeep) std::vector<size_t>().swap(visit_ends_);
   if (visit_text_.capacity() > 16 * kKeep) std::vector<char>().swap(visit_text_);
+  if (visit_scratch_.capacity() > 16 * kKeep) std::string().swap(visit_scratch_);
 }
 
 void ObservationLogView::Materialize(const Entry& e, Observation* o) const {

@@ -75,7 +75,8 @@ class ObservationLogView {
   // Copies only time, value and comparator of `e`: what cohort scans use.
   void MaterializeValue(const Entry& e, SeriesValue* out) const;
   // Drops buffers grown past a few thousand entries, so that a long-lived
-  // view does not hold on to the largest log it ever read.
+  // view does not hold on to the largest log it ever read. Call it after
+  // the last Materialize of a Parse: it may drop what they read.
   void ShrinkIfLarge();
   //
   // Parse verifies every byte of the log but copies nothing out of a packed
