@@ -825,6 +825,7 @@ bool ObservationLogView::Unpack(uint32_t chunk, uint32_t* count) {
   int64_t line = 0;
   uint64_t prev_visit = 0;  // length of the previous entry's visit label
   uint64_t visit_bytes = 0;
+  uint64_t from_first = 0;
   for (uint32_t i = 0; i < n; ++i) {
     uint8_t head = shared_head;
     if (!one_head) {
@@ -871,7 +872,9 @@ bool ObservationLogView::Unpack(uint32_t chunk, uint32_t* count) {
       line += UnZigZag(code);
       if (line < 0 || line > UINT32_MAX) return false;
     }
+    uint8_t visit_at = kFarVisit;
     if (visits) {
+      visit_at = static_cast<uint8_t>(std::min<size_t>(p - begin - value_at, kFarVisit));
       // A label may repeat only bytes its predecessor has.
       if (!GetVarint(&p, end, &code)) return false;
       const uint64_t shared = code & kMaxSharedStart;
@@ -880,10 +883,14 @@ bool ObservationLogView::Unpack(uint32_t chunk, uint32_t* count) {
       p += rest;
       prev_visit = shared + rest;
       visit_bytes += prev_visit;
+      // What every label since the first has kept of it.
+      from_first =
+          i == 0 ? std::min<uint64_t>(prev_visit, kMaxSharedStart) : std::min(from_first, shared);
     }
     out[i] = Entry{static_cast<int64_t>(time), 1u, static_cast<ObservationStatus>(f & kStatusMask),
                    chunk, i};
-    kept[i] = PackedEntry{value_at, static_cast<uint32_t>(line), head};
+    kept[i] = PackedEntry{value_at, static_cast<uint32_t>(line), head, visit_at,
+                          static_cast<uint8_t>(from_first)};
   }
   k.visit_bytes = visit_bytes;
   *count = static_cast<uint32_t>(n);
@@ -939,15 +946,20 @@ bool ObservationLogView::PackedVisitField(const Chunk& c, uint32_t j, uint64_t* 
   const uint8_t* p = c.packed_data + pe.value_at;
   const uint8_t* const end = c.packed_end;
   uint64_t code;
-  if (pe.head & kHeadDecimal) {
-    if (!GetVarint(&p, end, &code)) return false;
+  if (pe.visit_at != kFarVisit) {
+    if (pe.visit_at > end - p) return false;
+    p += pe.visit_at;
   } else {
-    if (end - p < 8) return false;
-    p += 8;
-    if (!GetVarint(&p, end, &code) || code > static_cast<uint64_t>(end - p)) return false;
-    p += code;
+    if (pe.head & kHeadDecimal) {
+      if (!GetVarint(&p, end, &code)) return false;
+    } else {
+      if (end - p < 8) return false;
+      p += 8;
+      if (!GetVarint(&p, end, &code) || code > static_cast<uint64_t>(end - p)) return false;
+      p += code;
+    }
+    if (c.packed_lines && !GetVarint(&p, end, &code)) return false;
   }
-  if (c.packed_lines && !GetVarint(&p, end, &code)) return false;
   if (!GetVarint(&p, end, &code)) return false;
   *shared = code & kMaxSharedStart;
   *rest_n = code >> 4;
@@ -971,6 +983,14 @@ absl::string_view ObservationLogView::PackedVisit(const Chunk& c, uint32_t i) co
     // its own shared start is its own bytes, the rest is further back.
     uint64_t need = shared;
     for (uint32_t j = i; need > 0 && j-- > 0;) {
+      if (need <= packed_entries_[c.packed_base + j].from_first) {
+        // Labels that keep the first one's start ("M0", "M6", ...): the
+        // bytes are the first label's own, with no walk through the others.
+        if (PackedVisitField(c, 0, &shared, &rest, &rest_n)) {
+          std::memcpy(label, rest, std::min(need, rest_n));
+        }
+        break;
+      }
       if (!PackedVisitField(c, j, &shared, &rest, &rest_n)) break;
       if (shared < need) {
         const uint64_t take = std::min(need - shared, rest_n);

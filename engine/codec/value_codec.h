@@ -129,10 +129,15 @@ class ObservationLogView {
   // What Parse keeps of a packed entry: where its value is, and what it
   // needed to decode to check the entry anyway.
   struct PackedEntry {
-    uint32_t value_at;  // offset of the value field in the packed bytes
-    uint32_t line;      // 0 when the chunk has no lines
-    uint8_t head;       // bits 0-5 flags, 6 decimal, 7 text starts with the sign
+    uint32_t value_at;   // offset of the value field in the packed bytes
+    uint32_t line;       // 0 when the chunk has no lines
+    uint8_t head;        // bits 0-5 flags, 6 decimal, 7 text starts with the sign
+    uint8_t visit_at;    // the visit field is this many bytes past the value
+                         // field; kFarVisit: further (found by decoding)
+    uint8_t from_first;  // the visit label's first from_first bytes are
+                         // the chunk's first label's
   };
+  static constexpr uint8_t kFarVisit = 0xff;
   static constexpr size_t kNotDecoded = ~size_t{0};
   static constexpr size_t kOneDecoded = ~size_t{0} - 1;
 
