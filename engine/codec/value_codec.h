@@ -82,10 +82,11 @@ class ObservationLogView {
   // Parse verifies every byte of the log but copies nothing out of a packed
   // (format 2) chunk: Materialize* decode an entry's value, text and visit
   // from the log's bytes when asked, re-reading only bytes Parse checked
-  // (and checking bounds again). A packed chunk's visit labels are decoded
-  // all at once on the first Materialize that needs one (each label may
-  // start with its predecessor's bytes) and kept until the next Parse, so
-  // Materialize* fill a cache: one view is for one thread at a time.
+  // (and checking bounds again). A packed chunk's visit labels (each may
+  // start with its predecessor's bytes) are decoded all at once on the
+  // second Materialize that needs one (the first finds its own alone) and
+  // kept until the next Parse, so Materialize* fill a cache: one view is
+  // for one thread at a time.
 
  private:
   // The columns of one verified chunk (an ObservationChunk FlatBuffer),
