@@ -780,38 +780,13 @@ bool GetVarint(const uint8_t** p, const uint8_t* end, uint64_t* v) {
   return false;
 }
 
-// A text of a packed entry: varint length, then the bytes.
-bool GetText(const uint8_t** p, const uint8_t* end, std::vector<char>* out) {
-  uint64_t k;
-  if (!GetVarint(p, end, &k) || k > static_cast<uint64_t>(end - *p)) return false;
-  out->insert(out->end(), reinterpret_cast<const char*>(*p), reinterpret_cast<const char*>(*p) + k);
-  *p += k;
-  return true;
-}
-
-// text_form of an entry whose text is stored as written.
-constexpr uint8_t kLiteralText = 0xff;
-// text_form: the scale, and whether the comparator's sign comes first.
-constexpr uint8_t kFormScaleMask = 0x0f;
-constexpr uint8_t kFormPrefix = 0x10;
-
 }  // namespace
 
-void ObservationLogView::PackedColumns::Clear() {
-  time.clear();
-  mantissa.clear();
-  value.clear();
-  flags.clear();
-  form.clear();
-  line.clear();
-  original_end.clear();
-  visit_end.clear();
-  original_text.clear();
-  visit_text.clear();
-}
-
-bool ObservationLogView::Unpack(const uint8_t* p, const uint8_t* end, uint32_t chunk,
-                                uint32_t* count) {
+bool ObservationLogView::Unpack(uint32_t chunk, uint32_t* count) {
+  Chunk& k = chunks_[chunk];
+  const uint8_t* const begin = k.packed_data;
+  const uint8_t* const end = k.packed_end;
+  const uint8_t* p = begin;
   uint64_t n;
   if (!GetVarint(&p, end, &n) || p == end) return false;
   const uint8_t columns = *p++;
@@ -819,36 +794,38 @@ bool ObservationLogView::Unpack(const uint8_t* p, const uint8_t* end, uint32_t c
   // cannot make us allocate more than twice the record's size.
   if ((columns & ~kPackedColumns) != 0 || n > static_cast<uint64_t>(end - p) / 2) return false;
   const bool one_head = (columns & kPackedOneHead) != 0;
-  const bool one_scale = (columns & kPackedOneScale) != 0;
-  const bool unsigned_m = (columns & kPackedUnsigned) != 0;
   const bool dates_up = (columns & kPackedDatesUp) != 0;
-  uint8_t shared_head = 0, shared_scale = 0;
+  k.one_scale = (columns & kPackedOneScale) != 0;
+  k.unsigned_m = (columns & kPackedUnsigned) != 0;
+  k.packed_lines = (columns & kPackedLines) != 0;
+  k.packed_visits = (columns & kPackedVisits) != 0;
+  k.shared_scale = 0;
+  uint8_t shared_head = 0;
   if (one_head) {
     if (p == end) return false;
     shared_head = *p++;
   }
-  if (one_scale) {
+  if (k.one_scale) {
     if (p == end || *p > kMaxScale) return false;
-    shared_scale = *p++;
+    k.shared_scale = *p++;
   }
-  PackedColumns& c = packed_;
-  Chunk& k = chunks_[chunk];
-  k.packed_lines = (columns & kPackedLines) != 0;
-  k.packed_visits = (columns & kPackedVisits) != 0;
-  k.packed_base = c.time.size();
-  k.packed_text_base = c.original_text.size();
-  k.packed_visit_base = c.visit_text.size();
-  const size_t want = k.packed_base + n;
-  for (auto* column : {&c.time, &c.mantissa}) column->reserve(want);
-  c.value.reserve(want);
-  c.flags.reserve(want);
-  c.form.reserve(want);
-  c.original_end.reserve(want);
-  if (k.packed_lines) c.line.resize(k.packed_base);  // lines of earlier chunks may be absent
-  if (k.packed_visits) c.visit_end.resize(k.packed_base);
-  entries_.reserve(entries_.size() + n);
+  const bool one_scale = k.one_scale, unsigned_m = k.unsigned_m;
+  const bool lines = k.packed_lines, visits = k.packed_visits;
+  k.packed_base = packed_entries_.size();
+  k.packed_count = static_cast<uint32_t>(n);
+  k.visit_base = kNotDecoded;
+  // Written in place: the sizes are known, and a push_back per column per
+  // entry was a good part of what parsing cost.
+  const size_t first_entry = entries_.size();
+  entries_.resize(first_entry + n);
+  packed_entries_.resize(k.packed_base + n);
+  Entry* out = entries_.data() + first_entry;
+  PackedEntry* kept = packed_entries_.data() + k.packed_base;
   uint64_t time = 0;
   int64_t line = 0;
+  uint64_t prev_visit = 0;  // length of the previous entry's visit label
+  uint64_t visit_bytes = 0;
+  uint64_t from_first = 0;
   for (uint32_t i = 0; i < n; ++i) {
     uint8_t head = shared_head;
     if (!one_head) {
@@ -867,78 +844,203 @@ bool ObservationLogView::Unpack(const uint8_t* p, const uint8_t* end, uint32_t c
       const uint64_t step = static_cast<uint64_t>(UnZigZag(code >> 1));
       time += (code & 1) ? step * kDaySeconds : step;
     }
-    double value;
-    int64_t mantissa = 0;
-    uint8_t form = kLiteralText;
+    const uint32_t value_at = static_cast<uint32_t>(p - begin);
+    // The value and its text are only checked here; PackedValue decodes
+    // them when a query asks for them.
     if (head & kHeadDecimal) {
       if (!GetVarint(&p, end, &code)) return false;
-      int scale = shared_scale;
-      if (!one_scale) {
-        scale = static_cast<int>(code & kFormScaleMask);
-        code >>= 4;
-      }
+      if (!one_scale) code >>= 4;
+      int64_t mantissa;
       if (unsigned_m) {
         if (code >= (uint64_t{1} << 53)) return false;
         mantissa = static_cast<int64_t>(code);
       } else {
         mantissa = UnZigZag(code);
       }
-      const bool prefixed = (head & kHeadPrefix) != 0;
       if (mantissa <= -(int64_t{1} << 53) || mantissa >= (int64_t{1} << 53) ||
-          (prefixed && ((f >> kComparatorShift) & kComparatorMask) == 0)) {
+          ((head & kHeadPrefix) && ((f >> kComparatorShift) & kComparatorMask) == 0)) {
         return false;
       }
-      value = DecimalValue(mantissa, scale);
-      form = static_cast<uint8_t>(scale | (prefixed ? kFormPrefix : 0));
     } else {
       if ((head & kHeadPrefix) || end - p < 8) return false;
-      uint64_t bits = 0;
-      for (int b = 0; b < 8; ++b) bits |= uint64_t{p[b]} << (8 * b);
       p += 8;
-      std::memcpy(&value, &bits, 8);
-      if (!GetText(&p, end, &c.original_text)) return false;
+      if (!GetVarint(&p, end, &code) || code > static_cast<uint64_t>(end - p)) return false;
+      p += code;
     }
-    c.original_end.push_back(static_cast<uint32_t>(c.original_text.size() - k.packed_text_base));
-    if (k.packed_lines) {
+    if (lines) {
       if (!GetVarint(&p, end, &code)) return false;
       line += UnZigZag(code);
       if (line < 0 || line > UINT32_MAX) return false;
-      c.line.push_back(static_cast<uint32_t>(line));
     }
-    if (k.packed_visits) {
+    uint8_t visit_at = kFarVisit;
+    if (visits) {
+      visit_at = static_cast<uint8_t>(std::min<size_t>(p - begin - value_at, kFarVisit));
+      // A label may repeat only bytes its predecessor has.
       if (!GetVarint(&p, end, &code)) return false;
-      const size_t shared = code & kMaxSharedStart;
+      const uint64_t shared = code & kMaxSharedStart;
       const uint64_t rest = code >> 4;
-      const size_t prev_begin = i < 2 ? 0 : c.visit_end[k.packed_base + i - 2];
-      const size_t prev_end = i < 1 ? 0 : c.visit_end[k.packed_base + i - 1];
-      if (shared > prev_end - prev_begin || rest > static_cast<uint64_t>(end - p)) return false;
-      const size_t from = k.packed_visit_base + prev_begin;
-      for (size_t j = 0; j < shared; ++j) {
-        const char ch = c.visit_text[from + j];
-        c.visit_text.push_back(ch);
-      }
-      c.visit_text.insert(c.visit_text.end(), reinterpret_cast<const char*>(p),
-                          reinterpret_cast<const char*>(p) + rest);
+      if (shared > prev_visit || rest > static_cast<uint64_t>(end - p)) return false;
       p += rest;
-      c.visit_end.push_back(static_cast<uint32_t>(c.visit_text.size() - k.packed_visit_base));
+      prev_visit = shared + rest;
+      visit_bytes += prev_visit;
+      // What every label since the first has kept of it.
+      from_first =
+          i == 0 ? std::min<uint64_t>(prev_visit, kMaxSharedStart) : std::min(from_first, shared);
     }
-    c.time.push_back(static_cast<int64_t>(time));
-    c.value.push_back(value);
-    c.flags.push_back(f);
-    c.mantissa.push_back(mantissa);
-    c.form.push_back(form);
-    entries_.push_back(Entry{static_cast<int64_t>(time), 1u,
-                             static_cast<ObservationStatus>(f & kStatusMask), chunk, i});
+    out[i] = Entry{static_cast<int64_t>(time), 1u, static_cast<ObservationStatus>(f & kStatusMask),
+                   chunk, i};
+    kept[i] = PackedEntry{value_at, static_cast<uint32_t>(line), head, visit_at,
+                          static_cast<uint8_t>(from_first)};
   }
+  k.visit_bytes = visit_bytes;
   *count = static_cast<uint32_t>(n);
   return p == end;
+}
+
+void ObservationLogView::PackedValue(const Chunk& c, const PackedEntry& pe, double* value,
+                                     std::string* text) const {
+  // Parse checked every field read here; the reads are bounded again all
+  // the same, so that no byte past the record is ever touched.
+  const uint8_t* p = c.packed_data + pe.value_at;
+  const uint8_t* const end = c.packed_end;
+  uint64_t code = 0;
+  if (pe.head & kHeadDecimal) {
+    if (!GetVarint(&p, end, &code)) code = 0;
+    int scale = c.shared_scale;
+    if (!c.one_scale) {
+      scale = static_cast<int>(code & 0x0f);
+      code >>= 4;
+    }
+    const int64_t m = c.unsigned_m ? static_cast<int64_t>(code) : UnZigZag(code);
+    *value = DecimalValue(m, scale);
+    if (text != nullptr) {
+      text->clear();
+      if (pe.head & kHeadPrefix) {
+        const absl::string_view prefix = ComparatorPrefix(
+            static_cast<Comparator>((pe.head >> kComparatorShift) & kComparatorMask));
+        text->append(prefix.data(), prefix.size());
+      }
+      AppendDecimalText(m, scale, text);
+    }
+    return;
+  }
+  uint64_t bits = 0;
+  if (end - p >= 8) {
+    for (int b = 0; b < 8; ++b) bits |= uint64_t{p[b]} << (8 * b);
+    p += 8;
+  }
+  std::memcpy(value, &bits, 8);
+  if (text != nullptr) {
+    if (GetVarint(&p, end, &code) && code <= static_cast<uint64_t>(end - p)) {
+      SetText(text, reinterpret_cast<const char*>(p), code);
+    } else {
+      text->clear();
+    }
+  }
+}
+
+bool ObservationLogView::PackedVisitField(const Chunk& c, uint32_t j, uint64_t* shared,
+                                          const uint8_t** rest, uint64_t* rest_n) const {
+  // Parse checked every field read here; the reads are bounded again.
+  const PackedEntry& pe = packed_entries_[c.packed_base + j];
+  const uint8_t* p = c.packed_data + pe.value_at;
+  const uint8_t* const end = c.packed_end;
+  uint64_t code;
+  if (pe.visit_at != kFarVisit) {
+    if (pe.visit_at > end - p) return false;
+    p += pe.visit_at;
+  } else {
+    if (pe.head & kHeadDecimal) {
+      if (!GetVarint(&p, end, &code)) return false;
+    } else {
+      if (end - p < 8) return false;
+      p += 8;
+      if (!GetVarint(&p, end, &code) || code > static_cast<uint64_t>(end - p)) return false;
+      p += code;
+    }
+    if (c.packed_lines && !GetVarint(&p, end, &code)) return false;
+  }
+  if (!GetVarint(&p, end, &code)) return false;
+  *shared = code & kMaxSharedStart;
+  *rest_n = code >> 4;
+  *rest = p;
+  return *rest_n <= static_cast<uint64_t>(end - p);
+}
+
+absl::string_view ObservationLogView::PackedVisit(const Chunk& c, uint32_t i) const {
+  if (c.visit_base == kNotDecoded) {
+    // A point read asks one label of a chunk: find its bytes walking back
+    // through its predecessors, as far as its shared start reaches.
+    c.visit_base = kOneDecoded;
+    uint64_t shared, rest_n;
+    const uint8_t* rest;
+    visit_scratch_.clear();
+    if (!PackedVisitField(c, i, &shared, &rest, &rest_n)) return visit_scratch_;
+    visit_scratch_.resize(shared + rest_n);
+    char* label = visit_scratch_.data();
+    if (rest_n > 0) std::memcpy(label + shared, rest, rest_n);
+    // Bytes [0, need) of the label are the previous entry's: the part past
+    // its own shared start is its own bytes, the rest is further back.
+    uint64_t need = shared;
+    for (uint32_t j = i; need > 0 && j-- > 0;) {
+      if (need <= packed_entries_[c.packed_base + j].from_first) {
+        // Labels that keep the first one's start ("M0", "M6", ...): the
+        // bytes are the first label's own, with no walk through the others.
+        if (PackedVisitField(c, 0, &shared, &rest, &rest_n)) {
+          std::memcpy(label, rest, std::min(need, rest_n));
+        }
+        break;
+      }
+      if (!PackedVisitField(c, j, &shared, &rest, &rest_n)) break;
+      if (shared < need) {
+        const uint64_t take = std::min(need - shared, rest_n);
+        std::memcpy(label + shared, rest, take);
+        need = shared;
+      }
+    }
+    return visit_scratch_;
+  }
+  if (c.visit_base == kOneDecoded) {
+    // A second label: decode them all, in one pass (each label starts with
+    // up to 15 bytes of its predecessor's).
+    const size_t base = visit_ends_.size();
+    visit_ends_.resize(base + c.packed_count + 1);
+    size_t* ends = visit_ends_.data() + base;
+    const size_t start = visit_text_.size();
+    visit_text_.resize(start + c.visit_bytes);
+    char* text = visit_text_.data();
+    ends[0] = start;
+    size_t at = start, prev_begin = start;
+    uint64_t prev_len = 0;
+    for (uint32_t j = 0; j < c.packed_count; ++j) {
+      uint64_t shared, rest_n;
+      const uint8_t* rest;
+      // Parse refused a record where these fail.
+      if (!PackedVisitField(c, j, &shared, &rest, &rest_n) || shared > prev_len ||
+          shared + rest_n > start + c.visit_bytes - at) {
+        shared = rest_n = 0;
+      }
+      if (shared > 0) std::memcpy(text + at, text + prev_begin, shared);
+      if (rest_n > 0) std::memcpy(text + at + shared, rest, rest_n);
+      prev_begin = at;
+      prev_len = shared + rest_n;
+      at += prev_len;
+      ends[j + 1] = at;
+    }
+    c.visit_base = base;
+  }
+  const size_t b = c.visit_base + i;
+  return absl::string_view(visit_text_.data() + visit_ends_[b],
+                           visit_ends_[b + 1] - visit_ends_[b]);
 }
 
 absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view what) {
   chunks_.clear();
   entries_.clear();
   if (!aligned_copies_.empty()) aligned_copies_.clear();
-  packed_.Clear();
+  packed_entries_.clear();
+  visit_ends_.clear();
+  visit_text_.clear();
   size_t pos = 0;
   while (pos < log.size()) {
     absl::string_view record;
@@ -986,9 +1088,9 @@ absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view 
     }
     const uint32_t chunk = static_cast<uint32_t>(chunks_.size());
     Chunk& k = chunks_.emplace_back();
-    k.text_mantissa = nullptr;
-    k.text_form = nullptr;
     k.packed = packed.data != nullptr;
+    k.packed_data = packed.data;
+    k.packed_end = packed.data + packed.n;
     uint32_t n = time.n;
     if (k.packed) {
       // A packed chunk holds its entries' own columns in `packed` alone.
@@ -996,7 +1098,7 @@ absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view 
                          line.data == nullptr && original_text.data == nullptr &&
                          original_end.data == nullptr && visit_text.data == nullptr &&
                          visit_end.data == nullptr;
-      if (!alone || !Unpack(packed.data, packed.data + packed.n, chunk, &n)) {
+      if (!alone || !Unpack(chunk, &n)) {
         return absl::DataLossError(
             absl::StrCat(Named(what), "stored observation record is inconsistent (damaged data)"));
       }
@@ -1068,23 +1170,6 @@ absl::Status ObservationLogView::Parse(absl::string_view log, absl::string_view 
           absl::StrCat(Named(what), "stored observation record is inconsistent (damaged data)"));
     }
   }
-  // The arenas are complete: point the packed chunks into them.
-  for (Chunk& k : chunks_) {
-    if (!k.packed) continue;
-    const PackedColumns& p = packed_;
-    k.time = p.time.data() + k.packed_base;
-    k.value = p.value.data() + k.packed_base;
-    k.flags = p.flags.data() + k.packed_base;
-    k.text_mantissa = p.mantissa.data() + k.packed_base;
-    k.text_form = p.form.data() + k.packed_base;
-    k.original_end = p.original_end.data() + k.packed_base;
-    k.original_text = p.original_text.empty() ? "" : p.original_text.data() + k.packed_text_base;
-    k.line = k.packed_lines ? p.line.data() + k.packed_base : nullptr;
-    k.visit_end = k.packed_visits ? p.visit_end.data() + k.packed_base : nullptr;
-    k.visit_text = k.packed_visits
-                       ? (p.visit_text.empty() ? "" : p.visit_text.data() + k.packed_visit_base)
-                       : nullptr;
-  }
   return absl::OkStatus();
 }
 
@@ -1093,10 +1178,10 @@ void ObservationLogView::ShrinkIfLarge() {
   if (entries_.capacity() > kKeep) std::vector<Entry>().swap(entries_);
   if (chunks_.capacity() > kKeep) std::vector<Chunk>().swap(chunks_);
   if (aligned_copies_.capacity() > 0) std::vector<std::vector<uint64_t>>().swap(aligned_copies_);
-  if (packed_.time.capacity() > kKeep || packed_.original_text.capacity() > 16 * kKeep ||
-      packed_.visit_text.capacity() > 16 * kKeep) {
-    packed_ = PackedColumns();
-  }
+  if (packed_entries_.capacity() > kKeep) std::vector<PackedEntry>().swap(packed_entries_);
+  if (visit_ends_.capacity() > kKeep) std::vector<size_t>().swap(visit_ends_);
+  if (visit_text_.capacity() > 16 * kKeep) std::vector<char>().swap(visit_text_);
+  if (visit_scratch_.capacity() > 16 * kKeep) std::string().swap(visit_scratch_);
 }
 
 void ObservationLogView::Materialize(const Entry& e, Observation* o) const {
@@ -1111,30 +1196,35 @@ void ObservationLogView::Materialize(const Entry& e, Observation* o) const {
 void ObservationLogView::MaterializeEntryFields(const Entry& e, Observation* o) const {
   const Chunk& c = chunks_[e.chunk];
   const uint32_t i = e.index;
-  const uint8_t f = c.flags[i];
   o->time.seconds = e.time;
-  o->time.precision = (f & kDateTimeBit) ? TimePrecision::kDateTime : TimePrecision::kDate;
   o->version = e.version;
   o->status = e.status;
-  o->value = At(c.value, i);
-  o->comparator = static_cast<Comparator>((f >> kComparatorShift) & kComparatorMask);
-  if (c.text_form != nullptr && c.text_form[i] != kLiteralText) {
-    const uint8_t form = c.text_form[i];
-    o->original_value.clear();
-    if (form & kFormPrefix) {
-      const absl::string_view prefix = ComparatorPrefix(o->comparator);
-      o->original_value.append(prefix.data(), prefix.size());
+  if (c.packed) {
+    const PackedEntry& pe = packed_entries_[c.packed_base + i];
+    o->time.precision = (pe.head & kDateTimeBit) ? TimePrecision::kDateTime : TimePrecision::kDate;
+    o->comparator = static_cast<Comparator>((pe.head >> kComparatorShift) & kComparatorMask);
+    PackedValue(c, pe, &o->value, &o->original_value);
+    if (c.packed_visits) {
+      const absl::string_view visit = PackedVisit(c, i);
+      SetText(&o->visit, visit.data(), visit.size());
+    } else {
+      o->visit.clear();
     }
-    AppendDecimalText(c.text_mantissa[i], form & kFormScaleMask, &o->original_value);
+    o->provenance.line = pe.line;
   } else {
+    const uint8_t f = c.flags[i];
+    o->time.precision = (f & kDateTimeBit) ? TimePrecision::kDateTime : TimePrecision::kDate;
+    o->value = At(c.value, i);
+    o->comparator = static_cast<Comparator>((f >> kComparatorShift) & kComparatorMask);
     auto [text_begin, text_end] = EntrySpan(c.original_end, i);
     SetText(&o->original_value, c.original_text + text_begin, text_end - text_begin);
-  }
-  if (c.visit_end != nullptr) {
-    auto [begin, end] = EntrySpan(c.visit_end, i);
-    SetText(&o->visit, c.visit_text + begin, end - begin);
-  } else {
-    o->visit.clear();
+    if (c.visit_end != nullptr) {
+      auto [begin, end] = EntrySpan(c.visit_end, i);
+      SetText(&o->visit, c.visit_text + begin, end - begin);
+    } else {
+      o->visit.clear();
+    }
+    o->provenance.line = c.line ? At(c.line, i) : 0;
   }
   const uint8_t u = c.unit_index ? c.unit_index[i] : 0;
   if (u == 0) {
@@ -1150,15 +1240,21 @@ void ObservationLogView::MaterializeEntryFields(const Entry& e, Observation* o) 
   } else {
     o->items.clear();
   }
-  o->provenance.line = c.line ? At(c.line, i) : 0;
 }
 
 void ObservationLogView::MaterializeValue(const Entry& e, SeriesValue* o) const {
   const Chunk& c = chunks_[e.chunk];
-  const uint8_t f = c.flags[e.index];
   o->time.seconds = e.time;
+  uint8_t f;
+  if (c.packed) {
+    const PackedEntry& pe = packed_entries_[c.packed_base + e.index];
+    f = pe.head;
+    PackedValue(c, pe, &o->value, nullptr);
+  } else {
+    f = c.flags[e.index];
+    o->value = At(c.value, e.index);
+  }
   o->time.precision = (f & kDateTimeBit) ? TimePrecision::kDateTime : TimePrecision::kDate;
-  o->value = At(c.value, e.index);
   o->comparator = static_cast<Comparator>((f >> kComparatorShift) & kComparatorMask);
 }
 

@@ -75,14 +75,26 @@ class ObservationLogView {
   // Copies only time, value and comparator of `e`: what cohort scans use.
   void MaterializeValue(const Entry& e, SeriesValue* out) const;
   // Drops buffers grown past a few thousand entries, so that a long-lived
-  // view does not hold on to the largest log it ever read.
+  // view does not hold on to the largest log it ever read. Call it after
+  // the last Materialize of a Parse: it may drop what they read.
   void ShrinkIfLarge();
+  //
+  // Parse verifies every byte of the log but copies nothing out of a packed
+  // (format 2) chunk: Materialize* decode an entry's value, text and visit
+  // from the log's bytes when asked, re-reading only bytes Parse checked
+  // (and checking bounds again). A packed chunk's visit labels (each may
+  // start with its predecessor's bytes) are decoded all at once on the
+  // second Materialize that needs one (the first finds its own alone) and
+  // kept until the next Parse, so Materialize* fill a cache: one view is
+  // for one thread at a time.
 
  private:
   // The columns of one verified chunk (an ObservationChunk FlatBuffer),
   // resolved once at Parse so that Materialize reads them without FlatBuffers
   // vtable lookups. Optional columns are nullptr when absent.
   struct Chunk {
+    // Format 1's columns; time, value, flags, line, texts are nullptr for a
+    // packed chunk.
     const int64_t* time;
     const uint32_t* version;
     const double* value;
@@ -98,36 +110,64 @@ class ObservationLogView {
     const uint32_t* item_end;
     absl::string_view source, user, reason;
     int64_t recorded_at;
-    // Packed chunks (format 2): the text of entry i is made from
-    // text_mantissa[i] and text_form[i] unless text_form[i] is kLiteralText.
-    // nullptr for format 1's columns.
-    const int64_t* text_mantissa;
-    const uint8_t* text_form;
-    // Where a packed chunk's columns start in packed_ (pointers are set when
-    // the whole log is parsed: the arenas grow until then).
+    // Packed chunks (format 2): ObservationChunk.packed, verified by Parse.
     bool packed;
-    bool packed_lines, packed_visits;
-    size_t packed_base, packed_text_base, packed_visit_base;
+    bool packed_lines, packed_visits, one_scale, unsigned_m;
+    uint8_t shared_scale;
+    const uint8_t* packed_data;
+    const uint8_t* packed_end;
+    uint32_t packed_count;
+    // The chunk's entries in packed_entries_ start here.
+    size_t packed_base;
+    // Bytes of all the chunk's visit labels together.
+    uint64_t visit_bytes;
+    // Where the chunk's decoded visit labels start in visit_ends_;
+    // kNotDecoded until a Materialize needs a label, kOneDecoded after the
+    // first (found on its own, which a point read needs alone).
+    mutable size_t visit_base;
   };
 
-  // The columns of every packed chunk of the last Parse, decoded.
-  struct PackedColumns {
-    std::vector<int64_t> time, mantissa;
-    std::vector<double> value;
-    std::vector<uint8_t> flags, form;
-    std::vector<uint32_t> line, original_end, visit_end;
-    std::vector<char> original_text, visit_text;
-    void Clear();
+  // What Parse keeps of a packed entry: where its value is, and what it
+  // needed to decode to check the entry anyway.
+  struct PackedEntry {
+    uint32_t value_at;   // offset of the value field in the packed bytes
+    uint32_t line;       // 0 when the chunk has no lines
+    uint8_t head;        // bits 0-5 flags, 6 decimal, 7 text starts with the sign
+    uint8_t visit_at;    // the visit field is this many bytes past the value
+                         // field; kFarVisit: further (found by decoding)
+    uint8_t from_first;  // the visit label's first from_first bytes are
+                         // the chunk's first label's
   };
+  static constexpr uint8_t kFarVisit = 0xff;
+  static constexpr size_t kNotDecoded = ~size_t{0};
+  static constexpr size_t kOneDecoded = ~size_t{0} - 1;
 
-  // Decodes a packed chunk's entries (ObservationChunk.packed) into packed_
-  // and entries_; false on anything a packed chunk cannot hold.
-  bool Unpack(const uint8_t* p, const uint8_t* end, uint32_t chunk, uint32_t* count);
+  // Checks a packed chunk's entries (ObservationChunk.packed) and appends
+  // them to entries_ and packed_entries_; false on anything a packed chunk
+  // cannot hold.
+  bool Unpack(uint32_t chunk, uint32_t* count);
+  // The value and (when `text` is not nullptr) the text as entered of a
+  // packed entry.
+  void PackedValue(const Chunk& c, const PackedEntry& pe, double* value, std::string* text) const;
+  // The visit label of entry i of packed chunk c: the first label asked of
+  // a chunk is found on its own, walking back through the labels it shares
+  // a start with; the second decodes all the chunk's labels.
+  absl::string_view PackedVisit(const Chunk& c, uint32_t i) const;
+  // Where entry j's visit field is: its shared-start length, own bytes and
+  // their count; false if it is not there (Parse refuses such a record).
+  bool PackedVisitField(const Chunk& c, uint32_t j, uint64_t* shared, const uint8_t** rest,
+                        uint64_t* rest_n) const;
 
   std::vector<Chunk> chunks_;
   std::vector<Entry> entries_;
   std::vector<std::vector<uint64_t>> aligned_copies_;
-  PackedColumns packed_;
+  std::vector<PackedEntry> packed_entries_;
+  // Visit labels of packed chunks, decoded on first need: label j of a
+  // chunk with visit_base b is visit_text_[visit_ends_[b + j] ..
+  // visit_ends_[b + j + 1]) (a chunk's run starts with its start offset).
+  mutable std::vector<size_t> visit_ends_;
+  mutable std::vector<char> visit_text_;
+  mutable std::string visit_scratch_;  // the label found on its own
 };
 
 // True when two versions say the same thing (value, comparator, items,

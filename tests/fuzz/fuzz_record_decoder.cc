@@ -32,6 +32,18 @@ void DecodeSeries(absl::string_view log) {
     cotrack::Observation obs;
     view.Materialize(entry, &obs);
   }
+  // Materialize decodes packed entries lazily, and a chunk's visit labels
+  // differently for the first entry asked and the rest: read them again
+  // backwards, values only first, on a second view.
+  cotrack::codec::ObservationLogView backwards;
+  if (!backwards.Parse(log, "fuzz").ok()) std::abort();  // parsed above
+  const auto& entries = backwards.entries();
+  for (size_t i = entries.size(); i-- > 0;) {
+    cotrack::SeriesValue value;
+    backwards.MaterializeValue(entries[i], &value);
+    cotrack::Observation obs;
+    backwards.Materialize(entries[i], &obs);
+  }
 }
 
 void DecodeAsEveryKind(absl::string_view record) {

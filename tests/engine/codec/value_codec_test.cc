@@ -123,6 +123,10 @@ TEST(ValueCodecTest, ChunksOfAnySizeInTurnRoundTrip) {
   }
 }
 
+bool SameBitsOrBothNan(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
+}
+
 // Every stored field, the value to the bit: what a reader gets back must be
 // what was written, whichever form the encoder chose for it.
 void ExpectSameEverything(const Observation& got, const Observation& want, const std::string& at) {
@@ -251,19 +255,105 @@ TEST(ValueCodecTest, AnImportedSeriesTakesAFewBytesPerValue) {
     ExpectSameEverything(got[i], versions[i], absl::StrCat(i));
 }
 
+// Parse only checks a packed chunk; Materialize decodes what it returns, and
+// decodes a chunk's visit labels (each may start with its predecessor's
+// bytes) on the first entry that needs one. Whichever entries a query asks
+// for, in whichever order, from a log mixing packed chunks with and without
+// visits and lines and a chunk in format 1's columns, and from a view that
+// read another log before: every entry reads as written.
+TEST(ValueCodecTest, EntriesReadInAnyOrderFromMixedChunksReadAsWritten) {
+  const char* const labels[] = {
+      "M3", "M6", "M12", "M12", "", "unscheduled, relapse 1", "M12", "M", "unscheduled, relapse 2"};
+  std::vector<std::vector<Observation>> writes;
+  for (int w = 0; w < 5; ++w) {
+    std::vector<Observation> chunk;
+    for (int i = 0; i < 9; ++i) {
+      Observation o = Sample();
+      o.version = 1;
+      o.status = i == 4 ? ObservationStatus::kEnteredInError : ObservationStatus::kFinal;
+      o.time = CivilTime{(18000 + 30 * (9 * w + i)) * int64_t{86400}, TimePrecision::kDate};
+      o.value = i % 3 == 0 ? 0.5 : 4 + 0.5 * i;
+      o.comparator = i % 3 == 0 ? Comparator::kLess : Comparator::kNone;
+      o.original_value = i % 3 == 0 ? "<0.5" : absl::StrCat(o.value);
+      if (i == 5) o.original_value = "4,5 (approx.)";  // stored as written
+      o.original_unit = i == 2 ? "mmol/mol" : "";
+      o.items = i == 7 ? std::vector<double>{1, 2} : std::vector<double>{};
+      // Write 1 has no visits, write 3 no lines.
+      o.visit = w == 1 ? "" : labels[(i + w) % 9];
+      o.provenance = {absl::StrCat("write", w, ".csv"), w == 3 ? 0 : 100 - 7 * i, "alice", ""};
+      o.recorded_at_us = 1700000000000000 + w;
+      chunk.push_back(o);
+    }
+    writes.push_back(chunk);
+  }
+  // Write 2 cannot be packed (a time step beyond the varint form): it is
+  // stored in format 1's columns.
+  writes[2][0].time = CivilTime{-(int64_t{1} << 62) - 1, TimePrecision::kDateTime};
+  std::string log;
+  std::vector<Observation> want;
+  for (const auto& chunk : writes) {
+    AppendObservations(&log, chunk);
+    want.insert(want.end(), chunk.begin(), chunk.end());
+  }
+  std::vector<absl::string_view> records;
+  ASSERT_OK(SplitRecords(log, "x", &records));
+  ASSERT_EQ(records.size(), 5u);
+
+  std::string other;  // a view that read this first must forget it
+  AppendObservations(&other, {Sample(), Sample()});
+  std::vector<std::vector<size_t>> orders;
+  std::vector<size_t> order(want.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  orders.push_back(order);                           // log order
+  orders.push_back({order.rbegin(), order.rend()});  // backwards
+  orders.push_back({want.size() - 1});               // the last entry alone (latest)
+  orders.push_back({22, 5, 40, 13, 0, 31, 3});       // here and there, across chunks
+  for (size_t k = 0; k < orders.size(); ++k) {
+    ObservationLogView view;
+    ASSERT_OK(view.Parse(other, "other"));
+    Observation o;
+    for (const auto& e : view.entries()) view.Materialize(e, &o);
+    ASSERT_OK(view.Parse(log, "x"));
+    ASSERT_EQ(view.entries().size(), want.size());
+    for (size_t i : orders[k]) {
+      const ObservationLogView::Entry e = view.entries()[i];
+      const std::string at = absl::StrCat("order ", k, ", entry ", i);
+      EXPECT_EQ(e.time, want[i].time.seconds) << at;
+      EXPECT_EQ(e.status, want[i].status) << at;
+      SeriesValue v;
+      view.MaterializeValue(e, &v);
+      EXPECT_EQ(v.time, want[i].time) << at;
+      EXPECT_TRUE(SameBitsOrBothNan(v.value, want[i].value)) << at;
+      EXPECT_EQ(v.comparator, want[i].comparator) << at;
+      view.Materialize(e, &o);
+      ExpectSameEverything(o, want[i], at);
+      EXPECT_EQ(o.items, want[i].items) << at;
+    }
+  }
+}
+
 // The checksum catches damage on disk; a record damaged before its checksum
 // was taken (or crafted) must still never be read out of bounds or turned
 // into values: every byte of a packed record, replaced by each of a few
 // values and framed with a valid checksum, parses or is DataLoss (ASan runs
 // this too).
+//
+// Parse checks a packed record and Materialize decodes its values, texts and
+// visit labels later, from the same bytes: whatever order the entries are
+// asked for in (visit labels are decoded per chunk on first need), an
+// accepted record reads the same, and nothing is read past it.
 TEST(ValueCodecTest, ARecordWithAValidChecksumButBadContentIsNeverReadPastItsEnd) {
   std::vector<Observation> versions;
+  const char* const visits[] = {"M6", "M12", "", "unscheduled"};
   for (int i = 0; i < 4; ++i) {
     Observation o = Sample();
     o.time.seconds += 86400 * i;
     o.version = 1 + i;
-    o.original_value = i % 2 ? "<0.5" : "12.25";
-    o.value = i % 2 ? 0.5 : 12.25;
+    o.original_value = i % 2 ? "<0.5" : i == 2 ? "0.5e1" : "12.25";
+    o.value = i % 2 ? 0.5 : i == 2 ? 5 : 12.25;
+    o.comparator = i % 2 ? Comparator::kLess : Comparator::kNone;
+    o.visit = visits[i];
+    o.provenance.line = 42 + 3 * i;
     versions.push_back(o);
   }
   std::string log;
@@ -283,8 +373,21 @@ TEST(ValueCodecTest, ARecordWithAValidChecksumButBadContentIsNeverReadPastItsEnd
       absl::Status s = view.Parse(framed, "x");
       if (s.ok()) {
         ++parsed;
-        Observation o;
-        for (const auto& e : view.entries()) view.Materialize(e, &o);
+        const std::vector<ObservationLogView::Entry> entries = view.entries();
+        std::vector<Observation> forward(entries.size());
+        for (size_t j = 0; j < entries.size(); ++j) view.Materialize(entries[j], &forward[j]);
+        ObservationLogView backward_view;
+        ASSERT_OK(backward_view.Parse(framed, "x"));
+        for (size_t j = entries.size(); j-- > 0;) {
+          Observation o;
+          backward_view.Materialize(entries[j], &o);
+          ExpectSameEverything(o, forward[j], absl::StrCat("byte ", i, " = ", b, ", entry ", j));
+          SeriesValue v;
+          backward_view.MaterializeValue(entries[j], &v);
+          EXPECT_EQ(v.time, o.time);
+          EXPECT_TRUE(SameBitsOrBothNan(v.value, o.value));
+          EXPECT_EQ(v.comparator, o.comparator);
+        }
       } else {
         ++refused;
         EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
