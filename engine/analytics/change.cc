@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "change_rule.h"
 #include "decimal.h"
 
 namespace cotrack {
@@ -77,6 +78,58 @@ const char* ChangeClassName(ChangeClass c) {
   return "unknown";
 }
 
+namespace change_rule {
+
+bool IsStepMeasure(const MeasureDefinition& measure) {
+  return measure.builtin &&
+         (measure.code == "sdmt" || measure.code == "nhpt" || measure.code == "t25fw");
+}
+
+Thresholds For(const MeasureDefinition& measure, double baseline, const ChangeOptions& options) {
+  Thresholds t;
+  if (measure.code == "edss") {
+    // EDSS worsens upwards whatever its stored direction.
+    t.worsening = EdssWorseningThreshold(options.edss_rule, baseline);
+    t.improvement = EdssImprovementThreshold(options.edss_rule, baseline);
+    return t;
+  }
+  if (IsStepMeasure(measure)) {
+    // msprog's step rules (OutcomeStepRule), so that summary and the report
+    // call a change what `cotrack progression --measure CODE` calls one: 20 %
+    // of the baseline, for the SDMT at most 4 points.
+    double step = decimal::Clean(0.2 * std::fabs(baseline));
+    if (measure.code == "sdmt") step = std::min(step, 4.0);
+    if (!(step > 0)) {
+      t.outcome = Outcome::kZeroRelative;
+      return t;
+    }
+    t.worsening = step;
+    t.improvement = step;
+  } else if (measure.direction == Direction::kNone) {
+    t.outcome = Outcome::kNoDirection;
+    return t;
+  } else if (!(measure.change_threshold > 0)) {
+    t.outcome = Outcome::kNoThreshold;
+    return t;
+  } else {
+    t.worsening = measure.change_threshold;
+    t.improvement = measure.change_threshold;
+  }
+  t.lower_is_worse = measure.direction != Direction::kHigherIsWorse;
+  return t;
+}
+
+ChangeClass Classify(const Thresholds& t, double absolute) {
+  if (t.outcome != Outcome::kClassified) return ChangeClass::kUnclassified;
+  // `worse` is the change in the worsening direction.
+  const double worse = t.lower_is_worse ? -absolute : absolute;
+  if (worse >= t.worsening - kChangeEpsilon) return ChangeClass::kWorsened;
+  if (-worse >= t.improvement - kChangeEpsilon) return ChangeClass::kImproved;
+  return ChangeClass::kStable;
+}
+
+}  // namespace change_rule
+
 Change ComputeChange(const MeasureDefinition& measure, double baseline, double value,
                      const ChangeOptions& options) {
   Change c;
@@ -87,49 +140,32 @@ Change ComputeChange(const MeasureDefinition& measure, double baseline, double v
   c.absolute = decimal::Difference(value, baseline);
   if (baseline != 0) c.percent = decimal::Clean(100.0 * c.absolute / std::fabs(baseline));
 
-  // `worse` is the change in the worsening direction.
-  double worse = 0;
-  if (measure.code == "edss") {
-    c.worsening_threshold = EdssWorseningThreshold(options.edss_rule, baseline);
-    c.improvement_threshold = EdssImprovementThreshold(options.edss_rule, baseline);
-    c.rule = absl::StrCat("edss:", EdssRuleName(options.edss_rule));
-    worse = c.absolute;
-  } else if (measure.builtin &&
-             (measure.code == "sdmt" || measure.code == "nhpt" || measure.code == "t25fw")) {
-    // msprog's step rules (OutcomeStepRule), so that summary and the report
-    // call a change what `cotrack progression --measure CODE` calls one: 20 %
-    // of the baseline, for the SDMT at most 4 points.
-    double t = decimal::Clean(0.2 * std::fabs(baseline));
-    if (measure.code == "sdmt") t = std::min(t, 4.0);
-    if (!(t > 0)) {
+  const change_rule::Thresholds t = change_rule::For(measure, baseline, options);
+  switch (t.outcome) {
+    case change_rule::Outcome::kClassified:
+      break;
+    case change_rule::Outcome::kZeroRelative:
       c.rule = "unclassified: a relative threshold of a zero baseline";
       return c;
-    }
-    c.worsening_threshold = t;
-    c.improvement_threshold = t;
+    case change_rule::Outcome::kNoDirection:
+      c.rule = "unclassified: the measure has no direction";
+      return c;
+    case change_rule::Outcome::kNoThreshold:
+      c.rule = "unclassified: the measure has no change threshold";
+      return c;
+  }
+  c.worsening_threshold = t.worsening;
+  c.improvement_threshold = t.improvement;
+  if (measure.code == "edss") {
+    c.rule = absl::StrCat("edss:", EdssRuleName(options.edss_rule));
+  } else if (change_rule::IsStepMeasure(measure)) {
     c.rule = measure.code == "sdmt" ? "msprog sdmt: 20% of baseline, at most 4"
                                     : absl::StrCat("msprog ", measure.code, ": 20% of baseline");
-    worse = measure.direction == Direction::kHigherIsWorse ? c.absolute : -c.absolute;
-  } else if (measure.direction == Direction::kNone) {
-    c.rule = "unclassified: the measure has no direction";
-    return c;
-  } else if (!(measure.change_threshold > 0)) {
-    c.rule = "unclassified: the measure has no change threshold";
-    return c;
   } else {
-    c.worsening_threshold = measure.change_threshold;
-    c.improvement_threshold = measure.change_threshold;
     c.rule =
         absl::StrCat("threshold ", measure.change_threshold, " ", DirectionName(measure.direction));
-    worse = measure.direction == Direction::kHigherIsWorse ? c.absolute : -c.absolute;
   }
-  if (worse >= c.worsening_threshold - kChangeEpsilon) {
-    c.classification = ChangeClass::kWorsened;
-  } else if (-worse >= c.improvement_threshold - kChangeEpsilon) {
-    c.classification = ChangeClass::kImproved;
-  } else {
-    c.classification = ChangeClass::kStable;
-  }
+  c.classification = change_rule::Classify(t, c.absolute);
   return c;
 }
 

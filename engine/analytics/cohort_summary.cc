@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "change_rule.h"
 #include "cotrack/baseline.h"
 #include "cotrack/change.h"
 #include "cotrack/database.h"
@@ -173,24 +174,37 @@ void CohortSummaryBuilder::AddValues(const std::string& id, const std::string& g
   const int64_t index_day = index_date->day();
   const auto seconds = [&](size_t i) { return values[i].time.seconds; };
   const auto never = [](size_t) { return false; };
-  const size_t bl =
-      selection::Baseline(values.size(), seconds, never, index_day, options_.timepoint.baseline);
+  // Scanned values come in time order; the check keeps any other caller's
+  // order correct, at one comparison per value.
+  const bool sorted = std::is_sorted(
+      values.begin(), values.end(),
+      [](const SeriesValue& a, const SeriesValue& b) { return a.time.seconds < b.time.seconds; });
+  const size_t bl = sorted ? selection::BaselineSorted(values.size(), seconds, index_day,
+                                                       options_.timepoint.baseline)
+                           : selection::Baseline(values.size(), seconds, never, index_day,
+                                                 options_.timepoint.baseline);
   std::optional<double> bl_value;
   if (bl != selection::kNone) {
     bl_value = UsableValue(values[bl], options_.censored);
   } else {
     no_baseline_.push_back(id);
   }
+  // ComputeChange's classification without its Change record: the
+  // thresholds depend on the baseline only, so once per patient.
+  change_rule::Thresholds rule;
+  if (bl_value.has_value()) rule = change_rule::For(measure_, *bl_value, options_.change);
 
   bool any_value = false;
   for (size_t i = 0; i < options_.timepoints.size(); ++i) {
     Cell& cell = cells[i];
     const Timepoint& tp = options_.timepoints[i];
-    const size_t at =
-        tp.unit == TimepointUnit::kBaseline
-            ? bl
-            : selection::Nearest(values.size(), seconds, never, TimepointTargetDay(tp, index_day),
-                                 options_.timepoint.window_days);
+    size_t at = bl;
+    if (tp.unit != TimepointUnit::kBaseline) {
+      const int64_t target = TimepointTargetDay(tp, index_day);
+      const int64_t window = options_.timepoint.window_days;
+      at = sorted ? selection::NearestSorted(values.size(), seconds, target, window)
+                  : selection::Nearest(values.size(), seconds, never, target, window);
+    }
     if (at == selection::kNone) {
       ++cell.missing;
       continue;
@@ -202,9 +216,10 @@ void CohortSummaryBuilder::AddValues(const std::string& id, const std::string& g
     if (!v.has_value()) continue;
     cell.values.push_back(*v);
     if (!bl_value.has_value()) continue;
-    const Change c = ComputeChange(measure_, *bl_value, *v, options_.change);
-    cell.changes.push_back(c.absolute);
-    switch (c.classification) {
+    // As ComputeChange: the difference in decimal (decimal.h).
+    const double absolute = decimal::Difference(*v, *bl_value);
+    cell.changes.push_back(absolute);
+    switch (change_rule::Classify(rule, absolute)) {
       case ChangeClass::kImproved:
         ++cell.improved;
         break;
