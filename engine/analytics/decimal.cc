@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <system_error>
 
 namespace cotrack {
@@ -88,7 +90,11 @@ double Clean(double v) {
 
 double RoundTo(double v, int decimals) {
   if (!std::isfinite(v) || v == 0 || decimals < 0) return Clean(v);
-  if (WholeDigits(v) + decimals > kSignificant) return Clean(v);
+  // Below 1e8 a value has at most 9 whole digits (even if log10 rounds up
+  // at the bound), so up to 6 decimals never exceed 15 digits: the log10
+  // is spared for the differences and sums of short decimals.
+  const bool short_enough = std::fabs(v) < 1e8 && decimals <= 6;
+  if (!short_enough && WholeDigits(v) + decimals > kSignificant) return Clean(v);
   // printf rounds v's exact binary value; the product v * 10^decimals is
   // itself rounded (by at most 2^-24 below 1e9), so only a product clearly
   // away from a half rounds the same way for certain.
@@ -110,10 +116,25 @@ double Difference(double a, double b) {
 double Sum(const std::vector<double>& values) {
   double sum = 0;
   int decimals = 0;
+  // Decimals(v) depends on v alone, and a cohort cell's values repeat (an
+  // EDSS cell has at most 20 distinct values): the last few are remembered
+  // by their bits.
+  constexpr size_t kMemo = 16;
+  uint64_t memo_bits[kMemo];
+  int memo_decimals[kMemo];
+  bool memo_set[kMemo] = {};
   for (double v : values) {
     sum += v;
     if (decimals >= 0) {
-      const int d = Decimals(v);
+      uint64_t bits;
+      std::memcpy(&bits, &v, sizeof bits);
+      const size_t slot = (bits ^ (bits >> 29) ^ (bits >> 47)) % kMemo;
+      if (!memo_set[slot] || memo_bits[slot] != bits) {
+        memo_set[slot] = true;
+        memo_bits[slot] = bits;
+        memo_decimals[slot] = Decimals(v);
+      }
+      const int d = memo_decimals[slot];
       decimals = d < 0 ? -1 : std::max(decimals, d);
     }
   }

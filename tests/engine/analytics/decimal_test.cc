@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -114,6 +115,40 @@ TEST(DecimalTest, FastPathsAgreeWithTheTextRoundTrip) {
   }
   // The fast paths were exercised, not only the fallback.
   EXPECT_GT(short_decimals, 10000);
+}
+
+// Sum remembers the decimals of values it has seen (by their bits): the
+// same result as the definition, for vectors with many repeats, more
+// distinct values than it remembers, and values without short decimals.
+TEST(DecimalTest, SumEqualsTheDefinition) {
+  const std::vector<double> all = Values();
+  std::mt19937_64 rng(2026);
+  std::uniform_int_distribution<int> size(1, 80);
+  std::uniform_int_distribution<int> kind(0, 2);
+  std::uniform_int_distribution<size_t> pick(0, all.size() - 1);
+  std::uniform_int_distribution<int> edss(0, 20);
+  for (int round = 0; round < 20000; ++round) {
+    std::vector<double> values(size(rng));
+    const int k = kind(rng);
+    for (double& v : values) {
+      v = k == 0 ? edss(rng) * 0.5 : k == 1 ? edss(rng) * 0.25 - 1.05 : all[pick(rng)];
+      if (!std::isfinite(v)) v = 1.5;
+    }
+    double sum = 0;
+    int decimals = 0;
+    for (double v : values) {
+      sum += v;
+      const int d = ReferenceDecimals(v);
+      if (decimals >= 0) decimals = d < 0 ? -1 : std::max(decimals, d);
+    }
+    const double expected = decimal::RoundTo(sum, decimals);
+    const double got = decimal::Sum(values);
+    if (std::isnan(expected)) {
+      EXPECT_TRUE(std::isnan(got));
+      continue;
+    }
+    ASSERT_EQ(got, expected) << "round " << round;
+  }
 }
 
 TEST(DecimalTest, DifferencesAndSumsOfShortDecimalsHaveNoBinaryNoise) {
