@@ -3,10 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <system_error>
 
 namespace cotrack {
@@ -116,25 +114,10 @@ double Difference(double a, double b) {
 double Sum(const std::vector<double>& values) {
   double sum = 0;
   int decimals = 0;
-  // Decimals(v) depends on v alone, and a cohort cell's values repeat (an
-  // EDSS cell has at most 20 distinct values): the last few are remembered
-  // by their bits.
-  constexpr size_t kMemo = 16;
-  uint64_t memo_bits[kMemo];
-  int memo_decimals[kMemo];
-  bool memo_set[kMemo] = {};
   for (double v : values) {
     sum += v;
     if (decimals >= 0) {
-      uint64_t bits;
-      std::memcpy(&bits, &v, sizeof bits);
-      const size_t slot = (bits ^ (bits >> 29) ^ (bits >> 47)) % kMemo;
-      if (!memo_set[slot] || memo_bits[slot] != bits) {
-        memo_set[slot] = true;
-        memo_bits[slot] = bits;
-        memo_decimals[slot] = Decimals(v);
-      }
-      const int d = memo_decimals[slot];
+      const int d = Decimals(v);
       decimals = d < 0 ? -1 : std::max(decimals, d);
     }
   }
