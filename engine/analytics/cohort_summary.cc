@@ -42,11 +42,14 @@ std::optional<double> UsableValue(const SeriesValue& obs, CensoredRule rule) {
   return std::nullopt;
 }
 
-// PatientGroup for a lean patient whose attribute is group_by's.
-std::string LeanGroup(const SeriesPatient& p, const std::string& group_by) {
-  if (group_by.empty()) return "all";
-  if (group_by == "arm") return p.arm.empty() ? kNoGroup : p.arm;
-  if (!p.attribute.has_value() || p.attribute->empty()) return kNoGroup;
+// PatientGroup for a lean patient whose attribute is group_by's, by
+// reference: no string is built per patient.
+const std::string& LeanGroup(const SeriesPatient& p, const std::string& group_by) {
+  static const std::string* const kAll = new std::string("all");
+  static const std::string* const kNone = new std::string(kNoGroup);
+  if (group_by.empty()) return *kAll;
+  if (group_by == "arm") return p.arm.empty() ? *kNone : p.arm;
+  if (!p.attribute.has_value() || p.attribute->empty()) return *kNone;
   return *p.attribute;
 }
 

@@ -354,6 +354,14 @@ absl::Status DatabaseImpl::ScanSeries(const ReadView* caller_view, absl::string_
     ScanPart& range = ranges[part];
     // The part's patients, in number order, decoded leanly.
     std::vector<std::pair<uint32_t, SeriesPatient>> patients_of_part;
+    // Numbers run from 1 to `patients` (known when split): one allocation,
+    // bounded so that a damaged counter cannot ask for a huge one.
+    if (patients > 0) {
+      const uint64_t last = range.end ? range.end : uint64_t{patients} + 1;
+      if (last > range.first) {
+        patients_of_part.reserve(std::min<uint64_t>(last - range.first, uint64_t{1} << 16));
+      }
+    }
     absl::Status decode;
     std::vector<absl::string_view> records;
     const std::string patients_end = range.end ? keys::PatientKey(range.end) : std::string();
@@ -361,8 +369,15 @@ absl::Status DatabaseImpl::ScanSeries(const ReadView* caller_view, absl::string_
         view, Family::kPatients, keys::PatientKey(range.first), patients_end,
         [&](absl::string_view key, absl::string_view log) {
           const uint32_t num = keys::DecodeU32(key);
-          decode = codec::SplitRecords(log, absl::StrCat("patient record ", num), &records);
-          if (!decode.ok()) return false;
+          // The record's name only on error (a StrCat and an allocation per
+          // patient otherwise): the split is repeated with it, which gives
+          // the same checks and the same message.
+          absl::Status split = codec::SplitRecords(log, "", &records);
+          if (!split.ok()) {
+            decode = codec::SplitRecords(log, absl::StrCat("patient record ", num), &records);
+            if (decode.ok()) decode = std::move(split);  // not reached: the same checks
+            return false;
+          }
           if (records.empty()) return true;
           SeriesPatient p;
           decode = codec::DecodeSeriesPatient(records.back(), options.attribute, &p);

@@ -96,6 +96,40 @@ TEST(DamageTest, AFlippedByteInAStoredValueIsDataLoss) {
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("series edss of patient \"P7\"")));
 }
 
+// The lean scan checks each patient record's checksum before it decodes
+// it, and names the record when one is damaged (the name is built only
+// then: the scan reads tens of thousands of patients).
+TEST(DamageTest, AFlippedByteInAPatientRecordIsDataLossInTheLeanScan) {
+  TempDir dir;
+  Populate(dir.path());
+  {
+    auto store = Store::Open(dir.path(), StoreOptions());
+    ASSERT_OK(store);
+    const std::string key = keys::PatientKey(8);  // P7
+    std::string value;
+    ASSERT_OK_AND_ASSIGN(bool found, (*store)->Get(nullptr, Family::kPatients, key, &value));
+    ASSERT_TRUE(found);
+    value[value.size() / 2] ^= 0x01;
+    auto batch = (*store)->NewBatch();
+    batch->Put(Family::kPatients, key, value);
+    ASSERT_OK((*store)->Write(*batch, true));
+  }
+  auto db = Database::Open(dir.path());
+  ASSERT_OK(db);
+  SummaryOptions summary;
+  summary.timepoints = *ParseTimepointList("0,6m");
+  EXPECT_THAT(SummarizeCohort(**db, "edss", summary).status(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("patient record 8: checksum")));
+  Reader::SeriesScanOptions parts;
+  parts.parts = 3;
+  parts.min_patients_per_part = 1;
+  EXPECT_THAT((*db)->ScanSeries("edss", parts,
+                                [](int, const SeriesPatient&, const std::vector<SeriesValue>&) {
+                                  return absl::OkStatus();
+                                }),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("patient record 8: checksum")));
+}
+
 TEST(DamageTest, DamagedTableFilesNeverReturnWrongData) {
   TempDir pristine;
   Populate(pristine.path());
