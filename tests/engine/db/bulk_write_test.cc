@@ -105,40 +105,52 @@ TEST(BulkWriteTest, ManyRegistrationsAloneAreIngestedAndReadAsALoggedWrite) {
     }
     return b;
   };
-  TempDir logged_dir, ingested_dir;
-  Options logged_options, ingested_options;
-  logged_options.bulk_ingest_threshold = 1 << 30;
-  ingested_options.bulk_ingest_threshold = 100;
-  ASSERT_OK_AND_ASSIGN(auto logged, Database::Open(logged_dir.path(), logged_options));
-  ASSERT_OK_AND_ASSIGN(auto ingested, Database::Open(ingested_dir.path(), ingested_options));
-  for (int round = 0; round < 2; ++round) {
-    SCOPED_TRACE(absl::StrCat("round ", round));
-    const int ingested_files = TableFiles(ingested_dir.path());
-    for (Database* db : {logged.get(), ingested.get()}) {
+  // Both rounds on one database, then its patients' histories; one database
+  // open at a time.
+  auto write_and_read = [&](size_t threshold, bool expect_ingested,
+                            std::vector<std::vector<Patient>>* histories) {
+    TempDir dir;
+    Options options;
+    options.bulk_ingest_threshold = threshold;
+    ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.path(), options));
+    for (int round = 0; round < 2; ++round) {
+      SCOPED_TRACE(absl::StrCat("round ", round, expect_ingested ? ", ingested" : ", logged"));
+      const int files = TableFiles(dir.path());
       ASSERT_OK_AND_ASSIGN(auto bulk, db->BeginBulkWrite({}, "import", "patients.csv"));
       ASSERT_OK(bulk->Add(registrations(round), nullptr));
       ASSERT_OK_AND_ASSIGN(WriteSummary s, bulk->Commit());
       EXPECT_EQ(s.patients, 150);
+      if (expect_ingested) {
+        EXPECT_GT(TableFiles(dir.path()), files) << "registrations were not ingested";
+      } else {
+        EXPECT_EQ(TableFiles(dir.path()), 0) << "a small logged write made table files";
+      }
     }
-    EXPECT_EQ(TableFiles(logged_dir.path()), 0) << "a small logged write made table files";
-    EXPECT_GT(TableFiles(ingested_dir.path()), ingested_files) << "registrations were not ingested";
-  }
-  for (int p = 0; p < 150; p += 7) {
-    const std::string id = absl::StrFormat("P%03d", p);
-    ASSERT_OK_AND_ASSIGN(std::vector<Patient> want, logged->PatientHistory(id));
-    ASSERT_OK_AND_ASSIGN(std::vector<Patient> got, ingested->PatientHistory(id));
-    ASSERT_EQ(got.size(), 2u) << id;
-    ASSERT_EQ(want.size(), 2u) << id;
+    for (int p = 0; p < 150; p += 7) {
+      ASSERT_OK_AND_ASSIGN(histories->emplace_back(),
+                           db->PatientHistory(absl::StrFormat("P%03d", p)));
+    }
+    ASSERT_OK_AND_ASSIGN(std::vector<Patient> all, db->ListPatients());
+    EXPECT_EQ(all.size(), 150u);
+  };
+  std::vector<std::vector<Patient>> logged, ingested;
+  write_and_read(1 << 30, false, &logged);
+  write_and_read(100, true, &ingested);
+  ASSERT_EQ(ingested.size(), logged.size());
+  for (size_t i = 0; i < logged.size(); ++i) {
+    const std::vector<Patient>& want = logged[i];
+    const std::vector<Patient>& got = ingested[i];
+    ASSERT_EQ(got.size(), 2u) << i;
+    ASSERT_EQ(want.size(), 2u) << i;
     for (size_t v = 0; v < 2; ++v) {
-      EXPECT_EQ(got[v].arm, want[v].arm) << id;
-      EXPECT_EQ(got[v].index_date, want[v].index_date) << id;
-      EXPECT_EQ(got[v].attributes, want[v].attributes) << id;
-      EXPECT_EQ(got[v].version, v + 1) << id;
-      EXPECT_EQ(got[v].provenance.line, want[v].provenance.line) << id;
+      EXPECT_EQ(got[v].id, want[v].id);
+      EXPECT_EQ(got[v].arm, want[v].arm) << got[v].id;
+      EXPECT_EQ(got[v].index_date, want[v].index_date) << got[v].id;
+      EXPECT_EQ(got[v].attributes, want[v].attributes) << got[v].id;
+      EXPECT_EQ(got[v].version, v + 1) << got[v].id;
+      EXPECT_EQ(got[v].provenance.line, want[v].provenance.line) << got[v].id;
     }
   }
-  ASSERT_OK_AND_ASSIGN(std::vector<Patient> all, ingested->ListPatients());
-  EXPECT_EQ(all.size(), 150u);
 }
 
 TEST(BulkWriteTest, SpilledAndIngestedWriteEqualsAPlainWrite) {
