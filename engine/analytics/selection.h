@@ -43,27 +43,36 @@ size_t Baseline(size_t n, const Seconds& seconds, const Skip& skip, int64_t inde
   return best;
 }
 
+// The nearest of the values offered, by Nearest's rule: the smaller
+// distance wins, and of two equally near the earlier observation (see
+// timepoint.h). Shared by Nearest and NearestSorted so that both pick alike.
+struct Closest {
+  size_t best = kNone;
+  int64_t best_distance = 0, best_seconds = 0;
+  void Offer(size_t i, int64_t seconds, int64_t distance) {
+    if (best == kNone || distance < best_distance ||
+        (distance == best_distance && seconds < best_seconds)) {
+      best = i;
+      best_distance = distance;
+      best_seconds = seconds;
+    }
+  }
+};
+
 // The value nearest `target_day` within +-window_days: see
 // ValueAtTimepoint (the earlier of two equally near wins). kNone when none.
 template <typename Seconds, typename Skip>
 size_t Nearest(size_t n, const Seconds& seconds, const Skip& skip, int64_t target_day,
                int64_t window_days) {
-  size_t best = kNone;
-  int64_t best_distance = 0, best_seconds = 0;
+  Closest closest;
   for (size_t i = 0; i < n; ++i) {
     if (skip(i)) continue;
     const int64_t s = seconds(i);
     const int64_t distance = std::llabs(Day(s) - target_day);
     if (distance > window_days) continue;
-    // Tie rule: the earlier observation wins (see timepoint.h).
-    if (best == kNone || distance < best_distance ||
-        (distance == best_distance && s < best_seconds)) {
-      best = i;
-      best_distance = distance;
-      best_seconds = s;
-    }
+    closest.Offer(i, s, distance);
   }
-  return best;
+  return closest.best;
 }
 
 // Baseline and Nearest for values in ascending time order (seconds(i) never
@@ -112,20 +121,14 @@ size_t NearestSorted(size_t n, const Seconds& seconds, int64_t target_day, int64
     const int64_t day = Day(seconds(k));
     return !(day < target_day && std::llabs(day - target_day) > window_days);
   });
-  size_t best = kNone;
-  int64_t best_distance = 0, best_seconds = 0;
+  Closest closest;
   for (; i < n; ++i) {
     const int64_t s = seconds(i);
     const int64_t distance = std::llabs(Day(s) - target_day);
     if (distance > window_days) break;  // past the window: so is every later value
-    if (best == kNone || distance < best_distance ||
-        (distance == best_distance && s < best_seconds)) {
-      best = i;
-      best_distance = distance;
-      best_seconds = s;
-    }
+    closest.Offer(i, s, distance);
   }
-  return best;
+  return closest.best;
 }
 
 }  // namespace cotrack::selection

@@ -58,22 +58,44 @@ absl::Status ReadAll(const std::string& path, std::vector<std::vector<double>>* 
   return absl::OkStatus();
 }
 
+// Flips one bit in the middle of the value stored under `key` in `family`,
+// written back as is: what a bad sector under a valid frame would look like
+// to a reader that trusted the bytes.
+void FlipAByteOfStoredValue(const std::string& path, Family family, const std::string& key) {
+  auto store = Store::Open(path, StoreOptions());
+  ASSERT_OK(store);
+  std::string value;
+  ASSERT_OK_AND_ASSIGN(bool found, (*store)->Get(nullptr, family, key, &value));
+  ASSERT_TRUE(found);
+  value[value.size() / 2] ^= 0x01;
+  auto batch = (*store)->NewBatch();
+  batch->Put(family, key, value);
+  ASSERT_OK((*store)->Write(*batch, true));
+}
+
+// The cohort summary and a scan in three parts both stop with DataLoss
+// saying `message`, in whichever part the damage falls.
+void ExpectCohortScansAreDataLoss(Database& db, const std::string& message) {
+  SummaryOptions summary;
+  summary.timepoints = *ParseTimepointList("0,6m");
+  EXPECT_THAT(SummarizeCohort(db, "edss", summary).status(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr(message)));
+  Reader::SeriesScanOptions parts;
+  parts.parts = 3;
+  parts.min_patients_per_part = 1;
+  EXPECT_THAT(db.ScanSeries("edss", parts,
+                            [](int, const SeriesPatient&, const std::vector<SeriesValue>&) {
+                              return absl::OkStatus();
+                            }),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr(message)));
+}
+
 TEST(DamageTest, AFlippedByteInAStoredValueIsDataLoss) {
   TempDir dir;
   Populate(dir.path());
-  {
-    auto store = Store::Open(dir.path(), StoreOptions());
-    ASSERT_OK(store);
-    // P7's series: measure edss (id 1) and P7's patient number (8: P0 is 1).
-    const std::string key = keys::SeriesKey(1, 8);
-    std::string value;
-    ASSERT_OK_AND_ASSIGN(bool found, (*store)->Get(nullptr, Family::kSeries, key, &value));
-    ASSERT_TRUE(found);
-    value[value.size() / 2] ^= 0x01;  // one bit, in the middle of the log
-    auto batch = (*store)->NewBatch();
-    batch->Put(Family::kSeries, key, value);
-    ASSERT_OK((*store)->Write(*batch, true));
-  }
+  // P7's series: measure edss (id 1) and P7's patient number (8: P0 is 1).
+  ASSERT_NO_FATAL_FAILURE(
+      FlipAByteOfStoredValue(dir.path(), Family::kSeries, keys::SeriesKey(1, 8)));
   auto db = Database::Open(dir.path());
   ASSERT_OK(db);
   EXPECT_THAT((*db)->Trajectory("P7", "edss"),
@@ -82,18 +104,7 @@ TEST(DamageTest, AFlippedByteInAStoredValueIsDataLoss) {
   ASSERT_OK_AND_ASSIGN(auto t6, (*db)->Trajectory("P6", "edss"));
   EXPECT_EQ(t6.size(), 10u);
   // The cohort scans verify it too, in whichever part it falls.
-  SummaryOptions summary;
-  summary.timepoints = *ParseTimepointList("0,6m");
-  EXPECT_THAT(SummarizeCohort(**db, "edss", summary).status(),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("series edss of patient \"P7\"")));
-  Reader::SeriesScanOptions parts;
-  parts.parts = 3;
-  parts.min_patients_per_part = 1;
-  EXPECT_THAT((*db)->ScanSeries("edss", parts,
-                                [](int, const SeriesPatient&, const std::vector<SeriesValue>&) {
-                                  return absl::OkStatus();
-                                }),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("series edss of patient \"P7\"")));
+  ExpectCohortScansAreDataLoss(**db, "series edss of patient \"P7\"");
 }
 
 // The lean scan checks each patient record's checksum before it decodes
@@ -102,32 +113,11 @@ TEST(DamageTest, AFlippedByteInAStoredValueIsDataLoss) {
 TEST(DamageTest, AFlippedByteInAPatientRecordIsDataLossInTheLeanScan) {
   TempDir dir;
   Populate(dir.path());
-  {
-    auto store = Store::Open(dir.path(), StoreOptions());
-    ASSERT_OK(store);
-    const std::string key = keys::PatientKey(8);  // P7
-    std::string value;
-    ASSERT_OK_AND_ASSIGN(bool found, (*store)->Get(nullptr, Family::kPatients, key, &value));
-    ASSERT_TRUE(found);
-    value[value.size() / 2] ^= 0x01;
-    auto batch = (*store)->NewBatch();
-    batch->Put(Family::kPatients, key, value);
-    ASSERT_OK((*store)->Write(*batch, true));
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      FlipAByteOfStoredValue(dir.path(), Family::kPatients, keys::PatientKey(8)));  // P7
   auto db = Database::Open(dir.path());
   ASSERT_OK(db);
-  SummaryOptions summary;
-  summary.timepoints = *ParseTimepointList("0,6m");
-  EXPECT_THAT(SummarizeCohort(**db, "edss", summary).status(),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("patient record 8: checksum")));
-  Reader::SeriesScanOptions parts;
-  parts.parts = 3;
-  parts.min_patients_per_part = 1;
-  EXPECT_THAT((*db)->ScanSeries("edss", parts,
-                                [](int, const SeriesPatient&, const std::vector<SeriesValue>&) {
-                                  return absl::OkStatus();
-                                }),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("patient record 8: checksum")));
+  ExpectCohortScansAreDataLoss(**db, "patient record 8: checksum");
 }
 
 TEST(DamageTest, DamagedTableFilesNeverReturnWrongData) {
