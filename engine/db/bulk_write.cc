@@ -3,8 +3,9 @@
 //    disk past a memory limit, so that a file of any size fits;
 // 2. Commit walks the staged changes one series at a time, compares each with
 //    the stored versions of its identity (same content: no-op; different: a
-//    new version; none to read when the series' recorded end is earlier, see
-//    series_ends.h), and writes data, series ends, id index, counters and the
+//    new version; none to read when the series' recorded end is earlier, or
+//    when the patient's complete ends do not list it, see series_ends.h), and
+//    writes data, series ends, id index, counters and the
 //    audit entry in one atomic step through a CommitBatch (commit_batch.h): a
 //    logged write batch, or, for large writes, table files ingested across
 //    column families at once.
@@ -289,10 +290,16 @@ absl::StatusOr<BulkWriteImpl::PatientEnds*> BulkWriteImpl::EndsOf(uint32_t num,
   const size_t i = static_cast<size_t>(it - end_nums_.begin());
   if (it == end_nums_.end() || *it != num) {
     PatientEnds loaded;
-    std::string value;
-    COTRACK_ASSIGN_OR_RETURN(
-        bool found, db_->store_->Get(view, Family::kMeta, keys::SeriesEndsKey(num), &value));
-    if (found) COTRACK_RETURN_IF_ERROR(SeriesEnds::Decode(value, num, &loaded.ends));
+    if (num >= db_->next_patient_num_) {
+      // Numbered by this write: nothing is stored under it yet.
+      loaded.ends.MarkComplete();
+      loaded.changed = true;
+    } else {
+      std::string value;
+      COTRACK_ASSIGN_OR_RETURN(
+          bool found, db_->store_->Get(view, Family::kMeta, keys::SeriesEndsKey(num), &value));
+      if (found) COTRACK_RETURN_IF_ERROR(SeriesEnds::Decode(value, num, &loaded.ends));
+    }
     end_nums_.insert(it, num);
     end_records_.insert(end_records_.begin() + static_cast<ptrdiff_t>(i), std::move(loaded));
   }
@@ -323,7 +330,14 @@ absl::Status BulkWriteImpl::LoadEnds(const ReadView* view) {
         }
         return decoded.ok();
       }));
-  return decoded;
+  COTRACK_RETURN_IF_ERROR(decoded);
+  for (size_t i = 0; i < end_nums_.size(); ++i) {
+    if (end_nums_[i] >= db_->next_patient_num_) {  // numbered by this write, as EndsOf
+      end_records_[i].ends.MarkComplete();
+      end_records_[i].changed = true;
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<const CatalogEntry*> BulkWriteImpl::Measure(const std::string& code) {
@@ -646,8 +660,9 @@ absl::Status BulkWriteImpl::CommitSeries(absl::Span<StagedChange> changes, const
   std::string& log = series_log_;
   COTRACK_ASSIGN_OR_RETURN(PatientEnds * ends, EndsOf(num, view));
   std::optional<int64_t> end = ends->ends.Find(measure_id);  // no stored version is later
-  // Changes arrive in time order.
-  if (!end || changes.front().obs.time.seconds <= *end) {
+  // Changes arrive in time order. A complete record that does not list the
+  // measure says the series is empty.
+  if (end ? changes.front().obs.time.seconds <= *end : !ends->ends.complete()) {
     COTRACK_ASSIGN_OR_RETURN(bool found, db_->store_->Get(view, Family::kSeries,
                                                           keys::SeriesKey(measure_id, num), &log));
     if (found) {
@@ -763,6 +778,11 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   if (!duplicates.empty()) {
     if (rejected == nullptr) return RejectionsStatus(duplicates);
     rejected->insert(rejected->end(), duplicates.begin(), duplicates.end());
+  }
+  // A new patient gets a complete record even without observations (a
+  // registration), so that its first visit reads no series.
+  for (const auto& entry : touched_) {
+    if (entry.second.is_new) COTRACK_RETURN_IF_ERROR(EndsOf(entry.second.num, view.get()).status());
   }
   for (size_t i = 0; i < end_nums_.size(); ++i) {
     if (end_records_[i].changed) out->PutSeriesEnds(end_nums_[i], end_records_[i].ends);

@@ -81,6 +81,7 @@ absl::Status RestoreWrite::AddMeasure(uint32_t id, const MeasureDefinition& def)
 uint32_t RestoreWrite::AddPatient(absl::string_view id) {
   const uint32_t num = next_patient_num_++;
   batch_->PutPatientId(id, num);
+  ends_.emplace_back().MarkComplete();
   return num;
 }
 
@@ -93,6 +94,11 @@ absl::Status RestoreWrite::AddPatientVersions(uint32_t patient_num,
 absl::Status RestoreWrite::AddSeries(uint32_t measure_id, uint32_t patient_num,
                                      absl::Span<const Observation> versions) {
   batch_->AppendSeries(measure_id, patient_num, versions);
+  if (patient_num >= 1 && patient_num <= ends_.size() && !versions.empty()) {
+    int64_t end = versions.front().time.seconds;
+    for (const Observation& o : versions) end = std::max(end, o.time.seconds);
+    ends_[patient_num - 1].Set(measure_id, end);
+  }
   return MaybeWrite();
 }
 
@@ -108,6 +114,10 @@ absl::Status RestoreWrite::SetTimeZone(absl::string_view zone) {
 }
 
 absl::Status RestoreWrite::Finish() {
+  for (uint32_t num = 1; num <= ends_.size(); ++num) {
+    batch_->PutSeriesEnds(num, ends_[num - 1]);
+    COTRACK_RETURN_IF_ERROR(MaybeWrite());
+  }
   CommitBatch::Counters counters;
   counters.next_patient_num = next_patient_num_;
   counters.next_measure_id = next_measure_id_;

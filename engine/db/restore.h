@@ -18,8 +18,9 @@
 // The caller checks the records (versions 1..n, each series' and patient's
 // versions added at once, references, audit sequence numbers 1..n: what
 // `cotrack check` expects); a restore only numbers the patients and moves the
-// counters past what it wrote. Series ends (series_ends.h) are not listed:
-// the first later write of a series reads it and lists its end.
+// counters past what it wrote, and lists every patient's series ends
+// (series_ends.h) as complete records: it has written each series itself,
+// so the first visit after a load reads no series.
 //
 // A dump may be larger than memory, so a restore is written in steps of a
 // few MiB, not atomically: one that fails part way leaves some records and no
@@ -31,6 +32,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -39,6 +41,7 @@
 #include "cotrack/database.h"
 #include "cotrack/options.h"
 #include "cotrack/types.h"
+#include "db/series_ends.h"
 
 namespace cotrack {
 
@@ -84,9 +87,10 @@ class RestoreWrite {
   // Errors: those of a write to the store.
   absl::Status SetTimeZone(absl::string_view zone);
 
-  // Writes what is left and the counters (next patient number, measure id and
-  // audit sequence number, past everything added), synced: the database then
-  // takes new writes. Errors: those of a write to the store.
+  // Writes the series ends, what is left and the counters (next patient
+  // number, measure id and audit sequence number, past everything added),
+  // synced: the database then takes new writes. Errors: those of a write to
+  // the store.
   absl::Status Finish();
 
  private:
@@ -97,6 +101,7 @@ class RestoreWrite {
   std::unique_ptr<Store> store_;
   std::unique_ptr<CommitBatch> batch_;
   uint32_t next_patient_num_ = 1;
+  std::vector<SeriesEnds> ends_;  // ends_[num - 1]: patient number num's
   uint32_t next_measure_id_;
   uint64_t next_audit_seq_ = 1;
 };

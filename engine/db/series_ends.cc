@@ -9,6 +9,9 @@ namespace cotrack {
 namespace {
 
 constexpr size_t kPairBytes = 12;
+// The pair that marks a complete record (series_ends.h).
+constexpr uint32_t kCompleteMeasure = 0;
+constexpr int64_t kCompleteValue = 1;
 
 bool ByMeasure(const std::pair<uint32_t, int64_t>& a, uint32_t measure_id) {
   return a.first < measure_id;
@@ -18,6 +21,7 @@ bool ByMeasure(const std::pair<uint32_t, int64_t>& a, uint32_t measure_id) {
 
 absl::Status SeriesEnds::Decode(absl::string_view value, uint32_t patient_num, SeriesEnds* out) {
   out->ends_.clear();
+  out->complete_ = false;
   if (value.size() % kPairBytes != 0) {
     return absl::DataLossError(absl::StrCat("series ends of patient #", patient_num,
                                             " are damaged (", value.size(),
@@ -25,18 +29,34 @@ absl::Status SeriesEnds::Decode(absl::string_view value, uint32_t patient_num, S
   }
   for (size_t pos = 0; pos < value.size(); pos += kPairBytes) {
     const uint32_t measure = keys::DecodeU32(value.substr(pos, 4));
-    if (!out->ends_.empty() && out->ends_.back().first >= measure) {
+    // By measure id, the marker (0) first.
+    if (pos > 0 && keys::DecodeU32(value.substr(pos - kPairBytes, 4)) >= measure) {
       return absl::DataLossError(
           absl::StrCat("series ends of patient #", patient_num, " are damaged (out of order)"));
     }
-    out->ends_.emplace_back(measure, keys::DecodeI64(value.substr(pos + 4, 8)));
+    const int64_t end = keys::DecodeI64(value.substr(pos + 4, 8));
+    if (measure == kCompleteMeasure) {
+      // First, by the order check above; its value is fixed.
+      if (end != kCompleteValue) {
+        return absl::DataLossError(absl::StrCat("series ends of patient #", patient_num,
+                                                " are damaged (completeness marker ", end,
+                                                ", expected ", kCompleteValue, ")"));
+      }
+      out->complete_ = true;
+      continue;
+    }
+    out->ends_.emplace_back(measure, end);
   }
   return absl::OkStatus();
 }
 
 std::string SeriesEnds::Encode() const {
   std::string out;
-  out.reserve(ends_.size() * kPairBytes);
+  out.reserve((ends_.size() + 1) * kPairBytes);
+  if (complete_) {
+    keys::AppendU32(&out, kCompleteMeasure);
+    keys::AppendI64(&out, kCompleteValue);
+  }
   for (const auto& [measure, end] : ends_) {
     keys::AppendU32(&out, measure);
     keys::AppendI64(&out, end);

@@ -8,6 +8,20 @@
 // The invariant every write keeps: a listed end is never earlier than a
 // stored version of its series. Measures not listed (series written before
 // ends existed) are read as before and listed by their next write.
+//
+// A record may also be complete: it lists every series the patient has, so
+// a measure it does not list has no stored version and a write of it reads
+// nothing. A record is made complete only where that is known: for a patient
+// numbered by the same write (its number was never used), and by a restore,
+// which writes every series itself. Every write lists each series it adds,
+// so a complete record stays complete. A patient registered before records
+// could be complete keeps an incomplete one: the first write of each
+// measure new to it still reads that series (and finds none).
+//
+// Complete is stored as a leading pair (measure id 0, 1): measure ids start
+// at 1, and an engine that knows nothing of completeness keeps the pair as
+// it would any measure's (Set replaces only the measure written), so such an
+// engine, which also lists whatever it adds, leaves the record true.
 #ifndef COTRACK_DB_SERIES_ENDS_H_
 #define COTRACK_DB_SERIES_ENDS_H_
 
@@ -31,11 +45,19 @@ class SeriesEnds {
 
   // The end of `measure_id`'s series, if listed.
   std::optional<int64_t> Find(uint32_t measure_id) const;
-  // Lists `end` for `measure_id` (replacing an earlier one).
+  // Lists `end` for `measure_id` (replacing an earlier one). `measure_id`
+  // is not 0 (the completeness marker's).
   void Set(uint32_t measure_id, int64_t end);
+
+  // Every series of the patient is listed (see above).
+  bool complete() const { return complete_; }
+  void MarkComplete() { complete_ = true; }
+  // The listed (measure id, end) pairs, by measure id.
+  const std::vector<std::pair<uint32_t, int64_t>>& ends() const { return ends_; }
 
  private:
   std::vector<std::pair<uint32_t, int64_t>> ends_;  // by measure id
+  bool complete_ = false;
 };
 
 }  // namespace cotrack

@@ -411,6 +411,11 @@ absl::Status StoreCheck::CheckSeries() {
                          ", later than its recorded end (meta): a write at a later "
                          "date would not compare with it"));
       }
+      if (!end && e->second.complete()) {
+        problems_.Add("series", skey, patient,
+                      "is missing from the patient's series ends (meta), which say they list "
+                      "every series: a write of this measure would not compare with it");
+      }
     }
     // Sorted by (time, version): each time's versions must be 1..n.
     for (size_t i = 0; i < versions.size();) {

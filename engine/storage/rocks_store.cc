@@ -102,15 +102,15 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocks
     t.filter_policy.reset(rocksdb::NewRibbonFilterPolicy(10));
     t.whole_key_filtering = true;
   }
-  // No bloom filter in the memtables. One costs 2 % of the write buffer
-  // (1.3 MB) per family, allocated and zeroed whenever a memtable is made:
-  // at every open (4 of them: 30 of the 85 ms of Database::Open on the
+  // Memtable filters (below) are kept small. One of 2 % of the write buffer
+  // (1.3 MB) per family was allocated and zeroed whenever a memtable was
+  // made: at every open (4 of them: 30 of the 85 ms of Database::Open on the
   // 2-core development machine, and 5 MiB of the holding process's RSS) and
   // at every memtable switch, now every 16 MiB of log (max_total_wal_size).
   // It had bought 3 % of API visits/s when a recorded visit read each of its
-  // series; with series ends a visit reads one meta key, and 200,000-visit
-  // bursts showed no difference (medians of 5: 34,070 visits/s without,
-  // 33,190 with; tools/bench/open).
+  // series; with series ends a visit read one meta key, and 200,000-visit
+  // bursts of visits to few patients showed no difference (medians of 5:
+  // 34,070 visits/s without, 33,190 with; tools/bench/open).
   // LZ4 (LZ4HC at the bottom level, below), in 16 KiB blocks, not ZSTD.
   // The bench at its default size (100,000 patients, 9 million
   // observations), one run each:
@@ -172,6 +172,20 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocks
   // measures to 5,000 patients). Where an entry goes is unchanged.
   if (f == Family::kSeries || f == Family::kMeta) {
     o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(4));
+  }
+  // A whole-key filter in the memtables of the families a write reads by
+  // key (the id index, the series ends, a series; see the note above on the
+  // filter's earlier cost). Those reads are nearly always of keys not in the
+  // memtable (a visit to a patient not written since the last flush), and a
+  // memtable search is a skip-list descent whose every step can miss the
+  // CPU cache: with 16,000 recorded visits in the memtables it was 12 % of a
+  // Python record_visit. 0.2 % of the write buffer (134 KB, about 10 bits
+  // per entry for the most a memtable holds before max_total_wal_size
+  // flushes it). Not for a one-shot read, whose memtables hold at most a
+  // replayed log.
+  if (!few_reads && (f == Family::kSeries || f == Family::kMeta || f == Family::kPatientIds)) {
+    o.memtable_whole_key_filtering = true;
+    o.memtable_prefix_bloom_size_ratio = 0.002;
   }
   return o;
 }

@@ -172,6 +172,31 @@ TEST(CheckTest, ASeriesEndEarlierThanAStoredVersionIsReported) {
       << Describe(r);
 }
 
+TEST(CheckTest, ACompleteSeriesEndsRecordThatMissesASeriesIsReported) {
+  TempDir dir;
+  Populate(dir.path());
+  // P7's record says it lists every series (the marker pair: measure 0,
+  // value 1) but lists none: a write of its edss at any date would skip
+  // reading the ten stored values and add a second version 1.
+  std::string ends;
+  keys::AppendU32(&ends, 0);
+  keys::AppendI64(&ends, 1);
+  SetEnds(dir.path(), 8, ends);
+  ASSERT_OK_AND_ASSIGN(CheckReport r, CheckDatabase(dir.path()));
+  EXPECT_THAT(r.problems, Contains(AllOf(Field(&CheckProblem::family, "series"),
+                                         Field(&CheckProblem::patient, "P7"),
+                                         Field(&CheckProblem::key, HasSubstr("edss")),
+                                         Field(&CheckProblem::message, HasSubstr("every series")))))
+      << Describe(r);
+  EXPECT_EQ(r.problems.size(), 1u) << Describe(r);
+  // Listing the series makes the record true again.
+  keys::AppendU32(&ends, 1);
+  keys::AppendI64(&ends, CivilTime::FromDay(18000 + 180 * (kVisits - 1)).seconds);
+  SetEnds(dir.path(), 8, ends);
+  ASSERT_OK_AND_ASSIGN(r, CheckDatabase(dir.path()));
+  EXPECT_TRUE(r.ok()) << Describe(r);
+}
+
 TEST(CheckTest, AFlippedByteInAStoredValueIsReportedWithItsPatient) {
   TempDir dir;
   Populate(dir.path());

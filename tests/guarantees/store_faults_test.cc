@@ -195,6 +195,57 @@ TEST_F(StoreFaultsTest, AFailedWriteLeavesNothingAndSaysWhy) {
   EXPECT_EQ(p99.size(), 1u);
 }
 
+// A patient numbered by a write gets series ends that list every series it
+// has, so a measure they do not list has nothing stored: its first value
+// is written without reading the series. A patient whose record is not
+// complete (written before records could be) still has that series read.
+TEST_F(StoreFaultsTest, ANewPatientsFirstValueOfAMeasureReadsNoSeries) {
+  // Every read of the series family fails from now on.
+  faults_->FailReads(Family::kSeries, "", StoreIoError("read series", kBadSector));
+  ASSERT_OK_AND_ASSIGN(WriteSummary visit, db_->RecordVisit({Obs("P3", "ais", kDay0 + 365, 4),
+                                                             Obs("P3", "edss", kDay0 + 365, 2.5)}));
+  EXPECT_EQ(visit.written, 2);
+  // A registration alone gives a complete record too.
+  Batch registration;
+  Patient p9;
+  p9.id = "P9";
+  p9.arm = "placebo";
+  registration.PutPatient(p9);
+  ASSERT_OK(db_->Apply(registration));
+  ASSERT_OK_AND_ASSIGN(visit, db_->RecordVisit({Obs("P9", "hba1c", kDay0, 6.0)}));
+  EXPECT_EQ(visit.written, 1);
+  // A date the series has reached is still compared with what is stored.
+  EXPECT_THAT(db_->Record(Obs("P3", "ais", kDay0 + 365, 5)),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("Input/output error")));
+
+  // P5's record as an older engine left it: its ends, without the marker.
+  db_.reset();
+  {
+    auto store = Store::Open(dir_.path(), StoreOptions());
+    ASSERT_OK(store);
+    std::string ends;
+    for (uint32_t measure : {1u, 5u}) {  // edss, hba1c: both at the third visit
+      keys::AppendU32(&ends, measure);
+      keys::AppendI64(&ends, CivilTime::FromDay(kDay0 + 180).seconds);
+    }
+    auto batch = (*store)->NewBatch();
+    batch->Put(Family::kMeta, keys::SeriesEndsKey(5), ends);
+    ASSERT_OK((*store)->Write(*batch, true));
+  }
+  Open();
+  faults_->FailReads(Family::kSeries, "", StoreIoError("read series", kBadSector));
+  EXPECT_THAT(db_->Record(Obs("P5", "ais", kDay0 + 365, 4)),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("Input/output error")));
+  ASSERT_OK_AND_ASSIGN(visit, db_->Record(Obs("P5", "edss", kDay0 + 365, 3.0)));  // listed
+  EXPECT_EQ(visit.written, 1);
+  faults_->Clear();
+  ASSERT_OK_AND_ASSIGN(visit, db_->Record(Obs("P5", "ais", kDay0 + 365, 4)));
+  EXPECT_EQ(visit.written, 1);
+  ASSERT_OK_AND_ASSIGN(visit, db_->Record(Obs("P3", "ais", kDay0 + 365, 4)));
+  EXPECT_EQ(visit.unchanged, 1);
+  ExpectClean();
+}
+
 TEST_F(StoreFaultsTest, AFailedMeasureRegistrationRegistersNothing) {
   MeasureDefinition m = Grip();
   const std::string before = Dump();

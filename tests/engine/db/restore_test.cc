@@ -114,6 +114,24 @@ TEST(RestoreTest, KeepsVersionsTimesAndAuditAsGivenAndTheCountersMoveOn) {
   EXPECT_EQ(audit[1].at_us, 2000);
   EXPECT_EQ(audit[1].provenance.user, "bob");
 
+  // Every restored patient's series ends list its series: a value at the
+  // latest date of one is compared with the stored version (a version 2, not
+  // a second version 1), and a measure new to the patient is written.
+  ObservationInput again;
+  again.patient = "P1";
+  again.measure = "edss";
+  again.time = Day("2022-06-01");
+  again.value = 3.5;
+  ASSERT_OK_AND_ASSIGN(WriteSummary same, db->Record(again));
+  EXPECT_EQ(same.corrected, 1);
+  ASSERT_OK_AND_ASSIGN(history, db->History("P1", "edss", Day("2022-06-01")));
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[1].version, 2u);
+  again.measure = "grip";
+  again.value = 41;
+  ASSERT_OK_AND_ASSIGN(WriteSummary added, db->Record(again));
+  EXPECT_EQ(added.written, 1);
+
   // The counters are past everything restored: a new patient, measure and
   // audit entry take the next numbers, and the check still finds nothing.
   ObservationInput in;
@@ -129,9 +147,9 @@ TEST(RestoreTest, KeepsVersionsTimesAndAuditAsGivenAndTheCountersMoveOn) {
   pinch.max = 50;
   ASSERT_OK(db->RegisterMeasure(pinch, Provenance()));
   ASSERT_OK_AND_ASSIGN(audit, db->AuditLog());
-  ASSERT_EQ(audit.size(), 4u);
-  EXPECT_EQ(audit[2].sequence, 3u);
-  EXPECT_EQ(audit[3].sequence, 4u);
+  ASSERT_EQ(audit.size(), 6u);
+  EXPECT_EQ(audit[4].sequence, 5u);
+  EXPECT_EQ(audit[5].sequence, 6u);
   db.reset();
   ASSERT_OK_AND_ASSIGN(report, CheckDatabase(dir.path()));
   EXPECT_TRUE(report.ok()) << report.problems.front().family << " " << report.problems.front().key
