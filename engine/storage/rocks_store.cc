@@ -75,7 +75,7 @@ class RocksBatch : public Store::Batch {
 constexpr int kBottomLz4HcLevel = 4;
 
 rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocksdb::Cache>& cache,
-                                           bool few_reads) {
+                                           bool read_only, bool few_reads) {
   rocksdb::ColumnFamilyOptions o;
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = cache;
@@ -173,19 +173,37 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocks
   if (f == Family::kSeries || f == Family::kMeta) {
     o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(4));
   }
+  // Small memtables for the two families every recorded visit inserts
+  // into at scattered keys (5 series records at (measure, patient), a
+  // series end by patient): an insert descends a skip list whose every step
+  // can miss the CPU cache, and RocksDB's 64 MiB default held 16,000 visits
+  // before max_total_wal_size flushed it. With 2 MiB, a Python record_visit
+  // of 5 measures on issue 13's store, p50 against sqlite3's (python_writes.py,
+  // two runs each): 1.86-1.97 x with 64 MiB, 1.52-1.61 x with 2, 1.65 x with
+  // 4, 1.50 x with 1 (instructions per visit over 12,000 visits, callgrind:
+  // 250.5 k -> 235.5 k). A flush then comes every few thousand visits, in the
+  // background; four memtables per family (8 MiB) keep the writer from
+  // waiting on one. Read-only handles keep the default: they never flush, so
+  // a log they replay stays in one memtable.
+  constexpr size_t kVisitMemtableBytes = 2 << 20;
+  const bool small_memtable = !read_only && (f == Family::kSeries || f == Family::kMeta);
+  if (small_memtable) {
+    o.write_buffer_size = kVisitMemtableBytes;
+    o.max_write_buffer_number = 4;
+  }
   // A whole-key filter in the memtables of the families a write reads by
   // key (the id index, the series ends, a series; see the note above on the
   // filter's earlier cost). Those reads are nearly always of keys not in the
   // memtable (a visit to a patient not written since the last flush), and a
-  // memtable search is a skip-list descent whose every step can miss the
-  // CPU cache: with 16,000 recorded visits in the memtables it was 12 % of a
-  // Python record_visit. 0.2 % of the write buffer (134 KB, about 10 bits
-  // per entry for the most a memtable holds before max_total_wal_size
-  // flushes it). Not for a one-shot read, whose memtables hold at most a
-  // replayed log.
+  // memtable search is a skip-list descent like an insert's: with 16,000
+  // recorded visits in 64 MiB memtables it was 12 % of a Python
+  // record_visit. About 10 bits per entry for the most a memtable holds:
+  // 2 % of a small memtable (42 KB), 0.2 % of a default one (134 KB, as
+  // max_total_wal_size flushes it at about a quarter full). Not for a
+  // one-shot read, whose memtables hold at most a replayed log.
   if (!few_reads && (f == Family::kSeries || f == Family::kMeta || f == Family::kPatientIds)) {
     o.memtable_whole_key_filtering = true;
-    o.memtable_prefix_bloom_size_ratio = 0.002;
+    o.memtable_prefix_bloom_size_ratio = small_memtable ? 0.02 : 0.002;
   }
   return o;
 }
@@ -630,9 +648,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   const bool all_families = !(options.read_only && options.few_reads);
   for (int i = 0; i < kFamilyCount; ++i) {
     if (!all_families && static_cast<Family>(i) == Family::kAudit) continue;
-    families.emplace_back(
-        i == 0 ? rocksdb::kDefaultColumnFamilyName : kFamilyNames[i],
-        FamilyOptions(static_cast<Family>(i), cache, options.read_only && options.few_reads));
+    families.emplace_back(i == 0 ? rocksdb::kDefaultColumnFamilyName : kFamilyNames[i],
+                          FamilyOptions(static_cast<Family>(i), cache, options.read_only,
+                                        options.read_only && options.few_reads));
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
