@@ -180,6 +180,10 @@ class BulkWriteImpl : public EngineBulkWrite {
   absl::StatusOr<PatientEnds*> EndsOf(uint32_t num, const ReadView* view);
   // Reads the series ends of many touched patients in one scan.
   absl::Status LoadEnds(const ReadView* view);
+  // After a successful write: the handle's cache of series ends
+  // (DatabaseImpl::series_ends_) takes the records this write read or
+  // wrote, or, for a large write, forgets its patients. Spends end_records_.
+  void RememberEnds(bool ingested);
   absl::Status CommitSeries(absl::Span<StagedChange> changes, const ReadView* view, int64_t now_us,
                             CommitBatch& out, WriteSummary& summary,
                             std::vector<Rejection>& duplicates);
@@ -294,6 +298,8 @@ absl::StatusOr<BulkWriteImpl::PatientEnds*> BulkWriteImpl::EndsOf(uint32_t num,
       // Numbered by this write: nothing is stored under it yet.
       loaded.ends.MarkComplete();
       loaded.changed = true;
+    } else if (auto cached = db_->series_ends_.find(num); cached != db_->series_ends_.end()) {
+      loaded.ends = cached->second;  // as stored: the write lock is held
     } else {
       std::string value;
       COTRACK_ASSIGN_OR_RETURN(
@@ -338,6 +344,21 @@ absl::Status BulkWriteImpl::LoadEnds(const ReadView* view) {
     }
   }
   return absl::OkStatus();
+}
+
+void BulkWriteImpl::RememberEnds(bool ingested) {
+  // A few thousand patients at most: an import's would only push out the
+  // patients a clinic's application is recording visits for.
+  constexpr size_t kMaxCachedSeriesEnds = 1 << 16;
+  auto& cache = db_->series_ends_;
+  if (ingested || end_nums_.size() > kMaxCachedSeriesEnds / 4) {
+    for (uint32_t num : end_nums_) cache.erase(num);
+    return;
+  }
+  if (cache.size() + end_nums_.size() > kMaxCachedSeriesEnds) cache.clear();
+  for (size_t i = 0; i < end_nums_.size(); ++i) {
+    cache.insert_or_assign(end_nums_[i], std::move(end_records_[i].ends));
+  }
 }
 
 absl::StatusOr<const CatalogEntry*> BulkWriteImpl::Measure(const std::string& code) {
@@ -880,6 +901,7 @@ absl::StatusOr<WriteSummary> BulkWriteImpl::Commit(std::vector<Rejection>* rejec
   for (const auto& [id, t] : touched_) {
     if (t.is_new) db_->CachePatientNum(id, t.num);
   }
+  RememberEnds(ingest);
   return summary;
 }
 

@@ -36,6 +36,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "catalog/catalog.h"
 #include "cotrack/database.h"
+#include "db/series_ends.h"
 #include "storage/store.h"
 
 namespace cotrack {
@@ -234,6 +235,15 @@ class DatabaseImpl {
   uint32_t next_patient_num_ = 1;
   uint32_t next_measure_id_ = kFirstUserMeasureId;
   uint64_t next_audit_seq_ = 1;
+
+  // Series ends (db/series_ends.h) of patients this handle's logged writes
+  // have read or written, by patient number, as stored after the last
+  // write: a later visit to one of them reads no series ends. Owned by
+  // writers (under write_mu_) and, like the counters above, true because
+  // this handle is the database's only writer from Open on. Every write
+  // that stores series ends updates it after the write has succeeded (or
+  // forgets those patients); cleared past kMaxCachedSeriesEnds.
+  absl::flat_hash_map<uint32_t, SeriesEnds> series_ends_;
 };
 
 }  // namespace cotrack

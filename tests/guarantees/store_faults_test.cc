@@ -246,6 +246,42 @@ TEST_F(StoreFaultsTest, ANewPatientsFirstValueOfAMeasureReadsNoSeries) {
   ExpectClean();
 }
 
+// A handle remembers the series ends its writes read or stored: a second
+// visit to a patient reads neither its number nor its series ends. A large
+// (ingested) write makes it forget its patients, so a value at a date that
+// write reached is still compared with the stored one.
+TEST_F(StoreFaultsTest, AHandleRemembersSeriesEndsAndALargeWriteMakesItForget) {
+  db_.reset();
+  options_.bulk_ingest_threshold = 10;
+  Open();
+  ASSERT_OK(db_->Record(Obs("P3", "edss", kDay0 + 200, 2.0)));  // logged: P3 remembered
+  faults_->FailReads(Family::kMeta, keys::SeriesEndsKey(3), StoreIoError("read", kBadSector));
+  faults_->FailReads(Family::kPatientIds, "P3", StoreIoError("read", kBadSector));
+  ASSERT_OK_AND_ASSIGN(WriteSummary visit, db_->RecordVisit({Obs("P3", "edss", kDay0 + 210, 2.5),
+                                                             Obs("P3", "ais", kDay0 + 210, 3)}));
+  EXPECT_EQ(visit.written, 2);
+  // Another handle knows nothing yet: its first write to P3 reads them.
+  db_.reset();
+  Open();
+  EXPECT_THAT(db_->Record(Obs("P3", "edss", kDay0 + 220, 3.0)),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("Input/output error")));
+  faults_->Clear();
+  ASSERT_OK(db_->Record(Obs("P3", "edss", kDay0 + 220, 3.0)));  // remembered again
+
+  // 12 changes: table files, P3's edss now ending at day +300.
+  Batch large;
+  for (int p = 1; p <= 6; ++p) {
+    large.Record(Obs(PatientId(p), "edss", kDay0 + 300, 4.0));
+    large.Record(Obs(PatientId(p), "hba1c", kDay0 + 300, 6.0));
+  }
+  ASSERT_OK_AND_ASSIGN(WriteSummary ingested, db_->Apply(large));
+  EXPECT_EQ(ingested.written, 12);
+  ASSERT_OK_AND_ASSIGN(WriteSummary same, db_->Record(Obs("P3", "edss", kDay0 + 300, 4.0)));
+  EXPECT_EQ(same.unchanged, 1);
+  EXPECT_EQ(same.written, 0);
+  ExpectClean();
+}
+
 TEST_F(StoreFaultsTest, AFailedMeasureRegistrationRegistersNothing) {
   MeasureDefinition m = Grip();
   const std::string before = Dump();

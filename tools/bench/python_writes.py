@@ -3,7 +3,7 @@
 transaction, side by side in one run (issue 16).
 
     python3 tools/bench/python_writes.py --work DIR [--library PATH]
-        [--visits N] [--reps N] [--seed S]
+        [--visits N] [--reps N] [--seed S] [--patients N]
 
 DIR is a python_bench.py work directory (its `cotrack` store and
 `obs.sqlite`), used after python_bench.py has finished, so that neither
@@ -11,7 +11,11 @@ store is still settling from its import. Both get the same visits: 5
 measures (AIS, EDSS, FIS, HbA1c, IL-4, about 10 % of IL-4 values censored)
 of one patient at one new date, the patients in the order python_bench.py
 uses, every date later than anything stored (each run starts after the
-latest date in obs.sqlite, so a directory can be measured again):
+latest date in obs.sqlite, so a directory can be measured again). With
+--patients N the visits go to the first N patients only, each of them
+visited again every N visits (a clinic's application recording follow-up
+visits), instead of nearly every visit to a patient the process has not
+written yet:
 
   - cotrack: db.record_visit(patient, date, {measure: value}, visit=label)
     on a handle opened with sync=False (a crash of the process loses nothing
@@ -84,6 +88,8 @@ def main():
     ap.add_argument("--visits", type=int, default=2000, help="calls per pass")
     ap.add_argument("--reps", type=int, default=7, help="timed rounds (medians reported)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--patients", type=int, default=0,
+                    help="visit only the first N patients, again and again (default: all)")
     args = ap.parse_args()
     if args.library:
         os.environ["COTRACK_LIBRARY"] = args.library
@@ -94,6 +100,8 @@ def main():
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     ids = sorted(p for (p,) in conn.execute("SELECT DISTINCT patient FROM obs"))
+    if args.patients > 0:
+        ids = ids[:args.patients]
     last = datetime.date.fromisoformat(conn.execute("SELECT max(date) FROM obs").fetchone()[0][:10])
     db = cotrack.open(os.path.join(args.work, "cotrack"), sync=False, user="bench")
 
