@@ -347,8 +347,10 @@ absl::Status BulkWriteImpl::LoadEnds(const ReadView* view) {
 }
 
 void BulkWriteImpl::RememberEnds(bool ingested) {
-  // A few thousand patients at most: an import's would only push out the
-  // patients a clinic's application is recording visits for.
+  // The records of a write of more than a quarter of this many patients (an
+  // import) would only push out those of the patients a clinic's
+  // application is recording visits for: it makes the cache forget its
+  // patients instead.
   constexpr size_t kMaxCachedSeriesEnds = 1 << 16;
   auto& cache = db_->series_ends_;
   if (ingested || end_nums_.size() > kMaxCachedSeriesEnds / 4) {
