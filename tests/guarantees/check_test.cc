@@ -7,6 +7,7 @@
 #include "codec/key_codec.h"
 #include "cotrack/database.h"
 #include "cotrack/maintenance.h"
+#include "db/series_ends.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/store.h"
@@ -175,13 +176,12 @@ TEST(CheckTest, ASeriesEndEarlierThanAStoredVersionIsReported) {
 TEST(CheckTest, ACompleteSeriesEndsRecordThatMissesASeriesIsReported) {
   TempDir dir;
   Populate(dir.path());
-  // P7's record says it lists every series (the marker pair: measure 0,
-  // value 1) but lists none: a write of its edss at any date would skip
-  // reading the ten stored values and add a second version 1.
-  std::string ends;
-  keys::AppendU32(&ends, 0);
-  keys::AppendI64(&ends, 1);
-  SetEnds(dir.path(), 8, ends);
+  // P7's record says it lists every series but lists none: a write of its
+  // edss at any date would skip reading the ten stored values and add a
+  // second version 1.
+  SeriesEnds ends;
+  ends.MarkComplete();
+  SetEnds(dir.path(), 8, ends.Encode());
   ASSERT_OK_AND_ASSIGN(CheckReport r, CheckDatabase(dir.path()));
   EXPECT_THAT(r.problems, Contains(AllOf(Field(&CheckProblem::family, "series"),
                                          Field(&CheckProblem::patient, "P7"),
@@ -190,9 +190,8 @@ TEST(CheckTest, ACompleteSeriesEndsRecordThatMissesASeriesIsReported) {
       << Describe(r);
   EXPECT_EQ(r.problems.size(), 1u) << Describe(r);
   // Listing the series makes the record true again.
-  keys::AppendU32(&ends, 1);
-  keys::AppendI64(&ends, CivilTime::FromDay(18000 + 180 * (kVisits - 1)).seconds);
-  SetEnds(dir.path(), 8, ends);
+  ends.Set(1, CivilTime::FromDay(18000 + 180 * (kVisits - 1)).seconds);  // edss
+  SetEnds(dir.path(), 8, ends.Encode());
   ASSERT_OK_AND_ASSIGN(r, CheckDatabase(dir.path()));
   EXPECT_TRUE(r.ok()) << Describe(r);
 }

@@ -18,6 +18,7 @@
 #include "cotrack/database.h"
 #include "cotrack/export.h"
 #include "cotrack/maintenance.h"
+#include "db/series_ends.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/store.h"
@@ -223,13 +224,12 @@ TEST_F(StoreFaultsTest, ANewPatientsFirstValueOfAMeasureReadsNoSeries) {
   {
     auto store = Store::Open(dir_.path(), StoreOptions());
     ASSERT_OK(store);
-    std::string ends;
+    SeriesEnds ends;                     // not complete
     for (uint32_t measure : {1u, 5u}) {  // edss, hba1c: both at the third visit
-      keys::AppendU32(&ends, measure);
-      keys::AppendI64(&ends, CivilTime::FromDay(kDay0 + 180).seconds);
+      ends.Set(measure, CivilTime::FromDay(kDay0 + 180).seconds);
     }
     auto batch = (*store)->NewBatch();
-    batch->Put(Family::kMeta, keys::SeriesEndsKey(5), ends);
+    batch->Put(Family::kMeta, keys::SeriesEndsKey(5), ends.Encode());
     ASSERT_OK((*store)->Write(*batch, true));
   }
   Open();
