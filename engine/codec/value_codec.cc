@@ -18,6 +18,17 @@
 namespace cotrack::codec {
 namespace {
 
+// This thread's T, kept between calls so that its buffers keep their
+// capacity. Not inlined on purpose: in a shared library GCC recomputes the
+// address of an inlined thread_local after every call and store, each time
+// through __tls_get_addr (47 calls per observation written); the pointer a
+// call returns is computed once.
+template <typename T>
+[[gnu::noinline]] T& ThreadLocal() {
+  thread_local T value;
+  return value;
+}
+
 // Frame header: u32 length, u32 masked CRC. Payloads are padded to 8 bytes so
 // that, in an 8-aligned log, every FlatBuffer starts 8-aligned.
 constexpr size_t kHeader = 8;
@@ -336,7 +347,7 @@ bool PackEntries(absl::Span<const Observation* const> v, size_t begin, size_t en
     int scale;
     uint8_t head;
   };
-  thread_local std::vector<Form> forms;
+  std::vector<Form>& forms = ThreadLocal<std::vector<Form>>();
   forms.clear();
   // What every entry shares is said once, in the columns byte.
   bool one_head = true, one_scale = true, unsigned_m = true, dates_up = true;
@@ -458,7 +469,7 @@ struct ChunkColumns {
 // `log` as one framed chunk.
 void AppendChunk(std::string* log, absl::Span<const Observation* const> v, size_t begin,
                  size_t end) {
-  thread_local ChunkColumns c;
+  ChunkColumns& c = ThreadLocal<ChunkColumns>();
   c.Clear();
   bool any_line = false, any_visit = false, any_unit = false, any_items = false;
   bool any_correction = false;
