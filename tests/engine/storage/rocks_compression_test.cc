@@ -1,7 +1,8 @@
 // How the store compresses (storage/rocks_store.cc FamilyOptions): an
-// import's table files are written as fast as a memtable flush (LZ4); a
-// compaction rewrites the bottom level with LZ4HC and a dictionary per file
-// (same decoder, fewer bytes) and the audit family is ZSTD throughout.
+// import's table files are written as fast as a memtable flush (LZ4, with the
+// bottom level's dictionary); a compaction rewrites the bottom level with
+// LZ4HC and a dictionary per file (same decoder, fewer bytes) and the audit
+// family is ZSTD throughout.
 // Issue 13 measures the bytes after compaction; every value must read back
 // the same.
 #include <map>
@@ -85,6 +86,50 @@ std::vector<std::string> Trajectories(Database& db) {
   return out;
 }
 
+// Sequence numbers of the table files of family `family`, as "level:smallest-largest".
+std::multiset<std::string> FileSequenceNumbers(const std::string& path, const std::string& family) {
+  std::multiset<std::string> out;
+  std::vector<std::string> names;
+  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, families, &handles, &raw);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  if (!s.ok()) return out;
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db->GetLiveFilesMetaData(&files);
+  for (const rocksdb::LiveFileMetaData& f : files) {
+    if (f.column_family_name != family) continue;
+    out.insert(absl::StrCat(f.level, ":", f.smallest_seqno, "-", f.largest_seqno));
+  }
+  for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
+  return out;
+}
+
+// RocksDB rewrites a bottom-level table file that carries a sequence number
+// as soon as a compaction looks at its family, and gives one to every file
+// ingested while a snapshot is held. The importer's own snapshot made the
+// next writer recompress every imported series in the background, doubling
+// the CPU time of its first visits on a 2-core machine. Files of keys new to
+// the database now go in without one, so they stay as imported.
+TEST(RocksCompressionTest, AnImportsNewSeriesGoInWithoutSequenceNumbers) {
+  TempDir dir;
+  const std::string path = dir.File("db");
+  {
+    absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(path);
+    ASSERT_TRUE(db.ok()) << db.status();
+    std::istringstream in(Issue13Observations());
+    absl::StatusOr<ImportReport> report = ImportStream(**db, in, "issue13.csv", ImportOptions());
+    ASSERT_TRUE(report.ok()) << report.status();
+  }
+  EXPECT_EQ(FileSequenceNumbers(path, "series"), std::multiset<std::string>{"6:0-0"});
+  EXPECT_EQ(FileSequenceNumbers(path, "patient_ids"), std::multiset<std::string>{"6:0-0"});
+}
+
 TEST(RocksCompressionTest, ImportWritesLz4CompactionLz4HcWithDictionaryAuditZstd) {
   TempDir dir;
   const std::string path = dir.File("db");
@@ -100,8 +145,9 @@ TEST(RocksCompressionTest, ImportWritesLz4CompactionLz4HcWithDictionaryAuditZstd
     imported = Trajectories(**db);
   }
   std::map<std::string, std::set<std::string>> after_import = CompressionByFamily(path);
-  // The import's files went in as written: LZ4, as fast as before LZ4HC.
-  EXPECT_EQ(after_import["series"], std::set<std::string>{"LZ4"});
+  // The import's files went in as written: LZ4 with a dictionary, as fast
+  // as without one.
+  EXPECT_EQ(after_import["series"], std::set<std::string>{"LZ4+dict"});
   EXPECT_EQ(after_import["audit"], std::set<std::string>{"ZSTD"});
   {
     absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(path);
