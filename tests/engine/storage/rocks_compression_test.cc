@@ -5,6 +5,7 @@
 // family is ZSTD throughout.
 // Issue 13 measures the bytes after compaction; every value must read back
 // the same.
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -42,10 +43,13 @@ std::string Issue13Observations() {
   return csv;
 }
 
-// Compression of every table file ("LZ4HC+dict": with a dictionary), by
-// column family name.
-std::map<std::string, std::set<std::string>> CompressionByFamily(const std::string& path) {
-  std::map<std::string, std::set<std::string>> out;
+// Opens the database at `path` read-only with RocksDB alone, every family
+// with default options, and hands `fn` the database, the family handles and
+// their names.
+void WithRawDatabase(
+    const std::string& path,
+    const std::function<void(rocksdb::DB&, const std::vector<rocksdb::ColumnFamilyHandle*>&,
+                             const std::vector<std::string>&)>& fn) {
   std::vector<std::string> names;
   EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
@@ -55,17 +59,28 @@ std::map<std::string, std::set<std::string>> CompressionByFamily(const std::stri
   rocksdb::Status s =
       rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, families, &handles, &raw);
   EXPECT_TRUE(s.ok()) << s.ToString();
-  if (!s.ok()) return out;
+  if (!s.ok()) return;
   std::unique_ptr<rocksdb::DB> db(raw);
-  for (size_t i = 0; i < handles.size(); ++i) {
-    rocksdb::TablePropertiesCollection props;
-    EXPECT_TRUE(db->GetPropertiesOfAllTables(handles[i], &props).ok());
-    for (const auto& [file, p] : props) {
-      const bool dict = p->compression_options.find("max_dict_bytes=0;") == std::string::npos;
-      out[names[i]].insert(p->compression_name + (dict ? "+dict" : ""));
-    }
-    db->DestroyColumnFamilyHandle(handles[i]);
-  }
+  fn(*db, handles, names);
+  for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
+}
+
+// Compression of every table file ("LZ4HC+dict": with a dictionary), by
+// column family name.
+std::map<std::string, std::set<std::string>> CompressionByFamily(const std::string& path) {
+  std::map<std::string, std::set<std::string>> out;
+  WithRawDatabase(
+      path, [&](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
+                const std::vector<std::string>& names) {
+        for (size_t i = 0; i < handles.size(); ++i) {
+          rocksdb::TablePropertiesCollection props;
+          EXPECT_TRUE(db.GetPropertiesOfAllTables(handles[i], &props).ok());
+          for (const auto& [file, p] : props) {
+            const bool dict = p->compression_options.find("max_dict_bytes=0;") == std::string::npos;
+            out[names[i]].insert(p->compression_name + (dict ? "+dict" : ""));
+          }
+        }
+      });
   return out;
 }
 
@@ -89,24 +104,15 @@ std::vector<std::string> Trajectories(Database& db) {
 // Sequence numbers of the table files of family `family`, as "level:smallest-largest".
 std::multiset<std::string> FileSequenceNumbers(const std::string& path, const std::string& family) {
   std::multiset<std::string> out;
-  std::vector<std::string> names;
-  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const std::string& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, families, &handles, &raw);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  if (!s.ok()) return out;
-  std::unique_ptr<rocksdb::DB> db(raw);
-  std::vector<rocksdb::LiveFileMetaData> files;
-  db->GetLiveFilesMetaData(&files);
-  for (const rocksdb::LiveFileMetaData& f : files) {
-    if (f.column_family_name != family) continue;
-    out.insert(absl::StrCat(f.level, ":", f.smallest_seqno, "-", f.largest_seqno));
-  }
-  for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
+  WithRawDatabase(path, [&](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>&,
+                            const std::vector<std::string>&) {
+    std::vector<rocksdb::LiveFileMetaData> files;
+    db.GetLiveFilesMetaData(&files);
+    for (const rocksdb::LiveFileMetaData& f : files) {
+      if (f.column_family_name != family) continue;
+      out.insert(absl::StrCat(f.level, ":", f.smallest_seqno, "-", f.largest_seqno));
+    }
+  });
   return out;
 }
 
