@@ -180,6 +180,14 @@ class BulkWriteImpl : public EngineBulkWrite {
   absl::StatusOr<PatientEnds*> EndsOf(uint32_t num, const ReadView* view);
   // Reads the series ends of many touched patients in one scan.
   absl::Status LoadEnds(const ReadView* view);
+  // When `num` is numbered by this write (never used before, so no series
+  // is stored under it), marks `ends` complete and to be written; true then.
+  bool CompleteIfNumberedHere(uint32_t num, PatientEnds& ends) const {
+    if (num < db_->next_patient_num_) return false;
+    ends.ends.MarkComplete();
+    ends.changed = true;
+    return true;
+  }
   // After a successful write: the handle's cache of series ends
   // (DatabaseImpl::series_ends_) takes the records this write read or
   // wrote, or, for a large write, forgets its patients. Spends end_records_.
@@ -294,10 +302,8 @@ absl::StatusOr<BulkWriteImpl::PatientEnds*> BulkWriteImpl::EndsOf(uint32_t num,
   const size_t i = static_cast<size_t>(it - end_nums_.begin());
   if (it == end_nums_.end() || *it != num) {
     PatientEnds loaded;
-    if (num >= db_->next_patient_num_) {
-      // Numbered by this write: nothing is stored under it yet.
-      loaded.ends.MarkComplete();
-      loaded.changed = true;
+    if (CompleteIfNumberedHere(num, loaded)) {
+      // Nothing is stored under its number yet.
     } else if (auto cached = db_->series_ends_.find(num); cached != db_->series_ends_.end()) {
       loaded.ends = cached->second;  // as stored: the write lock is held
     } else {
@@ -338,10 +344,7 @@ absl::Status BulkWriteImpl::LoadEnds(const ReadView* view) {
       }));
   COTRACK_RETURN_IF_ERROR(decoded);
   for (size_t i = 0; i < end_nums_.size(); ++i) {
-    if (end_nums_[i] >= db_->next_patient_num_) {  // numbered by this write, as EndsOf
-      end_records_[i].ends.MarkComplete();
-      end_records_[i].changed = true;
-    }
+    CompleteIfNumberedHere(end_nums_[i], end_records_[i]);
   }
   return absl::OkStatus();
 }
