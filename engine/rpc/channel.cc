@@ -171,6 +171,8 @@ absl::Status Channel::Receive(std::string* payload, UniqueFd* received_fd) {
 
 void Channel::Shutdown() { ::shutdown(fd_.get(), SHUT_RDWR); }
 
+void Channel::StopReceiving() { ::shutdown(fd_.get(), SHUT_RD); }
+
 absl::StatusOr<UniqueFd> Listen(const std::string& dir) {
   sockaddr_un addr;
   UniqueFd dir_fd;

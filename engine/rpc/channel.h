@@ -61,8 +61,13 @@ class Channel {
   // in `received_fd` (or closed when that is null). A peer that closed is
   // TransportLost; a frame over kMaxPayloadBytes is InvalidArgument.
   absl::Status Receive(std::string* payload, UniqueFd* received_fd = nullptr);
-  // Makes a Receive blocked on another thread return TransportLost.
+  // Makes a Receive blocked on another thread return TransportLost, and a
+  // Send blocked there fail.
   void Shutdown();
+  // Ends receiving only: a blocked Receive returns TransportLost once the
+  // frames already queued are read, the peer's later sends fail, and this
+  // side may still send (the answer to a request already received).
+  void StopReceiving();
   int fd() const { return fd_.get(); }
 
  private:

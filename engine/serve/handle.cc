@@ -700,6 +700,15 @@ class Handle : public Reads<Database> {
         COTRACK_RETURN_IF_ERROR(Reattach(a));
         continue;
       }
+      if (rpc::IsTransportLost(s) && delivered) {
+        // A process closing the database finishes its streams (Server::Stop):
+        // this one died, or this process stopped reading.
+        return absl::UnavailableError(absl::StrCat(
+            "the process serving ", path_, " (pid ", a.client->server_pid(),
+            ") went away in the middle of this read, after part of the answer was handed "
+            "over (",
+            s.message(), "); nothing is wrong with the database: run the read again"));
+      }
       COTRACK_RETURN_IF_ERROR(s);
       return take(response);
     }

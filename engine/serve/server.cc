@@ -428,8 +428,18 @@ void Server::Stop() {
   if (accept_thread_.joinable()) accept_thread_.join();
   std::list<std::unique_ptr<Connection>> connections;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto& c : connections_) c->channel.Shutdown();
+    std::unique_lock<std::mutex> lock(mu_);
+    // No new request; the one running on each connection goes on.
+    for (auto& c : connections_) c->channel.StopReceiving();
+    auto all_done = [&] {
+      return std::all_of(connections_.begin(), connections_.end(),
+                         [](const std::unique_ptr<Connection>& c) { return c->done; });
+    };
+    if (!ended_.wait_for(lock, kDrainLimit, all_done)) {
+      for (auto& c : connections_) {
+        if (!c->done) c->channel.Shutdown();  // its sends fail; the request ends
+      }
+    }
     connections.swap(connections_);
   }
   for (auto& c : connections) {
@@ -519,6 +529,7 @@ void Server::Serve(Connection* c) {
   }
   std::lock_guard<std::mutex> lock(mu_);
   c->done = true;
+  ended_.notify_all();
 }
 
 }  // namespace cotrack

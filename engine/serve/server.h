@@ -7,6 +7,8 @@
 #ifndef COTRACK_SERVE_SERVER_H_
 #define COTRACK_SERVE_SERVER_H_
 
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <list>
 #include <memory>
@@ -59,17 +61,26 @@ class Server {
   static absl::StatusOr<std::unique_ptr<Server>> Start(DatabaseImpl* db);
   ~Server() { Stop(); }
 
-  // Stops accepting, removes the socket file and ends every connection;
-  // requests already running finish first (their clients see the connection
-  // close and retry elsewhere). Idempotent.
+  // Stops accepting, removes the socket file and ends every connection.
+  // Idle connections end at once: their clients see them close and go on
+  // with whoever holds the database next. A request already running
+  // finishes first, a stream to its last frame, so that a process closing
+  // the database never cuts off another's read midway; but only for
+  // kDrainLimit, since until the database closes every other process's
+  // next call waits (up to its Options::busy_timeout_ms). After that the
+  // requests still running are cut off, their clients told to run them
+  // again. Idempotent.
   void Stop();
+
+  // How long Stop lets running requests finish.
+  static constexpr std::chrono::seconds kDrainLimit{2};
 
  private:
   struct Connection {
     explicit Connection(rpc::UniqueFd fd) : channel(std::move(fd)) {}
     rpc::Channel channel;
     std::thread thread;
-    bool done = false;
+    bool done = false;  // guarded by Server::mu_
   };
 
   Server(DatabaseImpl* db, rpc::UniqueFd listener, rpc::UniqueFd wake_read,
@@ -88,6 +99,7 @@ class Server {
   rpc::UniqueFd wake_read_, wake_write_;  // a pipe that wakes the accept loop on Stop
   std::thread accept_thread_;
   std::mutex mu_;
+  std::condition_variable ended_;  // a connection's thread is done
   bool stopping_ = false;
   std::list<std::unique_ptr<Connection>> connections_;
 };

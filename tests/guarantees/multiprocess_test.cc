@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -24,6 +25,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "multiprocess/processes.h"
+#include "rpc/channel.h"
 #include "support/attribution_scenario.h"
 #include "support/test_support.h"
 
@@ -138,25 +140,30 @@ TEST(MultiProcessTest, BackupsChecksAndDumpsFromOtherProcessesWhileWritersRun) {
 // killed mid-stream the dump is taken again from whoever holds the database
 // next, and the caller still gets one whole dump, not an error or a dump and
 // a half.
+// 600 patients with 20 EDSS values each: a dump of several frames, and a
+// stream far larger than what the socket between two processes buffers.
+constexpr int kStreamPatients = 600;
+void WriteManySeries(const std::string& db_path) {
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(db_path));
+  Batch batch;
+  for (int p = 0; p < kStreamPatients; ++p) {
+    for (int v = 0; v < 20; ++v) {
+      ObservationInput in;
+      in.patient = absl::StrCat("D", p);
+      in.measure = "edss";
+      in.time = CivilTime::FromDay(18000 + 30 * v);
+      in.value = 1.0 + 0.5 * (v % 12);
+      batch.Record(in);
+    }
+  }
+  ASSERT_OK(db->Apply(batch));
+}
+
 TEST(MultiProcessTest, ADumpOutlivesTheProcessServingIt) {
   TempDir dir;
   const std::string db_path = dir.File("db");
   std::string want;
-  {
-    ASSERT_OK_AND_ASSIGN(auto db, Database::Open(db_path));
-    Batch batch;
-    for (int p = 0; p < 600; ++p) {  // a dump of several frames
-      for (int v = 0; v < 20; ++v) {
-        ObservationInput in;
-        in.patient = absl::StrCat("D", p);
-        in.measure = "edss";
-        in.time = CivilTime::FromDay(18000 + 30 * v);
-        in.value = 1.0 + 0.5 * (v % 12);
-        batch.Record(in);
-      }
-    }
-    ASSERT_OK(db->Apply(batch));
-  }
+  ASSERT_NO_FATAL_FAILURE(WriteManySeries(db_path));
   {
     std::ostringstream out;
     ASSERT_OK(DumpDatabase(db_path, Options(), out));
@@ -179,6 +186,81 @@ TEST(MultiProcessTest, ADumpOutlivesTheProcessServingIt) {
     EXPECT_TRUE(out.str() == want) << "killed after " << delay_ms << " ms: a dump of "
                                    << out.str().size() << " bytes, want " << want.size();
   }
+}
+
+// Waits up to 30 s for `done`; false when it never held.
+bool AwaitTrue(const std::function<bool()>& done) {
+  for (int i = 0; i < 3000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+// A cron import or an app that exits in the normal way while an analysis
+// session streams a cohort from it: the stream ends whole, and only then is
+// the database handed over.
+TEST(MultiProcessTest, AProcessClosingTheDatabaseFinishesAnotherProcesssRead) {
+  TempDir dir;
+  const std::string db_path = dir.File("db");
+  ASSERT_NO_FATAL_FAILURE(WriteManySeries(db_path));
+  Child holder = Spawn({COTRACK_MP_WORKER, "--db", db_path, "--hold"}, dir.File("holder.out"));
+  AwaitLine(holder, "ready");
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(db_path));
+  ASSERT_EQ(Holder(db_path), holder.pid);
+  const std::string socket = absl::StrCat(db_path, "/", rpc::kSocketName);
+  int patients = 0;
+  size_t values = 0;
+  absl::Status read = db->ForEachSeries("edss", [&](const Patient&, const auto& trajectory) {
+    if (patients++ == 0) {
+      // The holder starts closing: its socket file goes first.
+      ::close(holder.stdin_fd);
+      holder.stdin_fd = -1;
+      EXPECT_TRUE(AwaitTrue([&] { return ::access(socket.c_str(), F_OK) != 0; }));
+    }
+    values += trajectory.size();
+    return absl::OkStatus();
+  });
+  EXPECT_OK(read);
+  EXPECT_EQ(patients, kStreamPatients);
+  EXPECT_EQ(values, kStreamPatients * 20u);
+  EXPECT_EQ(Wait(holder), 0);
+  // The next read goes on with whoever holds the database now.
+  ASSERT_OK_AND_ASSIGN(auto trajectory, db->Trajectory("D7", "edss"));
+  EXPECT_EQ(trajectory.size(), 20u);
+}
+
+// A reader that stops reading does not keep a closing process from handing
+// the database over: after Server::kDrainLimit its read is cut off, and it
+// is told the database is fine and to run the read again.
+TEST(MultiProcessTest, AReadThatOutstaysAClosingProcessIsToldToRunAgain) {
+  TempDir dir;
+  const std::string db_path = dir.File("db");
+  ASSERT_NO_FATAL_FAILURE(WriteManySeries(db_path));
+  Child holder = Spawn({COTRACK_MP_WORKER, "--db", db_path, "--hold"}, dir.File("holder.out"));
+  AwaitLine(holder, "ready");
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(db_path));
+  ASSERT_EQ(Holder(db_path), holder.pid);
+  int patients = 0;
+  absl::Status read = db->ForEachSeries("edss", [&](const Patient&, const auto&) {
+    if (patients++ == 0) {
+      ::close(holder.stdin_fd);
+      holder.stdin_fd = -1;
+      // Stuck until the holder has closed the database.
+      EXPECT_TRUE(AwaitTrue([&] { return Holder(db_path) != holder.pid; }));
+    }
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(absl::IsUnavailable(read)) << read;
+  EXPECT_THAT(read.message(), HasSubstr("nothing is wrong with the database: run the read again"));
+  EXPECT_LT(patients, kStreamPatients);
+  EXPECT_EQ(Wait(holder), 0);
+  int again = 0;
+  ASSERT_OK(db->ForEachSeries("edss", [&](const Patient&, const auto&) {
+    ++again;
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(again, kStreamPatients);
 }
 
 // A web app's shared handle in a process the database is served to: each
