@@ -136,10 +136,6 @@ TEST(MultiProcessTest, BackupsChecksAndDumpsFromOtherProcessesWhileWritersRun) {
   EXPECT_EQ(check.exit_code, 0) << check.err;
 }
 
-// A dump streams from the serving process in frames; when that process is
-// killed mid-stream the dump is taken again from whoever holds the database
-// next, and the caller still gets one whole dump, not an error or a dump and
-// a half.
 // 600 patients with 20 EDSS values each: a dump of several frames, and a
 // stream far larger than what the socket between two processes buffers.
 constexpr int kStreamPatients = 600;
@@ -159,6 +155,10 @@ void WriteManySeries(const std::string& db_path) {
   ASSERT_OK(db->Apply(batch));
 }
 
+// A dump streams from the serving process in frames; when that process is
+// killed mid-stream the dump is taken again from whoever holds the database
+// next, and the caller still gets one whole dump, not an error or a dump and
+// a half.
 TEST(MultiProcessTest, ADumpOutlivesTheProcessServingIt) {
   TempDir dir;
   const std::string db_path = dir.File("db");
