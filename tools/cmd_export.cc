@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "command.h"
+#include "cotrack/database.h"
 #include "cotrack/export.h"
 #include "cotrack/text.h"
 #include "flags.h"
@@ -62,8 +63,13 @@ namespace {
 
 constexpr char kName[] = "export";
 
-absl::StatusOr<ExportSummary> Execute(Database& db, const ExportOptions& options,
-                                      const std::optional<std::string>& out_path) {
+// Exports written when the serving process went away midway (a crash of the
+// app holding the database) that are written again from the start: a file
+// or directory is rewritten whole, so a cron job's export still lands.
+constexpr int kInterruptedAttempts = 5;
+
+absl::StatusOr<ExportSummary> ExportOnce(Database& db, const ExportOptions& options,
+                                         const std::optional<std::string>& out_path) {
   if (options.format == ExportFormat::kOmop) return ExportOmop(db, options, *out_path);
   std::ofstream file;
   std::ostream* out = &std::cout;
@@ -86,6 +92,21 @@ absl::StatusOr<ExportSummary> Execute(Database& db, const ExportOptions& options
     if (!file) return absl::DataLossError(absl::StrCat("writing ", *out_path, " failed"));
   }
   return summary;
+}
+
+absl::StatusOr<ExportSummary> Execute(Database& db, const ExportOptions& options,
+                                      const std::optional<std::string>& out_path) {
+  // Lines already on standard output cannot be taken back.
+  const bool rewritable = out_path && *out_path != "-";
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<ExportSummary> summary = ExportOnce(db, options, out_path);
+    if (summary.ok() || !rewritable || !IsInterruptedRead(summary.status()) ||
+        attempt == kInterruptedAttempts) {
+      return summary;
+    }
+    std::fprintf(stderr, "cotrack: %s; exporting again from the start\n",
+                 std::string(summary.status().message()).c_str());
+  }
 }
 
 int Run(const GlobalContext& ctx, const ExportRequest& request) {
@@ -140,7 +161,9 @@ Options:
   --measure M        only these measures (comma-separated codes)
   --patient P        only this patient
   --out FILE         write to FILE instead of standard output (omop: the
-                     directory to write the tables into, required)
+                     directory to write the tables into, required). When the
+                     process serving the database to this one dies midway,
+                     FILE is written again from the start
   --with-patients    fhir: also one Patient resource per patient, first
   --deidentify       replace patient ids by keyed pseudonyms, shift each
                      patient's dates by a per-patient offset, leave out

@@ -41,6 +41,7 @@ uint64_t ForkGeneration() {
 
 // Marks the error of a bulk write its serving process abandoned.
 constexpr char kInterruptedUrl[] = "cotrack.interrupted-write";
+constexpr char kInterruptedReadUrl[] = "cotrack.interrupted-read";
 
 // Changes per request when a batch travels to another process in parts.
 constexpr size_t kItemsPerMessage = 20000;
@@ -703,11 +704,13 @@ class Handle : public Reads<Database> {
       if (rpc::IsTransportLost(s) && delivered) {
         // A process closing the database finishes its streams (Server::Stop):
         // this one died, or this process stopped reading.
-        return absl::UnavailableError(absl::StrCat(
+        absl::Status interrupted = absl::UnavailableError(absl::StrCat(
             "the process serving ", path_, " (pid ", a.client->server_pid(),
             ") went away in the middle of this read, after part of the answer was handed "
             "over (",
             s.message(), "); nothing is wrong with the database: run the read again"));
+        interrupted.SetPayload(kInterruptedReadUrl, absl::Cord("1"));
+        return interrupted;
       }
       COTRACK_RETURN_IF_ERROR(s);
       return take(response);
@@ -836,6 +839,10 @@ absl::Status SetDatabaseTimeZone(Database& db, const std::string& zone, bool for
 
 bool IsInterruptedWrite(const absl::Status& status) {
   return absl::IsAborted(status) && status.GetPayload(kInterruptedUrl).has_value();
+}
+
+bool IsInterruptedRead(const absl::Status& status) {
+  return absl::IsUnavailable(status) && status.GetPayload(kInterruptedReadUrl).has_value();
 }
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,

@@ -263,6 +263,39 @@ TEST(MultiProcessTest, AReadThatOutstaysAClosingProcessIsToldToRunAgain) {
   EXPECT_EQ(again, kStreamPatients);
 }
 
+// A cron job's export to a file while the app holding the database crashes:
+// the export is written again from the start, and the file holds one whole
+// export, the same as with nobody else there.
+TEST(MultiProcessTest, AnExportToAFileOutlivesTheProcessServingIt) {
+  TempDir dir;
+  const std::string db_path = dir.File("db");
+  ASSERT_NO_FATAL_FAILURE(WriteManySeries(db_path));
+  const std::string want_path = dir.File("want.csv");
+  testing::CommandResult alone =
+      RunCotrack({"--db", db_path, "export", "--measure", "edss", "--out", want_path});
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  const std::string want = testing::ReadFile(want_path);
+  ASSERT_GT(want.size(), 500u << 10);
+  // Kills at different moments of the export; the last waits past its end.
+  for (int delay_ms : {0, 5, 10, 20, 40, 80, 160}) {
+    Child holder = Spawn({COTRACK_MP_WORKER, "--db", db_path, "--hold"}, dir.File("holder.out"));
+    AwaitLine(holder, "ready");
+    ASSERT_EQ(Holder(db_path), holder.pid);
+    const std::string out_path = dir.File(absl::StrCat("export-", delay_ms, ".csv"));
+    Child exporter =
+        Spawn({COTRACK_BINARY, "--db", db_path, "export", "--measure", "edss", "--out", out_path},
+              dir.File("exporter.out"), dir.File("exporter.err"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    ASSERT_EQ(kill(holder.pid, SIGKILL), 0);
+    Wait(holder);
+    EXPECT_EQ(Wait(exporter), 0) << "killed after " << delay_ms
+                                 << " ms: " << testing::ReadFile(dir.File("exporter.err"));
+    EXPECT_TRUE(testing::ReadFile(out_path) == want)
+        << "killed after " << delay_ms << " ms: an export of " << testing::ReadFile(out_path).size()
+        << " bytes, want " << want.size();
+  }
+}
+
 // A web app's shared handle in a process the database is served to: each
 // write's user and reason cross the socket and are stored as given, not as
 // the handle's or the serving process's user.

@@ -359,6 +359,16 @@ class Database : public Reader {
 // and running it again from the start is safe. Imports of files do so.
 bool IsInterruptedWrite(const absl::Status& status);
 
+// True when a streamed read (ForEachSeries, ScanSeries, and what is built on
+// them: cohort summaries, exports) failed (Unavailable) only because the
+// process serving the database went away after part of the answer had
+// reached the caller, so that it could not be repeated unnoticed: it was
+// killed, or it closed the database while the caller did not read for
+// longer than it waits (about 2 s). The database is fine;
+// the caller drops what it received and runs the read again, as
+// `cotrack export --out FILE` does.
+bool IsInterruptedRead(const absl::Status& status);
+
 // The on-disk format this build writes and the newest it can open. Format 2
 // packs each write's series entries as varints (schema/observation.fbs,
 // `packed`); format 1's records stay readable, and the first writable open
