@@ -63,9 +63,9 @@ namespace {
 
 constexpr char kName[] = "export";
 
-// Exports written when the serving process went away midway (a crash of the
-// app holding the database) that are written again from the start: a file
-// or directory is rewritten whole, so a cron job's export still lands.
+// How often an export to a file or directory is written again from the
+// start when the process serving the database went away midway (the app
+// holding it crashed), so that a cron job's export still lands whole.
 constexpr int kInterruptedAttempts = 5;
 
 absl::StatusOr<ExportSummary> ExportOnce(Database& db, const ExportOptions& options,

@@ -41,6 +41,8 @@ uint64_t ForkGeneration() {
 
 // Marks the error of a bulk write its serving process abandoned.
 constexpr char kInterruptedUrl[] = "cotrack.interrupted-write";
+// Marks the error of a streamed read cut off after part of its answer was
+// delivered.
 constexpr char kInterruptedReadUrl[] = "cotrack.interrupted-read";
 
 // Changes per request when a batch travels to another process in parts.

@@ -364,9 +364,9 @@ bool IsInterruptedWrite(const absl::Status& status);
 // process serving the database went away after part of the answer had
 // reached the caller, so that it could not be repeated unnoticed: it was
 // killed, or it closed the database while the caller did not read for
-// longer than it waits (about 2 s). The database is fine;
-// the caller drops what it received and runs the read again, as
-// `cotrack export --out FILE` does.
+// longer than it waits (about 2 s). The database is fine; the caller drops
+// what it received and runs the read again, as `cotrack export --out FILE`
+// does.
 bool IsInterruptedRead(const absl::Status& status);
 
 // The on-disk format this build writes and the newest it can open. Format 2
