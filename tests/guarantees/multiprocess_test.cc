@@ -197,17 +197,25 @@ bool AwaitTrue(const std::function<bool()>& done) {
   return false;
 }
 
+// WriteManySeries' database, held by a worker process that serves it to `db`.
+void ServeManySeries(const TempDir& dir, const std::string& db_path, Child* holder,
+                     std::unique_ptr<Database>* db) {
+  ASSERT_NO_FATAL_FAILURE(WriteManySeries(db_path));
+  *holder = Spawn({COTRACK_MP_WORKER, "--db", db_path, "--hold"}, dir.File("holder.out"));
+  AwaitLine(*holder, "ready");
+  ASSERT_OK_AND_ASSIGN(*db, Database::Open(db_path));
+  ASSERT_EQ(Holder(db_path), holder->pid);
+}
+
 // A cron import or an app that exits in the normal way while an analysis
 // session streams a cohort from it: the stream ends whole, and only then is
 // the database handed over.
 TEST(MultiProcessTest, AProcessClosingTheDatabaseFinishesAnotherProcesssRead) {
   TempDir dir;
   const std::string db_path = dir.File("db");
-  ASSERT_NO_FATAL_FAILURE(WriteManySeries(db_path));
-  Child holder = Spawn({COTRACK_MP_WORKER, "--db", db_path, "--hold"}, dir.File("holder.out"));
-  AwaitLine(holder, "ready");
-  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(db_path));
-  ASSERT_EQ(Holder(db_path), holder.pid);
+  Child holder;
+  std::unique_ptr<Database> db;
+  ASSERT_NO_FATAL_FAILURE(ServeManySeries(dir, db_path, &holder, &db));
   const std::string socket = absl::StrCat(db_path, "/", rpc::kSocketName);
   int patients = 0;
   size_t values = 0;
@@ -236,11 +244,9 @@ TEST(MultiProcessTest, AProcessClosingTheDatabaseFinishesAnotherProcesssRead) {
 TEST(MultiProcessTest, AReadThatOutstaysAClosingProcessIsToldToRunAgain) {
   TempDir dir;
   const std::string db_path = dir.File("db");
-  ASSERT_NO_FATAL_FAILURE(WriteManySeries(db_path));
-  Child holder = Spawn({COTRACK_MP_WORKER, "--db", db_path, "--hold"}, dir.File("holder.out"));
-  AwaitLine(holder, "ready");
-  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(db_path));
-  ASSERT_EQ(Holder(db_path), holder.pid);
+  Child holder;
+  std::unique_ptr<Database> db;
+  ASSERT_NO_FATAL_FAILURE(ServeManySeries(dir, db_path, &holder, &db));
   int patients = 0;
   absl::Status read = db->ForEachSeries("edss", [&](const Patient&, const auto&) {
     if (patients++ == 0) {

@@ -17,15 +17,6 @@ namespace {
 
 using ::cotrack::testing::TempDir;
 
-ObservationInput Edss(const std::string& patient, int64_t day, double value) {
-  ObservationInput in;
-  in.patient = patient;
-  in.measure = "edss";
-  in.time = CivilTime::FromDay(day);
-  in.value = value;
-  return in;
-}
-
 TEST(RocksPerfCountersTest, ReadsAndWritesCountNothingOnTheCallingThread) {
   TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("db")));
@@ -33,10 +24,15 @@ TEST(RocksPerfCountersTest, ReadsAndWritesCountNothingOnTheCallingThread) {
   // store is called.
   rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
   rocksdb::get_perf_context()->Reset();
+  ObservationInput in;
+  in.measure = "edss";
   for (int p = 0; p < 20; ++p) {
-    const std::string id = "P" + std::to_string(p);
-    ASSERT_OK(db->Record(Edss(id, 19000, 2.0)).status());
-    ASSERT_OK(db->Record(Edss(id, 19100, 2.5)).status());
+    in.patient = "P" + std::to_string(p);
+    for (int64_t day : {19000, 19100}) {  // two writes of each series
+      in.time = CivilTime::FromDay(day);
+      in.value = day == 19000 ? 2.0 : 2.5;
+      ASSERT_OK(db->Record(in).status());
+    }
   }
   ASSERT_OK_AND_ASSIGN(auto trajectory, db->Trajectory("P3", "edss"));
   EXPECT_EQ(trajectory.size(), 2u);
