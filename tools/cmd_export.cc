@@ -4,13 +4,11 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "command.h"
-#include "cotrack/database.h"
 #include "cotrack/export.h"
 #include "cotrack/text.h"
 #include "flags.h"
@@ -63,50 +61,15 @@ namespace {
 
 constexpr char kName[] = "export";
 
-// How often an export to a file or directory is written again from the
-// start when the process serving the database went away midway (the app
-// holding it crashed), so that a cron job's export still lands whole.
-constexpr int kInterruptedAttempts = 5;
-
-absl::StatusOr<ExportSummary> ExportOnce(Database& db, const ExportOptions& options,
-                                         const std::optional<std::string>& out_path) {
-  if (options.format == ExportFormat::kOmop) return ExportOmop(db, options, *out_path);
-  std::ofstream file;
-  std::ostream* out = &std::cout;
-  if (out_path && *out_path != "-") {
-    file.open(*out_path, std::ios::binary | std::ios::trunc);
-    if (!file) return absl::NotFoundError(absl::StrCat("cannot write ", *out_path));
-    out = &file;
-  }
-  absl::StatusOr<ExportSummary> summary = Export(db, options, *out);
-  if (!summary.ok()) {
-    if (absl::IsNotFound(summary.status()) && options.patient) {
-      if (absl::Status known = CheckPatientExists(db, *options.patient); !known.ok()) {
-        return known;
-      }
-    }
-    return summary.status();
-  }
-  if (file.is_open()) {
-    file.close();
-    if (!file) return absl::DataLossError(absl::StrCat("writing ", *out_path, " failed"));
-  }
-  return summary;
-}
-
 absl::StatusOr<ExportSummary> Execute(Database& db, const ExportOptions& options,
                                       const std::optional<std::string>& out_path) {
-  // Lines already on standard output cannot be taken back.
-  const bool rewritable = out_path && *out_path != "-";
-  for (int attempt = 1;; ++attempt) {
-    absl::StatusOr<ExportSummary> summary = ExportOnce(db, options, out_path);
-    if (summary.ok() || !rewritable || !IsInterruptedRead(summary.status()) ||
-        attempt == kInterruptedAttempts) {
-      return summary;
-    }
-    std::fprintf(stderr, "cotrack: %s; exporting again from the start\n",
-                 std::string(summary.status().message()).c_str());
+  absl::StatusOr<ExportSummary> summary = out_path && *out_path != "-"
+                                              ? ExportToFile(db, options, *out_path)
+                                              : Export(db, options, std::cout);
+  if (absl::IsNotFound(summary.status()) && options.patient) {
+    if (absl::Status known = CheckPatientExists(db, *options.patient); !known.ok()) return known;
   }
+  return summary;
 }
 
 int Run(const GlobalContext& ctx, const ExportRequest& request) {

@@ -200,15 +200,8 @@ int cotrack_export(cotrack_db_t* db, const char* out_file, const char* const* op
       options.deidentify_key = *std::move(key);
     }
     // As the command: omop writes a directory of tables, the others one file.
-    std::ofstream file;
-    absl::StatusOr<cotrack::ExportSummary> summary;
-    if (options.format == cotrack::ExportFormat::kOmop) {
-      summary = cotrack::ExportOmop(*db->db, options, out_file);
-    } else {
-      file.open(out_file, std::ios::binary | std::ios::trunc);
-      if (!file) return Fail(err, COTRACK_NOT_FOUND, absl::StrCat("cannot write ", out_file));
-      summary = cotrack::Export(*db->db, options, file);
-    }
+    absl::StatusOr<cotrack::ExportSummary> summary =
+        cotrack::ExportToFile(*db->db, options, out_file);
     if (!summary.ok()) {
       // As the command: an unknown patient is named as such.
       if (absl::IsNotFound(summary.status()) && options.patient &&
@@ -218,12 +211,6 @@ int cotrack_export(cotrack_db_t* db, const char* out_file, const char* const* op
                                  "\" (see 'cotrack patients' for the registered ones)"));
       }
       return Report(err, summary.status());
-    }
-    if (file.is_open()) {
-      file.close();
-      if (!file) {
-        return Fail(err, COTRACK_DATA_LOSS, absl::StrCat("writing ", out_file, " failed"));
-      }
     }
     if (out != nullptr) {
       cotrack_table_t t;

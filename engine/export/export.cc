@@ -688,4 +688,26 @@ absl::StatusOr<ExportSummary> Export(Database& db, const ExportOptions& options,
   return Exporter(db, options, out).Run();
 }
 
+absl::StatusOr<ExportSummary> ExportToFile(Database& db, const ExportOptions& options,
+                                           const std::string& path) {
+  // The app holding the database may crash under a cron job's export: the
+  // file is rewritten whole rather than left half written.
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<ExportSummary> summary;
+    if (options.format == ExportFormat::kOmop) {
+      summary = ExportOmop(db, options, path);
+    } else {
+      std::ofstream file(path, std::ios::binary | std::ios::trunc);
+      if (!file) return absl::NotFoundError(absl::StrCat("cannot write ", path));
+      summary = Export(db, options, file);
+      file.close();
+      if (summary.ok() && !file) {
+        return absl::DataLossError(absl::StrCat("writing ", path, " failed"));
+      }
+    }
+    if (!IsInterruptedRead(summary.status()) || attempt == kAttempts) return summary;
+  }
+}
+
 }  // namespace cotrack

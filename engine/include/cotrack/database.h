@@ -365,8 +365,8 @@ bool IsInterruptedWrite(const absl::Status& status);
 // reached the caller, so that it could not be repeated unnoticed: it was
 // killed, or it closed the database while the caller did not read for
 // longer than it waits (about 2 s). The database is fine; the caller drops
-// what it received and runs the read again, as `cotrack export --out FILE`
-// does.
+// what it received and runs the read again, as ExportToFile
+// (cotrack/export.h) does.
 bool IsInterruptedRead(const absl::Status& status);
 
 // The on-disk format this build writes and the newest it can open. Format 2

@@ -128,6 +128,16 @@ absl::StatusOr<int64_t> ParseExportInstant(absl::string_view flag, absl::string_
 absl::StatusOr<ExportSummary> ExportOmop(Database& db, const ExportOptions& options,
                                          const std::string& dir);
 
+// Export into the file `path`, or ExportOmop into the directory `path` for
+// kOmop: what `cotrack export --out` and cotrack_export (cotrack/c.h) do.
+// When the process serving the database went away midway
+// (IsInterruptedRead), the file is written again from the start, up to 5
+// times in all, so that it always holds one whole export. Errors as Export
+// and ExportOmop; NotFound when the file cannot be created; DataLoss when
+// writing it failed.
+absl::StatusOr<ExportSummary> ExportToFile(Database& db, const ExportOptions& options,
+                                           const std::string& path);
+
 // The de-identification key in `path`: its bytes, with one trailing newline
 // removed. InvalidArgument when shorter than 16 bytes; NotFound when missing.
 absl::StatusOr<std::string> ReadDeidentifyKey(const std::string& path);
