@@ -3,6 +3,7 @@
 // function the command line calls, on a database directory.
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "capi/handles.h"
@@ -40,6 +41,30 @@ cotrack_table_t CountsTable(const cotrack::DumpSummary& s) {
   return t;
 }
 
+// What `cotrack check` prints beside the problems: how much it verified, and
+// how many problems it found (the problems table lists the first
+// cotrack::kMaxCheckProblems of them; problems_not_listed is the rest).
+cotrack_table_t CheckCounts(const cotrack::CheckReport& r) {
+  cotrack_table_t t;
+  t.rows = 1;
+  t.columns.reserve(10);
+  const std::pair<const char*, size_t> counts[] = {
+      {"table_files", r.table_files},
+      {"patients", r.patients},
+      {"patient_versions", r.patient_versions},
+      {"measures", r.measures},
+      {"series", r.series},
+      {"observations", r.observations},
+      {"versions", r.versions},
+      {"audit_entries", r.audit_entries},
+      {"problems", r.problems.size() + r.problems_not_listed},
+      {"problems_not_listed", r.problems_not_listed}};
+  for (const auto& [name, n] : counts) {
+    AddColumn(t, name, COTRACK_COLUMN_INT64).ints.push_back(static_cast<int64_t>(n));
+  }
+  return t;
+}
+
 // The columns of `cotrack backup` (and, with `with_error`, verify's).
 cotrack_table_t BackupTable(const std::vector<cotrack::BackupInfo>& backups, bool with_error) {
   cotrack_table_t t;
@@ -72,13 +97,14 @@ int NullArg(char** err, const char* name) {
 
 extern "C" {
 
-int cotrack_check_table(const char* path, const cotrack_options_t* options, cotrack_table_t** out,
-                        char** err) {
+int cotrack_check(const char* path, const cotrack_options_t* options, cotrack_table_t** problems,
+                  cotrack_table_t** counts, char** err) {
   return Guard(err, [&]() -> int {
     if (path == nullptr) return NullArg(err, "path");
-    if (out == nullptr) return NullArg(err, "out");
+    if (problems == nullptr) return NullArg(err, "problems");
     auto report = cotrack::CheckDatabase(path, OptionsOf(options));
     if (!report.ok()) return Report(err, report.status());
+    if (counts != nullptr) *counts = nullptr;
     cotrack_table_t t;
     t.rows = report->problems.size();
     t.columns.reserve(4);
@@ -92,9 +118,17 @@ int cotrack_check_table(const char* path, const cotrack_options_t* options, cotr
       AppendString(patient, p.patient);
       AppendString(problem, p.message);
     }
-    Give(std::move(t), out);
+    Give(std::move(t), problems);
+    Give(CheckCounts(*report), counts);
     return Ok(err);
   });
+}
+
+int cotrack_check_table(const char* path, const cotrack_options_t* options, cotrack_table_t** out,
+                        char** err) {
+  if (path == nullptr) return NullArg(err, "path");
+  if (out == nullptr) return NullArg(err, "out");
+  return cotrack_check(path, options, out, nullptr, err);
 }
 
 int cotrack_dump(const char* path, const cotrack_options_t* options, const char* out_file,

@@ -51,10 +51,10 @@ from typing import (Any, Dict, List, Mapping, Optional, Sequence,
                     Tuple, Union)
 
 from . import _table
-from ._table import Result
+from ._table import CheckResult, Result
 
 __all__ = [
-    "open", "Database", "Batch", "Result", "LatestAll", "Observation", "AuditEntry", "Censored", "Error",
+    "open", "check", "Database", "Batch", "Result", "CheckResult", "LatestAll", "Observation", "AuditEntry", "Censored", "Error",
     "InvalidArgument",
     "NotFound", "AlreadyExists", "FailedPrecondition", "Locked", "DataLoss",
     "Internal", "library_path", "version",
@@ -342,8 +342,8 @@ def _declare(lib):
         "cotrack_timezone": (c_int, [c_void_p, _void_pp, _err_p]),
         "cotrack_set_timezone": (c_int, [c_void_p, c_char_p, c_int, c_char_p,
                                          _err_p]),
-        "cotrack_check_table": (c_int, [c_char_p, c_void_p, _void_pp,
-                                        _err_p]),
+        "cotrack_check": (c_int, [c_char_p, c_void_p, _void_pp, _void_pp,
+                                  _err_p]),
         "cotrack_dump": (c_int, [c_char_p, c_void_p, c_char_p, _void_pp,
                                  _err_p]),
         "cotrack_load": (c_int, [c_char_p, c_char_p, c_void_p, _void_pp,
@@ -1048,13 +1048,10 @@ class Database:
 
     # -- maintenance: on the database directory, as `cotrack --db PATH` ----
 
-    def check(self) -> Result:
-        """`cotrack check`: verifies every table file and record; the
-        problems found (dicts: family, key, patient, problem), [] when the
-        database is intact."""
-        return _maintenance(lambda options, out: _call(
-            self._lib.cotrack_check_table, _text(os.fspath(self.path), "path"),
-            options, out), self._user, self._key_file, _rows_result)
+    def check(self) -> CheckResult:
+        """`cotrack check` of this database's directory: cotrack.check()
+        with the handle's user and key file."""
+        return check(self.path, key_file=self._key_file, user=self._user)
 
     def dump(self, out: Union[str, "os.PathLike[str]"]) -> Dict[str, Any]:
         """`cotrack dump --out FILE`: the whole database as a dump file;
@@ -1506,6 +1503,34 @@ def _summary_dict(summary):
     return {"written": summary.written, "corrected": summary.corrected,
             "unchanged": summary.unchanged, "retracted": summary.retracted,
             "patients": summary.patients}
+
+
+def check(path: Union[str, "os.PathLike[str]"], *,
+          key_file: Optional[str] = None,
+          user: Optional[str] = None) -> CheckResult:
+    """`cotrack --db PATH check`: verifies every table file and record of
+    the database in directory `path`, which need not open (damage that
+    stops open() is what this lists) and may be open elsewhere. The
+    problems found (dicts: family, key, patient, problem; the first 1,000),
+    [] when the database is intact. Its `counts` is the dict the command
+    prints beside them: table_files, patients, patient_versions, measures
+    (user-registered), series, observations, versions, audit_entries,
+    problems (all found) and problems_not_listed (found beyond the rows).
+    Raises NotFound when there is no database at `path`."""
+    lib = _lib()
+    counts = ctypes.c_void_p()
+
+    def build(lib, table, n):
+        result = _rows_result(lib, table, n)
+        return CheckResult(result, result._columns,
+                           _rows_result(lib, counts, 1)[0])
+
+    try:
+        return _maintenance(lambda options, out: _call(
+            lib.cotrack_check, _text(os.fspath(path), "path"), options, out,
+            ctypes.byref(counts)), user, key_file, build)
+    finally:
+        lib.cotrack_table_destroy(counts)
 
 
 def open(path: Union[str, "os.PathLike[str]"], create_if_missing: bool = True,

@@ -167,6 +167,20 @@ class Result(list):
     to_dataframe = to_pandas
 
 
+class CheckResult(Result):
+    """What cotrack.check() found: the problems as rows (a Result), and in
+    `counts` what the check verified and found, as `cotrack check` prints
+    it (table_files, patients, ..., problems, problems_not_listed)."""
+
+    __slots__ = ("counts",)
+
+    def __init__(self, rows: Iterable = (),
+                 columns: Optional[Dict[str, list]] = None,
+                 counts: Optional[Dict[str, int]] = None) -> None:
+        super().__init__(rows, columns)
+        self.counts = counts if counts is not None else {}
+
+
 def with_columns(rows: list, columns: Dict[str, list]) -> Result:
     result = Result.__new__(Result)
     list.extend(result, rows)

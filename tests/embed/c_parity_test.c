@@ -340,11 +340,25 @@ int main(int argc, char** argv) {
   OK(cotrack_check_table(db_path, options, &t, &err));
   CHECK(t != NULL && cotrack_table_row_count(t) == 0);
   cotrack_table_destroy(t);
+  cotrack_table_t* check_counts = NULL;
+  t = NULL;
+  OK(cotrack_check(db_path, options, &t, &check_counts, &err));
+  CHECK(t != NULL && cotrack_table_row_count(t) == 0);
+  CHECK(check_counts != NULL && cotrack_table_row_count(check_counts) == 1);
+  CHECK(int_at(check_counts, "problems", 0) == 0);
+  CHECK(int_at(check_counts, "problems_not_listed", 0) == 0);
+  CHECK(int_at(check_counts, "table_files", 0) > 0);
+  cotrack_table_destroy(t);
   snprintf(path, sizeof path, "%s/dump", dir);
   t = NULL;
   OK(cotrack_dump(db_path, options, path, &t, &err));
   int64_t versions = t ? int_at(t, "observation_versions", 0) : -1;
   CHECK(versions >= written + 3);
+  /* check counts what dump writes */
+  CHECK(int_at(check_counts, "versions", 0) == versions);
+  CHECK(int_at(check_counts, "patients", 0) == int_at(t, "patients", 0));
+  CHECK(int_at(check_counts, "audit_entries", 0) == int_at(t, "audit_entries", 0));
+  cotrack_table_destroy(check_counts);
   cotrack_table_destroy(t);
   char loaded[512];
   snprintf(loaded, sizeof loaded, "%s/loaded", dir);

@@ -9,6 +9,7 @@ files).
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -313,6 +314,50 @@ class ParityTest(unittest.TestCase):
             self.assertEqual(db.timezone("Europe/Berlin", force=True), "Europe/Berlin")
 
     # -- maintenance ---------------------------------------------------------
+
+    def check_counts_of_cli(self):
+        """(exit status, {count: value}) of `cotrack check`'s table, named as
+        check().counts names them."""
+        code, out, _ = cli("--db", self.path, "check", check=False)
+        counts = {}
+        for line in out.splitlines()[1:]:  # the first is the header
+            if not line.strip():
+                break  # the problems follow
+            label, value = re.split(r"\s{2,}", line.strip(), maxsplit=1)
+            name = label.replace(" ", "_")
+            counts["measures" if name == "user_measures" else name] = int(value)
+        return code, counts
+
+    def test_check_counts_are_the_command_lines(self):
+        """check().counts holds what `cotrack check` prints, intact and
+        damaged, and says how many problems the rows leave out."""
+        self.imported()
+        with cotrack.open(self.path, read_only=True) as db:
+            report = db.check()
+        self.assertEqual(list(report), [])
+        code, printed = self.check_counts_of_cli()
+        self.assertEqual(code, 0)
+        self.assertEqual(len(printed), 9)
+        self.assertEqual({k: report.counts[k] for k in printed}, printed)
+        self.assertEqual(report.counts["problems_not_listed"], 0)
+        self.assertGreater(report.counts["observations"], 0)
+
+        # Damage the largest table file in its middle: both must find the
+        # same number of problems.
+        tables = [os.path.join(self.path, f) for f in os.listdir(self.path)
+                  if f.endswith(".sst")]
+        largest = max(tables, key=os.path.getsize)
+        with open(largest, "r+b") as f:
+            f.seek(os.path.getsize(largest) // 2)
+            f.write(b"\xde\xad\xbe\xef" * 8)
+        code, printed = self.check_counts_of_cli()
+        self.assertEqual(code, 1)
+        report = cotrack.check(self.path)  # the database may not open now
+        self.assertGreater(report.counts["problems"], 0)
+        self.assertEqual({k: report.counts[k] for k in printed}, printed)
+        self.assertEqual(len(report) + report.counts["problems_not_listed"],
+                         report.counts["problems"])
+        self.assertEqual(set(report.columns), {"family", "key", "patient", "problem"})
 
     def test_check_dump_load_backup_restore(self):
         self.imported()

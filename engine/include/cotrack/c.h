@@ -897,10 +897,19 @@ COTRACK_EXPORT int cotrack_measure_history_table(cotrack_db_t* db, const char* c
  * ...` does), not on a handle: it may be open elsewhere. `options` may be
  * NULL; its key file opens an encrypted database, its user is recorded. */
 
-/* `cotrack check`: verifies every table file and every record. *out lists
- * the problems found (columns family, key, patient, problem): 0 rows = the
- * database is intact. The call fails only when it cannot check (e.g.
- * COTRACK_NOT_FOUND: no database there). */
+/* `cotrack check`: verifies every table file and every record. *problems
+ * lists the problems found (columns family, key, patient, problem), at most
+ * the first 1,000: 0 rows = the database is intact. *counts (when not NULL)
+ * is a one-row table of what the command prints beside them (INT64):
+ * table_files, patients, patient_versions, measures (user-registered),
+ * series, observations, versions, audit_entries, problems (all found) and
+ * problems_not_listed (found beyond the rows of *problems). The call fails
+ * only when it cannot check (e.g. COTRACK_NOT_FOUND: no database there);
+ * COTRACK_INVALID_ARGUMENT when `path` or `problems` is NULL. */
+COTRACK_EXPORT int cotrack_check(const char* path, const cotrack_options_t* options,
+                                 cotrack_table_t** problems, cotrack_table_t** counts, char** err);
+
+/* cotrack_check without the counts (*out is its *problems). */
 COTRACK_EXPORT int cotrack_check_table(const char* path, const cotrack_options_t* options,
                                        cotrack_table_t** out, char** err);
 
