@@ -100,11 +100,11 @@ extern "C" {
 int cotrack_check(const char* path, const cotrack_options_t* options, cotrack_table_t** problems,
                   cotrack_table_t** counts, char** err) {
   return Guard(err, [&]() -> int {
+    if (counts != nullptr) *counts = nullptr;  // also when the call fails
     if (path == nullptr) return NullArg(err, "path");
     if (problems == nullptr) return NullArg(err, "problems");
     auto report = cotrack::CheckDatabase(path, OptionsOf(options));
     if (!report.ok()) return Report(err, report.status());
-    if (counts != nullptr) *counts = nullptr;
     cotrack_table_t t;
     t.rows = report->problems.size();
     t.columns.reserve(4);
