@@ -1,8 +1,10 @@
 // cotrack_progression (cotrack/c.h): `cotrack progression` through the C
 // ABI. Options go through ParseProgressionOptions, as on the command line.
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +26,10 @@ struct Request {
   std::string relapses_file;
   std::string relapse_measure;
   ProgressionOptions options;
+  // As the command's --first, --counts and older --event spellings.
+  bool first_only = false;
+  bool counts = false;
+  std::optional<ProgressionEventKind> only;
 };
 
 absl::StatusOr<Request> ParseRequest(const char* const* names, const char* const* values,
@@ -45,6 +51,17 @@ absl::StatusOr<Request> ParseRequest(const char* const* names, const char* const
       r.relapses_file = values[i];
     } else if (name == "relapse-measure") {
       r.relapse_measure = values[i];
+    } else if (name == "first") {
+      r.first_only = true;
+    } else if (name == "counts") {
+      r.counts = true;
+    } else if (name == "event" &&
+               (std::strcmp(values[i], "worsening") == 0 ||
+                std::strcmp(values[i], "improvement") == 0 || std::strcmp(values[i], "all") == 0)) {
+      // The older spellings: every event, filtered by kind.
+      if (std::strcmp(values[i], "worsening") == 0) r.only = ProgressionEventKind::kWorsening;
+      if (std::strcmp(values[i], "improvement") == 0) r.only = ProgressionEventKind::kImprovement;
+      pairs.push_back({name, "multiple"});
     } else {
       outcome = outcome || name == "outcome";
       delta = delta || name == "delta";
@@ -66,7 +83,7 @@ absl::StatusOr<Request> ParseRequest(const char* const* names, const char* const
   return r;
 }
 
-absl::StatusOr<RelapseEpisodes> LoadRelapses(Database& db, const Request& r) {
+absl::StatusOr<RelapseEpisodes> LoadRelapses(Database& db, const Request& r, std::string* source) {
   std::optional<std::string> file;
   RelapseEpisodes from_file;
   if (!r.relapses_file.empty()) {
@@ -75,21 +92,27 @@ absl::StatusOr<RelapseEpisodes> LoadRelapses(Database& db, const Request& r) {
     if (!read.ok()) return read.status();
     from_file = *std::move(read);
   }
-  return CollectRelapses(db, file, std::move(from_file), r.relapse_measure, nullptr);
+  return CollectRelapses(db, file, std::move(from_file), r.relapse_measure, source);
 }
 
 void AppendInt(cotrack_table_t::Column& c, int64_t v) { c.ints.push_back(v); }
 
-cotrack_table_t EventTable(const std::vector<ProgressionResult>& results,
-                           const ProgressionOptions& options, const std::string& parameters) {
-  const std::vector<int64_t> periods = ConfirmPeriods(options);
+// The table of `cotrack progression --format csv`: the same columns in the
+// same order, the same empty dates and undefined (NaN) values.
+cotrack_table_t EventTable(const std::vector<ProgressionResult>& results, const Request& request,
+                           const std::string& parameters) {
+  const std::vector<int64_t> periods = ConfirmPeriods(request.options);
   std::vector<const ProgressionEvent*> events;
   for (const ProgressionResult& r : results) {
-    for (const ProgressionEvent& e : r.events) events.push_back(&e);
+    for (const ProgressionEvent& e : r.events) {
+      if (request.only && e.kind != *request.only) continue;
+      events.push_back(&e);
+      if (request.first_only) break;
+    }
   }
   cotrack_table_t t;
   t.rows = events.size();
-  t.columns.reserve(20 + 2 * periods.size());
+  t.columns.reserve(20 + 4 * periods.size());
   auto& patient = AddColumn(t, "patient", COTRACK_COLUMN_STRING);
   auto& nevent = AddColumn(t, "nevent", COTRACK_COLUMN_INT64);
   auto& event = AddColumn(t, "event", COTRACK_COLUMN_STRING);
@@ -102,14 +125,6 @@ cotrack_table_t EventTable(const std::vector<ProgressionResult>& results,
   auto& ld_value = AddColumn(t, "last_delta_value", COTRACK_COLUMN_DOUBLE);
   auto& conf_date = AddColumn(t, "confirmed_date", COTRACK_COLUMN_STRING);
   auto& conf_value = AddColumn(t, "confirmed_value", COTRACK_COLUMN_DOUBLE);
-  auto& t2e = AddColumn(t, "time2event", COTRACK_COLUMN_INT64);
-  auto& bl2e = AddColumn(t, "bl2event", COTRACK_COLUMN_INT64);
-  auto& sust = AddColumn(t, "sust_days", COTRACK_COLUMN_INT64);
-  auto& sust_last = AddColumn(t, "sust_last", COTRACK_COLUMN_INT64);
-  auto& confirmed = AddColumn(t, "confirmed", COTRACK_COLUMN_INT64);
-  auto& assoc = AddColumn(t, "relapse_associated", COTRACK_COLUMN_INT64);
-  auto& threshold = AddColumn(t, "threshold", COTRACK_COLUMN_DOUBLE);
-  auto& params = AddColumn(t, "parameters", COTRACK_COLUMN_STRING);
   for (const ProgressionEvent* e : events) {
     AppendString(patient, e->patient);
     AppendInt(nevent, e->nevent);
@@ -121,8 +136,38 @@ cotrack_table_t EventTable(const std::vector<ProgressionResult>& results,
     bl_value.doubles.push_back(e->baseline_value);
     AppendTime(ld_date, e->last_delta_date);
     ld_value.doubles.push_back(e->last_delta_value);
-    AppendTime(conf_date, e->confirmed_date);
-    conf_value.doubles.push_back(e->confirmed_value);
+    // An event imputed at the last visit (impute-last-visit) is not
+    // confirmed: no confirmation date or value, as on the command line.
+    AppendString(conf_date, e->confirmed ? FormatCivilTime(e->confirmed_date) : std::string());
+    conf_value.doubles.push_back(e->confirmed ? e->confirmed_value : NAN);
+  }
+  for (size_t k = 0; k < periods.size(); ++k) {
+    auto& c_date = AddColumn(t, absl::StrCat("conf", periods[k], "_date"), COTRACK_COLUMN_STRING);
+    auto& c_value = AddColumn(t, absl::StrCat("conf", periods[k], "_value"), COTRACK_COLUMN_DOUBLE);
+    auto& p_date =
+        AddColumn(t, absl::StrCat("PIRA_conf", periods[k], "_date"), COTRACK_COLUMN_STRING);
+    auto& p_value =
+        AddColumn(t, absl::StrCat("PIRA_conf", periods[k], "_value"), COTRACK_COLUMN_DOUBLE);
+    for (const ProgressionEvent* e : events) {
+      const ProgressionConfirmation* c =
+          k < e->confirmations.size() ? &e->confirmations[k] : nullptr;
+      const bool conf = c != nullptr && c->confirmed;
+      const bool pira = c != nullptr && c->pira_confirmed;
+      AppendString(c_date, conf ? FormatCivilTime(c->date) : std::string());
+      c_value.doubles.push_back(conf ? c->value : NAN);
+      AppendString(p_date, pira ? FormatCivilTime(c->pira_date) : std::string());
+      p_value.doubles.push_back(pira ? c->pira_value : NAN);
+    }
+  }
+  auto& t2e = AddColumn(t, "time2event", COTRACK_COLUMN_INT64);
+  auto& bl2e = AddColumn(t, "bl2event", COTRACK_COLUMN_INT64);
+  auto& sust = AddColumn(t, "sust_days", COTRACK_COLUMN_INT64);
+  auto& sust_last = AddColumn(t, "sust_last", COTRACK_COLUMN_INT64);
+  auto& confirmed = AddColumn(t, "confirmed", COTRACK_COLUMN_INT64);
+  auto& assoc = AddColumn(t, "relapse_associated", COTRACK_COLUMN_INT64);
+  auto& threshold = AddColumn(t, "threshold", COTRACK_COLUMN_DOUBLE);
+  auto& params = AddColumn(t, "parameters", COTRACK_COLUMN_STRING);
+  for (const ProgressionEvent* e : events) {
     AppendInt(t2e, e->time_to_event_days);
     AppendInt(bl2e, e->baseline_to_event_days);
     AppendInt(sust, e->sustained_days);
@@ -132,17 +177,40 @@ cotrack_table_t EventTable(const std::vector<ProgressionResult>& results,
     threshold.doubles.push_back(e->threshold);
     AppendString(params, parameters);
   }
-  for (size_t k = 0; k < periods.size(); ++k) {
-    auto& c = AddColumn(t, absl::StrCat("conf", periods[k], "_date"), COTRACK_COLUMN_STRING);
-    for (const ProgressionEvent* e : events) {
-      const bool ok = k < e->confirmations.size() && e->confirmations[k].confirmed;
-      AppendString(c, ok ? FormatCivilTime(e->confirmations[k].date) : std::string());
+  return t;
+}
+
+// The table of `cotrack progression --counts`: one row per patient.
+cotrack_table_t CountsTable(const std::vector<ProgressionResult>& results,
+                            const std::string& parameters) {
+  cotrack_table_t t;
+  t.rows = results.size();
+  t.columns.reserve(8);  // the references below must stay valid
+  auto& patient = AddColumn(t, "patient", COTRACK_COLUMN_STRING);
+  auto& sequence = AddColumn(t, "event_sequence", COTRACK_COLUMN_STRING);
+  auto& cdw = AddColumn(t, "CDW", COTRACK_COLUMN_INT64);
+  auto& cdi = AddColumn(t, "CDI", COTRACK_COLUMN_INT64);
+  auto& raw = AddColumn(t, "RAW", COTRACK_COLUMN_INT64);
+  auto& pira = AddColumn(t, "PIRA", COTRACK_COLUMN_INT64);
+  auto& total_fu = AddColumn(t, "total_fu", COTRACK_COLUMN_INT64);
+  auto& params = AddColumn(t, "parameters", COTRACK_COLUMN_STRING);
+  for (const ProgressionResult& r : results) {
+    std::string kinds;
+    for (const ProgressionEvent& e : r.events) {
+      if (!kinds.empty()) kinds += ", ";
+      kinds +=
+          e.kind == ProgressionEventKind::kImprovement
+              ? "CDI"
+              : (e.type == CdwType::kRaw || e.type == CdwType::kPira ? CdwTypeName(e.type) : "CDW");
     }
-    auto& p = AddColumn(t, absl::StrCat("PIRA_conf", periods[k], "_date"), COTRACK_COLUMN_STRING);
-    for (const ProgressionEvent* e : events) {
-      const bool ok = k < e->confirmations.size() && e->confirmations[k].pira_confirmed;
-      AppendString(p, ok ? FormatCivilTime(e->confirmations[k].pira_date) : std::string());
-    }
+    AppendString(patient, r.patient);
+    AppendString(sequence, kinds);
+    AppendInt(cdw, r.cdw);
+    AppendInt(cdi, r.cdi);
+    AppendInt(raw, r.raw);
+    AppendInt(pira, r.pira);
+    AppendInt(total_fu, r.follow_up_days);
+    AppendString(params, parameters);
   }
   return t;
 }
@@ -165,7 +233,8 @@ int cotrack_progression(cotrack_db_t* db, const char* patient, const char* const
     }
     absl::StatusOr<Request> request = ParseRequest(option_names, option_values, option_count);
     if (!request.ok()) return Report(err, request.status());
-    absl::StatusOr<RelapseEpisodes> relapses = LoadRelapses(*database, *request);
+    std::string relapse_source;
+    absl::StatusOr<RelapseEpisodes> relapses = LoadRelapses(*database, *request, &relapse_source);
     if (!relapses.ok()) return Report(err, relapses.status());
     std::vector<ProgressionResult> results;
     auto analyse = [&](const Patient& p, const std::vector<Observation>& traj) -> absl::Status {
@@ -187,8 +256,10 @@ int cotrack_progression(cotrack_db_t* db, const char* patient, const char* const
       return Report(err, s);
     }
     const std::string parameters =
-        absl::StrCat(DescribeProgressionOptions(request->options), " measure=", request->measure);
-    *out = new cotrack_table_t(EventTable(results, request->options, parameters));
+        absl::StrCat(DescribeProgressionOptions(request->options), " measure=", request->measure,
+                     " relapses=", relapse_source);
+    *out = new cotrack_table_t(request->counts ? CountsTable(results, parameters)
+                                               : EventTable(results, *request, parameters));
     return COTRACK_OK;
   } catch (const std::bad_alloc&) {
     return Fail(err, COTRACK_RESOURCE_EXHAUSTED, "out of memory");

@@ -875,9 +875,10 @@ class Database:
         underscores for dashes: event="multiple", baseline="roving",
         raw_pira=True, confirm="12w,24w" (or a list), tolerance=(7, "inf"),
         relapse_indep=(0, None, None, None, None, 0), measure="sdmt",
-        relapses="relapses.csv". True is a flag, False and None leave the
-        option out; None inside a sequence is msprog's NULL. Undefined
-        numbers are None."""
+        relapses="relapses.csv", first=True, counts=True (one row per
+        patient). True is a flag, False and None leave the option out; None
+        inside a sequence is msprog's NULL. The columns are those of
+        `cotrack progression --format csv`; undefined numbers are None."""
         names, values, n = _option_arrays(options)
         lib = self._lib
         return _table.read_table(lib, lambda out: _call(

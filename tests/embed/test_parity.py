@@ -315,6 +315,54 @@ class ParityTest(unittest.TestCase):
 
     # -- maintenance ---------------------------------------------------------
 
+    @staticmethod
+    def as_cli_text(value, text):
+        """True when a C/Python value is what the command prints as `text`
+        in csv: None is an empty cell, 0/1 flags print as false/true."""
+        if value is None:
+            return text == ""
+        if isinstance(value, float):
+            return text != "" and float(text) == value
+        if isinstance(value, int):
+            return text in (str(value), "true" if value else "false")
+        return value == text
+
+    def test_progression_is_the_command_lines(self):
+        """db.progression(**options) returns the rows and columns of
+        `cotrack progression --format csv` with the same flags: imputed
+        events unconfirmed, every confirmation value, the relapse source in
+        the parameters, --first, --counts and the older --event kinds."""
+        self.imported()
+        relapses = os.path.join(os.path.dirname(VISITS), "MSprog_toydata_relapses.csv")
+        cases = [
+            ({}, []),
+            ({"event": "multiple", "impute_last_visit": 1},
+             ["--event", "multiple", "--impute-last-visit", "1"]),
+            ({"event": "multiple", "raw_pira": True, "baseline": "roving",
+              "confirm": "12w,24w", "relapses": relapses},
+             ["--event", "multiple", "--raw-pira", "--baseline", "roving",
+              "--confirm", "12w,24w", "--relapses", relapses]),
+            ({"event": "multiple", "first": True}, ["--event", "multiple", "--first"]),
+            ({"event": "improvement"}, ["--event", "improvement"]),
+            ({"event": "multiple", "raw_pira": True, "relapses": relapses, "counts": True},
+             ["--event", "multiple", "--raw-pira", "--relapses", relapses, "--counts"]),
+        ]
+        with cotrack.open(self.path, read_only=True) as db:
+            for options, flags in cases:
+                with self.subTest(flags=flags):
+                    _, out, _ = cli("--db", self.path, "progression", "--format", "csv",
+                                    *flags)
+                    header = out.splitlines()[0].split(",")
+                    expected = csv_rows(out)
+                    got = db.progression(**options)
+                    self.assertEqual(got.columns, header)
+                    self.assertEqual(len(got), len(expected))
+                    self.assertGreater(len(got), 0)
+                    for g, e in zip(got, expected):
+                        for name, text in e.items():
+                            self.assertTrue(self.as_cli_text(g[name], text),
+                                            f"{name}: {g[name]!r} vs {text!r} in {e}")
+
     def check_counts_of_cli(self):
         """(exit status, {count: value}) of `cotrack check`'s table, named as
         check().counts names them."""

@@ -951,13 +951,19 @@ COTRACK_EXPORT int cotrack_restore(const char* backup_dir, const char* new_path,
  * command line (ParseProgressionOptions), so names, defaults and messages are
  * the same; "measure" (default "edss"), "relapses" (a CSV file) and
  * "relapse-measure" are accepted as well; without either, the relapses
- * stored in the built-in measure "relapse" (with end dates) are used. `*out` receives one row per
- * event with the columns patient, event ("CDW"/"CDI"), type ("RAW", "PIRA", "undefined", "" for
- * CDI), date, baseline_date, last_delta_date, confirmed_date, parameters (STRING); nevent,
- * time2event, bl2event, sust_days, sust_last, confirmed, relapse_associated (INT64, 0/1 for the
- * flags); value, baseline_value, last_delta_value, confirmed_value, threshold
- * (DOUBLE); then confDAYS_date (STRING, "" when that period did not
- * confirm) and PIRA_confDAYS_date per confirmation period. Errors:
+ * stored in the built-in measure "relapse" (with end dates) are used; "first" (one event per
+ * patient), "counts" and the older "event" spellings "worsening", "improvement" and "all" as
+ * on the command line. `*out` has the rows and columns of `cotrack progression --format csv`
+ * with the same options, in its order: one row per event with patient, nevent, event
+ * ("CDW"/"CDI"), type ("RAW", "PIRA", "undefined", "" for CDI), date, value, baseline_date,
+ * baseline_value, last_delta_date, last_delta_value, confirmed_date, confirmed_value ("" and NaN
+ * for an unconfirmed event imputed at the last visit), then per confirmation period
+ * confDAYS_date, confDAYS_value, PIRA_confDAYS_date, PIRA_confDAYS_value ("" and NaN when that
+ * period did not confirm), then time2event, bl2event, sust_days, sust_last, confirmed,
+ * relapse_associated (INT64, 0/1 for the flags), threshold, parameters (the settings, ending
+ * with "measure=M relapses=SOURCE"). With "counts": one row per patient with patient,
+ * event_sequence, CDW, CDI, RAW, PIRA, total_fu, parameters. Dates are STRING, values DOUBLE.
+ * Errors:
  * COTRACK_INVALID_ARGUMENT for a bad option (the command's message),
  * COTRACK_NOT_FOUND for an unknown patient, measure or relapse file. */
 COTRACK_EXPORT int cotrack_progression(cotrack_db_t* db, const char* patient,
