@@ -21,7 +21,6 @@ constexpr char kName[] = "survival";
 
 struct SurvivalRequest {
   OutputFormat format = OutputFormat::kTable;
-  std::optional<std::string> plot;  // --plot FILE.svg: the step curves too
   SurvivalOptions options;
 };
 
@@ -53,7 +52,6 @@ absl::StatusOr<SurvivalRequest> ParseSurvivalRequest(const ParsedArgs& args) {
   SurvivalRequest request;
   request.format = *format;
   request.options = *std::move(options);
-  request.plot = args.Get("plot");
   return request;
 }
 
@@ -94,27 +92,10 @@ int64_t AtRisk(const KaplanMeierCurve& c, double t) {
   return 0;
 }
 
-std::string ChartTitle(ProgressionEventSelection e) {
-  switch (e) {
-    case ProgressionEventSelection::kFirstCdw:
-      return "Time to first confirmed disability worsening";
-    case ProgressionEventSelection::kFirstCdi:
-      return "Time to first confirmed disability improvement";
-    case ProgressionEventSelection::kFirstPira:
-      return "Time to first progression independent of relapse activity (PIRA)";
-    case ProgressionEventSelection::kFirstRaw:
-      return "Time to first relapse-associated worsening (RAW)";
-    case ProgressionEventSelection::kFirst:
-    case ProgressionEventSelection::kMultiple:
-      return "Time to first confirmed disability event";
-  }
-  return "Time to event";
-}
-
 int Print(const SurvivalRequest& request, const SurvivalAnalysis& a) {
-  if (request.plot) {
-    ChartSpec chart = BuildSurvivalChart(a.curves, ChartTitle(request.options.progression.event));
-    absl::Status written = WriteDocument(*request.plot, RenderSvgChart(chart), "chart");
+  if (request.options.plot) {
+    absl::Status written =
+        WriteDocument(*request.options.plot, SurvivalChartSvg(a, request.options), "chart");
     if (!written.ok()) return RuntimeError(written);
   }
   const bool table_format = request.format == OutputFormat::kTable;

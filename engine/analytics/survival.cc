@@ -378,7 +378,13 @@ absl::StatusOr<SurvivalOptions> ParseSurvivalOptions(
       out.relapses_file = value;
     } else if (name == "relapse-measure") {
       out.relapse_measure = value;
-    } else if (name == "format" || name == "plot") {
+    } else if (name == "plot") {
+      if (value.empty()) {
+        return absl::InvalidArgumentError(
+            "option \"plot\" needs a file name for the SVG chart (plot=km.svg)");
+      }
+      out.plot = value;
+    } else if (name == "format") {
       // The command's own; nothing to do here.
     } else if (name == "measure") {
       measure = value;
@@ -492,6 +498,32 @@ absl::StatusOr<SurvivalAnalysis> AnalyzeSurvival(Database& db, const SurvivalOpt
   if (!test.ok()) return test.status();
   out.log_rank = *std::move(test);
   return out;
+}
+
+namespace {
+
+std::string SurvivalChartTitle(ProgressionEventSelection e) {
+  switch (e) {
+    case ProgressionEventSelection::kFirstCdw:
+      return "Time to first confirmed disability worsening";
+    case ProgressionEventSelection::kFirstCdi:
+      return "Time to first confirmed disability improvement";
+    case ProgressionEventSelection::kFirstPira:
+      return "Time to first progression independent of relapse activity (PIRA)";
+    case ProgressionEventSelection::kFirstRaw:
+      return "Time to first relapse-associated worsening (RAW)";
+    case ProgressionEventSelection::kFirst:
+    case ProgressionEventSelection::kMultiple:
+      return "Time to first confirmed disability event";
+  }
+  return "Time to event";
+}
+
+}  // namespace
+
+std::string SurvivalChartSvg(const SurvivalAnalysis& analysis, const SurvivalOptions& options) {
+  return RenderSvgChart(
+      BuildSurvivalChart(analysis.curves, SurvivalChartTitle(options.progression.event)));
 }
 
 }  // namespace cotrack

@@ -24,6 +24,7 @@ using cotrack::capi::Fail;
 using cotrack::capi::Guard;
 using cotrack::capi::Ok;
 using cotrack::capi::Report;
+using cotrack::capi::WriteFile;
 
 namespace {
 
@@ -37,8 +38,10 @@ absl::Status Named(const char* const* names, const char* const* values, size_t c
   return cotrack::capi::OptionPairs(names, values, count, named);
 }
 
-// Writes `content` to `path` as the command line writes its documents (the
-// same message when it cannot).
+}  // namespace
+
+namespace cotrack::capi {
+
 absl::Status WriteFile(const std::string& path, const std::string& content, const char* what) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << content;
@@ -47,7 +50,7 @@ absl::Status WriteFile(const std::string& path, const std::string& content, cons
   return absl::OkStatus();
 }
 
-}  // namespace
+}  // namespace cotrack::capi
 
 extern "C" {
 

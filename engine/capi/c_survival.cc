@@ -141,6 +141,11 @@ int cotrack_survival(cotrack_db_t* db, const char* const* option_names,
     absl::StatusOr<cotrack::SurvivalAnalysis> a =
         cotrack::AnalyzeSurvival(*database, *options, file_relapses);
     if (!a.ok()) return Report(err, a.status());
+    if (options->plot) {
+      absl::Status written = cotrack::capi::WriteFile(
+          *options->plot, cotrack::SurvivalChartSvg(*a, *options), "chart");
+      if (!written.ok()) return Report(err, written);
+    }
     *out = new cotrack_table_t(SurvivalTable(*options, *a));
     return COTRACK_OK;
   } catch (const std::bad_alloc&) {

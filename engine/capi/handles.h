@@ -87,6 +87,10 @@ inline absl::Status Required(const void* value, const char* name) {
   return absl::OkStatus();
 }
 
+// Writes `content` to `path` as the command line writes its documents (the
+// same message when it cannot: Unavailable "PATH: cannot write the WHAT").
+absl::Status WriteFile(const std::string& path, const std::string& content, const char* what);
+
 inline absl::Status RequireDb(const cotrack_db_t* db) {
   if (db == nullptr || db->db == nullptr) {
     return absl::InvalidArgumentError("argument \"db\" must not be NULL");

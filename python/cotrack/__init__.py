@@ -894,7 +894,8 @@ class Database:
         the log-rank test, as `cotrack survival` (cotrack_survival in C).
         Options by the command's flag names, underscores for dashes:
         by="arm", at=["365d", "730d"], event="firstPIRA", baseline="roving",
-        confirm="24w", no_intermediate=True, relapses="file.csv", ...
+        confirm="24w", no_intermediate=True, relapses="file.csv",
+        plot="km.svg" (also writes the Kaplan-Meier curves there), ...
         One row per group (group, n, events, median, lower, upper in days;
         survival_T, survival_lower_T, survival_upper_T, at_risk_T per at
         time) and a last row with group "log-rank" (chisq, df, p); None

@@ -363,6 +363,26 @@ class ParityTest(unittest.TestCase):
                             self.assertTrue(self.as_cli_text(g[name], text),
                                             f"{name}: {g[name]!r} vs {text!r} in {e}")
 
+    def test_survival_plot_is_the_command_lines(self):
+        """db.survival(plot=FILE) writes the chart `cotrack survival --plot`
+        writes, byte for byte, and refuses a plot without a file name."""
+        self.imported()
+        relapses = os.path.join(os.path.dirname(VISITS), "MSprog_toydata_relapses.csv")
+        mine = os.path.join(self.dir, "python.svg")
+        theirs = os.path.join(self.dir, "cli.svg")
+        cli("--db", self.path, "survival", "--by", "arm", "--event", "firstPIRA",
+            "--relapses", relapses, "--plot", theirs)
+        with cotrack.open(self.path, read_only=True) as db:
+            rows = db.survival(by="arm", event="firstPIRA", relapses=relapses, plot=mine)
+            self.assertEqual([r["group"] for r in rows], ["(none)", "A", "B", "log-rank"])
+            with self.assertRaises(cotrack.InvalidArgument) as e:
+                db.survival(plot="")
+            self.assertIn("plot=km.svg", str(e.exception))
+        with open(mine, "rb") as a, open(theirs, "rb") as b:
+            chart = a.read()
+            self.assertEqual(chart, b.read())
+        self.assertIn(b"progression independent of relapse activity", chart)
+
     def check_counts_of_cli(self):
         """(exit status, {count: value}) of `cotrack check`'s table, named as
         check().counts names them."""

@@ -981,7 +981,9 @@ COTRACK_EXPORT int cotrack_progression(cotrack_db_t* db, const char* patient,
  * "firstCDW"; "firstPIRA", "firstRAW", ...), "confirm", "baseline",
  * "relapses", ...; a flag without a value takes ""), parsed by the same
  * engine parser as the command's, so values and messages are the same.
- * option_names/option_values may be NULL when option_count is 0.
+ * option_names/option_values may be NULL when option_count is 0. "plot" =
+ * FILE.svg also writes the step curves there, as the command's --plot does
+ * (COTRACK_UNAVAILABLE "FILE: cannot write the chart" when it cannot).
  *
  * *out: one row per group (by name) and a last row whose group is
  * "log-rank": group STRING, n INT64, events INT64, median, lower, upper

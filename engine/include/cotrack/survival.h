@@ -153,6 +153,9 @@ struct SurvivalOptions {
   // Relapse onsets as values of this measure; "" = "relapse" when that
   // measure is registered and no file is given; "none" = not read.
   std::string relapse_measure;
+  // "plot": where the caller writes SurvivalChartSvg (the analysis itself
+  // writes nothing).
+  std::optional<std::string> plot;
 };
 
 // Parses options given as (name, value) pairs, the names spelled as the CLI
@@ -197,6 +200,10 @@ struct SurvivalAnalysis {
 // a patient have end dates), reading the database.
 absl::StatusOr<SurvivalAnalysis> AnalyzeSurvival(Database& db, const SurvivalOptions& options,
                                                  const RelapseEpisodes& file_relapses = {});
+
+// The Kaplan-Meier step curves of `analysis` as an SVG document, titled by
+// the event analysed (`cotrack survival --plot`).
+std::string SurvivalChartSvg(const SurvivalAnalysis& analysis, const SurvivalOptions& options);
 
 }  // namespace cotrack
 
