@@ -1,7 +1,6 @@
 #include "output.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -9,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "cotrack/named_options.h"
 #include "cotrack/text.h"
 
 namespace cotrack::tools {
@@ -180,12 +180,7 @@ std::string Cell::Json() const {
   return "null";
 }
 
-std::string FormatNumber(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  if (ec != std::errc()) return absl::StrFormat("%.17g", v);
-  return std::string(buf, end);
-}
+std::string FormatNumber(double v) { return cotrack::ShortestNumber(v); }
 
 std::string JsonString(absl::string_view s) { return cotrack::JsonString(s); }
 

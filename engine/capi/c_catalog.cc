@@ -15,6 +15,7 @@
 #include "cotrack/c.h"
 #include "cotrack/civil_time.h"
 #include "cotrack/derived.h"
+#include "cotrack/named_options.h"
 #include "cotrack/text.h"
 #include "cotrack/types.h"
 
@@ -157,9 +158,11 @@ cotrack_table_t MeasureDetailTable(const std::vector<cotrack::MeasureDefinition>
   for (const cotrack::MeasureDefinition& m : ms) {
     std::vector<std::string> texts;
     for (const auto& u : m.units) {
-      std::string text = absl::StrCat(u.unit, ": x", u.factor);
+      // Every digit, as `measure show` prints it (StrCat keeps 6).
+      std::string text = absl::StrCat(u.unit, ": x", cotrack::ShortestNumber(u.factor));
       if (u.offset != 0) {
-        absl::StrAppend(&text, u.offset > 0 ? " + " : " - ", u.offset > 0 ? u.offset : -u.offset);
+        absl::StrAppend(&text, u.offset > 0 ? " + " : " - ",
+                        cotrack::ShortestNumber(u.offset > 0 ? u.offset : -u.offset));
       }
       texts.push_back(text);
     }
@@ -175,7 +178,8 @@ cotrack_table_t MeasureDetailTable(const std::vector<cotrack::MeasureDefinition>
   for (const auto& m : ms) {
     std::vector<std::string> named;
     for (const auto& item : m.named_items) {
-      named.push_back(absl::StrCat(item.name, " ", item.min, "-", item.max));
+      named.push_back(absl::StrCat(item.name, " ", cotrack::ShortestNumber(item.min), "-",
+                                   cotrack::ShortestNumber(item.max)));
     }
     AppendString(named_items, absl::StrJoin(named, "; "));
   }

@@ -276,7 +276,7 @@ class ParityTest(unittest.TestCase):
             f.write("patient,measure,date,value\nP1,grip,2024-01-01,60\n")
         for path in (other, mine):
             cli("--db", path, "measure", "add", "--code", "grip", "--name", "Grip", "--unit",
-                "kg", "--min", "0", "--max", "100", "--convert", "lbf=0.4536*x")
+                "kg", "--min", "0", "--max", "100", "--convert", "lbf=0.45359237*x")
             cli("--db", path, "import", grip)
         cli("--db", other, "measure", "edit", "grip", "--max", "80", "--loinc", "83174-3")
         _, out, _ = cli("--db", other, "measure", "show", "grip", "--history", "--format", "csv")
@@ -288,7 +288,9 @@ class ParityTest(unittest.TestCase):
             self.assertEqual([v["version"] for v in got], [int(v["version"]) for v in expected])
             self.assertEqual([v["max"] for v in got], [float(v["max"]) for v in expected])
             self.assertEqual(got[-1]["loinc"], expected[-1]["loinc"])
+            # every digit of the factor (C once kept 6: "x0.453592")
             self.assertEqual(got[-1]["conversions"], expected[-1]["conversions"])
+            self.assertIn("x0.45359237", got[-1]["conversions"])
             with self.assertRaises(cotrack.FailedPrecondition) as e:
                 db.edit_measure("grip", max=50)
             self.assertIn(e.exception.message, err)
