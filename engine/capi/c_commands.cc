@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "capi/handles.h"
 #include "capi/table.h"
 #include "cotrack/c.h"
@@ -31,6 +33,14 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 double OrNaN(const std::optional<double>& v) { return v.has_value() ? *v : kNaN; }
+
+// `text` with its tabs and line breaks as spaces, for a column of lines.
+std::string OneLine(std::string text) {
+  for (char& c : text) {
+    if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+  }
+  return text;
+}
 
 // The option arrays as NamedOptions; InvalidArgument for bad arrays.
 absl::Status Named(const char* const* names, const char* const* values, size_t count,
@@ -84,7 +94,7 @@ int cotrack_import(cotrack_db_t* db, const char* path, const char* const* option
     if (out != nullptr) {
       cotrack_table_t t;
       t.rows = 1;
-      t.columns.reserve(12);
+      t.columns.reserve(14);
       AppendString(AddColumn(t, "path", COTRACK_COLUMN_STRING), report->path);
       AppendString(AddColumn(t, "format", COTRACK_COLUMN_STRING),
                    cotrack::ImportFormatName(report->format));
@@ -102,6 +112,17 @@ int cotrack_import(cotrack_db_t* db, const char* path, const char* const* option
       }
       AppendString(AddColumn(t, "reject_file", COTRACK_COLUMN_STRING), report->reject_file);
       AddColumn(t, "index_dates_set", COTRACK_COLUMN_INT64).ints.push_back(report->index_dates_set);
+      // What the command prints under its counts: why rows were skipped
+      // ("COUNT<TAB>REASON" lines) and the warnings (a line each).
+      std::vector<std::string> skipped;
+      for (const auto& [reason, n] : report->skipped_by_reason) {
+        skipped.push_back(absl::StrCat(n, "\t", OneLine(reason)));
+      }
+      AppendString(AddColumn(t, "skipped_by_reason", COTRACK_COLUMN_STRING),
+                   absl::StrJoin(skipped, "\n"));
+      std::vector<std::string> warnings;
+      for (const std::string& w : report->warnings) warnings.push_back(OneLine(w));
+      AppendString(AddColumn(t, "warnings", COTRACK_COLUMN_STRING), absl::StrJoin(warnings, "\n"));
       *out = new cotrack_table_t(std::move(t));
     }
     return Ok(err);

@@ -918,15 +918,21 @@ class Database:
         ("first-visit"), replace_registration, dry_run, no_sync.
         Returns the report: path, format, rows, written, unchanged,
         corrected, retracted, patients, rejected, skipped, reject_file,
-        index_dates_set.
-        Bad rows raise InvalidArgument
+        index_dates_set, skipped_by_reason ({reason: rows}) and warnings
+        (a list of lines: what the user should know that did not stop the
+        import, as the command prints them). Bad rows raise InvalidArgument
         listing each (FILE:LINE: ...); nothing of the file is written."""
         names, values, n = _option_arrays(options)
         lib = self._lib
-        return _table.read_table(lib, lambda out: _call(
+        report = _table.read_table(lib, lambda out: _call(
             lib.cotrack_import, self._handle(),
             _text(os.fspath(path), "path"), names, values, n, out),
             _rows_result)[0]
+        report["skipped_by_reason"] = {
+            reason: int(count) for count, reason in
+            (line.split("\t", 1) for line in report["skipped_by_reason"].splitlines())}
+        report["warnings"] = report["warnings"].splitlines()
+        return report
 
     @_in_use
     def patients(self) -> Result:

@@ -8,6 +8,7 @@ files).
 """
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -61,6 +62,35 @@ class ParityTest(unittest.TestCase):
         cli("--db", self.path, "import", patients, "--no-progress")
 
     # -- import ------------------------------------------------------------
+
+    def test_import_reports_skip_reasons_and_warnings_as_the_command_line(self):
+        """import_file's skipped_by_reason and warnings are the lines `cotrack
+        import` prints under its counts: an unmapped code, and date-times
+        whose offset was dropped for want of a time zone."""
+        feed = os.path.join(self.dir, "obs.ndjson")
+        with open(feed, "w", encoding="utf-8") as f:
+            for i, (code, value) in enumerate([("4548-4", 6.8), ("2085-9", 50),
+                                               ("2085-9", 51), ("18262-6", 90)]):
+                f.write(json.dumps({
+                    "resourceType": "Observation", "id": f"o{i}", "status": "final",
+                    "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+                    "subject": {"reference": "Patient/P1"},
+                    "effectiveDateTime": f"2024-03-0{i + 1}T09:30:00+02:00",
+                    "valueQuantity": {"value": value, "unit": "%"}}) + "\n")
+        other = os.path.join(self.dir, "other")
+        _, _, err = cli("--db", other, "import", feed, "--no-progress")
+        printed_skips = dict((reason, int(n)) for n, reason in
+                             re.findall(r"^  skipped (\d+): (.*)$", err, re.M))
+        printed_warnings = re.findall(r"^  warning: (.*)$", err, re.M)
+        with cotrack.open(self.path, sync=False) as db:
+            report = db.import_file(feed)
+        self.assertEqual(report["skipped_by_reason"],
+                         {"unmapped code 2085-9": 2, "unmapped code 18262-6": 1})
+        self.assertEqual(report["skipped_by_reason"], printed_skips)
+        self.assertEqual(len(report["warnings"]), 1)
+        self.assertIn("the offset was dropped", report["warnings"][0])
+        self.assertEqual(report["warnings"], printed_warnings)
+        self.assertEqual((report["written"], report["skipped"]), (1, 3))
 
     def test_import_matches_the_command_line(self):
         self.imported()

@@ -723,8 +723,13 @@ COTRACK_EXPORT void cotrack_options_set_encryption_key_file(cotrack_options_t* o
  * index-date, replace-registration, dry-run, no-sync (see `cotrack import
  * --help`). *out (when `out` is not NULL) is a one-row table: path, format,
  * rows, written, unchanged, corrected, retracted, patients, rejected, skipped
- * (INT64 but path, format), reject_file and index_dates_set (INT64: index
- * dates index-date first-visit set). Errors as the
+ * (INT64 but path, format), reject_file, index_dates_set (INT64: index
+ * dates index-date first-visit set), skipped_by_reason (why rows were
+ * skipped, a line "COUNT<TAB>REASON" per reason, e.g. "2320\tunmapped
+ * concept 3011505 (FEV1/FVC)") and warnings (what the user should know that
+ * did not stop the import, e.g. offsets dropped for want of a time zone, a
+ * line each; "" when none): the lines `cotrack import` prints under its
+ * counts. Errors as the
  * command's: bad rows are COTRACK_INVALID_ARGUMENT listing each as
  * FILE:LINE: field "x": bad value "v" (expected ...); COTRACK_NOT_FOUND for a
  * missing file. */
