@@ -191,9 +191,7 @@ int Print(const ProgressionRequest& request, const ProgressionRun& run) {
   }
   if (request.format != OutputFormat::kTable) table.columns.push_back("parameters");
   int64_t events = 0;
-  std::vector<std::string> no_baseline;
   for (const ProgressionResult& r : run.results) {
-    if (!r.analysed) no_baseline.push_back(r.patient);
     if (request.counts) {
       std::vector<std::string> sequence;
       for (const ProgressionEvent& e : r.events) {
@@ -253,11 +251,8 @@ int Print(const ProgressionRequest& request, const ProgressionRun& run) {
   }
   if (request.format == OutputFormat::kTable) std::cout << "# " << parameters << "\n";
   WriteTable(table, request.format, std::cout);
-  std::cerr << "cotrack: " << run.results.size() << " patient(s), " << events << " event(s); "
-            << parameters << "\n";
-  if (!no_baseline.empty()) {
-    std::cerr << "cotrack: no value on or before the index date (not analysed): "
-              << absl::StrJoin(no_baseline, ", ") << "\n";
+  for (const std::string& note : ProgressionNotes(run.results, events, parameters)) {
+    std::cerr << "cotrack: " << note << "\n";
   }
   return 0;
 }

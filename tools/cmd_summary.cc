@@ -66,11 +66,8 @@ int Print(const SummaryRequest& request, const CohortSummary& s) {
   if (request.format == OutputFormat::kTable)
     std::cout << "# " << parameters << " unit=" << s.unit << "\n";
   WriteTable(table, request.format, std::cout);
-  std::cerr << "cotrack: " << s.patients << " patient(s) with " << request.measure << " values\n";
-  // One line, however many patients: stdout stays the table.
-  if (const std::string note = NotAnalysedNote(s); !note.empty()) {
-    std::cerr << "cotrack: " << note << "\n";
-  }
+  // One line each, however many patients: stdout stays the table.
+  for (const std::string& note : SummaryNotes(s)) std::cerr << "cotrack: " << note << "\n";
   return 0;
 }
 

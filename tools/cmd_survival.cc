@@ -210,14 +210,7 @@ int Print(const SurvivalRequest& request, const SurvivalAnalysis& a) {
       std::cout << "not computed (one group, or no events)\n";
     }
   }
-  int64_t events = 0;
-  for (const KaplanMeierCurve& c : a.curves) events += c.events;
-  std::cerr << "cotrack: " << a.subjects.size() << " patient(s), " << events << " event(s); "
-            << a.settings << "\n";
-  if (!a.not_analysed.empty()) {
-    std::cerr << "cotrack: no EDSS on or before the index date (not analysed): "
-              << absl::StrJoin(a.not_analysed, ", ") << "\n";
-  }
+  for (const std::string& note : SurvivalNotes(a)) std::cerr << "cotrack: " << note << "\n";
   return 0;
 }
 

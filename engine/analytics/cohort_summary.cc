@@ -103,6 +103,13 @@ std::string DescribeSummaryOptions(const SummaryOptions& o) {
                       " edss-rule=", EdssRuleName(o.change.edss_rule), " quartiles=type7");
 }
 
+std::vector<std::string> SummaryNotes(const CohortSummary& summary) {
+  std::vector<std::string> notes = {
+      absl::StrCat(summary.patients, " patient(s) with ", summary.measure, " values")};
+  if (std::string note = NotAnalysedNote(summary); !note.empty()) notes.push_back(std::move(note));
+  return notes;
+}
+
 std::string NotAnalysedNote(const CohortSummary& summary) {
   // Sorted: the builder lists patients in the order the data gave them.
   CohortSummary s = summary;

@@ -262,6 +262,21 @@ absl::Status ValidateProgressionOptions(const ProgressionOptions& o) {
   return absl::OkStatus();
 }
 
+std::vector<std::string> ProgressionNotes(const std::vector<ProgressionResult>& results,
+                                          int64_t events, const std::string& parameters) {
+  std::vector<std::string> notes = {
+      absl::StrCat(results.size(), " patient(s), ", events, " event(s); ", parameters)};
+  std::vector<std::string> no_baseline;
+  for (const ProgressionResult& r : results) {
+    if (!r.analysed) no_baseline.push_back(r.patient);
+  }
+  if (!no_baseline.empty()) {
+    notes.push_back(absl::StrCat("no value on or before the index date (not analysed): ",
+                                 absl::StrJoin(no_baseline, ", ")));
+  }
+  return notes;
+}
+
 std::string DescribeProgressionOptions(const ProgressionOptions& o) {
   std::vector<std::string> periods;
   for (int64_t p : ConfirmPeriods(o)) periods.push_back(absl::StrCat(p, "d"));

@@ -521,6 +521,18 @@ std::string SurvivalChartTitle(ProgressionEventSelection e) {
 
 }  // namespace
 
+std::vector<std::string> SurvivalNotes(const SurvivalAnalysis& analysis) {
+  int64_t events = 0;
+  for (const KaplanMeierCurve& c : analysis.curves) events += c.events;
+  std::vector<std::string> notes = {absl::StrCat(analysis.subjects.size(), " patient(s), ", events,
+                                                 " event(s); ", analysis.settings)};
+  if (!analysis.not_analysed.empty()) {
+    notes.push_back(absl::StrCat("no EDSS on or before the index date (not analysed): ",
+                                 absl::StrJoin(analysis.not_analysed, ", ")));
+  }
+  return notes;
+}
+
 std::string SurvivalChartSvg(const SurvivalAnalysis& analysis, const SurvivalOptions& options) {
   return RenderSvgChart(
       BuildSurvivalChart(analysis.curves, SurvivalChartTitle(options.progression.event)));

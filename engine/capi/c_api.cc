@@ -967,6 +967,10 @@ void cotrack_table_destroy(cotrack_table_t* table) { delete table; }
 
 size_t cotrack_table_row_count(const cotrack_table_t* t) { return t == nullptr ? 0 : t->rows; }
 
+const char* cotrack_table_notes(const cotrack_table_t* t) {
+  return t == nullptr ? "" : t->notes.c_str();
+}
+
 size_t cotrack_table_column_count(const cotrack_table_t* t) {
   return t == nullptr ? 0 : t->columns.size();
 }

@@ -197,6 +197,7 @@ int cotrack_summary_table(cotrack_db_t* db, const char* measure, const char* con
       AppendString(unit, summary->unit);
       AppendString(params, parameters);
     }
+    cotrack::capi::SetNotes(t, cotrack::SummaryNotes(*summary));
     *out = new cotrack_table_t(std::move(t));
     return Ok(err);
   });

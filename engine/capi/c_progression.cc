@@ -258,8 +258,17 @@ int cotrack_progression(cotrack_db_t* db, const char* patient, const char* const
     const std::string parameters =
         absl::StrCat(DescribeProgressionOptions(request->options), " measure=", request->measure,
                      " relapses=", relapse_source);
-    *out = new cotrack_table_t(request->counts ? CountsTable(results, parameters)
-                                               : EventTable(results, *request, parameters));
+    cotrack_table_t table = request->counts ? CountsTable(results, parameters)
+                                            : EventTable(results, *request, parameters);
+    // The command counts the events it shows (per patient with --counts).
+    int64_t events = 0;
+    if (request->counts) {
+      for (const ProgressionResult& r : results) events += static_cast<int64_t>(r.events.size());
+    } else {
+      events = static_cast<int64_t>(table.rows);
+    }
+    SetNotes(table, ProgressionNotes(results, events, parameters));
+    *out = new cotrack_table_t(std::move(table));
     return COTRACK_OK;
   } catch (const std::bad_alloc&) {
     return Fail(err, COTRACK_RESOURCE_EXHAUSTED, "out of memory");

@@ -146,7 +146,9 @@ int cotrack_survival(cotrack_db_t* db, const char* const* option_names,
           *options->plot, cotrack::SurvivalChartSvg(*a, *options), "chart");
       if (!written.ok()) return Report(err, written);
     }
-    *out = new cotrack_table_t(SurvivalTable(*options, *a));
+    cotrack_table_t table = SurvivalTable(*options, *a);
+    cotrack::capi::SetNotes(table, cotrack::SurvivalNotes(*a));
+    *out = new cotrack_table_t(std::move(table));
     return COTRACK_OK;
   } catch (const std::bad_alloc&) {
     return Fail(err, COTRACK_RESOURCE_EXHAUSTED, "cotrack: out of memory");

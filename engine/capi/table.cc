@@ -1,7 +1,9 @@
 #include "capi/table.h"
 
 #include <cstring>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "cotrack/c.h"
 #include "cotrack/civil_time.h"
@@ -33,6 +35,14 @@ cotrack_table_t::Column& AddColumn(cotrack_table_t& table, std::string name, int
       break;
   }
   return c;
+}
+
+void SetNotes(cotrack_table_t& table, const std::vector<std::string>& lines) {
+  table.notes.clear();
+  for (const std::string& line : lines) {
+    if (!table.notes.empty()) table.notes += '\n';
+    table.notes += line;
+  }
 }
 
 void AppendString(cotrack_table_t::Column& column, const char* value) {

@@ -25,9 +25,15 @@ struct cotrack_table_t {
   };
   size_t rows = 0;
   std::vector<Column> columns;
+  // What the command prints on stderr beside the table, a line each
+  // (cotrack_table_notes).
+  std::string notes;
 };
 
 namespace cotrack::capi {
+
+// Sets `table`'s notes to `lines`, one per line.
+void SetNotes(cotrack_table_t& table, const std::vector<std::string>& lines);
 
 // Appends a column of `type` named `name` and returns it; the caller fills
 // it with exactly `table.rows` entries (plus the leading offset 0, which this

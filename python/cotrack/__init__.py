@@ -854,7 +854,9 @@ class Database:
         (also `timepoints`, a string or a list; default "0,3m,6m,12m"),
         window, lookback, by (also `group_by`; default one group),
         censored, rule. A bad one raises InvalidArgument with the command
-        line's message."""
+        line's message. The result's notes say how many patients had values
+        and which could not be analysed (no index date, no baseline, no
+        value near a timepoint), as the command prints them."""
         if timepoints is not None:
             options.setdefault("at", timepoints)
         if group_by is not None:
@@ -863,7 +865,7 @@ class Database:
         lib = self._lib
         return _table.read_table(lib, lambda out: _call(
             lib.cotrack_summary_table, self._handle(),
-            _text(measure, "measure"), names, values, n, out), _rows_result)
+            _text(measure, "measure"), names, values, n, out), _rows_and_notes)
 
     @_in_use
     def progression(self, patient: Optional[str] = None,
@@ -878,13 +880,15 @@ class Database:
         relapses="relapses.csv", first=True, counts=True (one row per
         patient). True is a flag, False and None leave the option out; None
         inside a sequence is msprog's NULL. The columns are those of
-        `cotrack progression --format csv`; undefined numbers are None."""
+        `cotrack progression --format csv`; undefined numbers are None.
+        The result's notes count the patients and events and name the
+        patients not analysed, as the command prints them."""
         names, values, n = _option_arrays(options)
         lib = self._lib
         return _table.read_table(lib, lambda out: _call(
             lib.cotrack_progression, self._handle(),
             _text(patient, "patient", optional=True), names, values, n, out),
-            _rows_result)
+            _rows_and_notes)
 
     # ---- Time to event (cotrack survival) ----
 
@@ -900,12 +904,13 @@ class Database:
         survival_T, survival_lower_T, survival_upper_T, at_risk_T per at
         time) and a last row with group "log-rank" (chisq, df, p); None
         where a value is undefined (a median never reached). Raises
-        InvalidArgument naming a bad option or value."""
+        InvalidArgument naming a bad option or value. The result's notes
+        count the patients and events and name those not analysed."""
         names, values, n = _option_arrays(options)
         lib = self._lib
         return _table.read_table(lib, lambda out: _call(
             lib.cotrack_survival, self._handle(), names, values, n, out),
-            _rows_result)
+            _rows_and_notes)
 
     @_in_use
     def import_file(self, path: Union[str, "os.PathLike[str]"],
@@ -1222,6 +1227,11 @@ def _rows_result(lib, table, n) -> Result:
             columns[name] = [None if math.isnan(v) else v for v in values]
     return _table.with_columns(
         [dict(zip(columns, row)) for row in zip(*columns.values())], columns)
+
+
+def _rows_and_notes(lib, table, n) -> Result:
+    """_rows_result, with the table's notes (Result.notes)."""
+    return _table.with_notes(lib, table, _rows_result(lib, table, n))
 
 
 def _option_arrays(options):

@@ -32,6 +32,7 @@ def declare(lib: ctypes.CDLL) -> Dict[str, tuple]:
     return {
         "cotrack_table_destroy": (None, [c_void_p]),
         "cotrack_table_row_count": (c_size_t, [c_void_p]),
+        "cotrack_table_notes": (c_char_p, [c_void_p]),
         "cotrack_table_column_count": (c_size_t, [c_void_p]),
         "cotrack_table_column_name": (c_char_p, [c_void_p, c_size_t]),
         "cotrack_table_column_type": (ctypes.c_int, [c_void_p, c_size_t]),
@@ -124,12 +125,22 @@ class Result(list):
     an exact value), never mixed into a column of floats as text.
     """
 
-    __slots__ = ("_columns",)
+    __slots__ = ("_columns", "_notes")
 
     def __init__(self, rows: Iterable = (),
                  columns: Optional[Dict[str, list]] = None) -> None:
         super().__init__(rows)
         self._columns = columns if columns is not None else {}
+
+    @property
+    def notes(self) -> List[str]:
+        """What the command prints on stderr beside this result, a line
+        each (summary, progression, survival: the patients counted and those
+        not analysed, with why); [] for the others."""
+        try:
+            return self._notes
+        except AttributeError:
+            return []
 
     @property
     def columns(self) -> List[str]:
@@ -185,6 +196,13 @@ def with_columns(rows: list, columns: Dict[str, list]) -> Result:
     result = Result.__new__(Result)
     list.extend(result, rows)
     result._columns = columns
+    return result
+
+
+def with_notes(lib: ctypes.CDLL, table: Any, result: Result) -> Result:
+    """`result`, holding the notes of the C `table` it was read from."""
+    notes = lib.cotrack_table_notes(table)
+    result._notes = notes.decode("utf-8", "replace").splitlines() if notes else []
     return result
 
 

@@ -198,6 +198,14 @@ int main(int argc, char** argv) {
     char* out = run(args);
     CHECK(t != NULL && strstr(out, string_at(t, "parameters", 0)) != NULL);
     CHECK(t != NULL && strstr(out, string_at(t, "unit", 0)) != NULL);
+    {
+      /* The notes are the command's stderr lines: the first one here. */
+      char first[256];
+      snprintf(first, sizeof first, "%s", cotrack_table_notes(t));
+      char* end = strchr(first, '\n');
+      if (end != NULL) *end = '\0';
+      CHECK(strstr(first, "patient(s) with edss values") != NULL && strstr(out, first) != NULL);
+    }
     free(out);
     cotrack_table_destroy(t);
     OK(cotrack_open(db_path, options, &db, &err));

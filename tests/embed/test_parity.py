@@ -395,6 +395,30 @@ class ParityTest(unittest.TestCase):
                             self.assertTrue(self.as_cli_text(g[name], text),
                                             f"{name}: {g[name]!r} vs {text!r} in {e}")
 
+    def test_notes_are_what_the_command_prints_on_stderr(self):
+        """summary, progression and survival carry in .notes the lines the
+        command prints on stderr: patients counted, and those not analysed
+        with why (here patients without index dates or baselines)."""
+        self.imported()
+        cases = [
+            ("summary", ("edss",), {}, ["summary", "edss"]),
+            ("summary", ("edss",), {"by": "arm", "lookback": 10},
+             ["summary", "edss", "--by", "arm", "--lookback", "10"]),
+            ("progression", (), {"event": "multiple"}, ["progression", "--event", "multiple"]),
+            ("progression", (), {"counts": True}, ["progression", "--counts"]),
+            ("survival", (), {"by": "arm"}, ["survival", "--by", "arm"]),
+        ]
+        with cotrack.open(self.path, read_only=True) as db:
+            for method, args, options, command in cases:
+                with self.subTest(command=command):
+                    _, _, err = cli("--db", self.path, *command)
+                    printed = [line[len("cotrack: "):] for line in err.splitlines()
+                               if line.startswith("cotrack: ")]
+                    notes = getattr(db, method)(*args, **options).notes
+                    self.assertEqual(notes, printed)
+                    self.assertTrue(any("not analysed" in n for n in notes), notes)
+            self.assertEqual(db.trajectory("1", "edss").notes, [])
+
     def test_survival_plot_is_the_command_lines(self):
         """db.survival(plot=FILE) writes the chart `cotrack survival --plot`
         writes, byte for byte, and refuses a plot without a file name."""

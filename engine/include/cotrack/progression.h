@@ -287,6 +287,13 @@ absl::StatusOr<ProgressionResult> DetectProgression(const Patient& patient,
 // tolerance=-7d/+730.5d baseline=fixed intermediate=required ...".
 std::string DescribeProgressionOptions(const ProgressionOptions& options);
 
+// What `cotrack progression` prints on stderr after its table, a line each
+// (without the "cotrack: " prefix): the patients analysed and the `events`
+// shown with the settings line `parameters`, then the patients with no value
+// on or before their index date (not analysed), when there are any.
+std::vector<std::string> ProgressionNotes(const std::vector<ProgressionResult>& results,
+                                          int64_t events, const std::string& parameters);
+
 // Relapse onset dates by patient id, the `relapses` of DetectEdssProgression.
 using RelapseDates = std::map<std::string, std::vector<CivilTime>>;
 // Relapses with optional end dates by patient id.

@@ -119,6 +119,11 @@ struct CohortSummary {
 // patient was analysed.
 std::string NotAnalysedNote(const CohortSummary& summary);
 
+// What `cotrack summary` prints on stderr after its table, a line each
+// (without the "cotrack: " prefix): how many patients had values, then
+// NotAnalysedNote when it is not empty. The C ABI's table notes.
+std::vector<std::string> SummaryNotes(const CohortSummary& summary);
+
 // Builds a CohortSummary one patient at a time (no database needed), so a
 // caller that already holds the trajectories, or reads them for something
 // else too (the report, the cohort chart), does not read them twice.

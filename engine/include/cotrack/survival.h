@@ -205,6 +205,11 @@ absl::StatusOr<SurvivalAnalysis> AnalyzeSurvival(Database& db, const SurvivalOpt
 // the event analysed (`cotrack survival --plot`).
 std::string SurvivalChartSvg(const SurvivalAnalysis& analysis, const SurvivalOptions& options);
 
+// What `cotrack survival` prints on stderr after its tables, a line each
+// (without the "cotrack: " prefix): patients, events and settings, then the
+// patients not analysed, when there are any.
+std::vector<std::string> SurvivalNotes(const SurvivalAnalysis& analysis);
+
 }  // namespace cotrack
 
 #endif  // COTRACK_SURVIVAL_H_
