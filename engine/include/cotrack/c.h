@@ -539,6 +539,7 @@ typedef enum cotrack_column_type {
 COTRACK_EXPORT void cotrack_table_destroy(cotrack_table_t* table);
 /* Rows and columns (0 for NULL). */
 COTRACK_EXPORT size_t cotrack_table_row_count(const cotrack_table_t* table);
+COTRACK_EXPORT size_t cotrack_table_column_count(const cotrack_table_t* table);
 /* What the command prints on stderr beside this table (without its
  * "cotrack: " prefix), a line each, "\n" between lines; "" when it prints
  * nothing or for NULL. Tables of cotrack_summary_table,
@@ -546,7 +547,6 @@ COTRACK_EXPORT size_t cotrack_table_row_count(const cotrack_table_t* table);
  * and those not analysed, with why and what fixes it. Valid until the table
  * is destroyed. */
 COTRACK_EXPORT const char* cotrack_table_notes(const cotrack_table_t* table);
-COTRACK_EXPORT size_t cotrack_table_column_count(const cotrack_table_t* table);
 /* The column's name, e.g. "value" (NULL out of range). */
 COTRACK_EXPORT const char* cotrack_table_column_name(const cotrack_table_t* table, size_t column);
 /* The column's cotrack_column_type (0 out of range). */
