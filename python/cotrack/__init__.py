@@ -799,7 +799,7 @@ class Database:
                  as_of: Optional[DateLike] = None, *,
                  derived: bool = False) -> Result:
         """The last `n` current Observations, newest first (`cotrack latest
-        PATIENT MEASURE --n N`; derived as observations())."""
+        PATIENT MEASURE -n N`; derived as observations())."""
         return self._observations(
             self._lib.cotrack_latest_table, self._handle(),
             _text(patient, "patient"), _text(measure, "measure"),
@@ -807,16 +807,29 @@ class Database:
 
     @_in_use
     def latest_all(self, patient: str,
-                   as_of: Optional[DateLike] = None, *,
+                   as_of: Optional[DateLike] = None, *, n: int = 1,
                    derived: bool = False) -> "LatestAll":
         """{measure: Observation} of the latest value of every measure
         (`cotrack latest PATIENT`), ordered by measure code; also as
         columns: .to_dict(), .to_records(), .to_pandas() and .result (the
-        Observations as a Result)."""
+        Observations as a Result). With n > 1, .result and the columns
+        hold the last n values of each measure, newest first, as `cotrack
+        latest PATIENT -n N` prints them; the dict still maps each measure
+        to its latest."""
+        if type(n) is not int or n < 1:  # the engine's message (latest_n)
+            raise InvalidArgument(f"n must be at least 1, got {n!r}")
         rows = self._observations(
             self._lib.cotrack_latest_all_table, self._handle(),
             _text(patient, "patient"), _text(as_of, "as_of", optional=True),
             derived=derived)
+        if n != 1:
+            # As the command: the measures the patient has, each its last n.
+            parts = [self.latest_n(patient, o.measure, n, as_of, derived=derived)
+                     for o in rows]
+            rows = _table.with_columns(
+                [r for part in parts for r in part],
+                {name: [v for part in parts for v in part._columns[name]]
+                 for name in rows.columns})
         return LatestAll(rows)
 
     @_in_use
@@ -1155,7 +1168,9 @@ class LatestAll(dict):
     (a Result): .to_dict(), .to_records(), .to_pandas(), .columns."""
 
     def __init__(self, result: Result) -> None:
-        super().__init__((o.measure, o) for o in result)
+        super().__init__()
+        for o in result:  # newest first: each measure's first row
+            self.setdefault(o.measure, o)
         self.result = result
 
     @property

@@ -395,6 +395,29 @@ class ParityTest(unittest.TestCase):
                             self.assertTrue(self.as_cli_text(g[name], text),
                                             f"{name}: {g[name]!r} vs {text!r} in {e}")
 
+    def test_latest_of_every_measure_with_n_is_the_command_lines(self):
+        """latest_all(p, n=N).result holds the rows of `cotrack latest P -n
+        N`: each measure's last N values, newest first; the dict keeps each
+        measure's latest."""
+        self.imported()
+        more = os.path.join(self.dir, "more.csv")
+        with open(more, "w", encoding="utf-8") as f:
+            f.write("patient,measure,date,value\n1,hba1c,2021-01-05,6.8\n"
+                    "1,hba1c,2021-06-05,7.1\n")
+        cli("--db", self.path, "import", more, "--no-progress")
+        _, out, _ = cli("--db", self.path, "latest", "1", "-n", "3", "--format", "csv")
+        expected = [(r["measure"], r["date"], float(r["value"])) for r in csv_rows(out)]
+        with cotrack.open(self.path, read_only=True) as db:
+            latest = db.latest_all("1", n=3)
+            got = [(o.measure, o.date.isoformat(), float(o.value)) for o in latest.result]
+            self.assertEqual(got, expected)
+            self.assertEqual(len(latest.to_dict()["measure"]), len(expected))
+            self.assertEqual({m: o.date for m, o in latest.items()},
+                             {m: o.date for m, o in db.latest_all("1").items()})
+            self.assertEqual(sorted({m for m, _, _ in expected}), ["edss", "hba1c"])
+            with self.assertRaises(cotrack.InvalidArgument):
+                db.latest_all("1", n=0)
+
     def test_notes_are_what_the_command_prints_on_stderr(self):
         """summary, progression and survival carry in .notes the lines the
         command prints on stderr: patients counted, and those not analysed
