@@ -182,23 +182,12 @@ absl::StatusOr<ImportRequest> ParseImportRequest(const ParsedArgs& args) {
 // Each file is its own atomic import (execute: ImportFile), its summary
 // printed as soon as it is done, so a long run shows its progress file by
 // file and a failure stops before the next file.
-// A directory holding an OMOP CDM export stands for its tables: person.csv
-// (when there is one) first, so that the persons are registered with their
-// ids, then measurement.csv. Anything else is left for ImportFile to judge.
+// A directory holding an OMOP CDM export stands for its tables
+// (ImportFilesOf).
 std::vector<std::string> ExpandOmopDirectories(const std::vector<std::string>& given) {
   std::vector<std::string> files;
   for (const std::string& path : given) {
-    std::error_code ec;
-    const std::filesystem::path dir(path);
-    if (std::filesystem::is_directory(dir, ec) &&
-        std::filesystem::is_regular_file(dir / "measurement.csv", ec)) {
-      if (std::filesystem::is_regular_file(dir / "person.csv", ec)) {
-        files.push_back((dir / "person.csv").string());
-      }
-      files.push_back((dir / "measurement.csv").string());
-    } else {
-      files.push_back(path);
-    }
+    for (std::string& file : ImportFilesOf(path)) files.push_back(std::move(file));
   }
   return files;
 }

@@ -42,6 +42,52 @@ std::string OneLine(std::string text) {
   return text;
 }
 
+// A row per imported file: its counts, then what the command prints under
+// them: why rows were skipped ("COUNT<TAB>REASON" lines) and the warnings
+// (a line each).
+cotrack_table_t ImportTable(const std::vector<cotrack::ImportReport>& reports) {
+  cotrack_table_t t;
+  t.rows = reports.size();
+  t.columns.reserve(14);
+  auto& path = AddColumn(t, "path", COTRACK_COLUMN_STRING);
+  auto& format = AddColumn(t, "format", COTRACK_COLUMN_STRING);
+  for (const cotrack::ImportReport& r : reports) {
+    AppendString(path, r.path);
+    AppendString(format, cotrack::ImportFormatName(r.format));
+  }
+  using File = cotrack::ImportReport;
+  const std::pair<const char*, int64_t (*)(const File&)> counts[] = {
+      {"rows", [](const File& r) { return r.rows; }},
+      {"written", [](const File& r) { return r.summary.written; }},
+      {"unchanged", [](const File& r) { return r.summary.unchanged; }},
+      {"corrected", [](const File& r) { return r.summary.corrected; }},
+      {"retracted", [](const File& r) { return r.summary.retracted; }},
+      {"patients", [](const File& r) { return r.summary.patients; }},
+      {"rejected", [](const File& r) { return r.rejected; }},
+      {"skipped", [](const File& r) { return r.skipped; }}};
+  for (const auto& [name, get] : counts) {
+    auto& column = AddColumn(t, name, COTRACK_COLUMN_INT64);
+    for (const File& r : reports) column.ints.push_back(get(r));
+  }
+  auto& reject_file = AddColumn(t, "reject_file", COTRACK_COLUMN_STRING);
+  auto& index_dates = AddColumn(t, "index_dates_set", COTRACK_COLUMN_INT64);
+  auto& skipped = AddColumn(t, "skipped_by_reason", COTRACK_COLUMN_STRING);
+  auto& warnings = AddColumn(t, "warnings", COTRACK_COLUMN_STRING);
+  for (const File& r : reports) {
+    AppendString(reject_file, r.reject_file);
+    index_dates.ints.push_back(r.index_dates_set);
+    std::vector<std::string> reasons;
+    for (const auto& [reason, n] : r.skipped_by_reason) {
+      reasons.push_back(absl::StrCat(n, "\t", OneLine(reason)));
+    }
+    AppendString(skipped, absl::StrJoin(reasons, "\n"));
+    std::vector<std::string> lines;
+    for (const std::string& w : r.warnings) lines.push_back(OneLine(w));
+    AppendString(warnings, absl::StrJoin(lines, "\n"));
+  }
+  return t;
+}
+
 // The option arrays as NamedOptions; InvalidArgument for bad arrays.
 absl::Status Named(const char* const* names, const char* const* values, size_t count,
                    cotrack::NamedOptions* named) {
@@ -89,42 +135,24 @@ int cotrack_import(cotrack_db_t* db, const char* path, const char* const* option
     if (!options.ok()) return Report(err, options.status());
     // The handle's user, as `cotrack --user U import` writes as U.
     options->user = db->options.user;
-    auto report = cotrack::ImportFile(*db->db, path, *options);
-    if (!report.ok()) return Report(err, report.status());
-    if (out != nullptr) {
-      cotrack_table_t t;
-      t.rows = 1;
-      t.columns.reserve(14);
-      AppendString(AddColumn(t, "path", COTRACK_COLUMN_STRING), report->path);
-      AppendString(AddColumn(t, "format", COTRACK_COLUMN_STRING),
-                   cotrack::ImportFormatName(report->format));
-      const cotrack::WriteSummary& w = report->summary;
-      for (const auto& [name, value] :
-           std::vector<std::pair<const char*, int64_t>>{{"rows", report->rows},
-                                                        {"written", w.written},
-                                                        {"unchanged", w.unchanged},
-                                                        {"corrected", w.corrected},
-                                                        {"retracted", w.retracted},
-                                                        {"patients", w.patients},
-                                                        {"rejected", report->rejected},
-                                                        {"skipped", report->skipped}}) {
-        AddColumn(t, name, COTRACK_COLUMN_INT64).ints.push_back(value);
+    // An OMOP directory is its person.csv and measurement.csv, each its own
+    // atomic import, as on the command line.
+    const std::vector<std::string> files = cotrack::ImportFilesOf(path);
+    std::vector<cotrack::ImportReport> reports;
+    for (size_t i = 0; i < files.size(); ++i) {
+      auto report = cotrack::ImportFile(*db->db, files[i], *options);
+      if (!report.ok()) {
+        if (i == 0) return Report(err, report.status());
+        return Report(
+            err,
+            absl::Status(report.status().code(),
+                         absl::StrCat(report.status().message(), " (", files[i],
+                                      " not imported; imported before it: ",
+                                      absl::StrJoin(files.begin(), files.begin() + i, ", "), ")")));
       }
-      AppendString(AddColumn(t, "reject_file", COTRACK_COLUMN_STRING), report->reject_file);
-      AddColumn(t, "index_dates_set", COTRACK_COLUMN_INT64).ints.push_back(report->index_dates_set);
-      // What the command prints under its counts: why rows were skipped
-      // ("COUNT<TAB>REASON" lines) and the warnings (a line each).
-      std::vector<std::string> skipped;
-      for (const auto& [reason, n] : report->skipped_by_reason) {
-        skipped.push_back(absl::StrCat(n, "\t", OneLine(reason)));
-      }
-      AppendString(AddColumn(t, "skipped_by_reason", COTRACK_COLUMN_STRING),
-                   absl::StrJoin(skipped, "\n"));
-      std::vector<std::string> warnings;
-      for (const std::string& w : report->warnings) warnings.push_back(OneLine(w));
-      AppendString(AddColumn(t, "warnings", COTRACK_COLUMN_STRING), absl::StrJoin(warnings, "\n"));
-      *out = new cotrack_table_t(std::move(t));
+      reports.push_back(*std::move(report));
     }
+    if (out != nullptr) *out = new cotrack_table_t(ImportTable(reports));
     return Ok(err);
   });
 }

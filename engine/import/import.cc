@@ -546,6 +546,21 @@ absl::StatusOr<ImportReport> ImportStream(Database& db, std::istream& in, const 
   return Import(db, in, source, options, 0);
 }
 
+std::vector<std::string> ImportFilesOf(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::path dir(path);
+  if (!std::filesystem::is_directory(dir, ec) ||
+      !std::filesystem::is_regular_file(dir / "measurement.csv", ec)) {
+    return {path};
+  }
+  std::vector<std::string> files;
+  if (std::filesystem::is_regular_file(dir / "person.csv", ec)) {
+    files.push_back((dir / "person.csv").string());
+  }
+  files.push_back((dir / "measurement.csv").string());
+  return files;
+}
+
 absl::StatusOr<ImportReport> ImportFile(Database& db, const std::string& path,
                                         const ImportOptions& options) {
   // The process serving the database may exit mid-import (another process

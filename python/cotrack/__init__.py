@@ -939,18 +939,40 @@ class Database:
         index_dates_set, skipped_by_reason ({reason: rows}) and warnings
         (a list of lines: what the user should know that did not stop the
         import, as the command prints them). Bad rows raise InvalidArgument
-        listing each (FILE:LINE: ...); nothing of the file is written."""
+        listing each (FILE:LINE: ...); nothing of the file is written.
+
+        A directory holding an OMOP CDM export (measurement.csv) is
+        imported as the command does, its person.csv (if any) and then its
+        measurement.csv, each atomically; the report is then their counts
+        added up, with "files" holding each file's own report."""
         names, values, n = _option_arrays(options)
         lib = self._lib
-        report = _table.read_table(lib, lambda out: _call(
+        reports = _table.read_table(lib, lambda out: _call(
             lib.cotrack_import, self._handle(),
             _text(os.fspath(path), "path"), names, values, n, out),
-            _rows_result)[0]
-        report["skipped_by_reason"] = {
-            reason: int(count) for count, reason in
-            (line.split("\t", 1) for line in report["skipped_by_reason"].splitlines())}
-        report["warnings"] = report["warnings"].splitlines()
-        return report
+            _rows_result)
+        for report in reports:
+            report["skipped_by_reason"] = {
+                reason: int(count) for count, reason in
+                (line.split("\t", 1)
+                 for line in report["skipped_by_reason"].splitlines())}
+            report["warnings"] = report["warnings"].splitlines()
+        if len(reports) == 1:
+            return reports[0]
+        total: Dict[str, Any] = {"path": os.fspath(path), "format": "omop",
+                                 "files": list(reports)}
+        for key in ("rows", "written", "unchanged", "corrected", "retracted",
+                    "patients", "rejected", "skipped", "index_dates_set"):
+            total[key] = sum(r[key] for r in reports)
+        total["reject_file"] = ";".join(r["reject_file"] for r in reports
+                                        if r["reject_file"])
+        total["skipped_by_reason"] = {}
+        for r in reports:
+            for reason, count in r["skipped_by_reason"].items():
+                total["skipped_by_reason"][reason] = (
+                    total["skipped_by_reason"].get(reason, 0) + count)
+        total["warnings"] = [w for r in reports for w in r["warnings"]]
+        return total
 
     @_in_use
     def patients(self) -> Result:

@@ -63,6 +63,32 @@ class ParityTest(unittest.TestCase):
 
     # -- import ------------------------------------------------------------
 
+    def test_import_of_an_omop_directory_is_the_command_lines(self):
+        """import_file(DIR) of an OMOP export imports its person.csv and
+        measurement.csv as `cotrack import DIR` does: the same counts per
+        file, and the same database."""
+        omop = os.path.join(os.environ["COTRACK_SHARED_DATA"], "omop_sahohime")
+        other = os.path.join(self.dir, "other")
+        _, _, err = cli("--db", other, "import", omop, "--no-progress")
+        printed = re.findall(r"^(\S+) \(([a-z-]+)\): (\d+) rows read: (\d+) written, "
+                             r"\d+ unchanged, \d+ corrected, \d+ rejected, (\d+) skipped", err, re.M)
+        with cotrack.open(self.path, sync=False) as db:
+            report = db.import_file(omop)
+            self.assertEqual([(f["path"], f["format"], str(f["rows"]), str(f["written"]),
+                               str(f["skipped"])) for f in report["files"]],
+                             [tuple(p) for p in printed])
+            self.assertEqual([os.path.basename(f["path"]) for f in report["files"]],
+                             ["person.csv", "measurement.csv"])
+            self.assertEqual(report["rows"], sum(f["rows"] for f in report["files"]))
+            self.assertEqual(report["skipped_by_reason"],
+                             report["files"][1]["skipped_by_reason"])
+            self.assertEqual(len(db.patients()), report["files"][0]["patients"])
+            self.assertGreater(len(db.patients()), 0)
+        def registrations(path):  # when they were recorded differs, nothing else
+            rows = csv_rows(cli("--db", path, "patients", "--format", "csv")[1])
+            return [{k: v for k, v in r.items() if k != "recorded_at"} for r in rows]
+        self.assertEqual(registrations(self.path), registrations(other))
+
     def test_import_reports_skip_reasons_and_warnings_as_the_command_line(self):
         """import_file's skipped_by_reason and warnings are the lines `cotrack
         import` prints under its counts: an unmapped code, and date-times

@@ -728,7 +728,11 @@ COTRACK_EXPORT void cotrack_options_set_encryption_key_file(cotrack_options_t* o
  * mapping, ignore-columns, hl7-patient-id-field, hl7-patient-id-authority,
  * hl7-patient-id-type, on-error, duplicates, reject-file, reason, timezone,
  * index-date, replace-registration, dry-run, no-sync (see `cotrack import
- * --help`). *out (when `out` is not NULL) is a one-row table: path, format,
+ * --help`). A directory holding an OMOP CDM export (measurement.csv) is
+ * imported as the command does: its person.csv, if any, then its
+ * measurement.csv, each atomically; when the second fails, the first stays
+ * imported and the message says so. *out (when `out` is not NULL) has a row
+ * per file imported: path, format,
  * rows, written, unchanged, corrected, retracted, patients, rejected, skipped
  * (INT64 but path, format), reject_file, index_dates_set (INT64: index
  * dates index-date first-visit set), skipped_by_reason (why rows were

@@ -244,6 +244,12 @@ struct ImportReport {
 absl::StatusOr<ImportReport> ImportFile(Database& db, const std::string& path,
                                         const ImportOptions& options);
 
+// The files `cotrack import PATH` imports, in order: for a directory holding
+// an OMOP CDM export (a measurement.csv), its person.csv when there is one
+// (so that persons are registered with their ids) and then its
+// measurement.csv; for anything else `path` itself, for ImportFile to judge.
+std::vector<std::string> ImportFilesOf(const std::string& path);
+
 // Like ImportFile, reading `in`; `source` names it in messages and
 // provenance (e.g. "-" or "<stdin>") and, with kSkip and no reject_file,
 // gives the reject file's name. `in` is read on a thread of the import's own
