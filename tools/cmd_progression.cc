@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "command.h"
 #include "cotrack/change.h"
@@ -193,16 +192,8 @@ int Print(const ProgressionRequest& request, const ProgressionRun& run) {
   int64_t events = 0;
   for (const ProgressionResult& r : run.results) {
     if (request.counts) {
-      std::vector<std::string> sequence;
-      for (const ProgressionEvent& e : r.events) {
-        sequence.push_back(e.kind == ProgressionEventKind::kImprovement
-                               ? "CDI"
-                               : (e.type == CdwType::kRaw || e.type == CdwType::kPira
-                                      ? CdwTypeName(e.type)
-                                      : "CDW"));
-      }
       std::vector<Cell> row = {
-          Cell::String(r.patient),        Cell::String(absl::StrJoin(sequence, ", ")),
+          Cell::String(r.patient),        Cell::String(ProgressionEventSequence(r)),
           Cell::Integer(r.cdw),           Cell::Integer(r.cdi),
           Cell::Integer(r.raw),           Cell::Integer(r.pira),
           Cell::Integer(r.follow_up_days)};

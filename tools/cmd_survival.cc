@@ -6,7 +6,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "cmd_progression.h"
 #include "command.h"
 #include "cotrack/chart.h"

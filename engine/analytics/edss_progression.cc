@@ -262,6 +262,17 @@ absl::Status ValidateProgressionOptions(const ProgressionOptions& o) {
   return absl::OkStatus();
 }
 
+std::string ProgressionEventSequence(const ProgressionResult& result) {
+  std::vector<std::string> sequence;
+  for (const ProgressionEvent& e : result.events) {
+    sequence.push_back(
+        e.kind == ProgressionEventKind::kImprovement
+            ? "CDI"
+            : (e.type == CdwType::kRaw || e.type == CdwType::kPira ? CdwTypeName(e.type) : "CDW"));
+  }
+  return absl::StrJoin(sequence, ", ");
+}
+
 std::vector<std::string> ProgressionNotes(const std::vector<ProgressionResult>& results,
                                           int64_t events, const std::string& parameters) {
   std::vector<std::string> notes = {

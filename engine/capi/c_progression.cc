@@ -195,16 +195,8 @@ cotrack_table_t CountsTable(const std::vector<ProgressionResult>& results,
   auto& total_fu = AddColumn(t, "total_fu", COTRACK_COLUMN_INT64);
   auto& params = AddColumn(t, "parameters", COTRACK_COLUMN_STRING);
   for (const ProgressionResult& r : results) {
-    std::string kinds;
-    for (const ProgressionEvent& e : r.events) {
-      if (!kinds.empty()) kinds += ", ";
-      kinds +=
-          e.kind == ProgressionEventKind::kImprovement
-              ? "CDI"
-              : (e.type == CdwType::kRaw || e.type == CdwType::kPira ? CdwTypeName(e.type) : "CDW");
-    }
     AppendString(patient, r.patient);
-    AppendString(sequence, kinds);
+    AppendString(sequence, ProgressionEventSequence(r));
     AppendInt(cdw, r.cdw);
     AppendInt(cdi, r.cdi);
     AppendInt(raw, r.raw);

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "cotrack/c.h"
 #include "cotrack/civil_time.h"
 
@@ -38,11 +39,7 @@ cotrack_table_t::Column& AddColumn(cotrack_table_t& table, std::string name, int
 }
 
 void SetNotes(cotrack_table_t& table, const std::vector<std::string>& lines) {
-  table.notes.clear();
-  for (const std::string& line : lines) {
-    if (!table.notes.empty()) table.notes += '\n';
-    table.notes += line;
-  }
+  table.notes = absl::StrJoin(lines, "\n");
 }
 
 void AppendString(cotrack_table_t::Column& column, const char* value) {

@@ -287,6 +287,10 @@ absl::StatusOr<ProgressionResult> DetectProgression(const Patient& patient,
 // tolerance=-7d/+730.5d baseline=fixed intermediate=required ...".
 std::string DescribeProgressionOptions(const ProgressionOptions& options);
 
+// msprog's event_sequence of `result` (--counts): its events in order, as
+// "CDI", "RAW", "PIRA" or "CDW", joined by ", " ("" when none).
+std::string ProgressionEventSequence(const ProgressionResult& result);
+
 // What `cotrack progression` prints on stderr after its table, a line each
 // (without the "cotrack: " prefix): the patients analysed and the `events`
 // shown with the settings line `parameters`, then the patients with no value
