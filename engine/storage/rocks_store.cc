@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -33,6 +34,7 @@
 #include "storage/rocks_status.h"
 #include "storage/store.h"
 #include "storage/store_testing.h"
+#include "storage/value_cache.h"
 
 namespace cotrack {
 namespace {
@@ -217,87 +219,32 @@ rocksdb::ColumnFamilyOptions FamilyOptions(Family f, const std::shared_ptr<rocks
   return o;
 }
 
-// Whole series values of point reads, by key, in front of RocksDB's own
-// lookup (super version, file picking, row cache key, LRU list under a
-// mutex, replay log): a hit costs one hash lookup and a copy. An entry is
-// tagged with the database's sequence number when it was read and is only
-// used while that number is unchanged: every write batch advances it, and so
-// does every ingestion of table files that touch an existing key (RocksDB
-// gives such files a sequence number; only files of keys new to the database
-// go in without one, and absent keys are never cached). A hit is therefore
-// exactly what RocksDB would answer. Reads through a snapshot bypass it.
-class ValueCache {
+// Calls `fn` with the key of every change of a write batch to one column
+// family.
+class KeysOfFamily : public rocksdb::WriteBatch::Handler {
  public:
-  // No entries at all with a capacity of 0 (as RocksDB's row cache).
-  explicit ValueCache(size_t capacity_bytes)
-      : enabled_(capacity_bytes > 0),
-        shard_capacity_(std::max<size_t>(capacity_bytes / kShards, 1)) {}
-
-  bool enabled() const { return enabled_; }
-
-  // True, with *value set, when `key` was read at sequence number `seq`.
-  bool Lookup(absl::string_view key, uint64_t seq, std::string* value) {
-    Shard& shard = ShardOf(key);
-    std::lock_guard<std::mutex> lock(shard.mu);
-    auto it = shard.entries.find(key);
-    if (it == shard.entries.end() || it->second.seq != seq) return false;
-    value->assign(it->second.value);
-    return true;
+  KeysOfFamily(uint32_t family_id, std::function<void(const rocksdb::Slice&)> fn)
+      : family_id_(family_id), fn_(std::move(fn)) {}
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+    return Visit(cf, key);
   }
-
-  // Remembers `value` as the value of `key` at sequence number `seq`.
-  void Insert(absl::string_view key, uint64_t seq, absl::string_view value) {
-    const size_t cost = Cost(key.size(), value.size());
-    if (cost > shard_capacity_ / 4) return;  // one huge series must not flush the rest
-    Shard& shard = ShardOf(key);
-    std::lock_guard<std::mutex> lock(shard.mu);
-    auto [it, inserted] = shard.entries.try_emplace(key);
-    if (inserted) {
-      shard.order.emplace_back(key);
-    } else {
-      shard.bytes -= Cost(key.size(), it->second.value.size());
-    }
-    it->second.seq = seq;
-    it->second.value.assign(value.data(), value.size());
-    shard.bytes += cost;
-    // Oldest first out: no bookkeeping on a hit, one erase per insert once
-    // full. Never the entry just inserted (it is last in `order`).
-    while (shard.bytes > shard_capacity_ && shard.order.size() > 1) {
-      auto old = shard.entries.find(shard.order.front());
-      if (old != shard.entries.end()) {
-        shard.bytes -= Cost(old->first.size(), old->second.value.size());
-        shard.entries.erase(old);
-      }
-      shard.order.pop_front();
-    }
+  rocksdb::Status MergeCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+    return Visit(cf, key);
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    return Visit(cf, key);
+  }
+  rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    return Visit(cf, key);
   }
 
  private:
-  static constexpr size_t kShards = 16;
-  static constexpr size_t kEntryOverhead = 96;  // map slot, queue slot, string headers
-
-  struct Entry {
-    uint64_t seq = 0;
-    std::string value;
-  };
-  struct Shard {
-    std::mutex mu;
-    absl::flat_hash_map<std::string, Entry> entries;
-    std::deque<std::string> order;  // keys of `entries`, oldest first
-    size_t bytes = 0;
-  };
-
-  static size_t Cost(size_t key_size, size_t value_size) {
-    return 2 * key_size + value_size + kEntryOverhead;
+  rocksdb::Status Visit(uint32_t cf, const rocksdb::Slice& key) {
+    if (cf == family_id_) fn_(key);
+    return rocksdb::Status::OK();
   }
-
-  Shard& ShardOf(absl::string_view key) {
-    return shards_[absl::Hash<absl::string_view>()(key) % kShards];
-  }
-
-  const bool enabled_;
-  const size_t shard_capacity_;
-  std::array<Shard, kShards> shards_;
+  const uint32_t family_id_;
+  std::function<void(const rocksdb::Slice&)> fn_;
 };
 
 class RocksStore : public Store {
@@ -343,11 +290,26 @@ class RocksStore : public Store {
 
   absl::Status Write(Batch& batch, bool sync) override {
     // Ingestion syncs the files and the MANIFEST whatever `sync` says.
-    if (auto* ingest = dynamic_cast<RocksIngestBatch*>(&batch)) return ingest->Ingest();
+    if (auto* ingest = dynamic_cast<RocksIngestBatch*>(&batch)) {
+      absl::Status s = ingest->Ingest();
+      if (series_cache_.enabled()) series_cache_.InvalidateAll(db_->GetLatestSequenceNumber());
+      return s;
+    }
     NoPerfCounts();
     rocksdb::WriteOptions wo;
     wo.sync = sync;
-    return FromRocks(db_->Write(wo, static_cast<RocksBatch&>(batch).rep()), "write");
+    rocksdb::WriteBatch* rep = static_cast<RocksBatch&>(batch).rep();
+    rocksdb::Status s = db_->Write(wo, rep);
+    // Also after a failed write: whether it was applied is not known.
+    if (series_cache_.enabled()) {
+      const uint64_t seq = db_->GetLatestSequenceNumber();
+      KeysOfFamily written(
+          handles_[static_cast<int>(Family::kSeries)]->GetID(), [&](const rocksdb::Slice& key) {
+            series_cache_.Invalidate(absl::string_view(key.data(), key.size()), seq);
+          });
+      if (!rep->Iterate(&written).ok()) series_cache_.InvalidateAll(seq);
+    }
+    return FromRocks(s, "write");
   }
 
   absl::Status Delete(Family f, const std::vector<std::string>& keys, bool sync) override {
@@ -356,20 +318,25 @@ class RocksStore : public Store {
     for (const std::string& k : keys) batch.Delete(handles_[static_cast<int>(f)], k);
     rocksdb::WriteOptions wo;
     wo.sync = sync;
-    return FromRocks(db_->Write(wo, &batch), "delete");
+    rocksdb::Status s = db_->Write(wo, &batch);
+    if (f == Family::kSeries && series_cache_.enabled()) {
+      const uint64_t seq = db_->GetLatestSequenceNumber();
+      for (const std::string& k : keys) series_cache_.Invalidate(k, seq);
+    }
+    return FromRocks(s, "delete");
   }
 
   absl::StatusOr<bool> Get(const ReadView* view, Family f, absl::string_view key,
                            std::string* value) override {
     COTRACK_RETURN_IF_ERROR(Opened(f));
     // Series point reads go through the value cache (see ValueCache); the
-    // sequence number is read before RocksDB is, so a write in between
-    // leaves the entry stale rather than wrong.
+    // sequence number is read before RocksDB is, so that a value a write
+    // races is not kept.
     const bool cached = view == nullptr && f == Family::kSeries && series_cache_.enabled();
     uint64_t seq = 0;
     if (cached) {
+      if (series_cache_.Lookup(key, value)) return true;
       seq = db_->GetLatestSequenceNumber();
-      if (series_cache_.Lookup(key, seq, value)) return true;
     }
     NoPerfCounts();
     rocksdb::ReadOptions ro = ReadOptionsFor(view);
@@ -636,10 +603,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   // starts 15 threads per family to open them, 13 of the 31 ms of
   // Database::Open at 30,000 patients.
   db_options.max_file_opening_threads = 1;
-  // Whole series values by key: a hit skips the index and block lookups.
-  // Not for read-only opens: with RocksDB 7.8 a read-only database with a row
-  // cache answers a repeated snapshot read of a merged value "not found"
-  // (tests/engine/export/export_test.cc, ExportReopenTest).
+  // Whole values by key: a hit skips the index and block lookups. Off by
+  // default (StoreOptions::row_cache_bytes): the value cache keeps series
+  // across writes. Not for read-only opens: with RocksDB 7.8 a read-only
+  // database with a row cache answers a repeated snapshot read of a merged
+  // value "not found" (tests/engine/export/export_test.cc, ExportReopenTest).
   if (options.row_cache_bytes > 0 && !options.read_only) {
     db_options.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes);
   }

@@ -30,8 +30,8 @@ struct StoreOptions {
   // instead of up to 16 per family at open.
   bool few_reads = false;
   size_t block_cache_bytes = 96 << 20;
-  size_t row_cache_bytes = 64 << 20;
-  size_t value_cache_bytes = 32 << 20;
+  size_t row_cache_bytes = 0;
+  size_t value_cache_bytes = 64 << 20;
   // Key file for encryption at rest (storage/encryption.h); empty: none.
   std::string encryption_key_file;
 };

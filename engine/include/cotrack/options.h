@@ -40,18 +40,21 @@ struct Options {
   // without read_only. Such a handle does not open the audit log: AuditLog
   // (and Check) return FailedPrecondition; open without it to read them.
   bool one_shot_read = false;
-  // The three caches below take 192 MiB together by default. They belong to
-  // the process serving the database: the first handle opened there sets
-  // them; handles served from another process use none.
+  // The caches below take 160 MiB together by default. They belong to the
+  // process serving the database: the first handle opened there sets them;
+  // handles served from another process use none.
   // Cache of uncompressed table blocks, in bytes.
   size_t block_cache_bytes = 96 << 20;
-  // Cache of whole series values, in bytes (0: none): RocksDB's row cache.
-  // Repeated reads of the same patients skip table lookups entirely.
-  size_t row_cache_bytes = 64 << 20;
-  // Cache of series values read since the last write, in front of the row
-  // cache (0: none): a hit skips RocksDB altogether. Any write invalidates
-  // it, so it serves read-mostly stretches; snapshot reads bypass it.
-  size_t value_cache_bytes = 32 << 20;
+  // RocksDB's row cache of whole values, in bytes (0, the default: none),
+  // for handles that can write. The value cache below does its job for
+  // series; a row cache adds a lookup and an insert to every read that
+  // misses it, as each first visit to a patient does.
+  size_t row_cache_bytes = 0;
+  // Cache of series values (0: none): a hit skips RocksDB altogether. A
+  // write drops the values of the series it changes and keeps the others,
+  // so repeated reads of the same patients stay fast between recorded
+  // visits; snapshot reads bypass it.
+  size_t value_cache_bytes = 64 << 20;
   // Memory a bulk write (an import) may use to stage changes before it spills
   // sorted runs to disk inside the database directory.
   size_t bulk_memory_bytes = 256 << 20;
