@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "cotrack/status_macros.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
@@ -291,25 +292,23 @@ class RocksStore : public Store {
   absl::Status Write(Batch& batch, bool sync) override {
     // Ingestion syncs the files and the MANIFEST whatever `sync` says.
     if (auto* ingest = dynamic_cast<RocksIngestBatch*>(&batch)) {
-      absl::Status s = ingest->Ingest();
-      if (series_cache_.enabled()) series_cache_.InvalidateAll(db_->GetLatestSequenceNumber());
-      return s;
+      CacheWrite cache_write(this, {}, /*all=*/true);
+      return ingest->Ingest();
     }
     NoPerfCounts();
     rocksdb::WriteOptions wo;
     wo.sync = sync;
     rocksdb::WriteBatch* rep = static_cast<RocksBatch&>(batch).rep();
-    rocksdb::Status s = db_->Write(wo, rep);
-    // Also after a failed write: whether it was applied is not known.
+    std::vector<std::string> series_keys;
+    bool all = false;
     if (series_cache_.enabled()) {
-      const uint64_t seq = db_->GetLatestSequenceNumber();
       KeysOfFamily written(
-          handles_[static_cast<int>(Family::kSeries)]->GetID(), [&](const rocksdb::Slice& key) {
-            series_cache_.Invalidate(absl::string_view(key.data(), key.size()), seq);
-          });
-      if (!rep->Iterate(&written).ok()) series_cache_.InvalidateAll(seq);
+          handles_[static_cast<int>(Family::kSeries)]->GetID(),
+          [&](const rocksdb::Slice& key) { series_keys.push_back(key.ToString()); });
+      all = !rep->Iterate(&written).ok();
     }
-    return FromRocks(s, "write");
+    CacheWrite cache_write(this, std::move(series_keys), all);
+    return FromRocks(db_->Write(wo, rep), "write");
   }
 
   absl::Status Delete(Family f, const std::vector<std::string>& keys, bool sync) override {
@@ -318,12 +317,8 @@ class RocksStore : public Store {
     for (const std::string& k : keys) batch.Delete(handles_[static_cast<int>(f)], k);
     rocksdb::WriteOptions wo;
     wo.sync = sync;
-    rocksdb::Status s = db_->Write(wo, &batch);
-    if (f == Family::kSeries && series_cache_.enabled()) {
-      const uint64_t seq = db_->GetLatestSequenceNumber();
-      for (const std::string& k : keys) series_cache_.Invalidate(k, seq);
-    }
-    return FromRocks(s, "delete");
+    CacheWrite cache_write(this, f == Family::kSeries ? keys : std::vector<std::string>(), false);
+    return FromRocks(db_->Write(wo, &batch), "delete");
   }
 
   absl::StatusOr<bool> Get(const ReadView* view, Family f, absl::string_view key,
@@ -354,31 +349,36 @@ class RocksStore : public Store {
                         std::vector<std::string>* values, std::vector<bool>* found) override {
     COTRACK_RETURN_IF_ERROR(Opened(f));
     const size_t n = keys.size();
-    absl::InlinedVector<rocksdb::Slice, 16> slices(keys.begin(), keys.end());
-    absl::InlinedVector<rocksdb::PinnableSlice, 16> pinned(n);
-    absl::InlinedVector<rocksdb::Status, 16> statuses(n);
-    // Every family uses the default bytewise comparator, which orders keys
-    // as std::string does: keys already in order spare RocksDB its sort.
-    const bool sorted = std::is_sorted(keys.begin(), keys.end());
-    NoPerfCounts();
-    db_->MultiGet(ReadOptionsFor(view), handles_[static_cast<int>(f)], n, slices.data(),
-                  pinned.data(), statuses.data(), sorted);
     // Existing strings are reused: a caller that passes the same vectors
     // again reads without allocating.
     values->resize(n);
     found->assign(n, false);
+    // Series go through the value cache, as Get's. The answer must be one
+    // moment's values (a visit's values written together are read
+    // together), so values from the cache are used only when no write
+    // began from before the first lookup to after RocksDB's read of the
+    // rest (ValueCache::QuietGeneration); otherwise RocksDB reads them all.
+    const bool cacheable = view == nullptr && f == Family::kSeries && series_cache_.enabled();
+    const std::optional<uint64_t> generation =
+        cacheable ? series_cache_.QuietGeneration() : std::nullopt;
+    absl::InlinedVector<size_t, 16> misses;
     for (size_t i = 0; i < n; ++i) {
-      if (statuses[i].IsNotFound()) {
-        (*values)[i].clear();
-        continue;
+      if (generation && series_cache_.Lookup(keys[i], &(*values)[i])) {
+        (*found)[i] = true;
+      } else {
+        misses.push_back(i);
       }
-      if (!statuses[i].ok()) {
-        return FromRocksRead(statuses[i], absl::StrCat("read ", kFamilyNames[static_cast<int>(f)]));
-      }
-      (*values)[i].assign(pinned[i].data(), pinned[i].size());
-      (*found)[i] = true;
     }
-    return absl::OkStatus();
+    if (!misses.empty()) {
+      COTRACK_RETURN_IF_ERROR(ReadMany(view, f, keys, misses, cacheable, values, found));
+    }
+    if (!generation || misses.size() == n || series_cache_.Unchanged(*generation)) {
+      return absl::OkStatus();
+    }
+    misses.clear();
+    for (size_t i = 0; i < n; ++i) misses.push_back(i);
+    found->assign(n, false);
+    return ReadMany(view, f, keys, misses, cacheable, values, found);
   }
 
   absl::Status Scan(const ReadView* view, Family f, absl::string_view start, absl::string_view end,
@@ -447,6 +447,62 @@ class RocksStore : public Store {
     if (view != nullptr) ro.snapshot = static_cast<const RocksReadView*>(view)->snapshot();
     return ro;
   }
+
+  // MultiGet's read from RocksDB of keys[i] for each i of `which`, into
+  // (*values)[i] and (*found)[i]; into the value cache too with `cache`.
+  absl::Status ReadMany(const ReadView* view, Family f, const std::vector<std::string>& keys,
+                        absl::Span<const size_t> which, bool cache,
+                        std::vector<std::string>* values, std::vector<bool>* found) {
+    const uint64_t seq = cache ? db_->GetLatestSequenceNumber() : 0;
+    const size_t m = which.size();
+    absl::InlinedVector<rocksdb::Slice, 16> slices;
+    for (size_t i : which) slices.emplace_back(keys[i].data(), keys[i].size());
+    absl::InlinedVector<rocksdb::PinnableSlice, 16> pinned(m);
+    absl::InlinedVector<rocksdb::Status, 16> statuses(m);
+    // Every family uses the default bytewise comparator, which orders keys
+    // as std::string does: keys already in order (and so any subset of
+    // them) spare RocksDB its sort.
+    const bool sorted = std::is_sorted(keys.begin(), keys.end());
+    NoPerfCounts();
+    db_->MultiGet(ReadOptionsFor(view), handles_[static_cast<int>(f)], m, slices.data(),
+                  pinned.data(), statuses.data(), sorted);
+    for (size_t j = 0; j < m; ++j) {
+      const size_t i = which[j];
+      if (statuses[j].IsNotFound()) {
+        (*values)[i].clear();
+        continue;
+      }
+      if (!statuses[j].ok()) {
+        return FromRocksRead(statuses[j], absl::StrCat("read ", kFamilyNames[static_cast<int>(f)]));
+      }
+      (*values)[i].assign(pinned[j].data(), pinned[j].size());
+      (*found)[i] = true;
+      if (cache) series_cache_.Insert(keys[i], seq, (*values)[i]);
+    }
+    return absl::OkStatus();
+  }
+
+  // Brackets a write for the value cache (ValueCache::BeginWrite/EndWrite):
+  // the series keys it touches, or all of them. Ends after the write, also
+  // a failed one: whether it was applied is not known.
+  class CacheWrite {
+   public:
+    CacheWrite(RocksStore* store, std::vector<std::string> keys, bool all)
+        : store_(store), keys_(std::move(keys)), all_(all) {
+      if (store_->series_cache_.enabled()) store_->series_cache_.BeginWrite(keys_, all_);
+    }
+    ~CacheWrite() {
+      if (!store_->series_cache_.enabled()) return;
+      store_->series_cache_.EndWrite(keys_, all_, store_->db_->GetLatestSequenceNumber());
+    }
+    CacheWrite(const CacheWrite&) = delete;
+    CacheWrite& operator=(const CacheWrite&) = delete;
+
+   private:
+    RocksStore* const store_;
+    const std::vector<std::string> keys_;
+    const bool all_;
+  };
 
   std::string path_;
   std::unique_ptr<rocksdb::DB> db_;

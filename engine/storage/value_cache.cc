@@ -28,7 +28,9 @@ void ValueCache::Insert(absl::string_view key, uint64_t read_seq, absl::string_v
   if (cost > shard_capacity_ / 4) return;  // one huge series must not flush the rest
   Shard& shard = ShardOf(key);
   std::lock_guard<std::mutex> lock(shard.mu);
-  if (read_seq < shard.invalidated_at) return;  // maybe older than a write's invalidation
+  // Maybe read before a write that has ended, or one still in progress.
+  if (read_seq < shard.invalidated_at || shard.pending_all > 0) return;
+  if (!shard.pending.empty() && shard.pending.contains(key)) return;
   auto [it, inserted] = shard.entries.try_emplace(key);
   if (inserted) {
     shard.order.emplace_back(key);
@@ -50,25 +52,56 @@ void ValueCache::Insert(absl::string_view key, uint64_t read_seq, absl::string_v
   }
 }
 
-void ValueCache::Invalidate(absl::string_view key, uint64_t seq) {
-  Shard& shard = ShardOf(key);
-  std::lock_guard<std::mutex> lock(shard.mu);
-  shard.invalidated_at = std::max(shard.invalidated_at, seq);
-  auto it = shard.entries.find(key);
-  if (it == shard.entries.end() || !it->second.valid) return;
-  shard.bytes -= it->second.value.size();
-  it->second.valid = false;
-  std::string().swap(it->second.value);
+void ValueCache::BeginWrite(const std::vector<std::string>& keys, bool all) {
+  begun_.fetch_add(1);
+  if (all) {
+    for (Shard& shard : shards_) {
+      std::lock_guard<std::mutex> lock(shard.mu);
+      ++shard.pending_all;
+      shard.entries.clear();
+      shard.order.clear();
+      shard.bytes = 0;
+    }
+    return;
+  }
+  for (const std::string& key : keys) {
+    Shard& shard = ShardOf(key);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    ++shard.pending[key];
+    auto it = shard.entries.find(key);
+    if (it == shard.entries.end() || !it->second.valid) continue;
+    shard.bytes -= it->second.value.size();
+    it->second.valid = false;
+    std::string().swap(it->second.value);
+  }
 }
 
-void ValueCache::InvalidateAll(uint64_t seq) {
-  for (Shard& shard : shards_) {
-    std::lock_guard<std::mutex> lock(shard.mu);
-    shard.invalidated_at = std::max(shard.invalidated_at, seq);
-    shard.entries.clear();
-    shard.order.clear();
-    shard.bytes = 0;
+void ValueCache::EndWrite(const std::vector<std::string>& keys, bool all, uint64_t seq) {
+  if (all) {
+    for (Shard& shard : shards_) {
+      std::lock_guard<std::mutex> lock(shard.mu);
+      --shard.pending_all;
+      shard.invalidated_at = std::max(shard.invalidated_at, seq);
+    }
+  } else {
+    for (const std::string& key : keys) {
+      Shard& shard = ShardOf(key);
+      std::lock_guard<std::mutex> lock(shard.mu);
+      shard.invalidated_at = std::max(shard.invalidated_at, seq);
+      auto it = shard.pending.find(key);
+      if (it != shard.pending.end() && --it->second == 0) shard.pending.erase(it);
+    }
   }
+  ended_.fetch_add(1);
+}
+
+std::optional<uint64_t> ValueCache::QuietGeneration() const {
+  // Ended first: a write that begins between the two loads makes them
+  // differ.
+  const uint64_t ended = ended_.load();
+  const uint64_t begun = begun_.load();
+  if (begun != ended) return std::nullopt;
+  return begun;
 }
 
 size_t ValueCache::bytes() const {

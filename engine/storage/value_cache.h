@@ -3,11 +3,14 @@
 #define COTRACK_STORAGE_VALUE_CACHE_H_
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
@@ -25,20 +28,18 @@ namespace cotrack {
 // A hit is exactly what RocksDB would answer. Reads through a snapshot
 // bypass it.
 //
-// A read races a write to its key: it may have read the value before the
-// write and insert it after the write's invalidation. Each shard therefore
-// remembers the sequence number after its last invalidation, and a value
-// read at an older sequence number is not inserted.
+// Writes bracket their commit with BeginWrite and EndWrite. BeginWrite drops
+// the values of the keys the write touches and marks them pending, so that
+// from before the commit until after it no old value is found or kept; a
+// read that raced the write (read before the commit, inserting after it) is
+// refused by EndWrite's sequence number. At any moment, then, every value the
+// cache holds is the database's current value of its key.
 //
-// Until 2026-12 entries were tagged with the sequence number and dropped by
-// every write, so RocksDB's row cache (64 MiB) had to keep hot reads fast
-// across writes; its miss and insert cost about 2 us of each first visit to
-// a patient. Issue 13's store, 8,000 first visits of 2 measures from Python
-// (p50, three runs each, alternating): 34.0-35.5 us with the row cache and
-// per-write tags, 30.8-33.1 without the row cache and with invalidation;
-// the same visits each followed by a trajectory read of one of 1,000 hot
-// patients: trajectory p50 34.4-40.4 -> 26.4-27.6 us, visit 47.3-56.3 ->
-// 43.7-45.2 us.
+// A read of several keys that must be consistent (Store::MultiGet) takes some
+// values from here and the rest from RocksDB a little later. A write may come
+// in between: Generation tells whether one started, and the reader then
+// reads everything from RocksDB instead.
+//
 class ValueCache {
  public:
   // No entries at all with a capacity of 0.
@@ -50,19 +51,26 @@ class ValueCache {
   bool Lookup(absl::string_view key, std::string* value);
 
   // Remembers `value` as the value of `key`, read from RocksDB at sequence
-  // number `read_seq` (taken before the read), unless a change of a key of
-  // the same shard was invalidated at a later sequence number. A value
-  // larger than a quarter of a shard is not kept.
+  // number `read_seq` (taken before the read), unless a write of the key is
+  // in progress or a write of the shard ended at a later sequence number. A
+  // value larger than a quarter of a shard is not kept.
   void Insert(absl::string_view key, uint64_t read_seq, absl::string_view value);
 
-  // Forgets `key`'s value: a write to it was applied, and `seq` is the
-  // database's sequence number after that write. The entry keeps its place
-  // in the eviction order (one place per key, however often it is written).
-  void Invalidate(absl::string_view key, uint64_t seq);
+  // Called before a write of `keys` is committed: drops their values and
+  // refuses new ones until EndWrite. With `all`, every key (an ingestion of
+  // table files): the cache is emptied. Entries keep their place in the
+  // eviction order (one place per key, however often it is written).
+  void BeginWrite(const std::vector<std::string>& keys, bool all);
+  // Called after the write is committed or has failed; `seq` is the
+  // database's sequence number after it. Values read at an older sequence
+  // number are refused from then on.
+  void EndWrite(const std::vector<std::string>& keys, bool all, uint64_t seq);
 
-  // Forgets every value (after an ingestion of table files); `seq` as for
-  // Invalidate.
-  void InvalidateAll(uint64_t seq);
+  // The number of writes begun so far when none is in progress (nullopt
+  // while one is). A reader that saw generation G and finds it unchanged
+  // after reading knows that no write started in between.
+  std::optional<uint64_t> QuietGeneration() const;
+  bool Unchanged(uint64_t generation) const { return begun_.load() == generation; }
 
   // Bytes held, and keys with a place in the eviction order (valid or not).
   size_t bytes() const;
@@ -81,7 +89,9 @@ class ValueCache {
     absl::flat_hash_map<std::string, Entry> entries;
     std::deque<std::string> order;  // keys of `entries`, oldest first
     size_t bytes = 0;
-    uint64_t invalidated_at = 0;  // sequence number after the last invalidation
+    uint64_t invalidated_at = 0;                    // sequence number after the last write ended
+    absl::flat_hash_map<std::string, int> pending;  // keys of writes in progress
+    int pending_all = 0;                            // ingestions in progress
   };
 
   static size_t Cost(size_t key_size, size_t value_size) {
@@ -92,6 +102,8 @@ class ValueCache {
   const bool enabled_;
   const size_t shard_capacity_;
   std::array<Shard, kShards> shards_;
+  std::atomic<uint64_t> begun_{0};  // writes begun
+  std::atomic<uint64_t> ended_{0};  // writes ended
 };
 
 }  // namespace cotrack
