@@ -2,16 +2,11 @@
 // options are parsed by the engine (ParseProgressionOptions), as the C ABI's.
 #include "cmd_progression.h"
 
-#include <cmath>
 #include <iostream>
-#include <limits>
+#include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "command.h"
-#include "cotrack/change.h"
-#include "cotrack/timepoint.h"
 
 namespace cotrack::tools {
 namespace {
@@ -59,48 +54,27 @@ bool IsBoolFlag(absl::string_view name) {
 absl::StatusOr<ProgressionRequest> ParseProgressionRequest(const ParsedArgs& args) {
   ProgressionRequest request;
   if (args.positionals().size() == 1) request.patient = args.positionals()[0];
-  request.measure = args.Get("measure").value_or("edss");
-  std::vector<std::pair<std::string, std::string>> pairs;
-  const bool builtin_outcome = request.measure == "edss" || request.measure == "sdmt" ||
-                               request.measure == "nhpt" || request.measure == "t25fw";
-  // The measure picks msprog's outcome (its step rule and direction) unless
-  // --outcome says otherwise.
-  if (builtin_outcome && !args.Has("outcome")) pairs.push_back({"outcome", request.measure});
-  if (!builtin_outcome && !args.Has("delta")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--measure ", request.measure,
-        ": the step rule of a user measure must be given: --delta absolute:N or relative:P "
-        "(and --worsening increase|decrease); built-in rules exist for edss, sdmt, nhpt, t25fw"));
+  NamedOptions options;
+  for (const char* name : {"measure", "relapses", "relapse-measure", "first", "counts"}) {
+    if (args.Has(name)) options.push_back({name, args.Get(name).value_or("")});
   }
-  if (!builtin_outcome && !args.Has("outcome")) pairs.push_back({"outcome", "custom"});
+  for (const char* name : kOptionFlags) {
+    if (!args.Has(name)) continue;
+    options.push_back({name, IsBoolFlag(name) ? "" : args.Get(name).value_or("")});
+  }
+  // The order users have always seen: --measure, then --format, then the
+  // options.
+  if (absl::Status s =
+          CheckProgressionStepRule(args.Get("measure").value_or("edss"), args.Has("delta"));
+      !s.ok()) {
+    return s;
+  }
   absl::StatusOr<OutputFormat> format = ParseFormatFlag(args);
   if (!format.ok()) return format.status();
   request.format = *format;
-  std::optional<std::string> legacy_event;
-  for (const char* name : kOptionFlags) {
-    if (!args.Has(name)) continue;
-    if (IsBoolFlag(name) && !args.Get(name)) {
-      pairs.push_back({name, ""});
-      continue;
-    }
-    std::string value = args.Get(name).value_or("");
-    if (std::string(name) == "event" &&
-        (value == "worsening" || value == "improvement" || value == "all")) {
-      // The older spellings: every event, filtered by kind.
-      legacy_event = value;
-      value = "multiple";
-    }
-    pairs.push_back({name, value});
-  }
-  if (absl::Status s = ParseProgressionOptions(pairs, &request.options, nullptr); !s.ok()) {
-    return absl::InvalidArgumentError(s.message());
-  }
-  if (legacy_event == "worsening") request.only = ProgressionEventKind::kWorsening;
-  if (legacy_event == "improvement") request.only = ProgressionEventKind::kImprovement;
-  request.first_only = args.Has("first");
-  request.counts = args.Has("counts");
-  request.relapses_file = args.Get("relapses");
-  request.relapse_measure = args.Get("relapse-measure").value_or("");
+  absl::StatusOr<ProgressionQuery> query = ParseProgressionQuery(options);
+  if (!query.ok()) return absl::InvalidArgumentError(query.status().message());
+  static_cast<ProgressionQuery&>(request) = *std::move(query);
   return request;
 }
 
@@ -108,143 +82,25 @@ namespace {
 
 constexpr char kName[] = "progression";
 
-struct ProgressionRun {
-  std::vector<ProgressionResult> results;
-  std::string relapse_source;  // where relapse onsets came from, for the parameters
-};
-
-// Relapses: a file, a measure, or by default the relapses stored in the
-// measure "relapse" (built-in: onsets with end dates; docs/PROGRESSION.md).
-absl::StatusOr<RelapseEpisodes> LoadRelapses(Database& db, const ProgressionRequest& request,
-                                             std::string* source) {
+absl::StatusOr<ProgressionRun> Execute(Database& db, const ProgressionRequest& request) {
   RelapseEpisodes from_file;
   if (request.relapses_file) {
     absl::StatusOr<RelapseEpisodes> r = ReadRelapseEpisodesCsv(*request.relapses_file);
     if (!r.ok()) return r.status();
     from_file = *std::move(r);
   }
-  return CollectRelapses(db, request.relapses_file, std::move(from_file), request.relapse_measure,
-                         source);
-}
-
-absl::StatusOr<ProgressionRun> Execute(Database& db, const ProgressionRequest& request) {
-  ProgressionRun run;
-  absl::StatusOr<RelapseEpisodes> relapses = LoadRelapses(db, request, &run.relapse_source);
-  if (!relapses.ok()) return relapses.status();
-  auto analyse = [&](const Patient& p, const std::vector<Observation>& traj) -> absl::Status {
-    auto rel = relapses->find(p.id);
-    absl::StatusOr<ProgressionResult> r = DetectProgression(
-        p, traj, rel == relapses->end() ? std::vector<Relapse>{} : rel->second, request.options);
-    if (!r.ok()) return r.status();
-    run.results.push_back(*std::move(r));
-    return absl::OkStatus();
-  };
-  if (request.patient) {
-    absl::StatusOr<Patient> p = db.GetPatient(*request.patient);
-    if (!p.ok()) return p.status();
-    absl::StatusOr<std::vector<Observation>> traj =
-        db.Trajectory(*request.patient, request.measure);
-    if (!traj.ok()) return traj.status();
-    if (absl::Status s = analyse(*p, *traj); !s.ok()) return s;
-  } else if (absl::Status s = db.ForEachSeries(request.measure, analyse); !s.ok()) {
-    return s;
-  }
-  return run;
-}
-
-std::string DateOrEmpty(bool set, const CivilTime& t) {
-  return set ? FormatCivilTime(t) : std::string();
+  return RunProgression(db, request, request.patient, std::move(from_file));
 }
 
 int Print(const ProgressionRequest& request, const ProgressionRun& run) {
-  const std::string parameters =
-      absl::StrCat(DescribeProgressionOptions(request.options), " measure=", request.measure,
-                   " relapses=", run.relapse_source);
-  const std::vector<int64_t> periods = ConfirmPeriods(request.options);
-  Table table;
-  if (request.counts) {
-    table.columns = {"patient", "event_sequence", "CDW", "CDI", "RAW", "PIRA", "total_fu"};
-  } else {
-    table.columns = {"patient",
-                     "nevent",
-                     "event",
-                     "type",
-                     "date",
-                     "value",
-                     "baseline_date",
-                     "baseline_value",
-                     "last_delta_date",
-                     "last_delta_value",
-                     "confirmed_date",
-                     "confirmed_value"};
-    for (int64_t p : periods) {
-      table.columns.push_back(absl::StrCat("conf", p, "_date"));
-      table.columns.push_back(absl::StrCat("conf", p, "_value"));
-      table.columns.push_back(absl::StrCat("PIRA_conf", p, "_date"));
-      table.columns.push_back(absl::StrCat("PIRA_conf", p, "_value"));
-    }
-    for (const char* c : {"time2event", "bl2event", "sust_days", "sust_last", "confirmed",
-                          "relapse_associated", "threshold"}) {
-      table.columns.push_back(c);
-    }
+  ResultTable result = ProgressionTable(request, run);
+  // The settings line is a column of csv and json, a heading of the table.
+  if (request.format == OutputFormat::kTable) {
+    result.columns.pop_back();
+    std::cout << "# " << ProgressionParameters(request, run) << "\n";
   }
-  if (request.format != OutputFormat::kTable) table.columns.push_back("parameters");
-  int64_t events = 0;
-  for (const ProgressionResult& r : run.results) {
-    if (request.counts) {
-      std::vector<Cell> row = {
-          Cell::String(r.patient),        Cell::String(ProgressionEventSequence(r)),
-          Cell::Integer(r.cdw),           Cell::Integer(r.cdi),
-          Cell::Integer(r.raw),           Cell::Integer(r.pira),
-          Cell::Integer(r.follow_up_days)};
-      if (request.format != OutputFormat::kTable) row.push_back(Cell::String(parameters));
-      table.rows.push_back(std::move(row));
-      events += static_cast<int64_t>(r.events.size());
-      continue;
-    }
-    for (const ProgressionEvent& e : r.events) {
-      if (request.only && e.kind != *request.only) continue;
-      const bool cdw = e.kind == ProgressionEventKind::kWorsening;
-      std::vector<Cell> row = {Cell::String(e.patient),
-                               Cell::Integer(e.nevent),
-                               Cell::String(cdw ? "CDW" : "CDI"),
-                               Cell::String(CdwTypeName(e.type)),
-                               Cell::String(FormatCivilTime(e.date)),
-                               Cell::Number(e.value),
-                               Cell::String(FormatCivilTime(e.baseline_date)),
-                               Cell::Number(e.baseline_value),
-                               Cell::String(FormatCivilTime(e.last_delta_date)),
-                               Cell::Number(e.last_delta_value),
-                               Cell::String(DateOrEmpty(e.confirmed, e.confirmed_date)),
-                               Cell::Number(e.confirmed ? e.confirmed_value : NAN)};
-      for (size_t k = 0; k < periods.size(); ++k) {
-        const ProgressionConfirmation* c =
-            k < e.confirmations.size() ? &e.confirmations[k] : nullptr;
-        const bool conf = c != nullptr && c->confirmed;
-        const bool pira = c != nullptr && c->pira_confirmed;
-        row.push_back(Cell::StringOrNull(DateOrEmpty(conf, conf ? c->date : CivilTime())));
-        row.push_back(Cell::Number(conf ? c->value : NAN));
-        row.push_back(Cell::StringOrNull(DateOrEmpty(pira, pira ? c->pira_date : CivilTime())));
-        row.push_back(Cell::Number(pira ? c->pira_value : NAN));
-      }
-      row.push_back(Cell::Integer(e.time_to_event_days));
-      row.push_back(Cell::Integer(e.baseline_to_event_days));
-      row.push_back(Cell::Integer(e.sustained_days));
-      row.push_back(Cell::Bool(e.sustained_to_last));
-      row.push_back(Cell::Bool(e.confirmed));
-      row.push_back(Cell::Bool(e.relapse_associated));
-      row.push_back(Cell::Number(e.threshold));
-      if (request.format != OutputFormat::kTable) row.push_back(Cell::String(parameters));
-      table.rows.push_back(std::move(row));
-      ++events;
-      if (request.first_only) break;
-    }
-  }
-  if (request.format == OutputFormat::kTable) std::cout << "# " << parameters << "\n";
-  WriteTable(table, request.format, std::cout);
-  for (const std::string& note : ProgressionNotes(run.results, events, parameters)) {
-    std::cerr << "cotrack: " << note << "\n";
-  }
+  WriteTable(FromResultTable(result), request.format, std::cout);
+  for (const std::string& note : result.notes) std::cerr << "cotrack: " << note << "\n";
   return 0;
 }
 

@@ -13,23 +13,17 @@
 
 namespace cotrack::tools {
 
-struct ProgressionRequest {
+// The engine's query (ParseProgressionQuery) and what only the command
+// line has: the patient argument and the output format.
+struct ProgressionRequest : ProgressionQuery {
   std::optional<std::string> patient;  // everyone when absent
-  std::string measure = "edss";        // --measure; user measures need --delta
   OutputFormat format = OutputFormat::kTable;
-  ProgressionOptions options;  // --rule, --confirm, --tolerance, ...
-  // --event worsening|improvement (older spellings of multiple + a filter).
-  std::optional<ProgressionEventKind> only;
-  bool first_only = false;                   // --first
-  bool counts = false;                       // --counts: per-patient counts instead of events
-  std::optional<std::string> relapses_file;  // --relapses
-  std::string relapse_measure;               // --relapse-measure; "" = the default rule
 };
 
 // `args` have passed the command's flags and arity ([PATIENT]).
 // InvalidArgument naming the flag, the bad value and what was expected:
 // --measure (a user measure without --delta), then --format, then the
-// options as ParseProgressionOptions reports them.
+// options as ParseProgressionQuery reports them.
 absl::StatusOr<ProgressionRequest> ParseProgressionRequest(const ParsedArgs& args);
 
 // `flags` followed by the flags of every option ParseProgressionOptions

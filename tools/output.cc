@@ -180,6 +180,35 @@ std::string Cell::Json() const {
   return "null";
 }
 
+Table FromResultTable(const ResultTable& result) {
+  Table table;
+  table.rows.assign(result.rows, {});
+  for (const ResultColumn& c : result.columns) {
+    table.columns.push_back(c.name);
+    for (size_t i = 0; i < result.rows; ++i) {
+      std::vector<Cell>& row = table.rows[i];
+      switch (c.type) {
+        case ResultColumn::Type::kString:
+          row.push_back(Cell::String(c.strings[i]));
+          break;
+        case ResultColumn::Type::kStringOrNull:
+          row.push_back(Cell::StringOrNull(c.strings[i]));
+          break;
+        case ResultColumn::Type::kInteger:
+          row.push_back(Cell::Integer(c.integers[i]));
+          break;
+        case ResultColumn::Type::kNumber:
+          row.push_back(Cell::Number(c.numbers[i]));
+          break;
+        case ResultColumn::Type::kBool:
+          row.push_back(Cell::Bool(c.integers[i] != 0));
+          break;
+      }
+    }
+  }
+  return table;
+}
+
 std::string FormatNumber(double v) { return cotrack::ShortestNumber(v); }
 
 std::string JsonString(absl::string_view s) { return cotrack::JsonString(s); }

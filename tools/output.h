@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "cotrack/result_table.h"
 #include "cotrack/types.h"
 #include "flags.h"
 
@@ -70,6 +71,10 @@ struct Table {
   std::vector<std::string> columns;
   std::vector<std::vector<Cell>> rows;
 };
+
+// The engine's result table as rows of cells: strings (null when empty for
+// kStringOrNull), integers, numbers (null when NaN) and booleans.
+Table FromResultTable(const ResultTable& result);
 
 // Writes `table` in `format`. An empty table still prints its header in
 // table and csv formats and prints nothing in json.

@@ -42,6 +42,34 @@ void SetNotes(cotrack_table_t& table, const std::vector<std::string>& lines) {
   table.notes = absl::StrJoin(lines, "\n");
 }
 
+cotrack_table_t FromResultTable(const ResultTable& result) {
+  cotrack_table_t t;
+  t.rows = result.rows;
+  t.columns.reserve(result.columns.size());
+  for (const ResultColumn& c : result.columns) {
+    switch (c.type) {
+      case ResultColumn::Type::kString:
+      case ResultColumn::Type::kStringOrNull: {
+        cotrack_table_t::Column& out = AddColumn(t, c.name, COTRACK_COLUMN_STRING);
+        for (const std::string& s : c.strings) AppendString(out, s);
+        break;
+      }
+      case ResultColumn::Type::kInteger:
+      case ResultColumn::Type::kBool:
+        // assign keeps AddColumn's reserved, non-NULL array for no rows.
+        AddColumn(t, c.name, COTRACK_COLUMN_INT64)
+            .ints.assign(c.integers.begin(), c.integers.end());
+        break;
+      case ResultColumn::Type::kNumber:
+        AddColumn(t, c.name, COTRACK_COLUMN_DOUBLE)
+            .doubles.assign(c.numbers.begin(), c.numbers.end());
+        break;
+    }
+  }
+  SetNotes(t, result.notes);
+  return t;
+}
+
 void AppendString(cotrack_table_t::Column& column, const char* value) {
   column.bytes.append(value, std::strlen(value));
   column.bytes.push_back('\0');

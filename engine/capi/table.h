@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cotrack/result_table.h"
 #include "cotrack/types.h"
 
 struct cotrack_table_t {
@@ -44,6 +45,10 @@ void AppendString(cotrack_table_t::Column& column, const std::string& value);
 void AppendString(cotrack_table_t::Column& column, const char* value);
 // Appends FormatCivilTime(t) to a STRING column.
 void AppendTime(cotrack_table_t::Column& column, const CivilTime& t);
+
+// The engine's result table, notes included: kString and kStringOrNull as
+// STRING columns, kInteger and kBool (0/1) as INT64, kNumber as DOUBLE.
+cotrack_table_t FromResultTable(const ResultTable& result);
 
 // The observation table (columns as enum cotrack_observation_column).
 cotrack_table_t ObservationTable(const std::vector<Observation>& rows);

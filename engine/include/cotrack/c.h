@@ -963,9 +963,10 @@ COTRACK_EXPORT int cotrack_restore(const char* backup_dir, const char* new_path,
  * Runs `cotrack progression` (msprog's algorithm, docs/PROGRESSION.md) on one
  * patient (`patient`) or everyone (NULL). The options are the command's flags
  * without "--" as parallel arrays (e.g. "event" = "multiple", "confirm" =
- * "12w,24w", "raw-pira" = ""), parsed by the same engine function as the
- * command line (ParseProgressionOptions), so names, defaults and messages are
- * the same; "measure" (default "edss"), "relapses" (a CSV file) and
+ * "12w,24w", "raw-pira" = ""; a NULL value is "", a flag), parsed by the same
+ * engine function as the command line (ParseProgressionQuery), which also
+ * builds the table, so names, defaults, messages and rows are the same;
+ * "measure" (default "edss"), "relapses" (a CSV file) and
  * "relapse-measure" are accepted as well; without either, the relapses
  * stored in the built-in measure "relapse" (with end dates) are used; "first" (one event per
  * patient), "counts" and the older "event" spellings "worsening", "improvement" and "all" as

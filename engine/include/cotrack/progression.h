@@ -30,6 +30,8 @@
 #include "cotrack/baseline.h"
 #include "cotrack/change.h"
 #include "cotrack/civil_time.h"
+#include "cotrack/named_options.h"
+#include "cotrack/result_table.h"
 #include "cotrack/types.h"
 
 namespace cotrack {
@@ -339,6 +341,69 @@ absl::StatusOr<RelapseEpisodes> CollectRelapses(Database& db,
                                                 RelapseEpisodes file_relapses,
                                                 const std::string& relapse_measure,
                                                 std::string* source);
+
+// `cotrack progression` as a whole: its options, its run over one patient
+// or everyone, and its result table. The command line and
+// cotrack_progression (cotrack/c.h) both go through these, so they take the
+// same options and return the same rows.
+struct ProgressionQuery {
+  std::string measure = "edss";  // user measures need a delta (ParseProgressionQuery)
+  ProgressionOptions options;
+  std::optional<std::string> relapses_file;  // a relapse CSV (ReadRelapseEpisodesCsv)
+  std::string relapse_measure;               // "" = CollectRelapses' default rule
+  bool first_only = false;                   // each patient's first event shown only
+  bool counts = false;                       // per-patient counts instead of events
+  // The older spellings event=worsening|improvement: every event
+  // (multiple), those of one kind shown.
+  std::optional<ProgressionEventKind> only;
+};
+
+// Parses the command's options (NamedOptions: flags without "--", as the C
+// ABI's option names and Python's keyword arguments): measure (default
+// edss), relapses, relapse-measure, first, counts, event with its older
+// spellings worsening, improvement and all (= multiple), and every option
+// ParseProgressionOptions takes. The measure picks msprog's outcome (edss,
+// sdmt, nhpt, t25fw) unless `outcome` is given; any other measure needs
+// `delta`. InvalidArgument: a user measure without delta ("--measure X: the
+// step rule of a user measure must be given: ..."), then the options as
+// ParseProgressionOptions reports them (an unknown name included).
+absl::StatusOr<ProgressionQuery> ParseProgressionQuery(const NamedOptions& options);
+
+// ParseProgressionQuery's first check: a measure other than edss, sdmt,
+// nhpt and t25fw needs a delta (its step rule). InvalidArgument otherwise.
+absl::Status CheckProgressionStepRule(const std::string& measure, bool delta_given);
+
+// The results of one run, in patient order.
+struct ProgressionRun {
+  std::vector<ProgressionResult> results;
+  // Where relapse onsets came from (CollectRelapses' source), for the
+  // settings line.
+  std::string relapse_source;
+};
+
+// Runs `query` over `patient` alone (nullopt: everyone with the measure).
+// `file_relapses` are those of query.relapses_file, read by the caller
+// (ReadRelapseEpisodesCsv lives in the import layer). NotFound for an unknown
+// patient or measure; errors of CollectRelapses and DetectProgression, and
+// errors reading the database, as they come.
+absl::StatusOr<ProgressionRun> RunProgression(Database& db, const ProgressionQuery& query,
+                                              const std::optional<std::string>& patient,
+                                              RelapseEpisodes file_relapses);
+
+// The settings line of a run: DescribeProgressionOptions, the measure and
+// the relapse source ("... measure=edss relapses=none").
+std::string ProgressionParameters(const ProgressionQuery& query, const ProgressionRun& run);
+
+// The table of `cotrack progression --format csv` (the "parameters" column
+// last), with ProgressionNotes as its notes. Events: patient, nevent, event
+// (CDW or CDI), type, date, value, baseline_date, baseline_value,
+// last_delta_date, last_delta_value, confirmed_date, confirmed_value (empty
+// and NaN for an event imputed at the last visit), then for each
+// confirmation period P confP_date, confP_value, PIRA_confP_date,
+// PIRA_confP_value, then time2event, bl2event, sust_days, sust_last,
+// confirmed, relapse_associated, threshold. With counts, a row per patient:
+// patient, event_sequence, CDW, CDI, RAW, PIRA, total_fu.
+ResultTable ProgressionTable(const ProgressionQuery& query, const ProgressionRun& run);
 
 }  // namespace cotrack
 
