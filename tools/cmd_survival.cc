@@ -138,30 +138,9 @@ int Print(const SurvivalRequest& request, const SurvivalAnalysis& a) {
     WriteTable(groups, request.format, std::cout);
     WriteTable(test, request.format, std::cout);
   } else if (request.format == OutputFormat::kCsv) {
-    // One csv: the group rows, then the test as a row of its own (group
-    // "log-rank") with the group fields empty.
-    Table all = groups;
-    all.columns.pop_back();  // parameters last
-    for (auto& row : all.rows) row.pop_back();
-    for (const char* c : {"chisq", "df", "p", "parameters"}) all.columns.push_back(c);
-    for (auto& row : all.rows) {
-      row.insert(row.end(), {Cell(), Cell(), Cell(), Cell::String(a.settings)});
-    }
-    std::vector<Cell> row(all.columns.size());
-    row[0] = Cell::String("log-rank");
-    int64_t n = 0, events = 0;
-    for (const KaplanMeierCurve& c : a.curves) {
-      n += c.n;
-      events += c.events;
-    }
-    row[1] = Cell::Integer(n);  // over all groups, as cotrack_survival's
-    row[2] = Cell::Integer(events);
-    row[all.columns.size() - 4] = Cell::Number(lr.chisq);
-    row[all.columns.size() - 3] = Cell::Integer(lr.df);
-    if (lr.p) row[all.columns.size() - 2] = Cell::Number(*lr.p);
-    row[all.columns.size() - 1] = Cell::String(a.settings);
-    all.rows.push_back(std::move(row));
-    WriteTable(all, request.format, std::cout);
+    // One csv, as cotrack_survival's table: the group rows, then the test
+    // as a row of its own (group "log-rank").
+    WriteTable(FromResultTable(SurvivalTable(request.options, a)), request.format, std::cout);
   } else {
     std::cout << "# " << a.settings << "\n";
     std::cout << "# time to event in days from the start of each patient's course; median with "

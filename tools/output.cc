@@ -195,7 +195,7 @@ Table FromResultTable(const ResultTable& result) {
           row.push_back(Cell::StringOrNull(c.strings[i]));
           break;
         case ResultColumn::Type::kInteger:
-          row.push_back(Cell::Integer(c.integers[i]));
+          row.push_back(c.HasValue(i) ? Cell::Integer(c.integers[i]) : Cell());
           break;
         case ResultColumn::Type::kNumber:
           row.push_back(Cell::Number(c.numbers[i]));

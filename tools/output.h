@@ -73,7 +73,8 @@ struct Table {
 };
 
 // The engine's result table as rows of cells: strings (null when empty for
-// kStringOrNull), integers, numbers (null when NaN) and booleans.
+// kStringOrNull), integers (null where they have no value), numbers (null
+// when NaN) and booleans.
 Table FromResultTable(const ResultTable& result);
 
 // Writes `table` in `format`. An empty table still prints its header in

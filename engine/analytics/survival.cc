@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -536,6 +537,69 @@ std::vector<std::string> SurvivalNotes(const SurvivalAnalysis& analysis) {
 std::string SurvivalChartSvg(const SurvivalAnalysis& analysis, const SurvivalOptions& options) {
   return RenderSvgChart(
       BuildSurvivalChart(analysis.curves, SurvivalChartTitle(options.progression.event)));
+}
+
+ResultTable SurvivalTable(const SurvivalOptions& options, const SurvivalAnalysis& a) {
+  constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+  using Type = ResultColumn::Type;
+  auto or_none = [](const std::optional<double>& v) { return v ? *v : kNone; };
+  ResultTable t;
+  t.rows = a.curves.size() + 1;
+  t.columns.reserve(10 + 4 * options.at_days.size());  // the references below must stay valid
+  auto& group = t.AddColumn("group", Type::kString);
+  auto& n = t.AddColumn("n", Type::kInteger);
+  auto& events = t.AddColumn("events", Type::kInteger);
+  auto& median = t.AddColumn("median", Type::kNumber);
+  auto& lower = t.AddColumn("lower", Type::kNumber);
+  auto& upper = t.AddColumn("upper", Type::kNumber);
+  int64_t all_n = 0, all_events = 0;
+  for (const KaplanMeierCurve& c : a.curves) {
+    group.strings.push_back(c.group);
+    n.integers.push_back(c.n);
+    events.integers.push_back(c.events);
+    median.numbers.push_back(or_none(c.median));
+    lower.numbers.push_back(or_none(c.median_lower));
+    upper.numbers.push_back(or_none(c.median_upper));
+    all_n += c.n;
+    all_events += c.events;
+  }
+  group.strings.push_back("log-rank");
+  n.integers.push_back(all_n);
+  events.integers.push_back(all_events);
+  for (auto* c : {&median, &lower, &upper}) c->numbers.push_back(kNone);
+  for (double d : options.at_days) {
+    const std::string label = absl::StrFormat("%gd", d);
+    auto& s = t.AddColumn("survival_" + label, Type::kNumber);
+    auto& sl = t.AddColumn("survival_lower_" + label, Type::kNumber);
+    auto& su = t.AddColumn("survival_upper_" + label, Type::kNumber);
+    auto& r = t.AddColumn("at_risk_" + label, Type::kInteger);
+    for (const KaplanMeierCurve& c : a.curves) {
+      std::optional<KaplanMeierStep> st = KaplanMeierAt(c, d);
+      s.numbers.push_back(st ? st->survival : kNone);
+      sl.numbers.push_back(st ? st->lower : kNone);
+      su.numbers.push_back(st ? st->upper : kNone);
+      r.integers.push_back(st ? st->n_risk : 0);
+    }
+    for (auto* c : {&s, &sl, &su}) c->numbers.push_back(kNone);
+    r.integers.push_back(0);
+    r.no_value.assign(t.rows, false);
+    r.no_value.back() = true;
+  }
+  auto& chisq = t.AddColumn("chisq", Type::kNumber);
+  auto& df = t.AddColumn("df", Type::kInteger);
+  auto& p = t.AddColumn("p", Type::kNumber);
+  auto& parameters = t.AddColumn("parameters", Type::kString);
+  chisq.numbers.assign(a.curves.size(), kNone);
+  chisq.numbers.push_back(a.log_rank.chisq);
+  df.integers.assign(a.curves.size(), 0);
+  df.integers.push_back(a.log_rank.df);
+  df.no_value.assign(t.rows, true);
+  df.no_value.back() = false;
+  p.numbers.assign(a.curves.size(), kNone);
+  p.numbers.push_back(or_none(a.log_rank.p));
+  parameters.strings.assign(t.rows, a.settings);
+  t.notes = SurvivalNotes(a);
+  return t;
 }
 
 }  // namespace cotrack

@@ -47,7 +47,8 @@ void AppendString(cotrack_table_t::Column& column, const char* value);
 void AppendTime(cotrack_table_t::Column& column, const CivilTime& t);
 
 // The engine's result table, notes included: kString and kStringOrNull as
-// STRING columns, kInteger and kBool (0/1) as INT64, kNumber as DOUBLE.
+// STRING columns, kInteger and kBool (0/1) as INT64 (the integer stored, 0,
+// where a kInteger has no value), kNumber as DOUBLE.
 cotrack_table_t FromResultTable(const ResultTable& result);
 
 // The observation table (columns as enum cotrack_observation_column).

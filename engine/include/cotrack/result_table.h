@@ -26,6 +26,11 @@ struct ResultColumn {
   std::vector<std::string> strings;  // kString, kStringOrNull
   std::vector<int64_t> integers;     // kInteger, kBool
   std::vector<double> numbers;       // kNumber
+  // kInteger: true where a row has no value (json null, an empty csv
+  // field); the C ABI returns 0 there. Empty when every row has one.
+  std::vector<bool> no_value;
+
+  bool HasValue(size_t row) const { return no_value.empty() || !no_value[row]; }
 };
 
 // Every column holds exactly `rows` values of its type.
@@ -39,7 +44,7 @@ struct ResultTable {
   // Appends an empty column; the reference stays valid until the next
   // AddColumn.
   ResultColumn& AddColumn(std::string name, ResultColumn::Type type) {
-    columns.push_back(ResultColumn{std::move(name), type, {}, {}, {}});
+    columns.push_back(ResultColumn{std::move(name), type, {}, {}, {}, {}});
     return columns.back();
   }
 };

@@ -24,6 +24,7 @@
 #include "cotrack/chart.h"
 #include "cotrack/civil_time.h"
 #include "cotrack/progression.h"
+#include "cotrack/result_table.h"
 #include "cotrack/types.h"
 
 namespace cotrack {
@@ -209,6 +210,17 @@ std::string SurvivalChartSvg(const SurvivalAnalysis& analysis, const SurvivalOpt
 // (without the "cotrack: " prefix): patients, events and settings, then the
 // patients not analysed, when there are any.
 std::vector<std::string> SurvivalNotes(const SurvivalAnalysis& analysis);
+
+// The table of `cotrack survival --format csv` (and cotrack_survival), with
+// SurvivalNotes as its notes: a row per group (by name) and a last row whose
+// group is "log-rank" (n and events over all groups). Columns: group, n,
+// events, median, lower, upper (days; no value where the curve or its band
+// never reaches 0.5), for each options.at_days time T (labelled "%gd")
+// survival_T, survival_lower_T, survival_upper_T (no value beyond the
+// follow-up, and in the test's row) and at_risk_T (0 beyond the follow-up, no
+// value in the test's row), then chisq, df, p (the test's row only) and
+// parameters (the settings line).
+ResultTable SurvivalTable(const SurvivalOptions& options, const SurvivalAnalysis& analysis);
 
 }  // namespace cotrack
 

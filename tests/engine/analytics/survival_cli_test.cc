@@ -96,6 +96,27 @@ TEST_F(SurvivalCliTest, EventsAreProgressionsFirstWorsenings) {
                                    ",,,,0,0,,\"time to event=firstCDW"));
 }
 
+// The csv (cotrack_survival's table too): what a group row has no value
+// for (the test's chisq, df, p) and what the test's row has none for (the
+// curve's median, survival and number at risk) are empty fields, while a
+// time beyond a group's follow-up has survival empty and 0 at risk.
+TEST_F(SurvivalCliTest, CsvLeavesEmptyWhatARowHasNoValueFor) {
+  CommandResult r = Cotrack(Msprog({"--by", "arm", "--at", "300d,1000d", "--format", "csv"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 5u) << r.out;
+  EXPECT_EQ(lines[0],
+            "group,n,events,median,lower,upper,survival_300d,survival_lower_300d,"
+            "survival_upper_300d,at_risk_300d,survival_1000d,survival_lower_1000d,"
+            "survival_upper_1000d,at_risk_1000d,chisq,df,p,parameters");
+  // Group A (R: times 292, 491, 140; events at 292 and 140): at 300 days
+  // one of three left, 1000 days beyond its follow-up.
+  EXPECT_THAT(lines[2], StartsWith("A,3,2,292,140,,0.333"));
+  EXPECT_THAT(lines[2], HasSubstr(",1,,,,0,,,,\"time to event=firstCDW"));
+  EXPECT_THAT(lines[4], StartsWith("log-rank,7,5,,,,,,,,,,,,0.0582123677830"));
+  EXPECT_THAT(lines[4], HasSubstr(",2,0.971313321162"));
+}
+
 // Relapse end dates decide which worsenings are RAW (msprog): survival must
 // read them as progression does, or its first RAW is not progression's.
 TEST(SurvivalEndDatesTest, FirstRawIsProgressionsWithRelapseEndDates) {
