@@ -299,12 +299,12 @@ class RocksStore : public Store {
     rocksdb::WriteOptions wo;
     wo.sync = sync;
     rocksdb::WriteBatch* rep = static_cast<RocksBatch&>(batch).rep();
-    std::vector<std::string> series_keys;
+    CacheWrite::Keys series_keys;
     bool all = false;
     if (series_cache_.enabled()) {
       KeysOfFamily written(
           handles_[static_cast<int>(Family::kSeries)]->GetID(),
-          [&](const rocksdb::Slice& key) { series_keys.push_back(key.ToString()); });
+          [&](const rocksdb::Slice& key) { series_keys.emplace_back(key.data(), key.size()); });
       all = !rep->Iterate(&written).ok();
     }
     CacheWrite cache_write(this, std::move(series_keys), all);
@@ -317,7 +317,9 @@ class RocksStore : public Store {
     for (const std::string& k : keys) batch.Delete(handles_[static_cast<int>(f)], k);
     rocksdb::WriteOptions wo;
     wo.sync = sync;
-    CacheWrite cache_write(this, f == Family::kSeries ? keys : std::vector<std::string>(), false);
+    CacheWrite::Keys series_keys;
+    if (f == Family::kSeries) series_keys.assign(keys.begin(), keys.end());
+    CacheWrite cache_write(this, std::move(series_keys), false);
     return FromRocks(db_->Write(wo, &batch), "delete");
   }
 
@@ -483,11 +485,13 @@ class RocksStore : public Store {
   }
 
   // Brackets a write for the value cache (ValueCache::BeginWrite/EndWrite):
-  // the series keys it touches, or all of them. Ends after the write, also
-  // a failed one: whether it was applied is not known.
+  // the series keys it touches (views into the batch or the caller's keys,
+  // valid until the write returns), or all of them. Ends after the write,
+  // also a failed one: whether it was applied is not known.
   class CacheWrite {
    public:
-    CacheWrite(RocksStore* store, std::vector<std::string> keys, bool all)
+    using Keys = absl::InlinedVector<absl::string_view, 8>;
+    CacheWrite(RocksStore* store, Keys keys, bool all)
         : store_(store), keys_(std::move(keys)), all_(all) {
       if (store_->series_cache_.enabled()) store_->series_cache_.BeginWrite(keys_, all_);
     }
@@ -500,7 +504,7 @@ class RocksStore : public Store {
 
    private:
     RocksStore* const store_;
-    const std::vector<std::string> keys_;
+    const Keys keys_;
     const bool all_;
   };
 

@@ -29,8 +29,7 @@ void ValueCache::Insert(absl::string_view key, uint64_t read_seq, absl::string_v
   Shard& shard = ShardOf(key);
   std::lock_guard<std::mutex> lock(shard.mu);
   // Maybe read before a write that has ended, or one still in progress.
-  if (read_seq < shard.invalidated_at || shard.pending_all > 0) return;
-  if (!shard.pending.empty() && shard.pending.contains(key)) return;
+  if (read_seq < shard.invalidated_at || shard.pending > 0 || shard.pending_all > 0) return;
   auto [it, inserted] = shard.entries.try_emplace(key);
   if (inserted) {
     shard.order.emplace_back(key);
@@ -52,7 +51,7 @@ void ValueCache::Insert(absl::string_view key, uint64_t read_seq, absl::string_v
   }
 }
 
-void ValueCache::BeginWrite(const std::vector<std::string>& keys, bool all) {
+void ValueCache::BeginWrite(absl::Span<const absl::string_view> keys, bool all) {
   begun_.fetch_add(1);
   if (all) {
     for (Shard& shard : shards_) {
@@ -64,10 +63,10 @@ void ValueCache::BeginWrite(const std::vector<std::string>& keys, bool all) {
     }
     return;
   }
-  for (const std::string& key : keys) {
+  for (absl::string_view key : keys) {
     Shard& shard = ShardOf(key);
     std::lock_guard<std::mutex> lock(shard.mu);
-    ++shard.pending[key];
+    ++shard.pending;
     auto it = shard.entries.find(key);
     if (it == shard.entries.end() || !it->second.valid) continue;
     shard.bytes -= it->second.value.size();
@@ -76,7 +75,7 @@ void ValueCache::BeginWrite(const std::vector<std::string>& keys, bool all) {
   }
 }
 
-void ValueCache::EndWrite(const std::vector<std::string>& keys, bool all, uint64_t seq) {
+void ValueCache::EndWrite(absl::Span<const absl::string_view> keys, bool all, uint64_t seq) {
   if (all) {
     for (Shard& shard : shards_) {
       std::lock_guard<std::mutex> lock(shard.mu);
@@ -84,12 +83,11 @@ void ValueCache::EndWrite(const std::vector<std::string>& keys, bool all, uint64
       shard.invalidated_at = std::max(shard.invalidated_at, seq);
     }
   } else {
-    for (const std::string& key : keys) {
+    for (absl::string_view key : keys) {
       Shard& shard = ShardOf(key);
       std::lock_guard<std::mutex> lock(shard.mu);
       shard.invalidated_at = std::max(shard.invalidated_at, seq);
-      auto it = shard.pending.find(key);
-      if (it != shard.pending.end() && --it->second == 0) shard.pending.erase(it);
+      --shard.pending;
     }
   }
   ended_.fetch_add(1);

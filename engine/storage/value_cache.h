@@ -14,6 +14,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace cotrack {
 
@@ -60,8 +61,8 @@ class ValueCache {
   bool Lookup(absl::string_view key, std::string* value);
 
   // Remembers `value` as the value of `key`, read from RocksDB at sequence
-  // number `read_seq` (taken before the read), unless a write of the key is
-  // in progress or a write of the shard ended at a later sequence number. A
+  // number `read_seq` (taken before the read), unless a write of a key of
+  // the same shard is in progress or ended at a later sequence number. A
   // value larger than a quarter of a shard is not kept.
   void Insert(absl::string_view key, uint64_t read_seq, absl::string_view value);
 
@@ -69,11 +70,11 @@ class ValueCache {
   // refuses new ones until EndWrite. With `all`, every key (an ingestion of
   // table files): the cache is emptied. Entries keep their place in the
   // eviction order (one place per key, however often it is written).
-  void BeginWrite(const std::vector<std::string>& keys, bool all);
+  void BeginWrite(absl::Span<const absl::string_view> keys, bool all);
   // Called after the write is committed or has failed; `seq` is the
   // database's sequence number after it. Values read at an older sequence
   // number are refused from then on.
-  void EndWrite(const std::vector<std::string>& keys, bool all, uint64_t seq);
+  void EndWrite(absl::Span<const absl::string_view> keys, bool all, uint64_t seq);
 
   // The number of writes begun so far when none is in progress (nullopt
   // while one is). A reader that saw generation G and finds it unchanged
@@ -98,9 +99,13 @@ class ValueCache {
     absl::flat_hash_map<std::string, Entry> entries;
     std::deque<std::string> order;  // keys of `entries`, oldest first
     size_t bytes = 0;
-    uint64_t invalidated_at = 0;                    // sequence number after the last write ended
-    absl::flat_hash_map<std::string, int> pending;  // keys of writes in progress
-    int pending_all = 0;                            // ingestions in progress
+    uint64_t invalidated_at = 0;  // sequence number after the last write ended
+    // Keys of the shard in writes in progress (counted once per key), and
+    // ingestions in progress. A counter rather than the keys themselves:
+    // while any write of the shard is in progress no value is kept, which
+    // costs a few misses and spares every write an allocation per key.
+    int pending = 0;
+    int pending_all = 0;
   };
 
   static size_t Cost(size_t key_size, size_t value_size) {
