@@ -39,8 +39,8 @@ namespace cotrack {
 // same on a freshly imported store: one file per family, one probe).
 //
 // Writes bracket their commit with BeginWrite and EndWrite. BeginWrite drops
-// the values of the keys the write touches and marks them pending, so that
-// from before the commit until after it no old value is found or kept; a
+// the values of the keys the write touches and marks their shards pending, so
+// that from before the commit until after it no old value is found or kept; a
 // read that raced the write (read before the commit, inserting after it) is
 // refused by EndWrite's sequence number. At any moment, then, every value the
 // cache holds is the database's current value of its key.
@@ -66,8 +66,9 @@ class ValueCache {
   // value larger than a quarter of a shard is not kept.
   void Insert(absl::string_view key, uint64_t read_seq, absl::string_view value);
 
-  // Called before a write of `keys` is committed: drops their values and
-  // refuses new ones until EndWrite. With `all`, every key (an ingestion of
+  // Called before a write of `keys` is committed (views valid until
+  // EndWrite returns): drops their values and refuses new values of any key
+  // of their shards until EndWrite. With `all`, every key (an ingestion of
   // table files): the cache is emptied. Entries keep their place in the
   // eviction order (one place per key, however often it is written).
   void BeginWrite(absl::Span<const absl::string_view> keys, bool all);
