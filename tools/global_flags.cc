@@ -1,8 +1,5 @@
 #include "global_flags.h"
 
-#include <pwd.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <utility>
@@ -21,17 +18,9 @@ std::string DefaultDatabase() {
   return env != nullptr && *env != '\0' ? env : "./cotrack-data";
 }
 
-std::string OsUser() {
-  struct passwd pw;
-  struct passwd* result = nullptr;
-  char buf[4096];
-  if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &result) == 0 && result != nullptr &&
-      result->pw_name != nullptr) {
-    return result->pw_name;
-  }
-  const char* env = std::getenv("USER");
-  return env != nullptr ? env : "";
-}
+// Empty: the engine writes as the OS user (Options::user), looking the name
+// up only when a command writes; a read does not pay for the lookup.
+std::string OsUser() { return ""; }
 
 std::string NoKeyFile() { return ""; }
 

@@ -17,7 +17,7 @@ namespace cotrack::tools {
 // What every command receives after the global flags are parsed.
 struct GlobalContext {
   std::string db_path;   // --db, else $COTRACK_DB, else ./cotrack-data
-  std::string user;      // --user, else the OS user
+  std::string user;      // --user, else empty: the OS user
   std::string key_file;  // --key-file: key of an encrypted database, else empty
 };
 

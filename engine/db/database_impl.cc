@@ -15,12 +15,15 @@
 
 namespace cotrack {
 
-std::string OsUserName() {
-  if (const passwd* pw = getpwuid(geteuid()); pw != nullptr && pw->pw_name != nullptr) {
-    return pw->pw_name;
-  }
-  const char* user = std::getenv("USER");
-  return user != nullptr ? user : "unknown";
+const std::string& OsUserName() {
+  static const std::string* const name = [] {
+    if (const passwd* pw = getpwuid(geteuid()); pw != nullptr && pw->pw_name != nullptr) {
+      return new std::string(pw->pw_name);
+    }
+    const char* user = std::getenv("USER");
+    return new std::string(user != nullptr ? user : "unknown");
+  }();
+  return *name;
 }
 
 namespace {
@@ -46,7 +49,7 @@ constexpr size_t kMaxCachedPatientNums = 1 << 18;
 }  // namespace
 
 DatabaseImpl::DatabaseImpl(std::unique_ptr<Store> store, const Options& options)
-    : store_(std::move(store)), options_(options), os_user_(OsUserName()) {}
+    : store_(std::move(store)), options_(options) {}
 
 DatabaseImpl::~DatabaseImpl() = default;
 
@@ -255,7 +258,7 @@ void DatabaseImpl::DefaultProvenance(const Provenance& in, const WriteContext& c
   out->user = !in.user.empty()         ? in.user
               : !context.user.empty()  ? context.user
               : !options_.user.empty() ? options_.user
-                                       : os_user_;
+                                       : OsUserName();
   out->reason = in.reason;
   out->line = in.line;
 }

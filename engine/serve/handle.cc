@@ -485,11 +485,9 @@ class Handle : public Reads<Database> {
   Handle(std::string path, Options options, Attachment attachment)
       : path_(std::move(path)),
         options_(std::move(options)),
-        user_(options_.user.empty() ? OsUserName() : options_.user),
+        user_(options_.user),
         fork_generation_(ForkGeneration()),
-        attachment_(std::move(attachment)) {
-    options_.user = user_;
-  }
+        attachment_(std::move(attachment)) {}
   ~Handle() override { Close(); }
 
   absl::StatusOr<WriteSummary> Apply(const Batch& batch, const WriteOptions& options) override {
@@ -856,8 +854,14 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   if (absl::Status s = ValidateAttribution(default_user); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("Options::user: ", s.message()));
   }
-  COTRACK_ASSIGN_OR_RETURN(Attachment a, Attach(path, options));
-  return std::unique_ptr<Database>(new Handle(path, options, std::move(a)));
+  // A writer that names no user writes as its OS user. Resolved before the
+  // attach, which names the user to a process serving the database: that
+  // process stores the writes with the session's user, and an empty one
+  // would be its own.
+  Options resolved = options;
+  if (resolved.user.empty() && !resolved.read_only) resolved.user = OsUserName();
+  COTRACK_ASSIGN_OR_RETURN(Attachment a, Attach(path, resolved));
+  return std::unique_ptr<Database>(new Handle(path, std::move(resolved), std::move(a)));
 }
 
 }  // namespace cotrack

@@ -1,7 +1,9 @@
 // End-to-end runs of the built `cotrack` binary: each test imports small CSV
 // files into its own fresh database and checks what a user sees on stdout,
 // stderr and in the exit status.
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cmath>
@@ -500,6 +502,21 @@ TEST_F(CliTest, RetractLeavesTrajectoryButStaysInHistory) {
   CommandResult none = Run({"retract", "P1", "edss", "2030-01-01", "--reason", "x"});
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_THAT(none.err, StartsWith("cotrack: "));
+}
+
+// Without --user the OS user makes the changes: the import's and the
+// retraction's (the engine looks the name up when a command writes).
+TEST_F(CliTest, ACommandWithoutAUserWritesAsTheOsUser) {
+  const passwd* pw = getpwuid(geteuid());
+  ASSERT_NE(pw, nullptr);
+  const std::string os_user = pw->pw_name;
+  ImportStandard();
+  CommandResult retract = Run({"retract", "P1", "edss", "2024-07-10", "--reason", "typo"});
+  ASSERT_EQ(retract.exit_code, 0) << retract.err;
+  std::vector<std::string> history = Lines(Csv({"history", "P1", "edss", "2024-07-10"}));
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_THAT(history[1], HasSubstr("," + os_user + ","));
+  EXPECT_THAT(history[2], HasSubstr("," + os_user + ",typo"));
 }
 
 TEST_F(CliTest, BadRowRejectsTheWholeFile) {

@@ -6,6 +6,7 @@
 // Every other process here is real: cotrack_mp_worker (a client that records
 // visits and prints each acknowledged one) and the cotrack command line.
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -330,6 +331,32 @@ TEST(MultiProcessTest, PerWriteUsersAndReasonsReachTheServingProcess) {
   // As the process that held it stored them.
   ASSERT_OK_AND_ASSIGN(db, Database::Open(db_path));
   testing::ExpectEachClinicianAttributed(*db);
+}
+
+// A handle opened without a user writes as its own process's OS user, also
+// where another process (here one whose handle is user "W") serves the
+// database: the hello names the user, not only the writes of a handle that
+// reconnected.
+TEST(MultiProcessTest, AHandleWithoutAUserWritesAsItsOsUserWhereServed) {
+  TempDir dir;
+  const std::string db_path = dir.File("db");
+  Child holder = Spawn({COTRACK_MP_WORKER, "--db", db_path, "--hold"}, dir.File("holder.out"));
+  AwaitLine(holder, "ready");
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(db_path));
+  ASSERT_EQ(Holder(db_path), holder.pid);
+  ObservationInput in;
+  in.patient = "P1";
+  in.measure = "edss";
+  in.time = CivilTime::FromDay(19000);
+  in.value = 2.0;
+  ASSERT_OK(db->Record(in));
+  ASSERT_OK_AND_ASSIGN(std::vector<Observation> edss, db->History("P1", "edss", in.time));
+  ASSERT_EQ(edss.size(), 1u);
+  const passwd* pw = getpwuid(geteuid());
+  ASSERT_NE(pw, nullptr);
+  EXPECT_EQ(edss[0].provenance.user, pw->pw_name);
+  db.reset();
+  EXPECT_EQ(Wait(holder), 0) << Output(holder);
 }
 
 // The whole API from a process the database is served to: reads, writes,

@@ -128,9 +128,11 @@ TEST(ResolveGlobalContextTest, TheDatabaseDefaultsToTheEnvironmentThenTheWorking
   }
 }
 
+// An empty user is the OS user's, resolved by the engine when a command
+// writes (cli_test's ACommandWithoutAUserWritesAsTheOsUser).
 TEST(ResolveGlobalContextTest, TheUserDefaultsToTheOsUserAndTheKeyToNone) {
   GlobalContext ctx = ResolveGlobalContext({});
-  EXPECT_FALSE(ctx.user.empty());
+  EXPECT_EQ(ctx.user, "");
   EXPECT_EQ(ctx.key_file, "");
 }
 
