@@ -43,6 +43,16 @@ using mp::Output;
 using mp::Spawn;
 using mp::Wait;
 
+// One EDSS value of `patient` on `day` (days since 1970-01-01).
+ObservationInput Edss(const std::string& patient, int64_t day, double value) {
+  ObservationInput in;
+  in.patient = patient;
+  in.measure = "edss";
+  in.time = CivilTime::FromDay(day);
+  in.value = value;
+  return in;
+}
+
 Child Worker(const TempDir& dir, const std::string& db, const std::string& name, int visits) {
   return Spawn({COTRACK_MP_WORKER, "--db", db, "--name", name, "--visits", std::to_string(visits)},
                dir.File(name + ".out"));
@@ -145,12 +155,7 @@ void WriteManySeries(const std::string& db_path) {
   Batch batch;
   for (int p = 0; p < kStreamPatients; ++p) {
     for (int v = 0; v < 20; ++v) {
-      ObservationInput in;
-      in.patient = absl::StrCat("D", p);
-      in.measure = "edss";
-      in.time = CivilTime::FromDay(18000 + 30 * v);
-      in.value = 1.0 + 0.5 * (v % 12);
-      batch.Record(in);
+      batch.Record(Edss(absl::StrCat("D", p), 18000 + 30 * v, 1.0 + 0.5 * (v % 12)));
     }
   }
   ASSERT_OK(db->Apply(batch));
@@ -318,11 +323,7 @@ TEST(MultiProcessTest, PerWriteUsersAndReasonsReachTheServingProcess) {
   ASSERT_NO_FATAL_FAILURE(testing::WriteAsTwoClinicians(*db));
   testing::ExpectEachClinicianAttributed(*db);
   // A bad user is refused where the database is served, and says so.
-  ObservationInput in;
-  in.patient = "P1";
-  in.measure = "edss";
-  in.time = CivilTime::FromDay(19000);
-  in.value = 2.0;
+  ObservationInput in = Edss("P1", 19000, 2.0);
   in.provenance.user = "dr.\x01";
   EXPECT_THAT(db->Record(in),
               testing::StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user")));
@@ -344,11 +345,7 @@ TEST(MultiProcessTest, AHandleWithoutAUserWritesAsItsOsUserWhereServed) {
   AwaitLine(holder, "ready");
   ASSERT_OK_AND_ASSIGN(auto db, Database::Open(db_path));
   ASSERT_EQ(Holder(db_path), holder.pid);
-  ObservationInput in;
-  in.patient = "P1";
-  in.measure = "edss";
-  in.time = CivilTime::FromDay(19000);
-  in.value = 2.0;
+  const ObservationInput in = Edss("P1", 19000, 2.0);
   ASSERT_OK(db->Record(in));
   ASSERT_OK_AND_ASSIGN(std::vector<Observation> edss, db->History("P1", "edss", in.time));
   ASSERT_EQ(edss.size(), 1u);
@@ -372,11 +369,7 @@ TEST(MultiProcessTest, TheApiWorksFromAServedProcessAndAcrossAHandOver) {
   ASSERT_OK_AND_ASSIGN(auto db, Database::Open(db_path, options));
   ASSERT_EQ(Holder(db_path), holder.pid);
 
-  ObservationInput in;
-  in.patient = "P1";
-  in.measure = "edss";
-  in.time = CivilTime::FromDay(19000);
-  in.value = 2.0;
+  ObservationInput in = Edss("P1", 19000, 2.0);
   ASSERT_OK_AND_ASSIGN(WriteSummary s, db->Record(in));
   EXPECT_EQ(s.written, 1);
   ASSERT_OK_AND_ASSIGN(s, db->Record(in));  // the same again: a no-op
@@ -452,12 +445,7 @@ TEST(MultiProcessTest, ReadOnlyHandlesSeeLaterWrites) {
   Child writer = Worker(dir, db_path, "R", 30);
   EXPECT_EQ(Wait(writer), 0) << Output(writer);
   ExpectAcknowledgedVisits(*reader, {writer}, 30);
-  ObservationInput in;
-  in.patient = "R-0";
-  in.measure = "edss";
-  in.time = CivilTime::FromDay(1);
-  in.value = 1.0;
-  EXPECT_THAT(reader->Record(in),
+  EXPECT_THAT(reader->Record(Edss("R-0", 1, 1.0)),
               testing::StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("read-only")));
   EXPECT_EQ(Wait(holder), 0);
 }
