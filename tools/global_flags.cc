@@ -20,7 +20,7 @@ std::string DefaultDatabase() {
 
 // Empty: the engine writes as the OS user (Options::user), looking the name
 // up only when a command writes; a read does not pay for the lookup.
-std::string OsUser() { return ""; }
+std::string DefaultUser() { return ""; }
 
 std::string NoKeyFile() { return ""; }
 
@@ -53,7 +53,7 @@ const std::vector<GlobalFlag>& GlobalFlags() {
        &GlobalContext::db_path, DefaultDatabase},
       {"user", "NAME",
        "who makes the changes, for provenance and the audit log\n(default: the OS user)", true,
-       &GlobalContext::user, OsUser},
+       &GlobalContext::user, DefaultUser},
       {"key-file", "F", "the key file of an encrypted database (docs/OPERATIONS.md)", false,
        &GlobalContext::key_file, NoKeyFile},
   };
