@@ -11,12 +11,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/store.h"
+#include "support/edss.h"
 #include "support/test_support.h"
 
 namespace cotrack {
 namespace {
 
 namespace fs = std::filesystem;
+using ::cotrack::testing::Edss;
 using ::cotrack::testing::RunCotrack;
 using ::cotrack::testing::TempDir;
 using ::testing::AllOf;
@@ -28,15 +30,6 @@ constexpr int kPatients = 40;
 constexpr int kVisits = 10;
 
 std::string PatientId(int i) { return "P" + std::to_string(i); }
-
-ObservationInput Edss(const std::string& patient, int64_t day, double value) {
-  ObservationInput in;
-  in.patient = patient;
-  in.measure = "edss";
-  in.time = CivilTime::FromDay(day);
-  in.value = value;
-  return in;
-}
 
 // kPatients EDSS series of kVisits values, one corrected value, compacted
 // into table files.

@@ -23,11 +23,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/store.h"
+#include "support/edss.h"
 #include "support/test_support.h"
 
 namespace cotrack {
 namespace {
 
+using ::cotrack::testing::Edss;
 using ::cotrack::testing::IsOk;
 using ::cotrack::testing::ReadFile;
 using ::cotrack::testing::RunCotrack;
@@ -69,15 +71,6 @@ auto Refused(const BadId& bad) {
 }
 
 std::string Show(const std::string& id) { return absl::StrCat("id \"", absl::CEscape(id), "\""); }
-
-ObservationInput Edss(const std::string& patient, int64_t day = 18262, double value = 3.5) {
-  ObservationInput in;
-  in.patient = patient;
-  in.measure = "edss";
-  in.time = CivilTime::FromDay(day);
-  in.value = value;
-  return in;
-}
 
 class IdentityTest : public ::testing::Test {
  protected:

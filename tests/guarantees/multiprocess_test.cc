@@ -28,11 +28,13 @@
 #include "multiprocess/processes.h"
 #include "rpc/channel.h"
 #include "support/attribution_scenario.h"
+#include "support/edss.h"
 #include "support/test_support.h"
 
 namespace cotrack {
 namespace {
 
+using testing::Edss;
 using ::testing::HasSubstr;
 using testing::RunCotrack;
 using testing::TempDir;
@@ -42,16 +44,6 @@ using mp::Holder;
 using mp::Output;
 using mp::Spawn;
 using mp::Wait;
-
-// One EDSS value of `patient` on `day` (days since 1970-01-01).
-ObservationInput Edss(const std::string& patient, int64_t day, double value) {
-  ObservationInput in;
-  in.patient = patient;
-  in.measure = "edss";
-  in.time = CivilTime::FromDay(day);
-  in.value = value;
-  return in;
-}
 
 Child Worker(const TempDir& dir, const std::string& db, const std::string& name, int visits) {
   return Spawn({COTRACK_MP_WORKER, "--db", db, "--name", name, "--visits", std::to_string(visits)},
