@@ -59,7 +59,10 @@ std::vector<BadId> BadIds() {
 }
 
 std::vector<std::string> GoodIds() {
-  return {"P-001", "\xC3\xBCn\xC3\xAF" "code-1", std::string(128, 'y')};
+  return {"P-001",
+          "\xC3\xBCn\xC3\xAF"
+          "code-1",
+          std::string(128, 'y')};
 }
 
 // The refusal of `bad`: InvalidArgument naming the field, what broke and the
@@ -125,7 +128,8 @@ TEST_F(IdentityTest, CppApiRefusesBadIdsAndWritesNothing) {
     EXPECT_THAT(db_->Apply(patients), Refused(bad)) << what;
     // A bulk write: the rejection is reported and the commit writes nothing
     // of it.
-    ASSERT_OK_AND_ASSIGN(std::unique_ptr<BulkWrite> bulk, db_->BeginBulkWrite(WriteOptions(), "test", ""));
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<BulkWrite> bulk,
+                         db_->BeginBulkWrite(WriteOptions(), "test", ""));
     std::vector<Rejection> rejected;
     Batch one;
     one.Record(Edss(bad.id));
@@ -230,7 +234,8 @@ class ImportIdentityTest : public IdentityTest {
     o.format = f.format;
     if (f.mapped) {
       o.mapping_file = dir_.File("mapping.csv");
-      WriteFile(o.mapping_file, "kind,name,value,unit,decimal\nfield,edss,edss,\ndate,*,visit_date\n");
+      WriteFile(o.mapping_file,
+                "kind,name,value,unit,decimal\nfield,edss,edss,\ndate,*,visit_date\n");
     }
     return ImportFile(*db_, path, o);
   }
@@ -243,10 +248,9 @@ TEST_F(ImportIdentityTest, EveryImporterRefusesBadIdsAtTheirLineAndWritesNothing
       absl::StatusOr<ImportReport> r = Import(f, bad.id);
       // The bad id is on the file's second data row (the third line; HL7:
       // the second message's PID, reported at its OBX on line 8).
-      const std::string where =
-          f.name == "HL7" ? absl::StrCat(dir_.File(f.file), ":8: ")
-          : f.name == "FHIR" ? absl::StrCat(dir_.File(f.file), ":2: ")
-                             : absl::StrCat(dir_.File(f.file), ":3:");
+      const std::string where = f.name == "HL7"    ? absl::StrCat(dir_.File(f.file), ":8: ")
+                                : f.name == "FHIR" ? absl::StrCat(dir_.File(f.file), ":2: ")
+                                                   : absl::StrCat(dir_.File(f.file), ":3:");
       if (f.name == "HL7" && bad.id.empty()) {
         // An empty PID-3 is HL7's own "no identifier" error, naming the rule.
         EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument,
