@@ -237,14 +237,7 @@ TEST(CheckTest, AFlippedByteInATableFileIsReportedWithTheFile) {
              fs::copy_options::recursive | fs::copy_options::overwrite_existing);
     const fs::path target = fs::path(copy.path()) / series.filename();
     const auto offset = static_cast<std::streamoff>(fs::file_size(target) * i / 8);
-    {
-      std::fstream f(target, std::ios::in | std::ios::out | std::ios::binary);
-      f.seekg(offset);
-      char c;
-      f.get(c);
-      f.seekp(offset);
-      f.put(static_cast<char>(c ^ 0x5a));
-    }
+    ASSERT_NO_FATAL_FAILURE(testing::FlipByte(target.string(), offset));
     ASSERT_OK_AND_ASSIGN(CheckReport r, CheckDatabase(copy.path()));
     EXPECT_TRUE(Mentions(r, "table file", series.filename().string()))
         << "damage at byte " << offset << " not reported:\n"

@@ -144,14 +144,7 @@ TEST(DamageTest, DamagedTableFilesNeverReturnWrongData) {
              fs::copy_options::recursive | fs::copy_options::overwrite_existing);
     const fs::path target = fs::path(copy.path()) / series.filename();
     const auto offset = static_cast<std::streamoff>(size * i / 16);
-    {
-      std::fstream f(target, std::ios::in | std::ios::out | std::ios::binary);
-      f.seekg(offset);
-      char c;
-      f.get(c);
-      f.seekp(offset);
-      f.put(static_cast<char>(c ^ 0x5a));
-    }
+    ASSERT_NO_FATAL_FAILURE(testing::FlipByte(target.string(), offset));
     std::vector<std::vector<double>> got;
     absl::Status s = ReadAll(copy.path(), &got);
     if (s.ok()) {

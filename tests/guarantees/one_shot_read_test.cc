@@ -364,13 +364,7 @@ TEST(OneShotReadTest, ADamagedTableFileIsDataLossNeverAWrongAnswer) {
   ExpectDamageReportedNeverAWrongAnswer(
       [](const std::filesystem::path& file, uintmax_t size, int i) {
         // One flipped byte, at the i-th eighth of the file.
-        const auto offset = static_cast<std::streamoff>(size * i / 8);
-        std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-        f.seekg(offset);
-        char c;
-        f.get(c);
-        f.seekp(offset);
-        f.put(static_cast<char>(c ^ 0x5a));
+        testing::FlipByte(file.string(), static_cast<int64_t>(size * i / 8));
       });
 }
 

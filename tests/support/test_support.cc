@@ -35,6 +35,16 @@ void WriteFile(const std::string& path, const std::string& contents) {
   out << contents;
 }
 
+void FlipByte(const std::string& path, int64_t offset) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(offset);
+  char c = 0;
+  ASSERT_TRUE(f.get(c)) << "cannot read byte " << offset << " of " << path;
+  f.seekp(offset);
+  ASSERT_TRUE(f.put(static_cast<char>(c ^ 0x5a)))
+      << "cannot write byte " << offset << " of " << path;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;

@@ -3,6 +3,7 @@
 #ifndef COTRACK_TESTS_SUPPORT_TEST_SUPPORT_H_
 #define COTRACK_TESTS_SUPPORT_TEST_SUPPORT_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ class TempDir {
 
 // Writes `contents` to `path` (replacing it); fails the test on error.
 void WriteFile(const std::string& path, const std::string& contents);
+// Damages the byte at `offset` of the file `path` (XOR 0x5a, so it always
+// changes); fails the test when the file cannot be read or written there.
+void FlipByte(const std::string& path, int64_t offset);
 std::string ReadFile(const std::string& path);
 
 // ../shared/data/<relative>
