@@ -18,11 +18,10 @@ std::string DefaultDatabase() {
   return env != nullptr && *env != '\0' ? env : "./cotrack-data";
 }
 
-// Empty: the engine writes as the OS user (Options::user), looking the name
-// up only when a command writes; a read does not pay for the lookup.
-std::string DefaultUser() { return ""; }
-
-std::string NoKeyFile() { return ""; }
+// The default of --user and --key-file. An empty user is the OS user's,
+// looked up by the engine only when a command writes (Options::user): a read
+// does not pay for the lookup.
+std::string Unset() { return ""; }
 
 // "--db DIR"
 std::string Spelled(const GlobalFlag& flag) {
@@ -53,9 +52,9 @@ const std::vector<GlobalFlag>& GlobalFlags() {
        &GlobalContext::db_path, DefaultDatabase},
       {"user", "NAME",
        "who makes the changes, for provenance and the audit log\n(default: the OS user)", true,
-       &GlobalContext::user, DefaultUser},
+       &GlobalContext::user, Unset},
       {"key-file", "F", "the key file of an encrypted database (docs/OPERATIONS.md)", false,
-       &GlobalContext::key_file, NoKeyFile},
+       &GlobalContext::key_file, Unset},
   };
   return *flags;
 }

@@ -485,7 +485,6 @@ class Handle : public Reads<Database> {
   Handle(std::string path, Options options, Attachment attachment)
       : path_(std::move(path)),
         options_(std::move(options)),
-        user_(options_.user),
         fork_generation_(ForkGeneration()),
         attachment_(std::move(attachment)) {}
   ~Handle() override { Close(); }
@@ -593,7 +592,7 @@ class Handle : public Reads<Database> {
       Attachment a = Current();
       if (a.engine != nullptr) {
         WriteContext c;
-        c.user = user_;
+        c.user = options_.user;
         COTRACK_ASSIGN_OR_RETURN(
             std::unique_ptr<EngineBulkWrite> inner,
             a.engine->db().BeginBulkWrite(options, audit_action, audit_detail, c));
@@ -777,7 +776,7 @@ class Handle : public Reads<Database> {
       Attachment a = Current();
       if (a.engine != nullptr) {
         WriteContext c;
-        c.user = user_;
+        c.user = options_.user;
         if (tag.client != 0) {
           COTRACK_ASSIGN_OR_RETURN(std::optional<Receipt> receipt,
                                    a.engine->db().FindReceipt(tag.client));
@@ -805,7 +804,6 @@ class Handle : public Reads<Database> {
 
   const std::string path_;
   Options options_;
-  const std::string user_;
   const uint64_t fork_generation_;
   std::mutex reattach_mu_;
   std::mutex mu_;
