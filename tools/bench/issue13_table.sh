@@ -79,10 +79,11 @@ step "opening a database: 30,000 and 300,000 patients"
   --parts open,held,sqlite --fresh --dir "$out/open" > "$out/open.md"
 step "cold cotrack latest against the sqlite3 shell"
 query="SELECT date, value FROM obs WHERE patient='P0022654' AND measure='edss' ORDER BY date DESC LIMIT 1"
+# cold_process.py splits each command as a shell would (shlex): paths quoted.
 python3 "$root/tools/bench/cold_process.py" --runs 300 \
-  "sqlite=sqlite3 -csv $out/open/sqlite-30000.db \"$query\"" \
-  "cotrack=$cli --db $out/open/db-30000 latest P0022654 edss --format csv" \
-  "cotrack-300k=$cli --db $out/open/db-300000 latest P0022654 edss --format csv" \
+  "sqlite=sqlite3 -csv '$out/open/sqlite-30000.db' \"$query\"" \
+  "cotrack='$cli' --db '$out/open/db-30000' latest P0022654 edss --format csv" \
+  "cotrack-300k='$cli' --db '$out/open/db-300000' latest P0022654 edss --format csv" \
   > "$out/cold.md"
 
 step "the default size (100,000 patients): issue 6's targets"
