@@ -1,7 +1,6 @@
 // Issue 5 item 1: `cotrack check` finds damage to table files and to stored
 // values, names what is damaged, and exits non-zero.
 #include <filesystem>
-#include <fstream>
 
 #include "absl/strings/match.h"
 #include "codec/key_codec.h"

@@ -1,7 +1,6 @@
 // DESIGN.md §3.4: every stored record is verified when read; damage is
 // reported as data loss, never returned as data.
 #include <filesystem>
-#include <fstream>
 
 #include "codec/key_codec.h"
 #include "cotrack/database.h"
