@@ -369,6 +369,11 @@ def _declare(lib):
         fn = getattr(lib, name)
         fn.restype = restype
         fn.argtypes = argtypes
+    # cotrack_record_visit once more, without argtypes (returning int): with
+    # them, ctypes calls each of the 11 argument types' from_param, about
+    # 1 us of a 24 us visit. Only Database.record_visit calls it, with
+    # arguments of exactly the C types (_visit_arrays).
+    lib.cotrack_record_visit_unchecked = lib._FuncPtr(("cotrack_record_visit", lib))
 
 
 _AUDIT_TEXT_FIELDS = ("action", "patient", "detail", "source", "user",
@@ -380,11 +385,16 @@ def _call(fn, *args):
     err = ctypes.c_void_p()
     code = fn(*args, ctypes.byref(err))
     if code != 0:
-        lib = _lib()
-        message = ctypes.string_at(err.value).decode("utf-8", "replace") \
-            if err.value else lib.cotrack_code_name(code).decode()
-        lib.cotrack_free(err)
-        raise _error(code, message)
+        _raise(code, err)
+
+
+def _raise(code, err):
+    """Raises the error a C call returned as `code` and its char** err."""
+    lib = _lib()
+    message = ctypes.string_at(err.value).decode("utf-8", "replace") \
+        if err.value else lib.cotrack_code_name(code).decode()
+    lib.cotrack_free(err)
+    raise _error(code, message)
 
 
 def _text(value, name, optional=False):
@@ -514,25 +524,38 @@ ValueSpec = Union[float, int, str, "Censored", Tuple[Any, Optional[str]],
                   Mapping[str, Any]]
 
 
+def _enter(db):
+    """Counts a call in progress on `db` and returns its C handle, so that
+    close() waits for calls other threads are making (it frees the handle).
+    Every _enter is followed by one _leave."""
+    # The plain lock's `with` runs in C; the Condition's would run two
+    # Python methods per call (a few microseconds of every write).
+    with db._lock:
+        handle = db._db
+        if handle is None or db._closing:
+            raise FailedPrecondition(f"database {db.path!r} is closed")
+        db._active += 1
+    return handle
+
+
+def _leave(db):
+    with db._lock:
+        db._active -= 1
+        if db._closing and db._active == 0:
+            db._idle.notify_all()
+
+
 def _in_use(method):
-    """Counts a call in progress on the handle, so that close() waits for
-    calls other threads are making (the C handle is freed by close)."""
+    """Wraps a method in _enter and _leave. The hottest calls (record_visit)
+    call those two themselves: forwarding *args and **kwargs through this
+    wrapper cost 0.5 us of each call."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        # The plain lock's `with` runs in C; the Condition's would run two
-        # Python methods per call (a few microseconds of every write).
-        lock = self._lock
-        with lock:
-            if self._db is None or self._closing:
-                raise FailedPrecondition(f"database {self.path!r} is closed")
-            self._active += 1
+        _enter(self)
         try:
             return method(self, *args, **kwargs)
         finally:
-            with lock:
-                self._active -= 1
-                if self._closing and self._active == 0:
-                    self._idle.notify_all()
+            _leave(self)
     return wrapper
 
 
@@ -670,7 +693,6 @@ class Database:
               _text(reason, "reason", optional=True), ctypes.byref(summary))
         return _summary_dict(summary)
 
-    @_in_use
     def record_visit(self, patient: str, date: DateLike,
                      measures: Mapping[str, ValueSpec],
                      visit: Optional[str] = None, *,
@@ -684,29 +706,38 @@ class Database:
         ("<0.5", "ng/L")), a Censored, or a dict with "value", "unit" and
         "items" (item responses; the total is computed when "value" is
         missing). Returns the write summary as a dict."""
+        # _enter and _leave rather than @_in_use, and the C call without
+        # argtypes: the call applications make most spent 1 to 1.5 us of a
+        # first visit's 24 us on them (docs/PERFORMANCE.md).
         lib = self._lib
         summary = _WriteSummary()
-        arrays = _visit_arrays(patient, date, measures, visit)
-        if arrays is not None:  # one C call for the whole visit
-            # self._db: _in_use checked it, and close() waits for this call.
-            if user is None and reason is None:
-                _call(lib.cotrack_record_visit, self._db, *arrays,
-                      ctypes.byref(summary))
-            else:
-                _call(lib.cotrack_record_visit_as, self._db, *arrays,
-                      _text(user, "user", optional=True),
-                      _text(reason, "reason", optional=True),
-                      ctypes.byref(summary))
-            return _summary_dict(summary)
-        handle = _visit_builder(lib, patient, date, measures, visit)
+        err = ctypes.c_void_p()
+        db = _enter(self)  # close() waits for this call to free db
         try:
-            _call(lib.cotrack_visit_commit_as, self._handle(), handle,
-                  _text(user, "user", optional=True),
-                  _text(reason, "reason", optional=True),
-                  ctypes.byref(summary))
-            return _summary_dict(summary)
+            arrays = _visit_arrays(patient, date, measures, visit)
+            if arrays is None:  # item responses: through the visit builder
+                handle = _visit_builder(lib, patient, date, measures, visit)
+                try:
+                    _call(lib.cotrack_visit_commit_as, db, handle,
+                          _text(user, "user", optional=True),
+                          _text(reason, "reason", optional=True),
+                          ctypes.byref(summary))
+                finally:
+                    lib.cotrack_visit_destroy(handle)
+                return _summary_dict(summary)
+            if user is None and reason is None:  # one C call for the visit
+                code = lib.cotrack_record_visit_unchecked(
+                    db, *arrays, ctypes.byref(summary), ctypes.byref(err))
+            else:
+                code = lib.cotrack_record_visit_as(
+                    db, *arrays, _text(user, "user", optional=True),
+                    _text(reason, "reason", optional=True),
+                    ctypes.byref(summary), ctypes.byref(err))
         finally:
-            lib.cotrack_visit_destroy(handle)
+            _leave(self)
+        if code != 0:
+            _raise(code, err)
+        return _summary_dict(summary)
 
     @_in_use
     def retract(self, patient: str, measure: str, date: DateLike,
@@ -1330,31 +1361,35 @@ def _attribute_arrays(attributes, more):
     return keys, values, len(attrs)
 
 
-# The measure codes of recent visits as C arrays, by their tuple of codes: an
+# What a visit's C call needs of its tuple of measure codes, by that tuple:
+# the count, the codes as a C array and the type of its values' array. An
 # application records the same few sets of measures again and again, and
 # encoding the codes into a new array was a fifth of the module's time per
-# visit. The arrays are only read by the C side, so threads share them.
-_CODE_ARRAYS: Dict[Tuple[str, ...], Any] = {}
-_MAX_CODE_ARRAYS = 256
+# visit. The C side only reads the arrays, so threads share them.
+_VISIT_SHAPES: Dict[Tuple[str, ...], Tuple[Any, Any, Any]] = {}
+_MAX_VISIT_SHAPES = 256
 
 
-def _code_array(codes):
-    array = _CODE_ARRAYS.get(codes)
-    if array is None:
+def _visit_shape(codes):
+    shape = _VISIT_SHAPES.get(codes)
+    if shape is None:
         encoded = [_text(m, "measure") for m in codes]
-        array = (ctypes.c_char_p * len(encoded))(*encoded)
-        if len(_CODE_ARRAYS) >= _MAX_CODE_ARRAYS:
-            _CODE_ARRAYS.clear()
-        _CODE_ARRAYS[codes] = array
-    return array
+        n = len(encoded)
+        shape = (ctypes.c_size_t(n), (ctypes.c_char_p * n)(*encoded),
+                 ctypes.c_double * n)
+        if len(_VISIT_SHAPES) >= _MAX_VISIT_SHAPES:
+            _VISIT_SHAPES.clear()
+        _VISIT_SHAPES[codes] = shape
+    return shape
 
 
 def _visit_arrays(patient, date, measures, visit):
     """The arguments of cotrack_record_visit for a visit without item
-    responses (None when it has some: those take the visit builder)."""
+    responses (None when it has some: those take the visit builder), each
+    of exactly its C type: Database.record_visit passes them without
+    argtypes."""
     codes = tuple(measures)
-    n = len(codes)
-    if n == 0:
+    if not codes:
         raise InvalidArgument(f'visit of patient "{patient}": no measures')
     values = []
     units = comparators = None
@@ -1369,18 +1404,19 @@ def _visit_arrays(patient, date, measures, visit):
         values.append(float(value))
         if unit is not None:
             if units is None:
-                units = [None] * n
+                units = [None] * len(codes)
             units[k] = _text(unit, "unit")
         if comparator:
             if comparators is None:
-                comparators = [None] * n
+                comparators = [None] * len(codes)
             comparators[k] = comparator.encode()
+    n, code_array, value_array = _visit_shape(codes)
     return (_text(patient, "patient"), _text(date, "date"),
-            _text(visit, "visit", optional=True), n, _code_array(codes),
-            (ctypes.c_double * n)(*values),
-            None if units is None else (ctypes.c_char_p * n)(*units),
+            _text(visit, "visit", optional=True), n, code_array,
+            value_array(*values),
+            None if units is None else (ctypes.c_char_p * len(codes))(*units),
             None if comparators is None else
-            (ctypes.c_char_p * n)(*comparators))
+            (ctypes.c_char_p * len(codes))(*comparators))
 
 
 def _visit_builder(lib, patient, date, measures, visit):

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 
 import cotrack
@@ -213,6 +214,50 @@ class ErrorTest(TempDbTest):
             t.join()
         self.assertEqual(outcomes["other"], [])
         self.assertEqual(outcomes["closed"], 4)
+
+    def test_close_while_other_threads_record_visits(self):
+        # record_visit counts its call itself (not through @_in_use): each
+        # visit either is written whole or raises "closed", and close()
+        # frees the handle only after the visits in progress.
+        db = self.open()
+        db.register_patient("P01")
+        outcomes = {"ok": 0, "closed": 0, "other": []}
+        started = threading.Barrier(5)
+        lock = threading.Lock()
+
+        def writer(k):
+            started.wait()
+            day = datetime.date(2024, 1, 1) + datetime.timedelta(days=k * 10000)
+            while True:  # until the handle is closed
+                day += datetime.timedelta(days=1)
+                try:
+                    db.record_visit("P01", day, {"edss": 1.0, "hba1c": 6.0})
+                    with lock:
+                        outcomes["ok"] += 1
+                except cotrack.FailedPrecondition as e:
+                    self.assertIn("closed", e.message)
+                    with lock:
+                        outcomes["closed"] += 1
+                    return
+                except Exception as e:  # noqa: BLE001 - recorded and asserted
+                    outcomes["other"].append(repr(e))
+                    return
+
+        threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        started.wait()
+        time.sleep(0.05)
+        db.close()
+        for t in threads:
+            t.join()
+        self.assertEqual(outcomes["other"], [])
+        self.assertEqual(outcomes["closed"], 4)
+        with self.open() as db:
+            self.assertEqual(len(db.trajectory("P01", "edss")), outcomes["ok"])
+            self.assertEqual(len(db.trajectory("P01", "hba1c")), outcomes["ok"])
+        with self.assertRaises(cotrack.FailedPrecondition):
+            db.record_visit("P01", "2024-01-01", {"edss": 1.0})
 
     def test_a_snapshot_reads_one_point_in_time(self):
         with self.open() as db:
