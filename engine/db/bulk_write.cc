@@ -311,6 +311,7 @@ absl::StatusOr<BulkWriteImpl::PatientEnds*> BulkWriteImpl::EndsOf(uint32_t num,
       COTRACK_ASSIGN_OR_RETURN(
           bool found, db_->store_->Get(view, Family::kMeta, keys::SeriesEndsKey(num), &value));
       if (found) COTRACK_RETURN_IF_ERROR(SeriesEnds::Decode(value, num, &loaded.ends));
+      db_->NoteEndsRead();
     }
     end_nums_.insert(it, num);
     end_records_.insert(end_records_.begin() + static_cast<ptrdiff_t>(i), std::move(loaded));
@@ -354,13 +355,13 @@ void BulkWriteImpl::RememberEnds(bool ingested) {
   // import) would only push out those of the patients a clinic's
   // application is recording visits for: it makes the cache forget its
   // patients instead.
-  constexpr size_t kMaxCachedSeriesEnds = 1 << 16;
+  constexpr size_t kMax = DatabaseImpl::kMaxCachedSeriesEnds;
   auto& cache = db_->series_ends_;
-  if (ingested || end_nums_.size() > kMaxCachedSeriesEnds / 4) {
+  if (ingested || end_nums_.size() > kMax / 4) {
     for (uint32_t num : end_nums_) cache.erase(num);
     return;
   }
-  if (cache.size() + end_nums_.size() > kMaxCachedSeriesEnds) cache.clear();
+  if (cache.size() + end_nums_.size() > kMax) cache.clear();
   for (size_t i = 0; i < end_nums_.size(); ++i) {
     cache.insert_or_assign(end_nums_[i], std::move(end_records_[i].ends));
   }

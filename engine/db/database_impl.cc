@@ -43,15 +43,90 @@ absl::StatusOr<uint64_t> ReadCounter(Store& store, absl::string_view key, uint64
 // Bytes of a receipt value (key_codec.h).
 constexpr size_t kReceiptBytes = 8 + 8 + 5 * 8;
 
-// Ids cached by PatientNum at most: about 100 bytes each.
-constexpr size_t kMaxCachedPatientNums = 1 << 18;
+// Keys StartWarming's thread reads per lock it takes.
+constexpr size_t kWarmChunk = 1024;
 
 }  // namespace
 
 DatabaseImpl::DatabaseImpl(std::unique_ptr<Store> store, const Options& options)
     : store_(std::move(store)), options_(options) {}
 
-DatabaseImpl::~DatabaseImpl() = default;
+DatabaseImpl::~DatabaseImpl() {
+  stop_warming_.store(true, std::memory_order_relaxed);
+  WaitForWarming();
+}
+
+void DatabaseImpl::StartWarming() {
+  if (options_.read_only || warmer_.joinable()) return;
+  warmer_ = std::thread([this] {
+    WarmPatientNums();
+    WarmSeriesEnds();
+  });
+}
+
+void DatabaseImpl::WaitForWarming() {
+  if (warmer_.joinable()) warmer_.join();
+}
+
+void DatabaseImpl::WarmPatientNums() {
+  // An id's number never changes, so a chunk read without any lock is still
+  // true when it is added; ids registered meanwhile are added by their write.
+  // Half the bound: CachePatientNum clears a full cache.
+  std::string from;
+  std::vector<std::pair<std::string, uint32_t>> chunk;
+  while (!stop_warming_.load(std::memory_order_relaxed)) {
+    chunk.clear();
+    size_t seen = 0;
+    std::string last;
+    absl::Status scanned = store_->Scan(
+        nullptr, Family::kPatientIds, from, "", [&](absl::string_view key, absl::string_view v) {
+          ++seen;
+          last.assign(key.data(), key.size());
+          if (v.size() == 4) chunk.emplace_back(last, keys::DecodeU32(v));  // else: PatientNum says
+          return seen < kWarmChunk;
+        });
+    if (!scanned.ok()) return;  // the writes that need a number read it, and report
+    {
+      std::unique_lock lock(mu_);
+      for (auto& [id, num] : chunk) {
+        if (patient_nums_.size() >= kMaxCachedPatientNums / 2) return;
+        patient_nums_.try_emplace(std::move(id), num);
+      }
+    }
+    if (seen < kWarmChunk) return;  // the end of the index
+    from = last + '\0';            // the key right after `last`
+  }
+}
+
+void DatabaseImpl::WarmSeriesEnds() {
+  // A patient's series ends change with every write that adds to its
+  // series: each chunk is read and added under the write lock, so that what
+  // the cache gets is what is stored, as RememberEnds keeps it (a record
+  // read before a write and added after it would understate an end, and a
+  // later write would skip a series it has to read).
+  std::string from = keys::kSeriesEndsBegin;
+  while (!stop_warming_.load(std::memory_order_relaxed)) {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    size_t seen = 0;
+    std::string last;
+    bool full = false;
+    absl::Status scanned = store_->Scan(
+        nullptr, Family::kMeta, from, keys::kSeriesEndsEnd,
+        [&](absl::string_view key, absl::string_view v) {
+          ++seen;
+          last.assign(key.data(), key.size());
+          uint32_t num;
+          if (keys::ParseSeriesEndsKey(key, &num) && !series_ends_.contains(num)) {
+            SeriesEnds ends;  // a damaged record stays out: the write that needs it reports it
+            if (SeriesEnds::Decode(v, num, &ends).ok()) series_ends_.emplace(num, std::move(ends));
+          }
+          full = series_ends_.size() >= kMaxCachedSeriesEnds / 2;
+          return seen < kWarmChunk && !full;
+        });
+    if (!scanned.ok() || full || seen < kWarmChunk) return;
+    from = last + '\0';
+  }
+}
 
 absl::StatusOr<std::unique_ptr<DatabaseImpl>> DatabaseImpl::Open(const std::string& path,
                                                                  const Options& options) {

@@ -24,6 +24,7 @@
 #ifndef COTRACK_DB_DATABASE_IMPL_H_
 #define COTRACK_DB_DATABASE_IMPL_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,6 +32,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -79,7 +81,32 @@ class DatabaseImpl {
   // independent of the database's size. Errors as Database::Open.
   static absl::StatusOr<std::unique_ptr<DatabaseImpl>> Open(const std::string& path,
                                                             const Options& options);
+  // Stops the warming thread (StartWarming) first.
   ~DatabaseImpl();
+
+  // Fills the caches of patient numbers and series ends from the store on a
+  // thread of its own, a chunk at a time, up to half of each cache's bound,
+  // so that a long-lived writer's first write to each patient makes no
+  // point read (4 of a first visit's 24 us from Python, docs/PERFORMANCE.md).
+  // Started by the write that makes the handle's kWarmAfterEndsReads-th read
+  // of a patient's series ends (NoteEndsRead): a handle recording visits
+  // for many patients (a clinic's application) gets it, one that writes a
+  // few (a command, a cron job) or imports (which reads ends by one scan)
+  // never pays for it. Opening stays as cheap at any size; what it costs is
+  // that thread's scan, a few milliseconds per 100,000 patients, and the
+  // caches' memory sooner (at most about 13 MB of ids and 3 MB of series
+  // ends). Nothing on a read-only handle; a second call does nothing.
+  void StartWarming();
+  // Counts a write's read of a patient's series ends from the store (under
+  // write_mu_); the kWarmAfterEndsReads-th starts the warming.
+  void NoteEndsRead() {
+    if (++ends_reads_ == kWarmAfterEndsReads) StartWarming();
+  }
+  static constexpr size_t kWarmAfterEndsReads = 64;
+  // Waits for the warming thread to finish (tests).
+  void WaitForWarming();
+  // Whether StartWarming has run (tests; not while a write is in progress).
+  bool warming_started() const { return warmer_.joinable(); }
 
   // ---- Writes (see Database for their contracts). ----
   absl::StatusOr<WriteSummary> Apply(const Batch& batch, const WriteOptions& options,
@@ -227,10 +254,12 @@ class DatabaseImpl {
   // Guards catalog_ and patient_nums_, which writers extend and readers use.
   mutable std::shared_mutex mu_;
   Catalog catalog_;
-  // A cache of the patient-id index, filled as ids are looked up (never the
-  // whole index: opening costs the same at any size). Cleared when it grows
-  // past kMaxCachedPatientNums.
+  // A cache of the patient-id index, filled as ids are looked up and by
+  // StartWarming's thread (never by Open: opening costs the same at any
+  // size). Cleared when it grows past kMaxCachedPatientNums.
   absl::flat_hash_map<std::string, uint32_t> patient_nums_;
+  // Ids cached by PatientNum at most: about 100 bytes each.
+  static constexpr size_t kMaxCachedPatientNums = 1 << 18;
 
   // Counters, owned by writers (under write_mu_).
   uint32_t next_patient_num_ = 1;
@@ -243,8 +272,18 @@ class DatabaseImpl {
   // writers (under write_mu_) and, like the counters above, true because
   // this handle is the database's only writer from Open on. Every write
   // that stores series ends updates it after the write has succeeded (or
-  // forgets those patients); cleared past kMaxCachedSeriesEnds.
+  // forgets those patients); cleared past kMaxCachedSeriesEnds. The
+  // warming thread adds records as stored, under write_mu_ too.
   absl::flat_hash_map<uint32_t, SeriesEnds> series_ends_;
+  static constexpr size_t kMaxCachedSeriesEnds = 1 << 16;
+
+ private:
+  void WarmPatientNums();
+  void WarmSeriesEnds();
+
+  size_t ends_reads_ = 0;  // under write_mu_
+  std::thread warmer_;     // started under write_mu_, or before any write
+  std::atomic<bool> stop_warming_{false};
 };
 
 }  // namespace cotrack
