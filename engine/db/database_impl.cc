@@ -68,33 +68,43 @@ void DatabaseImpl::WaitForWarming() {
   if (warmer_.joinable()) warmer_.join();
 }
 
+bool DatabaseImpl::WarmChunk(Family f, std::string* from, absl::string_view end,
+                             const Store::ScanFn& fn) {
+  size_t seen = 0;
+  bool stopped = false;
+  std::string last;
+  absl::Status scanned =
+      store_->Scan(nullptr, f, *from, end, [&](absl::string_view key, absl::string_view value) {
+        last.assign(key.data(), key.size());
+        stopped = !fn(key, value);
+        return !stopped && ++seen < kWarmChunk;
+      });
+  // A failed read leaves the rest to the writes that need it, which report it.
+  if (!scanned.ok() || stopped || seen < kWarmChunk) return false;
+  *from = last + '\0';  // the key right after `last`
+  return true;
+}
+
 void DatabaseImpl::WarmPatientNums() {
   // An id's number never changes, so a chunk read without any lock is still
   // true when it is added; ids registered meanwhile are added by their write.
   // Half the bound: CachePatientNum clears a full cache.
   std::string from;
   std::vector<std::pair<std::string, uint32_t>> chunk;
-  while (!stop_warming_.load(std::memory_order_relaxed)) {
+  bool more = true;
+  while (more && !stop_warming_.load(std::memory_order_relaxed)) {
     chunk.clear();
-    size_t seen = 0;
-    std::string last;
-    absl::Status scanned = store_->Scan(
-        nullptr, Family::kPatientIds, from, "", [&](absl::string_view key, absl::string_view v) {
-          ++seen;
-          last.assign(key.data(), key.size());
-          if (v.size() == 4) chunk.emplace_back(last, keys::DecodeU32(v));  // else: PatientNum says
-          return seen < kWarmChunk;
+    more =
+        WarmChunk(Family::kPatientIds, &from, "", [&](absl::string_view key, absl::string_view v) {
+          // A damaged entry stays out: PatientNum reports it.
+          if (v.size() == 4) chunk.emplace_back(key, keys::DecodeU32(v));
+          return true;
         });
-    if (!scanned.ok()) return;  // the writes that need a number read it, and report
-    {
-      std::unique_lock lock(mu_);
-      for (auto& [id, num] : chunk) {
-        if (patient_nums_.size() >= kMaxCachedPatientNums / 2) return;
-        patient_nums_.try_emplace(std::move(id), num);
-      }
+    std::unique_lock lock(mu_);
+    for (auto& [id, num] : chunk) {
+      if (patient_nums_.size() >= kMaxCachedPatientNums / 2) return;
+      patient_nums_.try_emplace(std::move(id), num);
     }
-    if (seen < kWarmChunk) return;  // the end of the index
-    from = last + '\0';            // the key right after `last`
   }
 }
 
@@ -105,26 +115,21 @@ void DatabaseImpl::WarmSeriesEnds() {
   // read before a write and added after it would understate an end, and a
   // later write would skip a series it has to read).
   std::string from = keys::kSeriesEndsBegin;
-  while (!stop_warming_.load(std::memory_order_relaxed)) {
+  bool more = true;
+  while (more && !stop_warming_.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> lock(write_mu_);
-    size_t seen = 0;
-    std::string last;
-    bool full = false;
-    absl::Status scanned = store_->Scan(
-        nullptr, Family::kMeta, from, keys::kSeriesEndsEnd,
-        [&](absl::string_view key, absl::string_view v) {
-          ++seen;
-          last.assign(key.data(), key.size());
-          uint32_t num;
-          if (keys::ParseSeriesEndsKey(key, &num) && !series_ends_.contains(num)) {
-            SeriesEnds ends;  // a damaged record stays out: the write that needs it reports it
-            if (SeriesEnds::Decode(v, num, &ends).ok()) series_ends_.emplace(num, std::move(ends));
-          }
-          full = series_ends_.size() >= kMaxCachedSeriesEnds / 2;
-          return seen < kWarmChunk && !full;
-        });
-    if (!scanned.ok() || full || seen < kWarmChunk) return;
-    from = last + '\0';
+    more = WarmChunk(Family::kMeta, &from, keys::kSeriesEndsEnd,
+                     [&](absl::string_view key, absl::string_view v) {
+                       uint32_t num;
+                       if (keys::ParseSeriesEndsKey(key, &num) && !series_ends_.contains(num)) {
+                         // A damaged record stays out: the write that needs it reports it.
+                         SeriesEnds ends;
+                         if (SeriesEnds::Decode(v, num, &ends).ok()) {
+                           series_ends_.emplace(num, std::move(ends));
+                         }
+                       }
+                       return series_ends_.size() < kMaxCachedSeriesEnds / 2;
+                     });
   }
 }
 

@@ -280,6 +280,10 @@ class DatabaseImpl {
  private:
   void WarmPatientNums();
   void WarmSeriesEnds();
+  // Calls fn for each key of [*from, end) in order, up to kWarmChunk of them,
+  // until fn returns false; moves *from past the last key read. True when the
+  // family may hold more (not at its end, not stopped by fn, no failed read).
+  bool WarmChunk(Family f, std::string* from, absl::string_view end, const Store::ScanFn& fn);
 
   size_t ends_reads_ = 0;  // under write_mu_
   std::thread warmer_;     // started under write_mu_, or before any write
